@@ -1,0 +1,256 @@
+// idemsim: run scenario files, replay one run, print reports.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/batch.h"
+#include "harness/load.h"
+#include "reports/report.h"
+#include "sim/trace.h"
+
+namespace fs = std::filesystem;
+using namespace idem;
+
+namespace {
+
+constexpr const char* kVersion = "idemsim 0.1.0";
+
+constexpr const char* kUsage = R"(usage: idemsim <command> [options]
+
+A deterministic simulator that checks that client tokens keep EC2 RunInstances retries from
+launching more instances than intended, under timeouts, lost messages and 5xx storms.
+
+commands:
+  run PATH...       run scenario files (a directory means its *.yaml files, recursively)
+  replay FILE       print one run's timeline, event by event, and its trace hash
+
+options:
+  -h, --help        this text (also: idemsim <command> --help)
+  --version         the version
+
+exit codes: 0 every scenario met its `expect`, 1 one did not, 2 bad input.
+scenario format: docs/scenario-format.md
+)";
+
+constexpr const char* kRunUsage = R"(usage: idemsim run PATH... [--seed N] [--runs N] [--out DIR] [--jobs N] [--show N]
+
+Runs each scenario at seeds seed .. seed+runs-1 (defaults: the file's `seed` and `runs`) and
+prints one row per scenario, then for each failing seed its violation and the command that
+replays it.
+
+  PATH        a scenario file, or a directory: its *.yaml and *.yml files, recursively, in name order
+  --seed N    first seed (default: the file's `seed`, else 1)
+  --runs N    number of seeds (default: the file's `runs`, else 1)
+  --out DIR   where to write one JSON results file per scenario (default: results)
+  --jobs N    run seeds on N threads (default: the number of cores); results do not depend on it
+  --show N    failing seeds to print per scenario (default 3; all of them are in the JSON file)
+
+exit codes: 0 every scenario met its `expect`, 1 at least one did not, 2 bad input
+)";
+
+constexpr const char* kReplayUsage = R"(usage: idemsim replay FILE [--seed N] [--via-asio]
+
+Runs FILE once at seed N (default: the file's `seed`) and prints SEED= first, then one line per
+event ("<time> <actor> <what> key=value ..."), the oracle's findings and the trace hash. The same
+file and seed print the same bytes on every machine and build.
+
+  --seed N     the seed to replay
+  --via-asio   dispatch events through a Boost.Asio io_context (same trace; for measurement)
+
+exit codes: 0 the run kept every property, 1 it broke one, 2 bad input
+)";
+
+struct UsageError {
+  std::string message;
+};
+
+uint64_t parse_u64(const std::string& flag, const std::string& v) {
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 19)
+    throw UsageError{flag + " takes a whole number, not '" + v + "'"};
+  return std::stoull(v);
+}
+
+std::string need_value(int& i, int argc, char** argv) {
+  const std::string flag = argv[i];
+  if (i + 1 >= argc) throw UsageError{flag + " needs a value"};
+  return argv[++i];
+}
+
+std::vector<std::string> expand(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        const auto ext = it->path().extension();
+        if (it->is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) found.push_back(it->path().string());
+      }
+      std::sort(found.begin(), found.end());
+      if (found.empty()) throw harness::ScenarioError(p, 0, 0, "is a directory with no *.yaml files");
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+std::string result_file_name(const std::string& path) {
+  std::string name = fs::path(path).lexically_normal().replace_extension("").string();
+  for (char& c : name)
+    if (c == '/' || c == '\\' || c == '.') c = '_';
+  while (!name.empty() && name.front() == '_') name.erase(name.begin());
+  return name + ".json";
+}
+
+int cmd_run(int argc, char** argv, const std::string& program) {
+  std::vector<std::string> paths;
+  std::optional<uint64_t> seed, runs;
+  std::string out_dir = "results";
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  size_t show = 3;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << kRunUsage;
+      return 0;
+    } else if (a == "--seed") {
+      seed = parse_u64(a, need_value(i, argc, argv));
+    } else if (a == "--runs") {
+      runs = parse_u64(a, need_value(i, argc, argv));
+      if (*runs == 0 || *runs > 10000000) throw UsageError{"--runs takes a number from 1 to 10000000"};
+    } else if (a == "--out") {
+      out_dir = need_value(i, argc, argv);
+    } else if (a == "--jobs") {
+      jobs = static_cast<int>(parse_u64(a, need_value(i, argc, argv)));
+      if (jobs < 1 || jobs > 256) throw UsageError{"--jobs takes a number from 1 to 256"};
+    } else if (a == "--show") {
+      show = parse_u64(a, need_value(i, argc, argv));
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError{"unknown option '" + a + "' for run"};
+    } else {
+      paths.push_back(a);
+    }
+  }
+  if (paths.empty()) throw UsageError{"run needs at least one scenario file or directory"};
+
+  std::vector<harness::Scenario> scenarios;
+  bool bad = false;
+  for (const auto& file : expand(paths)) {
+    try {
+      scenarios.push_back(harness::load_scenario_file(file));
+    } catch (const harness::ScenarioError& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      bad = true;
+    }
+  }
+  if (bad) return 2;
+
+  std::vector<harness::BatchResult> batches;
+  for (const auto& s : scenarios)
+    batches.push_back(harness::run_batch(s, seed.value_or(s.seed), static_cast<int64_t>(runs.value_or(s.runs)), jobs));
+
+  reports::print_table(std::cout, batches);
+  reports::print_failures(std::cout, batches, program, show);
+
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) {
+    std::cerr << "error: cannot create the results directory " << out_dir << ": " << ec.message() << "\n";
+    return 2;
+  }
+  for (const auto& b : batches) {
+    const fs::path file = fs::path(out_dir) / result_file_name(b.scenario->file);
+    std::ofstream f(file);
+    f << reports::to_json(b, program);
+    if (!f) {
+      std::cerr << "error: cannot write " << file.string() << "\n";
+      return 2;
+    }
+  }
+  std::cout << "\nresults: " << out_dir << "/ (one JSON file per scenario)\n";
+  const bool all_met = std::all_of(batches.begin(), batches.end(), [](const auto& b) { return b.met(); });
+  return all_met ? 0 : 1;
+}
+
+int cmd_replay(int argc, char** argv, const std::string& program) {
+  std::string file;
+  std::optional<uint64_t> seed;
+  harness::RunOptions opt;
+  opt.keep_trace = true;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << kReplayUsage;
+      return 0;
+    } else if (a == "--seed") {
+      seed = parse_u64(a, need_value(i, argc, argv));
+    } else if (a == "--via-asio") {
+      opt.via_asio = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError{"unknown option '" + a + "' for replay"};
+    } else if (file.empty()) {
+      file = a;
+    } else {
+      throw UsageError{"replay takes one scenario file"};
+    }
+  }
+  if (file.empty()) throw UsageError{"replay needs a scenario file"};
+  const harness::Scenario s = harness::load_scenario_file(file);
+  const uint64_t run_seed = seed.value_or(s.seed);
+  std::cout << "SEED=" << run_seed << "\n";
+  const harness::RunResult r = harness::run_once(s, run_seed, opt);
+  std::cout << r.trace;
+  std::cout << "events: " << r.stats.events << "  intents: " << r.stats.intents
+            << "  requests: " << r.stats.requests << "  instances: " << r.stats.instances
+            << "  leaked: " << r.stats.leaked << "\n";
+  for (const auto& v : r.violations) {
+    std::cout << "VIOLATION " << v.property << ": " << v.subject << ": " << v.detail << "\n";
+    for (const auto& e : v.events) std::cout << "  " << sim::format_time(e.at) << "  " << e.what << "\n";
+  }
+  if (r.violations.empty()) std::cout << "every property held\n";
+  std::cout << "trace-hash: " << sim::format_hash(r.trace_hash) << "\n";
+  if (!r.violations.empty())
+    std::cout << "reproduce: " << reports::reproduce_command(program, file, run_seed) << "\n";
+  return r.violations.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string program = argc > 0 ? argv[0] : "idemsim";
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (cmd == "--version" || cmd == "version") {
+      std::cout << kVersion << "\n";
+      return 0;
+    }
+    if (cmd == "run") return cmd_run(argc, argv, program);
+    if (cmd == "replay") return cmd_replay(argc, argv, program);
+    std::cerr << "error: unknown command '" << cmd << "'\n\n" << kUsage;
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "error: " << e.message << " (see idemsim " << cmd << " --help)\n";
+    return 2;
+  } catch (const harness::ScenarioError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

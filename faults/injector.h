@@ -1,0 +1,37 @@
+// Carries out a FaultPlan, one decision per message. Each fault draws from its own generator
+// (a child of the faults seed), so adding or removing one fault leaves the others' draws alone,
+// and a fault outside its window or Region draws nothing.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "faults/plan.h"
+
+namespace idem::faults {
+
+class Injector {
+ public:
+  Injector(const FaultPlan& plan, sim::Prng prng);
+
+  // A request from a client to `region`'s endpoint, sent at `now`: lost on the way?
+  bool lose_request(uint32_t region, Time now);
+  // A response on its way back: lost?
+  bool lose_response(uint32_t region, Time now);
+  // Extra service time for a call that arrives at `now` (zero when no spike fires).
+  Duration spike(uint32_t region, Time now);
+  // A storm's error for a request arriving (`before`) or a response leaving (`after`) at `now`.
+  std::optional<model::Code> storm(Storm::Phase phase, uint32_t region, Time now);
+
+ private:
+  template <typename F>
+  bool applies(const F& f, uint32_t region, Time now) const {
+    return f.window.contains(now) && (!f.region || *f.region == region);
+  }
+  bool lose(Lose::What what, uint32_t region, Time now);
+
+  const FaultPlan* plan_;
+  std::vector<sim::Prng> prngs_;  // one per fault, in plan order
+};
+
+}  // namespace idem::faults

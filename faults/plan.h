@@ -1,0 +1,64 @@
+// Fault plans: plain data a scenario file, or a generator, writes down and an Injector carries
+// out. Each fault is a value with its window, its Region filter and its rate.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "model/types.h"
+#include "sim/latency.h"
+#include "sim/random.h"
+#include "sim/time.h"
+
+namespace idem::faults {
+
+using sim::Duration;
+using sim::Time;
+
+// When a fault is active: [from, from + length), or from `from` on when length is unset.
+struct Window {
+  Time from;
+  std::optional<Duration> length;
+  bool contains(Time t) const { return t >= from && (!length || t < from + *length); }
+};
+
+// A message lost on the wire: a request before the service sees it (nothing happens), or a
+// response after the service acted (it happened, the client cannot know).
+struct Lose {
+  enum What : uint8_t { request, response } what = request;
+  sim::Ratio rate;
+  Window window;
+  std::optional<uint32_t> region;  // unset: every Region
+};
+
+// A delay spike: the service takes `delay` longer on a share of calls, often past the client's
+// timeout; the launch still happens.
+struct Spike {
+  sim::Ratio rate;
+  sim::Latency delay = sim::Latency::fixed(sim::seconds(5));
+  Window window;
+  std::optional<uint32_t> region;
+};
+
+// A 5xx storm. `before`: the frontend rejects the request and nothing launches. `after`: the
+// service does the work, then the answer is replaced by the error (a 500 after commit).
+struct Storm {
+  enum Phase : uint8_t { before, after } phase = before;
+  model::Code code = model::Code::Unavailable;
+  sim::Ratio rate{1, 1};
+  Window window;
+  std::optional<uint32_t> region;
+};
+
+using Fault = std::variant<Lose, Spike, Storm>;
+
+struct FaultPlan {
+  std::vector<Fault> faults;
+};
+
+std::string describe(const Fault& f);
+
+}  // namespace idem::faults

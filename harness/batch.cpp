@@ -1,0 +1,43 @@
+#include "harness/batch.h"
+
+#include <utility>  // Boost 1.74's asio uses std::exchange without including it
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+namespace idem::harness {
+
+BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs) {
+  BatchResult out;
+  out.scenario = &s;
+  out.first_seed = first_seed;
+  out.runs.resize(static_cast<size_t>(runs));
+  // Threads only ever run whole, independent worlds; each writes its own slot.
+  if (jobs <= 1 || runs <= 1) {
+    for (int64_t i = 0; i < runs; ++i) out.runs[i] = run_once(s, first_seed + static_cast<uint64_t>(i));
+  } else {
+    boost::asio::thread_pool pool(static_cast<size_t>(jobs));
+    for (int64_t i = 0; i < runs; ++i)
+      boost::asio::post(pool, [&, i] { out.runs[i] = run_once(s, first_seed + static_cast<uint64_t>(i)); });
+    pool.join();
+  }
+  for (const RunResult& r : out.runs) {
+    RunStats& t = out.totals;
+    t.events += r.stats.events;
+    t.intents += r.stats.intents;
+    t.intents_ok += r.stats.intents_ok;
+    t.intents_failed += r.stats.intents_failed;
+    t.intents_unknown += r.stats.intents_unknown;
+    t.intents_pending += r.stats.intents_pending;
+    t.calls += r.stats.calls;
+    t.requests += r.stats.requests;
+    t.retries += r.stats.retries;
+    t.instances += r.stats.instances;
+    t.leaked += r.stats.leaked;
+    out.violations += r.violations.size();
+    out.failing_runs += r.violations.empty() ? 0 : 1;
+  }
+  return out;
+}
+
+}  // namespace idem::harness

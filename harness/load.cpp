@@ -1,0 +1,650 @@
+#include "harness/load.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace idem::harness {
+
+using sim::Duration;
+using sim::Latency;
+using sim::Ratio;
+
+ScenarioError::ScenarioError(std::string file, int line, int column, const std::string& message)
+    : std::runtime_error(line > 0 ? file + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                                        ": " + message
+                                  : file + ": " + message),
+      file_(std::move(file)),
+      line_(line),
+      column_(column) {}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+namespace {
+
+bool parse_decimal(std::string_view s, uint64_t& whole, uint64_t& frac, int& frac_digits) {
+  whole = 0;
+  frac = 0;
+  frac_digits = 0;
+  size_t i = 0;
+  bool digits = false;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    if (whole > (std::numeric_limits<uint64_t>::max() - 9) / 10) return false;
+    whole = whole * 10 + static_cast<uint64_t>(s[i] - '0');
+    digits = true;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (frac_digits >= 12) return false;
+      frac = frac * 10 + static_cast<uint64_t>(s[i] - '0');
+      ++frac_digits;
+      digits = true;
+    }
+  }
+  return digits && i == s.size();
+}
+
+uint64_t pow10(int n) {
+  uint64_t p = 1;
+  while (n-- > 0) p *= 10;
+  return p;
+}
+
+}  // namespace
+
+bool parse_duration(const std::string& text, Duration& out) {
+  std::string_view s(text);
+  if (s == "0") {
+    out = Duration(0);
+    return true;
+  }
+  struct Unit {
+    std::string_view name;
+    int64_t us;
+  };
+  static constexpr Unit kUnits[] = {{"us", 1},          {"ms", 1000},           {"s", 1000000},
+                                    {"m", 60000000},    {"h", 3600000000LL},    {"d", 86400000000LL}};
+  __int128 total = 0;
+  bool any = false;
+  while (!s.empty()) {
+    size_t n = 0;
+    while (n < s.size() && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.')) ++n;
+    size_t u = n;
+    while (u < s.size() && s[u] >= 'a' && s[u] <= 'z') ++u;
+    if (n == 0 || u == n) return false;
+    const std::string_view unit = s.substr(n, u - n);
+    const Unit* found = nullptr;
+    for (const Unit& k : kUnits)
+      if (k.name == unit) found = &k;
+    uint64_t whole, frac;
+    int digits;
+    if (!found || !parse_decimal(s.substr(0, n), whole, frac, digits)) return false;
+    const __int128 scaled_frac = static_cast<__int128>(frac) * found->us;
+    if (scaled_frac % pow10(digits) != 0) return false;  // finer than a microsecond
+    total += static_cast<__int128>(whole) * found->us + scaled_frac / pow10(digits);
+    if (total > std::numeric_limits<int64_t>::max() / 4) return false;
+    any = true;
+    s.remove_prefix(u);
+  }
+  if (!any) return false;
+  out = Duration(static_cast<int64_t>(total));
+  return true;
+}
+
+bool parse_ratio(const std::string& text, Ratio& out) {
+  std::string_view s(text);
+  if (auto slash = s.find('/'); slash != std::string_view::npos) {
+    uint64_t num = 0, den = 0;
+    auto a = std::from_chars(s.data(), s.data() + slash, num);
+    auto b = std::from_chars(s.data() + slash + 1, s.data() + s.size(), den);
+    if (a.ec != std::errc() || a.ptr != s.data() + slash || b.ec != std::errc() ||
+        b.ptr != s.data() + s.size() || den == 0 || num > den)
+      return false;
+    out = Ratio{num, den};
+    return true;
+  }
+  const bool percent = !s.empty() && s.back() == '%';
+  if (percent) s.remove_suffix(1);
+  uint64_t whole, frac;
+  int digits;
+  if (!parse_decimal(s, whole, frac, digits) || whole > 100) return false;
+  uint64_t den = pow10(digits) * (percent ? 100 : 1);
+  uint64_t num = whole * pow10(digits) + frac;
+  if (num > den) return false;
+  out = Ratio{num, den};
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reader: YAML nodes with their positions, and the errors that name them.
+
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string join(const std::vector<std::string>& xs) {
+  std::string out;
+  for (const auto& x : xs) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+std::string kind_name(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
+    case YAML::NodeType::Null: return "nothing";
+    default: return "an undefined value";
+  }
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& msg) const {
+    const YAML::Mark m = at.Mark();
+    if (m.is_null()) throw ScenarioError(file_, 0, 0, msg);
+    throw ScenarioError(file_, m.line + 1, m.column + 1, msg);
+  }
+
+  // `what` names the value in messages: "clients[2].timeout".
+  std::string scalar(const YAML::Node& n, const std::string& what, const std::string& expected) const {
+    if (!n.IsScalar()) fail(n, what + ": expected " + expected + ", found " + kind_name(n));
+    return n.Scalar();
+  }
+
+  std::string text(const YAML::Node& n, const std::string& what) const {
+    return scalar(n, what, "a string");
+  }
+
+  int64_t integer(const YAML::Node& n, const std::string& what, int64_t lo, int64_t hi) const {
+    const std::string s = scalar(n, what, "a whole number");
+    int64_t v = 0;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+      fail(n, what + ": expected a whole number, found '" + s + "'");
+    if (v < lo || v > hi)
+      fail(n, what + ": " + s + " is out of range; use a value from " + std::to_string(lo) + " to " +
+                  std::to_string(hi));
+    return v;
+  }
+
+  uint64_t unsigned64(const YAML::Node& n, const std::string& what) const {
+    const std::string s = scalar(n, what, "a whole number");
+    uint64_t v = 0;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+      fail(n, what + ": expected a whole number from 0 to 18446744073709551615, found '" + s + "'");
+    return v;
+  }
+
+  Duration duration(const YAML::Node& n, const std::string& what, Duration lo = Duration(0)) const {
+    const std::string s = scalar(n, what, "a duration like 250ms, 2s or 24h");
+    Duration d;
+    if (!parse_duration(s, d))
+      fail(n, what + ": '" + s + "' is not a duration; write a number and a unit (us, ms, s, m, h, d), "
+                     "like 250ms, 2s, 1h30m or 24h");
+    if (d < lo) fail(n, what + ": must be at least " + sim::format_duration(lo));
+    return d;
+  }
+
+  Ratio ratio(const YAML::Node& n, const std::string& what) const {
+    const std::string s = scalar(n, what, "a rate like 5%, 0.05 or 1/20");
+    Ratio r;
+    if (!parse_ratio(s, r))
+      fail(n, what + ": '" + s + "' is not a rate between 0 and 1; write a percentage (5%, 0.5%), "
+                     "a fraction (0.05) or a ratio (1/20)");
+    return r;
+  }
+
+  bool boolean(const YAML::Node& n, const std::string& what) const {
+    const std::string s = scalar(n, what, "true or false");
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail(n, what + ": expected true or false, found '" + s + "'");
+  }
+
+  template <typename E>
+  E choice(const YAML::Node& n, const std::string& what, const std::vector<std::pair<std::string, E>>& options) const {
+    const std::string s = scalar(n, what, "one of " + names(options));
+    for (const auto& [name, v] : options)
+      if (name == s) return v;
+    fail(n, what + ": '" + s + "' is not one of " + names(options));
+  }
+
+  template <typename E>
+  static std::string names(const std::vector<std::pair<std::string, E>>& options) {
+    std::vector<std::string> xs;
+    for (const auto& o : options) xs.push_back(o.first);
+    return join(xs);
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+// A mapping whose keys are checked: each key may be read once, unknown keys are errors that
+// suggest the nearest known key.
+class Map {
+ public:
+  Map(const Reader& r, const YAML::Node& n, std::string what, std::vector<std::string> keys)
+      : r_(r), node_(n), what_(std::move(what)), keys_(std::move(keys)) {
+    if (!n.IsMap()) r.fail(n, what_ + ": expected a mapping with keys such as " + join(keys_) + ", found " + kind_name(n));
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node k = it->first;
+      if (!k.IsScalar()) r.fail(k, what_ + ": keys must be plain words");
+      const std::string key = k.Scalar();
+      if (!seen.insert(key).second) r.fail(k, what_ + ": key '" + key + "' is given twice");
+      if (std::find(keys_.begin(), keys_.end(), key) == keys_.end()) r.fail(k, unknown(key));
+      values_.emplace(key, it->second);
+    }
+  }
+
+  bool has(const std::string& key) const { return values_.count(key) && !values_.at(key).IsNull(); }
+  const YAML::Node& get(const std::string& key) const { return values_.at(key); }
+  const YAML::Node& node() const { return node_; }
+  std::string at(const std::string& key) const { return what_.empty() ? key : what_ + "." + key; }
+
+  const YAML::Node& need(const std::string& key) const {
+    if (!has(key)) r_.fail(node_, (what_.empty() ? std::string("scenario") : what_) + ": missing key '" + key + "'");
+    return values_.at(key);
+  }
+
+ private:
+  std::string unknown(const std::string& key) const {
+    std::string best;
+    size_t best_d = 3;
+    for (const auto& k : keys_) {
+      size_t d = edit_distance(key, k);
+      if (d < best_d) best_d = d, best = k;
+    }
+    std::string msg = (what_.empty() ? std::string("scenario") : what_) + ": unknown key '" + key + "'";
+    if (!best.empty()) msg += "; did you mean '" + best + "'?";
+    return msg + " (known keys: " + join(keys_) + ")";
+  }
+
+  const Reader& r_;
+  YAML::Node node_;
+  std::string what_;
+  std::vector<std::string> keys_;
+  std::map<std::string, YAML::Node> values_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The scenario's parts
+
+class Loader {
+ public:
+  Loader(const std::string& file) : r_(file) {}
+
+  Scenario load(const YAML::Node& root) {
+    Scenario s;
+    s.file = r_.file();
+    if (!root.IsMap())
+      throw ScenarioError(r_.file(), 0, 0,
+                          "the top level must be a mapping of keys such as name, clients and faults, "
+                          "but it is " + kind_name(root) + "; see docs/scenario-format.md");
+    Map m(r_, root, "",
+          {"name", "description", "seed", "runs", "semantics", "limit", "regions", "network",
+           "service", "clients", "faults", "expect"});
+    s.name = r_.text(m.need("name"), "name");
+    if (s.name.empty()) r_.fail(m.get("name"), "name: must not be empty");
+    if (m.has("description")) s.description = r_.text(m.get("description"), "description");
+    if (m.has("seed")) s.seed = r_.unsigned64(m.get("seed"), "seed");
+    if (m.has("runs")) s.runs = r_.integer(m.get("runs"), "runs", 1, 10000000);
+    if (m.has("semantics"))
+      s.service.semantics = r_.choice<model::Semantics>(
+          m.get("semantics"), "semantics", {{"current", model::Semantics::current}, {"2013", model::Semantics::v2013}});
+    if (m.has("limit")) s.limit = r_.duration(m.get("limit"), "limit", sim::micros(1));
+    Latency net = Latency{sim::micros(500), sim::millis(1), sim::millis(5), sim::millis(20)};
+    if (m.has("network")) {
+      Map n(r_, m.get("network"), "network", {"latency"});
+      if (n.has("latency")) net = latency(n.get("latency"), "network.latency");
+    }
+    regions(m, s, net);
+    if (m.has("service")) service(Map(r_, m.get("service"), "service",
+                                      {"latency", "launch_time", "terminate_time", "describe_lag",
+                                       "token_retention", "token_window", "capacity"}),
+                                  s);
+    clients(m.need("clients"), s);
+    if (m.has("faults")) faults(m.get("faults"), s);
+    if (m.has("expect"))
+      s.expect_fail = r_.choice<bool>(m.get("expect"), "expect", {{"pass", false}, {"fail", true}});
+    return s;
+  }
+
+ private:
+  Latency latency(const YAML::Node& n, const std::string& what) {
+    if (n.IsScalar()) return Latency::fixed(r_.duration(n, what));
+    Map m(r_, n, what, {"min", "median", "p99", "max"});
+    auto get = [&](const char* k) -> std::optional<Duration> {
+      if (!m.has(k)) return std::nullopt;
+      return r_.duration(m.get(k), m.at(k));
+    };
+    auto min = get("min"), median = get("median"), p99 = get("p99"), max = get("max");
+    Latency l;
+    if (!median) {
+      if (!min || !max || p99)
+        r_.fail(n, what + ": give either min and max (uniform), or a median (with p99, min and max "
+                          "if you like); for example {median: 40ms, p99: 400ms}");
+      if (*max < *min) r_.fail(m.get("max"), m.at("max") + ": must not be less than min");
+      return Latency::uniform(*min, *max);
+    }
+    l.median = *median;
+    l.min = min ? *min : Duration(0);
+    l.p99 = p99 ? *p99 : *median;
+    l.max = max ? *max : Duration(l.p99.us * 2);
+    if (!l.valid())
+      r_.fail(n, what + ": the quantiles must grow: min <= median <= p99 <= max (here " +
+                     sim::format_duration(l.min) + ", " + sim::format_duration(l.median) + ", " +
+                     sim::format_duration(l.p99) + ", " + sim::format_duration(l.max) + ")");
+    return l;
+  }
+
+  void regions(const Map& m, Scenario& s, const Latency& net) {
+    if (!m.has("regions")) {
+      s.service.regions.push_back({"us-east-1", {"us-east-1a", "us-east-1b"}, {}});
+      s.region_latency.push_back(net);
+      return;
+    }
+    const YAML::Node& n = m.get("regions");
+    if (!n.IsMap() || n.size() == 0)
+      r_.fail(n, "regions: expected a mapping of Region names, like {us-east-1: {zones: [us-east-1a]}}");
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string name = r_.text(it->first, "regions");
+      for (const auto& r : s.service.regions)
+        if (r.name == name) r_.fail(it->first, "regions: Region '" + name + "' is given twice");
+      model::RegionSpec spec{name, {}, {}};
+      Latency lat = net;
+      const std::string what = "regions." + name;
+      if (!it->second.IsNull()) {
+        Map rm(r_, it->second, what, {"zones", "subnets", "latency"});
+        if (rm.has("zones")) {
+          const YAML::Node& z = rm.get("zones");
+          if (!z.IsSequence()) r_.fail(z, rm.at("zones") + ": expected a list of zone names");
+          for (const auto& zone : z) spec.zones.push_back(r_.text(zone, rm.at("zones")));
+        }
+        if (rm.has("subnets")) {
+          const YAML::Node& sn = rm.get("subnets");
+          if (!sn.IsMap()) r_.fail(sn, rm.at("subnets") + ": expected a mapping of subnet ids to zones, like {subnet-1: us-east-1a}");
+          for (auto j = sn.begin(); j != sn.end(); ++j) {
+            const std::string zone = r_.text(j->second, rm.at("subnets"));
+            if (std::find(spec.zones.begin(), spec.zones.end(), zone) == spec.zones.end())
+              r_.fail(j->second, rm.at("subnets") + ": zone '" + zone + "' is not one of this Region's zones (" + join(spec.zones) + ")");
+            spec.subnets[r_.text(j->first, rm.at("subnets"))] = zone;
+          }
+        }
+        if (rm.has("latency")) lat = latency(rm.get("latency"), rm.at("latency"));
+      }
+      s.service.regions.push_back(std::move(spec));
+      s.region_latency.push_back(lat);
+    }
+  }
+
+  void service(const Map& m, Scenario& s) {
+    model::ServiceConfig& c = s.service;
+    if (m.has("latency")) s.service_latency = latency(m.get("latency"), m.at("latency"));
+    if (m.has("launch_time")) c.launch_time = r_.duration(m.get("launch_time"), m.at("launch_time"));
+    if (m.has("terminate_time")) c.terminate_time = r_.duration(m.get("terminate_time"), m.at("terminate_time"));
+    if (m.has("describe_lag")) c.describe_lag = r_.duration(m.get("describe_lag"), m.at("describe_lag"));
+    if (m.has("token_retention")) c.token_retention = r_.duration(m.get("token_retention"), m.at("token_retention"));
+    if (m.has("token_window")) c.token_window = r_.duration(m.get("token_window"), m.at("token_window"), sim::micros(1));
+    if (m.has("capacity")) {
+      const YAML::Node& n = m.get("capacity");
+      if (!n.IsMap()) r_.fail(n, m.at("capacity") + ": expected a mapping of instance types to counts, like {m5.large: 10}");
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        const std::string type = r_.text(it->first, m.at("capacity"));
+        c.capacity[type] = r_.integer(it->second, m.at("capacity") + "." + type, 0, 1000000000);
+      }
+    }
+  }
+
+  uint32_t region_index(const Scenario& s, const YAML::Node& n, const std::string& what) {
+    const std::string name = r_.text(n, what);
+    for (uint32_t i = 0; i < s.service.regions.size(); ++i)
+      if (s.service.regions[i].name == name) return i;
+    r_.fail(n, what + ": unknown Region '" + name + "'; the scenario's Regions are " + join(s.region_names()) +
+                   " (add it under `regions:`)");
+  }
+
+  model::RetryPolicy retry(const YAML::Node& n, const std::string& what) {
+    Map m(r_, n, what, {"policy", "attempts", "base", "throttle_base", "cap", "jitter", "quota",
+                        "cost", "timeout_cost"});
+    const auto kind = r_.choice<model::PolicyKind>(
+        m.need("policy"), m.at("policy"),
+        {{"none", model::PolicyKind::none}, {"exponential", model::PolicyKind::exponential},
+         {"aws-standard", model::PolicyKind::aws_standard}});
+    model::RetryPolicy p = kind == model::PolicyKind::none ? model::RetryPolicy::none()
+                           : kind == model::PolicyKind::exponential
+                               ? model::RetryPolicy::exponential(5, sim::millis(100), sim::seconds(20), model::Jitter::full)
+                               : model::RetryPolicy::aws_standard();
+    auto only = [&](const char* key, bool allowed, const char* who) {
+      if (m.has(key) && !allowed) r_.fail(m.get(key), m.at(key) + ": only " + who + " takes '" + key + "'");
+    };
+    only("attempts", kind != model::PolicyKind::none, "exponential or aws-standard");
+    only("base", kind != model::PolicyKind::none, "exponential or aws-standard");
+    only("cap", kind != model::PolicyKind::none, "exponential or aws-standard");
+    only("jitter", kind == model::PolicyKind::exponential, "exponential");
+    only("throttle_base", kind == model::PolicyKind::aws_standard, "aws-standard");
+    only("quota", kind == model::PolicyKind::aws_standard, "aws-standard");
+    only("cost", kind == model::PolicyKind::aws_standard, "aws-standard");
+    only("timeout_cost", kind == model::PolicyKind::aws_standard, "aws-standard");
+    if (m.has("attempts")) p.attempts = static_cast<int32_t>(r_.integer(m.get("attempts"), m.at("attempts"), 1, 1000));
+    if (m.has("base")) {
+      p.base = r_.duration(m.get("base"), m.at("base"));
+      if (kind == model::PolicyKind::exponential) p.throttle_base = p.base;
+    }
+    if (m.has("throttle_base")) p.throttle_base = r_.duration(m.get("throttle_base"), m.at("throttle_base"));
+    if (m.has("cap")) p.cap = r_.duration(m.get("cap"), m.at("cap"));
+    if (m.has("jitter"))
+      p.jitter = r_.choice<model::Jitter>(m.get("jitter"), m.at("jitter"),
+                                          {{"none", model::Jitter::none}, {"full", model::Jitter::full},
+                                           {"equal", model::Jitter::equal}, {"decorrelated", model::Jitter::decorrelated}});
+    if (m.has("quota")) p.quota = r_.integer(m.get("quota"), m.at("quota"), 0, 1000000000);
+    if (m.has("cost")) p.retry_cost = r_.integer(m.get("cost"), m.at("cost"), 0, 1000000000);
+    if (m.has("timeout_cost")) p.timeout_cost = r_.integer(m.get("timeout_cost"), m.at("timeout_cost"), 0, 1000000000);
+    if (p.cap < p.base) r_.fail(n, what + ": cap (" + sim::format_duration(p.cap) + ") must not be less than base (" + sim::format_duration(p.base) + ")");
+    return p;
+  }
+
+  void request(const YAML::Node& n, const std::string& what, model::LaunchParams& p) {
+    Map m(r_, n, what, {"image", "type", "min", "max", "key", "zone", "subnet"});
+    if (m.has("image")) p.image = r_.text(m.get("image"), m.at("image"));
+    if (m.has("type")) p.type = r_.text(m.get("type"), m.at("type"));
+    if (m.has("key")) p.key = r_.text(m.get("key"), m.at("key"));
+    if (m.has("zone")) p.zone = r_.text(m.get("zone"), m.at("zone"));
+    if (m.has("subnet")) p.subnet = r_.text(m.get("subnet"), m.at("subnet"));
+    if (m.has("min")) p.min = static_cast<int32_t>(r_.integer(m.get("min"), m.at("min"), 1, 10000));
+    if (m.has("max")) p.max = static_cast<int32_t>(r_.integer(m.get("max"), m.at("max"), 1, 10000));
+    if (!m.has("max") && p.min > p.max) p.max = p.min;
+    if (p.max < p.min) r_.fail(m.get("max"), m.at("max") + ": must be at least min (" + std::to_string(p.min) + ")");
+  }
+
+  void clients(const YAML::Node& n, Scenario& s) {
+    if (!n.IsSequence() || n.size() == 0)
+      r_.fail(n, "clients: expected a list of client groups, like - {name: app, count: 10, token: persisted}");
+    std::set<std::string> names;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string what = "clients[" + std::to_string(i) + "]";
+      Map m(r_, n[i], what,
+            {"name", "count", "region", "intents", "start", "think", "request", "token", "timeout",
+             "retry", "app_retries", "app_backoff", "fallback_type", "terminate_after", "repeat_after"});
+      ClientGroup g;
+      model::ClientSpec& c = g.spec;
+      c.group = r_.text(m.need("name"), m.at("name"));
+      if (c.group.empty() || c.group.find_first_of(" \t#/") != std::string::npos)
+        r_.fail(m.get("name"), m.at("name") + ": use a short name without spaces, '#' or '/'");
+      if (!names.insert(c.group).second) r_.fail(m.get("name"), m.at("name") + ": another group is already named '" + c.group + "'");
+      if (m.has("count")) g.count = static_cast<int32_t>(r_.integer(m.get("count"), m.at("count"), 1, 1000000));
+      c.region = m.has("region") ? region_index(s, m.get("region"), m.at("region")) : 0;
+      if (m.has("intents")) c.intents = static_cast<int32_t>(r_.integer(m.get("intents"), m.at("intents"), 1, 1000000));
+      if (m.has("start")) c.start = latency(m.get("start"), m.at("start"));
+      if (m.has("think")) c.think = latency(m.get("think"), m.at("think"));
+      if (m.has("request")) request(m.get("request"), m.at("request"), c.request);
+      if (m.has("token"))
+        c.token = r_.choice<model::TokenMode>(m.get("token"), m.at("token"),
+                                              {{"sdk", model::TokenMode::sdk}, {"persisted", model::TokenMode::persisted},
+                                               {"none", model::TokenMode::none}});
+      if (m.has("timeout")) c.timeout = r_.duration(m.get("timeout"), m.at("timeout"), sim::micros(1));
+      if (m.has("retry")) c.retry = retry(m.get("retry"), m.at("retry"));
+      if (m.has("app_retries")) c.app_retries = static_cast<int32_t>(r_.integer(m.get("app_retries"), m.at("app_retries"), 0, 1000));
+      if (m.has("app_backoff")) c.app_backoff = r_.duration(m.get("app_backoff"), m.at("app_backoff"));
+      if (m.has("fallback_type")) c.fallback_type = r_.text(m.get("fallback_type"), m.at("fallback_type"));
+      if (m.has("terminate_after")) c.terminate_after = r_.duration(m.get("terminate_after"), m.at("terminate_after"));
+      if (m.has("repeat_after")) c.repeat_after = r_.duration(m.get("repeat_after"), m.at("repeat_after"));
+      const model::RegionSpec& region = s.service.regions[c.region];
+      if (!c.request.zone.empty() &&
+          std::find(region.zones.begin(), region.zones.end(), c.request.zone) == region.zones.end())
+        r_.fail(m.get("request"), m.at("request") + ".zone: '" + c.request.zone + "' is not a zone of " + region.name +
+                                      " (" + join(region.zones) + ")");
+      s.clients.push_back(std::move(g));
+    }
+  }
+
+  faults::Window window(const Map& m) {
+    faults::Window w;
+    if (m.has("from")) w.from = sim::Time(0) + r_.duration(m.get("from"), m.at("from"));
+    if (m.has("for")) w.length = r_.duration(m.get("for"), m.at("for"), sim::micros(1));
+    return w;
+  }
+
+  std::optional<uint32_t> region_filter(const Map& m, const Scenario& s) {
+    if (!m.has("region")) return std::nullopt;
+    return region_index(s, m.get("region"), m.at("region"));
+  }
+
+  void faults(const YAML::Node& n, Scenario& s) {
+    if (!n.IsSequence())
+      r_.fail(n, "faults: expected a list, like - lose: {what: response, rate: 2%}");
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string what = "faults[" + std::to_string(i) + "]";
+      const YAML::Node& f = n[i];
+      if (!f.IsMap() || f.size() != 1)
+        r_.fail(f, what + ": each fault is a mapping with one key: lose, spike or storm");
+      Map outer(r_, f, what, {"lose", "spike", "storm"});
+      if (outer.has("lose")) {
+        Map m(r_, outer.get("lose"), what + ".lose", {"what", "rate", "from", "for", "region"});
+        faults::Lose l;
+        l.what = r_.choice<faults::Lose::What>(m.need("what"), m.at("what"),
+                                               {{"request", faults::Lose::request}, {"response", faults::Lose::response}});
+        l.rate = r_.ratio(m.need("rate"), m.at("rate"));
+        l.window = window(m);
+        l.region = region_filter(m, s);
+        s.faults.faults.push_back(l);
+      } else if (outer.has("spike")) {
+        Map m(r_, outer.get("spike"), what + ".spike", {"rate", "delay", "from", "for", "region"});
+        faults::Spike sp;
+        sp.rate = r_.ratio(m.need("rate"), m.at("rate"));
+        sp.delay = latency(m.need("delay"), m.at("delay"));
+        sp.window = window(m);
+        sp.region = region_filter(m, s);
+        s.faults.faults.push_back(sp);
+      } else if (outer.has("storm")) {
+        Map m(r_, outer.get("storm"), what + ".storm", {"status", "code", "rate", "from", "for", "region", "phase"});
+        faults::Storm st;
+        int status = 503;
+        if (m.has("status")) status = static_cast<int>(r_.integer(m.get("status"), m.at("status"), 500, 599));
+        if (m.has("code")) {
+          const std::string code = r_.text(m.get("code"), m.at("code"));
+          if (!model::parse_code(code, st.code) || model::code_status(st.code) < 500)
+            r_.fail(m.get("code"), m.at("code") + ": '" + code +
+                                       "' is not a 5xx code; use InternalError (500), Unavailable (503) or RequestLimitExceeded (503)");
+          if (m.has("status") && model::code_status(st.code) != status)
+            r_.fail(m.get("status"), m.at("status") + ": " + code + " is answered with " +
+                                         std::to_string(model::code_status(st.code)) + ", not " + std::to_string(status));
+        } else if (status == 500) {
+          st.code = model::Code::InternalError;
+        } else if (status == 503) {
+          st.code = model::Code::Unavailable;
+        } else {
+          r_.fail(m.get("status"), m.at("status") + ": the model answers 500 or 503; give 500 or 503, or a code");
+        }
+        if (m.has("rate")) st.rate = r_.ratio(m.get("rate"), m.at("rate"));
+        if (m.has("phase"))
+          st.phase = r_.choice<faults::Storm::Phase>(m.get("phase"), m.at("phase"),
+                                                     {{"before", faults::Storm::before}, {"after", faults::Storm::after}});
+        st.window = window(m);
+        st.region = region_filter(m, s);
+        s.faults.faults.push_back(st);
+      }
+    }
+  }
+
+  Reader r_;
+};
+
+bool looks_binary(const std::string& text) {
+  if (text.find('\0') != std::string::npos) return true;
+  // Invalid UTF-8 is not a scenario either.
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return true;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return true;
+    i += n;
+  }
+  return false;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& file) {
+  if (looks_binary(text))
+    throw ScenarioError(file, 0, 0, "is not a text file (it has NUL bytes or invalid UTF-8); a scenario is YAML text");
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    const int col = e.mark.is_null() ? 0 : e.mark.column + 1;
+    throw ScenarioError(file, line, col, "malformed YAML: " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull())
+    throw ScenarioError(file, 0, 0, "is empty; a scenario needs at least `name` and `clients` (see docs/scenario-format.md)");
+  try {
+    return Loader(file).load(root);
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    const int col = e.mark.is_null() ? 0 : e.mark.column + 1;
+    throw ScenarioError(file, line, col, "unreadable value: " + e.msg);
+  }
+}
+
+Scenario load_scenario_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path, 0, 0, "cannot be read (no such file, or no permission)");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw ScenarioError(path, 0, 0, "cannot be read (is it a directory?)");
+  return parse_scenario(buf.str(), path);
+}
+
+}  // namespace idem::harness

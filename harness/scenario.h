@@ -1,0 +1,38 @@
+// A scenario: everything one run needs, as plain data. The YAML loader fills it; a generator
+// may too. docs/scenario-format.md documents every field that a file can set.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "faults/plan.h"
+#include "model/client.h"
+#include "model/service.h"
+#include "sim/latency.h"
+
+namespace idem::harness {
+
+struct ClientGroup {
+  model::ClientSpec spec;
+  int32_t count = 1;
+};
+
+struct Scenario {
+  std::string file;  // where it was loaded from ("" when built in code)
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  int64_t runs = 1;
+  sim::Duration limit = sim::hours(48);  // simulated time; events after it are not run
+  model::ServiceConfig service;          // semantics, regions, lifecycle, capacity
+  std::vector<sim::Latency> region_latency;  // one-way network latency per Region
+  sim::Latency service_latency = sim::Latency::fixed(sim::millis(40));  // processing per call
+  std::vector<ClientGroup> clients;
+  faults::FaultPlan faults;
+  bool expect_fail = false;
+
+  std::vector<std::string> region_names() const;
+};
+
+}  // namespace idem::harness

@@ -1,0 +1,251 @@
+#include "harness/world.h"
+
+#include <cassert>
+
+#include "faults/injector.h"
+#include "model/client.h"
+#include "model/service.h"
+#include "sim/event_queue.h"
+#include "sim/loop.h"
+#include "sim/trace.h"
+
+namespace idem::harness {
+
+using model::Api;
+using model::Response;
+using sim::Duration;
+using sim::Event;
+using sim::Time;
+
+std::vector<std::string> Scenario::region_names() const {
+  std::vector<std::string> out;
+  for (const auto& r : service.regions) out.push_back(r.name);
+  return out;
+}
+
+namespace {
+
+enum Kind : uint32_t {
+  kWake,     // a = client
+  kTimeout,  // a = client, b = attempt
+  kArrive,   // a = attempt: its request reaches the service
+  kDone,     // a = launch op: the service finishes it
+  kReply,    // a = attempt: the service answers (replies_[a])
+  kDeliver,  // a = attempt: the answer reaches the client
+};
+
+class World final : public model::ClientIo, public sim::Dispatcher {
+ public:
+  World(const Scenario& s, uint64_t seed, const RunOptions& opt)
+      : s_(s),
+        seed_(seed),
+        trace_(opt.keep_trace),
+        root_(seed),
+        net_(root_.child()),
+        svc_(root_.child()),
+        injector_(s.faults, root_.child()),
+        service_(s.service),
+        regions_(s.region_names()) {
+    trace_.line(Time(0), "world").kv("seed", static_cast<int64_t>(seed)).kv("scenario", s.name);
+    uint32_t id = 0;
+    for (const ClientGroup& g : s.clients) {
+      for (int32_t i = 0; i < g.count; ++i, ++id) {
+        std::string label = g.spec.group + "#" + std::to_string(i);
+        history_.clients.push_back({label, g.spec.region});
+        clients_.emplace_back(g.spec, id, std::move(label), root_.child(), history_, *this, trace_);
+      }
+    }
+    for (auto& c : clients_) q_.push(Time(0) + c.start_delay(), kWake, c.id());
+  }
+
+  RunResult run(bool via_asio) {
+    RunResult out;
+    out.seed = seed_;
+    out.stats.events = via_asio ? sim::run_until_asio(q_, Time(0) + s_.limit, *this)
+                                : sim::run_until(q_, Time(0) + s_.limit,
+                                                 [this](const Event& e) { dispatch(e); });
+    out.stats.end = now_;
+    if (!q_.empty()) trace_.line(now_, "world").word("limit").kv("pending-events", static_cast<int64_t>(q_.size()));
+    out.violations = model::check({history_, service_, regions_});
+    for (const auto& v : out.violations)
+      trace_.line(now_, "oracle").word("violation").kv("property", v.property).kv("subject", v.subject);
+    trace_.line(now_, "world").word("end").kv("violations", static_cast<int64_t>(out.violations.size()));
+    fill_stats(out.stats);
+    out.trace_hash = trace_.hash();
+    out.trace = trace_.text();
+    return out;
+  }
+
+  void dispatch(const Event& e) override {
+    now_ = e.at;
+    switch (e.kind) {
+      case kWake: clients_[e.a].on_wake(now_); break;
+      case kTimeout: on_timeout(e.a, static_cast<uint32_t>(e.b)); break;
+      case kArrive: on_arrive(e.a); break;
+      case kDone: on_done(e.a); break;
+      case kReply: respond(e.a, replies_[e.a]); break;
+      case kDeliver: on_deliver(e.a); break;
+      default: assert(false && "unknown event kind");
+    }
+  }
+
+  // ClientIo
+  void send(uint32_t client, uint32_t attempt) override {
+    const model::AttemptRecord& a = history_.attempts[attempt];
+    const model::CallRecord& c = history_.calls[a.call];
+    if (replies_.size() <= attempt) replies_.resize(attempt + 1);
+    trace_.line(now_, clients_[client].label()).word("send").word(model::api_name(c.api)).kv(
+        "attempt", attempt).kv("n", a.number);
+    q_.push(now_ + clients_[client].spec().timeout, kTimeout, client, attempt);
+    const uint32_t region = c.request.region;
+    if (injector_.lose_request(region, now_)) {
+      trace_.line(now_, "net").word("lose").word("request").kv("attempt", attempt);
+      return;
+    }
+    q_.push(now_ + latency(region), kArrive, attempt);
+  }
+
+  void wake_after(uint32_t client, Duration d) override { q_.push(now_ + d, kWake, client); }
+
+ private:
+  Duration latency(uint32_t region) { return s_.region_latency[region].sample(net_); }
+
+  const std::string& service_actor(uint32_t region) {
+    if (service_actors_.empty())
+      for (const auto& r : regions_) service_actors_.push_back("service/" + r);
+    return service_actors_[region];
+  }
+
+  void on_arrive(uint32_t attempt) {
+    const model::CallRecord& c = history_.calls[history_.attempts[attempt].call];
+    const uint32_t region = c.request.region;
+    if (auto code = injector_.storm(faults::Storm::before, region, now_)) {
+      trace_.line(now_, "fault").word("storm").kv("attempt", attempt).kv("code", model::code_name(*code));
+      respond(attempt, Response{*code, 0, 0, 0});
+      return;
+    }
+    const Duration work = s_.service_latency.sample(svc_) + injector_.spike(region, now_);
+    if (c.api == Api::terminate) {
+      const auto r = service_.terminate(region, c.ids, now_);
+      trace_.line(now_, service_actor(region)).word("terminate").kv("attempt", attempt).kv(
+          "code", model::code_name(r.code));
+      replies_[attempt] = Response{r.code, 0, 0, 0};
+      q_.push(now_ + work, kReply, attempt);
+      return;
+    }
+    const model::Admission adm = service_.admit(c.request, now_, attempt);
+    auto line = trace_.line(now_, service_actor(region));
+    line.word("recv").kv("attempt", attempt);
+    switch (adm.kind) {
+      case model::Admission::Reply:
+        line.word("answer").kv("code", model::code_name(adm.reply.code));
+        replies_[attempt] = adm.reply;
+        q_.push(now_ + work, kReply, attempt);
+        break;
+      case model::Admission::Started:
+        line.word("start").kv("op", adm.op).kv("work", work);
+        if (op_attempt_.size() <= adm.op) op_attempt_.resize(adm.op + 1);
+        op_attempt_[adm.op] = attempt;
+        q_.push(now_ + work, kDone, adm.op);
+        break;
+      case model::Admission::Joined:
+        line.word("join").kv("op", adm.op);
+        break;
+    }
+  }
+
+  void on_done(uint32_t op) {
+    const uint32_t attempt = op_attempt_[op];
+    const uint32_t region = history_.calls[history_.attempts[attempt].call].request.region;
+    model::Completion done = service_.complete(op, now_);
+    {
+      auto line = trace_.line(now_, service_actor(region));
+      line.word("done").kv("op", op).kv("code", model::code_name(done.response.code));
+      if (done.response.ok())
+        line.kv("reservation", done.response.reservation)
+            .kv("instances", done.response.count);
+    }
+    respond(attempt, done.response);
+    for (uint64_t joined : done.joined) respond(static_cast<uint32_t>(joined), done.response);
+  }
+
+  void respond(uint32_t attempt, Response r) {
+    const uint32_t region = history_.calls[history_.attempts[attempt].call].request.region;
+    if (auto code = injector_.storm(faults::Storm::after, region, now_)) {
+      trace_.line(now_, "fault").word("storm-after").kv("attempt", attempt).kv("code", model::code_name(*code));
+      r = Response{*code, 0, 0, 0};
+    }
+    if (injector_.lose_response(region, now_)) {
+      trace_.line(now_, "net").word("lose").word("response").kv("attempt", attempt);
+      return;
+    }
+    replies_[attempt] = r;
+    q_.push(now_ + latency(region), kDeliver, attempt);
+  }
+
+  void on_deliver(uint32_t attempt) {
+    const uint32_t client = history_.calls[history_.attempts[attempt].call].client;
+    const Response& r = replies_[attempt];
+    model::Client& c = clients_[client];
+    {
+      auto line = trace_.line(now_, c.label());
+      line.word("recv").kv("attempt", attempt).kv("status", r.status()).kv("code", model::code_name(r.code));
+      if (r.ok() && r.reservation) line.kv("reservation", r.reservation);
+    }
+    if (!c.on_reply(attempt, r, now_)) trace_.line(now_, c.label()).word("ignore").kv("attempt", attempt);
+  }
+
+  void on_timeout(uint32_t client, uint32_t attempt) {
+    model::Client& c = clients_[client];
+    // A timer whose attempt was answered already is dropped quietly: it is not an event of the
+    // model, only a cancelled timer.
+    if (history_.attempts[attempt].done) return;
+    trace_.line(now_, c.label()).word("timeout").kv("attempt", attempt);
+    c.on_timeout(attempt, now_);
+  }
+
+  void fill_stats(RunStats& st) const {
+    for (const auto& i : history_.intents) {
+      ++st.intents;
+      switch (i.outcome) {
+        case model::Outcome::ok: ++st.intents_ok; break;
+        case model::Outcome::failed: ++st.intents_failed; break;
+        case model::Outcome::unknown: ++st.intents_unknown; break;
+        case model::Outcome::pending: ++st.intents_pending; break;
+      }
+    }
+    for (const auto& c : history_.calls) {
+      ++st.calls;
+      st.requests += c.attempts.size();
+      st.retries += c.attempts.size() - 1 + (c.app_try > 0 ? 1 : 0);
+    }
+    for (const auto& r : service_.reservations()) st.instances += r.count;
+    for (const auto& ic : model::count_by_intent(history_, service_)) st.leaked += ic.leaked;
+  }
+
+  const Scenario& s_;
+  uint64_t seed_;
+  sim::Trace trace_;
+  sim::Prng root_;
+  sim::Prng net_;
+  sim::Prng svc_;
+  faults::Injector injector_;
+  model::Service service_;
+  std::vector<std::string> regions_;
+  std::vector<std::string> service_actors_;
+  model::History history_;
+  std::vector<model::Client> clients_;
+  sim::EventQueue q_;
+  Time now_;
+  std::vector<Response> replies_;    // per attempt: the answer on its way
+  std::vector<uint32_t> op_attempt_;  // per launch op: the attempt that started it
+};
+
+}  // namespace
+
+RunResult run_once(const Scenario& s, uint64_t seed, const RunOptions& opt) {
+  World w(s, seed, opt);
+  return w.run(opt.via_asio);
+}
+
+}  // namespace idem::harness

@@ -1,0 +1,46 @@
+// One run of a scenario at one seed: clients, network, faults and the service in one event loop,
+// then the oracle. The result is plain data; the trace is kept when asked (replay).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/scenario.h"
+#include "model/oracle.h"
+
+namespace idem::harness {
+
+struct RunStats {
+  uint64_t events = 0;
+  uint64_t intents = 0;
+  uint64_t intents_ok = 0;
+  uint64_t intents_failed = 0;
+  uint64_t intents_unknown = 0;
+  uint64_t intents_pending = 0;  // not finished by the limit
+  uint64_t calls = 0;
+  uint64_t requests = 0;  // attempts sent, all APIs
+  uint64_t retries = 0;   // attempts after a call's first, plus application-level calls
+  uint64_t instances = 0;
+  uint64_t leaked = 0;
+  sim::Time end;  // time of the last event run
+};
+
+struct RunResult {
+  uint64_t seed = 0;
+  uint64_t trace_hash = 0;
+  RunStats stats;
+  std::vector<model::Violation> violations;
+  std::string trace;  // one line per event, when kept
+};
+
+struct RunOptions {
+  bool keep_trace = false;
+  // Dispatch each event through a Boost.Asio io_context instead of calling it directly
+  // (same order, same trace; it exists to measure what Asio costs the loop).
+  bool via_asio = false;
+};
+
+RunResult run_once(const Scenario& s, uint64_t seed, const RunOptions& opt = {});
+
+}  // namespace idem::harness

@@ -1,0 +1,240 @@
+#include "model/client.h"
+
+#include <cassert>
+
+namespace idem::model {
+
+std::string_view token_mode_name(TokenMode m) {
+  switch (m) {
+    case TokenMode::sdk: return "sdk";
+    case TokenMode::persisted: return "persisted";
+    case TokenMode::none: return "none";
+  }
+  return "?";
+}
+
+std::string_view api_name(Api a) {
+  switch (a) {
+    case Api::run: return "RunInstances";
+    case Api::terminate: return "TerminateInstances";
+    case Api::describe: return "DescribeInstances";
+  }
+  return "?";
+}
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::pending: return "pending";
+    case Outcome::ok: return "ok";
+    case Outcome::failed: return "failed";
+    case Outcome::unknown: return "unknown";
+  }
+  return "?";
+}
+
+Client::Client(const ClientSpec& spec, uint32_t id, std::string label, sim::Prng prng,
+               History& history, ClientIo& io, sim::Trace& trace)
+    : spec_(&spec),
+      id_(id),
+      label_(std::move(label)),
+      prng_(prng),
+      history_(&history),
+      io_(&io),
+      trace_(&trace),
+      quota_(spec.retry) {}
+
+// A UUID v4 drawn from the client's own stream, as the SDKs' autofill makes one.
+std::string Client::new_token() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const uint64_t hi = (prng_.next() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  const uint64_t lo = (prng_.next() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  std::string s(36, '-');
+  int pos = 0;
+  for (int nibble = 0; nibble < 32; ++nibble) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    const uint64_t word = nibble < 16 ? hi : lo;
+    s[pos++] = kHex[(word >> (60 - 4 * (nibble % 16))) & 0xf];
+  }
+  return s;
+}
+
+void Client::on_wake(Time now) {
+  switch (state_) {
+    case State::idle: begin_intent(now); break;
+    case State::backoff: send_attempt(now); break;
+    case State::app_backoff: begin_call(now, Api::run, false); break;
+    case State::before_terminate: begin_call(now, Api::terminate, false); break;
+    case State::before_repeat: begin_call(now, Api::run, true); break;
+    case State::waiting:
+    case State::done: assert(false && "a client wakes only when it sleeps"); break;
+  }
+}
+
+void Client::begin_intent(Time now) {
+  IntentRecord intent;
+  intent.client = id_;
+  intent.index = intents_begun_++;
+  intent.intended = spec_->request.max;
+  intent_ = static_cast<uint32_t>(history_->intents.size());
+  history_->intents.push_back(intent);
+  type_ = spec_->request.type;
+  intent_token_ = spec_->token == TokenMode::persisted ? new_token() : std::string();
+  trace_->line(now, label_).word("intent").kv("n", intent.index).kv("max", spec_->request.max);
+  begin_call(now, Api::run, false);
+}
+
+void Client::begin_call(Time now, Api api, bool repeat) {
+  IntentRecord& intent = history_->intents[intent_];
+  CallRecord call;
+  call.client = id_;
+  call.intent = intent_;
+  call.api = api;
+  call.repeat = repeat;
+  call.invoked = now;
+  call.request.region = spec_->region;
+  if (api == Api::terminate) {
+    const Response& got = intent.learned;
+    for (uint32_t i = 0; i < got.count; ++i) call.ids.push_back(got.first_instance + i);
+  } else if (repeat) {
+    // The launch call that succeeded, repeated as it was sent.
+    for (uint32_t c : intent.calls) {
+      const CallRecord& earlier = history_->calls[c];
+      if (earlier.api == Api::run && earlier.outcome == Outcome::ok) call.request = earlier.request;
+    }
+  } else {
+    int32_t app_try = 0;
+    for (uint32_t c : intent.calls) app_try += history_->calls[c].api == Api::run ? 1 : 0;
+    call.app_try = app_try;
+    call.request.params = spec_->request;
+    call.request.params.type = type_;
+    switch (spec_->token) {
+      case TokenMode::sdk: call.request.token = new_token(); break;
+      case TokenMode::persisted: call.request.token = intent_token_; break;
+      case TokenMode::none: break;
+    }
+    call.request.has_token = spec_->token != TokenMode::none;
+  }
+  call_ = static_cast<uint32_t>(history_->calls.size());
+  intent.calls.push_back(call_);
+  {
+    auto line = trace_->line(now, label_);
+    line.word("call").word(api_name(api)).kv("call", call_);
+    if (repeat) line.word("repeat");
+    if (api == Api::run) {
+      line.kv("type", call.request.params.type);
+      line.kv("token", call.request.has_token ? std::string_view(call.request.token) : "-");
+    }
+  }
+  history_->calls.push_back(std::move(call));
+  // Only the SDK's own launch calls retry; a repeat or a terminate is sent once.
+  static const RetryPolicy kOnce = RetryPolicy::none();
+  retry_.emplace(api == Api::run && !repeat ? spec_->retry : kOnce);
+  send_attempt(now);
+}
+
+void Client::send_attempt(Time now) {
+  CallRecord& call = history_->calls[call_];
+  AttemptRecord a;
+  a.call = call_;
+  a.number = retry_->attempt();
+  a.sent = now;
+  attempt_ = static_cast<uint32_t>(history_->attempts.size());
+  call.attempts.push_back(attempt_);
+  history_->attempts.push_back(a);
+  state_ = State::waiting;
+  io_->send(id_, attempt_);
+}
+
+bool Client::on_reply(uint32_t attempt, const Response& r, Time now) {
+  if (state_ != State::waiting || attempt != attempt_) return false;
+  attempt_ended(classify(r.code), &r, now);
+  return true;
+}
+
+bool Client::on_timeout(uint32_t attempt, Time now) {
+  if (state_ != State::waiting || attempt != attempt_) return false;
+  attempt_ended(AttemptEnd::timeout, nullptr, now);
+  return true;
+}
+
+void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
+  AttemptRecord& a = history_->attempts[attempt_];
+  a.done = true;
+  a.ended = now;
+  a.end = end;
+  CallRecord& call = history_->calls[call_];
+  if (r) {
+    a.response = *r;
+    call.response = *r;
+  }
+  if (auto sleep = retry_->next(end, quota_, prng_)) {
+    state_ = State::backoff;
+    trace_->line(now, label_).word("backoff").kv("call", call_).kv("sleep", *sleep).kv(
+        "quota", quota_.available());
+    io_->wake_after(id_, *sleep);
+    return;
+  }
+  call.ended = now;
+  // 4xx: nothing happened. 5xx or no answer: it may have happened (Jepsen's info).
+  call.outcome = end == AttemptEnd::ok             ? Outcome::ok
+                 : end == AttemptEnd::client_error ? Outcome::failed
+                                                   : Outcome::unknown;
+  trace_->line(now, label_).word("end").kv("call", call_).word(outcome_name(call.outcome)).kv(
+      "why", retry_->stop_reason());
+  if (call.api == Api::run && !call.repeat) {
+    run_call_ended(call, end, now);
+  } else if (call.api == Api::terminate && spec_->repeat_after) {
+    state_ = State::before_repeat;
+    io_->wake_after(id_, *spec_->repeat_after);
+  } else {
+    next_intent(now);
+  }
+}
+
+void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
+  IntentRecord& intent = history_->intents[intent_];
+  if (call.outcome == Outcome::ok) {
+    intent.outcome = Outcome::ok;
+    intent.learned = call.response;
+    after_launch(now);
+    return;
+  }
+  if (call.outcome == Outcome::unknown || intent.outcome == Outcome::pending)
+    intent.outcome = call.outcome == Outcome::unknown || intent.outcome == Outcome::unknown
+                         ? Outcome::unknown
+                         : Outcome::failed;
+  const bool capacity = call.response.code == Code::InsufficientInstanceCapacity && end != AttemptEnd::timeout;
+  const bool worth_retrying = retryable(end) || (capacity && !spec_->fallback_type.empty());
+  if (call.app_try < spec_->app_retries && worth_retrying) {
+    if (capacity && !spec_->fallback_type.empty()) type_ = spec_->fallback_type;
+    state_ = State::app_backoff;
+    trace_->line(now, label_).word("app-retry").kv("intent", intent.index).kv("after", spec_->app_backoff);
+    io_->wake_after(id_, spec_->app_backoff);
+    return;
+  }
+  next_intent(now);
+}
+
+void Client::after_launch(Time now) {
+  if (spec_->terminate_after) {
+    state_ = State::before_terminate;
+    io_->wake_after(id_, *spec_->terminate_after);
+  } else if (spec_->repeat_after) {
+    state_ = State::before_repeat;
+    io_->wake_after(id_, *spec_->repeat_after);
+  } else {
+    next_intent(now);
+  }
+}
+
+void Client::next_intent(Time now) {
+  if (intents_begun_ >= spec_->intents) {
+    state_ = State::done;
+    trace_->line(now, label_).word("done");
+    return;
+  }
+  state_ = State::idle;
+  io_->wake_after(id_, spec_->think.sample(prng_));
+}
+
+}  // namespace idem::model

@@ -1,0 +1,111 @@
+// A client: an application that holds launch intents, an SDK that retries, and the token mode
+// that decides which token each attempt carries.
+//
+// Token modes (DOMAIN.md, "How real clients retry"):
+//  sdk:       the SDK fills a fresh UUID v4 once per call; its own retries reuse it, but an
+//             application-level retry is a new call with a new token.
+//  persisted: the application makes one token per intent and keeps it across every retry.
+//  none:      no token at all: every attempt may launch.
+//
+// The client is a state machine driven by the harness: on_wake, on_reply, on_timeout. It reaches
+// the world only through ClientIo and records what it did and saw in the History.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "model/history.h"
+#include "model/retry.h"
+#include "model/types.h"
+#include "sim/latency.h"
+#include "sim/random.h"
+#include "sim/trace.h"
+
+namespace idem::model {
+
+enum class TokenMode : uint8_t { sdk, persisted, none };
+std::string_view token_mode_name(TokenMode m);
+
+struct ClientSpec {
+  std::string group = "clients";
+  uint32_t region = 0;
+  LaunchParams request;
+  TokenMode token = TokenMode::sdk;
+  Duration timeout = sim::seconds(2);  // per attempt
+  RetryPolicy retry;
+  int32_t app_retries = 0;  // new calls after the SDK gives up
+  Duration app_backoff = sim::seconds(1);
+  int32_t intents = 1;
+  sim::Latency start = sim::Latency::fixed(Duration(0));  // when the first intent begins
+  sim::Latency think = sim::Latency::fixed(Duration(0));  // between intents
+  // On InsufficientInstanceCapacity the application retries with this instance type
+  // (and, with persisted tokens, the same token: IdempotentParameterMismatch).
+  std::string fallback_type;
+  std::optional<Duration> terminate_after;  // terminate what it launched, this long after
+  std::optional<Duration> repeat_after;     // then repeat the launch call with its token
+};
+
+class ClientIo {
+ public:
+  virtual ~ClientIo() = default;
+  // Send the request of attempt `attempt` (already in the history) and arm its timeout.
+  virtual void send(uint32_t client, uint32_t attempt) = 0;
+  // Call on_wake() after `d`.
+  virtual void wake_after(uint32_t client, Duration d) = 0;
+};
+
+class Client {
+ public:
+  Client(const ClientSpec& spec, uint32_t id, std::string label, sim::Prng prng, History& history,
+         ClientIo& io, sim::Trace& trace);
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  Client(Client&&) = default;
+
+  // The delay before the first wake-up; call once.
+  Duration start_delay() { return spec_->start.sample(prng_); }
+  void on_wake(Time now);
+  // The answer or the timeout of an attempt; false (and no effect) when it is not the attempt
+  // the client is waiting for (a late answer after a timeout, or a timer after an answer).
+  bool on_reply(uint32_t attempt, const Response& r, Time now);
+  bool on_timeout(uint32_t attempt, Time now);
+
+  bool done() const { return state_ == State::done; }
+  const std::string& label() const { return label_; }
+  uint32_t id() const { return id_; }
+  const ClientSpec& spec() const { return *spec_; }
+
+ private:
+  enum class State : uint8_t {
+    idle, waiting, backoff, app_backoff, before_terminate, before_repeat, done
+  };
+
+  void begin_intent(Time now);
+  void begin_call(Time now, Api api, bool repeat);
+  void send_attempt(Time now);
+  void attempt_ended(AttemptEnd end, const Response* r, Time now);
+  void run_call_ended(CallRecord& call, AttemptEnd end, Time now);
+  void after_launch(Time now);
+  void next_intent(Time now);
+  std::string new_token();
+
+  const ClientSpec* spec_;
+  uint32_t id_;
+  std::string label_;
+  sim::Prng prng_;
+  History* history_;
+  ClientIo* io_;
+  sim::Trace* trace_;
+  RetryQuota quota_;
+  std::optional<RetryCall> retry_;
+  State state_ = State::idle;
+  int32_t intents_begun_ = 0;
+  uint32_t intent_ = 0;   // index into history.intents
+  uint32_t call_ = 0;     // index into history.calls
+  uint32_t attempt_ = 0;  // index into history.attempts, while waiting
+  std::string intent_token_;
+  std::string type_;  // the instance type the next call asks for
+};
+
+}  // namespace idem::model

@@ -1,0 +1,216 @@
+#include "model/service.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace idem::model {
+
+std::string_view state_name(InstanceState s) {
+  switch (s) {
+    case InstanceState::pending: return "pending";
+    case InstanceState::running: return "running";
+    case InstanceState::shutting_down: return "shutting-down";
+    case InstanceState::terminated: return "terminated";
+  }
+  return "?";
+}
+
+Service::Service(ServiceConfig config) : config_(std::move(config)) {}
+
+bool Service::valid_token(const std::string& token) {
+  if (token.empty() || token.size() > 64) return false;
+  return std::all_of(token.begin(), token.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 128; });
+}
+
+std::string Service::scope_zone(const RunRequest& req) const {
+  if (config_.semantics == Semantics::v2013) return "";
+  if (!req.params.zone.empty()) return req.params.zone;
+  if (!req.params.subnet.empty()) {
+    const auto& subnets = config_.regions[req.region].subnets;
+    auto it = subnets.find(req.params.subnet);
+    if (it != subnets.end()) return it->second;
+  }
+  return "";
+}
+
+std::optional<Code> Service::validate(const RunRequest& req) const {
+  const LaunchParams& p = req.params;
+  if (req.has_token && !valid_token(req.token)) return Code::InvalidParameterValue;
+  if (p.min < 1 || p.max < p.min || p.image.empty() || p.type.empty())
+    return Code::InvalidParameterValue;
+  const RegionSpec& region = config_.regions.at(req.region);
+  if (!p.zone.empty() &&
+      std::find(region.zones.begin(), region.zones.end(), p.zone) == region.zones.end())
+    return Code::InvalidParameterValue;
+  if (!p.subnet.empty()) {
+    auto it = region.subnets.find(p.subnet);
+    if (it == region.subnets.end()) return Code::InvalidSubnetIDNotFound;
+    if (!p.zone.empty() && it->second != p.zone) return Code::InvalidParameterValue;
+  }
+  return std::nullopt;
+}
+
+// Parameters that must match for a repeat. Placement is scope under `current`, and under v2013
+// the scope is the Region whatever the zone, so placement is never compared.
+static bool same_parameters(const LaunchParams& a, const LaunchParams& b) {
+  return a.image == b.image && a.type == b.type && a.key == b.key && a.min == b.min &&
+         a.max == b.max;
+}
+
+bool Service::all_terminated(const Response& r, Time now) const {
+  if (!r.ok() || r.count == 0) return false;
+  for (uint32_t i = 0; i < r.count; ++i)
+    if (state_of(r.first_instance + i, now) != InstanceState::terminated) return false;
+  return true;
+}
+
+bool Service::expired(const Record& r, Time now) const {
+  if (r.in_flight) return false;
+  if (config_.token_window && now - r.recorded >= *config_.token_window) return true;
+  if (config_.semantics != Semantics::v2013 || !all_terminated(r.response, now)) return false;
+  // Terminated: the 2013 page keeps the token at least token_retention after the last one ends.
+  Time last;
+  for (uint32_t i = 0; i < r.response.count; ++i) {
+    const Instance& inst = instances_[r.response.first_instance + i - 1];
+    last = std::max(last, *inst.terminate_requested + config_.terminate_time);
+  }
+  return now - last >= config_.token_retention;
+}
+
+Admission Service::admit(const RunRequest& req, Time now, uint64_t tag) {
+  Admission out;
+  if (auto err = validate(req)) {
+    out.reply.code = *err;
+    return out;
+  }
+  Op op{req, scope_zone(req), std::nullopt, tag, false};
+  if (req.has_token) {
+    Key key{req.region, op.zone, req.token};
+    auto it = records_.find(key);
+    if (it != records_.end() && expired(it->second, now)) {
+      records_.erase(it);
+      it = records_.end();
+    }
+    if (it != records_.end()) {
+      Record& rec = it->second;
+      if (!same_parameters(rec.params, req.params)) {
+        out.reply.code = Code::IdempotentParameterMismatch;
+      } else if (rec.in_flight) {
+        rec.joined.push_back(tag);
+        out.kind = Admission::Joined;
+      } else if (config_.semantics == Semantics::current && all_terminated(rec.response, now)) {
+        out.reply.code = Code::IdempotentInstanceTerminated;
+      } else {
+        out.reply = rec.response;
+      }
+      return out;
+    }
+    // The token is recorded now, atomically with taking the launch on (rule 7).
+    records_.emplace(key, Record{req.params, now, true, Response{}, {}});
+    op.key = std::move(key);
+  }
+  out.kind = Admission::Started;
+  out.op = static_cast<uint32_t>(ops_.size());
+  ops_.push_back(std::move(op));
+  return out;
+}
+
+Response Service::launch(const Op& op, Time now) {
+  const LaunchParams& p = op.req.params;
+  int64_t n = p.max;
+  auto cap = config_.capacity.find(p.type);
+  if (cap != config_.capacity.end()) {
+    const int64_t free = cap->second - in_use_[{op.req.region, p.type}];
+    if (free < p.min) return Response{Code::InsufficientInstanceCapacity, 0, 0, 0};
+    n = std::min<int64_t>(n, free);
+  }
+  in_use_[{op.req.region, p.type}] += n;
+  Reservation r;
+  r.id = static_cast<uint32_t>(reservations_.size() + 1);
+  r.region = op.req.region;
+  r.zone = op.zone;
+  r.has_token = op.req.has_token;
+  r.token = op.req.token;
+  r.params = p;
+  r.first_instance = static_cast<uint32_t>(instances_.size() + 1);
+  r.count = static_cast<uint32_t>(n);
+  r.at = now;
+  r.tag = op.tag;
+  for (uint32_t i = 0; i < r.count; ++i)
+    instances_.push_back(Instance{r.first_instance + i, r.id, now, std::nullopt});
+  reservations_.push_back(r);
+  return Response{Code::Ok, r.id, r.first_instance, r.count};
+}
+
+Completion Service::complete(uint32_t op_id, Time now) {
+  Op& op = ops_.at(op_id);
+  assert(!op.done && "a launch completes once");
+  op.done = true;
+  Completion out;
+  out.response = launch(op, now);
+  if (op.key) {
+    Record& rec = records_.at(*op.key);
+    rec.in_flight = false;
+    rec.recorded = now;
+    rec.response = out.response;
+    out.joined = std::move(rec.joined);
+    rec.joined.clear();
+  }
+  return out;
+}
+
+size_t Service::in_flight() const {
+  return static_cast<size_t>(std::count_if(ops_.begin(), ops_.end(), [](const Op& o) { return !o.done; }));
+}
+
+InstanceState Service::state_of(uint32_t id, Time now) const {
+  const Instance& i = instances_.at(id - 1);
+  if (i.terminate_requested) {
+    return now - *i.terminate_requested < config_.terminate_time ? InstanceState::shutting_down
+                                                                 : InstanceState::terminated;
+  }
+  return now - i.launched < config_.launch_time ? InstanceState::pending : InstanceState::running;
+}
+
+DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& ids,
+                                 const std::optional<std::string>& token, Time now) const {
+  DescribeResult out;
+  auto view = [&](const Instance& i) {
+    const Reservation& r = reservations_[i.reservation - 1];
+    return InstanceView{i.id, r.id, state_of(i.id, now), r.token, r.params.type, r.zone};
+  };
+  auto matches = [&](const Instance& i) {
+    const Reservation& r = reservations_[i.reservation - 1];
+    return r.region == region && visible(i, now) && (!token || (r.has_token && r.token == *token));
+  };
+  if (!ids.empty()) {
+    for (uint32_t id : ids) {
+      if (id == 0 || id > instances_.size() || !matches(instances_[id - 1])) {
+        // Unknown, in another region, or too new: EC2 is eventually consistent here.
+        return DescribeResult{Code::InvalidInstanceIDNotFound, {}};
+      }
+      out.instances.push_back(view(instances_[id - 1]));
+    }
+    return out;
+  }
+  for (const Instance& i : instances_)
+    if (matches(i)) out.instances.push_back(view(i));
+  return out;
+}
+
+DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now) {
+  DescribeResult check = describe(region, ids, std::nullopt, now);
+  if (check.code != Code::Ok) return check;
+  for (uint32_t id : ids) {
+    Instance& i = instances_[id - 1];
+    if (!i.terminate_requested) {
+      i.terminate_requested = now;
+      const Reservation& r = reservations_[i.reservation - 1];
+      in_use_[{r.region, r.params.type}] -= 1;
+    }
+  }
+  return describe(region, ids, std::nullopt, now);
+}
+
+}  // namespace idem::model

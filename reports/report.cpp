@@ -1,0 +1,138 @@
+#include "reports/report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "sim/trace.h"
+
+namespace idem::reports {
+
+std::string reproduce_command(const std::string& program, const std::string& file, uint64_t seed) {
+  return program + " replay " + file + " --seed " + std::to_string(seed);
+}
+
+namespace {
+std::string verdict(const harness::BatchResult& b) {
+  if (b.scenario->expect_fail) return b.met() ? "caught (expect fail)" : "MISSED (expect fail)";
+  return b.met() ? "pass" : "FAIL";
+}
+
+std::string clip(const std::string& s, size_t n) {
+  return s.size() <= n ? s : s.substr(0, n - 3) + "...";
+}
+}  // namespace
+
+void print_table(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
+  char line[256];
+  const char* fmt = "%-40s %6s %8s %9s %8s %9s %6s %10s  %s\n";
+  std::snprintf(line, sizeof line, fmt, "scenario", "runs", "intents", "requests", "retries",
+                "instances", "leaked", "violations", "verdict");
+  out << line;
+  harness::RunStats all;
+  uint64_t runs = 0, violations = 0, met = 0;
+  for (const auto& b : batches) {
+    const auto& t = b.totals;
+    std::snprintf(line, sizeof line, "%-40s %6llu %8llu %9llu %8llu %9llu %6llu %10llu  %s\n",
+                  clip(b.scenario->name, 40).c_str(), static_cast<unsigned long long>(b.runs.size()),
+                  static_cast<unsigned long long>(t.intents), static_cast<unsigned long long>(t.requests),
+                  static_cast<unsigned long long>(t.retries), static_cast<unsigned long long>(t.instances),
+                  static_cast<unsigned long long>(t.leaked), static_cast<unsigned long long>(b.violations),
+                  verdict(b).c_str());
+    out << line;
+    runs += b.runs.size();
+    all.intents += t.intents;
+    all.requests += t.requests;
+    all.retries += t.retries;
+    all.instances += t.instances;
+    all.leaked += t.leaked;
+    violations += b.violations;
+    met += b.met() ? 1 : 0;
+  }
+  std::snprintf(line, sizeof line, "%-40s %6llu %8llu %9llu %8llu %9llu %6llu %10llu  %llu/%zu met expect\n",
+                "total", static_cast<unsigned long long>(runs), static_cast<unsigned long long>(all.intents),
+                static_cast<unsigned long long>(all.requests), static_cast<unsigned long long>(all.retries),
+                static_cast<unsigned long long>(all.instances), static_cast<unsigned long long>(all.leaked),
+                static_cast<unsigned long long>(violations), static_cast<unsigned long long>(met),
+                batches.size());
+  out << line;
+}
+
+void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,
+                    const std::string& program, size_t max_seeds) {
+  for (const auto& b : batches) {
+    if (b.failing_runs == 0) continue;
+    out << "\n" << b.scenario->name << " (" << b.scenario->file << "): " << b.failing_runs << " of "
+        << b.runs.size() << " runs broke a property"
+        << (b.scenario->expect_fail ? " (expected: this scenario documents a bug)" : "") << "\n";
+    size_t shown = 0;
+    for (const auto& r : b.runs) {
+      if (r.violations.empty()) continue;
+      if (shown++ == max_seeds) {
+        out << "  ... " << (b.failing_runs - max_seeds) << " more failing seeds in the results file\n";
+        break;
+      }
+      const auto& v = r.violations.front();
+      out << "  seed " << r.seed << ": " << v.property << ": " << v.subject << ": " << v.detail << "\n";
+      size_t steps = 0;
+      for (const auto& e : v.events) {
+        if (steps++ == 8) {
+          out << "    ... " << (v.events.size() - 8) << " more events (replay shows all)\n";
+          break;
+        }
+        out << "    " << sim::format_time(e.at) << "  " << e.what << "\n";
+      }
+      if (r.violations.size() > 1) out << "    (+" << r.violations.size() - 1 << " more violations in this run)\n";
+      out << "    reproduce: " << reproduce_command(program, b.scenario->file, r.seed) << "\n";
+    }
+  }
+}
+
+std::string to_json(const harness::BatchResult& b, const std::string& program) {
+  using nlohmann::ordered_json;
+  const auto& s = *b.scenario;
+  const auto& t = b.totals;
+  ordered_json j;
+  j["scenario"] = s.name;
+  j["file"] = s.file;
+  j["expect"] = s.expect_fail ? "fail" : "pass";
+  j["met_expectation"] = b.met();
+  j["first_seed"] = b.first_seed;
+  j["runs"] = b.runs.size();
+  j["failing_runs"] = b.failing_runs;
+  j["totals"] = {{"events", t.events},     {"intents", t.intents},     {"intents_ok", t.intents_ok},
+                 {"intents_failed", t.intents_failed}, {"intents_unknown", t.intents_unknown},
+                 {"intents_pending", t.intents_pending}, {"calls", t.calls}, {"requests", t.requests},
+                 {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
+                 {"violations", b.violations}};
+  ordered_json runs = ordered_json::array();
+  for (const auto& r : b.runs) {
+    ordered_json jr;
+    jr["seed"] = r.seed;
+    jr["trace_hash"] = sim::format_hash(r.trace_hash);
+    jr["events"] = r.stats.events;
+    jr["end_us"] = r.stats.end.us;
+    jr["intents"] = r.stats.intents;
+    jr["requests"] = r.stats.requests;
+    jr["instances"] = r.stats.instances;
+    jr["leaked"] = r.stats.leaked;
+    if (!r.violations.empty()) {
+      ordered_json vs = ordered_json::array();
+      for (const auto& v : r.violations) {
+        ordered_json jv{{"property", v.property}, {"subject", v.subject}, {"detail", v.detail},
+                        {"instances", v.instances}, {"intended", v.intended}, {"leaked", v.leaked}};
+        ordered_json ev = ordered_json::array();
+        for (const auto& e : v.events) ev.push_back({{"at_us", e.at.us}, {"what", e.what}});
+        jv["events"] = ev;
+        vs.push_back(jv);
+      }
+      jr["violations"] = vs;
+      jr["reproduce"] = reproduce_command(program, s.file, r.seed);
+    }
+    runs.push_back(jr);
+  }
+  j["results"] = runs;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace idem::reports

@@ -1,0 +1,26 @@
+// Report tables and result files for batches of runs.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "harness/batch.h"
+
+namespace idem::reports {
+
+// The one-line command that replays a run.
+std::string reproduce_command(const std::string& program, const std::string& file, uint64_t seed);
+
+// A fixed-width table, one row per scenario, then a line of totals.
+void print_table(std::ostream& out, const std::vector<harness::BatchResult>& batches);
+
+// For each scenario: its failing seeds (at most `max_seeds`), each with its first violation,
+// the events behind it and the command that reproduces it.
+void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,
+                    const std::string& program, size_t max_seeds);
+
+// One JSON document for a scenario's batch.
+std::string to_json(const harness::BatchResult& b, const std::string& program);
+
+}  // namespace idem::reports

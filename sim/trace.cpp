@@ -1,0 +1,101 @@
+#include "sim/trace.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace idem::sim {
+
+TraceLine::~TraceLine() {
+  if (!committed_) trace_.commit();
+}
+
+void TraceLine::put(std::string_view s) {
+  size_t room = Trace::kMaxLine - 1 - trace_.len_;  // one byte kept for '\n'
+  size_t n = s.size() < room ? s.size() : room;
+  std::memcpy(trace_.buf_ + trace_.len_, s.data(), n);
+  trace_.len_ += n;
+}
+
+void TraceLine::put_int(int64_t v) {
+  char tmp[24];
+  int i = sizeof tmp;
+  uint64_t a = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    tmp[--i] = static_cast<char>('0' + a % 10);
+    a /= 10;
+  } while (a != 0);
+  if (v < 0) tmp[--i] = '-';
+  put(std::string_view(tmp + i, sizeof tmp - i));
+}
+
+TraceLine& TraceLine::word(std::string_view w) {
+  put(" ");
+  put(w);
+  return *this;
+}
+
+TraceLine& TraceLine::kv(std::string_view key, std::string_view value) {
+  put(" ");
+  put(key);
+  put("=");
+  put(value);
+  return *this;
+}
+
+TraceLine& TraceLine::kv(std::string_view key, int64_t value) {
+  put(" ");
+  put(key);
+  put("=");
+  put_int(value);
+  return *this;
+}
+
+TraceLine& TraceLine::kv(std::string_view key, Duration d) {
+  put(" ");
+  put(key);
+  put("=");
+  put_int(d.us);
+  put("us");
+  return *this;
+}
+
+TraceLine Trace::line(Time at, std::string_view actor) {
+  len_ = 0;
+  // Seconds with six decimals, built by hand: this runs for every event.
+  TraceLine prefix(*this);
+  const int64_t a = at.us < 0 ? -at.us : at.us;
+  if (at.us < 0) prefix.put("-");
+  prefix.put_int(a / 1000000);
+  char frac[8] = {'.', '0', '0', '0', '0', '0', '0', 's'};
+  int64_t f = a % 1000000;
+  for (int i = 6; i >= 1; --i) {
+    frac[i] = static_cast<char>('0' + f % 10);
+    f /= 10;
+  }
+  prefix.put(std::string_view(frac, sizeof frac));
+  prefix.put(" ");
+  prefix.put(actor);
+  prefix.committed_ = true;  // the prefix object hands the line on to the returned one
+  return TraceLine(*this);
+}
+
+void Trace::commit() {
+  buf_[len_++] = '\n';
+  uint64_t h = hash_;
+  for (size_t i = 0; i < len_; ++i) {
+    h ^= static_cast<unsigned char>(buf_[i]);
+    h *= 0x100000001b3ULL;
+  }
+  hash_ = h;
+  ++count_;
+  if (keep_) text_.append(buf_, len_);
+  len_ = 0;
+}
+
+std::string format_hash(uint64_t h) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace idem::sim

@@ -1,0 +1,71 @@
+// The trace: one canonical text line per event, "<time> <actor> <what> key=value ...".
+//
+// Every line feeds a running 64-bit FNV-1a hash, so two runs agree iff their traces agree byte for
+// byte. Lines are built in a fixed buffer (no allocation on the hot path) and kept only when the
+// caller asks for them (replay); the hash is always computed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sim/time.h"
+
+namespace idem::sim {
+
+class Trace;
+
+// One line under construction. Obtained from Trace::line(); the line is committed when this
+// object is destroyed.
+class TraceLine {
+ public:
+  TraceLine(const TraceLine&) = delete;
+  TraceLine& operator=(const TraceLine&) = delete;
+  ~TraceLine();
+
+  TraceLine& word(std::string_view w);
+  TraceLine& kv(std::string_view key, std::string_view value);
+  TraceLine& kv(std::string_view key, int64_t value);
+  // Durations print as integer microseconds with a unit so the text stays exact.
+  TraceLine& kv(std::string_view key, Duration d);
+
+ private:
+  friend class Trace;
+  explicit TraceLine(Trace& t) : trace_(t) {}
+  void put(std::string_view s);
+  void put_int(int64_t v);
+  Trace& trace_;
+  bool committed_ = false;
+};
+
+class Trace {
+ public:
+  explicit Trace(bool keep_lines) : keep_(keep_lines) {}
+  Trace(const Trace&) = delete;
+  Trace& operator=(const Trace&) = delete;
+
+  // Starts a line: "<time> <actor>".
+  TraceLine line(Time at, std::string_view actor);
+
+  uint64_t hash() const { return hash_; }
+  uint64_t lines() const { return count_; }
+  // The kept lines, each ending in '\n' (empty unless keep_lines).
+  const std::string& text() const { return text_; }
+
+ private:
+  friend class TraceLine;
+  void commit();
+
+  static constexpr size_t kMaxLine = 512;
+  char buf_[kMaxLine];
+  size_t len_ = 0;
+  bool keep_;
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+  uint64_t count_ = 0;
+  std::string text_;
+};
+
+// "0x0123456789abcdef"
+std::string format_hash(uint64_t h);
+
+}  // namespace idem::sim
