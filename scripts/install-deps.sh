@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages idemsim needs, only those that are missing. Run as root.
+set -euo pipefail
+packages=(
+  g++ cmake ninja-build            # toolchain
+  libboost-dev                     # Boost.Asio (thread pool, io_context loop)
+  libyaml-cpp-dev                  # scenario files
+  nlohmann-json3-dev               # result files (Boost 1.74 has no Boost.JSON)
+  librapidcheck-dev                # property tests
+  libgtest-dev libgmock-dev        # unit tests
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run this as root (or install them with apt-get)" >&2
+  exit 2
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The idemsim program as a user meets it: exit codes, error positions, replay, result files.
+# Usage: cli_test.sh IDEMSIM SOURCE_DIR
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+passes=0
+
+check() {  # check NAME CONDITION-COMMAND...
+  local name=$1
+  shift
+  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
+}
+
+expect_exit() {  # expect_exit CODE PATTERN ARGS...: exit code and a pattern in stdout+stderr
+  local code=$1 pattern=$2
+  shift 2
+  local out
+  out=$("$bin" "$@" 2>&1)
+  local got=$?
+  if [ "$got" != "$code" ]; then
+    echo "  '$*' exited $got, wanted $code; output:"; printf '%s\n' "$out" | head -20 | sed 's/^/    /'
+    return 1
+  fi
+  if ! printf '%s\n' "$out" | grep -qE -- "$pattern"; then
+    echo "  '$*' did not print /$pattern/; output:"; printf '%s\n' "$out" | head -20 | sed 's/^/    /'
+    return 1
+  fi
+}
+
+printf 'name: typo\nclients:\n  - name: app\n    timout: 2s\n' > "$tmp/typo.yaml"
+check "unknown key: file:line:column, exit 2" expect_exit 2 "typo.yaml:4:5: clients\[0\]: unknown key 'timout'; did you mean 'timeout'" run "$tmp/typo.yaml" --out "$tmp/r"
+printf 'name: x\nclients:\n  - name: app\n    count: -3\n' > "$tmp/range.yaml"
+check "out of range: exit 2" expect_exit 2 "range.yaml:4:12: clients\[0\].count: -3 is out of range" run "$tmp/range.yaml"
+printf 'name: x\nclients: [\n' > "$tmp/broken.yaml"
+check "malformed YAML: exit 2" expect_exit 2 "broken.yaml:[0-9]+:[0-9]+: malformed YAML" run "$tmp/broken.yaml"
+: > "$tmp/empty.yaml"
+check "empty file: exit 2" expect_exit 2 "empty.yaml: is empty" run "$tmp/empty.yaml"
+head -c 300 "$bin" > "$tmp/binary.yaml"
+check "binary file: exit 2" expect_exit 2 "binary.yaml: is not a text file" run "$tmp/binary.yaml"
+printf -- '- a list\n' > "$tmp/list.yaml"
+check "top level not a mapping: exit 2" expect_exit 2 "list.yaml: the top level must be a mapping" replay "$tmp/list.yaml"
+check "missing file: exit 2" expect_exit 2 "nope.yaml: cannot be read" run "$tmp/nope.yaml"
+mkdir -p "$tmp/emptydir"
+check "directory without scenarios: exit 2" expect_exit 2 "emptydir: is a directory with no" run "$tmp/emptydir"
+check "unknown option: exit 2" expect_exit 2 "unknown option '--sed'" run "$src/scenarios/baseline.yaml" --sed 3
+check "bad seed value: exit 2" expect_exit 2 "--seed takes a whole number" replay "$src/scenarios/baseline.yaml" --seed x
+check "unknown command: exit 2" expect_exit 2 "unknown command 'rnu'" rnu
+check "no command: exit 2" expect_exit 2 "usage: idemsim" 
+
+# A scenario that breaks a property while it expects to pass: exit 1, the violation and the
+# one-line command that reproduces it.
+sed 's/^expect: fail/expect: pass/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/regress.yaml"
+check "unmet expectation: exit 1 with a reproduce line" expect_exit 1 "reproduce: .* replay $tmp/regress.yaml --seed [0-9]+" run "$tmp/regress.yaml" --runs 3 --out "$tmp/r"
+check "results file written" test -s "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
+check "results file names the reproduce command" grep -q '"reproduce"' "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
+
+# expect: fail scenarios that are caught count as met: exit 0.
+check "caught expect-fail scenario: exit 0" expect_exit 0 "caught \(expect fail\)" run "$src/scenarios/no-token-response-loss.yaml" --runs 2 --out "$tmp/r"
+
+# Replay: SEED= first, identical bytes twice, another seed another hash.
+"$bin" replay "$src/scenarios/baseline.yaml" --seed 4 > "$tmp/a.txt"
+"$bin" replay "$src/scenarios/baseline.yaml" --seed 4 > "$tmp/b.txt"
+"$bin" replay "$src/scenarios/baseline.yaml" --seed 5 > "$tmp/c.txt"
+check "replay starts with SEED=" test "$(head -1 "$tmp/a.txt")" = "SEED=4"
+check "replay is byte-identical" cmp -s "$tmp/a.txt" "$tmp/b.txt"
+check "another seed, another trace hash" test "$(tail -1 "$tmp/a.txt")" != "$(tail -1 "$tmp/c.txt")"
+"$bin" replay "$src/scenarios/baseline.yaml" --seed 4 --via-asio > "$tmp/d.txt"
+check "replay through Asio is identical" cmp -s "$tmp/a.txt" "$tmp/d.txt"
+check "replay of a failing seed exits 1" expect_exit 1 "^VIOLATION intent-instances" replay "$src/scenarios/no-token-response-loss.yaml" --seed 1
+
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]

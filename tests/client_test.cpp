@@ -1,0 +1,103 @@
+// Token modes and the retry loop of model::Client, driven by hand through a fake ClientIo.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "model/client.h"
+
+using namespace idem::model;
+using idem::sim::Duration;
+using idem::sim::Prng;
+using idem::sim::Trace;
+
+namespace {
+
+struct FakeIo : ClientIo {
+  std::vector<uint32_t> sent;
+  std::vector<Duration> sleeps;
+  void send(uint32_t, uint32_t attempt) override { sent.push_back(attempt); }
+  void wake_after(uint32_t, Duration d) override { sleeps.push_back(d); }
+};
+
+struct Harness {
+  ClientSpec spec;
+  History history;
+  FakeIo io;
+  Trace trace{false};
+  std::optional<Client> client;
+
+  explicit Harness(TokenMode mode, int app_retries) {
+    spec.token = mode;
+    spec.app_retries = app_retries;
+    spec.retry = RetryPolicy::aws_standard();
+    history.clients.push_back({"c#0", 0});
+    client.emplace(spec, 0, "c#0", Prng(11), history, io, trace);
+  }
+  // Times out every attempt until the client stops sending; returns the tokens it used, in order.
+  std::vector<std::string> time_out_everything() {
+    Time now(0);
+    client->on_wake(now);
+    size_t handled = 0;
+    while (handled < io.sent.size()) {
+      const uint32_t a = io.sent[handled++];
+      now = now + idem::sim::seconds(5);
+      client->on_timeout(a, now);
+      if (!client->done() && handled == io.sent.size()) client->on_wake(now);
+    }
+    std::vector<std::string> tokens;
+    for (const auto& at : history.attempts) tokens.push_back(history.calls[at.call].request.token);
+    return tokens;
+  }
+};
+
+}  // namespace
+
+TEST(TokenModeSdk, SdkRetriesReuseTheTokenAppRetriesGetANewOne) {
+  Harness h(TokenMode::sdk, 1);
+  std::vector<std::string> tokens = h.time_out_everything();
+  ASSERT_EQ(tokens.size(), 6u);  // two calls of three attempts
+  EXPECT_EQ(tokens[0], tokens[1]);
+  EXPECT_EQ(tokens[1], tokens[2]);
+  EXPECT_EQ(tokens[3], tokens[5]);
+  EXPECT_NE(tokens[0], tokens[3]);
+  EXPECT_EQ(tokens[0].size(), 36u);
+  EXPECT_EQ(tokens[0][14], '4');  // UUID version 4
+  EXPECT_EQ(h.history.intents[0].outcome, Outcome::unknown);
+}
+
+TEST(TokenModePersisted, OneTokenForEveryRetryOfAnIntent) {
+  Harness h(TokenMode::persisted, 2);
+  std::vector<std::string> tokens = h.time_out_everything();
+  ASSERT_EQ(tokens.size(), 9u);
+  EXPECT_EQ(std::set<std::string>(tokens.begin(), tokens.end()).size(), 1u);
+}
+
+TEST(TokenModeNone, NoTokenAtAll) {
+  Harness h(TokenMode::none, 0);
+  h.time_out_everything();
+  for (const auto& c : h.history.calls) EXPECT_FALSE(c.request.has_token);
+}
+
+TEST(Client, IgnoresAnswersForAttemptsItNoLongerWaitsFor) {
+  Harness h(TokenMode::sdk, 0);
+  h.client->on_wake(Time(0));
+  ASSERT_EQ(h.io.sent.size(), 1u);
+  EXPECT_TRUE(h.client->on_timeout(h.io.sent[0], Time(10)));
+  Response late{Code::Ok, 1, 1, 1};
+  EXPECT_FALSE(h.client->on_reply(h.io.sent[0], late, Time(11)));  // after its timeout
+  h.client->on_wake(Time(20));  // the backoff ends: attempt 2
+  ASSERT_EQ(h.io.sent.size(), 2u);
+  EXPECT_TRUE(h.client->on_reply(h.io.sent[1], late, Time(30)));
+  EXPECT_TRUE(h.client->done());
+  EXPECT_EQ(h.history.intents[0].outcome, Outcome::ok);
+  EXPECT_TRUE(h.history.intents[0].learned.same_as(late));
+}
+
+TEST(Client, A400EndsTheIntentWithoutApplicationRetries) {
+  Harness h(TokenMode::persisted, 3);
+  h.client->on_wake(Time(0));
+  h.client->on_reply(h.io.sent[0], Response{Code::IdempotentParameterMismatch, 0, 0, 0}, Time(5));
+  EXPECT_TRUE(h.client->done());
+  EXPECT_EQ(h.io.sent.size(), 1u);
+  EXPECT_EQ(h.history.intents[0].outcome, Outcome::failed);
+}

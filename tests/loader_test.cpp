@@ -1,0 +1,202 @@
+// The scenario loader: good files load with their defaults; every bad one is answered with
+// file:line:column and a message that names the key.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/load.h"
+
+using namespace idem::harness;
+using idem::sim::Duration;
+using idem::sim::Ratio;
+
+namespace {
+
+const char* kMinimal = "name: minimal\nclients:\n  - name: app\n";
+
+struct Caught {
+  int line = -1, column = -1;
+  std::string message;
+};
+
+Caught error_of(const std::string& text) {
+  try {
+    parse_scenario(text, "s.yaml");
+  } catch (const ScenarioError& e) {
+    return Caught{e.line(), e.column(), e.what()};
+  }
+  ADD_FAILURE() << "no error for:\n" << text;
+  return {};
+}
+
+}  // namespace
+
+TEST(ParseDuration, UnitsFractionsAndCompounds) {
+  Duration d;
+  ASSERT_TRUE(parse_duration("250ms", d));
+  EXPECT_EQ(d.us, 250000);
+  ASSERT_TRUE(parse_duration("2s", d));
+  EXPECT_EQ(d.us, 2000000);
+  ASSERT_TRUE(parse_duration("24h", d));
+  EXPECT_EQ(d.us, 86400000000LL);
+  ASSERT_TRUE(parse_duration("1h30m", d));
+  EXPECT_EQ(d.us, 5400000000LL);
+  ASSERT_TRUE(parse_duration("1.5s", d));
+  EXPECT_EQ(d.us, 1500000);
+  ASSERT_TRUE(parse_duration("0", d));
+  EXPECT_EQ(d.us, 0);
+  for (const char* bad : {"", "5", "ms", "1.5us", "2 s", "-1s", "1x", "1e3s", "s5"})
+    EXPECT_FALSE(parse_duration(bad, d)) << bad;
+}
+
+TEST(ParseRatio, PercentFractionAndRatio) {
+  Ratio r;
+  ASSERT_TRUE(parse_ratio("80%", r));
+  EXPECT_TRUE(r == (Ratio{4, 5}));
+  ASSERT_TRUE(parse_ratio("2.5%", r));
+  EXPECT_TRUE(r == (Ratio{1, 40}));
+  ASSERT_TRUE(parse_ratio("0.05", r));
+  EXPECT_TRUE(r == (Ratio{1, 20}));
+  ASSERT_TRUE(parse_ratio("1/1000", r));
+  EXPECT_TRUE(r == (Ratio{1, 1000}));
+  ASSERT_TRUE(parse_ratio("1", r));
+  EXPECT_TRUE(r == (Ratio{1, 1}));
+  for (const char* bad : {"", "101%", "1.5", "2/1", "1/0", "x%", "-1%", "50 %"})
+    EXPECT_FALSE(parse_ratio(bad, r)) << bad;
+}
+
+TEST(Loader, MinimalFileGetsTheDocumentedDefaults) {
+  Scenario s = parse_scenario(kMinimal, "s.yaml");
+  EXPECT_EQ(s.name, "minimal");
+  EXPECT_EQ(s.seed, 1u);
+  EXPECT_EQ(s.runs, 1);
+  EXPECT_EQ(s.service.semantics, idem::model::Semantics::current);
+  ASSERT_EQ(s.service.regions.size(), 1u);
+  EXPECT_EQ(s.service.regions[0].name, "us-east-1");
+  ASSERT_EQ(s.clients.size(), 1u);
+  EXPECT_EQ(s.clients[0].count, 1);
+  EXPECT_EQ(s.clients[0].spec.token, idem::model::TokenMode::sdk);
+  EXPECT_EQ(s.clients[0].spec.retry.kind, idem::model::PolicyKind::aws_standard);
+  EXPECT_FALSE(s.expect_fail);
+}
+
+TEST(Loader, EveryShippedScenarioLoads) {
+  int n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(IDEMSIM_SOURCE_DIR "/scenarios")) {
+    if (e.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(load_scenario_file(e.path().string())) << e.path();
+    ++n;
+  }
+  EXPECT_GE(n, 7);
+}
+
+TEST(Loader, UnknownKeyNamesItsPlaceAndTheNearestKey) {
+  Caught c = error_of("name: x\nclients:\n  - name: app\n    timout: 2s\n");
+  EXPECT_EQ(c.line, 4);
+  EXPECT_EQ(c.column, 5);
+  EXPECT_NE(c.message.find("s.yaml:4:5:"), std::string::npos) << c.message;
+  EXPECT_NE(c.message.find("unknown key 'timout'"), std::string::npos) << c.message;
+  EXPECT_NE(c.message.find("did you mean 'timeout'"), std::string::npos) << c.message;
+}
+
+TEST(Loader, WrongTypeSaysWhatWasExpected) {
+  Caught c = error_of("name: x\nruns: many\nclients:\n  - name: app\n");
+  EXPECT_EQ(c.line, 2);
+  EXPECT_EQ(c.column, 7);
+  EXPECT_NE(c.message.find("runs: expected a whole number"), std::string::npos) << c.message;
+
+  c = error_of("name: x\nclients:\n  - name: app\n    timeout: soon\n");
+  EXPECT_EQ(c.line, 4);
+  EXPECT_NE(c.message.find("clients[0].timeout: 'soon' is not a duration"), std::string::npos) << c.message;
+
+  c = error_of("name: x\nclients: {name: app}\n");
+  EXPECT_EQ(c.line, 2);
+  EXPECT_NE(c.message.find("clients: expected a list"), std::string::npos) << c.message;
+}
+
+TEST(Loader, OutOfRangeValuesAreRejected) {
+  Caught c = error_of("name: x\nclients:\n  - name: app\n    count: 0\n");
+  EXPECT_EQ(c.line, 4);
+  EXPECT_NE(c.message.find("clients[0].count: 0 is out of range"), std::string::npos) << c.message;
+
+  c = error_of("name: x\nclients:\n  - name: app\nfaults:\n  - lose: {what: request, rate: 150%}\n");
+  EXPECT_EQ(c.line, 5);
+  EXPECT_NE(c.message.find("faults[0].lose.rate"), std::string::npos) << c.message;
+
+  c = error_of("name: x\nclients:\n  - name: app\n    request: {min: 3, max: 2}\n");
+  EXPECT_NE(c.message.find("request.max: must be at least min"), std::string::npos) << c.message;
+}
+
+TEST(Loader, BadChoicesListTheOptions) {
+  Caught c = error_of("name: x\nsemantics: 2020\nclients:\n  - name: app\n");
+  EXPECT_EQ(c.line, 2);
+  EXPECT_NE(c.message.find("'2020' is not one of current, 2013"), std::string::npos) << c.message;
+  c = error_of("name: x\nclients:\n  - name: app\n    region: mars-1\n");
+  EXPECT_NE(c.message.find("unknown Region 'mars-1'"), std::string::npos) << c.message;
+  c = error_of("name: x\nclients:\n  - name: app\nfaults:\n  - storm: {status: 503, code: InternalError}\n");
+  EXPECT_NE(c.message.find("InternalError is answered with 500, not 503"), std::string::npos) << c.message;
+}
+
+TEST(Loader, MissingRequiredKeys) {
+  Caught c = error_of("clients:\n  - name: app\n");
+  EXPECT_NE(c.message.find("missing key 'name'"), std::string::npos) << c.message;
+  c = error_of("name: x\n");
+  EXPECT_NE(c.message.find("missing key 'clients'"), std::string::npos) << c.message;
+}
+
+TEST(Loader, DuplicateKeysAreRejected) {
+  Caught c = error_of("name: x\nname: y\nclients:\n  - name: app\n");
+  EXPECT_EQ(c.line, 2);
+  EXPECT_NE(c.message.find("'name' is given twice"), std::string::npos) << c.message;
+}
+
+TEST(Loader, MalformedYamlHasAPosition) {
+  Caught c = error_of("name: x\nclients: [\n  - name: app\n");
+  EXPECT_GT(c.line, 0);
+  EXPECT_NE(c.message.find("malformed YAML"), std::string::npos) << c.message;
+  c = error_of("name: \"unterminated\nclients: []\n");
+  EXPECT_GT(c.line, 0);
+}
+
+TEST(Loader, WholeFileProblemsNameTheFile) {
+  for (const std::string& text : {std::string(""), std::string("# only a comment\n"),
+                                  std::string("- a\n- b\n"), std::string("just words\n"),
+                                  std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10),
+                                  std::string("name: \xff\xfe\n")}) {
+    Caught c = error_of(text);
+    EXPECT_EQ(c.line, 0) << c.message;
+    EXPECT_EQ(c.message.rfind("s.yaml: ", 0), 0u) << c.message;
+  }
+  try {
+    load_scenario_file("/nonexistent/scenario.yaml");
+    ADD_FAILURE();
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/scenario.yaml: cannot be read"), std::string::npos);
+  }
+}
+
+// Whatever bytes come in, the loader answers with a value or a ScenarioError, never a crash.
+TEST(Loader, SurvivesMangledVersionsOfAGoodFile) {
+  std::ifstream in(IDEMSIM_SOURCE_DIR "/scenarios/storm-503-aws-standard.yaml");
+  const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(good.empty());
+  idem::sim::Prng prng(12345);
+  const char noise[] = "{}[]:,-#&*!|>'\"%@` \n\t0a";
+  for (int i = 0; i < 3000; ++i) {
+    std::string t = good;
+    const int edits = 1 + static_cast<int>(prng.below(4));
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = prng.below(t.size());
+      switch (prng.below(3)) {
+        case 0: t[at] = noise[prng.below(sizeof noise - 1)]; break;
+        case 1: t.erase(at, 1 + prng.below(10)); break;
+        default: t.insert(at, 1, noise[prng.below(sizeof noise - 1)]); break;
+      }
+    }
+    try {
+      parse_scenario(t, "m.yaml");
+    } catch (const ScenarioError&) {
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// The oracle against histories built by hand and services made to misbehave (a dedupe window
+// that forgets tokens), so every property can be seen to fail as well as to hold.
+#include <gtest/gtest.h>
+
+#include "model/oracle.h"
+
+using namespace idem::model;
+using idem::sim::seconds;
+
+namespace {
+
+struct Story {
+  ServiceConfig config;
+  std::optional<Service> service;
+  History h;
+  std::vector<std::string> regions{"us-east-1", "eu-west-1"};
+
+  explicit Story(bool forgetful) {
+    config.regions = {{"us-east-1", {"us-east-1a"}, {}}, {"eu-west-1", {"eu-west-1a"}, {}}};
+    if (forgetful) config.token_window = seconds(1);
+    service.emplace(config);
+    h.clients.push_back({"app#0", 0});
+    h.intents.push_back(IntentRecord{0, 0, 1, Outcome::pending, {}, {}});
+  }
+
+  uint32_t call(const std::string& token, const std::string& type = "m5.large", uint32_t region = 0) {
+    CallRecord c;
+    c.request.region = region;
+    c.request.params.type = type;
+    c.request.has_token = !token.empty();
+    c.request.token = token;
+    h.calls.push_back(c);
+    h.intents[0].calls.push_back(static_cast<uint32_t>(h.calls.size() - 1));
+    return static_cast<uint32_t>(h.calls.size() - 1);
+  }
+
+  // An attempt of `call` sent at `t`: the service acts on it; ok answers reach the client
+  // unless `lost`.
+  Response attempt(uint32_t call, int64_t t_s, bool lost = false) {
+    const uint32_t a = static_cast<uint32_t>(h.attempts.size());
+    AttemptRecord at;
+    at.call = call;
+    at.sent = Time(0) + seconds(t_s);
+    Admission adm = service->admit(h.calls[call].request, at.sent, a);
+    Response r = adm.kind == Admission::Started ? service->complete(adm.op, at.sent).response : adm.reply;
+    at.done = true;
+    at.ended = at.sent;
+    at.end = lost ? AttemptEnd::timeout : classify(r.code);
+    if (!lost) at.response = r;
+    h.attempts.push_back(at);
+    h.calls[call].attempts.push_back(a);
+    if (!lost && r.ok()) {
+      h.intents[0].outcome = Outcome::ok;
+      h.intents[0].learned = r;
+    }
+    return r;
+  }
+
+  std::vector<Violation> check() { return idem::model::check({h, *service, regions}); }
+};
+
+std::vector<std::string> properties(const std::vector<Violation>& vs) {
+  std::vector<std::string> out;
+  for (const auto& v : vs) out.push_back(v.property);
+  return out;
+}
+
+}  // namespace
+
+TEST(Oracle, CleanRetriesUnderOneTokenHold) {
+  Story s(false);
+  uint32_t c = s.call("t");
+  s.attempt(c, 0, /*lost=*/true);
+  s.attempt(c, 5);
+  s.attempt(c, 6);
+  EXPECT_TRUE(s.check().empty());
+}
+
+TEST(Oracle, ATokenThatLaunchedTwiceIsCaughtWithItsLeak) {
+  Story s(true);
+  uint32_t c = s.call("t");
+  s.attempt(c, 0, /*lost=*/true);
+  s.attempt(c, 5);
+  auto vs = s.check();
+  EXPECT_EQ(properties(vs), (std::vector<std::string>{"token-instances", "intent-instances"}));
+  EXPECT_EQ(vs[1].instances, 2u);
+  EXPECT_EQ(vs[1].intended, 1u);
+  EXPECT_EQ(vs[1].leaked, 1u);
+  // The events behind it: two launches and two attempts, in time order.
+  ASSERT_GE(vs[0].events.size(), 4u);
+  for (size_t i = 1; i < vs[0].events.size(); ++i) EXPECT_LE(vs[0].events[i - 1].at, vs[0].events[i].at);
+}
+
+TEST(Oracle, DifferentSuccessfulAnswersForOneTokenAreCaught) {
+  Story s(true);
+  uint32_t c = s.call("t");
+  s.attempt(c, 0);
+  s.attempt(c, 5);
+  auto ps = properties(s.check());
+  EXPECT_NE(std::find(ps.begin(), ps.end(), "same-response"), ps.end());
+}
+
+TEST(Oracle, ALaunchWithOtherParametersUnderATokenIsCaught) {
+  Story s(true);
+  s.attempt(s.call("t", "m5.large"), 0);
+  s.attempt(s.call("t", "c5.large"), 5);
+  auto ps = properties(s.check());
+  EXPECT_NE(std::find(ps.begin(), ps.end(), "mismatch-no-launch"), ps.end());
+}
+
+TEST(Oracle, AMismatchAnsweredCorrectlyHolds) {
+  Story s(false);
+  s.attempt(s.call("t", "m5.large"), 0);
+  Response r = s.attempt(s.call("t", "c5.large"), 5);
+  EXPECT_EQ(r.code, Code::IdempotentParameterMismatch);
+  EXPECT_TRUE(s.check().empty());
+}
+
+TEST(Oracle, AnAnswerFromAnotherRegionIsCaught) {
+  Story s(false);
+  Response west = s.attempt(s.call("t", "m5.large", 1), 0);
+  // A (fabricated) answer in us-east-1 that names eu-west-1's reservation.
+  uint32_t c = s.call("t", "m5.large", 0);
+  AttemptRecord at;
+  at.call = c;
+  at.done = true;
+  at.end = AttemptEnd::ok;
+  at.response = west;
+  s.h.attempts.push_back(at);
+  s.h.calls[c].attempts.push_back(static_cast<uint32_t>(s.h.attempts.size() - 1));
+  auto ps = properties(s.check());
+  EXPECT_NE(std::find(ps.begin(), ps.end(), "scope-separate"), ps.end());
+}
+
+TEST(Oracle, NoTokenDuplicatesAreCaughtPerIntent) {
+  Story s(false);
+  uint32_t c = s.call("");
+  s.attempt(c, 0, /*lost=*/true);
+  s.attempt(c, 2);
+  auto vs = s.check();
+  ASSERT_EQ(properties(vs), std::vector<std::string>{"intent-instances"});
+  EXPECT_EQ(vs[0].leaked, 1u);
+}
