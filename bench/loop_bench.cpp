@@ -44,11 +44,13 @@ int main(int argc, char** argv) {
   std::string file = "scenarios/bench/idem-launch-v1.yaml";
   uint64_t seeds = 100;
   int reps = 3;
+  std::string dispatch = "both";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--seeds") && i + 1 < argc) seeds = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--dispatch") && i + 1 < argc) dispatch = argv[++i];
     else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
-      std::printf("usage: loop_bench [SCENARIO] [--seeds N] [--reps N]\n"
+      std::printf("usage: loop_bench [SCENARIO] [--seeds N] [--reps N] [--dispatch direct|asio|both]\n"
                   "Prints the best wall time of N seeds, dispatched directly and through Asio.\n");
       return 0;
     } else file = argv[i];
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
   try {
     const harness::Scenario s = harness::load_scenario_file(file);
     for (bool asio : {false, true}) {
+      if (dispatch != "both" && (dispatch == "asio") != asio) continue;
       const Figures f = measure(s, seeds, reps, asio);
       std::printf("idemsim dispatch=%s scenario=%s seeds=%llu reps=%d events=%llu instances=%llu "
                   "violations=%llu hash_sum=%016llx best_s=%.6f events_per_s=%.0f us_per_run=%.1f\n",

@@ -1,5 +1,6 @@
 #include "harness/batch.h"
 
+#include <exception>
 #include <utility>  // Boost 1.74's asio uses std::exchange without including it
 
 #include <boost/asio/post.hpp>
@@ -16,10 +17,21 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
   if (jobs <= 1 || runs <= 1) {
     for (int64_t i = 0; i < runs; ++i) out.runs[i] = run_once(s, first_seed + static_cast<uint64_t>(i));
   } else {
+    // An exception in a worker (out of memory, say) is carried back and rethrown here rather
+    // than ending the process from inside the pool.
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(runs));
     boost::asio::thread_pool pool(static_cast<size_t>(jobs));
     for (int64_t i = 0; i < runs; ++i)
-      boost::asio::post(pool, [&, i] { out.runs[i] = run_once(s, first_seed + static_cast<uint64_t>(i)); });
+      boost::asio::post(pool, [&, i] {
+        try {
+          out.runs[i] = run_once(s, first_seed + static_cast<uint64_t>(i));
+        } catch (...) {
+          errors[i] = std::current_exception();
+        }
+      });
     pool.join();
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
   }
   for (const RunResult& r : out.runs) {
     RunStats& t = out.totals;

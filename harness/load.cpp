@@ -523,6 +523,9 @@ class Loader {
           std::find(region.zones.begin(), region.zones.end(), c.request.zone) == region.zones.end())
         r_.fail(m.get("request"), m.at("request") + ".zone: '" + c.request.zone + "' is not a zone of " + region.name +
                                       " (" + join(region.zones) + ")");
+      if (!c.request.subnet.empty() && !region.subnets.count(c.request.subnet))
+        r_.fail(m.get("request"), m.at("request") + ".subnet: '" + c.request.subnet + "' is not a subnet of " +
+                                      region.name + "; declare it under regions." + region.name + ".subnets");
       s.clients.push_back(std::move(g));
     }
   }

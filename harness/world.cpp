@@ -1,5 +1,6 @@
 #include "harness/world.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "faults/injector.h"
@@ -55,6 +56,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         clients_.emplace_back(g.spec, id, std::move(label), root_.child(), history_, *this, trace_);
       }
     }
+    reserve();
     for (auto& c : clients_) q_.push(Time(0) + c.start_delay(), kWake, c.id());
   }
 
@@ -109,6 +111,20 @@ class World final : public model::ClientIo, public sim::Dispatcher {
 
  private:
   Duration latency(uint32_t region) { return s_.region_latency[region].sample(net_); }
+
+  // Room for what a run usually records (retries and faults add a share more), so the hot path
+  // rarely reallocates.
+  void reserve() {
+    size_t intents = 0;
+    for (const ClientGroup& g : s_.clients) intents += static_cast<size_t>(g.count) * static_cast<size_t>(g.spec.intents);
+    intents = std::min<size_t>(intents, size_t{1} << 20);  // a hint, not a promise: huge runs grow as they go
+    history_.intents.reserve(intents);
+    history_.calls.reserve(intents + intents / 4);
+    history_.attempts.reserve(intents + intents / 2);
+    replies_.reserve(intents + intents / 2);
+    op_attempt_.reserve(intents + intents / 4);
+    service_.reserve(intents + intents / 4);
+  }
 
   const std::string& service_actor(uint32_t region) {
     if (service_actors_.empty())

@@ -1,6 +1,7 @@
 #include "model/client.h"
 
 #include <cassert>
+#include <cstring>
 
 namespace idem::model {
 
@@ -44,18 +45,19 @@ Client::Client(const ClientSpec& spec, uint32_t id, std::string label, sim::Prng
       quota_(spec.retry) {}
 
 // A UUID v4 drawn from the client's own stream, as the SDKs' autofill makes one.
-std::string Client::new_token() {
+Token Client::new_token() {
   static constexpr char kHex[] = "0123456789abcdef";
   const uint64_t hi = (prng_.next() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   const uint64_t lo = (prng_.next() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  std::string s(36, '-');
+  char s[36];
+  std::memset(s, '-', sizeof s);
   int pos = 0;
   for (int nibble = 0; nibble < 32; ++nibble) {
     if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
     const uint64_t word = nibble < 16 ? hi : lo;
     s[pos++] = kHex[(word >> (60 - 4 * (nibble % 16))) & 0xf];
   }
-  return s;
+  return Token(std::string_view(s, sizeof s));
 }
 
 void Client::on_wake(Time now) {
@@ -78,7 +80,7 @@ void Client::begin_intent(Time now) {
   intent_ = static_cast<uint32_t>(history_->intents.size());
   history_->intents.push_back(intent);
   type_ = spec_->request.type;
-  intent_token_ = spec_->token == TokenMode::persisted ? new_token() : std::string();
+  intent_token_ = spec_->token == TokenMode::persisted ? new_token() : Token();
   trace_->line(now, label_).word("intent").kv("n", intent.index).kv("max", spec_->request.max);
   begin_call(now, Api::run, false);
 }
@@ -122,7 +124,7 @@ void Client::begin_call(Time now, Api api, bool repeat) {
     if (repeat) line.word("repeat");
     if (api == Api::run) {
       line.kv("type", call.request.params.type);
-      line.kv("token", call.request.has_token ? std::string_view(call.request.token) : "-");
+      line.kv("token", call.request.has_token ? call.request.token.view() : "-");
     }
   }
   history_->calls.push_back(std::move(call));

@@ -88,7 +88,7 @@ class Client {
   void run_call_ended(CallRecord& call, AttemptEnd end, Time now);
   void after_launch(Time now);
   void next_intent(Time now);
-  std::string new_token();
+  Token new_token();
 
   const ClientSpec* spec_;
   uint32_t id_;
@@ -104,7 +104,7 @@ class Client {
   uint32_t intent_ = 0;   // index into history.intents
   uint32_t call_ = 0;     // index into history.calls
   uint32_t attempt_ = 0;  // index into history.attempts, while waiting
-  std::string intent_token_;
+  Token intent_token_;
   std::string type_;  // the instance type the next call asks for
 };
 

@@ -1,17 +1,16 @@
 #include "model/oracle.h"
 
 #include <algorithm>
-#include <map>
 #include <tuple>
 
 namespace idem::model {
 
 namespace {
 
-using Scope = std::tuple<uint32_t, std::string, std::string>;  // region, zone, token
+using Scope = std::tuple<uint32_t, std::string, Token>;  // region, zone, token
 
 std::string scope_text(const Scope& s, const std::vector<std::string>& regions) {
-  std::string out = "token " + std::get<2>(s) + " in " + regions.at(std::get<0>(s));
+  std::string out = "token " + std::get<2>(s).str() + " in " + regions.at(std::get<0>(s));
   if (!std::get<1>(s).empty()) out += "/" + std::get<1>(s);
   return out;
 }
@@ -25,6 +24,40 @@ std::string response_text(const Response& r) {
   }
   return out;
 }
+
+// Values grouped by scope: a sorted vector rather than a map, one allocation for the lot.
+// Sorting is stable, so within a scope values keep the order they were added in.
+template <typename T>
+class ByScope {
+ public:
+  void add(Scope s, T v) { items_.emplace_back(std::move(s), v); }
+  void seal() {
+    std::stable_sort(items_.begin(), items_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  // f(scope, values) for each scope, in scope order.
+  template <typename F>
+  void each(F f) const {
+    std::vector<T> group;
+    for (size_t i = 0; i < items_.size();) {
+      group.clear();
+      size_t j = i;
+      while (j < items_.size() && items_[j].first == items_[i].first) group.push_back(items_[j++].second);
+      f(items_[i].first, group);
+      i = j;
+    }
+  }
+  std::vector<T> find(const Scope& s) const {
+    auto lo = std::lower_bound(items_.begin(), items_.end(), s,
+                               [](const auto& item, const Scope& key) { return item.first < key; });
+    std::vector<T> out;
+    for (; lo != items_.end() && lo->first == s; ++lo) out.push_back(lo->second);
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<Scope, T>> items_;
+};
 
 class Checker {
  public:
@@ -51,10 +84,12 @@ class Checker {
   void index() {
     for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
       const CallRecord& c = call_of(a);
-      if (c.api == Api::run && c.request.has_token) by_scope_[scope_of(c)].push_back(a);
+      if (c.api == Api::run && c.request.has_token) by_scope_.add(scope_of(c), a);
     }
     for (const Reservation& r : s_.reservations())
-      if (r.has_token) launches_[Scope{r.region, r.zone, r.token}].push_back(&r);
+      if (r.has_token) launches_.add(Scope{r.region, r.zone, r.token}, &r);
+    by_scope_.seal();
+    launches_.seal();
   }
 
   void add_attempt_steps(Violation& v, const std::vector<uint32_t>& attempts) const {
@@ -63,7 +98,7 @@ class Checker {
       const CallRecord& c = call_of(a);
       std::string head = client_of(c) + " call " + std::to_string(at.call) + " attempt " +
                          std::to_string(at.number) + " " + std::string(api_name(c.api));
-      if (c.request.has_token) head += " token=" + c.request.token;
+      if (c.request.has_token) head += " token=" + c.request.token.str();
       v.events.push_back({at.sent, head + " sent"});
       if (!at.done) continue;
       v.events.push_back({at.ended, head + (at.end == AttemptEnd::timeout
@@ -90,11 +125,11 @@ class Checker {
   }
 
   void token_instances() {
-    for (const auto& [scope, rs] : launches_) {
+    launches_.each([&](const Scope& scope, const std::vector<const Reservation*>& rs) {
       uint32_t total = 0;
       for (const Reservation* r : rs) total += r->count;
       const uint32_t allowed = static_cast<uint32_t>(rs.front()->params.max);
-      if (rs.size() <= 1 && total <= allowed) continue;
+      if (rs.size() <= 1 && total <= allowed) return;
       Violation v;
       v.property = "token-instances";
       v.subject = scope_text(scope, in_.region_names);
@@ -104,10 +139,9 @@ class Checker {
                  " instances under one token (at most 1 reservation of " + std::to_string(allowed) +
                  " allowed)";
       add_launch_steps(v, rs);
-      auto it = by_scope_.find(scope);
-      if (it != by_scope_.end()) add_attempt_steps(v, it->second);
+      add_attempt_steps(v, by_scope_.find(scope));
       finish(v);
-    }
+    });
   }
 
   void intent_instances() {
@@ -137,7 +171,7 @@ class Checker {
   }
 
   void same_response() {
-    for (const auto& [scope, attempts] : by_scope_) {
+    by_scope_.each([&](const Scope& scope, const std::vector<uint32_t>& attempts) {
       const AttemptRecord* first = nullptr;
       std::vector<uint32_t> oks;
       bool differs = false;
@@ -148,14 +182,14 @@ class Checker {
         if (!first) first = &at;
         else if (!first->response.same_as(at.response)) differs = true;
       }
-      if (!differs) continue;
+      if (!differs) return;
       Violation v;
       v.property = "same-response";
       v.subject = scope_text(scope, in_.region_names);
       v.detail = "successful repeats of one token named different reservations or instances";
       add_attempt_steps(v, oks);
       finish(v);
-    }
+    });
   }
 
   void mismatch_no_launch() {
@@ -164,7 +198,7 @@ class Checker {
       if (at.done && at.response.code == Code::IdempotentParameterMismatch) {
         Violation v;
         v.property = "mismatch-no-launch";
-        v.subject = "token " + r.token + " in " + in_.region_names.at(r.region);
+        v.subject = "token " + r.token.str() + " in " + in_.region_names.at(r.region);
         v.instances = r.count;
         v.detail = "a request answered IdempotentParameterMismatch launched " + reservation_name(r.id);
         add_launch_steps(v, {&r});
@@ -172,7 +206,7 @@ class Checker {
         finish(v);
       }
     }
-    for (const auto& [scope, rs] : launches_) {
+    launches_.each([&](const Scope& scope, const std::vector<const Reservation*>& rs) {
       for (const Reservation* r : rs) {
         const LaunchParams& a = rs.front()->params;
         const LaunchParams& b = r->params;
@@ -187,7 +221,7 @@ class Checker {
         finish(v);
         break;
       }
-    }
+    });
   }
 
   void scope_separate() {
@@ -204,7 +238,7 @@ class Checker {
         continue;
       Violation v;
       v.property = "scope-separate";
-      v.subject = "token " + c.request.token + " in " + in_.region_names.at(c.request.region);
+      v.subject = "token " + c.request.token.str() + " in " + in_.region_names.at(c.request.region);
       v.detail = "answered with " + reservation_name(r.id) + " of " + in_.region_names.at(r.region) +
                  (r.zone.empty() ? "" : "/" + r.zone) + ", another scope";
       add_attempt_steps(v, {a});
@@ -215,8 +249,8 @@ class Checker {
   const OracleInput& in_;
   const History& h_;
   const Service& s_;
-  std::map<Scope, std::vector<uint32_t>> by_scope_;
-  std::map<Scope, std::vector<const Reservation*>> launches_;
+  ByScope<uint32_t> by_scope_;  // attempts of RunInstances calls with a token
+  ByScope<const Reservation*> launches_;
   std::vector<Violation> out_;
 };
 

@@ -17,9 +17,10 @@ std::string_view state_name(InstanceState s) {
 
 Service::Service(ServiceConfig config) : config_(std::move(config)) {}
 
-bool Service::valid_token(const std::string& token) {
-  if (token.empty() || token.size() > 64) return false;
-  return std::all_of(token.begin(), token.end(),
+bool Service::valid_token(const Token& token) {
+  if (token.empty() || token.size() > Token::kMax) return false;
+  const std::string_view t = token.view();
+  return std::all_of(t.begin(), t.end(),
                      [](char c) { return static_cast<unsigned char>(c) < 128; });
 }
 
@@ -87,12 +88,13 @@ Admission Service::admit(const RunRequest& req, Time now, uint64_t tag) {
   Op op{req, scope_zone(req), std::nullopt, tag, false};
   if (req.has_token) {
     Key key{req.region, op.zone, req.token};
-    auto it = records_.find(key);
-    if (it != records_.end() && expired(it->second, now)) {
-      records_.erase(it);
-      it = records_.end();
+    auto it = records_.lower_bound(key);
+    bool found = it != records_.end() && !(key < it->first);
+    if (found && expired(it->second, now)) {
+      it = records_.erase(it);
+      found = false;
     }
-    if (it != records_.end()) {
+    if (found) {
       Record& rec = it->second;
       if (!same_parameters(rec.params, req.params)) {
         out.reply.code = Code::IdempotentParameterMismatch;
@@ -107,7 +109,7 @@ Admission Service::admit(const RunRequest& req, Time now, uint64_t tag) {
       return out;
     }
     // The token is recorded now, atomically with taking the launch on (rule 7).
-    records_.emplace(key, Record{req.params, now, true, Response{}, {}});
+    records_.emplace_hint(it, key, Record{req.params, now, true, Response{}, {}});
     op.key = std::move(key);
   }
   out.kind = Admission::Started;
@@ -160,6 +162,12 @@ Completion Service::complete(uint32_t op_id, Time now) {
   return out;
 }
 
+void Service::reserve(size_t n) {
+  ops_.reserve(n);
+  reservations_.reserve(n);
+  instances_.reserve(n);
+}
+
 size_t Service::in_flight() const {
   return static_cast<size_t>(std::count_if(ops_.begin(), ops_.end(), [](const Op& o) { return !o.done; }));
 }
@@ -174,7 +182,7 @@ InstanceState Service::state_of(uint32_t id, Time now) const {
 }
 
 DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& ids,
-                                 const std::optional<std::string>& token, Time now) const {
+                                 const std::optional<Token>& token, Time now) const {
   DescribeResult out;
   auto view = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];

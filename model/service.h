@@ -66,7 +66,7 @@ struct Reservation {
   uint32_t region = 0;
   std::string zone;  // the scope's zone under current semantics, "" when regional
   bool has_token = false;
-  std::string token;
+  Token token;
   LaunchParams params;
   uint32_t first_instance = 0;
   uint32_t count = 0;
@@ -95,7 +95,7 @@ struct InstanceView {
   uint32_t id = 0;
   uint32_t reservation = 0;
   InstanceState state = InstanceState::pending;
-  std::string token;
+  Token token;
   std::string type;
   std::string zone;
 };
@@ -120,9 +120,12 @@ class Service {
   // DescribeInstances in `region`: by ids (any id unknown or not yet visible -> NotFound),
   // and/or filtered by client token ("client-token" filter); neither lists all visible.
   DescribeResult describe(uint32_t region, const std::vector<uint32_t>& ids,
-                          const std::optional<std::string>& token, Time now) const;
+                          const std::optional<Token>& token, Time now) const;
   // TerminateInstances: idempotent by itself. Unknown or invisible ids fail the whole call.
   DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now);
+
+  // Room for about n launches (an optimisation only).
+  void reserve(size_t n);
 
   InstanceState state_of(uint32_t instance, Time now) const;
   const std::vector<Reservation>& reservations() const { return reservations_; }
@@ -132,15 +135,17 @@ class Service {
 
   // "" for a regional scope, else the zone that makes the token's scope.
   std::string scope_zone(const RunRequest& req) const;
-  static bool valid_token(const std::string& token);
+  static bool valid_token(const Token& token);
 
  private:
   struct Key {
     uint32_t region;
     std::string zone;
-    std::string token;
+    Token token;
     friend bool operator<(const Key& a, const Key& b) {
-      return std::tie(a.region, a.zone, a.token) < std::tie(b.region, b.zone, b.token);
+      // The token first: it is what tells most keys apart.
+      if (a.token != b.token) return a.token < b.token;
+      return std::tie(a.region, a.zone) < std::tie(b.region, b.zone);
     }
   };
   struct Record {

@@ -2,7 +2,10 @@
 // Plain values only; ids are integers and print as EC2 does ("r-…", "i-…").
 #pragma once
 
+#include <algorithm>
+#include <compare>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -51,11 +54,49 @@ struct LaunchParams {
   friend bool operator==(const LaunchParams&, const LaunchParams&) = default;
 };
 
+// A client token held inline, so requests, records and histories copy it without allocating.
+// It keeps the first 64 bytes and the full length: a longer token is still seen as too long.
+class Token {
+ public:
+  static constexpr size_t kMax = 64;
+
+  Token() = default;
+  // Implicit, like the strings it stands for.
+  Token(std::string_view s) : size_(static_cast<uint32_t>(s.size())) {  // NOLINT(google-explicit-constructor)
+    std::memcpy(data_, s.data(), std::min(s.size(), kMax));
+    for (size_t i = 0; i < 8; ++i) prefix_ = (prefix_ << 8) | static_cast<unsigned char>(data_[i]);
+  }
+  Token(const std::string& s) : Token(std::string_view(s)) {}  // NOLINT(google-explicit-constructor)
+  Token(const char* s) : Token(std::string_view(s)) {}         // NOLINT(google-explicit-constructor)
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::string_view view() const { return {data_, std::min<size_t>(size_, kMax)}; }
+  std::string str() const { return std::string(view()); }
+
+  friend bool operator==(const Token& a, const Token& b) {
+    return a.prefix_ == b.prefix_ && a.size_ == b.size_ && a.view() == b.view();
+  }
+  // Lexicographic. The first eight bytes, big-endian and zero-padded, order like the text, so
+  // most comparisons end at one integer compare.
+  friend std::strong_ordering operator<=>(const Token& a, const Token& b) {
+    if (a.prefix_ != b.prefix_) return a.prefix_ <=> b.prefix_;
+    const int c = a.view().compare(b.view());
+    if (c != 0) return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
+    return a.size_ <=> b.size_;
+  }
+
+ private:
+  uint64_t prefix_ = 0;
+  uint32_t size_ = 0;
+  char data_[kMax] = {};
+};
+
 struct RunRequest {
   uint32_t region = 0;  // index of the regional endpoint the request went to
   LaunchParams params;
   bool has_token = false;
-  std::string token;
+  Token token;
 };
 
 // A RunInstances answer. For 200, the reservation and its instances (consecutive ids).

@@ -1,7 +1,7 @@
 // The trace: one canonical text line per event, "<time> <actor> <what> key=value ...".
 //
-// Every line feeds a running 64-bit FNV-1a hash, so two runs agree iff their traces agree byte for
-// byte. Lines are built in a fixed buffer (no allocation on the hot path) and kept only when the
+// Every line feeds a running 64-bit hash of its bytes (eight at a time, multiply-xorshift), so two
+// runs that agree on the hash agree on the trace, byte for byte, with overwhelming probability. Lines are built in a fixed buffer (no allocation on the hot path) and kept only when the
 // caller asks for them (replay); the hash is always computed.
 #pragma once
 
@@ -55,12 +55,16 @@ class Trace {
  private:
   friend class TraceLine;
   void commit();
+  static uint64_t mix(uint64_t h) {
+    h *= 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 29);
+  }
 
   static constexpr size_t kMaxLine = 512;
   char buf_[kMaxLine];
   size_t len_ = 0;
   bool keep_;
-  uint64_t hash_ = 0xcbf29ce484222325ULL;
+  uint64_t hash_ = 0xcbf29ce484222325ULL;  // any non-zero start
   uint64_t count_ = 0;
   std::string text_;
 };

@@ -45,7 +45,7 @@ struct Harness {
       if (!client->done() && handled == io.sent.size()) client->on_wake(now);
     }
     std::vector<std::string> tokens;
-    for (const auto& at : history.attempts) tokens.push_back(history.calls[at.call].request.token);
+    for (const auto& at : history.attempts) tokens.push_back(history.calls[at.call].request.token.str());
     return tokens;
   }
 };

@@ -64,7 +64,7 @@ RC_GTEST_PROP(ServiceProps, OneTokenSameParametersAtMostOneReservation, ()) {
 
 namespace spec {
 
-using Key = std::tuple<uint32_t, std::string, std::string>;
+using Key = std::tuple<uint32_t, std::string, Token>;
 
 struct Rec {
   LaunchParams params;
@@ -165,7 +165,7 @@ struct Run : Cmd {
   }
   void show(std::ostream& os) const override {
     os << "Run(region=" << req.region << " zone=" << req.params.zone << " type=" << req.params.type
-       << " max=" << req.params.max << " token=" << (req.has_token ? req.token : "-") << ")";
+       << " max=" << req.params.max << " token=" << (req.has_token ? req.token.str() : "-") << ")";
   }
 };
 
