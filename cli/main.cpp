@@ -33,7 +33,7 @@ options:
   -h, --help        this text (also: idemsim <command> --help)
   --version         the version
 
-exit codes: 0 every scenario met its `expect`, 1 one did not, 2 bad input.
+exit codes: 0 every scenario met its `expect`, 1 one did not, 2 bad input, 3 internal error.
 scenario format: docs/scenario-format.md
 )";
 
@@ -48,7 +48,8 @@ replays it.
   --runs N    number of seeds (default: the file's `runs`, else 1)
   --out DIR   where to write one JSON results file per scenario (default: results)
   --jobs N    run seeds on N threads (default: the number of cores); results do not depend on it
-  --show N    failing seeds to print per scenario (default 3; all of them are in the JSON file)
+  --show N    failing seeds to print per scenario (default 3, and 1 for a caught `expect: fail`;
+              all of them are in the JSON file)
 
 exit codes: 0 every scenario met its `expect`, 1 at least one did not, 2 bad input
 )";

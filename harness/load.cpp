@@ -494,7 +494,7 @@ class Loader {
       const std::string what = "clients[" + std::to_string(i) + "]";
       Map m(r_, n[i], what,
             {"name", "count", "region", "intents", "start", "think", "request", "token", "timeout",
-             "retry", "app_retries", "app_backoff", "fallback_type", "terminate_after", "repeat_after"});
+             "retry", "app_retries", "app_backoff", "reconcile", "fallback_type", "terminate_after", "repeat_after"});
       ClientGroup g;
       model::ClientSpec& c = g.spec;
       c.group = r_.text(m.need("name"), m.at("name"));
@@ -515,6 +515,7 @@ class Loader {
       if (m.has("retry")) c.retry = retry(m.get("retry"), m.at("retry"));
       if (m.has("app_retries")) c.app_retries = static_cast<int32_t>(r_.integer(m.get("app_retries"), m.at("app_retries"), 0, 1000));
       if (m.has("app_backoff")) c.app_backoff = r_.duration(m.get("app_backoff"), m.at("app_backoff"));
+      if (m.has("reconcile")) c.reconcile = r_.boolean(m.get("reconcile"), m.at("reconcile"));
       if (m.has("fallback_type")) c.fallback_type = r_.text(m.get("fallback_type"), m.at("fallback_type"));
       if (m.has("terminate_after")) c.terminate_after = r_.duration(m.get("terminate_after"), m.at("terminate_after"));
       if (m.has("repeat_after")) c.repeat_after = r_.duration(m.get("repeat_after"), m.at("repeat_after"));

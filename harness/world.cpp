@@ -141,6 +141,22 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       return;
     }
     const Duration work = s_.service_latency.sample(svc_) + injector_.spike(region, now_);
+    if (c.api == Api::describe) {
+      // The launch it finds, as a RunInstances-shaped answer: the first reservation of the
+      // token's instances that is visible yet, or none.
+      const auto r = service_.describe(region, {}, c.request.token, now_);
+      Response found{r.code, 0, 0, 0};
+      if (!r.instances.empty()) {
+        found.reservation = r.instances.front().reservation;
+        found.first_instance = r.instances.front().id;
+        for (const auto& i : r.instances) found.count += i.reservation == found.reservation ? 1 : 0;
+      }
+      trace_.line(now_, service_actor(region)).word("describe").kv("attempt", attempt).kv(
+          "found", static_cast<int64_t>(r.instances.size()));
+      replies_[attempt] = found;
+      q_.push(now_ + work, kReply, attempt);
+      return;
+    }
     if (c.api == Api::terminate) {
       const auto r = service_.terminate(region, c.ids, now_);
       trace_.line(now_, service_actor(region)).word("terminate").kv("attempt", attempt).kv(

@@ -64,7 +64,7 @@ void Client::on_wake(Time now) {
   switch (state_) {
     case State::idle: begin_intent(now); break;
     case State::backoff: send_attempt(now); break;
-    case State::app_backoff: begin_call(now, Api::run, false); break;
+    case State::app_backoff: begin_call(now, spec_->reconcile ? Api::describe : Api::run, false); break;
     case State::before_terminate: begin_call(now, Api::terminate, false); break;
     case State::before_repeat: begin_call(now, Api::run, true); break;
     case State::waiting:
@@ -97,6 +97,9 @@ void Client::begin_call(Time now, Api api, bool repeat) {
   if (api == Api::terminate) {
     const Response& got = intent.learned;
     for (uint32_t i = 0; i < got.count; ++i) call.ids.push_back(got.first_instance + i);
+  } else if (api == Api::describe) {
+    // Filter by the token of the launch call that just gave up.
+    call.request = history_->calls[intent.calls.back()].request;
   } else if (repeat) {
     // The launch call that succeeded, repeated as it was sent.
     for (uint32_t c : intent.calls) {
@@ -122,6 +125,7 @@ void Client::begin_call(Time now, Api api, bool repeat) {
     auto line = trace_->line(now, label_);
     line.word("call").word(api_name(api)).kv("call", call_);
     if (repeat) line.word("repeat");
+    if (api == Api::describe) line.kv("filter-token", call.request.token.view());
     if (api == Api::run) {
       line.kv("type", call.request.params.type);
       line.kv("token", call.request.has_token ? call.request.token.view() : "-");
@@ -185,6 +189,8 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
       "why", retry_->stop_reason());
   if (call.api == Api::run && !call.repeat) {
     run_call_ended(call, end, now);
+  } else if (call.api == Api::describe) {
+    describe_ended(r, now);
   } else if (call.api == Api::terminate && spec_->repeat_after) {
     state_ = State::before_repeat;
     io_->wake_after(id_, *spec_->repeat_after);
@@ -215,6 +221,20 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
     return;
   }
   next_intent(now);
+}
+
+// A describe that found the earlier launch ends the intent as if the launch call had answered;
+// anything else (nothing visible yet, an error, no answer) leads to the application's retry.
+void Client::describe_ended(const Response* r, Time now) {
+  IntentRecord& intent = history_->intents[intent_];
+  if (r && r->ok() && r->count > 0) {
+    intent.outcome = Outcome::ok;
+    intent.learned = *r;
+    trace_->line(now, label_).word("adopt").kv("intent", intent.index).kv("reservation", r->reservation);
+    after_launch(now);
+    return;
+  }
+  begin_call(now, Api::run, false);
 }
 
 void Client::after_launch(Time now) {

@@ -44,6 +44,10 @@ struct ClientSpec {
   std::string fallback_type;
   std::optional<Duration> terminate_after;  // terminate what it launched, this long after
   std::optional<Duration> repeat_after;     // then repeat the launch call with its token
+  // Before an application-level retry, look for what the failed call may have launched
+  // (DescribeInstances filtered by its client token) and adopt it instead of launching again.
+  // Describe is eventually consistent, so a launch too recent to be seen is launched again.
+  bool reconcile = false;
 };
 
 class ClientIo {
@@ -86,6 +90,7 @@ class Client {
   void send_attempt(Time now);
   void attempt_ended(AttemptEnd end, const Response* r, Time now);
   void run_call_ended(CallRecord& call, AttemptEnd end, Time now);
+  void describe_ended(const Response* r, Time now);
   void after_launch(Time now);
   void next_intent(Time now);
   Token new_token();

@@ -98,12 +98,15 @@ class Checker {
       const CallRecord& c = call_of(a);
       std::string head = client_of(c) + " call " + std::to_string(at.call) + " attempt " +
                          std::to_string(at.number) + " " + std::string(api_name(c.api));
-      if (c.request.has_token) head += " token=" + c.request.token.str();
+      if (c.request.has_token) head += (c.api == Api::describe ? " client-token=" : " token=") + c.request.token.str();
       v.events.push_back({at.sent, head + " sent"});
       if (!at.done) continue;
-      v.events.push_back({at.ended, head + (at.end == AttemptEnd::timeout
-                                                ? std::string(" timed out (outcome unknown)")
-                                                : " answered " + response_text(at.response))});
+      std::string how;
+      if (at.end == AttemptEnd::timeout) how = " timed out (outcome unknown)";
+      else if (c.api == Api::describe && at.response.ok())
+        how = at.response.count == 0 ? " found nothing" : " found " + response_text(at.response).substr(4);
+      else how = " answered " + response_text(at.response);
+      v.events.push_back({at.ended, head + how});
     }
   }
 
@@ -163,7 +166,7 @@ class Checker {
       add_launch_steps(v, by_intent[i]);
       std::vector<uint32_t> attempts;
       for (uint32_t c : intent.calls)
-        if (h_.calls[c].api == Api::run)
+        if (h_.calls[c].api != Api::terminate)
           attempts.insert(attempts.end(), h_.calls[c].attempts.begin(), h_.calls[c].attempts.end());
       add_attempt_steps(v, attempts);
       finish(v);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "sim/trace.h"
@@ -65,11 +66,13 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
     out << "\n" << b.scenario->name << " (" << b.scenario->file << "): " << b.failing_runs << " of "
         << b.runs.size() << " runs broke a property"
         << (b.scenario->expect_fail ? " (expected: this scenario documents a bug)" : "") << "\n";
+    // A caught bug needs one seed as evidence; an unexpected failure gets `max_seeds`.
+    const size_t limit = b.scenario->expect_fail && b.met() ? std::min<size_t>(max_seeds, 1) : max_seeds;
     size_t shown = 0;
     for (const auto& r : b.runs) {
       if (r.violations.empty()) continue;
-      if (shown++ == max_seeds) {
-        out << "  ... " << (b.failing_runs - max_seeds) << " more failing seeds in the results file\n";
+      if (shown++ == limit) {
+        out << "  ... " << (b.failing_runs - limit) << " more failing seeds in the results file\n";
         break;
       }
       const auto& v = r.violations.front();

@@ -101,3 +101,38 @@ TEST(Client, A400EndsTheIntentWithoutApplicationRetries) {
   EXPECT_EQ(h.io.sent.size(), 1u);
   EXPECT_EQ(h.history.intents[0].outcome, Outcome::failed);
 }
+
+TEST(Reconcile, AdoptsALaunchThatDescribeFinds) {
+  Harness h(TokenMode::sdk, 1);
+  h.spec.reconcile = true;
+  h.spec.retry = RetryPolicy::none();
+  h.client.emplace(h.spec, 0, "c#0", Prng(11), h.history, h.io, h.trace);
+  h.client->on_wake(Time(0));
+  h.client->on_timeout(h.io.sent[0], Time(10));  // the SDK gives up: an application retry is due
+  h.client->on_wake(Time(20));                   // ... which first describes by the old token
+  ASSERT_EQ(h.io.sent.size(), 2u);
+  const CallRecord& describe = h.history.calls[h.history.attempts[h.io.sent[1]].call];
+  EXPECT_EQ(describe.api, Api::describe);
+  EXPECT_EQ(describe.request.token, h.history.calls[0].request.token);
+  Response found{Code::Ok, 7, 9, 1};
+  h.client->on_reply(h.io.sent[1], found, Time(30));
+  EXPECT_EQ(h.io.sent.size(), 2u);  // no second launch
+  EXPECT_TRUE(h.client->done());
+  EXPECT_EQ(h.history.intents[0].outcome, Outcome::ok);
+  EXPECT_TRUE(h.history.intents[0].learned.same_as(found));
+}
+
+TEST(Reconcile, LaunchesAgainWhenDescribeFindsNothing) {
+  Harness h(TokenMode::sdk, 1);
+  h.spec.reconcile = true;
+  h.spec.retry = RetryPolicy::none();
+  h.client.emplace(h.spec, 0, "c#0", Prng(11), h.history, h.io, h.trace);
+  h.client->on_wake(Time(0));
+  h.client->on_timeout(h.io.sent[0], Time(10));
+  h.client->on_wake(Time(20));
+  h.client->on_reply(h.io.sent[1], Response{Code::Ok, 0, 0, 0}, Time(30));  // nothing visible
+  ASSERT_EQ(h.io.sent.size(), 3u);
+  const CallRecord& retry = h.history.calls[h.history.attempts[h.io.sent[2]].call];
+  EXPECT_EQ(retry.api, Api::run);
+  EXPECT_NE(retry.request.token, h.history.calls[0].request.token);  // sdk mode: a new token
+}
