@@ -26,10 +26,12 @@ struct Harness {
   Trace trace{false};
   std::optional<Client> client;
 
-  explicit Harness(TokenMode mode, int app_retries) {
+  explicit Harness(TokenMode mode, int app_retries, bool reconcile = false) {
     spec.token = mode;
     spec.app_retries = app_retries;
-    spec.retry = RetryPolicy::aws_standard();
+    spec.reconcile = reconcile;
+    // A reconciling client gives up after one attempt, so its describe comes next.
+    spec.retry = reconcile ? RetryPolicy::none() : RetryPolicy::aws_standard();
     history.clients.push_back({"c#0", 0});
     client.emplace(spec, 0, "c#0", Prng(11), history, io, trace);
   }
@@ -103,10 +105,7 @@ TEST(Client, A400EndsTheIntentWithoutApplicationRetries) {
 }
 
 TEST(Reconcile, AdoptsALaunchThatDescribeFinds) {
-  Harness h(TokenMode::sdk, 1);
-  h.spec.reconcile = true;
-  h.spec.retry = RetryPolicy::none();
-  h.client.emplace(h.spec, 0, "c#0", Prng(11), h.history, h.io, h.trace);
+  Harness h(TokenMode::sdk, 1, /*reconcile=*/true);
   h.client->on_wake(Time(0));
   h.client->on_timeout(h.io.sent[0], Time(10));  // the SDK gives up: an application retry is due
   h.client->on_wake(Time(20));                   // ... which first describes by the old token
@@ -123,10 +122,7 @@ TEST(Reconcile, AdoptsALaunchThatDescribeFinds) {
 }
 
 TEST(Reconcile, LaunchesAgainWhenDescribeFindsNothing) {
-  Harness h(TokenMode::sdk, 1);
-  h.spec.reconcile = true;
-  h.spec.retry = RetryPolicy::none();
-  h.client.emplace(h.spec, 0, "c#0", Prng(11), h.history, h.io, h.trace);
+  Harness h(TokenMode::sdk, 1, /*reconcile=*/true);
   h.client->on_wake(Time(0));
   h.client->on_timeout(h.io.sent[0], Time(10));
   h.client->on_wake(Time(20));
