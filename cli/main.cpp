@@ -158,6 +158,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
     batches.push_back(harness::run_batch(s, seed.value_or(s.seed), static_cast<int64_t>(runs.value_or(s.runs)), jobs));
 
   reports::print_table(std::cout, batches);
+  reports::print_notes(std::cout, batches);
   reports::print_failures(std::cout, batches, program, show);
 
   std::error_code ec;

@@ -59,6 +59,18 @@ void print_table(std::ostream& out, const std::vector<harness::BatchResult>& bat
   out << line;
 }
 
+void print_notes(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
+  for (const auto& b : batches) {
+    uint64_t runs = 0;
+    for (const auto& r : b.runs) runs += r.stats.intents_pending > 0 ? 1 : 0;
+    if (runs == 0) continue;
+    out << "note: " << b.scenario->name << ": " << b.totals.intents_pending << " intents still open at the "
+        << sim::format_duration(b.scenario->limit) << " limit in " << runs << " of " << b.runs.size()
+        << " runs (properties were checked on what happened by then); raise `limit` in "
+        << b.scenario->file << " if they should finish\n";
+  }
+}
+
 void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,
                     const std::string& program, size_t max_seeds) {
   for (const auto& b : batches) {

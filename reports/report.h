@@ -15,6 +15,9 @@ std::string reproduce_command(const std::string& program, const std::string& fil
 // A fixed-width table, one row per scenario, then a line of totals.
 void print_table(std::ostream& out, const std::vector<harness::BatchResult>& batches);
 
+// Notes that are not failures: intents left open at the scenario's time limit.
+void print_notes(std::ostream& out, const std::vector<harness::BatchResult>& batches);
+
 // For each scenario: its failing seeds (at most `max_seeds`), each with its first violation,
 // the events behind it and the command that reproduces it.
 void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,

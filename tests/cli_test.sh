@@ -58,6 +58,9 @@ check "unmet expectation: exit 1 with a reproduce line" expect_exit 1 "reproduce
 check "results file written" test -s "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
 check "results file names the reproduce command" grep -q '"reproduce"' "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
 
+printf 'name: tiny\nlimit: 10ms\nclients: [{name: a, count: 3}]\n' > "$tmp/tiny.yaml"
+check "intents open at the limit are noted" expect_exit 0 "note: tiny: 3 intents still open at the 10ms limit in 1 of 1 runs" run "$tmp/tiny.yaml" --out "$tmp/r"
+
 # expect: fail scenarios that are caught count as met: exit 0.
 check "caught expect-fail scenario: exit 0" expect_exit 0 "caught \(expect fail\)" run "$src/scenarios/no-token-response-loss.yaml" --runs 2 --out "$tmp/r"
 
