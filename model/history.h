@@ -8,6 +8,7 @@
 
 #include "model/retry.h"
 #include "model/types.h"
+#include "sim/small_vector.h"
 #include "sim/time.h"
 
 namespace idem::model {
@@ -43,7 +44,7 @@ struct CallRecord {
   Time ended;
   Outcome outcome = Outcome::pending;
   Response response;  // the last answer, when there was one
-  std::vector<uint32_t> attempts;
+  sim::SmallVector<uint32_t, 4> attempts;
 };
 
 struct IntentRecord {
@@ -52,7 +53,7 @@ struct IntentRecord {
   int32_t intended = 1;  // the MaxCount the application asked for
   Outcome outcome = Outcome::pending;
   Response learned;  // the launch the client learned of, when ok
-  std::vector<uint32_t> calls;
+  sim::SmallVector<uint32_t, 4> calls;
 };
 
 struct ClientRecord {

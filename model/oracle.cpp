@@ -25,38 +25,45 @@ std::string response_text(const Response& r) {
   return out;
 }
 
-// Values grouped by scope: a sorted vector rather than a map, one allocation for the lot.
-// Sorting is stable, so within a scope values keep the order they were added in.
+// Values grouped by scope. The scopes are sorted through an index (they are large to move), and
+// the sort is stable, so within a scope values keep the order they were added in.
 template <typename T>
 class ByScope {
  public:
-  void add(Scope s, T v) { items_.emplace_back(std::move(s), v); }
+  void add(Scope s, T v) {
+    keys_.push_back(std::move(s));
+    values_.push_back(v);
+  }
   void seal() {
-    std::stable_sort(items_.begin(), items_.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    order_.resize(keys_.size());
+    for (uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    std::stable_sort(order_.begin(), order_.end(), [this](uint32_t a, uint32_t b) { return keys_[a] < keys_[b]; });
   }
   // f(scope, values) for each scope, in scope order.
   template <typename F>
   void each(F f) const {
     std::vector<T> group;
-    for (size_t i = 0; i < items_.size();) {
+    for (size_t i = 0; i < order_.size();) {
       group.clear();
+      const Scope& key = keys_[order_[i]];
       size_t j = i;
-      while (j < items_.size() && items_[j].first == items_[i].first) group.push_back(items_[j++].second);
-      f(items_[i].first, group);
+      while (j < order_.size() && keys_[order_[j]] == key) group.push_back(values_[order_[j++]]);
+      f(key, group);
       i = j;
     }
   }
   std::vector<T> find(const Scope& s) const {
-    auto lo = std::lower_bound(items_.begin(), items_.end(), s,
-                               [](const auto& item, const Scope& key) { return item.first < key; });
+    auto lo = std::lower_bound(order_.begin(), order_.end(), s,
+                               [this](uint32_t i, const Scope& key) { return keys_[i] < key; });
     std::vector<T> out;
-    for (; lo != items_.end() && lo->first == s; ++lo) out.push_back(lo->second);
+    for (; lo != order_.end() && keys_[*lo] == s; ++lo) out.push_back(values_[*lo]);
     return out;
   }
 
  private:
-  std::vector<std::pair<Scope, T>> items_;
+  std::vector<Scope> keys_;
+  std::vector<T> values_;
+  std::vector<uint32_t> order_;
 };
 
 class Checker {

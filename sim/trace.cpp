@@ -18,13 +18,26 @@ void TraceLine::put(std::string_view s) {
 }
 
 void TraceLine::put_int(int64_t v) {
+  // Two digits at a time from a table: this runs several times for every event.
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   char tmp[24];
   int i = sizeof tmp;
   uint64_t a = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  do {
-    tmp[--i] = static_cast<char>('0' + a % 10);
-    a /= 10;
-  } while (a != 0);
+  while (a >= 100) {
+    const size_t pair = static_cast<size_t>(a % 100) * 2;
+    a /= 100;
+    tmp[--i] = kPairs[pair + 1];
+    tmp[--i] = kPairs[pair];
+  }
+  if (a >= 10) {
+    tmp[--i] = kPairs[a * 2 + 1];
+    tmp[--i] = kPairs[a * 2];
+  } else {
+    tmp[--i] = static_cast<char>('0' + a);
+  }
   if (v < 0) tmp[--i] = '-';
   put(std::string_view(tmp + i, sizeof tmp - i));
 }
