@@ -40,7 +40,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
     t.intents_ok += r.stats.intents_ok;
     t.intents_failed += r.stats.intents_failed;
     t.intents_unknown += r.stats.intents_unknown;
-    t.intents_pending += r.stats.intents_pending;
+    t.intents_open += r.stats.intents_open;
     t.calls += r.stats.calls;
     t.requests += r.stats.requests;
     t.retries += r.stats.retries;

@@ -243,8 +243,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         case model::Outcome::ok: ++st.intents_ok; break;
         case model::Outcome::failed: ++st.intents_failed; break;
         case model::Outcome::unknown: ++st.intents_unknown; break;
-        case model::Outcome::pending: ++st.intents_pending; break;
+        case model::Outcome::pending: break;
       }
+      st.intents_open += i.finished ? 0 : 1;
     }
     for (const auto& c : history_.calls) {
       ++st.calls;

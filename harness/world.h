@@ -17,7 +17,7 @@ struct RunStats {
   uint64_t intents_ok = 0;
   uint64_t intents_failed = 0;
   uint64_t intents_unknown = 0;
-  uint64_t intents_pending = 0;  // not finished by the limit
+  uint64_t intents_open = 0;  // cut off by the time limit before the client was done with them
   uint64_t calls = 0;
   uint64_t requests = 0;  // attempts sent, all APIs
   uint64_t retries = 0;   // attempts after a call's first, plus application-level calls

@@ -250,6 +250,7 @@ void Client::after_launch(Time now) {
 }
 
 void Client::next_intent(Time now) {
+  history_->intents[intent_].finished = true;
   if (intents_begun_ >= spec_->intents) {
     state_ = State::done;
     trace_->line(now, label_).word("done");

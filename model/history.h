@@ -52,6 +52,7 @@ struct IntentRecord {
   int32_t index = 0;
   int32_t intended = 1;  // the MaxCount the application asked for
   Outcome outcome = Outcome::pending;
+  bool finished = false;  // the client is done with it (false: cut off by the time limit)
   Response learned;  // the launch the client learned of, when ok
   sim::SmallVector<uint32_t, 4> calls;
 };

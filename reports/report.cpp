@@ -62,9 +62,9 @@ void print_table(std::ostream& out, const std::vector<harness::BatchResult>& bat
 void print_notes(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
   for (const auto& b : batches) {
     uint64_t runs = 0;
-    for (const auto& r : b.runs) runs += r.stats.intents_pending > 0 ? 1 : 0;
+    for (const auto& r : b.runs) runs += r.stats.intents_open > 0 ? 1 : 0;
     if (runs == 0) continue;
-    out << "note: " << b.scenario->name << ": " << b.totals.intents_pending << " intents still open at the "
+    out << "note: " << b.scenario->name << ": " << b.totals.intents_open << " intents still open at the "
         << sim::format_duration(b.scenario->limit) << " limit in " << runs << " of " << b.runs.size()
         << " runs (properties were checked on what happened by then); raise `limit` in "
         << b.scenario->file << " if they should finish\n";
@@ -117,7 +117,7 @@ std::string to_json(const harness::BatchResult& b, const std::string& program) {
   j["failing_runs"] = b.failing_runs;
   j["totals"] = {{"events", t.events},     {"intents", t.intents},     {"intents_ok", t.intents_ok},
                  {"intents_failed", t.intents_failed}, {"intents_unknown", t.intents_unknown},
-                 {"intents_pending", t.intents_pending}, {"calls", t.calls}, {"requests", t.requests},
+                 {"intents_open", t.intents_open}, {"calls", t.calls}, {"requests", t.requests},
                  {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
                  {"violations", b.violations}};
   ordered_json runs = ordered_json::array();

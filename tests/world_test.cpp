@@ -121,3 +121,18 @@ RC_GTEST_PROP(FaultPlans, PersistedTokensHoldUnderAnyDrawnPlan, ()) {
   const auto r = harness::run_once(s, *rc::gen::inRange<uint64_t>(1, 1000000));
   RC_ASSERT(r.violations.empty());
 }
+
+TEST(Liveness, AnIntentCutOffByTheLimitIsCountedOpen) {
+  // Every request is lost: the first call times out at 1 s and the application waits 10 s to
+  // retry, but the run ends at 5 s.
+  const Scenario s = harness::parse_scenario(
+      "name: cut off\nlimit: 5s\n"
+      "clients: [{name: a, timeout: 1s, retry: {policy: none}, app_retries: 1, app_backoff: 10s}]\n"
+      "faults: [{lose: {what: request, rate: 100%}}]\n",
+      "cut.yaml");
+  const auto r = harness::run_once(s, 1);
+  EXPECT_EQ(r.stats.intents, 1u);
+  EXPECT_EQ(r.stats.intents_open, 1u);
+  EXPECT_EQ(r.stats.intents_unknown, 1u);
+  EXPECT_EQ(r.stats.requests, 1u);
+}
