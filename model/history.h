@@ -8,7 +8,6 @@
 
 #include "model/retry.h"
 #include "model/types.h"
-#include "sim/small_vector.h"
 #include "sim/time.h"
 
 namespace idem::model {
@@ -44,7 +43,7 @@ struct CallRecord {
   Time ended;
   Outcome outcome = Outcome::pending;
   Response response;  // the last answer, when there was one
-  sim::SmallVector<uint32_t, 4> attempts;
+  std::vector<uint32_t> attempts;
 };
 
 struct IntentRecord {
@@ -54,7 +53,7 @@ struct IntentRecord {
   Outcome outcome = Outcome::pending;
   bool finished = false;  // the client is done with it (false: cut off by the time limit)
   Response learned;  // the launch the client learned of, when ok
-  sim::SmallVector<uint32_t, 4> calls;
+  std::vector<uint32_t> calls;
 };
 
 struct ClientRecord {

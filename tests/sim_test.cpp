@@ -6,7 +6,6 @@
 #include "sim/event_queue.h"
 #include "sim/latency.h"
 #include "sim/random.h"
-#include "sim/small_vector.h"
 #include "sim/trace.h"
 
 using namespace idem::sim;
@@ -149,20 +148,3 @@ TEST(TimeFormat, SecondsAndDurations) {
   EXPECT_EQ(format_duration(micros(1500)), "1500us");
 }
 
-TEST(SmallVector, GrowsPastItsInlineRoomAndCopiesAndMoves) {
-  SmallVector<uint32_t, 2> v;
-  for (uint32_t i = 0; i < 10; ++i) v.push_back(i);
-  ASSERT_EQ(v.size(), 10u);
-  for (uint32_t i = 0; i < 10; ++i) EXPECT_EQ(v[i], i);
-  SmallVector<uint32_t, 2> copy = v;
-  EXPECT_TRUE(copy == v);
-  copy.push_back(99);
-  EXPECT_EQ(v.size(), 10u);  // the copy is its own
-  SmallVector<uint32_t, 2> moved = std::move(copy);
-  EXPECT_EQ(moved.size(), 11u);
-  EXPECT_EQ(moved.back(), 99u);
-  SmallVector<uint32_t, 2> small{7, 8};
-  SmallVector<uint32_t, 2> small_moved = std::move(small);
-  EXPECT_EQ(small_moved.front(), 7u);
-  EXPECT_EQ(small_moved.back(), 8u);
-}
