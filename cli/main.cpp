@@ -1,5 +1,6 @@
 // idemsim: run scenario files, replay one run, print reports.
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -71,9 +72,11 @@ struct UsageError {
 };
 
 uint64_t parse_u64(const std::string& flag, const std::string& v) {
-  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 19)
-    throw UsageError{flag + " takes a whole number, not '" + v + "'"};
-  return std::stoull(v);
+  uint64_t out = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size())
+    throw UsageError{flag + " takes a whole number from 0 to 18446744073709551615, not '" + v + "'"};
+  return out;
 }
 
 std::string need_value(int& i, int argc, char** argv) {

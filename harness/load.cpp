@@ -493,7 +493,7 @@ class Loader {
     for (size_t i = 0; i < n.size(); ++i) {
       const std::string what = "clients[" + std::to_string(i) + "]";
       Map m(r_, n[i], what,
-            {"name", "count", "region", "intents", "start", "think", "request", "token", "timeout",
+            {"name", "count", "region", "latency", "intents", "start", "think", "request", "token", "timeout",
              "retry", "app_retries", "app_backoff", "reconcile", "fallback_type", "terminate_after", "repeat_after"});
       ClientGroup g;
       model::ClientSpec& c = g.spec;
@@ -503,6 +503,7 @@ class Loader {
       if (!names.insert(c.group).second) r_.fail(m.get("name"), m.at("name") + ": another group is already named '" + c.group + "'");
       if (m.has("count")) g.count = static_cast<int32_t>(r_.integer(m.get("count"), m.at("count"), 1, 1000000));
       c.region = m.has("region") ? region_index(s, m.get("region"), m.at("region")) : 0;
+      if (m.has("latency")) g.latency = latency(m.get("latency"), m.at("latency"));
       if (m.has("intents")) c.intents = static_cast<int32_t>(r_.integer(m.get("intents"), m.at("intents"), 1, 1000000));
       if (m.has("start")) c.start = latency(m.get("start"), m.at("start"));
       if (m.has("think")) c.think = latency(m.get("think"), m.at("think"));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ namespace idem::harness {
 struct ClientGroup {
   model::ClientSpec spec;
   int32_t count = 1;
+  // One-way latency between this group and its Region's endpoint; unset: the Region's.
+  std::optional<sim::Latency> latency;
 };
 
 struct Scenario {

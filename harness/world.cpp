@@ -53,6 +53,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       for (int32_t i = 0; i < g.count; ++i, ++id) {
         std::string label = g.spec.group + "#" + std::to_string(i);
         history_.clients.push_back({label, g.spec.region});
+        links_.push_back(g.latency ? &*g.latency : &s.region_latency[g.spec.region]);
         clients_.emplace_back(g.spec, id, std::move(label), root_.child(), history_, *this, trace_);
       }
     }
@@ -104,13 +105,14 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       trace_.line(now_, "net").word("lose").word("request").kv("attempt", attempt);
       return;
     }
-    q_.push(now_ + latency(region), kArrive, attempt);
+    q_.push(now_ + latency(client), kArrive, attempt);
   }
 
   void wake_after(uint32_t client, Duration d) override { q_.push(now_ + d, kWake, client); }
 
  private:
-  Duration latency(uint32_t region) { return s_.region_latency[region].sample(net_); }
+  // One way between a client and its endpoint.
+  Duration latency(uint32_t client) { return links_[client]->sample(net_); }
 
   // Room for what a run usually records (retries and faults add a share more), so the hot path
   // rarely reallocates.
@@ -202,7 +204,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   }
 
   void respond(uint32_t attempt, Response r) {
-    const uint32_t region = history_.calls[history_.attempts[attempt].call].request.region;
+    const model::CallRecord& c = history_.calls[history_.attempts[attempt].call];
+    const uint32_t region = c.request.region;
     if (auto code = injector_.storm(faults::Storm::after, region, now_)) {
       trace_.line(now_, "fault").word("storm-after").kv("attempt", attempt).kv("code", model::code_name(*code));
       r = Response{*code, 0, 0, 0};
@@ -212,7 +215,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       return;
     }
     replies_[attempt] = r;
-    q_.push(now_ + latency(region), kDeliver, attempt);
+    q_.push(now_ + latency(c.client), kDeliver, attempt);
   }
 
   void on_deliver(uint32_t attempt) {
@@ -268,6 +271,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   std::vector<std::string> service_actors_;
   model::History history_;
   std::vector<model::Client> clients_;
+  std::vector<const sim::Latency*> links_;  // per client: its link to its endpoint
   sim::EventQueue q_;
   Time now_;
   std::vector<Response> replies_;    // per attempt: the answer on its way

@@ -48,6 +48,8 @@ mkdir -p "$tmp/emptydir"
 check "directory without scenarios: exit 2" expect_exit 2 "emptydir: is a directory with no" run "$tmp/emptydir"
 check "unknown option: exit 2" expect_exit 2 "unknown option '--sed'" run "$src/scenarios/baseline.yaml" --sed 3
 check "bad seed value: exit 2" expect_exit 2 "--seed takes a whole number" replay "$src/scenarios/baseline.yaml" --seed x
+check "the largest seed is a seed" expect_exit 0 "^SEED=18446744073709551615" replay "$src/scenarios/baseline.yaml" --seed 18446744073709551615
+check "a seed past 2^64: exit 2" expect_exit 2 "--seed takes a whole number from 0 to 18446744073709551615" replay "$src/scenarios/baseline.yaml" --seed 18446744073709551616
 check "unknown command: exit 2" expect_exit 2 "unknown command 'rnu'" rnu
 check "no command: exit 2" expect_exit 2 "usage: idemsim" 
 

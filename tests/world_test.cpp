@@ -136,3 +136,16 @@ TEST(Liveness, AnIntentCutOffByTheLimitIsCountedOpen) {
   EXPECT_EQ(r.stats.intents_unknown, 1u);
   EXPECT_EQ(r.stats.requests, 1u);
 }
+
+TEST(Network, AGroupCanHaveItsOwnLinkLatency) {
+  // 300 ms each way for the far group, the Region's 1 ms for the near one; 40 ms of service time.
+  const Scenario s = harness::parse_scenario(
+      "name: far and near\nnetwork: {latency: 1ms}\nservice: {latency: 40ms}\n"
+      "clients: [{name: far, latency: 300ms}, {name: near}]\n",
+      "net.yaml");
+  harness::RunOptions keep;
+  keep.keep_trace = true;
+  const auto r = harness::run_once(s, 1, keep);
+  EXPECT_NE(r.trace.find("0.640000s far#0 recv"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("0.042000s near#0 recv"), std::string::npos) << r.trace;
+}
