@@ -42,7 +42,7 @@ constexpr const char* kRunUsage = R"(usage: idemsim run PATH... [--seed N] [--ru
 
 Runs each scenario at seeds seed .. seed+runs-1 (defaults: the file's `seed` and `runs`) and
 prints one row per scenario, then for each failing seed its violation and the command that
-replays it.
+replays it. The first seed of each scenario runs twice, and the two traces must agree.
 
   PATH        a scenario file, or a directory: its *.yaml and *.yml files, recursively, in name order
   --seed N    first seed (default: the file's `seed`, else 1)
@@ -52,7 +52,8 @@ replays it.
   --show N    failing seeds to print per scenario (default 3, and 1 for a caught `expect: fail`;
               all of them are in the JSON file)
 
-exit codes: 0 every scenario met its `expect`, 1 at least one did not, 2 bad input
+exit codes: 0 every scenario met its `expect`, 1 at least one did not, 2 bad input,
+3 internal error (such as two runs of one seed that differ)
 )";
 
 constexpr const char* kReplayUsage = R"(usage: idemsim replay FILE [--seed N] [--via-asio]
@@ -180,6 +181,16 @@ int cmd_run(int argc, char** argv, const std::string& program) {
     }
   }
   std::cout << "\nresults: " << out_dir << "/ (one JSON file per scenario)\n";
+  bool deterministic = true;
+  for (const auto& b : batches) {
+    if (b.deterministic()) continue;
+    deterministic = false;
+    std::cerr << "internal error: " << b.scenario->file << " at seed " << b.first_seed
+              << " gave two different traces (" << sim::format_hash(b.runs.front().trace_hash) << " then "
+              << sim::format_hash(b.rerun_hash) << "): idemsim itself is not deterministic here; "
+              << "please report it with the scenario file\n";
+  }
+  if (!deterministic) return 3;
   const bool all_met = std::all_of(batches.begin(), batches.end(), [](const auto& b) { return b.met(); });
   return all_met ? 0 : 1;
 }

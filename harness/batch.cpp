@@ -33,6 +33,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
     for (const auto& e : errors)
       if (e) std::rethrow_exception(e);
   }
+  if (runs > 0) out.rerun_hash = run_once(s, first_seed).trace_hash;
   for (const RunResult& r : out.runs) {
     RunStats& t = out.totals;
     t.events += r.stats.events;

@@ -16,6 +16,10 @@ struct BatchResult {
   RunStats totals;
   uint64_t failing_runs = 0;
   uint64_t violations = 0;
+  // The first seed is run a second time; a different trace hash means the simulator itself is
+  // not deterministic (a bug of idemsim, not of the system under test).
+  uint64_t rerun_hash = 0;
+  bool deterministic() const { return runs.empty() || runs.front().trace_hash == rerun_hash; }
   // The scenario met its expectation: every run passed (expect: pass), or at least one run
   // was caught failing (expect: fail).
   bool met() const { return scenario->expect_fail ? failing_runs > 0 : failing_runs == 0; }

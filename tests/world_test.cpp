@@ -62,6 +62,13 @@ TEST(Determinism, ThreadsDoNotChangeResults) {
   for (size_t i = 0; i < one.runs.size(); ++i) EXPECT_EQ(one.runs[i].trace_hash, two.runs[i].trace_hash);
 }
 
+TEST(Determinism, BatchesRerunTheirFirstSeed) {
+  const auto b = harness::run_batch(load("baseline.yaml"), 9, 3, 2);
+  EXPECT_TRUE(b.deterministic());
+  EXPECT_EQ(b.rerun_hash, b.runs.front().trace_hash);
+  EXPECT_NE(b.rerun_hash, 0u);
+}
+
 TEST(Determinism, GoldenTraceHashOfTheBaseline) {
   // Pins the whole pipeline (PRNG, distributions, model, trace text). If a deliberate change to
   // any of them moves it, update it in the same commit and say why.
