@@ -48,6 +48,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         service_(s.service),
         regions_(s.region_names()) {
     trace_.line(Time(0), "world").kv("seed", static_cast<int64_t>(seed)).kv("scenario", s.name);
+    trace_config();
     uint32_t id = 0;
     for (const ClientGroup& g : s.clients) {
       for (int32_t i = 0; i < g.count; ++i, ++id) {
@@ -111,6 +112,23 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   void wake_after(uint32_t client, Duration d) override { q_.push(now_ + d, kWake, client); }
 
  private:
+  // The options the run goes by, first in the trace (and so in its hash).
+  void trace_config() {
+    trace_.line(Time(0), "world").word("service")
+        .kv("semantics", s_.service.semantics == model::Semantics::current ? "current" : "2013")
+        .kv("regions", static_cast<int64_t>(regions_.size()))
+        .kv("limit", s_.limit);
+    for (const ClientGroup& g : s_.clients) {
+      const model::RetryPolicy& p = g.spec.retry;
+      auto line = trace_.line(Time(0), "world");
+      line.word("clients").kv("group", g.spec.group).kv("count", g.count).kv("intents", g.spec.intents)
+          .kv("token", model::token_mode_name(g.spec.token)).kv("retry", model::policy_name(p.kind))
+          .kv("attempts", p.attempts).kv("timeout", g.spec.timeout).kv("app-retries", g.spec.app_retries);
+      if (p.kind == model::PolicyKind::exponential) line.kv("jitter", model::jitter_name(p.jitter));
+    }
+    for (const faults::Fault& f : s_.faults.faults) trace_.line(Time(0), "world").word("fault").word(faults::describe(f));
+  }
+
   // One way between a client and its endpoint.
   Duration latency(uint32_t client) { return links_[client]->sample(net_); }
 

@@ -47,8 +47,6 @@ class EventQueue {
     return out;
   }
 
-  uint64_t pushed() const { return next_seq_; }
-
  private:
   static bool before(const Event& x, const Event& y) {
     return x.at.us != y.at.us ? x.at.us < y.at.us : x.seq < y.seq;

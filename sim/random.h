@@ -59,8 +59,6 @@ class Prng {
   // does not shift every later draw of the stream.
   bool chance(Ratio r) { return below(r.den) < r.num; }
 
-  uint64_t state() const { return state_; }
-
  private:
   uint64_t state_;
 };

@@ -10,7 +10,7 @@
 #include "harness/load.h"
 
 // replay scenarios/baseline.yaml --seed 1
-#define IDEMSIM_GOLDEN_BASELINE_HASH "0xf3db8f022c3102b5"
+#define IDEMSIM_GOLDEN_BASELINE_HASH "0xaa024da521b17369"
 
 using namespace idem;
 using harness::Scenario;
