@@ -86,6 +86,7 @@ struct Launched {
 };
 
 struct Model {
+  Semantics semantics = Semantics::current;
   int64_t now = 0;
   std::map<Key, Rec> recs;
   std::vector<Pending> pending;
@@ -96,7 +97,8 @@ struct Model {
 };
 
 struct Sut {
-  Service service{two_regions(Semantics::current)};
+  explicit Sut(Semantics sem) : service(two_regions(sem)) {}
+  Service service;
   uint64_t tags = 0;
 };
 
@@ -123,14 +125,15 @@ struct Run : Cmd {
     req.token = *rc::gen::element<std::string>("", "A", "a", "B");
     req.has_token = !req.token.empty();
   }
-  std::optional<Key> key() const {
+  // Under 2013 semantics the scope is the Region whatever the zone.
+  std::optional<Key> key(const Model& m) const {
     if (!req.has_token) return std::nullopt;
-    return Key{req.region, req.params.zone, req.token};
+    return Key{req.region, m.semantics == Semantics::current ? req.params.zone : "", req.token};
   }
   // What the specification says the service must answer.
   Admission expect(const Model& m) const {
     Admission a;
-    auto k = key();
+    auto k = key(m);
     auto it = k ? m.recs.find(*k) : m.recs.end();
     if (it == m.recs.end()) {
       a.kind = Admission::Started;
@@ -139,7 +142,8 @@ struct Run : Cmd {
       a.reply.code = Code::IdempotentParameterMismatch;
     } else if (!it->second.done) {
       a.kind = Admission::Joined;
-    } else if (terminated(m, it->second.resp)) {
+    } else if (m.semantics == Semantics::current && terminated(m, it->second.resp)) {
+      // (2013: the original answer for 24 h after termination; no sequence here runs that long.)
       a.reply.code = Code::IdempotentInstanceTerminated;
     } else {
       a.reply = it->second.resp;
@@ -148,12 +152,13 @@ struct Run : Cmd {
   }
   void apply(Model& m) const override {
     Admission a = expect(m);
+    const auto k = key(m);
     if (a.kind == Admission::Started) {
-      m.pending.push_back({m.next_op++, key(), req.params, 0});
-      if (key()) m.recs[*key()] = Rec{req.params, false, {}};
+      m.pending.push_back({m.next_op++, k, req.params, 0});
+      if (k) m.recs[*k] = Rec{req.params, false, {}};
     } else if (a.kind == Admission::Joined) {
       for (auto& p : m.pending)
-        if (p.key == key()) ++p.joined;
+        if (p.key == k) ++p.joined;
     }
   }
   void run(const Model& m, Sut& sut) const override {
@@ -234,7 +239,9 @@ struct Advance : Cmd {
 
 RC_GTEST_PROP(ServiceProps, MatchesTheMapBasedSpecification, ()) {
   spec::Model model;
-  spec::Sut sut;
+  model.semantics = *rc::gen::element(Semantics::current, Semantics::v2013);
+  spec::Sut sut(model.semantics);
+  RC_TAG(model.semantics == Semantics::current ? "current" : "2013");
   rc::state::check(model, sut,
                    rc::state::gen::execOneOfWithArgs<spec::Run, spec::Complete, spec::Terminate, spec::Advance>());
 }
