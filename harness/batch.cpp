@@ -35,18 +35,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
   }
   if (runs > 0) out.rerun_hash = run_once(s, first_seed).trace_hash;
   for (const RunResult& r : out.runs) {
-    RunStats& t = out.totals;
-    t.events += r.stats.events;
-    t.intents += r.stats.intents;
-    t.intents_ok += r.stats.intents_ok;
-    t.intents_failed += r.stats.intents_failed;
-    t.intents_unknown += r.stats.intents_unknown;
-    t.intents_open += r.stats.intents_open;
-    t.calls += r.stats.calls;
-    t.requests += r.stats.requests;
-    t.retries += r.stats.retries;
-    t.instances += r.stats.instances;
-    t.leaked += r.stats.leaked;
+    out.totals.add(r.stats);
     out.violations += r.violations.size();
     out.failing_runs += r.violations.empty() ? 0 : 1;
   }

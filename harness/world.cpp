@@ -76,7 +76,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     trace_.line(now_, "world").word("end").kv("violations", static_cast<int64_t>(out.violations.size()));
     fill_stats(out.stats);
     out.trace_hash = trace_.hash();
-    out.trace = trace_.text();
+    out.trace = trace_.take_text();
     return out;
   }
 

@@ -24,6 +24,21 @@ struct RunStats {
   uint64_t instances = 0;
   uint64_t leaked = 0;
   sim::Time end;  // time of the last event run
+
+  // Sums the counts (not `end`).
+  void add(const RunStats& o) {
+    events += o.events;
+    intents += o.intents;
+    intents_ok += o.intents_ok;
+    intents_failed += o.intents_failed;
+    intents_unknown += o.intents_unknown;
+    intents_open += o.intents_open;
+    calls += o.calls;
+    requests += o.requests;
+    retries += o.retries;
+    instances += o.instances;
+    leaked += o.leaked;
+  }
 };
 
 struct RunResult {

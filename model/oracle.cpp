@@ -218,10 +218,7 @@ class Checker {
     }
     launches_.each([&](const Scope& scope, const std::vector<const Reservation*>& rs) {
       for (const Reservation* r : rs) {
-        const LaunchParams& a = rs.front()->params;
-        const LaunchParams& b = r->params;
-        if (a.image == b.image && a.type == b.type && a.key == b.key && a.min == b.min && a.max == b.max)
-          continue;
+        if (same_launch_parameters(rs.front()->params, r->params)) continue;
         Violation v;
         v.property = "mismatch-no-launch";
         v.subject = scope_text(scope, in_.region_names);

@@ -52,13 +52,6 @@ std::optional<Code> Service::validate(const RunRequest& req) const {
   return std::nullopt;
 }
 
-// Parameters that must match for a repeat. Placement is scope under `current`, and under v2013
-// the scope is the Region whatever the zone, so placement is never compared.
-static bool same_parameters(const LaunchParams& a, const LaunchParams& b) {
-  return a.image == b.image && a.type == b.type && a.key == b.key && a.min == b.min &&
-         a.max == b.max;
-}
-
 bool Service::all_terminated(const Response& r, Time now) const {
   if (!r.ok() || r.count == 0) return false;
   for (uint32_t i = 0; i < r.count; ++i)
@@ -96,7 +89,7 @@ Admission Service::admit(const RunRequest& req, Time now, uint64_t tag) {
     }
     if (found) {
       Record& rec = it->second;
-      if (!same_parameters(rec.params, req.params)) {
+      if (!same_launch_parameters(rec.params, req.params)) {
         out.reply.code = Code::IdempotentParameterMismatch;
       } else if (rec.in_flight) {
         rec.joined.push_back(tag);

@@ -92,6 +92,12 @@ class Token {
   char data_[kMax] = {};
 };
 
+// The parameters a repeat must match (rule 3). Placement is left out: under `current` semantics
+// it is the token's scope, and under 2013 the scope is the Region whatever the zone.
+inline bool same_launch_parameters(const LaunchParams& a, const LaunchParams& b) {
+  return a.image == b.image && a.type == b.type && a.key == b.key && a.min == b.min && a.max == b.max;
+}
+
 struct RunRequest {
   uint32_t region = 0;  // index of the regional endpoint the request went to
   LaunchParams params;

@@ -26,37 +26,27 @@ std::string clip(const std::string& s, size_t n) {
 
 void print_table(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
   char line[256];
-  const char* fmt = "%-40s %6s %8s %9s %8s %9s %6s %10s  %s\n";
-  std::snprintf(line, sizeof line, fmt, "scenario", "runs", "intents", "requests", "retries",
-                "instances", "leaked", "violations", "verdict");
+  std::snprintf(line, sizeof line, "%-40s %6s %8s %9s %8s %9s %6s %10s  %s\n", "scenario", "runs", "intents",
+                "requests", "retries", "instances", "leaked", "violations", "verdict");
   out << line;
+  auto row = [&](const std::string& name, uint64_t runs, const harness::RunStats& t, uint64_t violations,
+                 const std::string& verdict) {
+    using ull = unsigned long long;
+    std::snprintf(line, sizeof line, "%-40s %6llu %8llu %9llu %8llu %9llu %6llu %10llu  %s\n",
+                  clip(name, 40).c_str(), ull(runs), ull(t.intents), ull(t.requests), ull(t.retries),
+                  ull(t.instances), ull(t.leaked), ull(violations), verdict.c_str());
+    out << line;
+  };
   harness::RunStats all;
   uint64_t runs = 0, violations = 0, met = 0;
   for (const auto& b : batches) {
-    const auto& t = b.totals;
-    std::snprintf(line, sizeof line, "%-40s %6llu %8llu %9llu %8llu %9llu %6llu %10llu  %s\n",
-                  clip(b.scenario->name, 40).c_str(), static_cast<unsigned long long>(b.runs.size()),
-                  static_cast<unsigned long long>(t.intents), static_cast<unsigned long long>(t.requests),
-                  static_cast<unsigned long long>(t.retries), static_cast<unsigned long long>(t.instances),
-                  static_cast<unsigned long long>(t.leaked), static_cast<unsigned long long>(b.violations),
-                  verdict(b).c_str());
-    out << line;
+    row(b.scenario->name, b.runs.size(), b.totals, b.violations, verdict(b));
+    all.add(b.totals);
     runs += b.runs.size();
-    all.intents += t.intents;
-    all.requests += t.requests;
-    all.retries += t.retries;
-    all.instances += t.instances;
-    all.leaked += t.leaked;
     violations += b.violations;
     met += b.met() ? 1 : 0;
   }
-  std::snprintf(line, sizeof line, "%-40s %6llu %8llu %9llu %8llu %9llu %6llu %10llu  %llu/%zu met expect\n",
-                "total", static_cast<unsigned long long>(runs), static_cast<unsigned long long>(all.intents),
-                static_cast<unsigned long long>(all.requests), static_cast<unsigned long long>(all.retries),
-                static_cast<unsigned long long>(all.instances), static_cast<unsigned long long>(all.leaked),
-                static_cast<unsigned long long>(violations), static_cast<unsigned long long>(met),
-                batches.size());
-  out << line;
+  row("total", runs, all, violations, std::to_string(met) + "/" + std::to_string(batches.size()) + " met expect");
 }
 
 void print_notes(std::ostream& out, const std::vector<harness::BatchResult>& batches) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "sim/time.h"
 
@@ -51,6 +52,7 @@ class Trace {
   uint64_t lines() const { return count_; }
   // The kept lines, each ending in '\n' (empty unless keep_lines).
   const std::string& text() const { return text_; }
+  std::string take_text() { return std::move(text_); }
 
  private:
   friend class TraceLine;

@@ -20,7 +20,9 @@ struct Story {
     if (forgetful) config.token_window = seconds(1);
     service.emplace(config);
     h.clients.push_back({"app#0", 0});
-    h.intents.push_back(IntentRecord{0, 0, 1, Outcome::pending, {}, {}});
+    IntentRecord intent;
+    intent.intended = 1;
+    h.intents.push_back(intent);
   }
 
   uint32_t call(const std::string& token, const std::string& type = "m5.large", uint32_t region = 0) {

@@ -30,7 +30,9 @@ TEST(EventQueue, ManyEqualTimesKeepInsertionOrder) {
   while (!q.empty()) {
     Event e = q.pop();
     EXPECT_GE(e.at, last);
-    if (last_a.count(e.at.us)) EXPECT_GT(e.a, last_a[e.at.us]);
+    if (last_a.count(e.at.us)) {
+      EXPECT_GT(e.a, last_a[e.at.us]);
+    }
     last_a[e.at.us] = e.a;
     last = e.at;
   }
