@@ -1,5 +1,7 @@
 #include "faults/injector.h"
 
+#include <algorithm>
+
 #include "sim/time.h"
 
 namespace idem::faults {
@@ -12,9 +14,12 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-std::string window_text(const Window& w) {
+template <typename F>
+std::string window_text(const F& f) {
+  const Window& w = f.window;
   std::string out = " from " + sim::format_duration(w.from - Time(0));
   if (w.length) out += " for " + sim::format_duration(*w.length);
+  if (f.region) out += " region " + std::to_string(*f.region);
   return out;
 }
 
@@ -28,20 +33,32 @@ std::string describe(const Fault& f) {
       Overloaded{
           [](const Lose& l) {
             return std::string("lose ") + (l.what == Lose::request ? "request" : "response") +
-                   " rate " + rate_text(l.rate) + window_text(l.window);
+                   " rate " + rate_text(l.rate) + window_text(l);
           },
-          [](const Spike& s) { return "spike rate " + rate_text(s.rate) + window_text(s.window); },
+          [](const Spike& s) {
+            return "spike rate " + rate_text(s.rate) + " delay " + sim::format_duration(s.delay.min) + ".." +
+                   sim::format_duration(s.delay.median) + ".." + sim::format_duration(s.delay.p99) + ".." +
+                   sim::format_duration(s.delay.max) + window_text(s);
+          },
           [](const Storm& s) {
             return "storm " + std::string(model::code_name(s.code)) + " rate " + rate_text(s.rate) +
-                   (s.phase == Storm::after ? " after commit" : "") + window_text(s.window);
+                   (s.phase == Storm::after ? " after commit" : "") + window_text(s);
           },
       },
       f);
 }
 
-Injector::Injector(const FaultPlan& plan, sim::Prng prng) : plan_(&plan) {
+Injector::Injector(const FaultPlan& plan, uint64_t seed) : plan_(&plan) {
   prngs_.reserve(plan.faults.size());
-  for (size_t i = 0; i < plan.faults.size(); ++i) prngs_.push_back(prng.child());
+  // A fault's stream is named by what it is; two identical faults are told apart by their rank
+  // among the identical ones.
+  std::vector<std::string> names;
+  for (const Fault& f : plan.faults) {
+    const std::string name = "fault/" + describe(f);
+    const auto rank = std::count(names.begin(), names.end(), name);
+    names.push_back(name);
+    prngs_.push_back(sim::Prng::named(seed, name + "#" + std::to_string(rank)));
+  }
 }
 
 bool Injector::lose(Lose::What what, uint32_t region, Time now) {

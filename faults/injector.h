@@ -1,6 +1,6 @@
-// Carries out a FaultPlan, one decision per message. Each fault draws from its own generator
-// (a child of the faults seed), so adding or removing one fault leaves the others' draws alone,
-// and a fault outside its window or Region draws nothing.
+// Carries out a FaultPlan, one decision per message. Each fault draws from its own generator,
+// named after what the fault is (Prng::named), so adding, removing or reordering one fault leaves
+// the others' draws alone, and a fault outside its window or Region draws nothing.
 #pragma once
 
 #include <optional>
@@ -12,7 +12,7 @@ namespace idem::faults {
 
 class Injector {
  public:
-  Injector(const FaultPlan& plan, sim::Prng prng);
+  Injector(const FaultPlan& plan, uint64_t seed);
 
   // A request from a client to `region`'s endpoint, sent at `now`: lost on the way?
   bool lose_request(uint32_t region, Time now);

@@ -312,7 +312,7 @@ class Loader {
                           "but it is " + kind_name(root) + "; see docs/scenario-format.md");
     Map m(r_, root, "",
           {"name", "description", "seed", "runs", "semantics", "limit", "regions", "network",
-           "service", "clients", "faults", "expect"});
+           "service", "clients", "faults", "bugs", "expect"});
     s.name = r_.text(m.need("name"), "name");
     if (s.name.empty()) r_.fail(m.get("name"), "name: must not be empty");
     if (m.has("description")) s.description = r_.text(m.get("description"), "description");
@@ -332,6 +332,8 @@ class Loader {
                                       {"latency", "launch_time", "terminate_time", "describe_lag",
                                        "token_retention", "token_window", "capacity"}),
                                   s);
+    if (m.has("bugs")) s.bugs = bugs(m.get("bugs"));
+    s.service.bugs = s.bugs;
     clients(m.need("clients"), s);
     if (m.has("faults")) faults(m.get("faults"), s);
     if (m.has("expect"))
@@ -425,6 +427,51 @@ class Loader {
     }
   }
 
+  model::BugSet bugs(const YAML::Node& n) {
+    if (!n.IsSequence())
+      r_.fail(n, "bugs: expected a list of planted bug names, like [record-after-launch]; see docs/bugs.md");
+    model::BugSet out;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string what = "bugs[" + std::to_string(i) + "]";
+      const std::string name = r_.scalar(n[i], what, "a bug name");
+      model::Bug b;
+      if (!model::parse_bug(name, b)) {
+        std::vector<std::string> known;
+        std::string best;
+        size_t best_d = 4;
+        for (unsigned k = 0; k < static_cast<unsigned>(model::Bug::kCount); ++k) {
+          known.emplace_back(model::bug_info(static_cast<model::Bug>(k)).name);
+          const size_t d = edit_distance(name, known.back());
+          if (d < best_d) best_d = d, best = known.back();
+        }
+        r_.fail(n[i], what + ": unknown bug '" + name + "'" + (best.empty() ? "" : "; did you mean '" + best + "'?") +
+                          " (known bugs: " + join(known) + "; see docs/bugs.md)");
+      }
+      if (out.has(b)) r_.fail(n[i], what + ": bug '" + name + "' is named twice");
+      out.add(b);
+    }
+    return out;
+  }
+
+  void token(const YAML::Node& n, const std::string& what, model::ClientSpec& c) {
+    if (n.IsMap()) {
+      Map m(r_, n, what, {"value"});
+      const YAML::Node& v = m.need("value");
+      if (!v.IsScalar())
+        r_.fail(v, m.at("value") + ": expected the token as a string, like \"my-token-1\", found " + kind_name(v));
+      c.token = model::TokenMode::value;
+      c.token_value = v.Scalar();  // sent exactly as written, valid or not
+      return;
+    }
+    if (!n.IsScalar())
+      r_.fail(n, what + ": expected sdk, persisted, none, or {value: STRING}, found " + kind_name(n));
+    if (n.Scalar() == "value")
+      r_.fail(n, what + ": give the token itself, like {value: \"my-token-1\"}");
+    c.token = r_.choice<model::TokenMode>(n, what,
+                                          {{"sdk", model::TokenMode::sdk}, {"persisted", model::TokenMode::persisted},
+                                           {"none", model::TokenMode::none}});
+  }
+
   uint32_t region_index(const Scenario& s, const YAML::Node& n, const std::string& what) {
     const std::string name = r_.text(n, what);
     for (uint32_t i = 0; i < s.service.regions.size(); ++i)
@@ -493,7 +540,7 @@ class Loader {
     for (size_t i = 0; i < n.size(); ++i) {
       const std::string what = "clients[" + std::to_string(i) + "]";
       Map m(r_, n[i], what,
-            {"name", "count", "region", "latency", "intents", "start", "think", "request", "token", "timeout",
+            {"name", "count", "region", "latency", "intents", "intent", "start", "think", "request", "token", "timeout",
              "retry", "app_retries", "app_backoff", "reconcile", "fallback_type", "terminate_after", "repeat_after"});
       ClientGroup g;
       model::ClientSpec& c = g.spec;
@@ -508,10 +555,13 @@ class Loader {
       if (m.has("start")) c.start = latency(m.get("start"), m.at("start"));
       if (m.has("think")) c.think = latency(m.get("think"), m.at("think"));
       if (m.has("request")) request(m.get("request"), m.at("request"), c.request);
-      if (m.has("token"))
-        c.token = r_.choice<model::TokenMode>(m.get("token"), m.at("token"),
-                                              {{"sdk", model::TokenMode::sdk}, {"persisted", model::TokenMode::persisted},
-                                               {"none", model::TokenMode::none}});
+      if (m.has("token")) token(m.get("token"), m.at("token"), c);
+      if (m.has("intent")) {
+        g.intent = r_.text(m.get("intent"), m.at("intent"));
+        if (g.intent.empty() || g.intent.find_first_of(" \t#/") != std::string::npos)
+          r_.fail(m.get("intent"), m.at("intent") + ": use a short name without spaces, '#' or '/', like launch-web");
+      }
+      c.bugs = s.bugs;
       if (m.has("timeout")) c.timeout = r_.duration(m.get("timeout"), m.at("timeout"), sim::micros(1));
       if (m.has("retry")) c.retry = retry(m.get("retry"), m.at("retry"));
       if (m.has("app_retries")) c.app_retries = static_cast<int32_t>(r_.integer(m.get("app_retries"), m.at("app_retries"), 0, 1000));

@@ -17,6 +17,9 @@ namespace idem::harness {
 struct ClientGroup {
   model::ClientSpec spec;
   int32_t count = 1;
+  // The logical launch the group's intents are part of; groups naming one intent are repeats of
+  // each other (paired by client index and intent number). "" means the group's own name.
+  std::string intent;
   // One-way latency between this group and its Region's endpoint; unset: the Region's.
   std::optional<sim::Latency> latency;
 };
@@ -33,9 +36,14 @@ struct Scenario {
   sim::Latency service_latency = sim::Latency::fixed(sim::millis(40));  // processing per call
   std::vector<ClientGroup> clients;
   faults::FaultPlan faults;
+  // Planted bugs the scenario switches on; the loader also copies them into `service` and into
+  // each client's spec, where the model reads them.
+  model::BugSet bugs;
   bool expect_fail = false;
 
   std::vector<std::string> region_names() const;
+  // The intent name a group's intents belong to (its `intent`, else its own name).
+  static const std::string& intent_name(const ClientGroup& g) { return g.intent.empty() ? g.spec.group : g.intent; }
 };
 
 }  // namespace idem::harness

@@ -41,21 +41,25 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       : s_(s),
         seed_(seed),
         trace_(opt.keep_trace),
-        root_(seed),
-        net_(root_.child()),
-        svc_(root_.child()),
-        injector_(s.faults, root_.child()),
+        svc_(sim::Prng::named(seed, "service")),
+        injector_(s.faults, seed),
         service_(s.service),
         regions_(s.region_names()) {
-    trace_.line(Time(0), "world").kv("seed", static_cast<int64_t>(seed)).kv("scenario", s.name);
+    trace_.line(Time(0), "world").kv("seed", std::to_string(seed)).kv("scenario", s.name);
     trace_config();
     uint32_t id = 0;
-    for (const ClientGroup& g : s.clients) {
+    for (uint32_t gi = 0; gi < s.clients.size(); ++gi) {
+      const ClientGroup& g = s.clients[gi];
+      uint32_t intent_group = gi;
+      for (uint32_t first = 0; first < gi; ++first)
+        if (Scenario::intent_name(s.clients[first]) == Scenario::intent_name(g)) { intent_group = first; break; }
       for (int32_t i = 0; i < g.count; ++i, ++id) {
         std::string label = g.spec.group + "#" + std::to_string(i);
-        history_.clients.push_back({label, g.spec.region});
+        history_.clients.push_back({label, g.spec.region, static_cast<uint32_t>(i), intent_group});
         links_.push_back(g.latency ? &*g.latency : &s.region_latency[g.spec.region]);
-        clients_.emplace_back(g.spec, id, std::move(label), root_.child(), history_, *this, trace_);
+        link_prngs_.push_back(sim::Prng::named(seed, "net/" + label));
+        sim::Prng prng = sim::Prng::named(seed, "client/" + label);
+        clients_.emplace_back(g.spec, id, std::move(label), prng, history_, *this, trace_);
       }
     }
     reserve();
@@ -70,11 +74,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
                                                  [this](const Event& e) { dispatch(e); });
     out.stats.end = now_;
     if (!q_.empty()) trace_.line(now_, "world").word("limit").kv("pending-events", static_cast<int64_t>(q_.size()));
-    out.violations = model::check({history_, service_, regions_});
+    model::OracleCounts counts;
+    out.violations = model::check({history_, service_, s_.service}, &counts);
     for (const auto& v : out.violations)
       trace_.line(now_, "oracle").word("violation").kv("property", v.property).kv("subject", v.subject);
     trace_.line(now_, "world").word("end").kv("violations", static_cast<int64_t>(out.violations.size()));
-    fill_stats(out.stats);
+    fill_stats(out.stats, counts);
     out.trace_hash = trace_.hash();
     out.trace = trace_.take_text();
     return out;
@@ -125,12 +130,25 @@ class World final : public model::ClientIo, public sim::Dispatcher {
           .kv("token", model::token_mode_name(g.spec.token)).kv("retry", model::policy_name(p.kind))
           .kv("attempts", p.attempts).kv("timeout", g.spec.timeout).kv("app-retries", g.spec.app_retries);
       if (p.kind == model::PolicyKind::exponential) line.kv("jitter", model::jitter_name(p.jitter));
+      if (g.spec.token == model::TokenMode::value) line.kv("token-value", g.spec.token_value);
+      if (!g.intent.empty()) line.kv("intent", g.intent);
     }
+    for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b)
+      if (s_.bugs.has(static_cast<model::Bug>(b)))
+        trace_.line(Time(0), "world").word("bug").word(model::bug_info(static_cast<model::Bug>(b)).name);
     for (const faults::Fault& f : s_.faults.faults) trace_.line(Time(0), "world").word("fault").word(faults::describe(f));
   }
 
+  // The call's request with the token this attempt carried (rare: only a changed token gets here).
+  static model::RunRequest as_sent(const model::RunRequest& call, const model::AttemptRecord& a) {
+    model::RunRequest r = call;
+    r.has_token = a.has_token;
+    r.token = a.token;
+    return r;
+  }
+
   // One way between a client and its endpoint.
-  Duration latency(uint32_t client) { return links_[client]->sample(net_); }
+  Duration latency(uint32_t client) { return links_[client]->sample(link_prngs_[client]); }
 
   // Room for what a run usually records (retries and faults add a share more), so the hot path
   // rarely reallocates.
@@ -153,13 +171,16 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   }
 
   void on_arrive(uint32_t attempt) {
-    const model::CallRecord& c = history_.calls[history_.attempts[attempt].call];
+    model::AttemptRecord& a = history_.attempts[attempt];
+    const model::CallRecord& c = history_.calls[a.call];
     const uint32_t region = c.request.region;
     if (auto code = injector_.storm(faults::Storm::before, region, now_)) {
       trace_.line(now_, "fault").word("storm").kv("attempt", attempt).kv("code", model::code_name(*code));
       respond(attempt, Response{*code, 0, 0, 0});
       return;
     }
+    a.taken = now_;
+    a.taken_order = taken_++;
     const Duration work = s_.service_latency.sample(svc_) + injector_.spike(region, now_);
     if (c.api == Api::describe) {
       // The launch it finds, as a RunInstances-shaped answer: the first reservation of the
@@ -185,7 +206,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       q_.push(now_ + work, kReply, attempt);
       return;
     }
-    const model::Admission adm = service_.admit(c.request, now_, attempt);
+    const model::Admission adm = a.token == c.request.token ? service_.admit(c.request, now_, attempt)
+                                                            : service_.admit(as_sent(c.request, a), now_, attempt);
     auto line = trace_.line(now_, service_actor(region));
     line.word("recv").kv("attempt", attempt);
     switch (adm.kind) {
@@ -201,7 +223,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         q_.push(now_ + work, kDone, adm.op);
         break;
       case model::Admission::Joined:
-        line.word("join").kv("op", adm.op);
+        line.word("join").kv("op", adm.op).kv("with-attempt", op_attempt_[adm.op]);
         break;
     }
   }
@@ -257,7 +279,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     c.on_timeout(attempt, now_);
   }
 
-  void fill_stats(RunStats& st) const {
+  void fill_stats(RunStats& st, const model::OracleCounts& counts) const {
     for (const auto& i : history_.intents) {
       ++st.intents;
       switch (i.outcome) {
@@ -274,14 +296,13 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       st.retries += c.attempts.size() - 1 + (c.app_try > 0 ? 1 : 0);
     }
     for (const auto& r : service_.reservations()) st.instances += r.count;
-    for (const auto& ic : model::count_by_intent(history_, service_)) st.leaked += ic.leaked;
+    st.leaked = counts.leaked;
+    st.launches_in_flight = counts.launches_in_flight;
   }
 
   const Scenario& s_;
   uint64_t seed_;
   sim::Trace trace_;
-  sim::Prng root_;
-  sim::Prng net_;
   sim::Prng svc_;
   faults::Injector injector_;
   model::Service service_;
@@ -290,10 +311,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   model::History history_;
   std::vector<model::Client> clients_;
   std::vector<const sim::Latency*> links_;  // per client: its link to its endpoint
+  std::vector<sim::Prng> link_prngs_;        // per client: the draws of its link
   sim::EventQueue q_;
   Time now_;
   std::vector<Response> replies_;    // per attempt: the answer on its way
   std::vector<uint32_t> op_attempt_;  // per launch op: the attempt that started it
+  uint32_t taken_ = 0;                // requests the service has taken in so far
 };
 
 }  // namespace

@@ -23,6 +23,7 @@ struct RunStats {
   uint64_t retries = 0;   // attempts after a call's first, plus application-level calls
   uint64_t instances = 0;
   uint64_t leaked = 0;
+  uint64_t launches_in_flight = 0;  // taken on by the service, not finished at the time limit
   sim::Time end;  // time of the last event run
 
   // Sums the counts (not `end`).
@@ -38,6 +39,7 @@ struct RunStats {
     retries += o.retries;
     instances += o.instances;
     leaked += o.leaked;
+    launches_in_flight += o.launches_in_flight;
   }
 };
 

@@ -10,6 +10,7 @@ std::string_view token_mode_name(TokenMode m) {
     case TokenMode::sdk: return "sdk";
     case TokenMode::persisted: return "persisted";
     case TokenMode::none: return "none";
+    case TokenMode::value: return "value";
   }
   return "?";
 }
@@ -80,7 +81,9 @@ void Client::begin_intent(Time now) {
   intent_ = static_cast<uint32_t>(history_->intents.size());
   history_->intents.push_back(intent);
   type_ = spec_->request.type;
-  intent_token_ = spec_->token == TokenMode::persisted ? new_token() : Token();
+  intent_token_ = spec_->token == TokenMode::persisted ? new_token()
+                  : spec_->token == TokenMode::value  ? Token(spec_->token_value)
+                                                      : Token();
   trace_->line(now, label_).word("intent").kv("n", intent.index).kv("max", spec_->request.max);
   begin_call(now, Api::run, false);
 }
@@ -101,22 +104,20 @@ void Client::begin_call(Time now, Api api, bool repeat) {
     // Filter by the token of the launch call that just gave up.
     call.request = history_->calls[intent.calls.back()].request;
   } else if (repeat) {
-    // The launch call that succeeded, repeated as it was sent.
-    for (uint32_t c : intent.calls) {
-      const CallRecord& earlier = history_->calls[c];
-      if (earlier.api == Api::run && earlier.outcome == Outcome::ok) call.request = earlier.request;
-    }
+    // The launch the intent learned of (from its answer, or adopted through Describe), repeated
+    // as it was sent.
+    call.request = history_->calls[learned_call_].request;
   } else {
     int32_t app_try = 0;
     for (uint32_t c : intent.calls) app_try += history_->calls[c].api == Api::run ? 1 : 0;
     call.app_try = app_try;
     call.request.params = spec_->request;
     call.request.params.type = type_;
-    switch (spec_->token) {
-      case TokenMode::sdk: call.request.token = new_token(); break;
-      case TokenMode::persisted: call.request.token = intent_token_; break;
-      case TokenMode::none: break;
-    }
+    const bool mint = spec_->token == TokenMode::sdk ||
+                      (spec_->token == TokenMode::persisted && app_try > 0 &&
+                       spec_->bugs.has(Bug::new_token_per_app_retry));
+    if (mint) call.request.token = new_token();
+    else if (spec_->token != TokenMode::none) call.request.token = intent_token_;
     call.request.has_token = spec_->token != TokenMode::none;
   }
   call_ = static_cast<uint32_t>(history_->calls.size());
@@ -144,6 +145,10 @@ void Client::send_attempt(Time now) {
   a.call = call_;
   a.number = retry_->attempt();
   a.sent = now;
+  a.has_token = call.request.has_token;
+  a.token = call.request.token;
+  // The bug of incident 7: the token is made inside the retry loop.
+  if (a.number > 1 && a.has_token && spec_->bugs.has(Bug::token_per_attempt)) a.token = new_token();
   attempt_ = static_cast<uint32_t>(history_->attempts.size());
   call.attempts.push_back(attempt_);
   history_->attempts.push_back(a);
@@ -204,6 +209,7 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
   if (call.outcome == Outcome::ok) {
     intent.outcome = Outcome::ok;
     intent.learned = call.response;
+    learned_call_ = call_;
     after_launch(now);
     return;
   }
@@ -212,8 +218,12 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
                          ? Outcome::unknown
                          : Outcome::failed;
   const bool capacity = call.response.code == Code::InsufficientInstanceCapacity && end != AttemptEnd::timeout;
-  const bool worth_retrying = retryable(end) || (capacity && !spec_->fallback_type.empty());
+  // The bug of incidents 5 and 6: a mismatch read as "this token is spent", so a new one is made.
+  const bool remint = call.response.code == Code::IdempotentParameterMismatch && end != AttemptEnd::timeout &&
+                      spec_->bugs.has(Bug::new_token_on_mismatch) && spec_->token != TokenMode::none;
+  const bool worth_retrying = retryable(end) || (capacity && !spec_->fallback_type.empty()) || remint;
   if (call.app_try < spec_->app_retries && worth_retrying) {
+    if (remint) intent_token_ = new_token();
     if (capacity && !spec_->fallback_type.empty()) type_ = spec_->fallback_type;
     state_ = State::app_backoff;
     trace_->line(now, label_).word("app-retry").kv("intent", intent.index).kv("after", spec_->app_backoff);
@@ -230,6 +240,7 @@ void Client::describe_ended(const Response* r, Time now) {
   if (r && r->ok() && r->count > 0) {
     intent.outcome = Outcome::ok;
     intent.learned = *r;
+    learned_call_ = call_;  // a describe call carries the request of the launch it looked for
     trace_->line(now, label_).word("adopt").kv("intent", intent.index).kv("reservation", r->reservation);
     after_launch(now);
     return;

@@ -6,6 +6,7 @@
 //             application-level retry is a new call with a new token.
 //  persisted: the application makes one token per intent and keeps it across every retry.
 //  none:      no token at all: every attempt may launch.
+//  value:     every call sends one fixed string, valid or not (`token: {value: ...}`).
 //
 // The client is a state machine driven by the harness: on_wake, on_reply, on_timeout. It reaches
 // the world only through ClientIo and records what it did and saw in the History.
@@ -15,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "model/bugs.h"
 #include "model/history.h"
 #include "model/retry.h"
 #include "model/types.h"
@@ -24,7 +26,7 @@
 
 namespace idem::model {
 
-enum class TokenMode : uint8_t { sdk, persisted, none };
+enum class TokenMode : uint8_t { sdk, persisted, none, value };
 std::string_view token_mode_name(TokenMode m);
 
 struct ClientSpec {
@@ -32,6 +34,7 @@ struct ClientSpec {
   uint32_t region = 0;
   LaunchParams request;
   TokenMode token = TokenMode::sdk;
+  std::string token_value;  // TokenMode::value: the string every call sends
   Duration timeout = sim::seconds(2);  // per attempt
   RetryPolicy retry;
   int32_t app_retries = 0;  // new calls after the SDK gives up
@@ -48,6 +51,9 @@ struct ClientSpec {
   // (DescribeInstances filtered by its client token) and adopt it instead of launching again.
   // Describe is eventually consistent, so a launch too recent to be seen is launched again.
   bool reconcile = false;
+  // Planted client bugs (model/bugs.h): token-per-attempt, new-token-per-app-retry,
+  // new-token-on-mismatch.
+  BugSet bugs;
 };
 
 class ClientIo {
@@ -109,7 +115,8 @@ class Client {
   uint32_t intent_ = 0;   // index into history.intents
   uint32_t call_ = 0;     // index into history.calls
   uint32_t attempt_ = 0;  // index into history.attempts, while waiting
-  Token intent_token_;
+  Token intent_token_;      // persisted and value modes: the token the intent's calls send
+  uint32_t learned_call_ = 0;  // the call whose request the intent's launch answered
   std::string type_;  // the instance type the next call asks for
 };
 

@@ -22,9 +22,19 @@ enum class Outcome : uint8_t { pending, ok, failed, unknown };
 std::string_view outcome_name(Outcome o);
 
 struct AttemptRecord {
+  static constexpr uint32_t kNotTaken = UINT32_MAX;
+
   uint32_t call = 0;
   int32_t number = 1;  // 1 for a call's first attempt
+  // The token this attempt carried, as sent. The other parameters are the call's (an SDK
+  // resends the same input), but a token may change between attempts (token-per-attempt).
+  bool has_token = false;
+  Token token;
   Time sent;
+  // When the service took the request in, and its place in the order it took requests in
+  // (kNotTaken: lost on the way, or turned away by a fault before the service saw it).
+  Time taken;
+  uint32_t taken_order = kNotTaken;
   Time ended;
   bool done = false;
   AttemptEnd end = AttemptEnd::timeout;
@@ -37,7 +47,7 @@ struct CallRecord {
   Api api = Api::run;
   bool repeat = false;  // a deliberate repeat of a call that succeeded (token lifetime rule)
   int32_t app_try = 0;  // 0 for the first application-level call of its intent
-  RunRequest request;
+  RunRequest request;  // as the application made it; each attempt's own token is in its record
   std::vector<uint32_t> ids;  // TerminateInstances
   Time invoked;
   Time ended;
@@ -59,6 +69,10 @@ struct IntentRecord {
 struct ClientRecord {
   std::string label;  // "group#index"
   uint32_t region = 0;
+  uint32_t index = 0;  // within its group
+  // Groups that name one `intent` are one logical launch: intent k of client i of each of them
+  // is the same intent (a repeat). This is the first such group's index.
+  uint32_t intent_group = 0;
 };
 
 struct History {

@@ -1,19 +1,23 @@
 #include "model/oracle.h"
 
 #include <algorithm>
-#include <tuple>
+#include <optional>
 
 namespace idem::model {
 
-namespace {
-
-using Scope = std::tuple<uint32_t, std::string, Token>;  // region, zone, token
-
-std::string scope_text(const Scope& s, const std::vector<std::string>& regions) {
-  std::string out = "token " + std::get<2>(s).str() + " in " + regions.at(std::get<0>(s));
-  if (!std::get<1>(s).empty()) out += "/" + std::get<1>(s);
-  return out;
+bool token_is_valid(const Token& token) {
+  if (token.size() < 1 || token.size() > 64) return false;
+  for (char c : token.view())
+    if (static_cast<unsigned char>(c) >= 128) return false;
+  return true;
 }
+
+bool same_parameters(const LaunchParams& a, const LaunchParams& b) {
+  return a.image == b.image && a.type == b.type && a.key == b.key && a.subnet == b.subnet && a.min == b.min &&
+         a.max == b.max;
+}
+
+namespace {
 
 std::string response_text(const Response& r) {
   if (!r.ok()) return std::to_string(r.status()) + " " + std::string(code_name(r.code));
@@ -21,91 +25,492 @@ std::string response_text(const Response& r) {
   if (r.count > 0) {
     out += " " + instance_name(r.first_instance);
     if (r.count > 1) out += "+" + std::to_string(r.count - 1);
+  } else {
+    out += " with no instances";
   }
   return out;
 }
 
-// Values grouped by scope. The scopes are sorted through an index (they are large to move), and
-// the sort is stable, so within a scope values keep the order they were added in.
-template <typename T>
-class ByScope {
- public:
-  void add(Scope s, T v) {
-    keys_.push_back(std::move(s));
-    values_.push_back(v);
+// A launch the service made, or took on and had not finished at the time limit.
+struct Launch {
+  uint32_t reservation = 0;  // 0: still in flight at the limit
+  uint32_t first = 0;
+  uint32_t count = 0;        // in flight: the most it could launch (MaxCount)
+  Time at;
+  uint32_t attempt = 0;      // the request that made it
+  bool after_expiry = false; // made by a repeat of a 2013 token past its retention
+  std::string name() const {
+    return reservation ? reservation_name(reservation) : "a launch in flight at the time limit";
   }
-  void seal() {
-    order_.resize(keys_.size());
-    for (uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
-    std::stable_sort(order_.begin(), order_.end(), [this](uint32_t a, uint32_t b) { return keys_[a] < keys_[b]; });
-  }
-  // f(scope, values) for each scope, in scope order.
-  template <typename F>
-  void each(F f) const {
-    std::vector<T> group;
-    for (size_t i = 0; i < order_.size();) {
-      group.clear();
-      const Scope& key = keys_[order_[i]];
-      size_t j = i;
-      while (j < order_.size() && keys_[order_[j]] == key) group.push_back(values_[order_[j++]]);
-      f(key, group);
-      i = j;
-    }
-  }
-  std::vector<T> find(const Scope& s) const {
-    auto lo = std::lower_bound(order_.begin(), order_.end(), s,
-                               [this](uint32_t i, const Scope& key) { return keys_[i] < key; });
-    std::vector<T> out;
-    for (; lo != order_.end() && keys_[*lo] == s; ++lo) out.push_back(values_[*lo]);
-    return out;
-  }
-
- private:
-  std::vector<Scope> keys_;
-  std::vector<T> values_;
-  std::vector<uint32_t> order_;
 };
+
+// A token's scope: (Region, zone) + token. zone 0 is the regional scope, else 1 + the zone's
+// index in its Region.
+struct ScopeKey {
+  uint32_t region = 0;
+  uint32_t zone = 0;
+  Token token;
+  friend bool operator==(const ScopeKey& a, const ScopeKey& b) {
+    return a.token == b.token && a.region == b.region && a.zone == b.zone;
+  }
+  friend bool operator<(const ScopeKey& a, const ScopeKey& b) {
+    if (a.token != b.token) return a.token < b.token;
+    if (a.region != b.region) return a.region < b.region;
+    return a.zone < b.zone;
+  }
+};
+
+// What the rules say a request must get.
+enum class Expect : uint8_t { launch, invalid, mismatch, terminated };
 
 class Checker {
  public:
-  explicit Checker(const OracleInput& in) : in_(in), h_(in.history), s_(in.service) {}
+  Checker(const OracleInput& in, OracleCounts* counts)
+      : h_(in.history), s_(in.service), cfg_(in.config), counts_(counts) {}
 
   std::vector<Violation> run() {
-    index();
-    token_instances();
-    intent_instances();
-    same_response();
-    mismatch_no_launch();
-    scope_separate();
+    collect_launches();
+    scopes();
+    untokened();
+    others();
+    intents();
     return std::move(out_);
   }
 
  private:
-  const CallRecord& call_of(uint64_t attempt) const { return h_.calls[h_.attempts[attempt].call]; }
-  std::string client_of(const CallRecord& c) const { return h_.clients[c.client].label; }
+  // ---- what the service visibly did
 
-  Scope scope_of(const CallRecord& c) const {
-    return {c.request.region, s_.scope_zone(c.request), c.request.token};
-  }
-
-  void index() {
-    for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
-      const CallRecord& c = call_of(a);
-      if (c.api == Api::run && c.request.has_token) by_scope_.add(scope_of(c), a);
+  void collect_launches() {
+    launch_of_.assign(h_.attempts.size(), -1);
+    for (const Reservation& r : s_.reservations()) {
+      Launch l;
+      l.reservation = r.id;
+      l.first = r.first_instance;
+      l.count = r.count;
+      l.at = r.at;
+      l.attempt = static_cast<uint32_t>(r.tag);
+      add_launch(l);
     }
-    for (const Reservation& r : s_.reservations())
-      if (r.has_token) launches_.add(Scope{r.region, r.zone, r.token}, &r);
-    by_scope_.seal();
-    launches_.seal();
+    for (uint64_t tag : s_.in_flight_tags()) {
+      Launch l;
+      l.attempt = static_cast<uint32_t>(tag);
+      l.count = static_cast<uint32_t>(call_of(l.attempt).request.params.max);
+      l.at = h_.attempts[l.attempt].taken;
+      add_launch(l);
+      if (counts_) ++counts_->launches_in_flight;
+    }
   }
+
+  void add_launch(const Launch& l) {
+    if (l.attempt < launch_of_.size()) launch_of_[l.attempt] = static_cast<int32_t>(launches_.size());
+    launches_.push_back(l);
+  }
+
+  const CallRecord& call_of(uint32_t attempt) const { return h_.calls[h_.attempts[attempt].call]; }
+  const std::string& region_name(uint32_t r) const { return cfg_.regions.at(r).name; }
+
+  // When every instance of `l` has terminated (termination asked for, plus terminate_time), or
+  // nothing when one of them has not been asked to terminate.
+  std::optional<Time> terminated_at(const Launch& l) const {
+    if (!l.reservation || l.count == 0) return std::nullopt;
+    Time last;
+    for (uint32_t i = 0; i < l.count; ++i) {
+      const Instance& inst = s_.instances().at(l.first + i - 1);
+      if (!inst.terminate_requested) return std::nullopt;
+      last = std::max(last, *inst.terminate_requested + cfg_.terminate_time);
+    }
+    return last;
+  }
+
+  // ---- the oracle's own rule 4
+
+  uint32_t zone_index(uint32_t region, const std::string& zone) const {
+    const auto& zones = cfg_.regions.at(region).zones;
+    for (uint32_t i = 0; i < zones.size(); ++i)
+      if (zones[i] == zone) return i + 1;
+    return static_cast<uint32_t>(zones.size()) + 1;  // not a zone of the Region (never valid)
+  }
+
+  ScopeKey scope_of(uint32_t attempt) const {
+    const AttemptRecord& a = h_.attempts[attempt];
+    const RunRequest& req = call_of(attempt).request;
+    ScopeKey k{req.region, 0, a.token};
+    if (cfg_.semantics == Semantics::current) {
+      if (!req.params.zone.empty()) {
+        k.zone = zone_index(req.region, req.params.zone);
+      } else if (!req.params.subnet.empty()) {
+        const auto& subnets = cfg_.regions.at(req.region).subnets;
+        auto it = subnets.find(req.params.subnet);
+        if (it != subnets.end()) k.zone = zone_index(req.region, it->second);
+      }
+    }
+    return k;
+  }
+
+  std::string scope_text(const ScopeKey& k) const {
+    std::string out = "token " + std::string(k.token.view()) + " in " + region_name(k.region);
+    if (k.zone) {
+      const auto& zones = cfg_.regions.at(k.region).zones;
+      out += "/" + (k.zone <= zones.size() ? zones[k.zone - 1] : std::string("?"));
+    }
+    return out;
+  }
+
+  // ---- judging one answer
+
+  // Why the answer of attempt `a` is not allowed, or "" when it is.
+  std::string wrong_answer(uint32_t a, Expect e, const Launch* r) const {
+    const AttemptRecord& at = h_.attempts[a];
+    if (!at.done || at.end == AttemptEnd::timeout) return "";  // no answer: says nothing
+    const Response& got = at.response;
+    if (got.status() >= 500) return "";                          // 5xx: may or may not have happened
+    switch (e) {
+      case Expect::invalid:
+        if (got.code == Code::InvalidParameterValue) return "";
+        return "rule 1: a token must be 1 to 64 ASCII characters, so the answer must be 400 InvalidParameterValue";
+      case Expect::mismatch:
+        if (got.code == Code::IdempotentParameterMismatch) return "";
+        return "rule 3: other parameters than the token's first request must get 400 IdempotentParameterMismatch";
+      case Expect::terminated:
+        if (got.code == Code::IdempotentInstanceTerminated) return "";
+        return "rule 5 (current): once the token's instances terminated, a repeat must get 400 "
+               "IdempotentInstanceTerminated";
+      case Expect::launch:
+        if (r && r->reservation && got.ok() && got.reservation == r->reservation && got.first_instance == r->first &&
+            got.count == r->count)
+          return "";
+        if (!r || !r->reservation)
+          return "rule 2/4: nothing was launched under this token in this scope, so no 200 can name a reservation";
+        return "rule 2: a repeat must get the same answer, 200 " +
+               response_text(Response{Code::Ok, r->reservation, r->first, r->count}).substr(4);
+    }
+    return "";
+  }
+
+  // ---- rules 1-5 and 7, per token scope in the order the service took requests in
+
+  void scopes() {
+    std::vector<uint32_t> order;
+    std::vector<ScopeKey> keys(h_.attempts.size());
+    for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
+      const AttemptRecord& at = h_.attempts[a];
+      if (call_of(a).api != Api::run || !at.has_token) continue;
+      if (!token_is_valid(at.token)) {
+        invalid_.push_back(a);
+        continue;
+      }
+      keys[a] = scope_of(a);
+      order.push_back(a);
+    }
+    // Requests the service never took in (lost, or turned away by a fault) sort last; their
+    // answers are 5xx or nothing, which the rules always allow.
+    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+      if (!(keys[x] == keys[y])) return keys[x] < keys[y];
+      return h_.attempts[x].taken_order < h_.attempts[y].taken_order;
+    });
+    for (size_t i = 0; i < order.size();) {
+      size_t j = i;
+      while (j < order.size() && keys[order[j]] == keys[order[i]]) ++j;
+      scope(keys[order[i]], order.data() + i, order.data() + j);
+      i = j;
+    }
+  }
+
+  void scope(const ScopeKey& key, const uint32_t* begin, const uint32_t* end) {
+    const LaunchParams* first = nullptr;  // the first request of the token's current life
+    Launch* current = nullptr;           // its reservation
+    std::vector<uint32_t> extra;          // launches beyond the one allowed
+    std::vector<uint32_t> bad;            // attempts with a wrong answer or a forbidden launch
+    std::string why;
+    for (const uint32_t* p = begin; p != end; ++p) {
+      const uint32_t a = *p;
+      const AttemptRecord& at = h_.attempts[a];
+      if (at.taken_order == AttemptRecord::kNotTaken) continue;
+      const LaunchParams& params = call_of(a).request.params;
+      const int32_t li = launch_of_[a];
+      Launch* launched = li >= 0 ? &launches_[static_cast<size_t>(li)] : nullptr;
+      const std::optional<Time> ended = current ? terminated_at(*current) : std::nullopt;
+      const bool gone = ended && at.taken >= *ended;
+      // 2013: past the retention the token may be forgotten ("at least 24 hours"); a repeat that
+      // then launches starts the token's life anew.
+      if (gone && cfg_.semantics == Semantics::v2013 && at.taken - *ended >= cfg_.token_retention && launched) {
+        first = nullptr;
+        current = nullptr;
+        launched->after_expiry = true;
+      }
+      Expect e = Expect::launch;
+      if (!first) first = &params;
+      else if (!same_parameters(*first, params)) e = Expect::mismatch;
+      else if (current && gone && cfg_.semantics == Semantics::current) e = Expect::terminated;
+      bool forbidden = false;
+      if (launched) {
+        if (e != Expect::launch) {
+          forbidden = true;
+          if (why.empty()) why = "a request that must get " + std::string(e == Expect::mismatch ? "IdempotentParameterMismatch" : "IdempotentInstanceTerminated") + " launched " + launched->name();
+        } else if (!current) {
+          current = launched;
+          if (launched->reservation && (launched->count < static_cast<uint32_t>(first->min) ||
+                                        launched->count > static_cast<uint32_t>(first->max)))
+            extra.push_back(static_cast<uint32_t>(li));
+        } else {
+          extra.push_back(static_cast<uint32_t>(li));
+        }
+      }
+      const std::string w = wrong_answer(a, e, current);
+      if (!w.empty() && why.empty()) why = "answered " + response_text(at.response) + "; " + w;
+      if (!w.empty() || forbidden) bad.push_back(a);
+    }
+    if (!bad.empty()) {
+      Violation v;
+      v.property = "answers";
+      v.subject = scope_text(key);
+      v.detail = std::to_string(bad.size()) + " answer(s) the rules do not allow; the first " + why;
+      add_attempt_steps(v, std::vector<uint32_t>(begin, end));
+      add_launch_steps(v, launches_in(begin, end));
+      finish(v);
+    }
+    if (!extra.empty()) {
+      std::vector<const Launch*> all = launches_in(begin, end);
+      uint32_t total = 0;
+      for (const Launch* l : all) total += l->count;
+      Violation v;
+      v.property = "token-instances";
+      v.subject = scope_text(key);
+      v.instances = total;
+      v.intended = first ? static_cast<uint32_t>(first->max) : 0;
+      v.detail = std::to_string(all.size()) + " launches with " + std::to_string(total) +
+                 " instances under one token (exactly 1 reservation of " + std::to_string(first ? first->min : 0) +
+                 " to " + std::to_string(v.intended) + " instances allowed)";
+      add_launch_steps(v, all);
+      add_attempt_steps(v, std::vector<uint32_t>(begin, end));
+      finish(v);
+    }
+  }
+
+  std::vector<const Launch*> launches_in(const uint32_t* begin, const uint32_t* end) const {
+    std::vector<const Launch*> out;
+    for (const uint32_t* p = begin; p != end; ++p)
+      if (launch_of_[*p] >= 0) out.push_back(&launches_[static_cast<size_t>(launch_of_[*p])]);
+    return out;
+  }
+
+  // ---- requests with no token (rule 6) or an invalid one (rule 1)
+
+  void untokened() {
+    for (uint32_t a : invalid_) {
+      const std::string w = wrong_answer(a, Expect::invalid, nullptr);
+      const bool launched = launch_of_[a] >= 0;
+      if (w.empty() && !launched) continue;
+      Violation v;
+      v.property = "answers";
+      v.subject = "token " + std::string(h_.attempts[a].token.view()) + " in " + region_name(call_of(a).request.region);
+      v.detail = launched ? "an invalid token launched " + launches_[static_cast<size_t>(launch_of_[a])].name() +
+                                "; rule 1: it must be answered 400 InvalidParameterValue and launch nothing"
+                          : "answered " + response_text(h_.attempts[a].response) + "; " + w;
+      add_attempt_steps(v, {a});
+      if (launched) add_launch_steps(v, {&launches_[static_cast<size_t>(launch_of_[a])]});
+      finish(v);
+    }
+    // Without a token a request launches anew; its 200 names what it launched itself.
+    for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
+      const AttemptRecord& at = h_.attempts[a];
+      if (call_of(a).api != Api::run || at.has_token || at.taken_order == AttemptRecord::kNotTaken) continue;
+      const Launch* own = launch_of_[a] >= 0 ? &launches_[static_cast<size_t>(launch_of_[a])] : nullptr;
+      const std::string w = wrong_answer(a, Expect::launch, own);
+      if (w.empty()) continue;
+      Violation v;
+      v.property = "answers";
+      v.subject = "request without a token in " + region_name(call_of(a).request.region);
+      v.detail = "answered " + response_text(at.response) + "; rule 6: it must name what this request launched";
+      add_attempt_steps(v, {a});
+      finish(v);
+    }
+  }
+
+  // ---- DescribeInstances and TerminateInstances answers
+
+  bool visible(const Launch& l, Time t) const { return l.reservation && t - l.at >= cfg_.describe_lag; }
+  uint32_t region_of(const Launch& l) const { return call_of(l.attempt).request.region; }
+
+  void others() {
+    for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
+      const AttemptRecord& at = h_.attempts[a];
+      const CallRecord& c = call_of(a);
+      if (c.api == Api::run || !at.done || at.end == AttemptEnd::timeout || at.response.status() >= 500) continue;
+      const std::string w = c.api == Api::describe ? wrong_describe(a) : wrong_terminate(a);
+      if (w.empty()) continue;
+      Violation v;
+      v.property = "answers";
+      v.subject = std::string(api_name(c.api)) + " in " + region_name(c.request.region);
+      v.detail = w;
+      add_attempt_steps(v, {a});
+      finish(v);
+    }
+  }
+
+  // Describe filtered by client token: it finds a reservation of that exact token in the Region
+  // that is visible (launched at least describe_lag ago), with all its instances, or nothing
+  // when no such reservation is visible.
+  std::string wrong_describe(uint32_t a) const {
+    const AttemptRecord& at = h_.attempts[a];
+    const CallRecord& c = call_of(a);
+    const Response& got = at.response;
+    bool any = false;
+    for (const Launch& l : launches_) {
+      const AttemptRecord& by = h_.attempts[l.attempt];
+      if (!visible(l, at.taken) || !c.request.has_token || !by.has_token || !(by.token == c.request.token) ||
+          region_of(l) != c.request.region)
+        continue;
+      any = true;
+      if (got.ok() && got.reservation == l.reservation && got.first_instance == l.first && got.count == l.count)
+        return "";
+    }
+    if (got.ok() && got.count == 0 && !any) return "";
+    if (got.ok() && got.count == 0)
+      return "DescribeInstances found nothing, but a reservation with that client token was visible";
+    return "DescribeInstances answered " + response_text(got) +
+           ", which is not a visible reservation of that client token in this Region";
+  }
+
+  std::string wrong_terminate(uint32_t a) const {
+    const AttemptRecord& at = h_.attempts[a];
+    const CallRecord& c = call_of(a);
+    bool all_known = true;
+    // Finished launches come first in launches_, in reservation order: r-N is launches_[N - 1].
+    for (uint32_t id : c.ids) {
+      bool known = false;
+      if (id >= 1 && id <= s_.instances().size()) {
+        const Launch& l = launches_[s_.instances()[id - 1].reservation - 1];
+        known = visible(l, at.taken) && region_of(l) == c.request.region;
+      }
+      all_known = all_known && known;
+    }
+    const Code want = all_known ? Code::Ok : Code::InvalidInstanceIDNotFound;
+    if (at.response.code == want) return "";
+    return "TerminateInstances answered " + response_text(at.response) + "; it must be " +
+           (all_known ? "200 (every id is a visible instance of this Region)" : "InvalidInstanceID.NotFound");
+  }
+
+  // ---- per intent
+
+  void intents() {
+    // Logical intents: intent k of client i of every group naming one intent.
+    std::vector<uint32_t> logical(h_.intents.size());
+    std::vector<uint32_t> head;  // per logical intent: its first intent record
+    {
+      std::vector<uint32_t> order(h_.intents.size());
+      for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+      auto key = [&](uint32_t i) {
+        const IntentRecord& r = h_.intents[i];
+        const ClientRecord& c = h_.clients[r.client];
+        return std::make_tuple(c.intent_group, c.index, r.index);
+      };
+      std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return key(x) < key(y); });
+      for (size_t i = 0; i < order.size(); ++i) {
+        if (i == 0 || key(order[i]) != key(order[i - 1])) head.push_back(order[i]);
+        logical[order[i]] = static_cast<uint32_t>(head.size() - 1);
+      }
+    }
+    // Launches by logical intent, and the (intent, reservation) pairs of every answer that named
+    // a reservation to an intent: flat and sorted, so a run allocates a few vectors, not one per intent.
+    std::vector<std::pair<uint32_t, uint32_t>> launched;  // (logical intent, launch index)
+    for (uint32_t li = 0; li < launches_.size(); ++li)
+      launched.emplace_back(logical[call_of(launches_[li].attempt).intent], li);
+    std::sort(launched.begin(), launched.end());
+    std::vector<std::pair<uint32_t, uint32_t>> answered;  // (logical intent, reservation)
+    for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
+      const AttemptRecord& at = h_.attempts[a];
+      const CallRecord& c = call_of(a);
+      if (c.api != Api::terminate && at.done && at.end == AttemptEnd::ok && at.response.reservation)
+        answered.emplace_back(logical[c.intent], at.response.reservation);
+    }
+    std::sort(answered.begin(), answered.end());
+    answered.erase(std::unique(answered.begin(), answered.end()), answered.end());
+    auto named = [&](uint32_t L, uint32_t res) {
+      return std::binary_search(answered.begin(), answered.end(), std::make_pair(L, res));
+    };
+    size_t next_launch = 0, next_answer = 0;
+    std::vector<const Launch*> ls;
+    for (uint32_t L = 0; L < head.size(); ++L) {
+      const IntentRecord& intent = h_.intents[head[L]];
+      uint32_t total = 0, leaked = 0;
+      bool expired_reuse = false;
+      ls.clear();
+      for (; next_launch < launched.size() && launched[next_launch].first == L; ++next_launch) {
+        const Launch& l = launches_[launched[next_launch].second];
+        ls.push_back(&l);
+        total += l.count;
+        expired_reuse = expired_reuse || l.after_expiry;
+        if (!l.reservation || !named(L, l.reservation)) leaked += l.count;
+      }
+      if (counts_) counts_->leaked += leaked;
+      const uint32_t intended = static_cast<uint32_t>(intent.intended);
+      if (total > intended || ls.size() > 1) {
+        Violation v;
+        v.property = "intent-instances";
+        v.subject = intent_text(intent);
+        v.instances = total;
+        v.intended = intended;
+        v.leaked = leaked;
+        v.detail = std::to_string(ls.size()) + " launches with " + std::to_string(total) +
+                   " instances for an intent of exactly 1 reservation of at most " + std::to_string(intended) + "; " +
+                   std::to_string(leaked) + " of them never named in an answer to the intent (leaked)";
+        if (!ls.back()->reservation) v.detail += "; one still in flight at the time limit";
+        if (expired_reuse)
+          v.detail += "; a launch followed a repeat of a token past its 2013 retention: the caller reused an "
+                      "expired token";
+        add_launch_steps(v, ls);
+        add_attempt_steps(v, intent_attempts(logical, L));
+        finish(v);
+      }
+      // Every reservation the intent was answered with must be one it launched.
+      for (; next_answer < answered.size() && answered[next_answer].first < L; ++next_answer) {}
+      for (; next_answer < answered.size() && answered[next_answer].first == L; ++next_answer) {
+        const uint32_t res = answered[next_answer].second;
+        if (std::any_of(ls.begin(), ls.end(), [&](const Launch* l) { return l->reservation == res; })) continue;
+        Violation v;
+        v.property = "intent-instances";
+        v.subject = intent_text(intent);
+        v.intended = intended;
+        v.detail = "answered with " + reservation_name(res);
+        if (res <= s_.reservations().size()) {
+          const IntentRecord& other = h_.intents[call_of(static_cast<uint32_t>(s_.reservations()[res - 1].tag)).intent];
+          v.detail += ", launched for " + intent_text(other) +
+                      ": two intents share one token, and this one has no instances of its own";
+        }
+        add_attempt_steps(v, intent_attempts(logical, L));
+        finish(v);
+        break;
+      }
+    }
+  }
+
+  std::string intent_text(const IntentRecord& i) const {
+    return "intent " + h_.clients[i.client].label + "/" + std::to_string(i.index);
+  }
+
+  std::vector<uint32_t> intent_attempts(const std::vector<uint32_t>& logical, uint32_t L) const {
+    std::vector<uint32_t> out;
+    for (uint32_t i = 0; i < h_.intents.size(); ++i) {
+      if (logical[i] != L) continue;
+      for (uint32_t c : h_.intents[i].calls)
+        if (h_.calls[c].api != Api::terminate)
+          out.insert(out.end(), h_.calls[c].attempts.begin(), h_.calls[c].attempts.end());
+    }
+    return out;
+  }
+
+  // ---- the events behind a violation
 
   void add_attempt_steps(Violation& v, const std::vector<uint32_t>& attempts) const {
     for (uint32_t a : attempts) {
       const AttemptRecord& at = h_.attempts[a];
       const CallRecord& c = call_of(a);
-      std::string head = client_of(c) + " call " + std::to_string(at.call) + " attempt " +
+      std::string head = h_.clients[c.client].label + " call " + std::to_string(at.call) + " attempt " +
                          std::to_string(at.number) + " " + std::string(api_name(c.api));
-      if (c.request.has_token) head += (c.api == Api::describe ? " client-token=" : " token=") + c.request.token.str();
+      if (c.api == Api::describe && c.request.has_token) head += " client-token=" + std::string(c.request.token.view());
+      if (c.api == Api::run) head += at.has_token ? " token=" + std::string(at.token.view()) : " no-token";
+      if (c.api == Api::run && c.repeat) head += " (repeat)";
       v.events.push_back({at.sent, head + " sent"});
       if (!at.done) continue;
       std::string how;
@@ -117,14 +522,16 @@ class Checker {
     }
   }
 
-  void add_launch_steps(Violation& v, const std::vector<const Reservation*>& rs) const {
-    for (const Reservation* r : rs) {
-      const CallRecord& c = call_of(r->tag);
-      v.events.push_back({r->at, "service launched " + reservation_name(r->id) + " (" +
-                                      std::to_string(r->count) + " instance(s), type " +
-                                      r->params.type + ") for " + client_of(c) + " call " +
-                                      std::to_string(h_.attempts[r->tag].call) + " attempt " +
-                                      std::to_string(h_.attempts[r->tag].number)});
+  void add_launch_steps(Violation& v, const std::vector<const Launch*>& ls) const {
+    for (const Launch* l : ls) {
+      const AttemptRecord& at = h_.attempts[l->attempt];
+      const CallRecord& c = h_.calls[at.call];
+      std::string what = l->reservation ? "service launched " + reservation_name(l->reservation) + " (" +
+                                              std::to_string(l->count) + " instance(s), type " +
+                                              c.request.params.type + ")"
+                                        : "service still launching (in flight at the time limit)";
+      v.events.push_back({l->at, what + " for " + h_.clients[c.client].label + " call " + std::to_string(at.call) +
+                                     " attempt " + std::to_string(at.number)});
     }
   }
 
@@ -134,146 +541,18 @@ class Checker {
     out_.push_back(std::move(v));
   }
 
-  void token_instances() {
-    launches_.each([&](const Scope& scope, const std::vector<const Reservation*>& rs) {
-      uint32_t total = 0;
-      for (const Reservation* r : rs) total += r->count;
-      const uint32_t allowed = static_cast<uint32_t>(rs.front()->params.max);
-      if (rs.size() <= 1 && total <= allowed) return;
-      Violation v;
-      v.property = "token-instances";
-      v.subject = scope_text(scope, in_.region_names);
-      v.instances = total;
-      v.intended = allowed;
-      v.detail = std::to_string(rs.size()) + " reservations with " + std::to_string(total) +
-                 " instances under one token (at most 1 reservation of " + std::to_string(allowed) +
-                 " allowed)";
-      add_launch_steps(v, rs);
-      add_attempt_steps(v, by_scope_.find(scope));
-      finish(v);
-    });
-  }
-
-  void intent_instances() {
-    const std::vector<IntentCount> counts = count_by_intent(h_, s_);
-    std::vector<std::vector<const Reservation*>> by_intent(h_.intents.size());
-    for (const Reservation& r : s_.reservations()) by_intent[call_of(r.tag).intent].push_back(&r);
-    for (uint32_t i = 0; i < h_.intents.size(); ++i) {
-      const IntentRecord& intent = h_.intents[i];
-      if (counts[i].launched <= static_cast<uint32_t>(intent.intended)) continue;
-      Violation v;
-      v.property = "intent-instances";
-      v.subject = "intent " + h_.clients[intent.client].label + "/" + std::to_string(intent.index);
-      v.instances = counts[i].launched;
-      v.intended = static_cast<uint32_t>(intent.intended);
-      v.leaked = counts[i].leaked;
-      v.detail = std::to_string(v.instances) + " instances launched for an intent of at most " +
-                 std::to_string(v.intended) + "; " + std::to_string(v.leaked) +
-                 " of them never reported to the client (leaked)";
-      add_launch_steps(v, by_intent[i]);
-      std::vector<uint32_t> attempts;
-      for (uint32_t c : intent.calls)
-        if (h_.calls[c].api != Api::terminate)
-          attempts.insert(attempts.end(), h_.calls[c].attempts.begin(), h_.calls[c].attempts.end());
-      add_attempt_steps(v, attempts);
-      finish(v);
-    }
-  }
-
-  void same_response() {
-    by_scope_.each([&](const Scope& scope, const std::vector<uint32_t>& attempts) {
-      const AttemptRecord* first = nullptr;
-      std::vector<uint32_t> oks;
-      bool differs = false;
-      for (uint32_t a : attempts) {
-        const AttemptRecord& at = h_.attempts[a];
-        if (!at.done || at.end != AttemptEnd::ok) continue;
-        oks.push_back(a);
-        if (!first) first = &at;
-        else if (!first->response.same_as(at.response)) differs = true;
-      }
-      if (!differs) return;
-      Violation v;
-      v.property = "same-response";
-      v.subject = scope_text(scope, in_.region_names);
-      v.detail = "successful repeats of one token named different reservations or instances";
-      add_attempt_steps(v, oks);
-      finish(v);
-    });
-  }
-
-  void mismatch_no_launch() {
-    for (const Reservation& r : s_.reservations()) {
-      const AttemptRecord& at = h_.attempts[r.tag];
-      if (at.done && at.response.code == Code::IdempotentParameterMismatch) {
-        Violation v;
-        v.property = "mismatch-no-launch";
-        v.subject = "token " + r.token.str() + " in " + in_.region_names.at(r.region);
-        v.instances = r.count;
-        v.detail = "a request answered IdempotentParameterMismatch launched " + reservation_name(r.id);
-        add_launch_steps(v, {&r});
-        add_attempt_steps(v, {static_cast<uint32_t>(r.tag)});
-        finish(v);
-      }
-    }
-    launches_.each([&](const Scope& scope, const std::vector<const Reservation*>& rs) {
-      for (const Reservation* r : rs) {
-        if (same_launch_parameters(rs.front()->params, r->params)) continue;
-        Violation v;
-        v.property = "mismatch-no-launch";
-        v.subject = scope_text(scope, in_.region_names);
-        v.instances = r->count;
-        v.detail = reservation_name(r->id) + " launched with parameters other than the token's first";
-        add_launch_steps(v, rs);
-        finish(v);
-        break;
-      }
-    });
-  }
-
-  void scope_separate() {
-    const auto& rs = s_.reservations();
-    for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
-      const AttemptRecord& at = h_.attempts[a];
-      const CallRecord& c = call_of(a);
-      if (c.api != Api::run || !at.done || at.end != AttemptEnd::ok || at.response.reservation == 0)
-        continue;
-      const Reservation& r = rs.at(at.response.reservation - 1);
-      const std::string zone = s_.scope_zone(c.request);
-      if (r.region == c.request.region && (zone.empty() || r.zone == zone) &&
-          r.token == c.request.token)
-        continue;
-      Violation v;
-      v.property = "scope-separate";
-      v.subject = "token " + c.request.token.str() + " in " + in_.region_names.at(c.request.region);
-      v.detail = "answered with " + reservation_name(r.id) + " of " + in_.region_names.at(r.region) +
-                 (r.zone.empty() ? "" : "/" + r.zone) + ", another scope";
-      add_attempt_steps(v, {a});
-      finish(v);
-    }
-  }
-
-  const OracleInput& in_;
   const History& h_;
   const Service& s_;
-  ByScope<uint32_t> by_scope_;  // attempts of RunInstances calls with a token
-  ByScope<const Reservation*> launches_;
+  const ServiceConfig& cfg_;
+  OracleCounts* counts_;
+  std::vector<Launch> launches_;
+  std::vector<int32_t> launch_of_;  // per attempt: index into launches_, or -1
+  std::vector<uint32_t> invalid_;   // RunInstances attempts with an invalid token
   std::vector<Violation> out_;
 };
 
 }  // namespace
 
-std::vector<IntentCount> count_by_intent(const History& h, const Service& s) {
-  std::vector<IntentCount> out(h.intents.size());
-  for (const Reservation& r : s.reservations()) {
-    const uint32_t intent = h.calls[h.attempts[r.tag].call].intent;
-    out[intent].launched += r.count;
-    const Response& got = h.intents[intent].learned;
-    if (!(got.ok() && got.reservation == r.id)) out[intent].leaked += r.count;
-  }
-  return out;
-}
-
-std::vector<Violation> check(const OracleInput& in) { return Checker(in).run(); }
+std::vector<Violation> check(const OracleInput& in, OracleCounts* counts) { return Checker(in, counts).run(); }
 
 }  // namespace idem::model

@@ -1,17 +1,31 @@
-// The property oracle: reads the clients' history and the service's ground truth after a run and
-// names every broken promise.
+// The property oracle: reads what the clients sent and received and what the service visibly did,
+// and names every broken promise.
 //
-// Properties (DOMAIN.md, "What no token ever yields more instances than intended means"):
-//  token-instances:   per token and scope, at most one reservation, and no more instances than
-//                     the MaxCount of the request that first used the token.
-//  intent-instances:  per intent, no more instances than it asked for, counting the ones the
-//                     client never learned of (leaked).
-//  same-response:     every successful answer for a token in a scope names the same reservation
-//                     and instances.
-//  mismatch-no-launch: a request answered IdempotentParameterMismatch launched nothing, and every
-//                     launch under a token used the token's first parameters.
-//  scope-separate:    an answer names a reservation of the request's own Region (and zone, when
-//                     the scope is zonal).
+// It stands on its own: its scope, token validity and parameter equality are written here from
+// the rules (DOMAIN.md), not borrowed from the service, so a bug in the service's store is caught
+// rather than mirrored. Of the service it reads only what an outside observer could: each launch
+// (its reservation and instance ids, its time, and which request made it), the launches taken on
+// but not finished at the time limit, and when termination of an instance was asked for. The
+// rules' settings (semantics, Regions, zones and subnets, the lifecycle times) come from the
+// scenario.
+//
+// Properties:
+//  answers:          every answer a client received is one the rules allow for that request, judged
+//                    per token scope in the order the service took the requests in (rules 1-5, 7):
+//                    InvalidParameterValue for an invalid token; the same reservation and every
+//                    one of its instances for a repeat; IdempotentParameterMismatch for other
+//                    parameters than the token's first request; IdempotentInstanceTerminated under
+//                    `current` once the token's instances terminated; under 2013 the original
+//                    answer within the retention counted from the termination (after it: the
+//                    original answer or a new launch). A 5xx or no answer is always allowed (it
+//                    says nothing). Describe and Terminate answers are judged too.
+//  token-instances:  per token and scope, exactly one reservation (a 2013 token past its retention
+//                    may start a new one), with MinCount..MaxCount instances of its first request.
+//  intent-instances: per intent (groups that name one `intent` are one), exactly one reservation
+//                    and no more instances than intended, counting leaked ones (launched but never
+//                    named in an answer the intent received) and launches still in flight at the
+//                    limit; and the reservation an intent was answered with was launched for it
+//                    (two intents never share a token).
 #pragma once
 
 #include <string>
@@ -38,17 +52,21 @@ struct Violation {
 
 struct OracleInput {
   const History& history;
-  const Service& service;
-  const std::vector<std::string>& region_names;
+  const Service& service;       // read for its visible effects only (see above)
+  const ServiceConfig& config;  // the rules' settings
 };
 
-std::vector<Violation> check(const OracleInput& in);
-
-// Instances launched for the intent and how many of those the client never learned of.
-struct IntentCount {
-  uint32_t launched = 0;
-  uint32_t leaked = 0;
+// Counts the oracle makes on the way, for the run's summary.
+struct OracleCounts {
+  uint32_t leaked = 0;             // instances no answer ever named to the intent that made them
+  uint32_t launches_in_flight = 0; // taken on but not finished at the time limit
 };
-std::vector<IntentCount> count_by_intent(const History& h, const Service& s);
+
+std::vector<Violation> check(const OracleInput& in, OracleCounts* counts = nullptr);
+
+// The oracle's own rule 1: 1 to 64 ASCII characters.
+bool token_is_valid(const Token& token);
+// The oracle's own rule 3: every parameter but the Region and zone (the scope) matches.
+bool same_parameters(const LaunchParams& a, const LaunchParams& b);
 
 }  // namespace idem::model

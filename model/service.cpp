@@ -24,6 +24,15 @@ bool Service::valid_token(const Token& token) {
                      [](char c) { return static_cast<unsigned char>(c) < 128; });
 }
 
+// Rule 1, as this service applies it (the planted bugs loosen it).
+bool Service::accepts_token(const Token& token) const {
+  const size_t longest = config_.bugs.has(Bug::token_length_65) ? Token::kMax + 1 : Token::kMax;
+  if (token.empty() || token.size() > longest) return false;
+  const std::string_view t = token.view();
+  return config_.bugs.has(Bug::non_ascii_token) ||
+         std::all_of(t.begin(), t.end(), [](char c) { return static_cast<unsigned char>(c) < 128; });
+}
+
 std::string Service::scope_zone(const RunRequest& req) const {
   if (config_.semantics == Semantics::v2013) return "";
   if (!req.params.zone.empty()) return req.params.zone;
@@ -37,7 +46,7 @@ std::string Service::scope_zone(const RunRequest& req) const {
 
 std::optional<Code> Service::validate(const RunRequest& req) const {
   const LaunchParams& p = req.params;
-  if (req.has_token && !valid_token(req.token)) return Code::InvalidParameterValue;
+  if (req.has_token && !accepts_token(req.token)) return Code::InvalidParameterValue;
   if (p.min < 1 || p.max < p.min || p.image.empty() || p.type.empty())
     return Code::InvalidParameterValue;
   const RegionSpec& region = config_.regions.at(req.region);
@@ -52,6 +61,29 @@ std::optional<Code> Service::validate(const RunRequest& req) const {
   return std::nullopt;
 }
 
+Service::Key Service::key_of(const RunRequest& req, const std::string& zone) const {
+  const BugSet& bugs = config_.bugs;
+  Key key{req.region, zone, req.token};
+  if (bugs.has(Bug::global_token_table)) key.region = 0;
+  if (bugs.has(Bug::ignore_zone_scope)) key.zone.clear();
+  if (bugs.has(Bug::case_insensitive_token) || bugs.has(Bug::token_prefix_32)) {
+    std::string t = req.token.str();
+    if (bugs.has(Bug::case_insensitive_token))
+      for (char& c : t) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (bugs.has(Bug::token_prefix_32) && t.size() > 32) t.resize(32);
+    key.token = Token(t);
+  }
+  return key;
+}
+
+// Rule 3: every parameter but the Region and the zone (the scope) must match.
+bool Service::same_parameters(const LaunchParams& a, const LaunchParams& b) const {
+  const BugSet& bugs = config_.bugs;
+  return a.image == b.image && (a.type == b.type || bugs.has(Bug::mismatch_ignores_type)) && a.key == b.key &&
+         (a.subnet == b.subnet || bugs.has(Bug::mismatch_ignores_subnet)) && a.min == b.min && a.max == b.max &&
+         (a.zone == b.zone || !bugs.has(Bug::zone_as_parameter) || config_.semantics != Semantics::v2013);
+}
+
 bool Service::all_terminated(const Response& r, Time now) const {
   if (!r.ok() || r.count == 0) return false;
   for (uint32_t i = 0; i < r.count; ++i)
@@ -62,12 +94,16 @@ bool Service::all_terminated(const Response& r, Time now) const {
 bool Service::expired(const Record& r, Time now) const {
   if (r.in_flight) return false;
   if (config_.token_window && now - r.recorded >= *config_.token_window) return true;
-  if (config_.semantics != Semantics::v2013 || !all_terminated(r.response, now)) return false;
+  if (!all_terminated(r.response, now)) return false;
+  if (config_.bugs.has(Bug::forget_at_termination)) return true;
+  if (config_.semantics != Semantics::v2013) return false;
   // Terminated: the 2013 page keeps the token at least token_retention after the last one ends.
   Time last;
   for (uint32_t i = 0; i < r.response.count; ++i) {
     const Instance& inst = instances_[r.response.first_instance + i - 1];
-    last = std::max(last, *inst.terminate_requested + config_.terminate_time);
+    last = std::max(last, config_.bugs.has(Bug::retention_from_launch)
+                              ? inst.launched
+                              : *inst.terminate_requested + config_.terminate_time);
   }
   return now - last >= config_.token_retention;
 }
@@ -78,31 +114,43 @@ Admission Service::admit(const RunRequest& req, Time now, uint64_t tag) {
     out.reply.code = *err;
     return out;
   }
+  const BugSet& bugs = config_.bugs;
   Op op{req, scope_zone(req), std::nullopt, tag, false};
   if (req.has_token) {
-    Key key{req.region, op.zone, req.token};
+    Key key = key_of(req, op.zone);
     auto it = records_.lower_bound(key);
     bool found = it != records_.end() && !(key < it->first);
     if (found && expired(it->second, now)) {
       it = records_.erase(it);
       found = false;
     }
-    if (found) {
+    const bool terminated = found && !it->second.in_flight && all_terminated(it->second.response, now) &&
+                            config_.semantics == Semantics::current;
+    if (found && terminated && bugs.has(Bug::relaunch_after_terminated) &&
+        same_parameters(it->second.params, req.params)) {
+      it = records_.erase(it);
+      found = false;
+    }
+    if (found && !(it->second.in_flight && bugs.has(Bug::no_inflight_join))) {
       Record& rec = it->second;
-      if (!same_launch_parameters(rec.params, req.params)) {
+      if (!same_parameters(rec.params, req.params)) {
         out.reply.code = Code::IdempotentParameterMismatch;
       } else if (rec.in_flight) {
         rec.joined.push_back(tag);
         out.kind = Admission::Joined;
-      } else if (config_.semantics == Semantics::current && all_terminated(rec.response, now)) {
+        out.op = rec.op;
+      } else if (terminated && !bugs.has(Bug::original_after_terminated)) {
         out.reply.code = Code::IdempotentInstanceTerminated;
       } else {
         out.reply = rec.response;
+        if (bugs.has(Bug::degraded_repeat) && out.reply.ok()) out.reply.first_instance = out.reply.count = 0;
       }
       return out;
     }
-    // The token is recorded now, atomically with taking the launch on (rule 7).
-    records_.emplace_hint(it, key, Record{req.params, now, true, Response{}, {}});
+    // The token is recorded now, atomically with taking the launch on (rule 7): a request that
+    // arrives while this one is in flight finds it and joins.
+    if (!found && !bugs.has(Bug::record_after_launch))
+      records_.emplace_hint(it, key, Record{req.params, now, true, Response{}, {}, static_cast<uint32_t>(ops_.size())});
     op.key = std::move(key);
   }
   out.kind = Admission::Started;
@@ -144,14 +192,23 @@ Completion Service::complete(uint32_t op_id, Time now) {
   op.done = true;
   Completion out;
   out.response = launch(op, now);
-  if (op.key) {
-    Record& rec = records_.at(*op.key);
-    rec.in_flight = false;
-    rec.recorded = now;
-    rec.response = out.response;
-    out.joined = std::move(rec.joined);
-    rec.joined.clear();
+  if (!op.key) return out;
+  auto it = records_.find(*op.key);
+  if (it == records_.end() || it->second.op != op_id) {
+    // Only a planted bug gets here: the record is written now (record-after-launch), or another
+    // request of the token is in flight beside this one (no-inflight-join) and this launch
+    // leaves the record to it.
+    if (it == records_.end())
+      records_.emplace(*op.key, Record{op.req.params, now, false, out.response, {}, op_id});
+    return out;
   }
+  Record& rec = it->second;
+  rec.in_flight = false;
+  rec.recorded = now;
+  rec.response = out.response;
+  out.joined = std::move(rec.joined);
+  rec.joined.clear();
+  if (!out.response.ok() && config_.bugs.has(Bug::mismatch_vs_first_launch)) records_.erase(it);
   return out;
 }
 
@@ -163,6 +220,13 @@ void Service::reserve(size_t n) {
 
 size_t Service::in_flight() const {
   return static_cast<size_t>(std::count_if(ops_.begin(), ops_.end(), [](const Op& o) { return !o.done; }));
+}
+
+std::vector<uint64_t> Service::in_flight_tags() const {
+  std::vector<uint64_t> out;
+  for (const Op& o : ops_)
+    if (!o.done) out.push_back(o.tag);
+  return out;
 }
 
 InstanceState Service::state_of(uint32_t id, Time now) const {

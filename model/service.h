@@ -20,6 +20,7 @@
 #include <tuple>
 #include <vector>
 
+#include "model/bugs.h"
 #include "model/types.h"
 #include "sim/time.h"
 
@@ -48,6 +49,8 @@ struct ServiceConfig {
   std::optional<Duration> token_window;
   // Instances of a type that may run at once in each region; absent types are unlimited.
   std::map<std::string, int64_t> capacity;
+  // Planted bugs (model/bugs.h); none by default.
+  BugSet bugs;
 };
 
 enum class InstanceState : uint8_t { pending, running, shutting_down, terminated };
@@ -132,6 +135,8 @@ class Service {
   const std::vector<Instance>& instances() const { return instances_; }
   const ServiceConfig& config() const { return config_; }
   size_t in_flight() const;
+  // The tags of the launches taken on but not finished yet (in the order they were taken on).
+  std::vector<uint64_t> in_flight_tags() const;
 
   // "" for a regional scope, else the zone that makes the token's scope.
   std::string scope_zone(const RunRequest& req) const;
@@ -154,6 +159,7 @@ class Service {
     bool in_flight = true;
     Response response;
     std::vector<uint64_t> joined;
+    uint32_t op = 0;  // the launch that made (or makes) the answer
   };
   struct Op {
     RunRequest req;
@@ -164,6 +170,11 @@ class Service {
   };
 
   std::optional<Code> validate(const RunRequest& req) const;
+  bool accepts_token(const Token& token) const;
+  // The record's key for a request, and the parameter comparison of rule 3; the two places
+  // where the store's planted bugs live.
+  Key key_of(const RunRequest& req, const std::string& zone) const;
+  bool same_parameters(const LaunchParams& a, const LaunchParams& b) const;
   bool expired(const Record& r, Time now) const;
   bool all_terminated(const Response& r, Time now) const;
   Response launch(const Op& op, Time now);

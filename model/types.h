@@ -55,15 +55,17 @@ struct LaunchParams {
 };
 
 // A client token held inline, so requests, records and histories copy it without allocating.
-// It keeps the first 64 bytes and the full length: a longer token is still seen as too long.
+// It keeps the first kStored bytes and the full length: a longer token is still seen as too long,
+// and two tokens a little over the limit (65 to 72 bytes) still differ.
 class Token {
  public:
-  static constexpr size_t kMax = 64;
+  static constexpr size_t kMax = 64;      // the longest valid token (rule 1)
+  static constexpr size_t kStored = 72;   // bytes kept
 
   Token() = default;
   // Implicit, like the strings it stands for.
   Token(std::string_view s) : size_(static_cast<uint32_t>(s.size())) {  // NOLINT(google-explicit-constructor)
-    std::memcpy(data_, s.data(), std::min(s.size(), kMax));
+    std::memcpy(data_, s.data(), std::min(s.size(), kStored));
     for (size_t i = 0; i < 8; ++i) prefix_ = (prefix_ << 8) | static_cast<unsigned char>(data_[i]);
   }
   Token(const std::string& s) : Token(std::string_view(s)) {}  // NOLINT(google-explicit-constructor)
@@ -71,7 +73,7 @@ class Token {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  std::string_view view() const { return {data_, std::min<size_t>(size_, kMax)}; }
+  std::string_view view() const { return {data_, std::min<size_t>(size_, kStored)}; }
   std::string str() const { return std::string(view()); }
 
   friend bool operator==(const Token& a, const Token& b) {
@@ -89,14 +91,8 @@ class Token {
  private:
   uint64_t prefix_ = 0;
   uint32_t size_ = 0;
-  char data_[kMax] = {};
+  char data_[kStored] = {};
 };
-
-// The parameters a repeat must match (rule 3). Placement is left out: under `current` semantics
-// it is the token's scope, and under 2013 the scope is the Region whatever the zone.
-inline bool same_launch_parameters(const LaunchParams& a, const LaunchParams& b) {
-  return a.image == b.image && a.type == b.type && a.key == b.key && a.min == b.min && a.max == b.max;
-}
 
 struct RunRequest {
   uint32_t region = 0;  // index of the regional endpoint the request went to

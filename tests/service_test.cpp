@@ -126,13 +126,25 @@ TEST(TokenRule4, ZonalScopeUnderCurrentSemantics) {
   RunRequest a = req("t"), b = req("t"), regional = req("t"), subnet = req("t");
   a.params.zone = "us-east-1a";
   b.params.zone = "us-east-1b";
-  subnet.params.subnet = "subnet-a";  // in us-east-1a: the same scope as `a`
+  subnet.params.subnet = "subnet-a";  // in us-east-1a: the same scope as `a`, but another SubnetId
   Response ra = call(s, a, Time(0)), rb = call(s, b, Time(0)), rr = call(s, regional, Time(0));
   Response rs = call(s, subnet, Time(0));
   EXPECT_NE(ra.reservation, rb.reservation);
   EXPECT_NE(ra.reservation, rr.reservation);
-  EXPECT_TRUE(rs.same_as(ra));
+  // SubnetId is a parameter (only the Region and zone are scope): compared, so a mismatch.
+  EXPECT_EQ(rs.code, Code::IdempotentParameterMismatch);
   EXPECT_EQ(s.reservations().size(), 3u);
+}
+
+TEST(TokenRule4, ASubnetSelectsTheZonalScope) {
+  Service s(config(Semantics::current));
+  RunRequest a = req("t"), b = req("t");
+  a.params.subnet = "subnet-a";  // in us-east-1a
+  b.params.subnet = "subnet-a";
+  b.params.zone = "us-east-1a";  // the same zone, named: the same scope and parameters
+  Response ra = call(s, a, Time(0)), rb = call(s, b, Time(0));
+  EXPECT_TRUE(rb.same_as(ra));
+  EXPECT_EQ(s.reservations().size(), 1u);
 }
 
 TEST(TokenRule4, RegionalScopeUnder2013WhateverTheZone) {

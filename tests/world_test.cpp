@@ -9,8 +9,10 @@
 #include "harness/batch.h"
 #include "harness/load.h"
 
-// replay scenarios/baseline.yaml --seed 1
-#define IDEMSIM_GOLDEN_BASELINE_HASH "0xaa024da521b17369"
+// `idemsim replay FILE --seed 1 | grep trace-hash` for each; see GoldenTraceHashes below.
+#define IDEMSIM_GOLDEN_BASELINE_HASH "0xb0f5c5df56c8904e"
+#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x64974e7d98f523d8"
+#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xea5639bae0e89aa4"
 
 using namespace idem;
 using harness::Scenario;
@@ -18,6 +20,27 @@ using harness::Scenario;
 namespace {
 Scenario load(const std::string& name) {
   return harness::load_scenario_file(std::string(IDEMSIM_SOURCE_DIR "/scenarios/") + name);
+}
+
+// The trace without its header: the lines at time 0 from `world` that name the seed and the
+// options. What is left is what the run did, which is what a seed must change.
+std::string body(const std::string& trace) {
+  std::string out;
+  size_t at = 0;
+  while (at < trace.size()) {
+    size_t end = trace.find('\n', at);
+    if (end == std::string::npos) end = trace.size();
+    const std::string line = trace.substr(at, end - at);
+    if (line.rfind("0.000000s world ", 0) != 0) out += line + "\n";
+    at = end + 1;
+  }
+  return out;
+}
+
+harness::RunResult kept(const Scenario& s, uint64_t seed) {
+  harness::RunOptions keep;
+  keep.keep_trace = true;
+  return harness::run_once(s, seed, keep);
 }
 }  // namespace
 
@@ -32,9 +55,61 @@ TEST(Determinism, SameSeedSameTraceByteForByte) {
   EXPECT_GT(a.stats.events, 1000u);
 }
 
-TEST(Determinism, AnotherSeedAnotherTrace) {
-  const Scenario s = load("storm-503-aws-standard.yaml");
-  EXPECT_NE(harness::run_once(s, 7).trace_hash, harness::run_once(s, 8).trace_hash);
+// Compared without the header, which prints the seed: a simulator that ignored its seed would
+// still print different headers.
+TEST(Determinism, AnotherSeedAnotherRun) {
+  for (const char* name : {"storm-503-aws-standard.yaml", "baseline.yaml", "no-token-response-loss.yaml"}) {
+    const Scenario s = load(name);
+    const std::string a = body(kept(s, 7).trace), b = body(kept(s, 8).trace);
+    EXPECT_FALSE(a.empty()) << name;
+    EXPECT_NE(a, b) << name << ": seeds 7 and 8 ran the same events";
+  }
+}
+
+// Each fault draws from a stream named after what it is, so a fault that never fires, or the
+// order faults are listed in, changes nothing else in the run.
+TEST(Determinism, FaultsDrawFromNamedStreams) {
+  Scenario s = load("response-loss-persisted.yaml");
+  ASSERT_FALSE(s.faults.faults.empty());
+  faults::Storm never;  // a window past the end of the run: it never draws
+  never.window.from = sim::Time(0) + s.limit + sim::hours(1);
+  faults::Spike spike;
+  spike.rate = sim::Ratio{1, 10};
+  Scenario listed = s, reordered = s, extra = s;
+  listed.faults.faults.push_back(spike);
+  reordered.faults.faults.insert(reordered.faults.faults.begin(), spike);
+  extra.faults.faults.push_back(spike);
+  extra.faults.faults.insert(extra.faults.faults.begin(), never);
+  const std::string want = body(kept(listed, 3).trace);
+  EXPECT_EQ(body(kept(reordered, 3).trace), want);
+  EXPECT_EQ(body(kept(extra, 3).trace), want);
+  // ...and the faults do act: without the spike the run differs.
+  EXPECT_NE(body(kept(s, 3).trace), want);
+}
+
+// Clients draw from streams named after their labels: a group added after the others leaves
+// their tokens and backoffs alone.
+TEST(Determinism, ClientsDrawFromNamedStreams) {
+  const Scenario s = harness::parse_scenario(
+      "name: one\nclients: [{name: a, count: 3, intents: 2, token: persisted}]\n", "one.yaml");
+  Scenario two = s;
+  harness::ClientGroup late = s.clients[0];
+  late.spec.group = "late";
+  late.spec.start = sim::Latency::fixed(sim::hours(1));
+  two.clients.push_back(late);
+  auto lines_of_a = [](const std::string& trace) {
+    std::string out;
+    size_t at = 0;
+    while ((at = trace.find(" a#", at)) != std::string::npos) {
+      const size_t end = trace.find('\n', at);
+      out += trace.substr(at, end - at) + "\n";
+      at = end;
+    }
+    return out;
+  };
+  const std::string alone = lines_of_a(kept(s, 5).trace);
+  EXPECT_NE(alone.find("token="), std::string::npos);
+  EXPECT_EQ(lines_of_a(kept(two, 5).trace), alone);
 }
 
 TEST(Determinism, KeepingTheTraceDoesNotChangeTheRun) {
@@ -69,11 +144,20 @@ TEST(Determinism, BatchesRerunTheirFirstSeed) {
   EXPECT_NE(b.rerun_hash, 0u);
 }
 
-TEST(Determinism, GoldenTraceHashOfTheBaseline) {
-  // Pins the whole pipeline (PRNG, distributions, model, trace text). If a deliberate change to
-  // any of them moves it, update it in the same commit and say why.
-  const auto r = harness::run_once(load("baseline.yaml"), 1);
-  EXPECT_EQ(sim::format_hash(r.trace_hash), IDEMSIM_GOLDEN_BASELINE_HASH);
+TEST(Determinism, GoldenTraceHashes) {
+  // Pin the whole pipeline (PRNG, distributions, model, faults, oracle, trace text): a run with
+  // no fault, one with retries, lost responses and violations, and one with a storm after commit
+  // and application retries. If a deliberate change moves them, update them in the same commit
+  // and say why.
+  const auto baseline = harness::run_once(load("baseline.yaml"), 1);
+  EXPECT_EQ(sim::format_hash(baseline.trace_hash), IDEMSIM_GOLDEN_BASELINE_HASH);
+  const auto no_token = harness::run_once(load("no-token-response-loss.yaml"), 1);
+  EXPECT_FALSE(no_token.violations.empty());
+  EXPECT_GT(no_token.stats.retries, 0u);
+  EXPECT_EQ(sim::format_hash(no_token.trace_hash), IDEMSIM_GOLDEN_NO_TOKEN_HASH);
+  const auto storm = harness::run_once(load("sdk-token-app-retry-after-storm.yaml"), 1);
+  EXPECT_FALSE(storm.violations.empty());
+  EXPECT_EQ(sim::format_hash(storm.trace_hash), IDEMSIM_GOLDEN_STORM_AFTER_HASH);
 }
 
 TEST(Verdicts, EveryShippedScenarioMeetsItsExpectation) {
