@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Two builds of idemsim (say Release and Debug+sanitizers) must print the same replay, byte for
-# byte, for every scenario at two seeds each.
+# byte, for every scenario at two seeds each, and exit alike (0: held, 1: a property broke).
+# A replay that prints nothing, crashes or exits with anything else is a failure, so two broken
+# programs cannot agree their way to a pass.
 # Usage: cross_build_test.sh IDEMSIM_A IDEMSIM_B SCENARIO_DIR
 set -u
 a=$1
@@ -10,10 +12,22 @@ fails=0
 passes=0
 while IFS= read -r f; do
   for seed in 1 2; do
-    if cmp -s <("$a" replay "$f" --seed $seed | grep -v '^reproduce:') <("$b" replay "$f" --seed $seed | grep -v '^reproduce:'); then
+    out_a=$("$a" replay "$f" --seed $seed 2>&1); rc_a=$?
+    out_b=$("$b" replay "$f" --seed $seed 2>&1); rc_b=$?
+    why=""
+    if [ "$rc_a" -gt 1 ] || [ "$rc_b" -gt 1 ]; then
+      why="exit codes $rc_a and $rc_b (a replay exits 0 or 1)"
+    elif [ "$rc_a" != "$rc_b" ]; then
+      why="exit codes differ: $rc_a and $rc_b"
+    elif ! grep -q '^trace-hash: 0x' <<<"$out_a"; then
+      why="no trace hash in the output"
+    elif [ "$(grep -v '^reproduce:' <<<"$out_a")" != "$(grep -v '^reproduce:' <<<"$out_b")" ]; then
+      why="the replays differ"
+    fi
+    if [ -z "$why" ]; then
       passes=$((passes + 1))
     else
-      echo "FAIL: $f --seed $seed differs between $a and $b"
+      echo "FAIL: $f --seed $seed: $why ($a vs $b)"
       fails=$((fails + 1))
     fi
   done

@@ -216,3 +216,55 @@ TEST(Loader, SurvivesMangledVersionsOfGoodFiles) {
   }
   EXPECT_GT(ran, 400);  // the mutations are small: many files still load
 }
+
+TEST(Loader, TokenValuesAreSentExactlyAsWritten) {
+  const Scenario s = parse_scenario(
+      "name: values\nclients:\n"
+      "  - {name: a, token: {value: \"Launch-0001\"}}\n"
+      "  - {name: b, token: {value: \"t\xc3\xb6k\xc3\xa9n\"}, intent: a}\n"
+      "  - {name: c, token: {value: \"\"}}\n",
+      "s.yaml");
+  ASSERT_EQ(s.clients.size(), 3u);
+  EXPECT_EQ(s.clients[0].spec.token, idem::model::TokenMode::value);
+  EXPECT_EQ(s.clients[0].spec.token_value, "Launch-0001");
+  EXPECT_EQ(s.clients[1].spec.token_value, "t\xc3\xb6k\xc3\xa9n");  // invalid on purpose: sent as is
+  EXPECT_EQ(s.clients[2].spec.token_value, "");
+  EXPECT_EQ(s.clients[1].intent, "a");
+  EXPECT_EQ(Scenario::intent_name(s.clients[0]), "a");  // a group without `intent` is its own
+}
+
+TEST(Loader, BadTokenValuesIntentsAndBugsArePositioned) {
+  struct Case {
+    const char* text;
+    int line, column;
+    const char* says;
+  } cases[] = {
+      {"name: x\nclients:\n  - {name: a, token: {value: [1, 2]}}\n", 3, 30, "clients[0].token.value: expected the token as a string"},
+      {"name: x\nclients:\n  - {name: a, token: {val: abc}}\n", 3, 23, "unknown key 'val'; did you mean 'value'?"},
+      {"name: x\nclients:\n  - {name: a, token: {}}\n", 3, 22, "missing key 'value'"},
+      {"name: x\nclients:\n  - {name: a, token: value}\n", 3, 22, "give the token itself"},
+      {"name: x\nclients:\n  - {name: a, token: persistent}\n", 3, 22, "'persistent' is not one of sdk, persisted, none"},
+      {"name: x\nclients:\n  - {name: a, intent: \"two words\"}\n", 3, 23, "clients[0].intent: use a short name"},
+      {"name: x\nclients:\n  - {name: a}\nbugs: [record-after-lunch]\n", 4, 8,
+       "bugs[0]: unknown bug 'record-after-lunch'; did you mean 'record-after-launch'?"},
+      {"name: x\nclients:\n  - {name: a}\nbugs: record-after-launch\n", 4, 7, "bugs: expected a list"},
+      {"name: x\nclients:\n  - {name: a}\nbugs: [degraded-repeat, degraded-repeat]\n", 4, 25, "is named twice"},
+  };
+  for (const auto& c : cases) {
+    const Caught e = error_of(c.text);
+    EXPECT_EQ(e.line, c.line) << c.text << e.message;
+    EXPECT_EQ(e.column, c.column) << c.text << e.message;
+    EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
+    EXPECT_EQ(e.message.rfind("s.yaml:", 0), 0u) << e.message;
+  }
+}
+
+TEST(Loader, BugsReachTheServiceAndEveryClient) {
+  const Scenario s = parse_scenario(
+      "name: x\nbugs: [global-token-table, token-per-attempt]\nclients: [{name: a}, {name: b}]\n", "s.yaml");
+  using idem::model::Bug;
+  EXPECT_TRUE(s.bugs.has(Bug::global_token_table));
+  EXPECT_TRUE(s.service.bugs.has(Bug::global_token_table));
+  for (const auto& g : s.clients) EXPECT_TRUE(g.spec.bugs.has(Bug::token_per_attempt));
+  EXPECT_FALSE(s.bugs.has(Bug::degraded_repeat));
+}

@@ -5,6 +5,9 @@
 #include <rapidcheck/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
 
 #include "harness/batch.h"
 #include "harness/load.h"
@@ -239,4 +242,91 @@ TEST(Network, AGroupCanHaveItsOwnLinkLatency) {
   const auto r = harness::run_once(s, 1, keep);
   EXPECT_NE(r.trace.find("0.640000s far#0 recv"), std::string::npos) << r.trace;
   EXPECT_NE(r.trace.find("0.042000s near#0 recv"), std::string::npos) << r.trace;
+}
+
+// Every planted bug in the catalogue has a twin among the shipped scenarios that names it and
+// is caught; a twin that names a bug no one wrote down, or a bug with no twin, fails here.
+TEST(PlantedBugs, EachIsCaughtByAShippedTwin) {
+  std::set<std::string> caught, named;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(IDEMSIM_SOURCE_DIR "/scenarios")) {
+    if (e.path().extension() != ".yaml") continue;
+    const Scenario s = harness::load_scenario_file(e.path().string());
+    if (s.bugs.empty()) continue;
+    EXPECT_TRUE(s.expect_fail) << e.path() << " plants a bug but does not say `expect: fail`";
+    const auto b = harness::run_batch(s, s.seed, std::min<int64_t>(s.runs, 20), 2);
+    for (unsigned k = 0; k < static_cast<unsigned>(model::Bug::kCount); ++k) {
+      const auto bug = static_cast<model::Bug>(k);
+      if (!s.bugs.has(bug)) continue;
+      named.insert(std::string(model::bug_info(bug).name));
+      if (b.failing_runs > 0) caught.insert(std::string(model::bug_info(bug).name));
+    }
+  }
+  for (unsigned k = 0; k < static_cast<unsigned>(model::Bug::kCount); ++k) {
+    const std::string name(model::bug_info(static_cast<model::Bug>(k)).name);
+    EXPECT_TRUE(named.count(name)) << "no shipped scenario plants " << name;
+    EXPECT_TRUE(caught.count(name)) << "no shipped twin catches " << name;
+  }
+}
+
+// docs/bugs.md describes every bug the loader accepts, under its own heading.
+TEST(PlantedBugs, EachIsDocumented) {
+  std::ifstream in(IDEMSIM_SOURCE_DIR "/docs/bugs.md");
+  ASSERT_TRUE(in) << "docs/bugs.md is missing";
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (unsigned k = 0; k < static_cast<unsigned>(model::Bug::kCount); ++k) {
+    const std::string name(model::bug_info(static_cast<model::Bug>(k)).name);
+    EXPECT_NE(doc.find("## `" + name + "`"), std::string::npos) << name << " has no section in docs/bugs.md";
+  }
+}
+
+// A violation's listing shows each attempt with the token it carried, not the call's.
+TEST(Verdicts, ViolationsShowEachAttemptsOwnToken) {
+  const Scenario s = load("rules/caller-persisted-response-loss+token-per-attempt.yaml");
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    harness::RunOptions keep;
+    keep.keep_trace = true;
+    const auto r = harness::run_once(s, seed, keep);
+    for (const auto& v : r.violations) {
+      std::set<std::string> tokens;
+      for (const auto& e : v.events) {
+        const auto at = e.what.find(" token=");
+        if (at != std::string::npos && e.what.find(" attempt ") != std::string::npos)
+          tokens.insert(e.what.substr(at + 7, 36));
+      }
+      if (tokens.size() > 1) return;  // one call, attempts with their own tokens: shown
+    }
+  }
+  FAIL() << "no violation listed two attempts with different tokens";
+}
+
+// Launches the service took on but had not finished at the time limit still count: here two
+// calls of one intent (an application retry with a new SDK token) are both in flight.
+TEST(Verdicts, LaunchesInFlightAtTheLimitCount) {
+  const Scenario s = harness::parse_scenario(
+      "name: slow\nlimit: 5m\nservice: {latency: 10m}\n"
+      "clients: [{name: a, token: sdk, timeout: 1s, retry: {policy: none}, app_retries: 1, app_backoff: 1s}]\n",
+      "slow.yaml");
+  const auto r = harness::run_once(s, 1);
+  EXPECT_EQ(r.stats.instances, 0u);
+  EXPECT_EQ(r.stats.launches_in_flight, 2u);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].property, "intent-instances");
+  EXPECT_NE(r.violations[0].detail.find("in flight at the time limit"), std::string::npos) << r.violations[0].detail;
+}
+
+// An intent that adopted its launch through DescribeInstances repeats that launch's request,
+// token and all; a repeat with no token would launch again (the harness making the duplicate).
+TEST(Verdicts, ARepeatAfterAnAdoptionCarriesTheAdoptedToken) {
+  const Scenario s = harness::parse_scenario(
+      "name: adopt then repeat\nlimit: 1h\nservice: {describe_lag: 1s}\n"
+      "clients: [{name: a, token: persisted, timeout: 1s, retry: {policy: none}, app_retries: 1,\n"
+      "           app_backoff: 5s, reconcile: true, repeat_after: 10s}]\n"
+      "faults: [{spike: {rate: 100%, delay: 3s, for: 1s}}]\n",
+      "adopt.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find(" adopt "), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("call RunInstances call=2 repeat"), std::string::npos) << r.trace;
+  EXPECT_TRUE(r.violations.empty()) << r.violations.front().detail;
+  EXPECT_EQ(r.stats.instances, 1u);
+  EXPECT_EQ(r.stats.leaked, 0u);
 }
