@@ -185,34 +185,37 @@ TEST(Verdicts, ViolationsNameTheirEvents) {
 
 // Persisted tokens keep every promise whatever the network and the service do: RapidCheck draws
 // the fault plan (losses, spikes, storms before or after commit) and shrinks any counterexample.
+// The drawn scenario is written as scenario text and loaded like a user's file, so a
+// counterexample is printed as a file `idemsim replay` reproduces, with its seed. Times are
+// drawn in coarse units (100 ms, 1 s) so that they shrink in few steps.
 RC_GTEST_PROP(FaultPlans, PersistedTokensHoldUnderAnyDrawnPlan, ()) {
-  Scenario s = load("response-loss-persisted.yaml");
-  s.clients[0].count = *rc::gen::inRange(1, 6);
-  s.clients[0].spec.intents = *rc::gen::inRange(1, 4);
-  s.clients[0].spec.app_retries = *rc::gen::inRange(0, 3);
-  s.faults.faults.clear();
+  const int count = *rc::gen::inRange(1, 6);
+  const int intents = *rc::gen::inRange(1, 4);
+  const int app_retries = *rc::gen::inRange(0, 3);
+  std::string yaml =
+      "name: drawn fault plan\nlimit: 1h\nclients:\n"
+      "  - {name: app, count: " + std::to_string(count) + ", intents: " + std::to_string(intents) +
+      ", start: {min: 0s, max: 2s}, think: {min: 0s, max: 1s}, token: persisted, timeout: 1s,\n"
+      "     retry: {policy: exponential, attempts: 4, base: 100ms, cap: 2s, jitter: full},\n"
+      "     app_retries: " + std::to_string(app_retries) + ", app_backoff: 5s}\nfaults:\n";
   const int n = *rc::gen::inRange(0, 5);
   for (int i = 0; i < n; ++i) {
-    const sim::Ratio rate{static_cast<uint64_t>(*rc::gen::inRange(0, 101)), 100};
-    const faults::Window w{sim::Time(*rc::gen::inRange<int64_t>(0, 10000000)),
-                           sim::Duration(*rc::gen::inRange<int64_t>(1, 60000000))};
+    const std::string when = "rate: " + std::to_string(*rc::gen::inRange(0, 101)) + "%, from: " +
+                             std::to_string(*rc::gen::inRange(0, 100) * 100) + "ms, for: " +
+                             std::to_string(*rc::gen::inRange(1, 60)) + "s";
     switch (*rc::gen::inRange(0, 4)) {
-      case 0: s.faults.faults.push_back(faults::Lose{faults::Lose::request, rate, w, std::nullopt}); break;
-      case 1: s.faults.faults.push_back(faults::Lose{faults::Lose::response, rate, w, std::nullopt}); break;
-      case 2:
-        s.faults.faults.push_back(faults::Spike{rate, sim::Latency::fixed(sim::seconds(*rc::gen::inRange(1, 10))), w, std::nullopt});
-        break;
-      default: {
-        faults::Storm st;
-        st.rate = rate;
-        st.window = w;
-        st.phase = *rc::gen::element(faults::Storm::before, faults::Storm::after);
-        st.code = *rc::gen::element(model::Code::InternalError, model::Code::Unavailable, model::Code::RequestLimitExceeded);
-        s.faults.faults.push_back(st);
-      }
+      case 0: yaml += "  - lose: {what: request, " + when + "}\n"; break;
+      case 1: yaml += "  - lose: {what: response, " + when + "}\n"; break;
+      case 2: yaml += "  - spike: {delay: " + std::to_string(*rc::gen::inRange(1, 10)) + "s, " + when + "}\n"; break;
+      default:
+        yaml += "  - storm: {phase: " + std::string(*rc::gen::element("before", "after")) + ", code: " +
+                std::string(*rc::gen::element("InternalError", "Unavailable", "RequestLimitExceeded")) + ", " + when + "}\n";
     }
   }
-  const auto r = harness::run_once(s, *rc::gen::inRange<uint64_t>(1, 1000000));
+  if (n == 0) yaml += "  []\n";
+  const uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1000000);
+  RC_LOG() << "save as drawn.yaml, then: idemsim replay drawn.yaml --seed " << seed << "\n" << yaml;
+  const auto r = harness::run_once(harness::parse_scenario(yaml, "drawn.yaml"), seed);
   RC_ASSERT(r.violations.empty());
 }
 
