@@ -524,6 +524,8 @@ class Loader {
     Map m(r_, n, what, {"image", "type", "min", "max", "key", "zone", "subnet"});
     if (m.has("image")) p.image = r_.text(m.get("image"), m.at("image"));
     if (m.has("type")) p.type = r_.text(m.get("type"), m.at("type"));
+    if (m.has("image") && p.image.empty()) r_.fail(m.get("image"), m.at("image") + ": must not be empty; give an AMI id like ami-00000001");
+    if (m.has("type") && p.type.empty()) r_.fail(m.get("type"), m.at("type") + ": must not be empty; give an instance type like m5.large");
     if (m.has("key")) p.key = r_.text(m.get("key"), m.at("key"));
     if (m.has("zone")) p.zone = r_.text(m.get("zone"), m.at("zone"));
     if (m.has("subnet")) p.subnet = r_.text(m.get("subnet"), m.at("subnet"));
@@ -578,6 +580,10 @@ class Loader {
       if (!c.request.subnet.empty() && !region.subnets.count(c.request.subnet))
         r_.fail(m.get("request"), m.at("request") + ".subnet: '" + c.request.subnet + "' is not a subnet of " +
                                       region.name + "; declare it under regions." + region.name + ".subnets");
+      if (!c.request.subnet.empty() && !c.request.zone.empty() && region.subnets.at(c.request.subnet) != c.request.zone)
+        r_.fail(m.get("request"), m.at("request") + ".subnet: '" + c.request.subnet + "' is in " +
+                                      region.subnets.at(c.request.subnet) + ", not in the request's zone " +
+                                      c.request.zone + "; name one of them, or a subnet of that zone");
       s.clients.push_back(std::move(g));
     }
   }

@@ -41,7 +41,6 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       : s_(s),
         seed_(seed),
         trace_(opt.keep_trace),
-        svc_(sim::Prng::named(seed, "service")),
         injector_(s.faults, seed),
         service_(s.service),
         regions_(s.region_names()) {
@@ -58,6 +57,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         history_.clients.push_back({label, g.spec.region, static_cast<uint32_t>(i), intent_group});
         links_.push_back(g.latency ? &*g.latency : &s.region_latency[g.spec.region]);
         link_prngs_.push_back(sim::Prng::named(seed, "net/" + label));
+        work_prngs_.push_back(sim::Prng::named(seed, "service/" + label));
         sim::Prng prng = sim::Prng::named(seed, "client/" + label);
         clients_.emplace_back(g.spec, id, std::move(label), prng, history_, *this, trace_);
       }
@@ -181,7 +181,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     }
     a.taken = now_;
     a.taken_order = taken_++;
-    const Duration work = s_.service_latency.sample(svc_) + injector_.spike(region, now_);
+    // The service's time for this request, drawn from a stream of the calling client's own, so
+    // that another client's requests do not shift it.
+    const Duration work = s_.service_latency.sample(work_prngs_[c.client]) + injector_.spike(region, now_);
     if (c.api == Api::describe) {
       // The launch it finds, as a RunInstances-shaped answer: the first reservation of the
       // token's instances that is visible yet, or none.
@@ -267,7 +269,13 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       line.word("recv").kv("attempt", attempt).kv("status", r.status()).kv("code", model::code_name(r.code));
       if (r.ok() && r.reservation) line.kv("reservation", r.reservation);
     }
-    if (!c.on_reply(attempt, r, now_)) trace_.line(now_, c.label()).word("ignore").kv("attempt", attempt);
+    if (!c.on_reply(attempt, r, now_)) {
+      trace_.line(now_, c.label()).word("ignore").kv("attempt", attempt);
+      model::AttemptRecord& at = history_.attempts[attempt];
+      at.late = true;
+      at.late_at = now_;
+      at.late_response = r;
+    }
   }
 
   void on_timeout(uint32_t client, uint32_t attempt) {
@@ -303,7 +311,6 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   const Scenario& s_;
   uint64_t seed_;
   sim::Trace trace_;
-  sim::Prng svc_;
   faults::Injector injector_;
   model::Service service_;
   std::vector<std::string> regions_;
@@ -312,6 +319,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   std::vector<model::Client> clients_;
   std::vector<const sim::Latency*> links_;  // per client: its link to its endpoint
   std::vector<sim::Prng> link_prngs_;        // per client: the draws of its link
+  std::vector<sim::Prng> work_prngs_;        // per client: the service's time for its requests
   sim::EventQueue q_;
   Time now_;
   std::vector<Response> replies_;    // per attempt: the answer on its way

@@ -39,6 +39,11 @@ struct AttemptRecord {
   bool done = false;
   AttemptEnd end = AttemptEnd::timeout;
   Response response;  // when answered
+  // An answer that reached the client after it had stopped waiting (it ignores it); the
+  // oracle judges it all the same.
+  bool late = false;
+  Time late_at;
+  Response late_response;
 };
 
 struct CallRecord {

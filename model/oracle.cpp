@@ -19,6 +19,21 @@ bool same_parameters(const LaunchParams& a, const LaunchParams& b) {
 
 namespace {
 
+// The 400 the rules give a request whose parameters are not valid in its Region, or nothing.
+std::optional<Code> invalid_parameters(const RunRequest& req, const ServiceConfig& cfg) {
+  const LaunchParams& p = req.params;
+  if (p.min < 1 || p.max < p.min || p.image.empty() || p.type.empty()) return Code::InvalidParameterValue;
+  const RegionSpec& region = cfg.regions.at(req.region);
+  if (!p.zone.empty() && std::find(region.zones.begin(), region.zones.end(), p.zone) == region.zones.end())
+    return Code::InvalidParameterValue;
+  if (!p.subnet.empty()) {
+    auto it = region.subnets.find(p.subnet);
+    if (it == region.subnets.end()) return Code::InvalidSubnetIDNotFound;
+    if (!p.zone.empty() && it->second != p.zone) return Code::InvalidParameterValue;
+  }
+  return std::nullopt;
+}
+
 std::string response_text(const Response& r) {
   if (!r.ok()) return std::to_string(r.status()) + " " + std::string(code_name(r.code));
   std::string out = "200 " + reservation_name(r.reservation);
@@ -61,7 +76,7 @@ struct ScopeKey {
 };
 
 // What the rules say a request must get.
-enum class Expect : uint8_t { launch, invalid, mismatch, terminated };
+enum class Expect : uint8_t { launch, invalid, bad_parameters, mismatch, terminated };
 
 class Checker {
  public:
@@ -73,6 +88,7 @@ class Checker {
     scopes();
     untokened();
     others();
+    launch_contents();
     intents();
     return std::move(out_);
   }
@@ -158,16 +174,27 @@ class Checker {
 
   // ---- judging one answer
 
+  // The answer the client received for attempt `a`, in time or late, or nothing.
+  const Response* answer_of(uint32_t a) const {
+    const AttemptRecord& at = h_.attempts[a];
+    if (at.done && at.end != AttemptEnd::timeout) return &at.response;
+    return at.late ? &at.late_response : nullptr;
+  }
+
   // Why the answer of attempt `a` is not allowed, or "" when it is.
   std::string wrong_answer(uint32_t a, Expect e, const Launch* r) const {
-    const AttemptRecord& at = h_.attempts[a];
-    if (!at.done || at.end == AttemptEnd::timeout) return "";  // no answer: says nothing
-    const Response& got = at.response;
-    if (got.status() >= 500) return "";                          // 5xx: may or may not have happened
+    const Response* answer = answer_of(a);
+    if (!answer) return "";                 // no answer: says nothing
+    const Response& got = *answer;
+    if (got.status() >= 500) return "";     // 5xx: may or may not have happened
     switch (e) {
       case Expect::invalid:
         if (got.code == Code::InvalidParameterValue) return "";
         return "rule 1: a token must be 1 to 64 ASCII characters, so the answer must be 400 InvalidParameterValue";
+      case Expect::bad_parameters:
+        if (got.code == Code::InvalidParameterValue || got.code == Code::InvalidSubnetIDNotFound) return "";
+        return "the parameters are not valid in this Region (zone, subnet, image, type or counts), so the answer "
+               "must be a 400 that launches and records nothing";
       case Expect::mismatch:
         if (got.code == Code::IdempotentParameterMismatch) return "";
         return "rule 3: other parameters than the token's first request must get 400 IdempotentParameterMismatch";
@@ -195,8 +222,8 @@ class Checker {
     for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
       const AttemptRecord& at = h_.attempts[a];
       if (call_of(a).api != Api::run || !at.has_token) continue;
-      if (!token_is_valid(at.token)) {
-        invalid_.push_back(a);
+      if (!token_is_valid(at.token) || invalid_parameters(call_of(a).request, cfg_)) {
+        invalid_.push_back(a);  // a 400 that records nothing: it takes no part in the token's life
         continue;
       }
       keys[a] = scope_of(a);
@@ -257,7 +284,7 @@ class Checker {
         }
       }
       const std::string w = wrong_answer(a, e, current);
-      if (!w.empty() && why.empty()) why = "answered " + response_text(at.response) + "; " + w;
+      if (!w.empty() && why.empty()) why = "answered " + response_text(*answer_of(a)) + "; " + w;
       if (!w.empty() || forbidden) bad.push_back(a);
     }
     if (!bad.empty()) {
@@ -297,16 +324,25 @@ class Checker {
   // ---- requests with no token (rule 6) or an invalid one (rule 1)
 
   void untokened() {
+    // Requests without a token but with invalid parameters are judged with the invalid tokens.
+    for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
+      const AttemptRecord& at = h_.attempts[a];
+      if (call_of(a).api == Api::run && !at.has_token && invalid_parameters(call_of(a).request, cfg_))
+        invalid_.push_back(a);
+    }
     for (uint32_t a : invalid_) {
-      const std::string w = wrong_answer(a, Expect::invalid, nullptr);
+      const bool bad_token = h_.attempts[a].has_token && !token_is_valid(h_.attempts[a].token);
+      const std::string w = wrong_answer(a, bad_token ? Expect::invalid : Expect::bad_parameters, nullptr);
       const bool launched = launch_of_[a] >= 0;
       if (w.empty() && !launched) continue;
       Violation v;
       v.property = "answers";
-      v.subject = "token " + std::string(h_.attempts[a].token.view()) + " in " + region_name(call_of(a).request.region);
-      v.detail = launched ? "an invalid token launched " + launches_[static_cast<size_t>(launch_of_[a])].name() +
-                                "; rule 1: it must be answered 400 InvalidParameterValue and launch nothing"
-                          : "answered " + response_text(h_.attempts[a].response) + "; " + w;
+      v.subject = (h_.attempts[a].has_token ? "token " + std::string(h_.attempts[a].token.view()) : std::string("request without a token")) +
+                  " in " + region_name(call_of(a).request.region);
+      v.detail = launched ? std::string(bad_token ? "an invalid token" : "a request with invalid parameters") +
+                                " launched " + launches_[static_cast<size_t>(launch_of_[a])].name() +
+                                "; it must be answered with a 400 and launch nothing"
+                          : "answered " + response_text(*answer_of(a)) + "; " + w;
       add_attempt_steps(v, {a});
       if (launched) add_launch_steps(v, {&launches_[static_cast<size_t>(launch_of_[a])]});
       finish(v);
@@ -314,14 +350,16 @@ class Checker {
     // Without a token a request launches anew; its 200 names what it launched itself.
     for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
       const AttemptRecord& at = h_.attempts[a];
-      if (call_of(a).api != Api::run || at.has_token || at.taken_order == AttemptRecord::kNotTaken) continue;
+      if (call_of(a).api != Api::run || at.has_token || at.taken_order == AttemptRecord::kNotTaken ||
+          invalid_parameters(call_of(a).request, cfg_))
+        continue;
       const Launch* own = launch_of_[a] >= 0 ? &launches_[static_cast<size_t>(launch_of_[a])] : nullptr;
       const std::string w = wrong_answer(a, Expect::launch, own);
       if (w.empty()) continue;
       Violation v;
       v.property = "answers";
       v.subject = "request without a token in " + region_name(call_of(a).request.region);
-      v.detail = "answered " + response_text(at.response) + "; rule 6: it must name what this request launched";
+      v.detail = "answered " + response_text(*answer_of(a)) + "; rule 6: it must name what this request launched";
       add_attempt_steps(v, {a});
       finish(v);
     }
@@ -334,9 +372,8 @@ class Checker {
 
   void others() {
     for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
-      const AttemptRecord& at = h_.attempts[a];
       const CallRecord& c = call_of(a);
-      if (c.api == Api::run || !at.done || at.end == AttemptEnd::timeout || at.response.status() >= 500) continue;
+      if (c.api == Api::run || !answer_of(a) || answer_of(a)->status() >= 500) continue;
       const std::string w = c.api == Api::describe ? wrong_describe(a) : wrong_terminate(a);
       if (w.empty()) continue;
       Violation v;
@@ -348,47 +385,86 @@ class Checker {
     }
   }
 
-  // Describe filtered by client token: it finds a reservation of that exact token in the Region
-  // that is visible (launched at least describe_lag ago), with all its instances, or nothing
-  // when no such reservation is visible.
+  // Describe filtered by client token: it finds a reservation of that exact token in the Region,
+  // with all its instances, or nothing. A launch describe_lag old or older must be found; a
+  // younger one may or may not be (eventual consistency: either answer is allowed).
   std::string wrong_describe(uint32_t a) const {
     const AttemptRecord& at = h_.attempts[a];
     const CallRecord& c = call_of(a);
-    const Response& got = at.response;
-    bool any = false;
+    const Response& got = *answer_of(a);
+    bool must_find = false;
     for (const Launch& l : launches_) {
       const AttemptRecord& by = h_.attempts[l.attempt];
-      if (!visible(l, at.taken) || !c.request.has_token || !by.has_token || !(by.token == c.request.token) ||
+      if (!l.reservation || l.at > at.taken || !c.request.has_token || !by.has_token || !(by.token == c.request.token) ||
           region_of(l) != c.request.region)
         continue;
-      any = true;
+      must_find = must_find || visible(l, at.taken);
       if (got.ok() && got.reservation == l.reservation && got.first_instance == l.first && got.count == l.count)
         return "";
     }
-    if (got.ok() && got.count == 0 && !any) return "";
+    if (got.ok() && got.count == 0 && !must_find) return "";
     if (got.ok() && got.count == 0)
-      return "DescribeInstances found nothing, but a reservation with that client token was visible";
+      return "DescribeInstances found nothing, but a reservation with that client token was " +
+             sim::format_duration(cfg_.describe_lag) + " old or older";
     return "DescribeInstances answered " + response_text(got) +
-           ", which is not a visible reservation of that client token in this Region";
+           ", which is not a reservation of that client token in this Region (with all its instances)";
   }
 
+  // TerminateInstances: 200 when every id is an instance launched in this Region (one younger
+  // than describe_lag may also be answered InvalidInstanceID.NotFound), and a 200 must have
+  // asked each of them to terminate.
   std::string wrong_terminate(uint32_t a) const {
     const AttemptRecord& at = h_.attempts[a];
     const CallRecord& c = call_of(a);
-    bool all_known = true;
+    const Response& got = *answer_of(a);
+    bool all_launched = true, all_visible = true;
     // Finished launches come first in launches_, in reservation order: r-N is launches_[N - 1].
     for (uint32_t id : c.ids) {
-      bool known = false;
+      bool launched = false, seen = false;
       if (id >= 1 && id <= s_.instances().size()) {
         const Launch& l = launches_[s_.instances()[id - 1].reservation - 1];
-        known = visible(l, at.taken) && region_of(l) == c.request.region;
+        launched = l.at <= at.taken && region_of(l) == c.request.region;
+        seen = launched && visible(l, at.taken);
       }
-      all_known = all_known && known;
+      all_launched = all_launched && launched;
+      all_visible = all_visible && seen;
     }
-    const Code want = all_known ? Code::Ok : Code::InvalidInstanceIDNotFound;
-    if (at.response.code == want) return "";
-    return "TerminateInstances answered " + response_text(at.response) + "; it must be " +
-           (all_known ? "200 (every id is a visible instance of this Region)" : "InvalidInstanceID.NotFound");
+    if (got.ok() && all_launched) {
+      for (uint32_t id : c.ids) {
+        const auto& asked = s_.instances()[id - 1].terminate_requested;
+        if (!asked || *asked > at.taken)
+          return "TerminateInstances answered 200, but " + instance_name(id) + " was not asked to terminate";
+      }
+      return "";
+    }
+    if (got.code == Code::InvalidInstanceIDNotFound && !all_visible) return "";
+    return "TerminateInstances answered " + response_text(got) + "; it must be " +
+           (all_launched ? "200 (every id is an instance of this Region)" : "InvalidInstanceID.NotFound");
+  }
+
+  // What each launch holds is what its request asked for: the Region, image and type, and
+  // MinCount to MaxCount instances (as DescribeInstances would show them).
+  void launch_contents() {
+    for (const Launch& l : launches_) {
+      if (!l.reservation) continue;
+      const Reservation& r = s_.reservations().at(l.reservation - 1);
+      const RunRequest& req = call_of(l.attempt).request;
+      std::string wrong;
+      if (r.region != req.region) wrong = "in " + region_name(r.region);
+      else if (r.params.image != req.params.image) wrong = "of image " + r.params.image;
+      else if (r.params.type != req.params.type) wrong = "of type " + r.params.type;
+      else if (l.count < static_cast<uint32_t>(req.params.min) || l.count > static_cast<uint32_t>(req.params.max))
+        wrong = "of " + std::to_string(l.count) + " instances";
+      if (wrong.empty()) continue;
+      Violation v;
+      v.property = "answers";
+      v.subject = "launch " + reservation_name(l.reservation);
+      v.detail = "the service launched " + reservation_name(l.reservation) + " " + wrong +
+                 ", not what the request that made it asked for";
+      add_launch_steps(v, {&l});
+      add_attempt_steps(v, {l.attempt});
+      finish(v);
+    }
   }
 
   // ---- per intent
@@ -519,6 +595,7 @@ class Checker {
         how = at.response.count == 0 ? " found nothing" : " found " + response_text(at.response).substr(4);
       else how = " answered " + response_text(at.response);
       v.events.push_back({at.ended, head + how});
+      if (at.late) v.events.push_back({at.late_at, head + " answered late (ignored) " + response_text(at.late_response)});
     }
   }
 

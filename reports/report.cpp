@@ -109,6 +109,7 @@ std::string to_json(const harness::BatchResult& b, const std::string& program) {
                  {"intents_failed", t.intents_failed}, {"intents_unknown", t.intents_unknown},
                  {"intents_open", t.intents_open}, {"calls", t.calls}, {"requests", t.requests},
                  {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
+                 {"launches_in_flight", t.launches_in_flight},
                  {"violations", b.violations}};
   ordered_json runs = ordered_json::array();
   for (const auto& r : b.runs) {

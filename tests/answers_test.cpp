@@ -281,7 +281,9 @@ TEST(AnswersRule5, CurrentAnswersTerminatedOnceTheInstancesAreGone) {
       // Still shutting down at 1m5s (the original answer), terminated at 1m11s.
       t.run(i, "t", params(), at(minutes(1) + seconds(5)));
       const uint32_t late = t.run(i, "t", params(), at(minutes(1) + seconds(11)));
-      if (!with_bug) EXPECT_EQ(t.h.attempts[late].response.code, Code::IdempotentInstanceTerminated);
+      if (!with_bug) {
+        EXPECT_EQ(t.h.attempts[late].response.code, Code::IdempotentInstanceTerminated);
+      }
       EXPECT_EQ(t.broke("answers"), with_bug) << bug_info(bug).name;
     }
   }
@@ -421,4 +423,66 @@ TEST(IntentInstances, TwoSmallReservationsForOneIntentAreADuplicate) {
   t.run(i, std::nullopt, p, at(seconds(20)));
   ASSERT_EQ(t.svc->reservations().size(), 2u);
   EXPECT_TRUE(t.broke("intent-instances"));
+}
+
+TEST(AnswersParameters, ARequestTurnedAwayWithA400TakesNoPartInTheTokensLife) {
+  // A zone and a subnet that disagree: a 400 that records nothing. The same token with valid
+  // parameters afterwards is a first request, not a mismatch.
+  Tale t;
+  LaunchParams bad = params(), good = params("c5.large");
+  bad.zone = "us-east-1b";
+  bad.subnet = "subnet-a1";  // in us-east-1a
+  const uint32_t b = t.run(t.intent(), "t", bad, at(seconds(0)));
+  EXPECT_EQ(t.h.attempts[b].response.code, Code::InvalidParameterValue);
+  t.run(t.intent(), "t", good, at(seconds(5)));
+  EXPECT_TRUE(t.holds());
+  t.answered(b, Response{Code::Ok, 1, 1, 1});  // a 200 for a request that must be refused
+  EXPECT_TRUE(t.broke("answers"));
+}
+
+TEST(AnswersDescribe, InsideTheLagEitherAnswerIsAllowed) {
+  Tale t;
+  const uint32_t i = t.intent();
+  const uint32_t run = t.run(i, "t", params(), at(seconds(0)));
+  const uint32_t early = t.describe(i, "t", at(idem::sim::millis(500)));
+  EXPECT_EQ(t.h.attempts[early].response.count, 0u);
+  t.answered(early, t.h.attempts[run].response);  // a faster service already shows it: allowed
+  EXPECT_TRUE(t.holds());
+}
+
+TEST(AnswersTerminate, A200MustHaveAskedEveryInstanceToTerminate) {
+  Tale t;
+  const uint32_t i = t.intent(2);
+  t.run(i, "t", params("m5.large", 2), at(seconds(0)));
+  RunRequest req;
+  const uint32_t c = t.new_call(i, Api::terminate, req);
+  t.h.calls[c].ids = {1, 2};
+  const uint32_t a = t.new_attempt(c, seconds(5).us);
+  t.svc->terminate(0, {1}, at(seconds(5)));  // the service terminated one of the two...
+  t.answered(a, Response{Code::Ok, 0, 0, 0});  // ...and answered 200 for both
+  EXPECT_TRUE(t.broke("answers"));
+}
+
+TEST(AnswersLate, AnAnswerThatArrivesAfterTheTimeoutIsJudgedToo) {
+  Tale t;
+  const uint32_t i = t.intent();
+  const uint32_t first = t.run(i, "t", params(), at(seconds(0)));
+  const uint32_t repeat = t.run(i, "t", params(), at(seconds(5)));
+  AttemptRecord& r = t.h.attempts[repeat];
+  r.end = AttemptEnd::timeout;  // the client stopped waiting...
+  r.late = true;                // ...and the answer came after, naming no instances
+  r.late_response = t.h.attempts[first].response;
+  EXPECT_TRUE(t.holds());
+  r.late_response.count = 0;
+  EXPECT_TRUE(t.broke("answers"));
+}
+
+TEST(AnswersLaunches, ALaunchHoldsWhatItsRequestAskedFor) {
+  Tale t;
+  const uint32_t i = t.intent();
+  t.run(i, "t", params("m5.large"), at(seconds(0)));
+  EXPECT_TRUE(t.holds());
+  // The history says the request asked for c5.large; the service launched m5.large.
+  t.h.calls[t.h.attempts[0].call].request.params.type = "c5.large";
+  EXPECT_TRUE(t.broke("answers"));
 }

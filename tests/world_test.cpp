@@ -13,7 +13,7 @@
 #include "harness/load.h"
 
 // `idemsim replay FILE --seed 1 | grep trace-hash` for each; see GoldenTraceHashes below.
-#define IDEMSIM_GOLDEN_BASELINE_HASH "0xb0f5c5df56c8904e"
+#define IDEMSIM_GOLDEN_BASELINE_HASH "0x8d2bffa01bf8f1d9"
 #define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x64974e7d98f523d8"
 #define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xea5639bae0e89aa4"
 
