@@ -268,3 +268,14 @@ TEST(Loader, BugsReachTheServiceAndEveryClient) {
   for (const auto& g : s.clients) EXPECT_TRUE(g.spec.bugs.has(Bug::token_per_attempt));
   EXPECT_FALSE(s.bugs.has(Bug::degraded_repeat));
 }
+
+TEST(Loader, RequestsTheServiceWouldRefuseAreRefusedHere) {
+  const Caught empty = error_of("name: x\nclients:\n  - {name: a, request: {image: \"\"}}\n");
+  EXPECT_EQ(empty.line, 3);
+  EXPECT_NE(empty.message.find("clients[0].request.image: must not be empty"), std::string::npos) << empty.message;
+  const Caught zone = error_of(
+      "name: x\nregions: {us-east-1: {zones: [a, b], subnets: {s1: a}}}\n"
+      "clients:\n  - {name: a, request: {zone: b, subnet: s1}}\n");
+  EXPECT_EQ(zone.line, 4);
+  EXPECT_NE(zone.message.find("'s1' is in a, not in the request's zone b"), std::string::npos) << zone.message;
+}
