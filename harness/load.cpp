@@ -267,6 +267,8 @@ class Map {
   }
 
   bool has(const std::string& key) const { return values_.count(key) && !values_.at(key).IsNull(); }
+  // Written in the file, even with no value.
+  bool given(const std::string& key) const { return values_.count(key) > 0; }
   const YAML::Node& get(const std::string& key) const { return values_.at(key); }
   const YAML::Node& node() const { return node_; }
   std::string at(const std::string& key) const { return what_.empty() ? key : what_ + "." + key; }
@@ -456,6 +458,10 @@ class Loader {
   void token(const YAML::Node& n, const std::string& what, model::ClientSpec& c) {
     if (n.IsMap()) {
       Map m(r_, n, what, {"value"});
+      if (m.given("value") && m.get("value").IsNull())
+        r_.fail(m.get("value").Mark().is_null() ? n : m.get("value"),
+                m.at("value") + ": has no value; give the token as a quoted string, like {value: \"my-token-1\"} "
+                                "(an empty token is {value: \"\"})");
       const YAML::Node& v = m.need("value");
       if (!v.IsScalar())
         r_.fail(v, m.at("value") + ": expected the token as a string, like \"my-token-1\", found " + kind_name(v));
@@ -467,9 +473,14 @@ class Loader {
       r_.fail(n, what + ": expected sdk, persisted, none, or {value: STRING}, found " + kind_name(n));
     if (n.Scalar() == "value")
       r_.fail(n, what + ": give the token itself, like {value: \"my-token-1\"}");
-    c.token = r_.choice<model::TokenMode>(n, what,
-                                          {{"sdk", model::TokenMode::sdk}, {"persisted", model::TokenMode::persisted},
-                                           {"none", model::TokenMode::none}});
+    const std::string mode = n.Scalar();
+    if (mode == "sdk") c.token = model::TokenMode::sdk;
+    else if (mode == "persisted") c.token = model::TokenMode::persisted;
+    else if (mode == "none") c.token = model::TokenMode::none;
+    else
+      r_.fail(n, what + ": '" + mode + "' is not one of sdk, persisted, none" +
+                     (edit_distance(mode, "persisted") <= 2 ? " (did you mean 'persisted'?)" : "") +
+                     "; to send one fixed token, write {value: \"" + mode + "\"}");
   }
 
   uint32_t region_index(const Scenario& s, const YAML::Node& n, const std::string& what) {
@@ -560,7 +571,8 @@ class Loader {
       if (m.has("token")) token(m.get("token"), m.at("token"), c);
       if (m.has("intent")) {
         g.intent = r_.text(m.get("intent"), m.at("intent"));
-        if (g.intent.empty() || g.intent.find_first_of(" \t#/") != std::string::npos)
+        if (g.intent.empty()) r_.fail(m.get("intent"), m.at("intent") + ": must not be empty; name the launch, like launch-web");
+        if (g.intent.find_first_of(" \t#/") != std::string::npos)
           r_.fail(m.get("intent"), m.at("intent") + ": use a short name without spaces, '#' or '/', like launch-web");
       }
       c.bugs = s.bugs;
@@ -635,7 +647,8 @@ class Loader {
           const std::string code = r_.text(m.get("code"), m.at("code"));
           if (!model::parse_code(code, st.code) || model::code_status(st.code) < 500)
             r_.fail(m.get("code"), m.at("code") + ": '" + code +
-                                       "' is not a 5xx code; use InternalError (500), Unavailable (503) or RequestLimitExceeded (503)");
+                                       "' is not a 5xx code; use InternalError (500), InsufficientInstanceCapacity (500), Unavailable (503) "
+                                       "or RequestLimitExceeded (503)");
           if (m.has("status") && model::code_status(st.code) != status)
             r_.fail(m.get("status"), m.at("status") + ": " + code + " is answered with " +
                                          std::to_string(model::code_status(st.code)) + ", not " + std::to_string(status));

@@ -54,7 +54,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         if (Scenario::intent_name(s.clients[first]) == Scenario::intent_name(g)) { intent_group = first; break; }
       for (int32_t i = 0; i < g.count; ++i, ++id) {
         std::string label = g.spec.group + "#" + std::to_string(i);
-        history_.clients.push_back({label, g.spec.region, static_cast<uint32_t>(i), intent_group});
+        history_.clients.push_back({label, g.spec.region, gi, static_cast<uint32_t>(i), intent_group, g.intent});
         links_.push_back(g.latency ? &*g.latency : &s.region_latency[g.spec.region]);
         link_prngs_.push_back(sim::Prng::named(seed, "net/" + label));
         work_prngs_.push_back(sim::Prng::named(seed, "service/" + label));
@@ -130,7 +130,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
           .kv("token", model::token_mode_name(g.spec.token)).kv("retry", model::policy_name(p.kind))
           .kv("attempts", p.attempts).kv("timeout", g.spec.timeout).kv("app-retries", g.spec.app_retries);
       if (p.kind == model::PolicyKind::exponential) line.kv("jitter", model::jitter_name(p.jitter));
-      if (g.spec.token == model::TokenMode::value) line.kv("token-value", g.spec.token_value);
+      if (g.spec.token == model::TokenMode::value) line.kv_text("token-value", g.spec.token_value);
       if (!g.intent.empty()) line.kv("intent", g.intent);
     }
     for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b)

@@ -126,10 +126,11 @@ void Client::begin_call(Time now, Api api, bool repeat) {
     auto line = trace_->line(now, label_);
     line.word("call").word(api_name(api)).kv("call", call_);
     if (repeat) line.word("repeat");
-    if (api == Api::describe) line.kv("filter-token", call.request.token.view());
+    if (api == Api::describe) line.kv_text("filter-token", call.request.token.view());
     if (api == Api::run) {
       line.kv("type", call.request.params.type);
-      line.kv("token", call.request.has_token ? call.request.token.view() : "-");
+      if (call.request.has_token) line.kv_text("token", call.request.token.view());
+      else line.kv("token", "-");
     }
   }
   history_->calls.push_back(std::move(call));

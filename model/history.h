@@ -74,10 +74,12 @@ struct IntentRecord {
 struct ClientRecord {
   std::string label;  // "group#index"
   uint32_t region = 0;
+  uint32_t group = 0;  // index of its group in the scenario
   uint32_t index = 0;  // within its group
   // Groups that name one `intent` are one logical launch: intent k of client i of each of them
   // is the same intent (a repeat). This is the first such group's index.
   uint32_t intent_group = 0;
+  std::string intent;  // the group's `intent` name, when it gave one
 };
 
 struct History {

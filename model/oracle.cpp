@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "sim/trace.h"
+
 namespace idem::model {
 
 bool token_is_valid(const Token& token) {
@@ -20,6 +22,8 @@ bool same_parameters(const LaunchParams& a, const LaunchParams& b) {
 namespace {
 
 // The 400 the rules give a request whose parameters are not valid in its Region, or nothing.
+// It restates the service's validation on purpose: the oracle judges the service, so it keeps its
+// own reading of the rules rather than calling the code under test.
 std::optional<Code> invalid_parameters(const RunRequest& req, const ServiceConfig& cfg) {
   const LaunchParams& p = req.params;
   if (p.min < 1 || p.max < p.min || p.image.empty() || p.type.empty()) return Code::InvalidParameterValue;
@@ -60,16 +64,17 @@ struct Launch {
 };
 
 // A token's scope: (Region, zone) + token. zone 0 is the regional scope, else 1 + the zone's
-// index in its Region.
+// index in its Region. The token is the attempt's own (pointed to, not copied: keys are made for
+// every attempt of a run).
 struct ScopeKey {
   uint32_t region = 0;
   uint32_t zone = 0;
-  Token token;
+  const Token* token = nullptr;
   friend bool operator==(const ScopeKey& a, const ScopeKey& b) {
-    return a.token == b.token && a.region == b.region && a.zone == b.zone;
+    return *a.token == *b.token && a.region == b.region && a.zone == b.zone;
   }
   friend bool operator<(const ScopeKey& a, const ScopeKey& b) {
-    if (a.token != b.token) return a.token < b.token;
+    if (*a.token != *b.token) return *a.token < *b.token;
     if (a.region != b.region) return a.region < b.region;
     return a.zone < b.zone;
   }
@@ -84,6 +89,7 @@ class Checker {
       : h_(in.history), s_(in.service), cfg_(in.config), counts_(counts) {}
 
   std::vector<Violation> run() {
+    logical_intents();
     collect_launches();
     scopes();
     untokened();
@@ -150,7 +156,7 @@ class Checker {
   ScopeKey scope_of(uint32_t attempt) const {
     const AttemptRecord& a = h_.attempts[attempt];
     const RunRequest& req = call_of(attempt).request;
-    ScopeKey k{req.region, 0, a.token};
+    ScopeKey k{req.region, 0, &a.token};
     if (cfg_.semantics == Semantics::current) {
       if (!req.params.zone.empty()) {
         k.zone = zone_index(req.region, req.params.zone);
@@ -164,7 +170,7 @@ class Checker {
   }
 
   std::string scope_text(const ScopeKey& k) const {
-    std::string out = "token " + std::string(k.token.view()) + " in " + region_name(k.region);
+    std::string out = "token " + sim::escaped(k.token->view()) + " in " + region_name(k.region);
     if (k.zone) {
       const auto& zones = cfg_.regions.at(k.region).zones;
       out += "/" + (k.zone <= zones.size() ? zones[k.zone - 1] : std::string("?"));
@@ -249,10 +255,14 @@ class Checker {
     std::vector<uint32_t> extra;          // launches beyond the one allowed
     std::vector<uint32_t> bad;            // attempts with a wrong answer or a forbidden launch
     std::string why;
+    uint32_t owner = UINT32_MAX, other = UINT32_MAX;  // the logical intents that used the token
     for (const uint32_t* p = begin; p != end; ++p) {
       const uint32_t a = *p;
       const AttemptRecord& at = h_.attempts[a];
       if (at.taken_order == AttemptRecord::kNotTaken) continue;
+      const uint32_t by = logical_[call_of(a).intent];
+      if (owner == UINT32_MAX) owner = by;
+      else if (by != owner && other == UINT32_MAX) other = by;
       const LaunchParams& params = call_of(a).request.params;
       const int32_t li = launch_of_[a];
       Launch* launched = li >= 0 ? &launches_[static_cast<size_t>(li)] : nullptr;
@@ -291,7 +301,20 @@ class Checker {
       Violation v;
       v.property = "answers";
       v.subject = scope_text(key);
-      v.detail = std::to_string(bad.size()) + " answer(s) the rules do not allow; the first " + why;
+      v.detail = std::to_string(bad.size()) + " answer(s) the rules do not allow; first: " + why;
+      add_attempt_steps(v, std::vector<uint32_t>(begin, end));
+      add_launch_steps(v, launches_in(begin, end));
+      finish(v);
+    }
+    if (other != UINT32_MAX) {
+      // Incident 2: a token names one launch. Two intents that send it are a collision, whether
+      // the second is answered with the first's reservation or with a mismatch.
+      Violation v;
+      v.property = "intent-instances";
+      v.subject = scope_text(key);
+      v.detail = "one token used by two intents, " + intent_text(h_.intents[head_[owner]]) + " and " +
+                 intent_text(h_.intents[head_[other]]) +
+                 ": a token names one launch (name them one `intent` if they are the same launch)";
       add_attempt_steps(v, std::vector<uint32_t>(begin, end));
       add_launch_steps(v, launches_in(begin, end));
       finish(v);
@@ -337,7 +360,7 @@ class Checker {
       if (w.empty() && !launched) continue;
       Violation v;
       v.property = "answers";
-      v.subject = (h_.attempts[a].has_token ? "token " + std::string(h_.attempts[a].token.view()) : std::string("request without a token")) +
+      v.subject = (h_.attempts[a].has_token ? "token " + sim::escaped(h_.attempts[a].token.view()) : std::string("request without a token")) +
                   " in " + region_name(call_of(a).request.region);
       v.detail = launched ? std::string(bad_token ? "an invalid token" : "a request with invalid parameters") +
                                 " launched " + launches_[static_cast<size_t>(launch_of_[a])].name() +
@@ -469,24 +492,41 @@ class Checker {
 
   // ---- per intent
 
-  void intents() {
-    // Logical intents: intent k of client i of every group naming one intent.
-    std::vector<uint32_t> logical(h_.intents.size());
-    std::vector<uint32_t> head;  // per logical intent: its first intent record
-    {
-      std::vector<uint32_t> order(h_.intents.size());
-      for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-      auto key = [&](uint32_t i) {
-        const IntentRecord& r = h_.intents[i];
-        const ClientRecord& c = h_.clients[r.client];
-        return std::make_tuple(c.intent_group, c.index, r.index);
-      };
-      std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return key(x) < key(y); });
-      for (size_t i = 0; i < order.size(); ++i) {
-        if (i == 0 || key(order[i]) != key(order[i - 1])) head.push_back(order[i]);
-        logical[order[i]] = static_cast<uint32_t>(head.size() - 1);
-      }
+  // Logical intents: intent k of client i of every group naming one intent.
+  void logical_intents() {
+    logical_.resize(h_.intents.size());
+    std::vector<uint32_t> order(h_.intents.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    const bool shared = std::any_of(h_.clients.begin(), h_.clients.end(),
+                                    [](const ClientRecord& c) { return c.intent_group != c.group; });
+    if (!shared) {  // every intent record is its own logical intent
+      head_ = order;
+      logical_ = order;
+      member_begin_ = order;
+      member_begin_.push_back(static_cast<uint32_t>(order.size()));
+      members_ = std::move(order);
+      return;
     }
+    auto key = [&](uint32_t i) {
+      const IntentRecord& r = h_.intents[i];
+      const ClientRecord& c = h_.clients[r.client];
+      return std::make_tuple(c.intent_group, c.index, r.index);
+    };
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return key(x) < key(y); });
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i == 0 || key(order[i]) != key(order[i - 1])) {
+        head_.push_back(order[i]);
+        member_begin_.push_back(static_cast<uint32_t>(i));
+      }
+      logical_[order[i]] = static_cast<uint32_t>(head_.size() - 1);
+    }
+    member_begin_.push_back(static_cast<uint32_t>(order.size()));
+    members_ = std::move(order);
+  }
+
+  void intents() {
+    const std::vector<uint32_t>& logical = logical_;
+    const std::vector<uint32_t>& head = head_;
     // Launches by logical intent, and the (intent, reservation) pairs of every answer that named
     // a reservation to an intent: flat and sorted, so a run allocates a few vectors, not one per intent.
     std::vector<std::pair<uint32_t, uint32_t>> launched;  // (logical intent, launch index)
@@ -529,15 +569,36 @@ class Checker {
         v.intended = intended;
         v.leaked = leaked;
         v.detail = std::to_string(ls.size()) + " launches with " + std::to_string(total) +
-                   " instances for an intent of exactly 1 reservation of at most " + std::to_string(intended) + "; " +
-                   std::to_string(leaked) + " of them never named in an answer to the intent (leaked)";
+                   " instances for one intent (exactly 1 reservation of at most " + std::to_string(intended) +
+                   " instances allowed)";
+        if (leaked) v.detail += "; " + std::to_string(leaked) + " instance(s) leaked: no answer to the intent named them";
         if (!ls.back()->reservation) v.detail += "; one still in flight at the time limit";
         if (expired_reuse)
           v.detail += "; a launch followed a repeat of a token past its 2013 retention: the caller reused an "
                       "expired token";
         add_launch_steps(v, ls);
-        add_attempt_steps(v, intent_attempts(logical, L));
+        add_attempt_steps(v, intent_attempts(L));
         finish(v);
+      }
+      // An intent terminates only instances it was told it has (no false reap).
+      for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1]; ++m) {
+        for (uint32_t c : h_.intents[members_[m]].calls) {
+          const CallRecord& call = h_.calls[c];
+          if (call.api != Api::terminate) continue;
+          for (uint32_t id : call.ids) {
+            const uint32_t res = id >= 1 && id <= s_.instances().size() ? s_.instances()[id - 1].reservation : 0;
+            if (res && named(L, res)) continue;
+            Violation v;
+            v.property = "intent-instances";
+            v.subject = intent_text(intent);
+            v.detail = "asked to terminate " + instance_name(id) +
+                       (res ? " of " + reservation_name(res) : std::string()) +
+                       ", which no answer to this intent named: it may belong to someone else";
+            add_attempt_steps(v, call.attempts);
+            finish(v);
+            break;
+          }
+        }
       }
       // Every reservation the intent was answered with must be one it launched.
       for (; next_answer < answered.size() && answered[next_answer].first < L; ++next_answer) {}
@@ -554,7 +615,7 @@ class Checker {
           v.detail += ", launched for " + intent_text(other) +
                       ": two intents share one token, and this one has no instances of its own";
         }
-        add_attempt_steps(v, intent_attempts(logical, L));
+        add_attempt_steps(v, intent_attempts(L));
         finish(v);
         break;
       }
@@ -562,14 +623,16 @@ class Checker {
   }
 
   std::string intent_text(const IntentRecord& i) const {
-    return "intent " + h_.clients[i.client].label + "/" + std::to_string(i.index);
+    const ClientRecord& c = h_.clients[i.client];
+    std::string out = "intent " + c.label + "/" + std::to_string(i.index);
+    if (!c.intent.empty()) out += " (intent " + c.intent + ")";
+    return out;
   }
 
-  std::vector<uint32_t> intent_attempts(const std::vector<uint32_t>& logical, uint32_t L) const {
+  std::vector<uint32_t> intent_attempts(uint32_t L) const {
     std::vector<uint32_t> out;
-    for (uint32_t i = 0; i < h_.intents.size(); ++i) {
-      if (logical[i] != L) continue;
-      for (uint32_t c : h_.intents[i].calls)
+    for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1]; ++m) {
+      for (uint32_t c : h_.intents[members_[m]].calls)
         if (h_.calls[c].api != Api::terminate)
           out.insert(out.end(), h_.calls[c].attempts.begin(), h_.calls[c].attempts.end());
     }
@@ -584,8 +647,8 @@ class Checker {
       const CallRecord& c = call_of(a);
       std::string head = h_.clients[c.client].label + " call " + std::to_string(at.call) + " attempt " +
                          std::to_string(at.number) + " " + std::string(api_name(c.api));
-      if (c.api == Api::describe && c.request.has_token) head += " client-token=" + std::string(c.request.token.view());
-      if (c.api == Api::run) head += at.has_token ? " token=" + std::string(at.token.view()) : " no-token";
+      if (c.api == Api::describe && c.request.has_token) head += " client-token=" + sim::escaped(c.request.token.view());
+      if (c.api == Api::run) head += at.has_token ? " token=" + sim::escaped(at.token.view()) : " no-token";
       if (c.api == Api::run && c.repeat) head += " (repeat)";
       v.events.push_back({at.sent, head + " sent"});
       if (!at.done) continue;
@@ -625,6 +688,10 @@ class Checker {
   std::vector<Launch> launches_;
   std::vector<int32_t> launch_of_;  // per attempt: index into launches_, or -1
   std::vector<uint32_t> invalid_;   // RunInstances attempts with an invalid token
+  std::vector<uint32_t> logical_;   // per intent record: its logical intent
+  std::vector<uint32_t> head_;      // per logical intent: its first intent record
+  std::vector<uint32_t> members_;   // intent records, grouped by logical intent...
+  std::vector<uint32_t> member_begin_;  // ...logical intent L's are members_[member_begin_[L] .. [L + 1])
   std::vector<Violation> out_;
 };
 

@@ -56,6 +56,46 @@ TraceLine& TraceLine::kv(std::string_view key, std::string_view value) {
   return *this;
 }
 
+namespace {
+bool needs_escape(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u <= 0x20 || u == 0x7f || c == '\\' || c == '"';
+}
+// Calls put(piece) for each piece of the escaped text, without allocating.
+template <typename Put>
+void escape_into(std::string_view value, Put put) {
+  if (value.empty()) {
+    put(std::string_view("\"\""));
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t run = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (!needs_escape(value[i])) continue;
+    put(value.substr(run, i - run));
+    const auto u = static_cast<unsigned char>(value[i]);
+    const char esc[4] = {'\\', 'x', kHex[u >> 4], kHex[u & 0xf]};
+    put(std::string_view(esc, 4));
+    run = i + 1;
+  }
+  put(value.substr(run));
+}
+}  // namespace
+
+TraceLine& TraceLine::kv_text(std::string_view key, std::string_view value) {
+  put(" ");
+  put(key);
+  put("=");
+  escape_into(value, [this](std::string_view piece) { put(piece); });
+  return *this;
+}
+
+std::string escaped(std::string_view value) {
+  std::string out;
+  escape_into(value, [&out](std::string_view piece) { out.append(piece); });
+  return out;
+}
+
 TraceLine& TraceLine::kv(std::string_view key, int64_t value) {
   put(" ");
   put(key);

@@ -26,6 +26,9 @@ class TraceLine {
 
   TraceLine& word(std::string_view w);
   TraceLine& kv(std::string_view key, std::string_view value);
+  // A value that came from a user (a token, a name): spaces, control characters, backslashes
+  // and quotes are written as \xHH, and an empty value as "", so it stays one word of one line.
+  TraceLine& kv_text(std::string_view key, std::string_view value);
   TraceLine& kv(std::string_view key, int64_t value);
   // Durations print as integer microseconds with a unit so the text stays exact.
   TraceLine& kv(std::string_view key, Duration d);
@@ -73,5 +76,8 @@ class Trace {
 
 // "0x0123456789abcdef"
 std::string format_hash(uint64_t h);
+
+// `value` as kv_text() writes it.
+std::string escaped(std::string_view value);
 
 }  // namespace idem::sim

@@ -42,7 +42,7 @@ struct Tale {
   // A client with one intent of `max` instances; clients that share `group` are one intent.
   uint32_t intent(int32_t max = 1, uint32_t group = UINT32_MAX) {
     const uint32_t id = static_cast<uint32_t>(h.clients.size());
-    h.clients.push_back({"c" + std::to_string(id) + "#0", 0, 0, group == UINT32_MAX ? id : group});
+    h.clients.push_back({"c" + std::to_string(id) + "#0", 0, id, 0, group == UINT32_MAX ? id : group, ""});
     IntentRecord i;
     i.client = id;
     i.intended = max;
@@ -407,6 +407,36 @@ TEST(IntentInstances, TwoIntentsSharingATokenAreCaughtAndOneIntentIsExact) {
   one.run(one.intent(), "same", params(), at(seconds(0)));
   one.run(one.intent(1, /*group=*/0), "same", params(), at(seconds(5)));
   EXPECT_TRUE(one.holds());
+}
+
+TEST(IntentInstances, TwoIntentsSharingATokenWithOtherParametersAreACollisionToo) {
+  // Incident 2: the second intent gets IdempotentParameterMismatch, a correct answer, and no
+  // launch; still, two launches were meant and one token named both.
+  Tale t;
+  t.run(t.intent(), "same", params("m5.large"), at(seconds(0)));
+  const uint32_t b = t.run(t.intent(), "same", params("c5.large"), at(seconds(5)));
+  EXPECT_EQ(t.h.attempts[b].response.code, Code::IdempotentParameterMismatch);
+  EXPECT_FALSE(t.broke("answers"));
+  const auto vs = check({t.h, *t.svc, t.cfg});
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_EQ(vs[0].property, "intent-instances");
+  EXPECT_NE(vs[0].detail.find("one token used by two intents"), std::string::npos) << vs[0].detail;
+  // In two Regions the same token is two scopes: no collision.
+  Tale apart;
+  apart.run(apart.intent(), "same", params("m5.large"), at(seconds(0)), 0);
+  apart.run(apart.intent(), "same", params("c5.large"), at(seconds(5)), 1);
+  EXPECT_TRUE(apart.holds());
+}
+
+TEST(IntentInstances, AnIntentTerminatesOnlyWhatItWasToldItHas) {
+  Tale t;
+  const uint32_t mine = t.intent(), theirs = t.intent();
+  t.run(mine, "a", params(), at(seconds(0)));
+  t.run(theirs, "b", params(), at(seconds(1)));
+  t.terminate_learned(mine, at(seconds(10)));
+  EXPECT_TRUE(t.holds());
+  t.h.calls[t.h.attempts.back().call].ids = {2};  // the neighbour's instance
+  EXPECT_TRUE(t.broke("intent-instances"));
 }
 
 TEST(IntentInstances, TwoSmallReservationsForOneIntentAreADuplicate) {

@@ -32,7 +32,7 @@ struct Harness {
     spec.reconcile = reconcile;
     // A reconciling client gives up after one attempt, so its describe comes next.
     spec.retry = reconcile ? RetryPolicy::none() : RetryPolicy::aws_standard();
-    history.clients.push_back({"c#0", 0});
+    history.clients.push_back({"c#0", 0, 0, 0, 0, ""});
     client.emplace(spec, 0, "c#0", Prng(11), history, io, trace);
   }
   // Times out every attempt until the client stops sending; returns the tokens it used, in order.

@@ -19,7 +19,7 @@ struct Story {
     config.regions = {{"us-east-1", {"us-east-1a"}, {}}, {"eu-west-1", {"eu-west-1a"}, {}}};
     if (forgetful) config.token_window = seconds(1);
     service.emplace(config);
-    h.clients.push_back({"app#0", 0});
+    h.clients.push_back({"app#0", 0, 0, 0, 0, ""});
     IntentRecord intent;
     intent.intended = 1;
     h.intents.push_back(intent);

@@ -4,6 +4,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,8 +15,8 @@
 
 // `idemsim replay FILE --seed 1 | grep trace-hash` for each; see GoldenTraceHashes below.
 #define IDEMSIM_GOLDEN_BASELINE_HASH "0x8d2bffa01bf8f1d9"
-#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x64974e7d98f523d8"
-#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xea5639bae0e89aa4"
+#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x8f7302a5c17e6ccc"
+#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xc8f09625400d7dd4"
 
 using namespace idem;
 using harness::Scenario;
@@ -332,4 +333,18 @@ TEST(Verdicts, ARepeatAfterAnAdoptionCarriesTheAdoptedToken) {
   EXPECT_TRUE(r.violations.empty()) << r.violations.front().detail;
   EXPECT_EQ(r.stats.instances, 1u);
   EXPECT_EQ(r.stats.leaked, 0u);
+}
+
+// A token value is a user's string: in the trace it stays one word of one line, however odd.
+TEST(Trace, TokenValuesAreEscaped) {
+  const Scenario s = harness::parse_scenario(
+      "name: odd\nclients: [{name: a, token: {value: \"two words\\nand a line\"}}, {name: b, token: {value: \"\"}}]\n",
+      "odd.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("token=two\\x20words\\x0aand\\x20a\\x20line"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("token=\"\""), std::string::npos) << r.trace;
+  for (size_t at = 0; (at = r.trace.find('\n', at)) != std::string::npos; ++at)
+    if (at + 1 < r.trace.size()) {
+      EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(r.trace[at + 1]))) << r.trace;
+    }
 }
