@@ -580,6 +580,24 @@ class Checker {
         add_attempt_steps(v, intent_attempts(L));
         finish(v);
       }
+      // A caller that records an intent as failed believes nothing launched for it; if something
+      // did, the outcome was unknown (a 5xx or no answer), not failed.
+      for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1] && !ls.empty(); ++m) {
+        const IntentRecord& member = h_.intents[members_[m]];
+        if (member.outcome != Outcome::failed) continue;
+        const auto own = std::find_if(ls.begin(), ls.end(),
+                                      [&](const Launch* l) { return call_of(l->attempt).intent == members_[m]; });
+        if (own == ls.end()) continue;  // another delivery of the intent launched, not this one
+        Violation v;
+        v.property = "intent-instances";
+        v.subject = intent_text(member);
+        v.detail = "recorded as failed, yet its own request launched " + (*own)->name() +
+                   ": its outcome was unknown, not failed";
+        add_launch_steps(v, ls);
+        add_attempt_steps(v, intent_attempts(L));
+        finish(v);
+        break;
+      }
       // An intent terminates only instances it was told it has (no false reap).
       for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1]; ++m) {
         for (uint32_t c : h_.intents[members_[m]].calls) {

@@ -18,14 +18,21 @@
 //                    `current` once the token's instances terminated; under 2013 the original
 //                    answer within the retention counted from the termination (after it: the
 //                    original answer or a new launch). A 5xx or no answer is always allowed (it
-//                    says nothing). Describe and Terminate answers are judged too.
+//                    says nothing). A request with an invalid token or parameters gets a 400,
+//                    launches nothing and takes no part in the token's life. Describe and
+//                    Terminate answers are judged too (inside describe_lag either answer), and
+//                    each launch must hold what its request asked for.
 //  token-instances:  per token and scope, exactly one reservation (a 2013 token past its retention
 //                    may start a new one), with MinCount..MaxCount instances of its first request.
 //  intent-instances: per intent (groups that name one `intent` are one), exactly one reservation
 //                    and no more instances than intended, counting leaked ones (launched but never
 //                    named in an answer the intent received) and launches still in flight at the
-//                    limit; and the reservation an intent was answered with was launched for it
-//                    (two intents never share a token).
+//                    limit; the reservation an intent was answered with was launched for it, and
+//                    no token is sent by two intents in one scope (a collision); an intent the
+//                    caller recorded as failed launched nothing; an intent terminates only
+//                    instances an answer to it named (no false reap).
+//
+// Every answer a client received counts, including one that arrived after it stopped waiting.
 #pragma once
 
 #include <string>

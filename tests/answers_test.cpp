@@ -439,6 +439,17 @@ TEST(IntentInstances, AnIntentTerminatesOnlyWhatItWasToldItHas) {
   EXPECT_TRUE(t.broke("intent-instances"));
 }
 
+TEST(IntentInstances, AnIntentRecordedFailedLaunchedNothing) {
+  Tale t;
+  const uint32_t i = t.intent();
+  const uint32_t a = t.run(i, "t", params(), at(seconds(0)));
+  t.h.attempts[a].end = AttemptEnd::timeout;  // the answer was lost: the outcome is unknown
+  t.h.intents[i].outcome = Outcome::unknown;
+  EXPECT_TRUE(t.holds());
+  t.h.intents[i].outcome = Outcome::failed;  // a caller that wrote "failed" down
+  EXPECT_TRUE(t.broke("intent-instances"));
+}
+
 TEST(IntentInstances, TwoSmallReservationsForOneIntentAreADuplicate) {
   // MaxCount 2, two launches of one instance each (no token): "at most 2" would pass it.
   Tale t;
