@@ -5,8 +5,10 @@
 // decision. It reads no clock, draws no random number and does no I/O; delays, faults and the
 // network belong to the harness.
 //
-// Invariants:
-//  - A (scope, token) pair has at most one record. The record is created when the first request
+// Invariants (with no planted bug; model/bugs.h lists the named departures, each read in
+// key_of, same_parameters, accepts_token, expired, admit or complete):
+//  - A (scope, token) pair has at most one record, keeping the first request's parameters
+//    whatever its outcome. The record is created when the first request
 //    with that token is admitted (before it launches), so a request that arrives while the first is
 //    still in flight joins it instead of launching again (rule 7, in-flight dedupe).
 //  - A record launches at most once: complete() fills its response exactly once.
