@@ -12,6 +12,7 @@
 #include "harness/batch.h"
 #include "harness/load.h"
 #include "reports/report.h"
+#include "sim/invariant.h"
 #include "sim/trace.h"
 
 namespace fs = std::filesystem;
@@ -72,18 +73,43 @@ struct UsageError {
   std::string message;
 };
 
-uint64_t parse_u64(const std::string& flag, const std::string& v) {
+// A whole number in [lo, hi]; one message for every way it can be wrong.
+uint64_t parse_u64(const std::string& flag, const std::string& v, uint64_t lo = 0,
+                   uint64_t hi = UINT64_MAX) {
   uint64_t out = 0;
   auto r = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size())
-    throw UsageError{flag + " takes a whole number from 0 to 18446744073709551615, not '" + v + "'"};
+  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || out < lo || out > hi)
+    throw UsageError{flag + " takes a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                     ", not '" + v + "'"};
   return out;
 }
 
-std::string need_value(int& i, int argc, char** argv) {
-  const std::string flag = argv[i];
-  if (i + 1 >= argc) throw UsageError{flag + " needs a value"};
-  return argv[++i];
+// The arguments after the command, with "--flag=value" split into "--flag" "value".
+std::vector<std::string> arguments(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    const size_t eq = a.find('=');
+    if (a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      out.push_back(a.substr(0, eq));
+      out.push_back(a.substr(eq + 1));
+    } else {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
+std::string need_value(size_t& i, const std::vector<std::string>& args) {
+  if (i + 1 >= args.size()) throw UsageError{args[i] + " needs a value"};
+  return args[++i];
+}
+
+// Seeds first .. first + runs - 1 must all be seeds: they never wrap past 2^64-1.
+void check_seed_range(uint64_t first, uint64_t runs, const std::string& where) {
+  if (runs > 0 && first > UINT64_MAX - (runs - 1))
+    throw UsageError{where + ": seeds " + std::to_string(first) + " and " + std::to_string(runs - 1) +
+                     " more pass 18446744073709551615; give a smaller --seed or --runs"};
 }
 
 std::vector<std::string> expand(const std::vector<std::string>& paths) {
@@ -115,28 +141,27 @@ std::string result_file_name(const std::string& path) {
 }
 
 int cmd_run(int argc, char** argv, const std::string& program) {
+  const std::vector<std::string> args = arguments(argc, argv);
   std::vector<std::string> paths;
   std::optional<uint64_t> seed, runs;
   std::string out_dir = "results";
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   size_t show = 3;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
       std::cout << kRunUsage;
       return 0;
     } else if (a == "--seed") {
-      seed = parse_u64(a, need_value(i, argc, argv));
+      seed = parse_u64(a, need_value(i, args));
     } else if (a == "--runs") {
-      runs = parse_u64(a, need_value(i, argc, argv));
-      if (*runs == 0 || *runs > 10000000) throw UsageError{"--runs takes a number from 1 to 10000000"};
+      runs = parse_u64(a, need_value(i, args), 1, 10000000);
     } else if (a == "--out") {
-      out_dir = need_value(i, argc, argv);
+      out_dir = need_value(i, args);
     } else if (a == "--jobs") {
-      jobs = static_cast<int>(parse_u64(a, need_value(i, argc, argv)));
-      if (jobs < 1 || jobs > 256) throw UsageError{"--jobs takes a number from 1 to 256"};
+      jobs = static_cast<int>(parse_u64(a, need_value(i, args), 1, 256));
     } else if (a == "--show") {
-      show = parse_u64(a, need_value(i, argc, argv));
+      show = parse_u64(a, need_value(i, args), 0, 1000000);
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "' for run"};
     } else {
@@ -157,9 +182,19 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   }
   if (bad) return 2;
 
-  std::vector<harness::BatchResult> batches;
   for (const auto& s : scenarios)
-    batches.push_back(harness::run_batch(s, seed.value_or(s.seed), static_cast<int64_t>(runs.value_or(s.runs)), jobs));
+    check_seed_range(seed.value_or(s.seed), runs.value_or(static_cast<uint64_t>(s.runs)), s.file);
+  std::vector<harness::BatchResult> batches;
+  for (const auto& s : scenarios) {
+    try {
+      batches.push_back(harness::run_batch(s, seed.value_or(s.seed), static_cast<int64_t>(runs.value_or(s.runs)), jobs));
+    } catch (const harness::RunFailure& e) {
+      std::cerr << "internal error: " << s.file << " at seed " << e.seed() << ": " << e.what()
+                << "\nthis is a bug of idemsim, not of the system under test; please report it with the scenario file\n"
+                << "reproduce: " << reports::reproduce_command(program, s.file, e.seed()) << "\n";
+      return 3;
+    }
+  }
 
   reports::print_table(std::cout, batches);
   reports::print_notes(std::cout, batches);
@@ -196,17 +231,18 @@ int cmd_run(int argc, char** argv, const std::string& program) {
 }
 
 int cmd_replay(int argc, char** argv, const std::string& program) {
+  const std::vector<std::string> args = arguments(argc, argv);
   std::string file;
   std::optional<uint64_t> seed;
   harness::RunOptions opt;
   opt.keep_trace = true;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
       std::cout << kReplayUsage;
       return 0;
     } else if (a == "--seed") {
-      seed = parse_u64(a, need_value(i, argc, argv));
+      seed = parse_u64(a, need_value(i, args));
     } else if (a == "--via-asio") {
       opt.via_asio = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -221,7 +257,15 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
   const harness::Scenario s = harness::load_scenario_file(file);
   const uint64_t run_seed = seed.value_or(s.seed);
   std::cout << "SEED=" << run_seed << "\n";
-  const harness::RunResult r = harness::run_once(s, run_seed, opt);
+  harness::RunResult r;
+  try {
+    r = harness::run_once(s, run_seed, opt);
+  } catch (const sim::InvariantError& e) {
+    std::cout << std::flush;
+    std::cerr << "internal error: " << file << " at seed " << run_seed << ": " << e.what()
+              << "\nthis is a bug of idemsim, not of the system under test; please report it with the scenario file\n";
+    return 3;
+  }
   std::cout << r.trace;
   std::cout << "events: " << r.stats.events << "  intents: " << r.stats.intents
             << "  requests: " << r.stats.requests << "  instances: " << r.stats.instances

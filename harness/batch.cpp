@@ -6,7 +6,19 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "sim/invariant.h"
+
 namespace idem::harness {
+
+namespace {
+RunResult guarded(const Scenario& s, uint64_t seed) {
+  try {
+    return run_once(s, seed);
+  } catch (const sim::InvariantError& e) {
+    throw RunFailure(seed, e.what());
+  }
+}
+}  // namespace
 
 BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs) {
   BatchResult out;
@@ -15,7 +27,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
   out.runs.resize(static_cast<size_t>(runs));
   // Threads only ever run whole, independent worlds; each writes its own slot.
   if (jobs <= 1 || runs <= 1) {
-    for (int64_t i = 0; i < runs; ++i) out.runs[i] = run_once(s, first_seed + static_cast<uint64_t>(i));
+    for (int64_t i = 0; i < runs; ++i) out.runs[i] = guarded(s, first_seed + static_cast<uint64_t>(i));
   } else {
     // An exception in a worker (out of memory, say) is carried back and rethrown here rather
     // than ending the process from inside the pool.
@@ -24,7 +36,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
     for (int64_t i = 0; i < runs; ++i)
       boost::asio::post(pool, [&, i] {
         try {
-          out.runs[i] = run_once(s, first_seed + static_cast<uint64_t>(i));
+          out.runs[i] = guarded(s, first_seed + static_cast<uint64_t>(i));
         } catch (...) {
           errors[i] = std::current_exception();
         }
@@ -33,7 +45,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
     for (const auto& e : errors)
       if (e) std::rethrow_exception(e);
   }
-  if (runs > 0) out.rerun_hash = run_once(s, first_seed).trace_hash;
+  if (runs > 0) out.rerun_hash = guarded(s, first_seed).trace_hash;
   for (const RunResult& r : out.runs) {
     out.totals.add(r.stats);
     out.violations += r.violations.size();

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "harness/world.h"
@@ -25,6 +27,18 @@ struct BatchResult {
   bool met() const { return scenario->expect_fail ? failing_runs > 0 : failing_runs == 0; }
 };
 
+// A run stopped by a broken invariant of idemsim itself: the seed that reproduces it, and why.
+class RunFailure : public std::runtime_error {
+ public:
+  RunFailure(uint64_t seed, const std::string& what) : std::runtime_error(what), seed_(seed) {}
+  uint64_t seed() const { return seed_; }
+
+ private:
+  uint64_t seed_;
+};
+
+// REQUIRES: first_seed + runs - 1 does not pass 2^64-1 (the caller checks; seeds never wrap).
+// Throws RunFailure for a run that broke an invariant of idemsim.
 BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs);
 
 }  // namespace idem::harness

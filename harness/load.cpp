@@ -61,7 +61,13 @@ uint64_t pow10(int n) {
 
 }  // namespace
 
-bool parse_duration(const std::string& text, Duration& out) {
+bool parse_duration(const std::string& text, Duration& out) { return parse_duration(text, out, nullptr); }
+
+bool parse_duration(const std::string& text, Duration& out, std::string* why) {
+  auto no = [why](const char* reason) {
+    if (why) *why = reason;
+    return false;
+  };
   std::string_view s(text);
   if (s == "0") {
     out = Duration(0);
@@ -80,22 +86,23 @@ bool parse_duration(const std::string& text, Duration& out) {
     while (n < s.size() && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.')) ++n;
     size_t u = n;
     while (u < s.size() && s[u] >= 'a' && s[u] <= 'z') ++u;
-    if (n == 0 || u == n) return false;
+    if (n == 0 || u == n) return no("write a number and a unit");
     const std::string_view unit = s.substr(n, u - n);
     const Unit* found = nullptr;
     for (const Unit& k : kUnits)
       if (k.name == unit) found = &k;
+    if (!found) return no("the unit must be one of us, ms, s, m, h, d");
     uint64_t whole, frac;
     int digits;
-    if (!found || !parse_decimal(s.substr(0, n), whole, frac, digits)) return false;
+    if (!parse_decimal(s.substr(0, n), whole, frac, digits)) return no("the number is not a plain decimal");
     const __int128 scaled_frac = static_cast<__int128>(frac) * found->us;
-    if (scaled_frac % pow10(digits) != 0) return false;  // finer than a microsecond
+    if (scaled_frac % pow10(digits) != 0) return no("it is finer than a microsecond, the simulator's tick");
     total += static_cast<__int128>(whole) * found->us + scaled_frac / pow10(digits);
-    if (total > std::numeric_limits<int64_t>::max() / 4) return false;
+    if (total > kLongestDuration.us) return no("it is longer than 3650d, the longest a scenario may name");
     any = true;
     s.remove_prefix(u);
   }
-  if (!any) return false;
+  if (!any) return no("write a number and a unit");
   out = Duration(static_cast<int64_t>(total));
   return true;
 }
@@ -204,8 +211,9 @@ class Reader {
   Duration duration(const YAML::Node& n, const std::string& what, Duration lo = Duration(0)) const {
     const std::string s = scalar(n, what, "a duration like 250ms, 2s or 24h");
     Duration d;
-    if (!parse_duration(s, d))
-      fail(n, what + ": '" + s + "' is not a duration; write a number and a unit (us, ms, s, m, h, d), "
+    std::string why;
+    if (!parse_duration(s, d, &why))
+      fail(n, what + ": '" + s + "' is not a duration (" + why + "); write a number and a unit (us, ms, s, m, h, d), "
                      "like 250ms, 2s, 1h30m or 24h");
     if (d < lo) fail(n, what + ": must be at least " + sim::format_duration(lo));
     return d;
@@ -260,7 +268,8 @@ class Map {
       const YAML::Node k = it->first;
       if (!k.IsScalar()) r.fail(k, what_ + ": keys must be plain words");
       const std::string key = k.Scalar();
-      if (!seen.insert(key).second) r.fail(k, what_ + ": key '" + key + "' is given twice");
+      if (!seen.insert(key).second)
+        r.fail(k, (what_.empty() ? std::string("scenario") : what_) + ": key '" + key + "' is given twice; keep one");
       if (std::find(keys_.begin(), keys_.end(), key) == keys_.end()) r.fail(k, unknown(key));
       values_.emplace(key, it->second);
     }

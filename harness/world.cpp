@@ -1,7 +1,8 @@
 #include "harness/world.h"
 
 #include <algorithm>
-#include <cassert>
+
+#include "sim/invariant.h"
 
 #include "faults/injector.h"
 #include "model/client.h"
@@ -94,7 +95,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       case kDone: on_done(e.a); break;
       case kReply: respond(e.a, replies_[e.a]); break;
       case kDeliver: on_deliver(e.a); break;
-      default: assert(false && "unknown event kind");
+      default: IDEM_CHECK(false, "an event of a known kind");
     }
   }
 

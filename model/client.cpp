@@ -1,6 +1,7 @@
 #include "model/client.h"
 
-#include <cassert>
+
+#include "sim/invariant.h"
 #include <cstring>
 
 namespace idem::model {
@@ -69,7 +70,7 @@ void Client::on_wake(Time now) {
     case State::before_terminate: begin_call(now, Api::terminate, false); break;
     case State::before_repeat: begin_call(now, Api::run, true); break;
     case State::waiting:
-    case State::done: assert(false && "a client wakes only when it sleeps"); break;
+    case State::done: IDEM_CHECK(false, "a client wakes only when it sleeps"); break;
   }
 }
 

@@ -1,7 +1,8 @@
 #include "model/service.h"
 
 #include <algorithm>
-#include <cassert>
+
+#include "sim/invariant.h"
 
 namespace idem::model {
 
@@ -188,7 +189,7 @@ Response Service::launch(const Op& op, Time now) {
 
 Completion Service::complete(uint32_t op_id, Time now) {
   Op& op = ops_.at(op_id);
-  assert(!op.done && "a launch completes once");
+  IDEM_CHECK(!op.done, "a launch completes once");
   op.done = true;
   Completion out;
   out.response = launch(op, now);

@@ -11,10 +11,12 @@ TraceLine::~TraceLine() {
 }
 
 void TraceLine::put(std::string_view s) {
-  size_t room = Trace::kMaxLine - 1 - trace_.len_;  // one byte kept for '\n'
-  size_t n = s.size() < room ? s.size() : room;
+  // Room is kept for the cut mark and the '\n'; a line never ends silently short.
+  const size_t room = Trace::kMaxLine - 1 - Trace::kCutMark.size() - trace_.len_;
+  const size_t n = s.size() < room ? s.size() : room;
   std::memcpy(trace_.buf_ + trace_.len_, s.data(), n);
   trace_.len_ += n;
+  if (n < s.size()) trace_.cut_ = true;
 }
 
 void TraceLine::put_int(int64_t v) {
@@ -136,6 +138,11 @@ TraceLine Trace::line(Time at, std::string_view actor) {
 // The hash takes the line eight bytes at a time, read little-endian byte by byte so every
 // machine agrees; a short tail is padded with zeros and the length closes each line.
 void Trace::commit() {
+  if (cut_) {
+    std::memcpy(buf_ + len_, kCutMark.data(), kCutMark.size());
+    len_ += kCutMark.size();
+    cut_ = false;
+  }
   buf_[len_++] = '\n';
   uint64_t h = hash_;
   size_t i = 0;

@@ -2,7 +2,8 @@
 //
 // Every line feeds a running 64-bit hash of its bytes (eight at a time, multiply-xorshift), so two
 // runs that agree on the hash agree on the trace, byte for byte, with overwhelming probability. Lines are built in a fixed buffer (no allocation on the hot path) and kept only when the
-// caller asks for them (replay); the hash is always computed.
+// caller asks for them (replay); the hash is always computed. A line longer than kMaxLine ends in
+// " [line cut]".
 #pragma once
 
 #include <cstdint>
@@ -65,9 +66,12 @@ class Trace {
     return h ^ (h >> 29);
   }
 
-  static constexpr size_t kMaxLine = 512;
+  static constexpr size_t kMaxLine = 2048;
+  // Ends a line that did not fit (a very long token value, say).
+  static constexpr std::string_view kCutMark = " [line cut]";
   char buf_[kMaxLine];
   size_t len_ = 0;
+  bool cut_ = false;
   bool keep_;
   uint64_t hash_ = 0xcbf29ce484222325ULL;  // any non-zero start
   uint64_t count_ = 0;

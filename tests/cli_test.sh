@@ -58,6 +58,16 @@ printf 'name: x\nclients: [{name: a, intent: "a b"}]\n' > "$tmp/intent.yaml"
 check "a bad intent name: exit 2" expect_exit 2 "intent.yaml:2:29: clients\[0\].intent: use a short name" run "$tmp/intent.yaml"
 check "replay's header names planted bugs, token values and intents" expect_exit 1 "world bug token-length-65" replay "$src/scenarios/rules/rule1-length-64+token-length-65.yaml"
 check "replay's header names token values" expect_exit 0 "token=value .* token-value=in-flight-0001 intent=launch" replay "$src/scenarios/rules/rule7-inflight.yaml"
+check "--flag=value works" expect_exit 0 "^SEED=5" replay "$src/scenarios/baseline.yaml" --seed=5
+check "--runs 0: the range" expect_exit 2 "--runs takes a whole number from 1 to 10000000, not '0'" run "$src/scenarios/baseline.yaml" --runs 0
+check "--runs abc: the same range" expect_exit 2 "--runs takes a whole number from 1 to 10000000, not 'abc'" run "$src/scenarios/baseline.yaml" --runs abc
+check "seeds never wrap" expect_exit 2 "seeds 18446744073709551615 and 1 more pass 18446744073709551615" run "$src/scenarios/baseline.yaml" --seed 18446744073709551615 --runs 2
+printf 'name: x\nlimit: 1h\nlimit: 2h\nclients: [{name: a}]\n' > "$tmp/twice.yaml"
+check "a key given twice names the scenario" expect_exit 2 "twice.yaml:3:1: scenario: key 'limit' is given twice" run "$tmp/twice.yaml"
+printf 'name: x\nlimit: 1.0000005s\nclients: [{name: a}]\n' > "$tmp/fine.yaml"
+check "a duration finer than a microsecond says so" expect_exit 2 "fine.yaml:2:8: limit: '1.0000005s' is not a duration \(it is finer than a microsecond" run "$tmp/fine.yaml"
+printf 'name: x\nclients: [{name: a}]\nfaults:\n  - spike: {rate: 100%%, delay: 2000000000000s}\n' > "$tmp/huge.yaml"
+check "a duration that could overflow is refused" expect_exit 2 "huge.yaml:4:32: faults\[0\].spike.delay: '2000000000000s' is not a duration \(it is longer than 3650d" run "$tmp/huge.yaml"
 check "unknown command: exit 2" expect_exit 2 "unknown command 'rnu'" rnu
 check "no command: exit 2" expect_exit 2 "usage: idemsim" 
 

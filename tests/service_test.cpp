@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "model/service.h"
+#include "sim/invariant.h"
 
 using namespace idem::model;
 using idem::sim::Duration;
@@ -112,6 +113,15 @@ TEST(TokenRule3, MismatchWhileTheFirstIsInFlightLaunchesNothing) {
 }
 
 // Rule 4: the scope is the Region, or the zone when a zone or subnet is given (current).
+// A broken invariant of the harness stops the run in every build type (not an assert).
+TEST(Invariants, ALaunchCompletesOnceEvenInRelease) {
+  Service s(config());
+  const Admission a = s.admit(req("t"), Time(0), 0);
+  ASSERT_EQ(a.kind, Admission::Started);
+  s.complete(a.op, Time(1));
+  EXPECT_THROW(s.complete(a.op, Time(2)), idem::sim::InvariantError);
+}
+
 TEST(TokenRule4, AnotherRegionIsAnotherScope) {
   Service s(config());
   Response east = call(s, req("t", 0), Time(0));

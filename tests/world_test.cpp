@@ -348,3 +348,11 @@ TEST(Trace, TokenValuesAreEscaped) {
       EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(r.trace[at + 1]))) << r.trace;
     }
 }
+
+// A line too long for the trace's buffer is cut with a mark, never silently.
+TEST(Trace, ALongLineEndsWithACutMark) {
+  const Scenario s = harness::parse_scenario(
+      "name: long\nclients: [{name: a, token: {value: \"" + std::string(3000, 'x') + "\"}}]\n", "long.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find(" [line cut]\n"), std::string::npos);
+}
