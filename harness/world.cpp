@@ -105,11 +105,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     const model::CallRecord& c = history_.calls[a.call];
     if (replies_.size() <= attempt) replies_.resize(attempt + 1);
     trace_.line(now_, clients_[client].label()).word("send").word(model::api_name(c.api)).kv(
-        "attempt", attempt).kv("n", a.number);
+        "attempt", attempt).kv("call", a.call).kv("try", a.number);
     q_.push(now_ + clients_[client].spec().timeout, kTimeout, client, attempt);
     const uint32_t region = c.request.region;
     if (injector_.lose_request(region, now_)) {
       trace_.line(now_, "net").word("lose").word("request").kv("attempt", attempt);
+      history_.attempts[attempt].fate = model::Fate::request_lost;
       return;
     }
     q_.push(now_ + latency(client), kArrive, attempt);
@@ -177,6 +178,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     const uint32_t region = c.request.region;
     if (auto code = injector_.storm(faults::Storm::before, region, now_)) {
       trace_.line(now_, "fault").word("storm").kv("attempt", attempt).kv("code", model::code_name(*code));
+      a.fate = model::Fate::turned_away;
       respond(attempt, Response{*code, 0, 0, 0});
       return;
     }
@@ -195,7 +197,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         found.first_instance = r.instances.front().id;
         for (const auto& i : r.instances) found.count += i.reservation == found.reservation ? 1 : 0;
       }
-      trace_.line(now_, service_actor(region)).word("describe").kv("attempt", attempt).kv(
+      trace_.line(now_, service_actor(region)).word("describe").kv("attempt", attempt).kv("client", clients_[c.client].label()).kv(
           "found", static_cast<int64_t>(r.instances.size()));
       replies_[attempt] = found;
       q_.push(now_ + work, kReply, attempt);
@@ -203,7 +205,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     }
     if (c.api == Api::terminate) {
       const auto r = service_.terminate(region, c.ids, now_);
-      trace_.line(now_, service_actor(region)).word("terminate").kv("attempt", attempt).kv(
+      trace_.line(now_, service_actor(region)).word("terminate").kv("attempt", attempt).kv("client", clients_[c.client].label()).kv(
           "code", model::code_name(r.code));
       replies_[attempt] = Response{r.code, 0, 0, 0};
       q_.push(now_ + work, kReply, attempt);
@@ -212,7 +214,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     const model::Admission adm = a.token == c.request.token ? service_.admit(c.request, now_, attempt)
                                                             : service_.admit(as_sent(c.request, a), now_, attempt);
     auto line = trace_.line(now_, service_actor(region));
-    line.word("recv").kv("attempt", attempt);
+    line.word("recv").kv("attempt", attempt).kv("client", clients_[c.client].label());
+    if (a.has_token) line.kv_text("token", a.token.view());
+    else line.kv("token", "-");
     switch (adm.kind) {
       case model::Admission::Reply:
         line.word("answer").kv("code", model::code_name(adm.reply.code));
@@ -226,7 +230,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         q_.push(now_ + work, kDone, adm.op);
         break;
       case model::Admission::Joined:
-        line.word("join").kv("op", adm.op).kv("with-attempt", op_attempt_[adm.op]);
+        line.word("join").kv("op", adm.op).kv("launch-of-attempt", op_attempt_[adm.op]);
         break;
     }
   }
@@ -237,9 +241,11 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     model::Completion done = service_.complete(op, now_);
     {
       auto line = trace_.line(now_, service_actor(region));
-      line.word("done").kv("op", op).kv("code", model::code_name(done.response.code));
+      line.word("done").kv("op", op).kv("attempt", attempt).kv("client", clients_[history_.calls[history_.attempts[attempt].call].client].label())
+          .kv("code", model::code_name(done.response.code));
       if (done.response.ok())
-        line.kv("reservation", done.response.reservation)
+        line.kv_id("reservation", 'r', done.response.reservation)
+            .kv_id("first-instance", 'i', done.response.first_instance)
             .kv("instances", done.response.count);
     }
     respond(attempt, done.response);
@@ -252,9 +258,11 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (auto code = injector_.storm(faults::Storm::after, region, now_)) {
       trace_.line(now_, "fault").word("storm-after").kv("attempt", attempt).kv("code", model::code_name(*code));
       r = Response{*code, 0, 0, 0};
+      history_.attempts[attempt].fate = model::Fate::answer_replaced;
     }
     if (injector_.lose_response(region, now_)) {
       trace_.line(now_, "net").word("lose").word("response").kv("attempt", attempt);
+      history_.attempts[attempt].fate = model::Fate::response_lost;
       return;
     }
     replies_[attempt] = r;
@@ -268,7 +276,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     {
       auto line = trace_.line(now_, c.label());
       line.word("recv").kv("attempt", attempt).kv("status", r.status()).kv("code", model::code_name(r.code));
-      if (r.ok() && r.reservation) line.kv("reservation", r.reservation);
+      if (r.ok() && r.reservation) line.kv_id("reservation", 'r', r.reservation);
     }
     if (!c.on_reply(attempt, r, now_)) {
       trace_.line(now_, c.label()).word("ignore").kv("attempt", attempt);

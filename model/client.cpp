@@ -85,7 +85,7 @@ void Client::begin_intent(Time now) {
   intent_token_ = spec_->token == TokenMode::persisted ? new_token()
                   : spec_->token == TokenMode::value  ? Token(spec_->token_value)
                                                       : Token();
-  trace_->line(now, label_).word("intent").kv("n", intent.index).kv("max", spec_->request.max);
+  trace_->line(now, label_).word("intent").kv("intent", intent.index).kv("max-count", spec_->request.max);
   begin_call(now, Api::run, false);
 }
 
@@ -243,7 +243,7 @@ void Client::describe_ended(const Response* r, Time now) {
     intent.outcome = Outcome::ok;
     intent.learned = *r;
     learned_call_ = call_;  // a describe call carries the request of the launch it looked for
-    trace_->line(now, label_).word("adopt").kv("intent", intent.index).kv("reservation", r->reservation);
+    trace_->line(now, label_).word("adopt").kv("intent", intent.index).kv_id("reservation", 'r', r->reservation);
     after_launch(now);
     return;
   }

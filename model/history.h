@@ -21,6 +21,15 @@ std::string_view api_name(Api a);
 enum class Outcome : uint8_t { pending, ok, failed, unknown };
 std::string_view outcome_name(Outcome o);
 
+// What a fault did to an attempt, so a failure's story can say why an answer never came.
+enum class Fate : uint8_t {
+  none,
+  request_lost,     // lost on the way: the service never saw it
+  turned_away,      // a storm answered it before the service saw it
+  answer_replaced,  // a storm replaced the service's answer with a 5xx (after the service acted)
+  response_lost,    // the service acted; its answer was lost on the way back
+};
+
 struct AttemptRecord {
   static constexpr uint32_t kNotTaken = UINT32_MAX;
 
@@ -42,6 +51,7 @@ struct AttemptRecord {
   // An answer that reached the client after it had stopped waiting (it ignores it); the
   // oracle judges it all the same.
   bool late = false;
+  Fate fate = Fate::none;
   Time late_at;
   Response late_response;
 };

@@ -302,7 +302,7 @@ class Checker {
       v.property = "answers";
       v.subject = scope_text(key);
       v.detail = std::to_string(bad.size()) + " answer(s) the rules do not allow; first: " + why;
-      add_attempt_steps(v, std::vector<uint32_t>(begin, end));
+      add_attempt_steps(v, std::vector<uint32_t>(begin, end), &bad);
       add_launch_steps(v, launches_in(begin, end));
       finish(v);
     }
@@ -659,24 +659,45 @@ class Checker {
 
   // ---- the events behind a violation
 
-  void add_attempt_steps(Violation& v, const std::vector<uint32_t>& attempts) const {
+  // "app#3 attempt 17 (call 12, try 2)": the attempt's number is the one the trace uses
+  // (attempt=17), everywhere.
+  std::string attempt_text(uint32_t a) const {
+    const AttemptRecord& at = h_.attempts[a];
+    return h_.clients[call_of(a).client].label + " attempt " + std::to_string(a) + " (call " +
+           std::to_string(at.call) + ", try " + std::to_string(at.number) + ")";
+  }
+
+  // The attempts' sends and ends. Key steps (the attempts that launched, and those in `key`) are
+  // never left out of a printed excerpt.
+  void add_attempt_steps(Violation& v, const std::vector<uint32_t>& attempts,
+                         const std::vector<uint32_t>* key = nullptr) const {
     for (uint32_t a : attempts) {
       const AttemptRecord& at = h_.attempts[a];
       const CallRecord& c = call_of(a);
-      std::string head = h_.clients[c.client].label + " call " + std::to_string(at.call) + " attempt " +
-                         std::to_string(at.number) + " " + std::string(api_name(c.api));
+      const bool is_key = (a < launch_of_.size() && launch_of_[a] >= 0) ||
+                          (key && std::find(key->begin(), key->end(), a) != key->end());
+      std::string head = attempt_text(a) + " " + std::string(api_name(c.api));
       if (c.api == Api::describe && c.request.has_token) head += " client-token=" + sim::escaped(c.request.token.view());
       if (c.api == Api::run) head += at.has_token ? " token=" + sim::escaped(at.token.view()) : " no-token";
       if (c.api == Api::run && c.repeat) head += " (repeat)";
-      v.events.push_back({at.sent, head + " sent"});
+      std::string sent = head + " sent";
+      if (at.fate == Fate::request_lost) sent += "; lost on the way, the service never saw it";
+      v.events.push_back({at.sent, sent, is_key});
       if (!at.done) continue;
       std::string how;
-      if (at.end == AttemptEnd::timeout) how = " timed out (outcome unknown)";
-      else if (c.api == Api::describe && at.response.ok())
+      if (at.end == AttemptEnd::timeout) {
+        how = " timed out (outcome unknown)";
+        if (at.fate == Fate::response_lost) how += "; the service acted, its answer was lost on the way back";
+      } else if (c.api == Api::describe && at.response.ok()) {
         how = at.response.count == 0 ? " found nothing" : " found " + response_text(at.response).substr(4);
-      else how = " answered " + response_text(at.response);
-      v.events.push_back({at.ended, head + how});
-      if (at.late) v.events.push_back({at.late_at, head + " answered late (ignored) " + response_text(at.late_response)});
+      } else {
+        how = " answered " + response_text(at.response);
+        if (at.fate == Fate::answer_replaced) how += " (a storm replaced the service's answer after it acted)";
+        if (at.fate == Fate::turned_away) how += " (a storm turned it away before the service saw it)";
+      }
+      v.events.push_back({at.ended, head + how, is_key});
+      if (at.late)
+        v.events.push_back({at.late_at, head + " answered late (ignored) " + response_text(at.late_response), is_key});
     }
   }
 
@@ -688,8 +709,7 @@ class Checker {
                                               std::to_string(l->count) + " instance(s), type " +
                                               c.request.params.type + ")"
                                         : "service still launching (in flight at the time limit)";
-      v.events.push_back({l->at, what + " for " + h_.clients[c.client].label + " call " + std::to_string(at.call) +
-                                     " attempt " + std::to_string(at.number)});
+      v.events.push_back({l->at, what + " for " + attempt_text(l->attempt), true});
     }
   }
 

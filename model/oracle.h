@@ -53,6 +53,7 @@ struct Violation {
   struct Step {
     Time at;
     std::string what;
+    bool key = false;  // a launch, an attempt that launched, or a wrong answer: never elided
   };
   std::vector<Step> events;  // the history behind it, in time order
 };

@@ -61,6 +61,25 @@ void print_notes(std::ostream& out, const std::vector<harness::BatchResult>& bat
   }
 }
 
+std::vector<std::string> excerpt(const model::Violation& v, size_t context) {
+  const size_t n = v.events.size();
+  std::vector<std::string> out;
+  size_t elided = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& e = v.events[i];
+    const bool keep = e.key || n <= 4 * context || i < context || i + context >= n;
+    if (!keep) {
+      ++elided;
+      continue;
+    }
+    if (elided) out.push_back("... " + std::to_string(elided) + " more events (replay shows all)");
+    elided = 0;
+    out.push_back(sim::format_time(e.at) + "  " + e.what);
+  }
+  if (elided) out.push_back("... " + std::to_string(elided) + " more events (replay shows all)");
+  return out;
+}
+
 void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,
                     const std::string& program, size_t max_seeds) {
   for (const auto& b : batches) {
@@ -79,14 +98,7 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
       }
       const auto& v = r.violations.front();
       out << "  seed " << r.seed << ": " << v.property << ": " << v.subject << ": " << v.detail << "\n";
-      size_t steps = 0;
-      for (const auto& e : v.events) {
-        if (steps++ == 8) {
-          out << "    ... " << (v.events.size() - 8) << " more events (replay shows all)\n";
-          break;
-        }
-        out << "    " << sim::format_time(e.at) << "  " << e.what << "\n";
-      }
+      for (const std::string& line : excerpt(v)) out << "    " << line << "\n";
       if (r.violations.size() > 1) out << "    (+" << r.violations.size() - 1 << " more violations in this run)\n";
       out << "    reproduce: " << reproduce_command(program, b.scenario->file, r.seed) << "\n";
     }

@@ -18,6 +18,11 @@ void print_table(std::ostream& out, const std::vector<harness::BatchResult>& bat
 // Notes that are not failures: intents left open at the scenario's time limit.
 void print_notes(std::ostream& out, const std::vector<harness::BatchResult>& batches);
 
+// The story of a violation, to print: every key event (each launch under the violating token or
+// intent, the attempts that made them and how each ended, the answers the rules do not allow),
+// the first and last `context` events, and a line saying how many were left out between.
+std::vector<std::string> excerpt(const model::Violation& v, size_t context = 3);
+
 // For each scenario: its failing seeds (at most `max_seeds`), each with its first violation,
 // the events behind it and the command that reproduces it.
 void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,

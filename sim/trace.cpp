@@ -106,12 +106,52 @@ TraceLine& TraceLine::kv(std::string_view key, int64_t value) {
   return *this;
 }
 
+// Exact and readable: whole microseconds below 1 ms ("750us"), else milliseconds below 1 s
+// ("66.912ms"), else seconds ("2.5s", "600s"), with no trailing zeros.
+void TraceLine::put_duration(Duration d) {
+  int64_t us = d.us;
+  if (us < 0) {
+    put("-");
+    us = -us;
+  }
+  int64_t unit = 1;
+  std::string_view name = "us";
+  int digits = 0;
+  if (us >= 1000000) unit = 1000000, name = "s", digits = 6;
+  else if (us >= 1000) unit = 1000, name = "ms", digits = 3;
+  put_int(us / unit);
+  int64_t frac = us % unit;
+  if (frac != 0) {
+    char buf[8];
+    int n = digits;
+    while (frac % 10 == 0) frac /= 10, --n;
+    for (int i = n - 1; i >= 0; --i, frac /= 10) buf[i] = static_cast<char>('0' + frac % 10);
+    put(".");
+    put(std::string_view(buf, static_cast<size_t>(n)));
+  }
+  put(name);
+}
+
 TraceLine& TraceLine::kv(std::string_view key, Duration d) {
   put(" ");
   put(key);
   put("=");
-  put_int(d.us);
-  put("us");
+  put_duration(d);
+  return *this;
+}
+
+TraceLine& TraceLine::kv_id(std::string_view key, char prefix, uint32_t id) {
+  // "r-0000000000000001a": EC2's form, 17 hex digits, as reservation_name() prints it.
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[19];
+  buf[0] = prefix;
+  buf[1] = '-';
+  uint64_t v = id;
+  for (int i = 18; i >= 2; --i, v >>= 4) buf[i] = kHex[v & 0xf];
+  put(" ");
+  put(key);
+  put("=");
+  put(std::string_view(buf, sizeof buf));
   return *this;
 }
 

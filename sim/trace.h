@@ -31,14 +31,17 @@ class TraceLine {
   // and quotes are written as \xHH, and an empty value as "", so it stays one word of one line.
   TraceLine& kv_text(std::string_view key, std::string_view value);
   TraceLine& kv(std::string_view key, int64_t value);
-  // Durations print as integer microseconds with a unit so the text stays exact.
+  // Durations print exactly, in readable units: "750us", "66.912ms", "2.5s".
   TraceLine& kv(std::string_view key, Duration d);
+  // An EC2 id: prefix 'r' or 'i' and 17 hex digits ("r-0000000000000001a").
+  TraceLine& kv_id(std::string_view key, char prefix, uint32_t id);
 
  private:
   friend class Trace;
   explicit TraceLine(Trace& t) : trace_(t) {}
   void put(std::string_view s);
   void put_int(int64_t v);
+  void put_duration(Duration d);
   Trace& trace_;
   bool committed_ = false;
 };
