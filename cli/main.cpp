@@ -40,18 +40,31 @@ scenario format: docs/scenario-format.md
 )";
 
 constexpr const char* kRunUsage = R"(usage: idemsim run PATH... [--seed N] [--runs N] [--out DIR] [--jobs N] [--show N]
+                   [--keep N] [--strict]
 
 Runs each scenario at seeds seed .. seed+runs-1 (defaults: the file's `seed` and `runs`) and
-prints one row per scenario, then for each failing seed its violation and the command that
-replays it. The first seed of each scenario runs twice, and the two traces must agree.
+prints one row per scenario (and per client group, when it has several), the warnings about what
+a scenario could not have tested, then for each failing seed its violation, the story behind it
+and the command that replays it. The first seed of each scenario runs twice, and the two traces
+must agree.
+
+Columns: intents (ok: a call succeeded; failed: a 4xx, nothing launched; unknown: a 5xx or no
+answer, it may have launched; open: cut off by the time limit), requests (attempts sent),
+retries, instances launched, leaked (instances launched for an intent that no answer to it
+ever named: the caller cannot know they exist), violations.
 
   PATH        a scenario file, or a directory: its *.yaml and *.yml files, recursively, in name order
   --seed N    first seed (default: the file's `seed`, else 1)
   --runs N    number of seeds (default: the file's `runs`, else 1)
   --out DIR   where to write one JSON results file per scenario (default: results)
   --jobs N    run seeds on N threads (default: the number of cores); results do not depend on it
-  --show N    failing seeds to print per scenario (default 3, and 1 for a caught `expect: fail`;
-              all of them are in the JSON file)
+  --show N    failing seeds to print per scenario (default 3, and 1 for a caught `expect: fail`)
+  --keep N    failing seeds per scenario whose violations keep their events, for the output and
+              the JSON file (default 10); the others keep their counts and reproduce commands,
+              so memory stays flat however many seeds run
+  --strict    a warning (a fault that never fired, intents cut off by the limit, a group that
+              never started, a key with no effect, an expect: fail caught by another property)
+              fails its scenario
 
 exit codes: 0 every scenario met its `expect`, 1 at least one did not, 2 bad input,
 3 internal error (such as two runs of one seed that differ)
@@ -147,6 +160,8 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   std::string out_dir = "results";
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   size_t show = 3;
+  size_t keep = 10;
+  bool strict = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -162,6 +177,10 @@ int cmd_run(int argc, char** argv, const std::string& program) {
       jobs = static_cast<int>(parse_u64(a, need_value(i, args), 1, 256));
     } else if (a == "--show") {
       show = parse_u64(a, need_value(i, args), 0, 1000000);
+    } else if (a == "--keep") {
+      keep = parse_u64(a, need_value(i, args), 0, 1000000);
+    } else if (a == "--strict") {
+      strict = true;
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "' for run"};
     } else {
@@ -187,7 +206,9 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   std::vector<harness::BatchResult> batches;
   for (const auto& s : scenarios) {
     try {
-      batches.push_back(harness::run_batch(s, seed.value_or(s.seed), static_cast<int64_t>(runs.value_or(s.runs)), jobs));
+      batches.push_back(
+          harness::run_batch(s, seed.value_or(s.seed), static_cast<int64_t>(runs.value_or(s.runs)), jobs, keep));
+      batches.back().strict = strict;
     } catch (const harness::RunFailure& e) {
       std::cerr << "internal error: " << s.file << " at seed " << e.seed() << ": " << e.what()
                 << "\nthis is a bug of idemsim, not of the system under test; please report it with the scenario file\n"
@@ -197,7 +218,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   }
 
   reports::print_table(std::cout, batches);
-  reports::print_notes(std::cout, batches);
+  reports::print_warnings(std::cout, batches);
   reports::print_failures(std::cout, batches, program, show);
 
   std::error_code ec;

@@ -50,6 +50,7 @@ std::string describe(const Fault& f) {
 
 Injector::Injector(const FaultPlan& plan, uint64_t seed) : plan_(&plan) {
   prngs_.reserve(plan.faults.size());
+  fires_.assign(plan.faults.size(), 0);
   // A fault's stream is named by what it is; two identical faults are told apart by their rank
   // among the identical ones.
   std::vector<std::string> names;
@@ -65,7 +66,10 @@ bool Injector::lose(Lose::What what, uint32_t region, Time now) {
   bool lost = false;
   for (size_t i = 0; i < plan_->faults.size(); ++i) {
     const auto* l = std::get_if<Lose>(&plan_->faults[i]);
-    if (l && l->what == what && applies(*l, region, now) && prngs_[i].chance(l->rate)) lost = true;
+    if (l && l->what == what && applies(*l, region, now) && prngs_[i].chance(l->rate)) {
+      lost = true;
+      ++fires_[i];
+    }
   }
   return lost;
 }
@@ -77,7 +81,10 @@ Duration Injector::spike(uint32_t region, Time now) {
   Duration extra;
   for (size_t i = 0; i < plan_->faults.size(); ++i) {
     const auto* s = std::get_if<Spike>(&plan_->faults[i]);
-    if (s && applies(*s, region, now) && prngs_[i].chance(s->rate)) extra = extra + s->delay.sample(prngs_[i]);
+    if (s && applies(*s, region, now) && prngs_[i].chance(s->rate)) {
+      extra = extra + s->delay.sample(prngs_[i]);
+      ++fires_[i];
+    }
   }
   return extra;
 }
@@ -86,8 +93,10 @@ std::optional<model::Code> Injector::storm(Storm::Phase phase, uint32_t region, 
   std::optional<model::Code> out;
   for (size_t i = 0; i < plan_->faults.size(); ++i) {
     const auto* s = std::get_if<Storm>(&plan_->faults[i]);
-    if (s && s->phase == phase && applies(*s, region, now) && prngs_[i].chance(s->rate) && !out)
+    if (s && s->phase == phase && applies(*s, region, now) && prngs_[i].chance(s->rate) && !out) {
       out = s->code;
+      ++fires_[i];
+    }
   }
   return out;
 }

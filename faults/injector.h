@@ -23,6 +23,10 @@ class Injector {
   // A storm's error for a request arriving (`before`) or a response leaving (`after`) at `now`.
   std::optional<model::Code> storm(Storm::Phase phase, uint32_t region, Time now);
 
+  // Per fault, in plan order: how many times it acted (lost a message, added a delay, answered
+  // or replaced an answer with its error).
+  const std::vector<uint64_t>& fires() const { return fires_; }
+
  private:
   template <typename F>
   bool applies(const F& f, uint32_t region, Time now) const {
@@ -32,6 +36,7 @@ class Injector {
 
   const FaultPlan* plan_;
   std::vector<sim::Prng> prngs_;  // one per fault, in plan order
+  std::vector<uint64_t> fires_;
 };
 
 }  // namespace idem::faults

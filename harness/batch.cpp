@@ -1,5 +1,6 @@
 #include "harness/batch.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>  // Boost 1.74's asio uses std::exchange without including it
 
@@ -11,6 +12,7 @@
 namespace idem::harness {
 
 namespace {
+
 RunResult guarded(const Scenario& s, uint64_t seed) {
   try {
     return run_once(s, seed);
@@ -18,39 +20,107 @@ RunResult guarded(const Scenario& s, uint64_t seed) {
     throw RunFailure(seed, e.what());
   }
 }
+
+// Runs seeds [first, first + n) into out[0 .. n), on `jobs` threads.
+void run_chunk(const Scenario& s, uint64_t first, RunResult* out, size_t n, int jobs) {
+  if (jobs <= 1 || n <= 1) {
+    for (size_t i = 0; i < n; ++i) out[i] = guarded(s, first + i);
+    return;
+  }
+  // Threads only ever run whole, independent worlds; each writes its own slot. An exception in
+  // a worker is carried back and rethrown here, the lowest seed's first.
+  std::vector<std::exception_ptr> errors(n);
+  boost::asio::thread_pool pool(static_cast<size_t>(jobs));
+  for (size_t i = 0; i < n; ++i)
+    boost::asio::post(pool, [&, i] {
+      try {
+        out[i] = guarded(s, first + i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  pool.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+template <typename T>
+void add_into(std::vector<T>& into, const std::vector<T>& from) {
+  if (into.size() < from.size()) into.resize(from.size());
+  for (size_t i = 0; i < from.size(); ++i) into[i] += from[i];
+}
+
+std::string where(const Where& w, const Scenario& s) { return w.text.empty() ? s.name : w.text; }
+
+std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
+  std::vector<std::string> out;
+  const std::string runs = std::to_string(b.runs.size());
+  for (size_t i = 0; i < b.fault_fires.size(); ++i) {
+    if (b.fault_fires[i] > 0) continue;
+    out.push_back(where(i < s.at_fault.size() ? s.at_fault[i] : Where{}, s) + ": faults[" + std::to_string(i) +
+                  "] (" + faults::describe(s.faults.faults[i]) + ") never fired in any of the " + runs +
+                  " runs, so nothing it stands for was tested; check its from/for window and region against when "
+                  "the clients call, and its rate");
+  }
+  for (size_t g = 0; g < b.group_totals.size(); ++g) {
+    if (b.group_totals[g].intents > 0) continue;
+    out.push_back(where(g < s.at_group.size() ? s.at_group[g] : Where{}, s) + ": clients[" + std::to_string(g) +
+                  "] (" + s.clients[g].spec.group + ") never began an intent in any of the " + runs +
+                  " runs: its `start` is past the " + sim::format_duration(s.limit) + " limit");
+  }
+  if (b.runs_with_open_intents > 0)
+    out.push_back(where(s.at_limit, s) + ": " + std::to_string(b.totals.intents_open) +
+                  " intents were cut off by the " + sim::format_duration(s.limit) + " limit in " +
+                  std::to_string(b.runs_with_open_intents) + " of " + runs +
+                  " runs (properties were checked on what happened by then); raise `limit` if they should finish");
+  for (const std::string& inert : s.inert) out.push_back(inert);
+  if (s.expect_fail && !s.expect_property.empty() && b.failing_runs > 0 &&
+      !b.violations_by_property.count(s.expect_property)) {
+    std::string others;
+    for (const auto& [p, n] : b.violations_by_property) others += (others.empty() ? "" : ", ") + p;
+    out.push_back(s.name + ": expect names " + s.expect_property + ", but only " + others +
+                  " caught it: the scenario does not show the bug it documents");
+  }
+  return out;
+}
+
 }  // namespace
 
-BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs) {
+BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep) {
   BatchResult out;
   out.scenario = &s;
   out.first_seed = first_seed;
   out.runs.resize(static_cast<size_t>(runs));
-  // Threads only ever run whole, independent worlds; each writes its own slot.
-  if (jobs <= 1 || runs <= 1) {
-    for (int64_t i = 0; i < runs; ++i) out.runs[i] = guarded(s, first_seed + static_cast<uint64_t>(i));
-  } else {
-    // An exception in a worker (out of memory, say) is carried back and rethrown here rather
-    // than ending the process from inside the pool.
-    std::vector<std::exception_ptr> errors(static_cast<size_t>(runs));
-    boost::asio::thread_pool pool(static_cast<size_t>(jobs));
-    for (int64_t i = 0; i < runs; ++i)
-      boost::asio::post(pool, [&, i] {
-        try {
-          out.runs[i] = guarded(s, first_seed + static_cast<uint64_t>(i));
-        } catch (...) {
-          errors[i] = std::current_exception();
-        }
-      });
-    pool.join();
-    for (const auto& e : errors)
-      if (e) std::rethrow_exception(e);
+  out.group_totals.resize(s.clients.size());
+  out.group_violations.resize(s.clients.size());
+  out.fault_fires.resize(s.faults.faults.size());
+  size_t kept = 0;
+  // Seeds run in chunks; after each, the results are folded in seed order and trimmed, so the
+  // events of failing runs past `keep` never pile up.
+  const size_t chunk = std::max<size_t>(64, static_cast<size_t>(jobs) * 32);
+  for (size_t at = 0; at < out.runs.size(); at += chunk) {
+    const size_t n = std::min(chunk, out.runs.size() - at);
+    run_chunk(s, first_seed + at, out.runs.data() + at, n, jobs);
+    for (size_t i = at; i < at + n; ++i) {
+      RunResult& r = out.runs[i];
+      out.totals.add(r.stats);
+      for (size_t g = 0; g < r.groups.size() && g < out.group_totals.size(); ++g) out.group_totals[g].add(r.groups[g]);
+      add_into(out.fault_fires, r.fault_fires);
+      out.runs_with_open_intents += r.stats.intents_open > 0 ? 1 : 0;
+      out.violations += r.violation_count;
+      out.failing_runs += r.violation_count > 0 ? 1 : 0;
+      for (const auto& v : r.violations) {
+        ++out.violations_by_property[v.property];
+        if (v.group >= 0 && static_cast<size_t>(v.group) < out.group_violations.size()) ++out.group_violations[v.group];
+      }
+      // What the batch has folded in, a run no longer needs to hold.
+      r.groups = {};
+      r.fault_fires = {};
+      if (r.violation_count > 0 && kept++ >= keep) r.violations = {};
+    }
   }
   if (runs > 0) out.rerun_hash = guarded(s, first_seed).trace_hash;
-  for (const RunResult& r : out.runs) {
-    out.totals.add(r.stats);
-    out.violations += r.violations.size();
-    out.failing_runs += r.violations.empty() ? 0 : 1;
-  }
+  out.warnings = warnings_of(s, out);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,17 +15,36 @@ namespace idem::harness {
 struct BatchResult {
   const Scenario* scenario = nullptr;
   uint64_t first_seed = 0;
-  std::vector<RunResult> runs;  // in seed order; traces not kept
+  // In seed order; traces not kept. Only the first `keep` failing runs keep their violations
+  // with their events; the others keep their counts (violation_count), so that memory stays
+  // flat however many seeds run.
+  std::vector<RunResult> runs;
   RunStats totals;
+  std::vector<RunStats> group_totals;       // per client group
+  std::vector<uint64_t> group_violations;   // per client group: violations that belong to it
+  std::vector<uint64_t> fault_fires;        // per fault: how often it acted, over every run
+  std::map<std::string, uint64_t> violations_by_property;
+  uint64_t runs_with_open_intents = 0;      // runs the time limit cut off
   uint64_t failing_runs = 0;
   uint64_t violations = 0;
+  // What the batch could not have tested (a fault that never fired, intents cut off by the
+  // limit, a group that never started, keys with no effect, an expect: fail caught only by
+  // other properties), one line each. With `strict`, any of them fails the scenario.
+  std::vector<std::string> warnings;
+  bool strict = false;
   // The first seed is run a second time; a different trace hash means the simulator itself is
   // not deterministic (a bug of idemsim, not of the system under test).
   uint64_t rerun_hash = 0;
   bool deterministic() const { return runs.empty() || runs.front().trace_hash == rerun_hash; }
   // The scenario met its expectation: every run passed (expect: pass), or at least one run
-  // was caught failing (expect: fail).
-  bool met() const { return scenario->expect_fail ? failing_runs > 0 : failing_runs == 0; }
+  // was caught failing (expect: fail) -- by the property it names, when it names one.
+  bool met() const {
+    if (strict && !warnings.empty()) return false;
+    if (!scenario->expect_fail) return failing_runs == 0;
+    if (scenario->expect_property.empty()) return failing_runs > 0;
+    auto it = violations_by_property.find(scenario->expect_property);
+    return it != violations_by_property.end() && it->second > 0;
+  }
 };
 
 // A run stopped by a broken invariant of idemsim itself: the seed that reproduces it, and why.
@@ -39,6 +59,7 @@ class RunFailure : public std::runtime_error {
 
 // REQUIRES: first_seed + runs - 1 does not pass 2^64-1 (the caller checks; seeds never wrap).
 // Throws RunFailure for a run that broke an invariant of idemsim.
-BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs);
+// `keep`: failing runs (the first ones, in seed order) that keep their violations' events.
+BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep = 10);
 
 }  // namespace idem::harness

@@ -171,6 +171,13 @@ class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
+  // "file:line:column" of a node, or the file's name.
+  std::string where(const YAML::Node& at) const {
+    const YAML::Mark m = at.Mark();
+    if (m.is_null()) return file_;
+    return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+
   [[noreturn]] void fail(const YAML::Node& at, const std::string& msg) const {
     const YAML::Mark m = at.Mark();
     if (m.is_null()) throw ScenarioError(file_, 0, 0, msg);
@@ -333,6 +340,7 @@ class Loader {
       s.service.semantics = r_.choice<model::Semantics>(
           m.get("semantics"), "semantics", {{"current", model::Semantics::current}, {"2013", model::Semantics::v2013}});
     if (m.has("limit")) s.limit = r_.duration(m.get("limit"), "limit", sim::micros(1));
+    s.at_limit = Where{m.has("limit") ? r_.where(m.get("limit")) : r_.file()};
     Latency net = Latency{sim::micros(500), sim::millis(1), sim::millis(5), sim::millis(20)};
     if (m.has("network")) {
       Map n(r_, m.get("network"), "network", {"latency"});
@@ -347,8 +355,8 @@ class Loader {
     s.service.bugs = s.bugs;
     clients(m.need("clients"), s);
     if (m.has("faults")) faults(m.get("faults"), s);
-    if (m.has("expect"))
-      s.expect_fail = r_.choice<bool>(m.get("expect"), "expect", {{"pass", false}, {"fail", true}});
+    if (m.has("expect")) expect(m.get("expect"), s);
+    inert_keys(root, s);
     return s;
   }
 
@@ -492,6 +500,43 @@ class Loader {
                      "; to send one fixed token, write {value: \"" + mode + "\"}");
   }
 
+  // `expect: pass`, `expect: fail`, or `expect: {fail: PROPERTY}`.
+  void expect(const YAML::Node& n, Scenario& s) {
+    static const std::vector<std::string> kProperties = {"answers", "token-instances", "intent-instances"};
+    if (n.IsMap()) {
+      Map m(r_, n, "expect", {"fail"});
+      const std::string p = r_.text(m.need("fail"), "expect.fail");
+      if (std::find(kProperties.begin(), kProperties.end(), p) == kProperties.end())
+        r_.fail(m.get("fail"), "expect.fail: '" + p + "' is not a property; use one of " + join(kProperties) +
+                                   " (docs/scenario-format.md, What is checked)");
+      s.expect_fail = true;
+      s.expect_property = p;
+      return;
+    }
+    s.expect_fail = r_.choice<bool>(n, "expect", {{"pass", false}, {"fail", true}});
+  }
+
+  // Keys that change nothing under the scenario's other settings: a user who wrote them expects
+  // them to be tested, so each is named (run reports them; --strict fails on them).
+  void inert_keys(const YAML::Node& root, Scenario& s) {
+    const YAML::Node service = root["service"];
+    if (service && service.IsMap() && service["token_retention"] && s.service.semantics == model::Semantics::current)
+      s.inert.push_back(r_.where(service["token_retention"]) +
+                        ": service.token_retention has no effect under `semantics: current` (a repeat after "
+                        "termination answers IdempotentInstanceTerminated); remove it or use semantics: \"2013\"");
+    const YAML::Node clients = root["clients"];
+    for (size_t i = 0; i < s.clients.size(); ++i) {
+      const YAML::Node g = clients[i];
+      const model::ClientSpec& c = s.clients[i].spec;
+      const std::string what = "clients[" + std::to_string(i) + "]";
+      if (c.app_retries == 0)
+        for (const char* key : {"app_backoff", "reconcile", "fallback_type"})
+          if (g[key])
+            s.inert.push_back(r_.where(g[key]) + ": " + what + "." + key +
+                              " has no effect: the group makes no application-level retry (app_retries is 0)");
+    }
+  }
+
   uint32_t region_index(const Scenario& s, const YAML::Node& n, const std::string& what) {
     const std::string name = r_.text(n, what);
     for (uint32_t i = 0; i < s.service.regions.size(); ++i)
@@ -606,6 +651,7 @@ class Loader {
                                       region.subnets.at(c.request.subnet) + ", not in the request's zone " +
                                       c.request.zone + "; name one of them, or a subnet of that zone");
       s.clients.push_back(std::move(g));
+      s.at_group.push_back(Where{r_.where(n[i])});
     }
   }
 
@@ -630,6 +676,7 @@ class Loader {
       if (!f.IsMap() || f.size() != 1)
         r_.fail(f, what + ": each fault is a mapping with one key: lose, spike or storm");
       Map outer(r_, f, what, {"lose", "spike", "storm"});
+      s.at_fault.push_back(Where{r_.where(f)});
       if (outer.has("lose")) {
         Map m(r_, outer.get("lose"), what + ".lose", {"what", "rate", "from", "for", "region"});
         faults::Lose l;

@@ -24,6 +24,12 @@ struct ClientGroup {
   std::optional<sim::Latency> latency;
 };
 
+// A place in the scenario file ("file:12:5"), for messages about what it says; "" when the
+// scenario was built in code.
+struct Where {
+  std::string text;
+};
+
 struct Scenario {
   std::string file;  // where it was loaded from ("" when built in code)
   std::string name;
@@ -40,6 +46,15 @@ struct Scenario {
   // each client's spec, where the model reads them.
   model::BugSet bugs;
   bool expect_fail = false;
+  std::string expect_property;  // `expect: {fail: PROPERTY}`: caught only by that property
+
+  // Where the loader found things, for warnings about what a run could not test.
+  Where at_limit;                 // `limit`, or the file
+  std::vector<Where> at_group;    // per client group
+  std::vector<Where> at_fault;    // per fault
+  // Keys the file gives that have no effect under its other settings, each with its place and
+  // why (found by the loader; reported by `run` as warnings).
+  std::vector<std::string> inert;
 
   std::vector<std::string> region_names() const;
   // The intent name a group's intents belong to (its `intent`, else its own name).

@@ -77,10 +77,11 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (!q_.empty()) trace_.line(now_, "world").word("limit").kv("pending-events", static_cast<int64_t>(q_.size()));
     model::OracleCounts counts;
     out.violations = model::check({history_, service_, s_.service}, &counts);
+    out.violation_count = static_cast<uint32_t>(out.violations.size());
     for (const auto& v : out.violations)
       trace_.line(now_, "oracle").word("violation").kv("property", v.property).kv("subject", v.subject);
     trace_.line(now_, "world").word("end").kv("violations", static_cast<int64_t>(out.violations.size()));
-    fill_stats(out.stats, counts);
+    fill_stats(out, counts);
     out.trace_hash = trace_.hash();
     out.trace = trace_.take_text();
     return out;
@@ -296,8 +297,13 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     c.on_timeout(attempt, now_);
   }
 
-  void fill_stats(RunStats& st, const model::OracleCounts& counts) const {
+  // The run's counts, per client group; the run's totals are their sum.
+  void fill_stats(RunResult& out, const model::OracleCounts& counts) const {
+    std::vector<RunStats>& gs = out.groups;
+    gs.assign(s_.clients.size(), RunStats{});
+    auto group_of = [&](uint32_t client) -> RunStats& { return gs[history_.clients[client].group]; };
     for (const auto& i : history_.intents) {
+      RunStats& st = group_of(i.client);
       ++st.intents;
       switch (i.outcome) {
         case model::Outcome::ok: ++st.intents_ok; break;
@@ -308,13 +314,22 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       st.intents_open += i.finished ? 0 : 1;
     }
     for (const auto& c : history_.calls) {
+      RunStats& st = group_of(c.client);
       ++st.calls;
       st.requests += c.attempts.size();
       st.retries += c.attempts.size() - 1 + (c.app_try > 0 ? 1 : 0);
     }
-    for (const auto& r : service_.reservations()) st.instances += r.count;
-    st.leaked = counts.leaked;
-    st.launches_in_flight = counts.launches_in_flight;
+    for (const auto& r : service_.reservations())
+      group_of(history_.calls[history_.attempts[r.tag].call].client).instances += r.count;
+    for (size_t g = 0; g < counts.leaked_by_group.size() && g < gs.size(); ++g) gs[g].leaked = counts.leaked_by_group[g];
+    const uint64_t events = out.stats.events;
+    const Time end = out.stats.end;
+    out.stats = RunStats{};
+    for (const RunStats& g : gs) out.stats.add(g);
+    out.stats.events = events;
+    out.stats.end = end;
+    out.stats.launches_in_flight = counts.launches_in_flight;
+    out.fault_fires = injector_.fires();
   }
 
   const Scenario& s_;

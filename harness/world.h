@@ -47,7 +47,10 @@ struct RunResult {
   uint64_t seed = 0;
   uint64_t trace_hash = 0;
   RunStats stats;
-  std::vector<model::Violation> violations;
+  std::vector<RunStats> groups;       // the same counts per client group, in scenario order
+  std::vector<uint64_t> fault_fires;  // per fault of the plan: how often it acted
+  std::vector<model::Violation> violations;  // emptied for failing runs past a batch's `keep`
+  uint32_t violation_count = 0;              // kept when the violations are not
   std::string trace;  // one line per event, when kept
 };
 

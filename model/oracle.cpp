@@ -300,6 +300,7 @@ class Checker {
     if (!bad.empty()) {
       Violation v;
       v.property = "answers";
+      v.group = group_of_attempt(bad.front());
       v.subject = scope_text(key);
       v.detail = std::to_string(bad.size()) + " answer(s) the rules do not allow; first: " + why;
       add_attempt_steps(v, std::vector<uint32_t>(begin, end), &bad);
@@ -311,6 +312,7 @@ class Checker {
       // the second is answered with the first's reservation or with a mismatch.
       Violation v;
       v.property = "intent-instances";
+      v.group = group_of_attempt(*begin);
       v.subject = scope_text(key);
       v.detail = "one token used by two intents, " + intent_text(h_.intents[head_[owner]]) + " and " +
                  intent_text(h_.intents[head_[other]]) +
@@ -325,6 +327,7 @@ class Checker {
       for (const Launch* l : all) total += l->count;
       Violation v;
       v.property = "token-instances";
+      v.group = group_of_attempt(extra.empty() ? *begin : launches_[extra.front()].attempt);
       v.subject = scope_text(key);
       v.instances = total;
       v.intended = first ? static_cast<uint32_t>(first->max) : 0;
@@ -360,6 +363,7 @@ class Checker {
       if (w.empty() && !launched) continue;
       Violation v;
       v.property = "answers";
+      v.group = group_of_attempt(a);
       v.subject = (h_.attempts[a].has_token ? "token " + sim::escaped(h_.attempts[a].token.view()) : std::string("request without a token")) +
                   " in " + region_name(call_of(a).request.region);
       v.detail = launched ? std::string(bad_token ? "an invalid token" : "a request with invalid parameters") +
@@ -381,6 +385,7 @@ class Checker {
       if (w.empty()) continue;
       Violation v;
       v.property = "answers";
+      v.group = group_of_attempt(a);
       v.subject = "request without a token in " + region_name(call_of(a).request.region);
       v.detail = "answered " + response_text(*answer_of(a)) + "; rule 6: it must name what this request launched";
       add_attempt_steps(v, {a});
@@ -401,6 +406,7 @@ class Checker {
       if (w.empty()) continue;
       Violation v;
       v.property = "answers";
+      v.group = group_of_attempt(a);
       v.subject = std::string(api_name(c.api)) + " in " + region_name(c.request.region);
       v.detail = w;
       add_attempt_steps(v, {a});
@@ -481,6 +487,7 @@ class Checker {
       if (wrong.empty()) continue;
       Violation v;
       v.property = "answers";
+      v.group = group_of_attempt(l.attempt);
       v.subject = "launch " + reservation_name(l.reservation);
       v.detail = "the service launched " + reservation_name(l.reservation) + " " + wrong +
                  ", not what the request that made it asked for";
@@ -559,11 +566,17 @@ class Checker {
         expired_reuse = expired_reuse || l.after_expiry;
         if (!l.reservation || !named(L, l.reservation)) leaked += l.count;
       }
-      if (counts_) counts_->leaked += leaked;
+      if (counts_) {
+        counts_->leaked += leaked;
+        const uint32_t g = h_.clients[intent.client].group;
+        if (counts_->leaked_by_group.size() <= g) counts_->leaked_by_group.resize(g + 1);
+        counts_->leaked_by_group[g] += leaked;
+      }
       const uint32_t intended = static_cast<uint32_t>(intent.intended);
       if (total > intended || ls.size() > 1) {
         Violation v;
         v.property = "intent-instances";
+        v.group = group_of_intent(intent);
         v.subject = intent_text(intent);
         v.instances = total;
         v.intended = intended;
@@ -590,6 +603,7 @@ class Checker {
         if (own == ls.end()) continue;  // another delivery of the intent launched, not this one
         Violation v;
         v.property = "intent-instances";
+        v.group = group_of_intent(member);
         v.subject = intent_text(member);
         v.detail = "recorded as failed, yet its own request launched " + (*own)->name() +
                    ": its outcome was unknown, not failed";
@@ -608,6 +622,7 @@ class Checker {
             if (res && named(L, res)) continue;
             Violation v;
             v.property = "intent-instances";
+            v.group = group_of_intent(intent);
             v.subject = intent_text(intent);
             v.detail = "asked to terminate " + instance_name(id) +
                        (res ? " of " + reservation_name(res) : std::string()) +
@@ -625,6 +640,7 @@ class Checker {
         if (std::any_of(ls.begin(), ls.end(), [&](const Launch* l) { return l->reservation == res; })) continue;
         Violation v;
         v.property = "intent-instances";
+        v.group = group_of_intent(intent);
         v.subject = intent_text(intent);
         v.intended = intended;
         v.detail = "answered with " + reservation_name(res);
@@ -712,6 +728,9 @@ class Checker {
       v.events.push_back({l->at, what + " for " + attempt_text(l->attempt), true});
     }
   }
+
+  int32_t group_of_attempt(uint32_t a) const { return static_cast<int32_t>(h_.clients[call_of(a).client].group); }
+  int32_t group_of_intent(const IntentRecord& i) const { return static_cast<int32_t>(h_.clients[i.client].group); }
 
   void finish(Violation& v) {
     std::stable_sort(v.events.begin(), v.events.end(),

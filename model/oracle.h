@@ -50,6 +50,8 @@ struct Violation {
   uint32_t instances = 0;  // launched under the subject
   uint32_t intended = 0;
   uint32_t leaked = 0;     // of those, never learned by the client
+  // The client group the violation belongs to (the intent's, or the first wrong request's), or -1.
+  int32_t group = -1;
   struct Step {
     Time at;
     std::string what;
@@ -68,6 +70,7 @@ struct OracleInput {
 struct OracleCounts {
   uint32_t leaked = 0;             // instances no answer ever named to the intent that made them
   uint32_t launches_in_flight = 0; // taken on but not finished at the time limit
+  std::vector<uint32_t> leaked_by_group;  // `leaked`, by the client group of the intent
 };
 
 std::vector<Violation> check(const OracleInput& in, OracleCounts* counts = nullptr);

@@ -15,50 +15,51 @@ std::string reproduce_command(const std::string& program, const std::string& fil
 
 namespace {
 std::string verdict(const harness::BatchResult& b) {
-  if (b.scenario->expect_fail) return b.met() ? "caught (expect fail)" : "MISSED (expect fail)";
-  return b.met() ? "pass" : "FAIL";
-}
-
-std::string clip(const std::string& s, size_t n) {
-  return s.size() <= n ? s : s.substr(0, n - 3) + "...";
+  const size_t w = b.warnings.size();
+  const std::string warned = std::to_string(w) + (w == 1 ? " warning" : " warnings");
+  if (b.strict && w > 0) return "FAIL (strict: " + warned + ")";
+  std::string out = b.scenario->expect_fail ? (b.met() ? "caught (expect fail)" : "MISSED (expect fail)")
+                                            : (b.met() ? "pass" : "FAIL");
+  return w > 0 ? out + ", " + warned : out;
 }
 }  // namespace
 
 void print_table(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
-  char line[256];
-  std::snprintf(line, sizeof line, "%-40s %6s %8s %9s %8s %9s %6s %10s  %s\n", "scenario", "runs", "intents",
-                "requests", "retries", "instances", "leaked", "violations", "verdict");
+  char line[512];
+  std::snprintf(line, sizeof line, "%6s %8s %7s %7s %7s %6s %9s %8s %9s %6s %10s  %-28s %s\n", "runs", "intents",
+                "ok", "failed", "unknown", "open", "requests", "retries", "instances", "leaked", "violations",
+                "verdict", "scenario");
   out << line;
-  auto row = [&](const std::string& name, uint64_t runs, const harness::RunStats& t, uint64_t violations,
-                 const std::string& verdict) {
-    using ull = unsigned long long;
-    std::snprintf(line, sizeof line, "%-40s %6llu %8llu %9llu %8llu %9llu %6llu %10llu  %s\n",
-                  clip(name, 40).c_str(), ull(runs), ull(t.intents), ull(t.requests), ull(t.retries),
-                  ull(t.instances), ull(t.leaked), ull(violations), verdict.c_str());
-    out << line;
+  using ull = unsigned long long;
+  auto row = [&](const std::string& runs, const harness::RunStats& t, uint64_t violations, const std::string& verdict,
+                 const std::string& name) {
+    std::snprintf(line, sizeof line, "%6s %8llu %7llu %7llu %7llu %6llu %9llu %8llu %9llu %6llu %10llu  %-28s ",
+                  runs.c_str(), ull(t.intents), ull(t.intents_ok), ull(t.intents_failed), ull(t.intents_unknown),
+                  ull(t.intents_open), ull(t.requests), ull(t.retries), ull(t.instances), ull(t.leaked),
+                  ull(violations), verdict.c_str());
+    out << line << name << "\n";  // the name last and whole, never cut
   };
   harness::RunStats all;
   uint64_t runs = 0, violations = 0, met = 0;
   for (const auto& b : batches) {
-    row(b.scenario->name, b.runs.size(), b.totals, b.violations, verdict(b));
+    row(std::to_string(b.runs.size()), b.totals, b.violations, verdict(b), b.scenario->name);
+    // With more than one client group, a row per group: which group broke what.
+    if (b.scenario->clients.size() > 1)
+      for (size_t g = 0; g < b.group_totals.size(); ++g)
+        row("", b.group_totals[g], g < b.group_violations.size() ? b.group_violations[g] : 0, "",
+            "  group " + b.scenario->clients[g].spec.group);
     all.add(b.totals);
     runs += b.runs.size();
     violations += b.violations;
     met += b.met() ? 1 : 0;
   }
-  row("total", runs, all, violations, std::to_string(met) + "/" + std::to_string(batches.size()) + " met expect");
+  row(std::to_string(runs), all, violations,
+      std::to_string(met) + "/" + std::to_string(batches.size()) + " met expect", "total");
 }
 
-void print_notes(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
-  for (const auto& b : batches) {
-    uint64_t runs = 0;
-    for (const auto& r : b.runs) runs += r.stats.intents_open > 0 ? 1 : 0;
-    if (runs == 0) continue;
-    out << "note: " << b.scenario->name << ": " << b.totals.intents_open << " intents still open at the "
-        << sim::format_duration(b.scenario->limit) << " limit in " << runs << " of " << b.runs.size()
-        << " runs (properties were checked on what happened by then); raise `limit` in "
-        << b.scenario->file << " if they should finish\n";
-  }
+void print_warnings(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
+  for (const auto& b : batches)
+    for (const std::string& w : b.warnings) out << "warning: " << w << "\n";
 }
 
 std::vector<std::string> excerpt(const model::Violation& v, size_t context) {
@@ -108,21 +109,40 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
 std::string to_json(const harness::BatchResult& b, const std::string& program) {
   using nlohmann::ordered_json;
   const auto& s = *b.scenario;
-  const auto& t = b.totals;
+  auto counts = [](const harness::RunStats& t) {
+    return ordered_json{{"events", t.events}, {"intents", t.intents}, {"intents_ok", t.intents_ok},
+                        {"intents_failed", t.intents_failed}, {"intents_unknown", t.intents_unknown},
+                        {"intents_open", t.intents_open}, {"calls", t.calls}, {"requests", t.requests},
+                        {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
+                        {"launches_in_flight", t.launches_in_flight}};
+  };
   ordered_json j;
   j["scenario"] = s.name;
   j["file"] = s.file;
-  j["expect"] = s.expect_fail ? "fail" : "pass";
+  j["expect"] = s.expect_fail ? (s.expect_property.empty() ? "fail" : "fail: " + s.expect_property) : "pass";
   j["met_expectation"] = b.met();
+  j["strict"] = b.strict;
+  j["warnings"] = b.warnings;
   j["first_seed"] = b.first_seed;
   j["runs"] = b.runs.size();
   j["failing_runs"] = b.failing_runs;
-  j["totals"] = {{"events", t.events},     {"intents", t.intents},     {"intents_ok", t.intents_ok},
-                 {"intents_failed", t.intents_failed}, {"intents_unknown", t.intents_unknown},
-                 {"intents_open", t.intents_open}, {"calls", t.calls}, {"requests", t.requests},
-                 {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
-                 {"launches_in_flight", t.launches_in_flight},
-                 {"violations", b.violations}};
+  j["totals"] = counts(b.totals);
+  j["totals"]["violations"] = b.violations;
+  ordered_json by_property = ordered_json::object();
+  for (const auto& [p, n] : b.violations_by_property) by_property[p] = n;
+  j["violations_by_property"] = by_property;
+  ordered_json groups = ordered_json::array();
+  for (size_t g = 0; g < b.group_totals.size(); ++g) {
+    ordered_json jg = counts(b.group_totals[g]);
+    jg["group"] = s.clients[g].spec.group;
+    jg["violations"] = g < b.group_violations.size() ? b.group_violations[g] : 0;
+    groups.push_back(jg);
+  }
+  j["groups"] = groups;
+  ordered_json fires = ordered_json::array();
+  for (size_t f = 0; f < b.fault_fires.size(); ++f)
+    fires.push_back({{"fault", faults::describe(s.faults.faults[f])}, {"fired", b.fault_fires[f]}});
+  j["faults"] = fires;
   ordered_json runs = ordered_json::array();
   for (const auto& r : b.runs) {
     ordered_json jr;
@@ -134,6 +154,8 @@ std::string to_json(const harness::BatchResult& b, const std::string& program) {
     jr["requests"] = r.stats.requests;
     jr["instances"] = r.stats.instances;
     jr["leaked"] = r.stats.leaked;
+    jr["violations"] = r.violation_count;
+    if (r.violation_count > 0) jr["reproduce"] = reproduce_command(program, s.file, r.seed);
     if (!r.violations.empty()) {
       ordered_json vs = ordered_json::array();
       for (const auto& v : r.violations) {
@@ -144,8 +166,7 @@ std::string to_json(const harness::BatchResult& b, const std::string& program) {
         jv["events"] = ev;
         vs.push_back(jv);
       }
-      jr["violations"] = vs;
-      jr["reproduce"] = reproduce_command(program, s.file, r.seed);
+      jr["violation_details"] = vs;
     }
     runs.push_back(jr);
   }

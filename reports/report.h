@@ -15,8 +15,8 @@ std::string reproduce_command(const std::string& program, const std::string& fil
 // A fixed-width table, one row per scenario, then a line of totals.
 void print_table(std::ostream& out, const std::vector<harness::BatchResult>& batches);
 
-// Notes that are not failures: intents left open at the scenario's time limit.
-void print_notes(std::ostream& out, const std::vector<harness::BatchResult>& batches);
+// What each batch could not have tested (BatchResult::warnings), one line each.
+void print_warnings(std::ostream& out, const std::vector<harness::BatchResult>& batches);
 
 // The story of a violation, to print: every key event (each launch under the violating token or
 // intent, the attempts that made them and how each ended, the answers the rules do not allow),

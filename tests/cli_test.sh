@@ -78,8 +78,29 @@ check "unmet expectation: exit 1 with a reproduce line" expect_exit 1 "reproduce
 check "results file written" test -s "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
 check "results file names the reproduce command" grep -q '"reproduce"' "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
 
+# Vacuity: what a scenario could not have tested is a warning (exit 0), and with --strict a
+# failure (exit 1); each case once.
+vacuous() {  # vacuous NAME FILE PATTERN
+  check "$1: a warning" expect_exit 0 "^warning: $3" run "$2" --out "$tmp/r"
+  check "$1: --strict fails it" expect_exit 1 "FAIL \(strict: 1 warning\)" run "$2" --out "$tmp/r" --strict
+}
 printf 'name: tiny\nlimit: 10ms\nclients: [{name: a, count: 3}]\n' > "$tmp/tiny.yaml"
-check "intents open at the limit are noted" expect_exit 0 "note: tiny: 3 intents still open at the 10ms limit in 1 of 1 runs" run "$tmp/tiny.yaml" --out "$tmp/r"
+vacuous "intents cut off by the limit" "$tmp/tiny.yaml" ".*tiny.yaml:2:8: 3 intents were cut off by the 10ms limit in 1 of 1 runs"
+printf 'name: late storm\nlimit: 1h\nclients: [{name: a}]\nfaults:\n  - storm: {from: 30m, for: 1m}\n' > "$tmp/late.yaml"
+vacuous "a fault that never fired" "$tmp/late.yaml" ".*late.yaml:5:5: faults\[0\] \(storm Unavailable rate 1/1 from 30m for 1m\) never fired in any of the 1 runs"
+printf 'name: late group\nlimit: 1m\nclients:\n  - {name: a}\n  - {name: b, start: 2m}\n' > "$tmp/group.yaml"
+vacuous "a group that never started" "$tmp/group.yaml" ".*group.yaml:5:5: clients\[1\] \(b\) never began an intent in any of the 1 runs"
+printf 'name: inert\nservice: {token_retention: 12h}\nclients: [{name: a}]\n' > "$tmp/inert.yaml"
+vacuous "a key with no effect" "$tmp/inert.yaml" ".*inert.yaml:2:28: service.token_retention has no effect under .semantics: current."
+printf 'name: inert2\nclients: [{name: a, app_backoff: 5s}]\n' > "$tmp/inert2.yaml"
+vacuous "app_backoff without app_retries" "$tmp/inert2.yaml" ".*inert2.yaml:2:34: clients\[0\].app_backoff has no effect"
+sed 's/^expect: fail/expect: {fail: token-instances}/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/wrongprop.yaml"
+check "expect names a property another one caught: missed, with a warning" expect_exit 1 "only intent-instances caught it" run "$tmp/wrongprop.yaml" --out "$tmp/r"
+sed 's/^expect: fail/expect: {fail: intent-instances}/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/rightprop.yaml"
+check "expect names the property that caught it: met" expect_exit 0 "caught \(expect fail\)" run "$tmp/rightprop.yaml" --out "$tmp/r" --strict
+printf 'name: x\nclients: [{name: a}]\nexpect: {fail: same-response}\n' > "$tmp/badprop.yaml"
+check "expect names an unknown property: exit 2" expect_exit 2 "badprop.yaml:3:16: expect.fail: 'same-response' is not a property" run "$tmp/badprop.yaml"
+check "every shipped scenario passes --strict" expect_exit 0 "met expect" run "$src/scenarios" --strict --runs 3 --out "$tmp/r"
 
 # expect: fail scenarios that are caught count as met: exit 0.
 check "caught expect-fail scenario: exit 0" expect_exit 0 "caught \(expect fail\)" run "$src/scenarios/no-token-response-loss.yaml" --runs 2 --out "$tmp/r"
