@@ -230,7 +230,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   for (const auto& b : batches) {
     const fs::path file = fs::path(out_dir) / result_file_name(b.scenario->file);
     std::ofstream f(file);
-    f << reports::to_json(b, program);
+    reports::write_json(f, b, program);
     if (!f) {
       std::cerr << "error: cannot write " << file.string() << "\n";
       return 2;

@@ -113,10 +113,11 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
         ++out.violations_by_property[v.property];
         if (v.group >= 0 && static_cast<size_t>(v.group) < out.group_violations.size()) ++out.group_violations[v.group];
       }
-      // What the batch has folded in, a run no longer needs to hold.
-      r.groups = {};
-      r.fault_fires = {};
-      if (r.violation_count > 0 && kept++ >= keep) r.violations = {};
+      // What the batch has folded in, a run no longer needs to hold. (Swapped with empty vectors:
+      // `v = {}` would keep their buffers.)
+      std::vector<RunStats>().swap(r.groups);
+      std::vector<uint64_t>().swap(r.fault_fires);
+      if (r.violation_count > 0 && kept++ >= keep) std::vector<model::Violation>().swap(r.violations);
     }
   }
   if (runs > 0) out.rerun_hash = guarded(s, first_seed).trace_hash;

@@ -106,7 +106,7 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
   }
 }
 
-std::string to_json(const harness::BatchResult& b, const std::string& program) {
+void write_json(std::ostream& os, const harness::BatchResult& b, const std::string& program) {
   using nlohmann::ordered_json;
   const auto& s = *b.scenario;
   auto counts = [](const harness::RunStats& t) {
@@ -143,7 +143,13 @@ std::string to_json(const harness::BatchResult& b, const std::string& program) {
   for (size_t f = 0; f < b.fault_fires.size(); ++f)
     fires.push_back({{"fault", faults::describe(s.faults.faults[f])}, {"fired", b.fault_fires[f]}});
   j["faults"] = fires;
-  ordered_json runs = ordered_json::array();
+  // The scenario's part as one document; then the runs, one line each, written as they are
+  // made, so that a results file of 50,000 runs never sits in memory whole.
+  std::string head = j.dump(2);
+  head.pop_back();  // the closing brace
+  while (!head.empty() && head.back() == '\n') head.pop_back();
+  os << head << ",\n  \"results\": [";
+  bool first = true;
   for (const auto& r : b.runs) {
     ordered_json jr;
     jr["seed"] = r.seed;
@@ -168,10 +174,10 @@ std::string to_json(const harness::BatchResult& b, const std::string& program) {
       }
       jr["violation_details"] = vs;
     }
-    runs.push_back(jr);
+    os << (first ? "\n    " : ",\n    ") << jr.dump();
+    first = false;
   }
-  j["results"] = runs;
-  return j.dump(2) + "\n";
+  os << (first ? "]\n}\n" : "\n  ]\n}\n");
 }
 
 }  // namespace idem::reports

@@ -28,7 +28,8 @@ std::vector<std::string> excerpt(const model::Violation& v, size_t context = 3);
 void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,
                     const std::string& program, size_t max_seeds);
 
-// One JSON document for a scenario's batch.
-std::string to_json(const harness::BatchResult& b, const std::string& program);
+// One JSON document for a scenario's batch (docs/scenario-format.md has no schema yet: its fields
+// are named for what they hold). Each run is one line of the "results" array.
+void write_json(std::ostream& os, const harness::BatchResult& b, const std::string& program);
 
 }  // namespace idem::reports

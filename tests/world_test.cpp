@@ -408,3 +408,25 @@ TEST(Vocabulary, AJoinNamesTheLaunchItJoins) {
             std::string::npos)
       << r.trace;
 }
+
+// A batch keeps the events of its first `keep` failing runs and counts for the rest, so memory
+// stays flat however many seeds run; the totals still count every violation.
+TEST(Batches, KeepBoundsWhatFailingRunsHold) {
+  const Scenario s = load("no-token-response-loss.yaml");
+  const auto b = harness::run_batch(s, 1, 12, 2, /*keep=*/2);
+  size_t with_events = 0, failing = 0;
+  uint64_t counted = 0;
+  for (const auto& r : b.runs) {
+    failing += r.violation_count > 0 ? 1 : 0;
+    with_events += r.violations.empty() ? 0 : 1;
+    counted += r.violation_count;
+    EXPECT_TRUE(r.groups.empty());
+  }
+  EXPECT_GT(failing, 2u);
+  EXPECT_EQ(with_events, 2u);
+  EXPECT_FALSE(b.runs.front().violations.empty());  // the first failing seeds keep theirs
+  EXPECT_EQ(counted, b.violations);
+  uint64_t by_property = 0;
+  for (const auto& [p, n] : b.violations_by_property) by_property += n;
+  EXPECT_EQ(by_property, b.violations);
+}
