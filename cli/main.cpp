@@ -12,6 +12,7 @@
 #include "harness/batch.h"
 #include "harness/load.h"
 #include "reports/report.h"
+#include "reports/trace_filter.h"
 #include "sim/invariant.h"
 #include "sim/trace.h"
 
@@ -70,14 +71,24 @@ exit codes: 0 every scenario met its `expect`, 1 at least one did not, 2 bad inp
 3 internal error (such as two runs of one seed that differ)
 )";
 
-constexpr const char* kReplayUsage = R"(usage: idemsim replay FILE [--seed N] [--via-asio]
+constexpr const char* kReplayUsage = R"(usage: idemsim replay FILE [--seed N] [filters] [--via-asio]
 
 Runs FILE once at seed N (default: the file's `seed`) and prints SEED= first, then one line per
 event ("<time> <actor> <what> key=value ..."), the oracle's findings and the trace hash. The same
 file and seed print the same bytes on every machine and build.
 
-  --seed N     the seed to replay
-  --via-asio   dispatch events through a Boost.Asio io_context (same trace; for measurement)
+  --seed N          the seed to replay
+  --via-asio        dispatch events through a Boost.Asio io_context (same trace; for measurement)
+
+filters of the timeline (they compose: a line must pass each one given; the run's header always
+shows; the violations and the trace hash are always the whole run's):
+  --client NAME     a client (app#3) or a group (app): its lines and the service's lines about it
+  --token T         the calls that sent token T (as the trace prints it) and every line about
+                    their attempts
+  --intent C/K      intent K of client C (app#3/0, as violations name it): its calls and attempts
+  --around TIME     events within --within (default 1s) of TIME (a duration from the start: 12.5s)
+  --within D        the half-width of --around's window
+  --violations      only the events behind each violation, no timeline
 
 exit codes: 0 the run kept every property, 1 it broke one, 2 bad input
 )";
@@ -254,6 +265,8 @@ int cmd_run(int argc, char** argv, const std::string& program) {
 int cmd_replay(int argc, char** argv, const std::string& program) {
   const std::vector<std::string> args = arguments(argc, argv);
   std::string file;
+  reports::TraceFilter filter;
+  bool only_violations = false;
   std::optional<uint64_t> seed;
   harness::RunOptions opt;
   opt.keep_trace = true;
@@ -266,6 +279,24 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
       seed = parse_u64(a, need_value(i, args));
     } else if (a == "--via-asio") {
       opt.via_asio = true;
+    } else if (a == "--client") {
+      filter.client = need_value(i, args);
+    } else if (a == "--token") {
+      filter.token = need_value(i, args);
+    } else if (a == "--intent") {
+      filter.intent = need_value(i, args);
+      if (filter.intent->find('/') == std::string::npos)
+        throw UsageError{"--intent takes CLIENT/INDEX as violations name it, like app#3/0, not '" + *filter.intent + "'"};
+    } else if (a == "--around" || a == "--within") {
+      const std::string v = need_value(i, args);
+      sim::Duration d;
+      std::string why;
+      if (!harness::parse_duration(v, d, &why))
+        throw UsageError{a + " takes a duration like 12.5s or 250ms, not '" + v + "' (" + why + ")"};
+      if (a == "--around") filter.around = sim::Time(0) + d;
+      else filter.within = d;
+    } else if (a == "--violations") {
+      only_violations = true;
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "' for replay"};
     } else if (file.empty()) {
@@ -287,7 +318,7 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
               << "\nthis is a bug of idemsim, not of the system under test; please report it with the scenario file\n";
     return 3;
   }
-  std::cout << r.trace;
+  if (!only_violations) std::cout << (filter.any() ? reports::filter_trace(r.trace, filter) : r.trace);
   std::cout << "events: " << r.stats.events << "  intents: " << r.stats.intents
             << "  requests: " << r.stats.requests << "  instances: " << r.stats.instances
             << "  leaked: " << r.stats.leaked << "\n";

@@ -118,5 +118,25 @@ check "another seed, another run" test "$(body "$tmp/a.txt")" != "$(body "$tmp/c
 check "replay through Asio is identical" cmp -s "$tmp/a.txt" "$tmp/d.txt"
 check "replay of a failing seed exits 1" expect_exit 1 "^VIOLATION intent-instances" replay "$src/scenarios/no-token-response-loss.yaml" --seed 1
 
+# Replay filters: each keeps what it names and drops the rest; they compose.
+replay_has() {  # replay_has NAME PATTERN-THAT-MUST NOT-PATTERN ARGS...
+  local name=$1 want=$2 unwanted=$3
+  shift 3
+  local out
+  out=$("$bin" replay "$@" 2>&1)
+  if ! grep -qE -- "$want" <<<"$out"; then echo "  $name: no /$want/"; return 1; fi
+  if grep -qE -- "$unwanted" <<<"$out"; then echo "  $name: has /$unwanted/"; return 1; fi
+}
+inflight="$src/scenarios/rules/rule7-inflight.yaml"
+check "replay --client" replay_has client "service/us-east-1 recv attempt=1 client=second#0" "first#0 send" "$inflight" --client second#0
+check "replay --client GROUP" replay_has group "second#0 send" "first#0 send" "$inflight" --client second
+check "replay --token" replay_has token "upper#0 send" "lower#0" "$src/scenarios/rules/rule1-case-sensitive.yaml" --token Launch-Web-0001
+check "replay --intent" replay_has intent "notoken#4 intent intent=0" "notoken#4 intent intent=1|^[0-9.]+s notoken#0 " "$src/scenarios/no-token-response-loss.yaml" --intent notoken#4/0
+check "replay --around" replay_has around "^5.004712s service" "^1.000000s|^0.004712s" "$inflight" --around 5s --within 10ms
+check "replay filters compose" replay_has compose "^5.005347s second#0 recv" "first#0|^1.0" "$inflight" --client second#0 --around 5s --within 10ms
+check "replay --violations" replay_has violations "^VIOLATION intent-instances" " send RunInstances attempt=" "$src/scenarios/no-token-response-loss.yaml" --violations
+check "replay --around takes a duration" expect_exit 2 "--around takes a duration like 12.5s" replay "$inflight" --around soon
+check "replay --intent takes CLIENT/INDEX" expect_exit 2 "--intent takes CLIENT/INDEX" replay "$inflight" --intent first
+
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]

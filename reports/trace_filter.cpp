@@ -1,0 +1,121 @@
+#include "reports/trace_filter.h"
+
+#include <set>
+#include <string_view>
+#include <vector>
+
+namespace idem::reports {
+
+namespace {
+
+struct Line {
+  std::string_view text;
+  int64_t us = 0;
+  std::string_view actor;
+};
+
+Line parse(std::string_view text) {
+  Line l;
+  l.text = text;
+  const size_t s = text.find("s ");
+  if (s == std::string_view::npos) return l;
+  // "<seconds>.<six digits>s": whole microseconds.
+  int64_t us = 0;
+  for (char c : text.substr(0, s))
+    if (c >= '0' && c <= '9') us = us * 10 + (c - '0');
+  l.us = us;
+  const size_t a = s + 2;
+  const size_t e = text.find(' ', a);
+  l.actor = text.substr(a, e == std::string_view::npos ? std::string_view::npos : e - a);
+  return l;
+}
+
+// The value of " key=" in the line, or "".
+std::string_view value_of(std::string_view text, std::string_view key) {
+  std::string needle = " ";
+  needle += key;
+  needle += "=";
+  const size_t at = text.find(needle);
+  if (at == std::string_view::npos) return {};
+  const size_t b = at + needle.size();
+  const size_t e = text.find(' ', b);
+  return text.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
+}
+
+bool has_word(std::string_view text, std::string_view word) {
+  const std::string needle = " " + std::string(word) + " ";
+  return text.find(needle) != std::string_view::npos;
+}
+
+// A client "app#3" is itself; a group "app" is each of its clients.
+bool names_client(std::string_view who, const std::string& name) {
+  return who == name || (who.size() > name.size() && who.substr(0, name.size()) == name && who[name.size()] == '#');
+}
+
+}  // namespace
+
+std::string filter_trace(const std::string& trace, const TraceFilter& f) {
+  std::vector<Line> lines;
+  for (size_t at = 0; at < trace.size();) {
+    size_t end = trace.find('\n', at);
+    if (end == std::string::npos) end = trace.size();
+    lines.push_back(parse(std::string_view(trace).substr(at, end - at)));
+    at = end + 1;
+  }
+
+  // The calls and attempts each of the token and intent filters follows.
+  struct Followed {
+    std::set<std::string_view> calls, attempts;
+    bool has(std::string_view call, std::string_view attempt) const {
+      return (!call.empty() && calls.count(call)) || (!attempt.empty() && attempts.count(attempt));
+    }
+  } by_token, by_intent;
+  std::string intent_client, intent_index;
+  if (f.intent) {
+    const size_t slash = f.intent->rfind('/');
+    intent_client = f.intent->substr(0, slash);
+    intent_index = slash == std::string::npos ? "" : f.intent->substr(slash + 1);
+  }
+  std::string_view current;  // the intent the filtered client is on
+  for (const Line& l : lines) {
+    if (f.intent && l.actor == intent_client && has_word(l.text, "intent")) current = value_of(l.text, "intent");
+    const bool call_line = has_word(l.text, "call");
+    if (call_line && f.token &&
+        (value_of(l.text, "token") == *f.token || value_of(l.text, "filter-token") == *f.token))
+      by_token.calls.insert(value_of(l.text, "call"));
+    if (call_line && f.intent && l.actor == intent_client && current == intent_index)
+      by_intent.calls.insert(value_of(l.text, "call"));
+    // An attempt may carry another token than its call's (the service's line says which).
+    if (f.token && has_word(l.text, "recv") && value_of(l.text, "token") == *f.token)
+      by_token.attempts.insert(value_of(l.text, "attempt"));
+    if (has_word(l.text, "send")) {
+      const std::string_view call = value_of(l.text, "call");
+      if (by_token.calls.count(call)) by_token.attempts.insert(value_of(l.text, "attempt"));
+      if (by_intent.calls.count(call)) by_intent.attempts.insert(value_of(l.text, "attempt"));
+    }
+  }
+
+  std::string out;
+  for (const Line& l : lines) {
+    const bool always = l.actor == "world" || l.actor == "oracle";
+    bool pass = true;
+    if (f.client) pass = pass && (names_client(l.actor, *f.client) || names_client(value_of(l.text, "client"), *f.client));
+    const std::string_view call = value_of(l.text, "call");
+    const std::string_view attempt = value_of(l.text, "attempt");
+    if (f.token) pass = pass && by_token.has(call, attempt);
+    if (f.intent)
+      pass = pass && (by_intent.has(call, attempt) ||
+                      (l.actor == intent_client && value_of(l.text, "intent") == intent_index));
+    if (f.around) {
+      const int64_t d = l.us - f.around->us;
+      pass = pass && (d < 0 ? -d : d) <= f.within.us;
+    }
+    if (always || pass) {
+      out.append(l.text);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+}  // namespace idem::reports
