@@ -61,7 +61,7 @@ ever named: the caller cannot know they exist), violations.
   --runs N    number of seeds (default: the file's `runs`, else 1)
   --out DIR   where to write one JSON results file per scenario (default: results)
   --jobs N    run seeds on N threads (default: the number of cores); results do not depend on it
-  --show N    failing seeds to print per scenario (default 3, and 1 for a caught `expect: fail`)
+  --show N    failing seeds to print per scenario (default: 3, or 1 for a caught `expect: fail`)
   --keep N    failing seeds per scenario whose violations keep their events, for the output and
               the JSON file (default 10); the others keep their counts and reproduce commands,
               so memory stays flat however many seeds run
@@ -82,8 +82,8 @@ file and seed print the same bytes on every machine and build.
   --seed N          the seed to replay
   --via-asio        dispatch events through a Boost.Asio io_context (same trace; for measurement)
 
-filters of the timeline (they compose: a line must pass each one given; the run's header always
-shows; the violations and the trace hash are always the whole run's):
+filters (they compose: a line must pass each one given; the run's header always shows; the
+violations are narrowed by --client, --token and --intent; the trace hash is the whole run's):
   --client NAME     a client (app#3) or a group (app): its lines and the service's lines about it
   --token T         the calls that sent token T (as the trace prints it) and every line about
                     their attempts
@@ -91,6 +91,9 @@ shows; the violations and the trace hash are always the whole run's):
   --around TIME     events within --within (default 1s) of TIME (a duration from the start: 12.5s)
   --within D        the half-width of --around's window
   --violations      only the events behind each violation, no timeline
+
+Attempt and call numbers count from 0 across the whole run (attempt=17 is the run's 18th request,
+whichever client sent it); try=N counts a call's attempts from 1. Violations use the same numbers.
 
 exit codes: 0 the run kept every property, 1 it broke one, 2 bad input
 )";
@@ -172,7 +175,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   std::optional<uint64_t> seed, runs;
   std::string out_dir = "results";
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  size_t show = 3;
+  std::optional<size_t> show;
   size_t keep = 10;
   bool strict = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -269,6 +272,7 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
   std::string file;
   reports::TraceFilter filter;
   bool only_violations = false;
+  bool within_given = false;
   std::optional<uint64_t> seed;
   harness::RunOptions opt;
   opt.keep_trace = true;
@@ -296,7 +300,7 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
       if (!harness::parse_duration(v, d, &why))
         throw UsageError{a + " takes a duration like 12.5s or 250ms, not '" + v + "' (" + why + ")"};
       if (a == "--around") filter.around = sim::Time(0) + d;
-      else filter.within = d;
+      else filter.within = d, within_given = true;
     } else if (a == "--violations") {
       only_violations = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -308,6 +312,7 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
     }
   }
   if (file.empty()) throw UsageError{"replay needs a scenario file"};
+  if (within_given && !filter.around) throw UsageError{"--within goes with --around (the window's middle)"};
   const harness::Scenario s = harness::load_scenario_file(file);
   const uint64_t run_seed = seed.value_or(s.seed);
   std::cout << "SEED=" << run_seed << "\n";
@@ -320,11 +325,29 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
               << "\nthis is a bug of idemsim, not of the system under test; please report it with the scenario file\n";
     return 3;
   }
-  if (!only_violations) std::cout << (filter.any() ? reports::filter_trace(r.trace, filter) : r.trace);
+  if (!only_violations) {
+    if (!filter.any()) {
+      std::cout << r.trace;
+    } else {
+      const std::string shown = reports::filter_trace(r.trace, filter);
+      std::cout << shown;
+      size_t header = 0;
+      const std::string_view head = "0.000000s world ";
+      for (size_t at = 0; r.trace.compare(at, head.size(), head) == 0; at = r.trace.find('\n', at) + 1) ++header;
+      if (static_cast<size_t>(std::count(shown.begin(), shown.end(), '\n')) <= header)
+        std::cerr << "replay: no event of this run passes the filters (check the client, token or intent as the "
+                     "trace prints them, and that --around is inside the run)\n";
+    }
+  }
   std::cout << "events: " << r.stats.events << "  intents: " << r.stats.intents
             << "  requests: " << r.stats.requests << "  instances: " << r.stats.instances
             << "  leaked: " << r.stats.leaked << "\n";
   for (const auto& v : r.violations) {
+    if (filter.any()) {
+      std::vector<std::string> events;
+      for (const auto& e : v.events) events.push_back(e.what);
+      if (!reports::violation_matches(v.subject, events, filter)) continue;
+    }
     std::cout << "VIOLATION " << v.property << ": " << v.subject << ": " << v.detail << "\n";
     for (const auto& e : v.events) std::cout << "  " << sim::format_time(e.at) << "  " << e.what << "\n";
   }

@@ -63,22 +63,29 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
                   "the clients call, and its rate");
   }
   for (size_t g = 0; g < b.group_totals.size(); ++g) {
-    if (b.group_totals[g].intents > 0) continue;
+    if (b.group_totals[g].intents_begun > 0) continue;
     out.push_back(where(g < s.at_group.size() ? s.at_group[g] : Where{}, s) + ": clients[" + std::to_string(g) +
                   "] (" + s.clients[g].spec.group + ") never began an intent in any of the " + runs +
                   " runs: its `start` is past the " + sim::format_duration(s.limit) + " limit");
   }
-  if (b.runs_with_open_intents > 0)
-    out.push_back(where(s.at_limit, s) + ": " + std::to_string(b.totals.intents_open) +
-                  " intents were cut off by the " + sim::format_duration(s.limit) + " limit in " +
-                  std::to_string(b.runs_with_open_intents) + " of " + runs +
-                  " runs (properties were checked on what happened by then); raise `limit` if they should finish");
+  // Intents of groups that never began are told above, once.
+  RunStats started;
+  for (const RunStats& g : b.group_totals)
+    if (g.intents_begun > 0) started.add(g);
+  if (started.intents_open > 0) {
+    const uint64_t never = started.intents - started.intents_begun;
+    out.push_back(where(s.at_limit, s) + ": " + std::to_string(started.intents_open) + " of " +
+                  std::to_string(started.intents) + " intents were not done by the " + sim::format_duration(s.limit) +
+                  " limit in " + std::to_string(b.runs_with_open_intents) + " of " + runs + " runs (" +
+                  std::to_string(never) + " never began; the properties were checked on what happened by then); "
+                  "raise `limit` if they should finish");
+  }
   for (const std::string& inert : s.inert) out.push_back(inert);
   if (s.expect_fail && !s.expect_property.empty() && b.failing_runs > 0 &&
       !b.violations_by_property.count(s.expect_property)) {
     std::string others;
     for (const auto& [p, n] : b.violations_by_property) others += (others.empty() ? "" : ", ") + p;
-    out.push_back(s.name + ": expect names " + s.expect_property + ", but only " + others +
+    out.push_back(where(s.at_expect, s) + ": expect names " + s.expect_property + ", but only " + others +
                   " caught it: the scenario does not show the bug it documents");
   }
   return out;

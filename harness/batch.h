@@ -38,8 +38,9 @@ struct BatchResult {
   bool deterministic() const { return runs.empty() || runs.front().trace_hash == rerun_hash; }
   // The scenario met its expectation: every run passed (expect: pass), or at least one run
   // was caught failing (expect: fail) -- by the property it names, when it names one.
-  bool met() const {
-    if (strict && !warnings.empty()) return false;
+  // With `strict`, a warning also fails it.
+  bool met() const { return !(strict && !warnings.empty()) && met_ignoring_warnings(); }
+  bool met_ignoring_warnings() const {
     if (!scenario->expect_fail) return failing_runs == 0;
     if (scenario->expect_property.empty()) return failing_runs > 0;
     auto it = violations_by_property.find(scenario->expect_property);

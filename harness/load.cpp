@@ -356,6 +356,7 @@ class Loader {
     clients(m.need("clients"), s);
     if (m.has("faults")) faults(m.get("faults"), s);
     if (m.has("expect")) expect(m.get("expect"), s);
+    s.at_expect = Where{m.has("expect") ? r_.where(m.get("expect")) : r_.file()};
     inert_keys(root, s);
     return s;
   }

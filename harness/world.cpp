@@ -74,7 +74,10 @@ class World final : public model::ClientIo, public sim::Dispatcher {
                                 : sim::run_until(q_, Time(0) + s_.limit,
                                                  [this](const Event& e) { dispatch(e); });
     out.stats.end = now_;
-    if (!q_.empty()) trace_.line(now_, "world").word("limit").kv("pending-events", static_cast<int64_t>(q_.size()));
+    if (!q_.empty()) {
+      now_ = Time(0) + s_.limit;  // the run ends at its limit, not at its last event
+      trace_.line(now_, "world").word("limit").kv("pending-events", static_cast<int64_t>(q_.size()));
+    }
     model::OracleCounts counts;
     out.violations = model::check({history_, service_, s_.service}, &counts);
     out.violation_count = static_cast<uint32_t>(out.violations.size());
@@ -125,13 +128,13 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     trace_.line(Time(0), "world").word("service")
         .kv("semantics", s_.service.semantics == model::Semantics::current ? "current" : "2013")
         .kv("regions", static_cast<int64_t>(regions_.size()))
-        .kv("limit", s_.limit);
+        .kv("limit", sim::format_duration(s_.limit));
     for (const ClientGroup& g : s_.clients) {
       const model::RetryPolicy& p = g.spec.retry;
       auto line = trace_.line(Time(0), "world");
       line.word("clients").kv("group", g.spec.group).kv("count", g.count).kv("intents", g.spec.intents)
           .kv("token", model::token_mode_name(g.spec.token)).kv("retry", model::policy_name(p.kind))
-          .kv("attempts", p.attempts).kv("timeout", g.spec.timeout).kv("app-retries", g.spec.app_retries);
+          .kv("attempts", p.attempts).kv("timeout", sim::format_duration(g.spec.timeout)).kv("app-retries", g.spec.app_retries);
       if (p.kind == model::PolicyKind::exponential) line.kv("jitter", model::jitter_name(p.jitter));
       if (g.spec.token == model::TokenMode::value) line.kv_text("token-value", g.spec.token_value);
       if (!g.intent.empty()) line.kv("intent", g.intent);
@@ -302,16 +305,24 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     std::vector<RunStats>& gs = out.groups;
     gs.assign(s_.clients.size(), RunStats{});
     auto group_of = [&](uint32_t client) -> RunStats& { return gs[history_.clients[client].group]; };
+    // The intents the scenario plans; each ends ok, failed or unknown, or is open: cut off by
+    // the time limit, before or after it began (so the four add up to the intents).
+    for (size_t g = 0; g < s_.clients.size(); ++g) {
+      const uint64_t planned = static_cast<uint64_t>(s_.clients[g].count) * static_cast<uint64_t>(s_.clients[g].spec.intents);
+      gs[g].intents = planned;
+      gs[g].intents_open = planned;
+    }
     for (const auto& i : history_.intents) {
       RunStats& st = group_of(i.client);
-      ++st.intents;
+      ++st.intents_begun;
+      if (!i.finished) continue;
+      --st.intents_open;
       switch (i.outcome) {
         case model::Outcome::ok: ++st.intents_ok; break;
         case model::Outcome::failed: ++st.intents_failed; break;
         case model::Outcome::unknown: ++st.intents_unknown; break;
-        case model::Outcome::pending: break;
+        case model::Outcome::pending: ++st.intents_unknown; break;
       }
-      st.intents_open += i.finished ? 0 : 1;
     }
     for (const auto& c : history_.calls) {
       RunStats& st = group_of(c.client);

@@ -17,7 +17,10 @@ struct RunStats {
   uint64_t intents_ok = 0;
   uint64_t intents_failed = 0;
   uint64_t intents_unknown = 0;
-  uint64_t intents_open = 0;  // cut off by the time limit before the client was done with them
+  // The intents the scenario plans are ok, failed, unknown or open (cut off by the time limit
+  // before the client was done with them, or before they began): the four add up to `intents`.
+  uint64_t intents_open = 0;
+  uint64_t intents_begun = 0;  // of `intents`, those the clients began before the limit
   uint64_t calls = 0;
   uint64_t requests = 0;  // attempts sent, all APIs
   uint64_t retries = 0;   // attempts after a call's first, plus application-level calls
@@ -34,6 +37,7 @@ struct RunStats {
     intents_failed += o.intents_failed;
     intents_unknown += o.intents_unknown;
     intents_open += o.intents_open;
+    intents_begun += o.intents_begun;
     calls += o.calls;
     requests += o.requests;
     retries += o.retries;

@@ -564,7 +564,9 @@ class Checker {
         ls.push_back(&l);
         total += l.count;
         expired_reuse = expired_reuse || l.after_expiry;
-        if (!l.reservation || !named(L, l.reservation)) leaked += l.count;
+        // Leaked: launched, and never named to the intent. A launch still in flight at the limit
+        // has no instances yet; it counts toward the intent's total, not as leaked.
+        if (l.reservation && !named(L, l.reservation)) leaked += l.count;
       }
       if (counts_) {
         counts_->leaked += leaked;

@@ -17,10 +17,13 @@ namespace {
 std::string verdict(const harness::BatchResult& b) {
   const size_t w = b.warnings.size();
   const std::string warned = std::to_string(w) + (w == 1 ? " warning" : " warnings");
-  if (b.strict && w > 0) return "FAIL (strict: " + warned + ")";
-  std::string out = b.scenario->expect_fail ? (b.met() ? "caught (expect fail)" : "MISSED (expect fail)")
-                                            : (b.met() ? "pass" : "FAIL");
-  return w > 0 ? out + ", " + warned : out;
+  // What the runs showed, whatever --strict makes of the warnings.
+  const bool shown_met = b.met_ignoring_warnings();
+  const std::string out = b.scenario->expect_fail ? (shown_met ? "caught (expect fail)" : "MISSED (expect fail)")
+                                                  : (shown_met ? "pass" : "FAIL");
+  if (w == 0) return out;
+  if (b.strict) return shown_met ? "FAIL (strict: " + warned + ")" : out + " (strict: " + warned + ")";
+  return out + ", " + warned;
 }
 }  // namespace
 
@@ -82,26 +85,35 @@ std::vector<std::string> excerpt(const model::Violation& v, size_t context) {
 }
 
 void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,
-                    const std::string& program, size_t max_seeds) {
+                    const std::string& program, std::optional<size_t> max_seeds) {
   for (const auto& b : batches) {
     if (b.failing_runs == 0) continue;
-    out << "\n" << b.scenario->name << " (" << b.scenario->file << "): " << b.failing_runs << " of "
-        << b.runs.size() << " runs broke a property"
-        << (b.scenario->expect_fail ? " (expected: this scenario documents a bug)" : "") << "\n";
-    // A caught bug needs one seed as evidence; an unexpected failure gets `max_seeds`.
-    const size_t limit = b.scenario->expect_fail && b.met() ? std::min<size_t>(max_seeds, 1) : max_seeds;
+    const harness::Scenario& s = *b.scenario;
+    std::string why;
+    if (s.expect_fail && b.met()) why = " (expected: this scenario documents a bug)";
+    else if (s.expect_fail) why = " (but not by " + s.expect_property + ", the property this scenario names)";
+    out << "\n" << s.name << " (" << s.file << "): " << b.failing_runs << " of " << b.runs.size()
+        << " runs broke a property" << why << "\n";
+    // A caught bug needs one seed as evidence; an unexpected failure gets 3, unless told.
+    const size_t limit = max_seeds ? *max_seeds : (s.expect_fail && b.met() ? 1 : 3);
     size_t shown = 0;
     for (const auto& r : b.runs) {
-      if (r.violations.empty()) continue;
+      if (r.violation_count == 0) continue;
       if (shown++ == limit) {
         out << "  ... " << (b.failing_runs - limit) << " more failing seeds in the results file\n";
         break;
+      }
+      if (r.violations.empty()) {  // past --keep: its count and how to see it again
+        out << "  seed " << r.seed << ": " << r.violation_count
+            << " violation(s), events not kept (raise --keep to keep them)\n"
+            << "    reproduce: " << reproduce_command(program, s.file, r.seed) << "\n";
+        continue;
       }
       const auto& v = r.violations.front();
       out << "  seed " << r.seed << ": " << v.property << ": " << v.subject << ": " << v.detail << "\n";
       for (const std::string& line : excerpt(v)) out << "    " << line << "\n";
       if (r.violations.size() > 1) out << "    (+" << r.violations.size() - 1 << " more violations in this run)\n";
-      out << "    reproduce: " << reproduce_command(program, b.scenario->file, r.seed) << "\n";
+      out << "    reproduce: " << reproduce_command(program, s.file, r.seed) << "\n";
     }
   }
 }

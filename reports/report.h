@@ -1,6 +1,7 @@
 // Report tables and result files for batches of runs.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -26,7 +27,7 @@ std::vector<std::string> excerpt(const model::Violation& v, size_t context = 3);
 // For each scenario: its failing seeds (at most `max_seeds`), each with its first violation,
 // the events behind it and the command that reproduces it.
 void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,
-                    const std::string& program, size_t max_seeds);
+                    const std::string& program, std::optional<size_t> max_seeds);
 
 // One JSON document for a scenario's batch (docs/scenario-format.md has no schema yet: its fields
 // are named for what they hold). Each run is one line of the "results" array.

@@ -69,7 +69,7 @@ std::string filter_trace(const std::string& trace, const TraceFilter& f) {
     bool has(std::string_view call, std::string_view attempt) const {
       return (!call.empty() && calls.count(call)) || (!attempt.empty() && attempts.count(attempt));
     }
-  } by_token, by_intent;
+  } by_token, by_intent, by_client;
   std::string intent_client, intent_index;
   if (f.intent) {
     const size_t slash = f.intent->rfind('/');
@@ -92,14 +92,18 @@ std::string filter_trace(const std::string& trace, const TraceFilter& f) {
       const std::string_view call = value_of(l.text, "call");
       if (by_token.calls.count(call)) by_token.attempts.insert(value_of(l.text, "attempt"));
       if (by_intent.calls.count(call)) by_intent.attempts.insert(value_of(l.text, "attempt"));
+      // The network's and the faults' lines about a client's attempts name only the attempt.
+      if (f.client && names_client(l.actor, *f.client)) by_client.attempts.insert(value_of(l.text, "attempt"));
     }
   }
 
   std::string out;
   for (const Line& l : lines) {
-    const bool always = l.actor == "world" || l.actor == "oracle";
+    const bool header = l.us == 0 && l.actor == "world";  // the run's options: always shown
     bool pass = true;
-    if (f.client) pass = pass && (names_client(l.actor, *f.client) || names_client(value_of(l.text, "client"), *f.client));
+    if (f.client)
+      pass = pass && (names_client(l.actor, *f.client) || names_client(value_of(l.text, "client"), *f.client) ||
+                      by_client.has({}, value_of(l.text, "attempt")));
     const std::string_view call = value_of(l.text, "call");
     const std::string_view attempt = value_of(l.text, "attempt");
     if (f.token) pass = pass && by_token.has(call, attempt);
@@ -110,12 +114,28 @@ std::string filter_trace(const std::string& trace, const TraceFilter& f) {
       const int64_t d = l.us - f.around->us;
       pass = pass && (d < 0 ? -d : d) <= f.within.us;
     }
-    if (always || pass) {
+    if (header || pass) {
       out.append(l.text);
       out += '\n';
     }
   }
   return out;
+}
+
+bool violation_matches(const std::string& subject, const std::vector<std::string>& events, const TraceFilter& f) {
+  auto mentions = [&](const std::string& what) {
+    if (subject.find(what) != std::string::npos) return true;
+    for (const auto& e : events)
+      if (e.find(what) != std::string::npos) return true;
+    return false;
+  };
+  // A client is named "app#3 " in events and subjects; a group, "app#".
+  if (f.client && !mentions(*f.client + (f.client->find('#') == std::string::npos ? "#" : " ")) &&
+      !mentions(*f.client + "/"))
+    return false;
+  if (f.token && !mentions("token " + *f.token) && !mentions("token=" + *f.token)) return false;
+  if (f.intent && subject != "intent " + *f.intent && subject.rfind("intent " + *f.intent + " ", 0) != 0) return false;
+  return true;
 }
 
 }  // namespace idem::reports

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/time.h"
 
@@ -20,7 +21,12 @@ struct TraceFilter {
   bool any() const { return client || token || intent || around; }
 };
 
-// The lines of `trace` (one event a line, as the world writes them) that pass `f`.
+// The lines of `trace` (one event a line, as the world writes them) that pass `f`, after the
+// run's header lines.
 std::string filter_trace(const std::string& trace, const TraceFilter& f);
+
+// Whether a violation concerns what `f` names: its subject or one of its events names the
+// client, the token or the intent (--around does not narrow violations).
+bool violation_matches(const std::string& subject, const std::vector<std::string>& events, const TraceFilter& f);
 
 }  // namespace idem::reports

@@ -85,7 +85,10 @@ vacuous() {  # vacuous NAME FILE PATTERN
   check "$1: --strict fails it" expect_exit 1 "FAIL \(strict: 1 warning\)" run "$2" --out "$tmp/r" --strict
 }
 printf 'name: tiny\nlimit: 10ms\nclients: [{name: a, count: 3}]\n' > "$tmp/tiny.yaml"
-vacuous "intents cut off by the limit" "$tmp/tiny.yaml" ".*tiny.yaml:2:8: 3 intents were cut off by the 10ms limit in 1 of 1 runs"
+vacuous "intents cut off by the limit" "$tmp/tiny.yaml" ".*tiny.yaml:2:8: 3 of 3 intents were not done by the 10ms limit in 1 of 1 runs"
+printf 'name: never\nlimit: 5s\nclients: [{name: a, count: 4, intents: 20, think: 1s}]\n' > "$tmp/never.yaml"
+vacuous "intents that never began" "$tmp/never.yaml" ".*never.yaml:2:8: 60 of 80 intents were not done by the 5s limit in 1 of 1 runs \(60 never began"
+check "the intent columns add up" expect_exit 0 "^ +1 +80 +20 +0 +0 +60 " run "$tmp/never.yaml" --out "$tmp/r"
 printf 'name: late storm\nlimit: 1h\nclients: [{name: a}]\nfaults:\n  - storm: {from: 30m, for: 1m}\n' > "$tmp/late.yaml"
 vacuous "a fault that never fired" "$tmp/late.yaml" ".*late.yaml:5:5: faults\[0\] \(storm Unavailable rate 1/1 from 30m for 1m\) never fired in any of the 1 runs"
 printf 'name: late group\nlimit: 1m\nclients:\n  - {name: a}\n  - {name: b, start: 2m}\n' > "$tmp/group.yaml"
@@ -137,6 +140,16 @@ check "replay filters compose" replay_has compose "^5.005347s second#0 recv" "fi
 check "replay --violations" replay_has violations "^VIOLATION intent-instances" " send RunInstances attempt=" "$src/scenarios/no-token-response-loss.yaml" --violations
 check "replay --around takes a duration" expect_exit 2 "--around takes a duration like 12.5s" replay "$inflight" --around soon
 check "replay --intent takes CLIENT/INDEX" expect_exit 2 "--intent takes CLIENT/INDEX" replay "$inflight" --intent first
+
+# --show and --keep, as a user sets them.
+check "--show N is honoured for a caught expect: fail" expect_exit 0 "seed 3: " run "$src/scenarios/no-token-response-loss.yaml" --runs 5 --show 3 --out "$tmp/r"
+check "--keep below --show still lists the seeds" expect_exit 0 "seed 3: [0-9]+ violation\(s\), events not kept \(raise --keep" run "$src/scenarios/no-token-response-loss.yaml" --runs 5 --show 3 --keep 1 --out "$tmp/r"
+storm="$src/scenarios/sdk-token-app-retry-after-storm.yaml"
+check "replay --client keeps the faults that hit its attempts" replay_has client-faults "fault storm-after attempt=" "^[0-9.]+s [a-z]+#[1-9] " "$storm" --client "$(sed -n 's/^  - name: \([a-z]*\).*/\1/p' "$storm" | head -1)#0"
+check "replay filters drop the oracle's lines too" replay_has no-oracle "^5.00" "oracle violation" "$src/scenarios/no-token-response-loss.yaml" --around 5s --within 10ms
+check "replay says when nothing passes the filters" expect_exit 0 "replay: no event of this run passes the filters" replay "$inflight" --client nosuch
+check "replay --within needs --around" expect_exit 2 "--within goes with --around" replay "$inflight" --within 1s
+check "replay --violations --client narrows the violations" replay_has narrow "^VIOLATION intent-instances: intent notoken#4/" "^VIOLATION .*intent notoken#0/" "$src/scenarios/no-token-response-loss.yaml" --violations --client notoken#4
 
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]
