@@ -525,6 +525,26 @@ class Loader {
       s.inert.push_back(r_.where(service["token_retention"]) +
                         ": service.token_retention has no effect under `semantics: current` (a repeat after "
                         "termination answers IdempotentInstanceTerminated); remove it or use semantics: \"2013\"");
+    if (service && service.IsMap() && service["describe_lag"]) {
+      const bool describes = std::any_of(s.clients.begin(), s.clients.end(), [](const ClientGroup& g) {
+        return (g.spec.reconcile && g.spec.app_retries > 0) || g.spec.terminate_after;
+      });
+      if (!describes)
+        s.inert.push_back(r_.where(service["describe_lag"]) +
+                          ": service.describe_lag has no effect: no client reconciles through DescribeInstances "
+                          "or terminates what it launched");
+    }
+    if (service && service.IsMap() && service["capacity"] && service["capacity"].IsMap()) {
+      for (auto it = service["capacity"].begin(); it != service["capacity"].end(); ++it) {
+        const std::string type = it->first.Scalar();
+        const bool asked = std::any_of(s.clients.begin(), s.clients.end(), [&](const ClientGroup& g) {
+          return g.spec.request.type == type || g.spec.fallback_type == type;
+        });
+        if (!asked)
+          s.inert.push_back(r_.where(it->first) + ": service.capacity." + type +
+                            " has no effect: no client group asks for instance type " + type);
+      }
+    }
     const YAML::Node clients = root["clients"];
     for (size_t i = 0; i < s.clients.size(); ++i) {
       const YAML::Node g = clients[i];

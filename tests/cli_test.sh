@@ -97,6 +97,8 @@ printf 'name: inert\nservice: {token_retention: 12h}\nclients: [{name: a}]\n' > 
 vacuous "a key with no effect" "$tmp/inert.yaml" ".*inert.yaml:2:28: service.token_retention has no effect under .semantics: current."
 printf 'name: inert2\nclients: [{name: a, app_backoff: 5s}]\n' > "$tmp/inert2.yaml"
 vacuous "app_backoff without app_retries" "$tmp/inert2.yaml" ".*inert2.yaml:2:34: clients\[0\].app_backoff has no effect"
+printf 'name: inert3\nservice: {capacity: {c5.large: 3}}\nclients: [{name: a}]\n' > "$tmp/inert3.yaml"
+vacuous "capacity for a type no one asks for" "$tmp/inert3.yaml" ".*inert3.yaml:2:22: service.capacity.c5.large has no effect"
 sed 's/^expect: fail/expect: {fail: token-instances}/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/wrongprop.yaml"
 check "expect names a property another one caught: missed, with a warning" expect_exit 1 "only intent-instances caught it" run "$tmp/wrongprop.yaml" --out "$tmp/r"
 sed 's/^expect: fail/expect: {fail: intent-instances}/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/rightprop.yaml"
