@@ -1,6 +1,4 @@
 // idemsim: run scenario files, replay one run, print reports.
-#include <malloc.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -361,12 +359,6 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Every seed allocates and frees the same large buffers (its history, the service's records).
-  // By default glibc hands freed memory back to the kernel and each seed faults it in again,
-  // which cost `run` about a third of its time; keeping it in the process costs nothing extra at
-  // the peak. (Wall-clock only: nothing here reaches the simulated world.)
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   const std::string program = argc > 0 ? argv[0] : "idemsim";
   if (argc < 2) {
     std::cerr << kUsage;
