@@ -30,7 +30,7 @@ class Injector {
  private:
   template <typename F>
   bool applies(const F& f, uint32_t region, Time now) const {
-    return f.window.contains(now) && (!f.region || *f.region == region);
+    return f.window.contains(now) && (!f.region || *f.region == region) && (!plan_->heal_at || now < *plan_->heal_at);
   }
   bool lose(Lose::What what, uint32_t region, Time now);
 

@@ -57,6 +57,8 @@ using Fault = std::variant<Lose, Spike, Storm>;
 
 struct FaultPlan {
   std::vector<Fault> faults;
+  // Every fault ends here, whatever its window says (the scenario's `heal_at`); unset: never.
+  std::optional<Time> heal_at;
 };
 
 std::string describe(const Fault& f);

@@ -81,6 +81,10 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
                   "raise `limit` if they should finish");
   }
   for (const std::string& inert : s.inert) out.push_back(inert);
+  if (s.faults.heal_at && *s.faults.heal_at + s.converge > sim::Time(0) + s.limit)
+    out.push_back(where(s.at_limit, s) + ": the " + sim::format_duration(s.limit) + " limit ends before heal_at + converge (" +
+                  sim::format_duration(*s.faults.heal_at + s.converge - sim::Time(0)) +
+                  "): liveness cannot be judged for intents still open at the limit; raise `limit`");
   if (s.expect_fail && !s.expect_property.empty() && b.failing_runs > 0 &&
       !b.violations_by_property.count(s.expect_property)) {
     std::string others;

@@ -330,7 +330,7 @@ class Loader {
                           "but it is " + kind_name(root) + "; see docs/scenario-format.md");
     Map m(r_, root, "",
           {"name", "description", "seed", "runs", "semantics", "limit", "regions", "network",
-           "service", "clients", "faults", "bugs", "expect"});
+           "service", "clients", "faults", "heal_at", "converge", "max_attempts_per_intent", "bugs", "expect"});
     s.name = r_.text(m.need("name"), "name");
     if (s.name.empty()) r_.fail(m.get("name"), "name: must not be empty");
     if (m.has("description")) s.description = r_.text(m.get("description"), "description");
@@ -355,6 +355,16 @@ class Loader {
     s.service.bugs = s.bugs;
     clients(m.need("clients"), s);
     if (m.has("faults")) faults(m.get("faults"), s);
+    if (m.has("heal_at")) s.faults.heal_at = sim::Time(0) + r_.duration(m.get("heal_at"), "heal_at");
+    if (m.has("converge")) {
+      if (!m.has("heal_at"))
+        r_.fail(m.get("converge"), "converge: the time to converge after the faults heal needs `heal_at` (when they "
+                                   "end); add heal_at, or remove converge");
+      s.converge = r_.duration(m.get("converge"), "converge");
+    }
+    if (m.has("max_attempts_per_intent"))
+      s.max_attempts_per_intent =
+          static_cast<int32_t>(r_.integer(m.get("max_attempts_per_intent"), "max_attempts_per_intent", 1, 1000000));
     if (m.has("expect")) expect(m.get("expect"), s);
     s.at_expect = Where{m.has("expect") ? r_.where(m.get("expect")) : r_.file()};
     inert_keys(root, s);
@@ -503,7 +513,8 @@ class Loader {
 
   // `expect: pass`, `expect: fail`, or `expect: {fail: PROPERTY}`.
   void expect(const YAML::Node& n, Scenario& s) {
-    static const std::vector<std::string> kProperties = {"answers", "token-instances", "intent-instances"};
+    static const std::vector<std::string> kProperties = {"answers", "token-instances", "intent-instances",
+                                                         "liveness", "amplification"};
     if (n.IsMap()) {
       Map m(r_, n, "expect", {"fail"});
       const std::string p = r_.text(m.need("fail"), "expect.fail");

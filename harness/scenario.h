@@ -41,7 +41,10 @@ struct Scenario {
   std::vector<sim::Latency> region_latency;  // one-way network latency per Region
   sim::Latency service_latency = sim::Latency::fixed(sim::millis(40));  // processing per call
   std::vector<ClientGroup> clients;
-  faults::FaultPlan faults;
+  faults::FaultPlan faults;  // its heal_at is the scenario's `heal_at`
+  // Liveness and amplification (model/oracle.h): `heal_at` is faults.heal_at.
+  sim::Duration converge = sim::minutes(5);
+  std::optional<int32_t> max_attempts_per_intent;
   // Planted bugs the scenario switches on; the loader also copies them into `service` and into
   // each client's spec, where the model reads them.
   model::BugSet bugs;

@@ -94,7 +94,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       trace_.line(now_, "world").word("limit").kv("pending-events", static_cast<int64_t>(q_.size()));
     }
     model::OracleCounts counts;
-    out.violations = model::check({history_, service_, s_.service}, &counts);
+    model::Promises promises;
+    promises.heal_at = s_.faults.heal_at;
+    promises.converge = s_.converge;
+    promises.max_attempts_per_intent = s_.max_attempts_per_intent;
+    promises.limit = Time(0) + s_.limit;
+    out.violations = model::check({history_, service_, s_.service, &promises}, &counts);
     out.violation_count = static_cast<uint32_t>(out.violations.size());
     for (const auto& v : out.violations)
       trace_.line(now_, "oracle").word("violation").kv("property", v.property).kv("subject", v.subject);
@@ -158,6 +163,13 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       if (s_.bugs.has(static_cast<model::Bug>(b)))
         trace_.line(Time(0), "world").word("bug").word(model::bug_info(static_cast<model::Bug>(b)).name);
     for (const faults::Fault& f : s_.faults.faults) trace_.line(Time(0), "world").word("fault").word(faults::describe(f));
+    if (s_.faults.heal_at || s_.max_attempts_per_intent) {
+      auto line = trace_.line(Time(0), "world");
+      line.word("promises");
+      if (s_.faults.heal_at)
+        line.kv("heal-at", sim::format_duration(*s_.faults.heal_at - Time(0))).kv("converge", sim::format_duration(s_.converge));
+      if (s_.max_attempts_per_intent) line.kv("max-attempts-per-intent", *s_.max_attempts_per_intent);
+    }
   }
 
   // The call's request with the token this attempt carried (rare: only a changed token gets here).

@@ -86,7 +86,7 @@ enum class Expect : uint8_t { launch, invalid, bad_parameters, mismatch, termina
 class Checker {
  public:
   Checker(const OracleInput& in, OracleCounts* counts)
-      : h_(in.history), s_(in.service), cfg_(in.config), counts_(counts) {}
+      : in_(in), h_(in.history), s_(in.service), cfg_(in.config), counts_(counts) {}
 
   std::vector<Violation> run() {
     logical_intents();
@@ -96,6 +96,7 @@ class Checker {
     others();
     launch_contents();
     intents();
+    if (in_.promises) promises(*in_.promises);
     return std::move(out_);
   }
 
@@ -658,6 +659,62 @@ class Checker {
     }
   }
 
+  // ---- the scenario's promises: liveness and amplification
+
+  void promises(const Promises& p) {
+    for (uint32_t n = 0; n < h_.intents.size(); ++n) {
+      const IntentRecord& intent = h_.intents[n];
+      if (intent.calls.empty()) continue;
+      std::vector<uint32_t> attempts;  // every layer's: SDK retries, application calls, reconciling
+      std::optional<Time> definite;    // when the intent got an answer that is not "unknown"
+      const CallRecord* last = nullptr;
+      for (uint32_t c : intent.calls) {
+        const CallRecord& call = h_.calls[c];
+        if (call.api == Api::terminate || call.repeat) continue;
+        attempts.insert(attempts.end(), call.attempts.begin(), call.attempts.end());
+        last = &call;
+        const bool decided = (call.api == Api::run && (call.outcome == Outcome::ok || call.outcome == Outcome::failed)) ||
+                             (call.api == Api::describe && call.outcome == Outcome::ok && call.response.count > 0);
+        if (decided && !definite) definite = call.ended;
+      }
+      if (p.max_attempts_per_intent && attempts.size() > static_cast<size_t>(*p.max_attempts_per_intent)) {
+        Violation v;
+        v.property = "amplification";
+        v.group = group_of_intent(intent);
+        v.subject = intent_text(intent);
+        v.detail = std::to_string(attempts.size()) + " attempts for one intent, across every layer (at most " +
+                   std::to_string(*p.max_attempts_per_intent) + " allowed)";
+        add_attempt_steps(v, attempts);
+        finish(v);
+      }
+      if (!p.heal_at || !last) continue;
+      const Time began = h_.calls[intent.calls.front()].invoked;
+      const Time deadline = std::max(*p.heal_at, began) + p.converge;
+      std::string why;
+      if (definite && *definite > deadline) {
+        why = "its first definite answer came at " + sim::format_time(*definite) + ", after";
+      } else if (!definite && intent.finished) {
+        why = "the caller gave up with its outcome unknown (last call " + std::string(outcome_name(last->outcome)) +
+              "), so it never learns what happened; the deadline was";
+      } else if (!definite && p.limit >= deadline) {
+        why = "still without a definite answer at the time limit (last call " + std::string(outcome_name(last->outcome)) +
+              " since " + sim::format_time(last->outcome == Outcome::pending ? last->invoked : last->ended) +
+              "); the deadline was";
+      } else {
+        continue;
+      }
+      Violation v;
+      v.property = "liveness";
+      v.group = group_of_intent(intent);
+      v.subject = intent_text(intent);
+      v.detail = "no definite end within " + sim::format_duration(p.converge) + " of the faults healing at " +
+                 sim::format_time(*p.heal_at) + ": " + why + " " + sim::format_time(deadline) + "; token " +
+                 (last->request.has_token ? sim::escaped(last->request.token.view()) : std::string("none"));
+      add_attempt_steps(v, attempts);
+      finish(v);
+    }
+  }
+
   std::string intent_text(const IntentRecord& i) const {
     const ClientRecord& c = h_.clients[i.client];
     std::string out = "intent " + c.label + "/" + std::to_string(i.index);
@@ -740,6 +797,7 @@ class Checker {
     out_.push_back(std::move(v));
   }
 
+  const OracleInput& in_;
   const History& h_;
   const Service& s_;
   const ServiceConfig& cfg_;

@@ -32,6 +32,12 @@
 //                    caller recorded as failed launched nothing; an intent terminates only
 //                    instances an answer to it named (no false reap).
 //
+//  liveness:         (with `heal_at`) every intent reaches a definite end -- an answer that is not
+//                    "unknown" -- by max(heal_at, when it began) + converge; the violation names
+//                    what is still pending: client, intent, token, since when, the last outcome.
+//  amplification:    (with `max_attempts_per_intent`) no intent makes more attempts than that,
+//                    across every layer (SDK retries, application retries, reconciling calls).
+//
 // Every answer a client received counts, including one that arrived after it stopped waiting.
 #pragma once
 
@@ -60,10 +66,19 @@ struct Violation {
   std::vector<Step> events;  // the history behind it, in time order
 };
 
+// The scenario's promises beyond the token rules (docs/scenario-format.md, `heal_at`).
+struct Promises {
+  std::optional<Time> heal_at;          // every fault ends here; liveness is checked only when set
+  Duration converge = sim::minutes(5);  // after heal_at, every intent reaches a definite end within this
+  std::optional<int32_t> max_attempts_per_intent;  // amplification: attempts of one intent, every layer
+  Time limit;                           // the run's end: an intent still open then is judged only if the deadline passed
+};
+
 struct OracleInput {
   const History& history;
   const Service& service;       // read for its visible effects only (see above)
   const ServiceConfig& config;  // the rules' settings
+  const Promises* promises = nullptr;
 };
 
 // Counts the oracle makes on the way, for the run's summary.

@@ -282,3 +282,30 @@ TEST(Loader, RequestsTheServiceWouldRefuseAreRefusedHere) {
   EXPECT_EQ(zone.line, 4);
   EXPECT_NE(zone.message.find("'s1' is in a, not in the request's zone b"), std::string::npos) << zone.message;
 }
+
+TEST(Loader, LivenessKeys) {
+  const Scenario s = parse_scenario(
+      "name: x\nheal_at: 30s\nconverge: 2m\nmax_attempts_per_intent: 6\nclients: [{name: a}]\n"
+      "faults: [{storm: {from: 0s}}]\n",
+      "s.yaml");
+  ASSERT_TRUE(s.faults.heal_at.has_value());
+  EXPECT_EQ(s.faults.heal_at->us, 30000000);
+  EXPECT_EQ(s.converge.us, 120000000);
+  EXPECT_EQ(s.max_attempts_per_intent, 6);
+  struct Case {
+    const char* text;
+    int line, column;
+    const char* says;
+  } cases[] = {
+      {"name: x\nconverge: 2m\nclients: [{name: a}]\n", 2, 11, "converge: the time to converge after the faults heal needs `heal_at`"},
+      {"name: x\nheal_at: soon\nclients: [{name: a}]\n", 2, 10, "heal_at: 'soon' is not a duration"},
+      {"name: x\nmax_attempts_per_intent: 0\nclients: [{name: a}]\n", 2, 26, "max_attempts_per_intent: 0 is out of range"},
+      {"name: x\nclients: [{name: a}]\nexpect: {fail: livenes}\n", 3, 16, "'livenes' is not a property; use one of answers, token-instances, intent-instances, liveness, amplification"},
+  };
+  for (const auto& c : cases) {
+    const Caught e = error_of(c.text);
+    EXPECT_EQ(e.line, c.line) << c.text << e.message;
+    EXPECT_EQ(e.column, c.column) << c.text << e.message;
+    EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
+  }
+}

@@ -446,3 +446,66 @@ TEST(Verdicts, IntentColumnsAddUpInEveryShippedScenario) {
     EXPECT_LE(t.leaked, t.instances) << e.path();
   }
 }
+
+// Liveness: after the faults heal, every intent reaches a definite end within `converge`; the
+// violation names what is still pending.
+TEST(Liveness, ACallerThatGivesUpUnknownNeverConverges) {
+  const Scenario s = harness::parse_scenario(
+      "name: gives up\nlimit: 10m\nheal_at: 10s\nconverge: 1m\n"
+      "clients: [{name: a, token: persisted, timeout: 1s, retry: {policy: none}, app_retries: 0}]\n"
+      "faults: [{lose: {what: request, rate: 100%}}]\n",
+      "gives-up.yaml");
+  const auto r = harness::run_once(s, 1);
+  ASSERT_EQ(r.violations.size(), 1u);
+  const auto& v = r.violations[0];
+  EXPECT_EQ(v.property, "liveness");
+  EXPECT_EQ(v.subject, "intent a#0/0");
+  EXPECT_NE(v.detail.find("gave up with its outcome unknown"), std::string::npos) << v.detail;
+  EXPECT_NE(v.detail.find("token "), std::string::npos) << v.detail;
+  EXPECT_NE(v.detail.find("70.000000s"), std::string::npos) << v.detail;  // the deadline: 10s + 1m
+}
+
+TEST(Liveness, AnIntentStillPendingAtTheLimitIsNamed) {
+  const Scenario s = harness::parse_scenario(
+      "name: slow retry\nlimit: 30m\nheal_at: 10s\nconverge: 1m\n"
+      "clients: [{name: a, token: persisted, timeout: 1s, retry: {policy: none}, app_retries: 3, app_backoff: 1h}]\n"
+      "faults: [{lose: {what: request, rate: 100%}}]\n",
+      "slow.yaml");
+  const auto r = harness::run_once(s, 1);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].property, "liveness");
+  EXPECT_NE(r.violations[0].detail.find("still without a definite answer at the time limit (last call unknown since 1.000000s)"),
+            std::string::npos)
+      << r.violations[0].detail;
+}
+
+TEST(Liveness, ACallerThatRetriesUntilDefiniteConvergesAndFaultsEndAtHealAt) {
+  const Scenario s = harness::parse_scenario(
+      "name: keeps going\nlimit: 10m\nheal_at: 10s\nconverge: 1m\n"
+      "clients: [{name: a, count: 5, token: persisted, timeout: 1s, retry: {policy: none}, app_retries: 30, app_backoff: 2s}]\n"
+      "faults: [{lose: {what: request, rate: 100%}}]\n",
+      "keeps-going.yaml");
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto r = harness::run_once(s, seed);
+    EXPECT_TRUE(r.violations.empty()) << seed << ": " << r.violations.front().detail;
+    EXPECT_EQ(r.stats.intents_ok, 5u);            // every request after 10s gets through
+    EXPECT_GT(r.fault_fires.at(0), 5u);           // and before it, every one was lost
+  }
+}
+
+TEST(Amplification, MoreAttemptsThanAllowedForOneIntentBreakIt) {
+  const std::string text =
+      "name: amplified\nlimit: 10m\nmax_attempts_per_intent: MAX\n"
+      "clients: [{name: a, token: persisted, timeout: 1s, retry: {policy: aws-standard}, app_retries: 2, app_backoff: 1s}]\n"
+      "faults: [{storm: {from: 0s, for: 1m}}]\n";
+  auto with = [&](const std::string& max) {
+    std::string t = text;
+    t.replace(t.find("MAX"), 3, max);
+    return harness::run_once(harness::parse_scenario(t, "amp.yaml"), 1);
+  };
+  const auto strict = with("4");  // 3 SDK attempts x 3 application calls = 9 attempts
+  ASSERT_FALSE(strict.violations.empty());
+  EXPECT_EQ(strict.violations[0].property, "amplification");
+  EXPECT_NE(strict.violations[0].detail.find("9 attempts for one intent"), std::string::npos) << strict.violations[0].detail;
+  EXPECT_TRUE(with("9").violations.empty());
+}
