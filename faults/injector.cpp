@@ -44,6 +44,18 @@ std::string describe(const Fault& f) {
             return "storm " + std::string(model::code_name(s.code)) + " rate " + rate_text(s.rate) +
                    (s.phase == Storm::after ? " after commit" : "") + window_text(s);
           },
+          [](const Reset& r) {
+            return std::string("reset ") + (r.phase == Reset::before ? "before" : "after") + " rate " +
+                   rate_text(r.rate) + window_text(r);
+          },
+          [](const Partition& p) {
+            return "partition group " + std::to_string(p.group) + " " +
+                   (p.direction == Partition::both ? "both" : p.direction == Partition::requests ? "requests" : "responses") +
+                   window_text(p);
+          },
+          [](const Transient& t) {
+            return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t);
+          },
       },
       f);
 }
@@ -95,6 +107,45 @@ std::optional<model::Code> Injector::storm(Storm::Phase phase, uint32_t region, 
     const auto* s = std::get_if<Storm>(&plan_->faults[i]);
     if (s && s->phase == phase && applies(*s, region, now) && prngs_[i].chance(s->rate) && !out) {
       out = s->code;
+      ++fires_[i];
+    }
+  }
+  return out;
+}
+
+bool Injector::reset(Reset::Phase phase, uint32_t region, Time now) {
+  bool hit = false;
+  for (size_t i = 0; i < plan_->faults.size(); ++i) {
+    const auto* r = std::get_if<Reset>(&plan_->faults[i]);
+    if (r && r->phase == phase && applies(*r, region, now) && prngs_[i].chance(r->rate) && !hit) {
+      hit = true;
+      ++fires_[i];
+    }
+  }
+  return hit;
+}
+
+bool Injector::partitioned(bool request, uint32_t group, uint32_t region, Time now) {
+  bool cut = false;
+  for (size_t i = 0; i < plan_->faults.size(); ++i) {
+    const auto* p = std::get_if<Partition>(&plan_->faults[i]);
+    if (!p || p->group != group || !applies(*p, region, now)) continue;
+    const bool direction = p->direction == Partition::both ||
+                           (request ? p->direction == Partition::requests : p->direction == Partition::responses);
+    if (direction && !cut) {
+      cut = true;
+      ++fires_[i];
+    }
+  }
+  return cut;
+}
+
+std::optional<model::Code> Injector::transient(uint32_t region, Time now) {
+  std::optional<model::Code> out;
+  for (size_t i = 0; i < plan_->faults.size(); ++i) {
+    const auto* t = std::get_if<Transient>(&plan_->faults[i]);
+    if (t && applies(*t, region, now) && prngs_[i].chance(t->rate) && !out) {
+      out = t->code;
       ++fires_[i];
     }
   }

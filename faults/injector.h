@@ -22,6 +22,12 @@ class Injector {
   Duration spike(uint32_t region, Time now);
   // A storm's error for a request arriving (`before`) or a response leaving (`after`) at `now`.
   std::optional<model::Code> storm(Storm::Phase phase, uint32_t region, Time now);
+  // A connection reset before the service sees a request sent at `now`, or after it acted.
+  bool reset(Reset::Phase phase, uint32_t region, Time now);
+  // A request from (or a response to) a client of `group`, cut off by a partition?
+  bool partitioned(bool request, uint32_t group, uint32_t region, Time now);
+  // A transient 400 for a RunInstances request arriving at `now`.
+  std::optional<model::Code> transient(uint32_t region, Time now);
 
   // Per fault, in plan order: how many times it acted (lost a message, added a delay, answered
   // or replaced an answer with its error).

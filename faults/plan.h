@@ -53,7 +53,36 @@ struct Storm {
   std::optional<uint32_t> region;
 };
 
-using Fault = std::variant<Lose, Spike, Storm>;
+// A connection reset. `before`: the connection drops before the service sees the request
+// (nothing happens); `after`: the service acts, then the connection drops before the answer.
+// Either way the client learns at once (a connection error, not a timeout), and its SDK treats
+// it as retryable with an unknown outcome.
+struct Reset {
+  enum Phase : uint8_t { before, after } phase = before;
+  sim::Ratio rate{1, 1};
+  Window window;
+  std::optional<uint32_t> region;
+};
+
+// A client group cut off from its Region's endpoint: its requests, its responses, or both are
+// lost on the way.
+struct Partition {
+  enum Direction : uint8_t { both, requests, responses } direction = both;
+  uint32_t group = 0;  // index of the client group
+  Window window;
+  std::optional<uint32_t> region;
+};
+
+// A 400 that says a resource is still changing state (IncorrectState): the service answers it
+// before acting, so nothing happens; the one 400 a client may retry (retry.retry_codes).
+struct Transient {
+  model::Code code = model::Code::IncorrectState;
+  sim::Ratio rate{1, 1};
+  Window window;
+  std::optional<uint32_t> region;
+};
+
+using Fault = std::variant<Lose, Spike, Storm, Reset, Partition, Transient>;
 
 struct FaultPlan {
   std::vector<Fault> faults;

@@ -579,7 +579,7 @@ class Loader {
 
   model::RetryPolicy retry(const YAML::Node& n, const std::string& what) {
     Map m(r_, n, what, {"policy", "attempts", "base", "throttle_base", "cap", "jitter", "quota",
-                        "cost", "timeout_cost"});
+                        "cost", "timeout_cost", "retry_codes"});
     const auto kind = r_.choice<model::PolicyKind>(
         m.need("policy"), m.at("policy"),
         {{"none", model::PolicyKind::none}, {"exponential", model::PolicyKind::exponential},
@@ -613,6 +613,20 @@ class Loader {
     if (m.has("quota")) p.quota = r_.integer(m.get("quota"), m.at("quota"), 0, 1000000000);
     if (m.has("cost")) p.retry_cost = r_.integer(m.get("cost"), m.at("cost"), 0, 1000000000);
     if (m.has("timeout_cost")) p.timeout_cost = r_.integer(m.get("timeout_cost"), m.at("timeout_cost"), 0, 1000000000);
+    if (m.has("retry_codes")) {
+      const YAML::Node& codes = m.get("retry_codes");
+      if (!codes.IsSequence())
+        r_.fail(codes, m.at("retry_codes") + ": expected a list of 4xx codes to retry, like [IncorrectState]");
+      for (size_t i = 0; i < codes.size(); ++i) {
+        const std::string what = m.at("retry_codes") + "[" + std::to_string(i) + "]";
+        const std::string name = r_.text(codes[i], what);
+        model::Code code;
+        if (!model::parse_code(name, code) || model::code_status(code) != 400)
+          r_.fail(codes[i], what + ": '" + name + "' is not a 4xx code; 5xx codes are retried anyway, and the 400 "
+                                  "that may succeed later is IncorrectState");
+        p.retry_codes.push_back(code);
+      }
+    }
     if (p.cap < p.base) r_.fail(n, what + ": cap (" + sim::format_duration(p.cap) + ") must not be less than base (" + sim::format_duration(p.base) + ")");
     return p;
   }
@@ -706,8 +720,8 @@ class Loader {
       const std::string what = "faults[" + std::to_string(i) + "]";
       const YAML::Node& f = n[i];
       if (!f.IsMap() || f.size() != 1)
-        r_.fail(f, what + ": each fault is a mapping with one key: lose, spike or storm");
-      Map outer(r_, f, what, {"lose", "spike", "storm"});
+        r_.fail(f, what + ": each fault is a mapping with one key: lose, spike, storm, reset, partition or transient");
+      Map outer(r_, f, what, {"lose", "spike", "storm", "reset", "partition", "transient"});
       s.at_fault.push_back(Where{r_.where(f)});
       if (outer.has("lose")) {
         Map m(r_, outer.get("lose"), what + ".lose", {"what", "rate", "from", "for", "region"});
@@ -754,6 +768,47 @@ class Loader {
         st.window = window(m);
         st.region = region_filter(m, s);
         s.faults.faults.push_back(st);
+      } else if (outer.has("reset")) {
+        Map m(r_, outer.get("reset"), what + ".reset", {"phase", "rate", "from", "for", "region"});
+        faults::Reset rs;
+        rs.phase = r_.choice<faults::Reset::Phase>(m.need("phase"), m.at("phase"),
+                                                   {{"before", faults::Reset::before}, {"after", faults::Reset::after}});
+        if (m.has("rate")) rs.rate = r_.ratio(m.get("rate"), m.at("rate"));
+        rs.window = window(m);
+        rs.region = region_filter(m, s);
+        s.faults.faults.push_back(rs);
+      } else if (outer.has("partition")) {
+        Map m(r_, outer.get("partition"), what + ".partition", {"group", "direction", "from", "for", "region"});
+        faults::Partition p;
+        const std::string group = r_.text(m.need("group"), m.at("group"));
+        bool found = false;
+        std::vector<std::string> names;
+        for (uint32_t g = 0; g < s.clients.size(); ++g) {
+          names.push_back(s.clients[g].spec.group);
+          if (s.clients[g].spec.group == group) p.group = g, found = true;
+        }
+        if (!found)
+          r_.fail(m.get("group"), m.at("group") + ": no client group is named '" + group + "'; the groups are " + join(names));
+        if (m.has("direction"))
+          p.direction = r_.choice<faults::Partition::Direction>(
+              m.get("direction"), m.at("direction"),
+              {{"both", faults::Partition::both}, {"requests", faults::Partition::requests},
+               {"responses", faults::Partition::responses}});
+        p.window = window(m);
+        p.region = region_filter(m, s);
+        s.faults.faults.push_back(p);
+      } else if (outer.has("transient")) {
+        Map m(r_, outer.get("transient"), what + ".transient", {"code", "rate", "from", "for", "region"});
+        faults::Transient t;
+        if (m.has("code")) {
+          const std::string code = r_.text(m.get("code"), m.at("code"));
+          if (code != "IncorrectState")
+            r_.fail(m.get("code"), m.at("code") + ": '" + code + "' is not a transient 400; the one the rules know is IncorrectState");
+        }
+        if (m.has("rate")) t.rate = r_.ratio(m.get("rate"), m.at("rate"));
+        t.window = window(m);
+        t.region = region_filter(m, s);
+        s.faults.faults.push_back(t);
       }
     }
   }

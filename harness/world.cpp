@@ -49,6 +49,7 @@ enum Kind : uint32_t {
   kDone,     // a = launch op: the service finishes it
   kReply,    // a = attempt: the service answers (replies_[a])
   kDeliver,  // a = attempt: the answer reaches the client
+  kReset,    // a = attempt: the client learns that its connection was reset
 };
 
 class World final : public model::ClientIo, public sim::Dispatcher {
@@ -119,6 +120,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       case kDone: on_done(e.a); break;
       case kReply: respond(e.a, replies_[e.a]); break;
       case kDeliver: on_deliver(e.a); break;
+      case kReset: on_reset(e.a); break;
       default: IDEM_CHECK(false, "an event of a known kind");
     }
   }
@@ -135,6 +137,17 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (injector_.lose_request(region, now_)) {
       trace_.line(now_, "net").word("lose").word("request").kv("attempt", attempt);
       history_.attempts[attempt].fate = model::Fate::request_lost;
+      return;
+    }
+    if (injector_.partitioned(true, history_.clients[client].group, region, now_)) {
+      trace_.line(now_, "net").word("partition").word("request").kv("attempt", attempt);
+      history_.attempts[attempt].fate = model::Fate::request_lost;
+      return;
+    }
+    if (injector_.reset(faults::Reset::before, region, now_)) {
+      trace_.line(now_, "net").word("reset").word("before").kv("attempt", attempt);
+      history_.attempts[attempt].fate = model::Fate::reset_before;
+      q_.push(now_, kReset, attempt);
       return;
     }
     q_.push(now_ + latency(client), kArrive, attempt);
@@ -210,8 +223,16 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (auto code = injector_.storm(faults::Storm::before, region, now_)) {
       trace_.line(now_, "fault").word("storm").kv("attempt", attempt).kv("code", model::code_name(*code));
       a.fate = model::Fate::turned_away;
-      respond(attempt, Response{*code, 0, 0, 0});
+      respond(attempt, Response{*code, 0, 0, 0}, /*acted=*/false);
       return;
+    }
+    if (c.api == Api::run) {
+      if (auto code = injector_.transient(region, now_)) {
+        trace_.line(now_, "fault").word("transient").kv("attempt", attempt).kv("code", model::code_name(*code));
+        a.fate = model::Fate::transient;
+        respond(attempt, Response{*code, 0, 0, 0}, /*acted=*/false);
+        return;
+      }
     }
     a.taken = now_;
     a.taken_order = taken_++;
@@ -283,21 +304,46 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     for (uint64_t joined : done.joined) respond(static_cast<uint32_t>(joined), done.response);
   }
 
-  void respond(uint32_t attempt, Response r) {
+  // The answer to `attempt` on its way back. `acted`: the service took the request in (a storm
+  // or a transient error turned it away otherwise, and faults after the service do not apply).
+  void respond(uint32_t attempt, Response r, bool acted = true) {
     const model::CallRecord& c = history_.calls[history_.attempts[attempt].call];
+    model::AttemptRecord& a = history_.attempts[attempt];
     const uint32_t region = c.request.region;
-    if (auto code = injector_.storm(faults::Storm::after, region, now_)) {
-      trace_.line(now_, "fault").word("storm-after").kv("attempt", attempt).kv("code", model::code_name(*code));
-      r = Response{*code, 0, 0, 0};
-      history_.attempts[attempt].fate = model::Fate::answer_replaced;
+    if (acted) {
+      if (auto code = injector_.storm(faults::Storm::after, region, now_)) {
+        trace_.line(now_, "fault").word("storm-after").kv("attempt", attempt).kv("code", model::code_name(*code));
+        r = Response{*code, 0, 0, 0};
+        a.fate = model::Fate::answer_replaced;
+      }
+      if (injector_.reset(faults::Reset::after, region, now_)) {
+        trace_.line(now_, "net").word("reset").word("after").kv("attempt", attempt);
+        a.fate = model::Fate::reset_after;
+        q_.push(now_ + latency(c.client), kReset, attempt);
+        return;
+      }
     }
     if (injector_.lose_response(region, now_)) {
       trace_.line(now_, "net").word("lose").word("response").kv("attempt", attempt);
-      history_.attempts[attempt].fate = model::Fate::response_lost;
+      a.fate = model::Fate::response_lost;
+      return;
+    }
+    if (injector_.partitioned(false, history_.clients[c.client].group, region, now_)) {
+      trace_.line(now_, "net").word("partition").word("response").kv("attempt", attempt);
+      a.fate = model::Fate::response_lost;
       return;
     }
     replies_[attempt] = r;
     q_.push(now_ + latency(c.client), kDeliver, attempt);
+  }
+
+  // A reset connection: the client learns at once, with the outcome unknown (its SDK retries it
+  // like a timeout).
+  void on_reset(uint32_t attempt) {
+    if (history_.attempts[attempt].done) return;
+    const uint32_t client = history_.calls[history_.attempts[attempt].call].client;
+    trace_.line(now_, clients_[client].label()).word("reset").kv("attempt", attempt);
+    clients_[client].on_timeout(attempt, now_);
   }
 
   void on_deliver(uint32_t attempt) {

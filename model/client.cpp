@@ -180,7 +180,12 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
     a.response = *r;
     call.response = *r;
   }
-  if (auto sleep = retry_->next(end, quota_, prng_)) {
+  // A 4xx the policy retries anyway (IncorrectState) is retried like a 5xx; the outcome, if the
+  // call ends on it, is still "failed": nothing happened.
+  const AttemptEnd retry_as = end == AttemptEnd::client_error && r && spec_->retry.retries_code(r->code)
+                                  ? AttemptEnd::server_error
+                                  : end;
+  if (auto sleep = retry_->next(retry_as, quota_, prng_)) {
     state_ = State::backoff;
     trace_->line(now, label_).word("backoff").kv("call", call_).kv("sleep", *sleep).kv(
         "quota", quota_.available());

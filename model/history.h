@@ -28,6 +28,9 @@ enum class Fate : uint8_t {
   turned_away,      // a storm answered it before the service saw it
   answer_replaced,  // a storm replaced the service's answer with a 5xx (after the service acted)
   response_lost,    // the service acted; its answer was lost on the way back
+  reset_before,     // the connection was reset before the service saw the request
+  reset_after,      // the service acted, then the connection was reset before the answer
+  transient,        // a transient 400 (IncorrectState) before the service acted
 };
 
 struct AttemptRecord {

@@ -192,6 +192,9 @@ class Checker {
   std::string wrong_answer(uint32_t a, Expect e, const Launch* r) const {
     const Response* answer = answer_of(a);
     if (!answer) return "";                 // no answer: says nothing
+    // The service never took it in: its answer came from a fault on the way (a storm, a
+    // transient error), not from the service.
+    if (h_.attempts[a].taken_order == AttemptRecord::kNotTaken) return "";
     const Response& got = *answer;
     if (got.status() >= 500) return "";     // 5xx: may or may not have happened
     switch (e) {
@@ -757,18 +760,22 @@ class Checker {
       if (c.api == Api::run && c.repeat) head += " (repeat)";
       std::string sent = head + " sent";
       if (at.fate == Fate::request_lost) sent += "; lost on the way, the service never saw it";
+      if (at.fate == Fate::reset_before) sent += "; the connection was reset before the service saw it";
       v.events.push_back({at.sent, sent, is_key});
       if (!at.done) continue;
       std::string how;
       if (at.end == AttemptEnd::timeout) {
-        how = " timed out (outcome unknown)";
+        how = at.fate == Fate::reset_before || at.fate == Fate::reset_after ? " connection reset (outcome unknown)"
+                                                                           : " timed out (outcome unknown)";
         if (at.fate == Fate::response_lost) how += "; the service acted, its answer was lost on the way back";
+        if (at.fate == Fate::reset_after) how += "; the service acted, then the connection dropped";
       } else if (c.api == Api::describe && at.response.ok()) {
         how = at.response.count == 0 ? " found nothing" : " found " + response_text(at.response).substr(4);
       } else {
         how = " answered " + response_text(at.response);
         if (at.fate == Fate::answer_replaced) how += " (a storm replaced the service's answer after it acted)";
         if (at.fate == Fate::turned_away) how += " (a storm turned it away before the service saw it)";
+        if (at.fate == Fate::transient) how += " (a transient error before the service acted)";
       }
       v.events.push_back({at.ended, head + how, is_key});
       if (at.late)

@@ -10,8 +10,10 @@
 //                 refunds its cost, a first-attempt success adds 1; no quota, no retry.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <vector>
 #include <string_view>
 
 #include "model/types.h"
@@ -40,6 +42,9 @@ struct RetryPolicy {
   int64_t retry_cost = 5;
   int64_t timeout_cost = 10;
   int64_t success_increment = 1;
+  // 4xx codes this client retries all the same (the seed's one retryable 400: IncorrectState).
+  std::vector<Code> retry_codes;
+  bool retries_code(Code c) const { return std::find(retry_codes.begin(), retry_codes.end(), c) != retry_codes.end(); }
 
   static RetryPolicy none();
   static RetryPolicy exponential(int32_t attempts, Duration base, Duration cap, Jitter jitter);

@@ -309,3 +309,34 @@ TEST(Loader, LivenessKeys) {
     EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
   }
 }
+
+TEST(Loader, ResetPartitionAndTransientFaults) {
+  const Scenario s = parse_scenario(
+      "name: x\nclients: [{name: a, retry: {policy: aws-standard, retry_codes: [IncorrectState]}}, {name: b}]\n"
+      "faults:\n  - reset: {phase: after, rate: 5%}\n  - partition: {group: b, direction: responses, for: 10s}\n"
+      "  - transient: {rate: 50%}\n",
+      "s.yaml");
+  ASSERT_EQ(s.faults.faults.size(), 3u);
+  EXPECT_EQ(std::get<idem::faults::Reset>(s.faults.faults[0]).phase, idem::faults::Reset::after);
+  EXPECT_EQ(std::get<idem::faults::Partition>(s.faults.faults[1]).group, 1u);
+  EXPECT_TRUE(s.clients[0].spec.retry.retries_code(idem::model::Code::IncorrectState));
+  struct Case {
+    const char* text;
+    int line, column;
+    const char* says;
+  } cases[] = {
+      {"name: x\nclients: [{name: a}]\nfaults: [{reset: {rate: 5%}}]\n", 3, 18, "faults[0].reset: missing key 'phase'"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{reset: {phase: during}}]\n", 3, 26, "'during' is not one of before, after"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{partition: {group: z}}]\n", 3, 30, "no client group is named 'z'; the groups are a"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{partition: {group: a, direction: up}}]\n", 3, 44, "'up' is not one of both, requests, responses"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{transient: {code: Unavailable}}]\n", 3, 29, "is not a transient 400"},
+      {"name: x\nclients: [{name: a, retry: {policy: none, retry_codes: [InternalError]}}]\n", 2, 57, "'InternalError' is not a 4xx code"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{brownout: {}}]\n", 3, 11, "unknown key 'brownout'"},
+  };
+  for (const auto& c : cases) {
+    const Caught e = error_of(c.text);
+    EXPECT_EQ(e.line, c.line) << c.text << e.message;
+    EXPECT_EQ(e.column, c.column) << c.text << e.message;
+    EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
+  }
+}

@@ -509,3 +509,79 @@ TEST(Amplification, MoreAttemptsThanAllowedForOneIntentBreakIt) {
   EXPECT_NE(strict.violations[0].detail.find("9 attempts for one intent"), std::string::npos) << strict.violations[0].detail;
   EXPECT_TRUE(with("9").violations.empty());
 }
+
+// The faults of the service issue, each seen in the history it leaves.
+TEST(Faults, AResetBeforeTheServiceIsLearnedAtOnceAndLaunchesNothing) {
+  const Scenario s = harness::parse_scenario(
+      "name: reset before\nlimit: 1m\n"
+      "clients: [{name: a, token: persisted, timeout: 5s, retry: {policy: exponential, attempts: 3, base: 100ms}}]\n"
+      "faults: [{reset: {phase: before, for: 50ms}}]\n",
+      "reset.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("net reset before attempt=0"), std::string::npos) << r.trace;
+  // At once: the client's reset line has the send's own time; no 5 s timeout.
+  EXPECT_NE(r.trace.find("0.000000s a#0 reset attempt=0"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.trace.find("a#0 timeout attempt=0"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.instances, 1u);  // only the retry launched
+  EXPECT_EQ(r.stats.requests, 2u);
+  EXPECT_EQ(r.fault_fires.at(0), 1u);
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(Faults, AResetAfterTheServiceActedLeavesALaunchTheCallerCannotSee) {
+  auto run = [](const std::string& token) {
+    const Scenario s = harness::parse_scenario(
+        "name: reset after\nlimit: 1m\n"
+        "clients: [{name: a, token: " + token + ", timeout: 5s, retry: {policy: exponential, attempts: 3, base: 100ms}}]\n"
+        "faults: [{reset: {phase: after, for: 50ms}}]\n",
+        "reset.yaml");
+    return kept(s, 1);
+  };
+  const auto persisted = run("persisted");
+  EXPECT_NE(persisted.trace.find("net reset after attempt=0"), std::string::npos) << persisted.trace;
+  EXPECT_EQ(persisted.stats.instances, 1u);  // the retry got the launch the reset hid
+  EXPECT_TRUE(persisted.violations.empty());
+  const auto none = run("none");
+  EXPECT_EQ(none.stats.instances, 2u);  // without a token the retry launched again
+  ASSERT_FALSE(none.violations.empty());
+  EXPECT_EQ(none.violations[0].property, "intent-instances");
+  bool told = false;
+  for (const auto& e : none.violations[0].events) told = told || e.what.find("then the connection dropped") != std::string::npos;
+  EXPECT_TRUE(told);
+}
+
+TEST(Faults, APartitionCutsOffOneGroupOnly) {
+  const Scenario s = harness::parse_scenario(
+      "name: partition\nlimit: 1m\n"
+      "clients: [{name: near, token: persisted, timeout: 1s, retry: {policy: none}},\n"
+      "          {name: far, token: persisted, timeout: 1s, retry: {policy: none}, app_retries: 5, app_backoff: 1s}]\n"
+      "faults: [{partition: {group: far, direction: requests, for: 3s}}]\n",
+      "partition.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_EQ(r.trace.find("partition request attempt=0"), std::string::npos) << r.trace;  // near's
+  EXPECT_NE(r.trace.find("net partition request attempt=1"), std::string::npos) << r.trace;  // far's
+  EXPECT_EQ(r.stats.instances, 2u);
+  EXPECT_EQ(r.fault_fires.at(0), 2u);  // far#0 at 0 s and 2 s; its call at 4 s gets through
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(Faults, ATransientIncorrectStateIsRetriedOnlyWhenThePolicySaysSo) {
+  auto run = [](const std::string& retry_codes) {
+    const Scenario s = harness::parse_scenario(
+        "name: transient\nlimit: 1m\n"
+        "clients: [{name: a, token: persisted, retry: {policy: exponential, attempts: 3, base: 100ms" + retry_codes + "}}]\n"
+        "faults: [{transient: {code: IncorrectState, for: 50ms}}]\n",
+        "transient.yaml");
+    return kept(s, 1);
+  };
+  const auto retried = run(", retry_codes: [IncorrectState]");
+  EXPECT_NE(retried.trace.find("fault transient attempt=0 code=IncorrectState"), std::string::npos) << retried.trace;
+  EXPECT_EQ(retried.stats.intents_ok, 1u);
+  EXPECT_EQ(retried.stats.requests, 2u);
+  EXPECT_TRUE(retried.violations.empty());
+  const auto not_retried = run("");
+  EXPECT_EQ(not_retried.stats.intents_failed, 1u);  // a 400: nothing happened, the call ends
+  EXPECT_EQ(not_retried.stats.instances, 0u);
+  EXPECT_EQ(not_retried.stats.requests, 1u);
+  EXPECT_TRUE(not_retried.violations.empty());
+}
