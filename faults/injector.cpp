@@ -53,6 +53,10 @@ std::string describe(const Fault& f) {
                    (p.direction == Partition::both ? "both" : p.direction == Partition::requests ? "requests" : "responses") +
                    window_text(p);
           },
+          [](const Duplicate& d) {
+            return "duplicate rate " + rate_text(d.rate) + " delay " + sim::format_duration(d.delay.min) + ".." +
+                   sim::format_duration(d.delay.max) + window_text(d);
+          },
           [](const Transient& t) {
             return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t);
           },
@@ -146,6 +150,18 @@ std::optional<model::Code> Injector::transient(uint32_t region, Time now) {
     const auto* t = std::get_if<Transient>(&plan_->faults[i]);
     if (t && applies(*t, region, now) && prngs_[i].chance(t->rate) && !out) {
       out = t->code;
+      ++fires_[i];
+    }
+  }
+  return out;
+}
+
+std::optional<Duration> Injector::duplicate(uint32_t region, Time now) {
+  std::optional<Duration> out;
+  for (size_t i = 0; i < plan_->faults.size(); ++i) {
+    const auto* d = std::get_if<Duplicate>(&plan_->faults[i]);
+    if (d && applies(*d, region, now) && prngs_[i].chance(d->rate) && !out) {
+      out = d->delay.sample(prngs_[i]);
       ++fires_[i];
     }
   }

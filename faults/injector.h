@@ -28,6 +28,8 @@ class Injector {
   bool partitioned(bool request, uint32_t group, uint32_t region, Time now);
   // A transient 400 for a RunInstances request arriving at `now`.
   std::optional<model::Code> transient(uint32_t region, Time now);
+  // A request sent at `now` delivered a second time: how long after the first, or nothing.
+  std::optional<Duration> duplicate(uint32_t region, Time now);
 
   // Per fault, in plan order: how many times it acted (lost a message, added a delay, answered
   // or replaced an answer with its error).

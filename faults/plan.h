@@ -82,7 +82,16 @@ struct Transient {
   std::optional<uint32_t> region;
 };
 
-using Fault = std::variant<Lose, Spike, Storm, Reset, Partition, Transient>;
+// The network delivers a request a second time, `delay` after the first (a proxy's retry, a
+// webhook delivered twice). The service sees two requests; the client waits for one answer.
+struct Duplicate {
+  sim::Ratio rate{1, 1};
+  sim::Latency delay = sim::Latency::fixed(sim::millis(10));
+  Window window;
+  std::optional<uint32_t> region;
+};
+
+using Fault = std::variant<Lose, Spike, Storm, Reset, Partition, Transient, Duplicate>;
 
 struct FaultPlan {
   std::vector<Fault> faults;

@@ -720,8 +720,8 @@ class Loader {
       const std::string what = "faults[" + std::to_string(i) + "]";
       const YAML::Node& f = n[i];
       if (!f.IsMap() || f.size() != 1)
-        r_.fail(f, what + ": each fault is a mapping with one key: lose, spike, storm, reset, partition or transient");
-      Map outer(r_, f, what, {"lose", "spike", "storm", "reset", "partition", "transient"});
+        r_.fail(f, what + ": each fault is a mapping with one key: lose, spike, storm, reset, partition, transient or duplicate");
+      Map outer(r_, f, what, {"lose", "spike", "storm", "reset", "partition", "transient", "duplicate"});
       s.at_fault.push_back(Where{r_.where(f)});
       if (outer.has("lose")) {
         Map m(r_, outer.get("lose"), what + ".lose", {"what", "rate", "from", "for", "region"});
@@ -797,6 +797,14 @@ class Loader {
         p.window = window(m);
         p.region = region_filter(m, s);
         s.faults.faults.push_back(p);
+      } else if (outer.has("duplicate")) {
+        Map m(r_, outer.get("duplicate"), what + ".duplicate", {"rate", "delay", "from", "for", "region"});
+        faults::Duplicate d;
+        if (m.has("rate")) d.rate = r_.ratio(m.get("rate"), m.at("rate"));
+        if (m.has("delay")) d.delay = latency(m.get("delay"), m.at("delay"));
+        d.window = window(m);
+        d.region = region_filter(m, s);
+        s.faults.faults.push_back(d);
       } else if (outer.has("transient")) {
         Map m(r_, outer.get("transient"), what + ".transient", {"code", "rate", "from", "for", "region"});
         faults::Transient t;

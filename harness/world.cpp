@@ -150,7 +150,17 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       q_.push(now_, kReset, attempt);
       return;
     }
-    q_.push(now_ + latency(client), kArrive, attempt);
+    const Duration way = latency(client);
+    q_.push(now_ + way, kArrive, attempt);
+    if (auto delay = injector_.duplicate(region, now_)) {
+      model::AttemptRecord copy = history_.attempts[attempt];
+      copy.duplicate_of = attempt;
+      const uint32_t dup = static_cast<uint32_t>(history_.attempts.size());
+      history_.attempts.push_back(copy);
+      if (replies_.size() <= dup) replies_.resize(dup + 1);
+      trace_.line(now_, "net").word("duplicate").kv("attempt", attempt).kv("copy", dup).kv("after", *delay);
+      q_.push(now_ + way + *delay, kArrive, dup);
+    }
   }
 
   void wake_after(uint32_t client, Duration d) override { q_.push(now_ + d, kWake, client); }

@@ -55,6 +55,9 @@ struct AttemptRecord {
   // oracle judges it all the same.
   bool late = false;
   Fate fate = Fate::none;
+  // A copy the network delivered a second time (the `duplicate` fault): the attempt it copies.
+  // The client never sent it and waits for no answer to it; it is not in its call's attempts.
+  uint32_t duplicate_of = kNotTaken;
   Time late_at;
   Response late_response;
 };

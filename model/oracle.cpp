@@ -741,6 +741,9 @@ class Checker {
   // (attempt=17), everywhere.
   std::string attempt_text(uint32_t a) const {
     const AttemptRecord& at = h_.attempts[a];
+    if (at.duplicate_of != AttemptRecord::kNotTaken)
+      return h_.clients[call_of(a).client].label + " attempt " + std::to_string(a) + " (a second delivery of attempt " +
+             std::to_string(at.duplicate_of) + ", by the network)";
     return h_.clients[call_of(a).client].label + " attempt " + std::to_string(a) + " (call " +
            std::to_string(at.call) + ", try " + std::to_string(at.number) + ")";
   }

@@ -332,6 +332,7 @@ TEST(Loader, ResetPartitionAndTransientFaults) {
       {"name: x\nclients: [{name: a}]\nfaults: [{transient: {code: Unavailable}}]\n", 3, 29, "is not a transient 400"},
       {"name: x\nclients: [{name: a, retry: {policy: none, retry_codes: [InternalError]}}]\n", 2, 57, "'InternalError' is not a 4xx code"},
       {"name: x\nclients: [{name: a}]\nfaults: [{brownout: {}}]\n", 3, 11, "unknown key 'brownout'"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{duplicate: {delay: later}}]\n", 3, 30, "faults[0].duplicate.delay: 'later' is not a duration"},
   };
   for (const auto& c : cases) {
     const Caught e = error_of(c.text);

@@ -585,3 +585,26 @@ TEST(Faults, ATransientIncorrectStateIsRetriedOnlyWhenThePolicySaysSo) {
   EXPECT_EQ(not_retried.stats.requests, 1u);
   EXPECT_TRUE(not_retried.violations.empty());
 }
+
+TEST(Faults, ADuplicateDeliveryIsARepeatWithATokenAndALaunchWithout) {
+  auto run = [](const std::string& token) {
+    const Scenario s = harness::parse_scenario(
+        "name: duplicate\nlimit: 1m\nclients: [{name: a, token: " + token + ", timeout: 5s}]\n"
+        "faults: [{duplicate: {delay: 20ms}}]\n",
+        "dup.yaml");
+    return kept(s, 1);
+  };
+  const auto with = run("persisted");
+  EXPECT_NE(with.trace.find("net duplicate attempt=0 copy=1 after=20ms"), std::string::npos) << with.trace;
+  EXPECT_NE(with.trace.find("recv attempt=1 client=a#0"), std::string::npos) << with.trace;  // the service saw it
+  EXPECT_EQ(with.stats.instances, 1u);
+  EXPECT_EQ(with.stats.requests, 1u);  // the client sent one
+  EXPECT_TRUE(with.violations.empty());
+  const auto without = run("none");
+  EXPECT_EQ(without.stats.instances, 2u);
+  ASSERT_FALSE(without.violations.empty());
+  EXPECT_EQ(without.violations[0].property, "intent-instances");
+  bool told = false;
+  for (const auto& e : without.violations[0].events) told = told || e.what.find("a second delivery of attempt 0") != std::string::npos;
+  EXPECT_TRUE(told);
+}
