@@ -608,3 +608,35 @@ TEST(Faults, ADuplicateDeliveryIsARepeatWithATokenAndALaunchWithout) {
   for (const auto& e : without.violations[0].events) told = told || e.what.find("a second delivery of attempt 0") != std::string::npos;
   EXPECT_TRUE(told);
 }
+
+// Determinism with every fault kind on at once: each seed replays to the same hash, and the
+// thread count changes nothing.
+TEST(Determinism, EveryFaultKindAtOnceAcross200Seeds) {
+  const Scenario s = harness::parse_scenario(
+      "name: all faults\nlimit: 10m\nheal_at: 1m\nconverge: 5m\nmax_attempts_per_intent: 40\n"
+      "clients:\n"
+      "  - {name: a, count: 3, intents: 2, token: persisted, timeout: 1s, app_retries: 3, app_backoff: 1s,\n"
+      "     retry: {policy: aws-standard, retry_codes: [IncorrectState]}}\n"
+      "  - {name: b, count: 2, intents: 2, token: sdk, timeout: 1s, app_retries: 2, reconcile: true}\n"
+      "faults:\n"
+      "  - lose: {what: request, rate: 5%}\n"
+      "  - lose: {what: response, rate: 5%}\n"
+      "  - spike: {rate: 5%, delay: 2s}\n"
+      "  - storm: {rate: 10%, from: 1s, for: 5s}\n"
+      "  - storm: {code: InternalError, phase: after, rate: 5%}\n"
+      "  - reset: {phase: before, rate: 5%}\n"
+      "  - reset: {phase: after, rate: 5%}\n"
+      "  - partition: {group: b, direction: responses, from: 2s, for: 3s}\n"
+      "  - transient: {rate: 5%}\n"
+      "  - duplicate: {rate: 10%, delay: {min: 1ms, max: 100ms}}\n",
+      "all.yaml");
+  const auto one = harness::run_batch(s, 1, 200, 1);
+  const auto two = harness::run_batch(s, 1, 200, 2);
+  ASSERT_EQ(one.runs.size(), 200u);
+  for (size_t i = 0; i < one.runs.size(); ++i) {
+    EXPECT_EQ(one.runs[i].trace_hash, two.runs[i].trace_hash) << "seed " << one.runs[i].seed;
+    if (i % 20 == 0) EXPECT_EQ(harness::run_once(s, one.runs[i].seed).trace_hash, one.runs[i].trace_hash);
+  }
+  for (size_t f = 0; f < one.fault_fires.size(); ++f) EXPECT_GT(one.fault_fires[f], 0u) << "fault " << f << " never fired";
+  EXPECT_TRUE(one.deterministic());
+}
