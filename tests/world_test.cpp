@@ -635,7 +635,9 @@ TEST(Determinism, EveryFaultKindAtOnceAcross200Seeds) {
   ASSERT_EQ(one.runs.size(), 200u);
   for (size_t i = 0; i < one.runs.size(); ++i) {
     EXPECT_EQ(one.runs[i].trace_hash, two.runs[i].trace_hash) << "seed " << one.runs[i].seed;
-    if (i % 20 == 0) EXPECT_EQ(harness::run_once(s, one.runs[i].seed).trace_hash, one.runs[i].trace_hash);
+    if (i % 20 == 0) {
+      EXPECT_EQ(harness::run_once(s, one.runs[i].seed).trace_hash, one.runs[i].trace_hash);
+    }
   }
   for (size_t f = 0; f < one.fault_fires.size(); ++f) EXPECT_GT(one.fault_fires[f], 0u) << "fault " << f << " never fired";
   EXPECT_TRUE(one.deterministic());
