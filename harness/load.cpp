@@ -621,8 +621,8 @@ class Loader {
         const std::string what = m.at("retry_codes") + "[" + std::to_string(i) + "]";
         const std::string name = r_.text(codes[i], what);
         model::Code code;
-        if (!model::parse_code(name, code) || model::code_status(code) != 400)
-          r_.fail(codes[i], what + ": '" + name + "' is not a 4xx code; 5xx codes are retried anyway, and the 400 "
+        if (!model::parse_code(name, code) || code != model::Code::IncorrectState)
+          r_.fail(codes[i], what + ": '" + name + "' cannot be retried; 5xx codes are retried anyway, and the one 400 "
                                   "that may succeed later is IncorrectState");
         p.retry_codes.push_back(code);
       }

@@ -326,20 +326,24 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         r = Response{*code, 0, 0, 0};
         a.fate = model::Fate::answer_replaced;
       }
-      if (injector_.reset(faults::Reset::after, region, now_)) {
-        trace_.line(now_, "net").word("reset").word("after").kv("attempt", attempt);
-        a.fate = model::Fate::reset_after;
-        q_.push(now_ + latency(c.client), kReset, attempt);
-        return;
-      }
     }
-    if (injector_.lose_response(region, now_)) {
-      trace_.line(now_, "net").word("lose").word("response").kv("attempt", attempt);
+    // A group cut off hears nothing, not even a reset.
+    if (injector_.partitioned(false, history_.clients[c.client].group, region, now_)) {
+      trace_.line(now_, "net").word("partition").word("response").kv("attempt", attempt);
       a.fate = model::Fate::response_lost;
       return;
     }
-    if (injector_.partitioned(false, history_.clients[c.client].group, region, now_)) {
-      trace_.line(now_, "net").word("partition").word("response").kv("attempt", attempt);
+    // A reset reaches a client still waiting on its connection: not one that timed out already,
+    // nor a copy the network made (no client holds its connection).
+    if (acted && !a.done && a.duplicate_of == model::AttemptRecord::kNotTaken &&
+        injector_.reset(faults::Reset::after, region, now_)) {
+      trace_.line(now_, "net").word("reset").word("after").kv("attempt", attempt);
+      a.fate = model::Fate::reset_after;
+      q_.push(now_ + latency(c.client), kReset, attempt);
+      return;
+    }
+    if (injector_.lose_response(region, now_)) {
+      trace_.line(now_, "net").word("lose").word("response").kv("attempt", attempt);
       a.fate = model::Fate::response_lost;
       return;
     }

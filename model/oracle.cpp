@@ -665,22 +665,21 @@ class Checker {
   // ---- the scenario's promises: liveness and amplification
 
   void promises(const Promises& p) {
-    for (uint32_t n = 0; n < h_.intents.size(); ++n) {
-      const IntentRecord& intent = h_.intents[n];
-      if (intent.calls.empty()) continue;
-      std::vector<uint32_t> attempts;  // every layer's: SDK retries, application calls, reconciling
-      std::optional<Time> definite;    // when the intent got an answer that is not "unknown"
-      const CallRecord* last = nullptr;
-      for (uint32_t c : intent.calls) {
-        const CallRecord& call = h_.calls[c];
-        if (call.api == Api::terminate || call.repeat) continue;
-        attempts.insert(attempts.end(), call.attempts.begin(), call.attempts.end());
-        last = &call;
-        const bool decided = (call.api == Api::run && (call.outcome == Outcome::ok || call.outcome == Outcome::failed)) ||
-                             (call.api == Api::describe && call.outcome == Outcome::ok && call.response.count > 0);
-        if (decided && !definite) definite = call.ended;
-      }
-      if (p.max_attempts_per_intent && attempts.size() > static_cast<size_t>(*p.max_attempts_per_intent)) {
+    if (!p.heal_at && !p.max_attempts_per_intent) return;
+    // Amplification, per logical intent: every layer's attempts (SDK retries, application calls,
+    // reconciling Describes) of every delivery of the intent; deliberate repeats and terminates
+    // are not retries.
+    if (p.max_attempts_per_intent) {
+      for (uint32_t L = 0; L < head_.size(); ++L) {
+        std::vector<uint32_t> attempts;
+        for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1]; ++m)
+          for (uint32_t c : h_.intents[members_[m]].calls) {
+            const CallRecord& call = h_.calls[c];
+            if (call.api != Api::terminate && !call.repeat)
+              attempts.insert(attempts.end(), call.attempts.begin(), call.attempts.end());
+          }
+        if (attempts.size() <= static_cast<size_t>(*p.max_attempts_per_intent)) continue;
+        const IntentRecord& intent = h_.intents[head_[L]];
         Violation v;
         v.property = "amplification";
         v.group = group_of_intent(intent);
@@ -690,29 +689,50 @@ class Checker {
         add_attempt_steps(v, attempts);
         finish(v);
       }
-      if (!p.heal_at || !last) continue;
+    }
+    if (!p.heal_at) return;
+    // Liveness, per intent record (each delivery must learn how its launch ended).
+    for (uint32_t n = 0; n < h_.intents.size(); ++n) {
+      const IntentRecord& intent = h_.intents[n];
+      if (intent.calls.empty()) continue;
+      std::vector<uint32_t> attempts;
+      std::optional<Time> decided;  // when the outcome the intent ended with was settled
+      const CallRecord* last = nullptr;
+      for (uint32_t c : intent.calls) {
+        const CallRecord& call = h_.calls[c];
+        if (call.api == Api::terminate || call.repeat) continue;
+        attempts.insert(attempts.end(), call.attempts.begin(), call.attempts.end());
+        last = &call;
+        const bool settles = (call.api == Api::run && (call.outcome == Outcome::ok || call.outcome == Outcome::failed)) ||
+                             (call.api == Api::describe && call.outcome == Outcome::ok && call.response.count > 0);
+        if (settles) decided = call.ended;
+      }
+      if (!last) continue;
+      const bool definite = intent.outcome == Outcome::ok || intent.outcome == Outcome::failed;
       const Time began = h_.calls[intent.calls.front()].invoked;
       const Time deadline = std::max(*p.heal_at, began) + p.converge;
+      const std::string last_call = std::string(outcome_name(last->outcome)) + " since " +
+                                    sim::format_time(last->outcome == Outcome::pending ? last->invoked : last->ended);
       std::string why;
-      if (definite && *definite > deadline) {
-        why = "its first definite answer came at " + sim::format_time(*definite) + ", after";
-      } else if (!definite && intent.finished) {
-        why = "the caller gave up with its outcome unknown (last call " + std::string(outcome_name(last->outcome)) +
+      if (intent.finished && !definite) {
+        why = "the caller gave up with its outcome unknown (last call " + last_call +
               "), so it never learns what happened; the deadline was";
-      } else if (!definite && p.limit >= deadline) {
-        why = "still without a definite answer at the time limit (last call " + std::string(outcome_name(last->outcome)) +
-              " since " + sim::format_time(last->outcome == Outcome::pending ? last->invoked : last->ended) +
-              "); the deadline was";
+      } else if (intent.finished && decided && *decided > deadline) {
+        why = "its outcome (" + std::string(outcome_name(intent.outcome)) + ") was settled only at " +
+              sim::format_time(*decided) + ", after the deadline";
+      } else if (!intent.finished && p.limit >= deadline) {
+        why = "still without a definite end at the time limit (last call " + last_call + "); the deadline was";
       } else {
         continue;
       }
+      const AttemptRecord* last_attempt = last->attempts.empty() ? nullptr : &h_.attempts[last->attempts.back()];
       Violation v;
       v.property = "liveness";
       v.group = group_of_intent(intent);
       v.subject = intent_text(intent);
       v.detail = "no definite end within " + sim::format_duration(p.converge) + " of the faults healing at " +
                  sim::format_time(*p.heal_at) + ": " + why + " " + sim::format_time(deadline) + "; token " +
-                 (last->request.has_token ? sim::escaped(last->request.token.view()) : std::string("none"));
+                 (last_attempt && last_attempt->has_token ? sim::escaped(last_attempt->token.view()) : std::string("none"));
       add_attempt_steps(v, attempts);
       finish(v);
     }
@@ -765,7 +785,11 @@ class Checker {
       if (at.fate == Fate::request_lost) sent += "; lost on the way, the service never saw it";
       if (at.fate == Fate::reset_before) sent += "; the connection was reset before the service saw it";
       v.events.push_back({at.sent, sent, is_key});
-      if (!at.done) continue;
+      if (!at.done) {  // a copy the network made, or an attempt still waiting at the limit
+        if (at.late)
+          v.events.push_back({at.late_at, head + " answered (no client waits for it) " + response_text(at.late_response), is_key});
+        continue;
+      }
       std::string how;
       if (at.end == AttemptEnd::timeout) {
         how = at.fate == Fate::reset_before || at.fate == Fate::reset_after ? " connection reset (outcome unknown)"

@@ -330,7 +330,7 @@ TEST(Loader, ResetPartitionAndTransientFaults) {
       {"name: x\nclients: [{name: a}]\nfaults: [{partition: {group: z}}]\n", 3, 30, "no client group is named 'z'; the groups are a"},
       {"name: x\nclients: [{name: a}]\nfaults: [{partition: {group: a, direction: up}}]\n", 3, 44, "'up' is not one of both, requests, responses"},
       {"name: x\nclients: [{name: a}]\nfaults: [{transient: {code: Unavailable}}]\n", 3, 29, "is not a transient 400"},
-      {"name: x\nclients: [{name: a, retry: {policy: none, retry_codes: [InternalError]}}]\n", 2, 57, "'InternalError' is not a 4xx code"},
+      {"name: x\nclients: [{name: a, retry: {policy: none, retry_codes: [InternalError]}}]\n", 2, 57, "'InternalError' cannot be retried"},
       {"name: x\nclients: [{name: a}]\nfaults: [{brownout: {}}]\n", 3, 11, "unknown key 'brownout'"},
       {"name: x\nclients: [{name: a}]\nfaults: [{duplicate: {delay: later}}]\n", 3, 30, "faults[0].duplicate.delay: 'later' is not a duration"},
   };

@@ -474,7 +474,7 @@ TEST(Liveness, AnIntentStillPendingAtTheLimitIsNamed) {
   const auto r = harness::run_once(s, 1);
   ASSERT_EQ(r.violations.size(), 1u);
   EXPECT_EQ(r.violations[0].property, "liveness");
-  EXPECT_NE(r.violations[0].detail.find("still without a definite answer at the time limit (last call unknown since 1.000000s)"),
+  EXPECT_NE(r.violations[0].detail.find("still without a definite end at the time limit (last call unknown since 1.000000s)"),
             std::string::npos)
       << r.violations[0].detail;
 }
@@ -641,4 +641,21 @@ TEST(Determinism, EveryFaultKindAtOnceAcross200Seeds) {
   }
   for (size_t f = 0; f < one.fault_fires.size(); ++f) EXPECT_GT(one.fault_fires[f], 0u) << "fault " << f << " never fired";
   EXPECT_TRUE(one.deterministic());
+}
+
+// Liveness judges how an intent ended, not its first definite answer: a call that timed out
+// after a 400 leaves the intent unknown.
+TEST(Liveness, AnIntentEndingUnknownAfterA400StillBreaksIt) {
+  // The first call's request is lost (unknown); the application's retry gets a 400 (failed):
+  // the intent still does not know whether the first launched.
+  const Scenario s = harness::parse_scenario(
+      "name: unknown then 400\nlimit: 10m\nheal_at: 10s\nconverge: 1m\n"
+      "clients: [{name: a, token: sdk, timeout: 1s, retry: {policy: none}, app_retries: 1, app_backoff: 1s}]\n"
+      "faults: [{lose: {what: request, rate: 100%, for: 500ms}}, {transient: {from: 1s, for: 5s}}]\n",
+      "unknown-then-400.yaml");
+  const auto r = harness::run_once(s, 1);
+  ASSERT_EQ(r.violations.size(), 1u) << (r.violations.empty() ? "" : r.violations[0].detail);
+  EXPECT_EQ(r.violations[0].property, "liveness");
+  EXPECT_NE(r.violations[0].detail.find("gave up with its outcome unknown (last call failed since 2."), std::string::npos)
+      << r.violations[0].detail;
 }
