@@ -708,6 +708,14 @@ class Loader {
     return w;
   }
 
+  // Every fault's common keys (`from`, `for`, `region`), then the fault into the plan.
+  template <typename F>
+  void add(const Map& m, Scenario& s, F fault) {
+    fault.window = window(m);
+    fault.region = region_filter(m, s);
+    s.faults.faults.push_back(fault);
+  }
+
   std::optional<uint32_t> region_filter(const Map& m, const Scenario& s) {
     if (!m.has("region")) return std::nullopt;
     return region_index(s, m.get("region"), m.at("region"));
@@ -729,17 +737,13 @@ class Loader {
         l.what = r_.choice<faults::Lose::What>(m.need("what"), m.at("what"),
                                                {{"request", faults::Lose::request}, {"response", faults::Lose::response}});
         l.rate = r_.ratio(m.need("rate"), m.at("rate"));
-        l.window = window(m);
-        l.region = region_filter(m, s);
-        s.faults.faults.push_back(l);
+        add(m, s, l);
       } else if (outer.has("spike")) {
         Map m(r_, outer.get("spike"), what + ".spike", {"rate", "delay", "from", "for", "region"});
         faults::Spike sp;
         sp.rate = r_.ratio(m.need("rate"), m.at("rate"));
         sp.delay = latency(m.need("delay"), m.at("delay"));
-        sp.window = window(m);
-        sp.region = region_filter(m, s);
-        s.faults.faults.push_back(sp);
+        add(m, s, sp);
       } else if (outer.has("storm")) {
         Map m(r_, outer.get("storm"), what + ".storm", {"status", "code", "rate", "from", "for", "region", "phase"});
         faults::Storm st;
@@ -765,18 +769,14 @@ class Loader {
         if (m.has("phase"))
           st.phase = r_.choice<faults::Storm::Phase>(m.get("phase"), m.at("phase"),
                                                      {{"before", faults::Storm::before}, {"after", faults::Storm::after}});
-        st.window = window(m);
-        st.region = region_filter(m, s);
-        s.faults.faults.push_back(st);
+        add(m, s, st);
       } else if (outer.has("reset")) {
         Map m(r_, outer.get("reset"), what + ".reset", {"phase", "rate", "from", "for", "region"});
         faults::Reset rs;
         rs.phase = r_.choice<faults::Reset::Phase>(m.need("phase"), m.at("phase"),
                                                    {{"before", faults::Reset::before}, {"after", faults::Reset::after}});
         if (m.has("rate")) rs.rate = r_.ratio(m.get("rate"), m.at("rate"));
-        rs.window = window(m);
-        rs.region = region_filter(m, s);
-        s.faults.faults.push_back(rs);
+        add(m, s, rs);
       } else if (outer.has("partition")) {
         Map m(r_, outer.get("partition"), what + ".partition", {"group", "direction", "from", "for", "region"});
         faults::Partition p;
@@ -794,17 +794,13 @@ class Loader {
               m.get("direction"), m.at("direction"),
               {{"both", faults::Partition::both}, {"requests", faults::Partition::requests},
                {"responses", faults::Partition::responses}});
-        p.window = window(m);
-        p.region = region_filter(m, s);
-        s.faults.faults.push_back(p);
+        add(m, s, p);
       } else if (outer.has("duplicate")) {
         Map m(r_, outer.get("duplicate"), what + ".duplicate", {"rate", "delay", "from", "for", "region"});
         faults::Duplicate d;
         if (m.has("rate")) d.rate = r_.ratio(m.get("rate"), m.at("rate"));
         if (m.has("delay")) d.delay = latency(m.get("delay"), m.at("delay"));
-        d.window = window(m);
-        d.region = region_filter(m, s);
-        s.faults.faults.push_back(d);
+        add(m, s, d);
       } else if (outer.has("transient")) {
         Map m(r_, outer.get("transient"), what + ".transient", {"code", "rate", "from", "for", "region"});
         faults::Transient t;
@@ -814,9 +810,7 @@ class Loader {
             r_.fail(m.get("code"), m.at("code") + ": '" + code + "' is not a transient 400; the one the rules know is IncorrectState");
         }
         if (m.has("rate")) t.rate = r_.ratio(m.get("rate"), m.at("rate"));
-        t.window = window(m);
-        t.region = region_filter(m, s);
-        s.faults.faults.push_back(t);
+        add(m, s, t);
       }
     }
   }

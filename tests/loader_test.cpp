@@ -31,6 +31,22 @@ Caught error_of(const std::string& text) {
   return {};
 }
 
+// Each text is refused at (line, column) with a message that contains `says`.
+struct BadCase {
+  const char* text;
+  int line, column;
+  const char* says;
+};
+void expect_refused(const std::vector<BadCase>& cases) {
+  for (const auto& c : cases) {
+    const Caught e = error_of(c.text);
+    EXPECT_EQ(e.line, c.line) << c.text << e.message;
+    EXPECT_EQ(e.column, c.column) << c.text << e.message;
+    EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
+    EXPECT_EQ(e.message.rfind("s.yaml:", 0), 0u) << e.message;
+  }
+}
+
 }  // namespace
 
 TEST(ParseDuration, UnitsFractionsAndCompounds) {
@@ -234,11 +250,7 @@ TEST(Loader, TokenValuesAreSentExactlyAsWritten) {
 }
 
 TEST(Loader, BadTokenValuesIntentsAndBugsArePositioned) {
-  struct Case {
-    const char* text;
-    int line, column;
-    const char* says;
-  } cases[] = {
+  expect_refused({
       {"name: x\nclients:\n  - {name: a, token: {value: [1, 2]}}\n", 3, 30, "clients[0].token.value: expected the token as a string"},
       {"name: x\nclients:\n  - {name: a, token: {val: abc}}\n", 3, 23, "unknown key 'val'; did you mean 'value'?"},
       {"name: x\nclients:\n  - {name: a, token: {}}\n", 3, 22, "missing key 'value'"},
@@ -252,14 +264,7 @@ TEST(Loader, BadTokenValuesIntentsAndBugsArePositioned) {
        "bugs[0]: unknown bug 'record-after-lunch'; did you mean 'record-after-launch'?"},
       {"name: x\nclients:\n  - {name: a}\nbugs: record-after-launch\n", 4, 7, "bugs: expected a list"},
       {"name: x\nclients:\n  - {name: a}\nbugs: [degraded-repeat, degraded-repeat]\n", 4, 25, "is named twice"},
-  };
-  for (const auto& c : cases) {
-    const Caught e = error_of(c.text);
-    EXPECT_EQ(e.line, c.line) << c.text << e.message;
-    EXPECT_EQ(e.column, c.column) << c.text << e.message;
-    EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
-    EXPECT_EQ(e.message.rfind("s.yaml:", 0), 0u) << e.message;
-  }
+  });
 }
 
 TEST(Loader, BugsReachTheServiceAndEveryClient) {
@@ -292,22 +297,12 @@ TEST(Loader, LivenessKeys) {
   EXPECT_EQ(s.faults.heal_at->us, 30000000);
   EXPECT_EQ(s.converge.us, 120000000);
   EXPECT_EQ(s.max_attempts_per_intent, 6);
-  struct Case {
-    const char* text;
-    int line, column;
-    const char* says;
-  } cases[] = {
+  expect_refused({
       {"name: x\nconverge: 2m\nclients: [{name: a}]\n", 2, 11, "converge: the time to converge after the faults heal needs `heal_at`"},
       {"name: x\nheal_at: soon\nclients: [{name: a}]\n", 2, 10, "heal_at: 'soon' is not a duration"},
       {"name: x\nmax_attempts_per_intent: 0\nclients: [{name: a}]\n", 2, 26, "max_attempts_per_intent: 0 is out of range"},
       {"name: x\nclients: [{name: a}]\nexpect: {fail: livenes}\n", 3, 16, "'livenes' is not a property; use one of answers, token-instances, intent-instances, liveness, amplification"},
-  };
-  for (const auto& c : cases) {
-    const Caught e = error_of(c.text);
-    EXPECT_EQ(e.line, c.line) << c.text << e.message;
-    EXPECT_EQ(e.column, c.column) << c.text << e.message;
-    EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
-  }
+  });
 }
 
 TEST(Loader, ResetPartitionAndTransientFaults) {
@@ -320,11 +315,7 @@ TEST(Loader, ResetPartitionAndTransientFaults) {
   EXPECT_EQ(std::get<idem::faults::Reset>(s.faults.faults[0]).phase, idem::faults::Reset::after);
   EXPECT_EQ(std::get<idem::faults::Partition>(s.faults.faults[1]).group, 1u);
   EXPECT_TRUE(s.clients[0].spec.retry.retries_code(idem::model::Code::IncorrectState));
-  struct Case {
-    const char* text;
-    int line, column;
-    const char* says;
-  } cases[] = {
+  expect_refused({
       {"name: x\nclients: [{name: a}]\nfaults: [{reset: {rate: 5%}}]\n", 3, 18, "faults[0].reset: missing key 'phase'"},
       {"name: x\nclients: [{name: a}]\nfaults: [{reset: {phase: during}}]\n", 3, 26, "'during' is not one of before, after"},
       {"name: x\nclients: [{name: a}]\nfaults: [{partition: {group: z}}]\n", 3, 30, "no client group is named 'z'; the groups are a"},
@@ -333,11 +324,5 @@ TEST(Loader, ResetPartitionAndTransientFaults) {
       {"name: x\nclients: [{name: a, retry: {policy: none, retry_codes: [InternalError]}}]\n", 2, 57, "'InternalError' cannot be retried"},
       {"name: x\nclients: [{name: a}]\nfaults: [{brownout: {}}]\n", 3, 11, "unknown key 'brownout'"},
       {"name: x\nclients: [{name: a}]\nfaults: [{duplicate: {delay: later}}]\n", 3, 30, "faults[0].duplicate.delay: 'later' is not a duration"},
-  };
-  for (const auto& c : cases) {
-    const Caught e = error_of(c.text);
-    EXPECT_EQ(e.line, c.line) << c.text << e.message;
-    EXPECT_EQ(e.column, c.column) << c.text << e.message;
-    EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
-  }
+  });
 }
