@@ -179,6 +179,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
           .kv("token", model::token_mode_name(g.spec.token)).kv("retry", model::policy_name(p.kind))
           .kv("attempts", p.attempts).kv("timeout", sim::format_duration(g.spec.timeout)).kv("app-retries", g.spec.app_retries);
       if (p.kind == model::PolicyKind::exponential) line.kv("jitter", model::jitter_name(p.jitter));
+      for (model::Code code : p.retry_codes) line.kv("retry-code", model::code_name(code));
       if (g.spec.token == model::TokenMode::value) line.kv_text("token-value", g.spec.token_value);
       if (!g.intent.empty()) line.kv("intent", g.intent);
     }

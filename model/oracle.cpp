@@ -536,20 +536,18 @@ class Checker {
   }
 
   void intents() {
-    const std::vector<uint32_t>& logical = logical_;
-    const std::vector<uint32_t>& head = head_;
     // Launches by logical intent, and the (intent, reservation) pairs of every answer that named
     // a reservation to an intent: flat and sorted, so a run allocates a few vectors, not one per intent.
     std::vector<std::pair<uint32_t, uint32_t>> launched;  // (logical intent, launch index)
     for (uint32_t li = 0; li < launches_.size(); ++li)
-      launched.emplace_back(logical[call_of(launches_[li].attempt).intent], li);
+      launched.emplace_back(logical_[call_of(launches_[li].attempt).intent], li);
     std::sort(launched.begin(), launched.end());
     std::vector<std::pair<uint32_t, uint32_t>> answered;  // (logical intent, reservation)
     for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
       const AttemptRecord& at = h_.attempts[a];
       const CallRecord& c = call_of(a);
       if (c.api != Api::terminate && at.done && at.end == AttemptEnd::ok && at.response.reservation)
-        answered.emplace_back(logical[c.intent], at.response.reservation);
+        answered.emplace_back(logical_[c.intent], at.response.reservation);
     }
     std::sort(answered.begin(), answered.end());
     answered.erase(std::unique(answered.begin(), answered.end()), answered.end());
@@ -558,8 +556,8 @@ class Checker {
     };
     size_t next_launch = 0, next_answer = 0;
     std::vector<const Launch*> ls;
-    for (uint32_t L = 0; L < head.size(); ++L) {
-      const IntentRecord& intent = h_.intents[head[L]];
+    for (uint32_t L = 0; L < head_.size(); ++L) {
+      const IntentRecord& intent = h_.intents[head_[L]];
       uint32_t total = 0, leaked = 0;
       bool expired_reuse = false;
       ls.clear();

@@ -57,6 +57,7 @@ check "a token value that is not text: exit 2" expect_exit 2 "token.yaml:2:36: c
 printf 'name: x\nclients: [{name: a, intent: "a b"}]\n' > "$tmp/intent.yaml"
 check "a bad intent name: exit 2" expect_exit 2 "intent.yaml:2:29: clients\[0\].intent: use a short name" run "$tmp/intent.yaml"
 check "replay's header names planted bugs, token values and intents" expect_exit 1 "world bug token-length-65" replay "$src/scenarios/rules/rule1-length-64+token-length-65.yaml"
+check "replay's header names retry codes" expect_exit 0 "retry-code=IncorrectState" replay "$src/scenarios/transient-incorrect-state.yaml"
 check "replay's header names token values" expect_exit 0 "token=value .* token-value=in-flight-0001 intent=launch" replay "$src/scenarios/rules/rule7-inflight.yaml"
 check "--flag=value works" expect_exit 0 "^SEED=5" replay "$src/scenarios/baseline.yaml" --seed=5
 check "--runs 0: the range" expect_exit 2 "--runs takes a whole number from 1 to 10000000, not '0'" run "$src/scenarios/baseline.yaml" --runs 0
