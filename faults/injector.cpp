@@ -28,6 +28,15 @@ std::string rate_text(sim::Ratio r) {
 }
 }  // namespace
 
+std::string_view crash_step_name(Crash::Step s) {
+  switch (s) {
+    case Crash::after_reserve: return "after-reserve";
+    case Crash::after_launch: return "after-launch";
+    case Crash::after_record: return "after-record";
+  }
+  return "?";
+}
+
 std::string describe(const Fault& f) {
   return std::visit(
       Overloaded{
@@ -60,6 +69,18 @@ std::string describe(const Fault& f) {
           [](const Transient& t) {
             return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t);
           },
+          [](const Crash& c) {
+            std::string out = std::string("crash ") + (c.target == Crash::frontend ? "frontend" : "store");
+            if (c.target == Crash::frontend) out += c.which ? " " + std::to_string(*c.which) : " any";
+            if (c.at) out += " at " + sim::format_duration(*c.at - Time(0));
+            if (c.step) out += " " + std::string(crash_step_name(*c.step)) + " rate " + rate_text(c.rate);
+            return out + " restart-after " + sim::format_duration(c.restart_after) + window_text(c);
+          },
+          [](const Skew& k) {
+            return "skew frontend " + (k.frontend ? std::to_string(*k.frontend) : std::string("all")) + " offset " +
+                   (k.offset.us < 0 ? "-" + sim::format_duration(Duration(-k.offset.us)) : sim::format_duration(k.offset)) +
+                   window_text(k);
+          },
       },
       f);
 }
@@ -75,6 +96,8 @@ Injector::Injector(const FaultPlan& plan, uint64_t seed) : plan_(&plan) {
     const auto rank = std::count(names.begin(), names.end(), name);
     names.push_back(name);
     prngs_.push_back(sim::Prng::named(seed, name + "#" + std::to_string(rank)));
+    has_skew_ = has_skew_ || std::holds_alternative<Skew>(f);
+    has_crash_ = has_crash_ || std::holds_alternative<Crash>(f);
   }
 }
 
@@ -162,6 +185,39 @@ std::optional<Duration> Injector::duplicate(uint32_t region, Time now) {
     const auto* d = std::get_if<Duplicate>(&plan_->faults[i]);
     if (d && applies(*d, region, now) && prngs_[i].chance(d->rate) && !out) {
       out = d->delay.sample(prngs_[i]);
+      ++fires_[i];
+    }
+  }
+  return out;
+}
+
+std::optional<size_t> Injector::crash_at_step(Crash::Step step, uint32_t region, uint32_t frontend, Time now) {
+  for (size_t i = 0; i < plan_->faults.size(); ++i) {
+    const auto* c = std::get_if<Crash>(&plan_->faults[i]);
+    if (!c || !c->step || *c->step != step || !applies(*c, region, now)) continue;
+    if (c->target == Crash::frontend && c->which && *c->which != frontend) continue;
+    if (prngs_[i].chance(c->rate)) {
+      ++fires_[i];
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<uint32_t> Injector::crash_at_time(size_t fault, uint32_t region, uint32_t frontends, Time now) {
+  const Crash& c = std::get<Crash>(plan_->faults.at(fault));
+  if (!applies(c, region, now)) return std::nullopt;
+  ++fires_[fault];
+  if (c.target == Crash::store) return 0;
+  return c.which ? *c.which : static_cast<uint32_t>(prngs_[fault].below(frontends));
+}
+
+Duration Injector::skew(uint32_t region, uint32_t frontend, Time now) {
+  Duration out;
+  for (size_t i = 0; i < plan_->faults.size(); ++i) {
+    const auto* k = std::get_if<Skew>(&plan_->faults[i]);
+    if (k && (!k->frontend || *k->frontend == frontend) && applies(*k, region, now) && k->offset.us != 0) {
+      out = out + k->offset;
       ++fires_[i];
     }
   }

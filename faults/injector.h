@@ -31,6 +31,18 @@ class Injector {
   // A request sent at `now` delivered a second time: how long after the first, or nothing.
   std::optional<Duration> duplicate(uint32_t region, Time now);
 
+  // A launch on frontend `frontend` of `region` reaches `step` at `now`: the crash fault that
+  // fires (its index in the plan), if any.
+  std::optional<size_t> crash_at_step(Crash::Step step, uint32_t region, uint32_t frontend, Time now);
+  // The timed crash `fault` comes due in `region`: whether it fires (not healed), and which
+  // frontend it stops (its `which`, or one of `frontends` drawn from its stream).
+  std::optional<uint32_t> crash_at_time(size_t fault, uint32_t region, uint32_t frontends, Time now);
+  // The offset of frontend `frontend`'s clock at `now` (zero when no skew applies). Counted as a
+  // fire when it is not zero.
+  Duration skew(uint32_t region, uint32_t frontend, Time now);
+  bool has_skew() const { return has_skew_; }
+  bool has_crash() const { return has_crash_; }
+
   // Per fault, in plan order: how many times it acted (lost a message, added a delay, answered
   // or replaced an answer with its error).
   const std::vector<uint64_t>& fires() const { return fires_; }
@@ -45,6 +57,8 @@ class Injector {
   const FaultPlan* plan_;
   std::vector<sim::Prng> prngs_;  // one per fault, in plan order
   std::vector<uint64_t> fires_;
+  bool has_skew_ = false;
+  bool has_crash_ = false;
 };
 
 }  // namespace idem::faults

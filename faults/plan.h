@@ -91,7 +91,35 @@ struct Duplicate {
   std::optional<uint32_t> region;
 };
 
-using Fault = std::variant<Lose, Spike, Storm, Reset, Partition, Transient, Duplicate>;
+// A process of the service stops: a frontend of the Region (`which`; unset: one drawn per crash)
+// or the Region's token store. It stops at time `at`, or when a launch reaches `step`, with
+// probability `rate` per launch. A frontend's requests in flight get no answer (their clients see
+// a reset) and its launches in flight are settled by the service's recovery; a store crash loses
+// every record of a volatile store, and while the store is down requests that need it get a 503.
+// The process comes back `restart_after` later.
+struct Crash {
+  enum Target : uint8_t { frontend, store } target = frontend;
+  enum Step : uint8_t { after_reserve, after_launch, after_record };
+  std::optional<uint32_t> which;  // frontend: its index, from 0
+  std::optional<Time> at;         // a crash at this time, or
+  std::optional<Step> step;       // a crash when a launch reaches this step
+  sim::Ratio rate{1, 1};          // with `step`
+  Duration restart_after = sim::seconds(10);
+  Window window;
+  std::optional<uint32_t> region;
+};
+std::string_view crash_step_name(Crash::Step s);
+
+// A frontend's clock is off by `offset` (either sign): every time-based decision it makes (TTL,
+// retention, instance state) uses now + offset. `frontend` unset: every frontend of the Region.
+struct Skew {
+  std::optional<uint32_t> frontend;
+  Duration offset;
+  Window window;
+  std::optional<uint32_t> region;
+};
+
+using Fault = std::variant<Lose, Spike, Storm, Reset, Partition, Transient, Duplicate, Crash, Skew>;
 
 struct FaultPlan {
   std::vector<Fault> faults;

@@ -347,10 +347,17 @@ class Loader {
       if (n.has("latency")) net = latency(n.get("latency"), "network.latency");
     }
     regions(m, s, net);
-    if (m.has("service")) service(Map(r_, m.get("service"), "service",
-                                      {"latency", "launch_time", "terminate_time", "describe_lag",
-                                       "token_retention", "token_window", "capacity"}),
-                                  s);
+    if (m.has("service")) {
+      const YAML::Node& sv = m.get("service");
+      if (sv.IsMap() && sv["token_window"])
+        r_.fail(sv["token_window"], "service.token_window: this key is now service.store.ttl (the token store forgets a "
+                                    "record this long after writing it); write store: {ttl: " +
+                                        (sv["token_window"].IsScalar() ? sv["token_window"].Scalar() : std::string("...")) + "}");
+      service(Map(r_, sv, "service",
+                  {"latency", "launch_time", "terminate_time", "describe_lag", "token_retention", "capacity",
+                   "frontends", "balancer", "store", "steps", "recover", "throttle"}),
+              s);
+    }
     if (m.has("bugs")) s.bugs = bugs(m.get("bugs"));
     s.service.bugs = s.bugs;
     clients(m.need("clients"), s);
@@ -446,7 +453,46 @@ class Loader {
     if (m.has("terminate_time")) c.terminate_time = r_.duration(m.get("terminate_time"), m.at("terminate_time"));
     if (m.has("describe_lag")) c.describe_lag = r_.duration(m.get("describe_lag"), m.at("describe_lag"));
     if (m.has("token_retention")) c.token_retention = r_.duration(m.get("token_retention"), m.at("token_retention"));
-    if (m.has("token_window")) c.token_window = r_.duration(m.get("token_window"), m.at("token_window"), sim::micros(1));
+    if (m.has("frontends")) c.frontends = static_cast<uint32_t>(r_.integer(m.get("frontends"), m.at("frontends"), 1, 64));
+    if (m.has("balancer"))
+      c.balancer = r_.choice<model::Balancer>(m.get("balancer"), m.at("balancer"),
+                                              {{"random", model::Balancer::random}, {"round-robin", model::Balancer::round_robin}});
+    if (m.has("store")) {
+      Map st(r_, m.get("store"), m.at("store"), {"write", "gap", "replicas", "lag", "durability", "ttl"});
+      model::StoreConfig& sc = c.store;
+      if (st.has("write"))
+        sc.write = r_.choice<model::StoreWrite>(
+            st.get("write"), st.at("write"),
+            {{"conditional", model::StoreWrite::conditional}, {"read-then-write", model::StoreWrite::read_then_write}});
+      if (st.has("gap")) sc.gap = r_.duration(st.get("gap"), st.at("gap"));
+      if (st.has("replicas")) sc.replicas = static_cast<uint32_t>(r_.integer(st.get("replicas"), st.at("replicas"), 1, 16));
+      if (st.has("lag")) sc.lag = r_.duration(st.get("lag"), st.at("lag"));
+      if (st.has("durability"))
+        sc.durability = r_.choice<model::Durability>(
+            st.get("durability"), st.at("durability"),
+            {{"durable", model::Durability::durable}, {"volatile", model::Durability::lossy}});
+      if (st.has("ttl")) sc.ttl = r_.duration(st.get("ttl"), st.at("ttl"), sim::micros(1));
+      if (st.has("gap") && sc.write != model::StoreWrite::read_then_write)
+        r_.fail(st.get("gap"), st.at("gap") + ": only a read-then-write store has a gap between its read and its "
+                                              "insert; add write: read-then-write, or remove gap");
+      if (st.has("lag") && sc.replicas < 2)
+        r_.fail(st.get("lag"), st.at("lag") + ": a lag needs read replicas; add replicas: 2 (or more), or remove lag");
+    }
+    if (m.has("steps")) {
+      Map st(r_, m.get("steps"), m.at("steps"), {"validate", "reserve", "launch", "record", "reply"});
+      model::Steps& k = c.steps;
+      for (auto [key, d] : {std::pair<const char*, Duration*>{"validate", &k.validate}, {"reserve", &k.reserve},
+                            {"launch", &k.launch}, {"record", &k.record}, {"reply", &k.reply}})
+        if (st.has(key)) *d = r_.duration(st.get(key), st.at(key));
+    }
+    if (m.has("recover")) c.recover = r_.boolean(m.get("recover"), m.at("recover"));
+    if (m.has("throttle")) {
+      Map th(r_, m.get("throttle"), m.at("throttle"), {"bucket", "refill"});
+      model::Throttle t;
+      t.bucket = r_.integer(th.need("bucket"), th.at("bucket"), 1, 1000000000);
+      refill(th.need("refill"), th.at("refill"), t);
+      c.throttle = t;
+    }
     if (m.has("capacity")) {
       const YAML::Node& n = m.get("capacity");
       if (!n.IsMap()) r_.fail(n, m.at("capacity") + ": expected a mapping of instance types to counts, like {m5.large: 10}");
@@ -455,6 +501,27 @@ class Loader {
         c.capacity[type] = r_.integer(it->second, m.at("capacity") + "." + type, 0, 1000000000);
       }
     }
+  }
+
+  // A rate of requests: "2/s", "100/m", "1/500ms" (a whole number per duration).
+  void refill(const YAML::Node& n, const std::string& what, model::Throttle& t) {
+    const std::string text = r_.scalar(n, what, "a rate like 2/s");
+    const size_t slash = text.find('/');
+    auto bad = [&](const std::string& why) {
+      r_.fail(n, what + ": '" + text + "' is not a refill rate (" + why + "); write requests per time, like 2/s, 100/m or 1/500ms");
+    };
+    if (slash == std::string::npos) bad("no '/'");
+    int64_t per = 0;
+    auto r = std::from_chars(text.data(), text.data() + slash, per);
+    if (r.ec != std::errc() || r.ptr != text.data() + slash || per < 1 || per > 1000000) bad("the count must be a whole number from 1 to 1000000");
+    std::string unit = text.substr(slash + 1);
+    if (!unit.empty() && unit[0] >= 'a' && unit[0] <= 'z') unit = "1" + unit;
+    Duration every;
+    std::string why;
+    if (!parse_duration(unit, every, &why)) bad("after the '/': " + why);
+    if (every.us < 1) bad("the time must be more than 0");
+    t.per = per;
+    t.every = every;
   }
 
   model::BugSet bugs(const YAML::Node& n) {
@@ -654,7 +721,8 @@ class Loader {
       const std::string what = "clients[" + std::to_string(i) + "]";
       Map m(r_, n[i], what,
             {"name", "count", "region", "latency", "intents", "intent", "start", "think", "request", "token", "timeout",
-             "retry", "app_retries", "app_backoff", "reconcile", "fallback_type", "terminate_after", "repeat_after"});
+             "retry", "app_retries", "app_backoff", "reconcile", "fallback_type", "terminate_after", "repeat_after",
+             "account"});
       ClientGroup g;
       model::ClientSpec& c = g.spec;
       c.group = r_.text(m.need("name"), m.at("name"));
@@ -664,6 +732,15 @@ class Loader {
       if (m.has("count")) g.count = static_cast<int32_t>(r_.integer(m.get("count"), m.at("count"), 1, 1000000));
       c.region = m.has("region") ? region_index(s, m.get("region"), m.at("region")) : 0;
       if (m.has("latency")) g.latency = latency(m.get("latency"), m.at("latency"));
+      if (m.has("account")) {
+        const std::string account = r_.text(m.get("account"), m.at("account"));
+        if (account.empty() || account.find_first_of(" \t") != std::string::npos)
+          r_.fail(m.get("account"), m.at("account") + ": name the account with one word, like team-a or 111122223333");
+        auto& accounts = s.service.accounts;
+        auto it = std::find(accounts.begin(), accounts.end(), account);
+        c.account = static_cast<uint32_t>(it - accounts.begin());
+        if (it == accounts.end()) accounts.push_back(account);
+      }
       if (m.has("intents")) c.intents = static_cast<int32_t>(r_.integer(m.get("intents"), m.at("intents"), 1, 1000000));
       if (m.has("start")) c.start = latency(m.get("start"), m.at("start"));
       if (m.has("think")) c.think = latency(m.get("think"), m.at("think"));
@@ -728,8 +805,9 @@ class Loader {
       const std::string what = "faults[" + std::to_string(i) + "]";
       const YAML::Node& f = n[i];
       if (!f.IsMap() || f.size() != 1)
-        r_.fail(f, what + ": each fault is a mapping with one key: lose, spike, storm, reset, partition, transient or duplicate");
-      Map outer(r_, f, what, {"lose", "spike", "storm", "reset", "partition", "transient", "duplicate"});
+        r_.fail(f, what + ": each fault is a mapping with one key: lose, spike, storm, reset, partition, transient, "
+                          "duplicate, crash or skew");
+      Map outer(r_, f, what, {"lose", "spike", "storm", "reset", "partition", "transient", "duplicate", "crash", "skew"});
       s.at_fault.push_back(Where{r_.where(f)});
       if (outer.has("lose")) {
         Map m(r_, outer.get("lose"), what + ".lose", {"what", "rate", "from", "for", "region"});
@@ -801,6 +879,16 @@ class Loader {
         if (m.has("rate")) d.rate = r_.ratio(m.get("rate"), m.at("rate"));
         if (m.has("delay")) d.delay = latency(m.get("delay"), m.at("delay"));
         add(m, s, d);
+      } else if (outer.has("crash")) {
+        crash(Map(r_, outer.get("crash"), what + ".crash",
+                  {"target", "which", "at", "step", "rate", "restart_after", "from", "for", "region"}),
+              s);
+      } else if (outer.has("skew")) {
+        Map m(r_, outer.get("skew"), what + ".skew", {"frontend", "offset", "from", "for", "region"});
+        faults::Skew k;
+        if (m.has("frontend")) k.frontend = frontend_index(s, m.get("frontend"), m.at("frontend"));
+        k.offset = signed_duration(m.need("offset"), m.at("offset"));
+        add(m, s, k);
       } else if (outer.has("transient")) {
         Map m(r_, outer.get("transient"), what + ".transient", {"code", "rate", "from", "for", "region"});
         faults::Transient t;
@@ -813,6 +901,56 @@ class Loader {
         add(m, s, t);
       }
     }
+  }
+
+  uint32_t frontend_index(const Scenario& s, const YAML::Node& n, const std::string& what) {
+    const uint32_t f = static_cast<uint32_t>(r_.integer(n, what, 0, 63));
+    if (f >= s.service.frontends)
+      r_.fail(n, what + ": frontend " + std::to_string(f) + " does not exist; the service has " +
+                     std::to_string(s.service.frontends) + " frontend" + (s.service.frontends == 1 ? "" : "s") +
+                     " per Region (indexes from 0; set service.frontends)");
+    return f;
+  }
+
+  // A duration that may be negative: "-30s".
+  Duration signed_duration(const YAML::Node& n, const std::string& what) {
+    const std::string text = r_.scalar(n, what, "a duration like 30s or -30s");
+    const bool negative = !text.empty() && text[0] == '-';
+    Duration d;
+    std::string why;
+    if (!parse_duration(negative ? text.substr(1) : text, d, &why))
+      r_.fail(n, what + ": '" + text + "' is not a duration (" + why + "); write a number and a unit, with a '-' for a "
+                     "clock behind, like 30s or -2m");
+    return negative ? Duration(-d.us) : d;
+  }
+
+  void crash(const Map& m, Scenario& s) {
+    faults::Crash c;
+    if (m.has("target"))
+      c.target = r_.choice<faults::Crash::Target>(m.get("target"), m.at("target"),
+                                                  {{"frontend", faults::Crash::frontend}, {"store", faults::Crash::store}});
+    if (m.has("which")) {
+      if (c.target == faults::Crash::store)
+        r_.fail(m.get("which"), m.at("which") + ": a Region has one store; `which` names a frontend (target: frontend)");
+      c.which = frontend_index(s, m.get("which"), m.at("which"));
+    }
+    if (m.has("at") == m.has("step"))
+      r_.fail(m.has("at") ? m.get("at") : m.node(),
+              (m.has("at") ? m.at("at") : m.at("at").substr(0, m.at("at").size() - 3)) +
+                  ": give either `at` (a crash at that time) or `step` (a crash when a launch reaches "
+                  "after-reserve, after-launch or after-record), not both");
+    if (m.has("at")) c.at = sim::Time(0) + r_.duration(m.get("at"), m.at("at"));
+    if (m.has("step"))
+      c.step = r_.choice<faults::Crash::Step>(m.get("step"), m.at("step"),
+                                              {{"after-reserve", faults::Crash::after_reserve},
+                                               {"after-launch", faults::Crash::after_launch},
+                                               {"after-record", faults::Crash::after_record}});
+    if (m.has("rate")) {
+      if (!c.step) r_.fail(m.get("rate"), m.at("rate") + ": a crash `at` a time happens once; `rate` goes with `step`");
+      c.rate = r_.ratio(m.get("rate"), m.at("rate"));
+    }
+    if (m.has("restart_after")) c.restart_after = r_.duration(m.get("restart_after"), m.at("restart_after"), sim::micros(1));
+    add(m, s, c);
   }
 
   Reader r_;

@@ -43,13 +43,37 @@ std::vector<std::string> Scenario::region_names() const {
 namespace {
 
 enum Kind : uint32_t {
-  kWake,     // a = client
-  kTimeout,  // a = client, b = attempt
-  kArrive,   // a = attempt: its request reaches the service
-  kDone,     // a = launch op: the service finishes it
-  kReply,    // a = attempt: the service answers (replies_[a])
-  kDeliver,  // a = attempt: the answer reaches the client
-  kReset,    // a = attempt: the client learns that its connection was reset
+  kWake,       // a = client
+  kTimeout,    // a = client, b = attempt
+  kArrive,     // a = attempt: its request reaches the service
+  kLaunch,     // a = launch op: its launch step ends
+  kReply,      // a = attempt: the service answers (replies_[a])
+  kDeliver,    // a = attempt: the answer reaches the client
+  kReset,      // a = attempt: the client learns that its connection was reset
+  kValidated,  // a = attempt: its validate step ends (steps.validate > 0)
+  kWrite,      // a = launch op: read-then-write's insert lands
+  kRecord,     // a = launch op: its record step ends (steps.record > 0, or the store was down)
+  kCrash,      // a = fault, b = Region: a timed crash comes due
+  kRestart,    // a = Region, b = frontend (kStore: the store): a crashed process comes back
+};
+
+constexpr uint32_t kStore = UINT32_MAX;     // kRestart: the store, not a frontend
+constexpr uint32_t kNoFrontend = UINT32_MAX;
+
+// A process of the service in one Region: up or down, and how often it has restarted (a request
+// taken in by an earlier incarnation gets no answer from a later one).
+struct Process {
+  bool down = false;
+  uint32_t incarnation = 0;
+  Time down_until;
+};
+
+// Per attempt, what the service side knows of it.
+struct Served {
+  uint32_t frontend = kNoFrontend;
+  uint32_t incarnation = 0;
+  bool answered = false;  // its answer has left the service (or it never will)
+  Duration work;          // the service's time for it (the latency draw and any spike)
 };
 
 class World final : public model::ClientIo, public sim::Dispatcher {
@@ -60,7 +84,11 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         trace_(opt.keep_trace),
         injector_(s.faults, seed),
         service_(s.service),
-        regions_(s.region_names()) {
+        regions_(s.region_names()),
+        frontends_(s.service.regions.size(), std::vector<Process>(s.service.frontends)),
+        stores_(s.service.regions.size()),
+        round_robin_(s.service.regions.size(), 0),
+        throttled_(s.clients.size(), 0) {
     trace_.line(Time(0), "world").kv("seed", std::to_string(seed)).kv("scenario", s.name);
     trace_config();
     uint32_t id = 0;
@@ -81,6 +109,10 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     }
     reserve();
     for (auto& c : clients_) q_.push(Time(0) + c.start_delay(), kWake, c.id());
+    for (size_t i = 0; i < s.faults.faults.size(); ++i)
+      if (const auto* c = std::get_if<faults::Crash>(&s.faults.faults[i]); c && c->at)
+        for (uint32_t r = 0; r < regions_.size(); ++r)
+          if (!c->region || *c->region == r) q_.push(*c->at, kCrash, static_cast<uint32_t>(i), r);
   }
 
   RunResult run(bool via_asio) {
@@ -117,10 +149,19 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       case kWake: clients_[e.a].on_wake(now_); break;
       case kTimeout: on_timeout(e.a, static_cast<uint32_t>(e.b)); break;
       case kArrive: on_arrive(e.a); break;
-      case kDone: on_done(e.a); break;
-      case kReply: respond(e.a, replies_[e.a]); break;
+      case kLaunch: on_launch(e.a); break;
+      case kReply:
+        if (!dead(e.a)) respond(e.a, replies_[e.a]);
+        break;
       case kDeliver: on_deliver(e.a); break;
       case kReset: on_reset(e.a); break;
+      case kValidated:
+        if (!dead(e.a)) admit(e.a);
+        break;
+      case kWrite: on_write(e.a); break;
+      case kRecord: on_record(e.a); break;
+      case kCrash: on_timed_crash(e.a, static_cast<uint32_t>(e.b)); break;
+      case kRestart: on_restart(e.a, static_cast<uint32_t>(e.b)); break;
       default: IDEM_CHECK(false, "an event of a known kind");
     }
   }
@@ -129,7 +170,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   void send(uint32_t client, uint32_t attempt) override {
     const model::AttemptRecord& a = history_.attempts[attempt];
     const model::CallRecord& c = history_.calls[a.call];
-    if (replies_.size() <= attempt) replies_.resize(attempt + 1);
+    if (replies_.size() <= attempt) replies_.resize(attempt + 1), served_.resize(attempt + 1);
     trace_.line(now_, clients_[client].label()).word("send").word(model::api_name(c.api)).kv(
         "attempt", attempt).kv("call", a.call).kv("try", a.number);
     q_.push(now_ + clients_[client].spec().timeout, kTimeout, client, attempt);
@@ -157,7 +198,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       copy.duplicate_of = attempt;
       const uint32_t dup = static_cast<uint32_t>(history_.attempts.size());
       history_.attempts.push_back(copy);
-      if (replies_.size() <= dup) replies_.resize(dup + 1);
+      if (replies_.size() <= dup) replies_.resize(dup + 1), served_.resize(dup + 1);
       trace_.line(now_, "net").word("duplicate").kv("attempt", attempt).kv("copy", dup).kv("after", *delay);
       q_.push(now_ + way + *delay, kArrive, dup);
     }
@@ -172,6 +213,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         .kv("semantics", s_.service.semantics == model::Semantics::current ? "current" : "2013")
         .kv("regions", static_cast<int64_t>(regions_.size()))
         .kv("limit", sim::format_duration(s_.limit));
+    trace_parts();
     for (const ClientGroup& g : s_.clients) {
       const model::RetryPolicy& p = g.spec.retry;
       auto line = trace_.line(Time(0), "world");
@@ -182,6 +224,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       for (model::Code code : p.retry_codes) line.kv("retry-code", model::code_name(code));
       if (g.spec.token == model::TokenMode::value) line.kv_text("token-value", g.spec.token_value);
       if (!g.intent.empty()) line.kv("intent", g.intent);
+      if (g.spec.account) line.kv_text("account", s_.service.accounts[g.spec.account]);
     }
     for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b)
       if (s_.bugs.has(static_cast<model::Bug>(b)))
@@ -194,6 +237,31 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         line.kv("heal-at", sim::format_duration(*s_.faults.heal_at - Time(0))).kv("converge", sim::format_duration(s_.converge));
       if (s_.max_attempts_per_intent) line.kv("max-attempts-per-intent", *s_.max_attempts_per_intent);
     }
+  }
+
+  // The service's parts, when a scenario sets any of them (a scenario that does not has the
+  // trace it had before they existed).
+  void trace_parts() {
+    const model::ServiceConfig& c = s_.service;
+    const model::StoreConfig& st = c.store;
+    if (c.frontends != 1 || c.balancer != model::Balancer::random)
+      trace_.line(Time(0), "world").word("frontends").kv("count", c.frontends).kv("balancer", model::balancer_name(c.balancer));
+    if (!(st == model::StoreConfig{})) {
+      auto line = trace_.line(Time(0), "world");
+      line.word("store").kv("write", model::store_write_name(st.write));
+      if (st.write == model::StoreWrite::read_then_write) line.kv("gap", st.gap);
+      line.kv("replicas", st.replicas);
+      if (st.replicas > 1) line.kv("lag", st.lag);
+      line.kv("durability", model::durability_name(st.durability));
+      if (st.ttl) line.kv("ttl", *st.ttl);
+    }
+    if (c.steps.any())
+      trace_.line(Time(0), "world").word("steps").kv("validate", c.steps.validate).kv("reserve", c.steps.reserve)
+          .kv("launch", c.steps.launch).kv("record", c.steps.record).kv("reply", c.steps.reply);
+    if (!c.recover || injector_.has_crash()) trace_.line(Time(0), "world").word("recover").word(c.recover ? "true" : "false");
+    if (c.throttle)
+      trace_.line(Time(0), "world").word("throttle").kv("bucket", c.throttle->bucket)
+          .kv("refill", std::to_string(c.throttle->per) + "/" + sim::format_duration(c.throttle->every));
   }
 
   // The call's request with the token this attempt carried (rare: only a changed token gets here).
@@ -217,6 +285,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     history_.calls.reserve(intents + intents / 4);
     history_.attempts.reserve(intents + intents / 2);
     replies_.reserve(intents + intents / 2);
+    served_.reserve(intents + intents / 2);
     op_attempt_.reserve(intents + intents / 4);
     service_.reserve(intents + intents / 4);
   }
@@ -225,6 +294,48 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (service_actors_.empty())
       for (const auto& r : regions_) service_actors_.push_back("service/" + r);
     return service_actors_[region];
+  }
+
+  // ---- the service side
+
+  const model::CallRecord& call_of(uint32_t attempt) const { return history_.calls[history_.attempts[attempt].call]; }
+  uint32_t region_of(uint32_t attempt) const { return call_of(attempt).request.region; }
+  const model::Steps& steps() const { return s_.service.steps; }
+  bool read_then_write() const { return s_.service.store.write == model::StoreWrite::read_then_write; }
+
+  // A request whose frontend crashed after taking it in: nothing more happens to it there.
+  bool dead(uint32_t attempt) const {
+    const Served& sv = served_[attempt];
+    return sv.frontend != kNoFrontend && frontends_[region_of(attempt)][sv.frontend].incarnation != sv.incarnation;
+  }
+
+  // The frontend the balancer sends a request to: one of those up, or none.
+  uint32_t pick_frontend(uint32_t client, uint32_t region) {
+    std::vector<Process>& fs = frontends_[region];
+    const uint32_t n = static_cast<uint32_t>(fs.size());
+    if (n == 1) return fs[0].down ? kNoFrontend : 0;
+    const uint32_t up = static_cast<uint32_t>(std::count_if(fs.begin(), fs.end(), [](const Process& p) { return !p.down; }));
+    if (up == 0) return kNoFrontend;
+    if (s_.service.balancer == model::Balancer::round_robin) {
+      for (;;) {
+        const uint32_t f = round_robin_[region]++ % n;
+        if (!fs[f].down) return f;
+      }
+    }
+    // random: from the calling client's own service stream, like its service time.
+    uint32_t k = static_cast<uint32_t>(work_prngs_[client].below(up));
+    for (uint32_t f = 0; f < n; ++f)
+      if (!fs[f].down && k-- == 0) return f;
+    return kNoFrontend;
+  }
+
+  // How frontend `f` of `region` handles something now: its clock, and the replica a read goes to.
+  model::Handling handling(uint32_t region, uint32_t f, uint32_t client) {
+    model::Handling h{now_, {}, f == kNoFrontend ? 0 : f, 0};
+    if (injector_.has_skew()) h.skew = injector_.skew(region, h.frontend, now_);
+    if (read_then_write() && s_.service.store.replicas > 1)
+      h.replica = static_cast<uint32_t>(work_prngs_[client].below(s_.service.store.replicas));
+    return h;
   }
 
   void on_arrive(uint32_t attempt) {
@@ -245,15 +356,35 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         return;
       }
     }
+    if (s_.service.throttle && !service_.take_quota(c.request.account, region, now_)) {
+      trace_.line(now_, service_actor(region)).word("throttle").kv("attempt", attempt).kv("client", clients_[c.client].label());
+      a.fate = model::Fate::throttled;
+      ++throttled_[history_.clients[c.client].group];
+      respond(attempt, Response{model::Code::RequestLimitExceeded, 0, 0, 0}, /*acted=*/false);
+      return;
+    }
+    const uint32_t f = pick_frontend(c.client, region);
+    if (f == kNoFrontend) {
+      trace_.line(now_, service_actor(region)).word("refuse").kv("attempt", attempt).kv("client", clients_[c.client].label());
+      a.fate = model::Fate::refused;
+      served_[attempt].answered = true;
+      q_.push(now_ + latency(c.client), kReset, attempt);
+      return;
+    }
     a.taken = now_;
     a.taken_order = taken_++;
     // The service's time for this request, drawn from a stream of the calling client's own, so
     // that another client's requests do not shift it.
-    const Duration work = s_.service_latency.sample(work_prngs_[c.client]) + injector_.spike(region, now_);
+    Served& sv = served_[attempt];
+    sv.frontend = f;
+    sv.incarnation = frontends_[region][f].incarnation;
+    sv.work = s_.service_latency.sample(work_prngs_[c.client]) + injector_.spike(region, now_);
+    if (injector_.has_crash()) in_service_.push_back(attempt);
     if (c.api == Api::describe) {
       // The launch it finds, as a RunInstances-shaped answer: the first reservation of the
       // token's instances that is visible yet, or none.
-      const auto r = service_.describe(region, {}, c.request.token, now_);
+      const model::Handling h = handling(region, f, c.client);
+      const auto r = service_.describe(region, {}, c.request.token, h.clock(), c.request.account);
       Response found{r.code, 0, 0, 0};
       if (!r.instances.empty()) {
         found.reservation = r.instances.front().reservation;
@@ -263,56 +394,225 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       trace_.line(now_, service_actor(region)).word("describe").kv("attempt", attempt).kv("client", clients_[c.client].label()).kv(
           "found", static_cast<int64_t>(r.instances.size()));
       replies_[attempt] = found;
-      q_.push(now_ + work, kReply, attempt);
+      q_.push(now_ + sv.work, kReply, attempt);
       return;
     }
     if (c.api == Api::terminate) {
-      const auto r = service_.terminate(region, c.ids, now_);
+      const auto r = service_.terminate(region, c.ids, now_, c.request.account);
       trace_.line(now_, service_actor(region)).word("terminate").kv("attempt", attempt).kv("client", clients_[c.client].label()).kv(
           "code", model::code_name(r.code));
       replies_[attempt] = Response{r.code, 0, 0, 0};
-      q_.push(now_ + work, kReply, attempt);
+      q_.push(now_ + sv.work, kReply, attempt);
       return;
     }
-    const model::Admission adm = a.token == c.request.token ? service_.admit(c.request, now_, attempt)
-                                                            : service_.admit(as_sent(c.request, a), now_, attempt);
-    auto line = trace_.line(now_, service_actor(region));
-    line.word("recv").kv("attempt", attempt).kv("client", clients_[c.client].label());
-    if (a.has_token) line.kv_text("token", a.token.view());
-    else line.kv("token", "-");
-    switch (adm.kind) {
-      case model::Admission::Reply:
-        line.word("answer").kv("code", model::code_name(adm.reply.code));
-        replies_[attempt] = adm.reply;
-        q_.push(now_ + work, kReply, attempt);
-        break;
-      case model::Admission::Started:
-        line.word("start").kv("op", adm.op).kv("work", work);
-        if (op_attempt_.size() <= adm.op) op_attempt_.resize(adm.op + 1);
-        op_attempt_[adm.op] = attempt;
-        q_.push(now_ + work, kDone, adm.op);
-        break;
-      case model::Admission::Joined:
-        line.word("join").kv("op", adm.op).kv("launch-of-attempt", op_attempt_[adm.op]);
-        break;
+    if (steps().validate.us) q_.push(now_ + steps().validate, kValidated, attempt);
+    else admit(attempt);
+  }
+
+  // The validate step has ended: the service validates the request and reserves its token.
+  void admit(uint32_t attempt) {
+    const model::AttemptRecord& a = history_.attempts[attempt];
+    const model::CallRecord& c = history_.calls[a.call];
+    const uint32_t region = c.request.region;
+    const Served& sv = served_[attempt];
+    const Duration answer_in = steps().reserve + sv.work + steps().reply;  // an answer that launches nothing
+    if (stores_[region].down && a.has_token) {
+      trace_.line(now_, service_actor(region)).word("recv").kv("attempt", attempt).kv("client", clients_[c.client].label())
+          .word("store-down").kv("code", "Unavailable");
+      replies_[attempt] = Response{model::Code::Unavailable, 0, 0, 0};
+      q_.push(now_ + answer_in, kReply, attempt);
+      return;
+    }
+    const model::Handling h = handling(region, sv.frontend, c.client);
+    const model::Admission adm = a.token == c.request.token ? service_.admit(c.request, h, attempt)
+                                                            : service_.admit(as_sent(c.request, a), h, attempt);
+    {
+      auto line = trace_.line(now_, service_actor(region));
+      line.word("recv").kv("attempt", attempt).kv("client", clients_[c.client].label());
+      if (a.has_token) line.kv_text("token", a.token.view());
+      else line.kv("token", "-");
+      if (frontends_[region].size() > 1) line.kv("frontend", sv.frontend);
+      if (h.replica) line.kv("replica", h.replica);
+      if (h.skew.us) line.kv("skew", h.skew);
+      switch (adm.kind) {
+        case model::Admission::Reply: line.word("answer").kv("code", model::code_name(adm.reply.code)); break;
+        case model::Admission::Started: line.word("start").kv("op", adm.op).kv("work", sv.work); break;
+        case model::Admission::Joined:
+          line.word("join").kv("op", adm.op).kv("launch-of-attempt", op_attempt_[adm.op]);
+          break;
+      }
+    }
+    if (adm.kind == model::Admission::Reply) {
+      replies_[attempt] = adm.reply;
+      q_.push(now_ + answer_in, kReply, attempt);
+    } else if (adm.kind == model::Admission::Started) {
+      if (op_attempt_.size() <= adm.op) op_attempt_.resize(adm.op + 1);
+      op_attempt_[adm.op] = attempt;
+      Duration before_launch = steps().reserve;
+      if (read_then_write() && a.has_token && !s_.bugs.has(model::Bug::record_after_launch)) {
+        q_.push(now_ + s_.service.store.gap, kWrite, adm.op);
+        before_launch = std::max(before_launch, s_.service.store.gap);
+      } else if (a.has_token && maybe_crash(faults::Crash::after_reserve, adm.op)) {
+        return;
+      }
+      q_.push(now_ + before_launch + steps().launch + sv.work, kLaunch, adm.op);
     }
   }
 
-  void on_done(uint32_t op) {
+  // read-then-write: the insert lands, `gap` after the read.
+  void on_write(uint32_t op) {
+    if (service_.abandoned(op)) return;
     const uint32_t attempt = op_attempt_[op];
-    const uint32_t region = history_.calls[history_.attempts[attempt].call].request.region;
-    model::Completion done = service_.complete(op, now_);
+    const uint32_t region = region_of(attempt);
+    if (stores_[region].down) {
+      q_.push(stores_[region].down_until, kWrite, op);
+      return;
+    }
+    service_.write(op, handling(region, served_[attempt].frontend, call_of(attempt).client));
+    trace_.line(now_, service_actor(region)).word("store").word("write").kv("op", op).kv("attempt", attempt);
+    maybe_crash(faults::Crash::after_reserve, op);
+  }
+
+  // The launch step ends: the instances exist.
+  void on_launch(uint32_t op) {
+    if (service_.abandoned(op)) return;
+    const uint32_t attempt = op_attempt_[op];
+    const Response r = service_.launch(op, now_);
+    if (steps().record.us == 0 && !injector_.has_crash()) {
+      on_record(op);
+      return;
+    }
+    {
+      auto line = trace_.line(now_, service_actor(region_of(attempt)));
+      line.word("launched").kv("op", op).kv("attempt", attempt).kv("code", model::code_name(r.code));
+      if (r.ok()) line.kv_id("reservation", 'r', r.reservation);
+    }
+    if (maybe_crash(faults::Crash::after_launch, op)) return;
+    if (steps().record.us) q_.push(now_ + steps().record, kRecord, op);
+    else on_record(op);
+  }
+
+  // The record step ends: the launch's answer is bound to its token and leaves for the client
+  // (and for every request that joined it), `steps.reply` later.
+  void on_record(uint32_t op) {
+    if (service_.abandoned(op)) return;
+    const uint32_t attempt = op_attempt_[op];
+    const uint32_t region = region_of(attempt);
+    if (stores_[region].down && call_of(attempt).request.has_token) {
+      q_.push(stores_[region].down_until, kRecord, op);  // the frontend waits for the store
+      return;
+    }
+    model::Completion done = service_.record(op, handling(region, served_[attempt].frontend, call_of(attempt).client));
     {
       auto line = trace_.line(now_, service_actor(region));
-      line.word("done").kv("op", op).kv("attempt", attempt).kv("client", clients_[history_.calls[history_.attempts[attempt].call].client].label())
+      line.word("done").kv("op", op).kv("attempt", attempt).kv("client", clients_[call_of(attempt).client].label())
           .kv("code", model::code_name(done.response.code));
       if (done.response.ok())
         line.kv_id("reservation", 'r', done.response.reservation)
             .kv_id("first-instance", 'i', done.response.first_instance)
             .kv("instances", done.response.count);
     }
-    respond(attempt, done.response);
-    for (uint64_t joined : done.joined) respond(static_cast<uint32_t>(joined), done.response);
+    if (maybe_crash(faults::Crash::after_record, op)) return;
+    if (steps().reply.us == 0) {
+      respond(attempt, done.response);
+      for (uint64_t joined : done.joined)
+        if (!dead(static_cast<uint32_t>(joined))) respond(static_cast<uint32_t>(joined), done.response);
+      return;
+    }
+    replies_[attempt] = done.response;
+    q_.push(now_ + steps().reply, kReply, attempt);
+    for (uint64_t joined : done.joined) {
+      replies_[joined] = done.response;
+      q_.push(now_ + steps().reply, kReply, static_cast<uint32_t>(joined));
+    }
+  }
+
+  // ---- crashes
+
+  // A launch reaches `step`: a crash fault may stop its frontend (true: this launch with it) or
+  // the store.
+  bool maybe_crash(faults::Crash::Step step, uint32_t op) {
+    if (!injector_.has_crash()) return false;
+    const uint32_t attempt = op_attempt_[op];
+    const uint32_t region = region_of(attempt);
+    const uint32_t f = served_[attempt].frontend;
+    const auto i = injector_.crash_at_step(step, region, f, now_);
+    if (!i) return false;
+    const auto& c = std::get<faults::Crash>(s_.faults.faults[*i]);
+    trace_.line(now_, "fault").word("crash").word(faults::crash_step_name(step)).kv("op", op).kv("attempt", attempt);
+    if (c.target == faults::Crash::store) {
+      crash_store(region, c);
+      return false;
+    }
+    const uint32_t which = c.which ? *c.which : f;
+    crash_frontend(region, which, c);
+    return which == f;
+  }
+
+  void on_timed_crash(uint32_t fault, uint32_t region) {
+    const auto& c = std::get<faults::Crash>(s_.faults.faults[fault]);
+    const auto f = injector_.crash_at_time(fault, region, s_.service.frontends, now_);
+    if (!f) return;
+    trace_.line(now_, "fault").word("crash").word("at").kv("fault", fault);
+    if (c.target == faults::Crash::store) crash_store(region, c);
+    else crash_frontend(region, *f, c);
+  }
+
+  void crash_store(uint32_t region, const faults::Crash& c) {
+    Process& p = stores_[region];
+    if (p.down) return;
+    p.down = true;
+    p.down_until = now_ + c.restart_after;
+    service_.crash_store(region);
+    trace_.line(now_, service_actor(region)).word("store").word("crash")
+        .kv("durability", model::durability_name(s_.service.store.durability)).kv("restart-after", c.restart_after);
+    q_.push(p.down_until, kRestart, region, kStore);
+  }
+
+  void crash_frontend(uint32_t region, uint32_t f, const faults::Crash& c) {
+    Process& p = frontends_[region][f];
+    if (p.down) return;
+    p.down = true;
+    p.down_until = now_ + c.restart_after;
+    ++p.incarnation;
+    trace_.line(now_, service_actor(region)).word("frontend").word("crash").kv("frontend", f)
+        .kv("restart-after", c.restart_after);
+    q_.push(p.down_until, kRestart, region, f);
+    // Its launches in flight, settled by the service's recovery; the requests that joined them
+    // from other frontends get the bound answer, or a 500 when nothing was bound.
+    for (const model::Abandoned& ab : service_.crash_frontend(region, f, now_)) {
+      {
+        auto line = trace_.line(now_, service_actor(region));
+        line.word("abandon").kv("op", ab.op).kv("attempt", static_cast<int64_t>(ab.tag)).word(ab.launched ? "launched" : "not-launched");
+        if (ab.bound) line.word("bound");
+      }
+      for (uint64_t j : ab.joined)
+        if (!dead(static_cast<uint32_t>(j))) respond(static_cast<uint32_t>(j), ab.bound ? *ab.bound : Response{model::Code::InternalError, 0, 0, 0});
+    }
+    // Its requests in flight get no answer: their connections are reset.
+    size_t keep = 0;
+    for (uint32_t attempt : in_service_) {
+      Served& sv = served_[attempt];
+      if (sv.answered) continue;
+      if (sv.frontend == f && region_of(attempt) == region && sv.incarnation + 1 == p.incarnation) {
+        sv.answered = true;
+        model::AttemptRecord& a = history_.attempts[attempt];
+        a.fate = model::Fate::crashed;
+        trace_.line(now_, "net").word("reset").word("crash").kv("attempt", attempt);
+        if (a.duplicate_of == model::AttemptRecord::kNotTaken) q_.push(now_ + latency(call_of(attempt).client), kReset, attempt);
+        continue;
+      }
+      in_service_[keep++] = attempt;
+    }
+    in_service_.resize(keep);
+  }
+
+  void on_restart(uint32_t region, uint32_t which) {
+    Process& p = which == kStore ? stores_[region] : frontends_[region][which];
+    p.down = false;
+    auto line = trace_.line(now_, service_actor(region));
+    if (which == kStore) line.word("store").word("restart");
+    else line.word("frontend").word("restart").kv("frontend", which);
   }
 
   // The answer to `attempt` on its way back. `acted`: the service took the request in (a storm
@@ -320,6 +620,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   void respond(uint32_t attempt, Response r, bool acted = true) {
     const model::CallRecord& c = history_.calls[history_.attempts[attempt].call];
     model::AttemptRecord& a = history_.attempts[attempt];
+    served_[attempt].answered = true;
     const uint32_t region = c.request.region;
     if (acted) {
       if (auto code = injector_.storm(faults::Storm::after, region, now_)) {
@@ -421,6 +722,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     for (const auto& r : service_.reservations())
       group_of(history_.calls[history_.attempts[r.tag].call].client).instances += r.count;
     for (size_t g = 0; g < counts.leaked_by_group.size() && g < gs.size(); ++g) gs[g].leaked = counts.leaked_by_group[g];
+    for (size_t g = 0; g < gs.size(); ++g) gs[g].throttled = throttled_[g];
     const uint64_t events = out.stats.events;
     const Time end = out.stats.end;
     out.stats = RunStats{};
@@ -438,6 +740,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   model::Service service_;
   std::vector<std::string> regions_;
   std::vector<std::string> service_actors_;
+  std::vector<std::vector<Process>> frontends_;  // per Region
+  std::vector<Process> stores_;                  // per Region
+  std::vector<uint32_t> round_robin_;            // per Region: the balancer's next frontend
+  std::vector<Served> served_;                   // per attempt
+  std::vector<uint64_t> throttled_;              // per client group: requests the quota turned away
+  std::vector<uint32_t> in_service_;             // with crash faults: attempts the service may still answer
   model::History history_;
   std::vector<model::Client> clients_;
   std::vector<const sim::Latency*> links_;  // per client: its link to its endpoint

@@ -27,6 +27,7 @@ struct RunStats {
   uint64_t instances = 0;
   uint64_t leaked = 0;
   uint64_t launches_in_flight = 0;  // taken on by the service, not finished at the time limit
+  uint64_t throttled = 0;           // requests the account's quota turned away (RequestLimitExceeded)
   sim::Time end;  // time of the last event run
 
   // Sums the counts (not `end`).
@@ -44,6 +45,7 @@ struct RunStats {
     instances += o.instances;
     leaked += o.leaked;
     launches_in_flight += o.launches_in_flight;
+    throttled += o.throttled;
   }
 };
 

@@ -98,6 +98,7 @@ void Client::begin_call(Time now, Api api, bool repeat) {
   call.repeat = repeat;
   call.invoked = now;
   call.request.region = spec_->region;
+  call.request.account = spec_->account;
   if (api == Api::terminate) {
     const Response& got = intent.learned;
     for (uint32_t i = 0; i < got.count; ++i) call.ids.push_back(got.first_instance + i);

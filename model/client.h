@@ -32,6 +32,7 @@ std::string_view token_mode_name(TokenMode m);
 struct ClientSpec {
   std::string group = "clients";
   uint32_t region = 0;
+  uint32_t account = 0;  // index into ServiceConfig::accounts
   LaunchParams request;
   TokenMode token = TokenMode::sdk;
   std::string token_value;  // TokenMode::value: the string every call sends

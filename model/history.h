@@ -31,6 +31,9 @@ enum class Fate : uint8_t {
   reset_before,     // the connection was reset before the service saw the request
   reset_after,      // the service acted, then the connection was reset before the answer
   transient,        // a transient 400 (IncorrectState) before the service acted
+  throttled,        // the account's request quota was empty: RequestLimitExceeded, nothing done
+  refused,          // every frontend of the Region was down: the connection was refused
+  crashed,          // the frontend handling it crashed: no answer, the client saw a reset
 };
 
 struct AttemptRecord {

@@ -63,18 +63,20 @@ struct Launch {
   }
 };
 
-// A token's scope: (Region, zone) + token. zone 0 is the regional scope, else 1 + the zone's
+// A token's scope: (account, Region, zone) + token. zone 0 is the regional scope, else 1 + the zone's
 // index in its Region. The token is the attempt's own (pointed to, not copied: keys are made for
 // every attempt of a run).
 struct ScopeKey {
   uint32_t region = 0;
   uint32_t zone = 0;
   const Token* token = nullptr;
+  uint32_t account = 0;
   friend bool operator==(const ScopeKey& a, const ScopeKey& b) {
-    return *a.token == *b.token && a.region == b.region && a.zone == b.zone;
+    return *a.token == *b.token && a.region == b.region && a.zone == b.zone && a.account == b.account;
   }
   friend bool operator<(const ScopeKey& a, const ScopeKey& b) {
     if (*a.token != *b.token) return *a.token < *b.token;
+    if (a.account != b.account) return a.account < b.account;
     if (a.region != b.region) return a.region < b.region;
     return a.zone < b.zone;
   }
@@ -157,7 +159,7 @@ class Checker {
   ScopeKey scope_of(uint32_t attempt) const {
     const AttemptRecord& a = h_.attempts[attempt];
     const RunRequest& req = call_of(attempt).request;
-    ScopeKey k{req.region, 0, &a.token};
+    ScopeKey k{req.region, 0, &a.token, req.account};
     if (cfg_.semantics == Semantics::current) {
       if (!req.params.zone.empty()) {
         k.zone = zone_index(req.region, req.params.zone);
@@ -172,6 +174,7 @@ class Checker {
 
   std::string scope_text(const ScopeKey& k) const {
     std::string out = "token " + sim::escaped(k.token->view()) + " in " + region_name(k.region);
+    if (cfg_.accounts.size() > 1) out = "account " + cfg_.accounts.at(k.account) + " " + out;
     if (k.zone) {
       const auto& zones = cfg_.regions.at(k.region).zones;
       out += "/" + (k.zone <= zones.size() ? zones[k.zone - 1] : std::string("?"));
@@ -400,7 +403,11 @@ class Checker {
   // ---- DescribeInstances and TerminateInstances answers
 
   bool visible(const Launch& l, Time t) const { return l.reservation && t - l.at >= cfg_.describe_lag; }
-  uint32_t region_of(const Launch& l) const { return call_of(l.attempt).request.region; }
+  // An account sees only its own instances in a Region.
+  bool same_place(const Launch& l, const RunRequest& req) const {
+    const RunRequest& by = call_of(l.attempt).request;
+    return by.region == req.region && by.account == req.account;
+  }
 
   void others() {
     for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
@@ -429,7 +436,7 @@ class Checker {
     for (const Launch& l : launches_) {
       const AttemptRecord& by = h_.attempts[l.attempt];
       if (!l.reservation || l.at > at.taken || !c.request.has_token || !by.has_token || !(by.token == c.request.token) ||
-          region_of(l) != c.request.region)
+          !same_place(l, c.request))
         continue;
       must_find = must_find || visible(l, at.taken);
       if (got.ok() && got.reservation == l.reservation && got.first_instance == l.first && got.count == l.count)
@@ -456,7 +463,7 @@ class Checker {
       bool launched = false, seen = false;
       if (id >= 1 && id <= s_.instances().size()) {
         const Launch& l = launches_[s_.instances()[id - 1].reservation - 1];
-        launched = l.at <= at.taken && region_of(l) == c.request.region;
+        launched = l.at <= at.taken && same_place(l, c.request);
         seen = launched && visible(l, at.taken);
       }
       all_launched = all_launched && launched;
@@ -790,10 +797,13 @@ class Checker {
       }
       std::string how;
       if (at.end == AttemptEnd::timeout) {
-        how = at.fate == Fate::reset_before || at.fate == Fate::reset_after ? " connection reset (outcome unknown)"
-                                                                           : " timed out (outcome unknown)";
+        const bool reset = at.fate == Fate::reset_before || at.fate == Fate::reset_after ||
+                           at.fate == Fate::refused || at.fate == Fate::crashed;
+        how = reset ? " connection reset (outcome unknown)" : " timed out (outcome unknown)";
         if (at.fate == Fate::response_lost) how += "; the service acted, its answer was lost on the way back";
         if (at.fate == Fate::reset_after) how += "; the service acted, then the connection dropped";
+        if (at.fate == Fate::refused) how += "; every frontend of the Region was down";
+        if (at.fate == Fate::crashed) how += "; the frontend handling it crashed";
       } else if (c.api == Api::describe && at.response.ok()) {
         how = at.response.count == 0 ? " found nothing" : " found " + response_text(at.response).substr(4);
       } else {
@@ -801,6 +811,7 @@ class Checker {
         if (at.fate == Fate::answer_replaced) how += " (a storm replaced the service's answer after it acted)";
         if (at.fate == Fate::turned_away) how += " (a storm turned it away before the service saw it)";
         if (at.fate == Fate::transient) how += " (a transient error before the service acted)";
+        if (at.fate == Fate::throttled) how += " (the account's request quota was empty)";
       }
       v.events.push_back({at.ended, head + how, is_key});
       if (at.late)

@@ -16,7 +16,28 @@ std::string_view state_name(InstanceState s) {
   return "?";
 }
 
+std::string_view balancer_name(Balancer b) { return b == Balancer::random ? "random" : "round-robin"; }
+std::string_view store_write_name(StoreWrite w) {
+  return w == StoreWrite::conditional ? "conditional" : "read-then-write";
+}
+std::string_view durability_name(Durability d) { return d == Durability::durable ? "durable" : "volatile"; }
+
 Service::Service(ServiceConfig config) : config_(std::move(config)) {}
+
+bool Service::take_quota(uint32_t account, uint32_t region, Time now) {
+  if (!config_.throttle) return true;
+  const Throttle& t = *config_.throttle;
+  const int64_t one = t.every.us;  // one request, in the bucket's units
+  auto [it, fresh] = buckets_.try_emplace({account, region}, Bucket{t.bucket * one, now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    b.level = std::min(t.bucket * one, b.level + (now - b.at).us * t.per);
+    b.at = now;
+  }
+  if (b.level < one) return false;
+  b.level -= one;
+  return true;
+}
 
 bool Service::valid_token(const Token& token) {
   if (token.empty() || token.size() > Token::kMax) return false;
@@ -64,7 +85,7 @@ std::optional<Code> Service::validate(const RunRequest& req) const {
 
 Service::Key Service::key_of(const RunRequest& req, const std::string& zone) const {
   const BugSet& bugs = config_.bugs;
-  Key key{req.region, zone, req.token};
+  Key key{req.region, req.account, zone, req.token};
   if (bugs.has(Bug::global_token_table)) key.region = 0;
   if (bugs.has(Bug::ignore_zone_scope)) key.zone.clear();
   if (bugs.has(Bug::case_insensitive_token) || bugs.has(Bug::token_prefix_32)) {
@@ -92,9 +113,10 @@ bool Service::all_terminated(const Response& r, Time now) const {
   return true;
 }
 
+// `now` is the deciding frontend's clock.
 bool Service::expired(const Record& r, Time now) const {
   if (r.in_flight) return false;
-  if (config_.token_window && now - r.recorded >= *config_.token_window) return true;
+  if (config_.store.ttl && now - r.recorded >= *config_.store.ttl) return true;
   if (!all_terminated(r.response, now)) return false;
   if (config_.bugs.has(Bug::forget_at_termination)) return true;
   if (config_.semantics != Semantics::v2013) return false;
@@ -109,23 +131,38 @@ bool Service::expired(const Record& r, Time now) const {
   return now - last >= config_.token_retention;
 }
 
-Admission Service::admit(const RunRequest& req, Time now, uint64_t tag) {
+std::map<Service::Key, Service::Record>::iterator Service::read(const Key& key, const Handling& at) {
+  auto it = records_.find(key);
+  if (it != records_.end() && at.replica > 0 && at.now - it->second.written < config_.store.lag) return records_.end();
+  return it;
+}
+
+Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag) {
   Admission out;
   if (auto err = validate(req)) {
     out.reply.code = *err;
     return out;
   }
   const BugSet& bugs = config_.bugs;
-  Op op{req, scope_zone(req), std::nullopt, tag, false};
+  const Time clock = at.clock();
+  const uint32_t op_id = static_cast<uint32_t>(ops_.size());
+  Op op;
+  op.req = req;
+  op.zone = scope_zone(req);
+  op.tag = tag;
+  op.frontend = at.frontend;
   if (req.has_token) {
+    const bool read_then_write = config_.store.write == StoreWrite::read_then_write;
     Key key = key_of(req, op.zone);
-    auto it = records_.lower_bound(key);
+    // conditional: the insert-if-absent below is decided at the primary; read-then-write: a
+    // plain read, maybe from a replica that lags.
+    auto it = read_then_write ? read(key, at) : records_.lower_bound(key);
     bool found = it != records_.end() && !(key < it->first);
-    if (found && expired(it->second, now)) {
+    if (found && expired(it->second, clock)) {
       it = records_.erase(it);
       found = false;
     }
-    const bool terminated = found && !it->second.in_flight && all_terminated(it->second.response, now) &&
+    const bool terminated = found && !it->second.in_flight && all_terminated(it->second.response, clock) &&
                             config_.semantics == Semantics::current;
     if (found && terminated && bugs.has(Bug::relaunch_after_terminated) &&
         same_parameters(it->second.params, req.params)) {
@@ -137,7 +174,7 @@ Admission Service::admit(const RunRequest& req, Time now, uint64_t tag) {
       if (!same_parameters(rec.params, req.params)) {
         out.reply.code = Code::IdempotentParameterMismatch;
       } else if (rec.in_flight) {
-        rec.joined.push_back(tag);
+        ops_[rec.op].joined.push_back(tag);
         out.kind = Admission::Joined;
         out.op = rec.op;
       } else if (terminated && !bugs.has(Bug::original_after_terminated)) {
@@ -148,16 +185,29 @@ Admission Service::admit(const RunRequest& req, Time now, uint64_t tag) {
       }
       return out;
     }
-    // The token is recorded now, atomically with taking the launch on (rule 7): a request that
-    // arrives while this one is in flight finds it and joins.
-    if (!found && !bugs.has(Bug::record_after_launch))
-      records_.emplace_hint(it, key, Record{req.params, now, true, Response{}, {}, static_cast<uint32_t>(ops_.size())});
+    // The token is reserved now, before anything launches (rule 7): a request that arrives
+    // while this one is in flight finds it and joins. Read-then-write inserts it later (write()).
+    if (!found && !bugs.has(Bug::record_after_launch)) {
+      if (read_then_write) {
+        op.write_pending = true;
+      } else {
+        records_.emplace_hint(it, key, Record{req.params, clock, at.now, true, Response{}, op_id});
+      }
+    }
     op.key = std::move(key);
   }
   out.kind = Admission::Started;
-  out.op = static_cast<uint32_t>(ops_.size());
+  out.op = op_id;
   ops_.push_back(std::move(op));
   return out;
+}
+
+void Service::write(uint32_t op_id, const Handling& at) {
+  Op& op = ops_.at(op_id);
+  if (!op.write_pending || op.abandoned) return;
+  op.write_pending = false;
+  // A plain put: it overwrites a record another request wrote since this one read.
+  records_.insert_or_assign(*op.key, Record{op.req.params, at.clock(), at.now, !op.done, op.response, op_id});
 }
 
 Response Service::launch(const Op& op, Time now) {
@@ -173,6 +223,7 @@ Response Service::launch(const Op& op, Time now) {
   Reservation r;
   r.id = static_cast<uint32_t>(reservations_.size() + 1);
   r.region = op.req.region;
+  r.account = op.req.account;
   r.zone = op.zone;
   r.has_token = op.req.has_token;
   r.token = op.req.token;
@@ -187,30 +238,82 @@ Response Service::launch(const Op& op, Time now) {
   return Response{Code::Ok, r.id, r.first_instance, r.count};
 }
 
-Completion Service::complete(uint32_t op_id, Time now) {
+Response Service::launch(uint32_t op_id, Time now) {
   Op& op = ops_.at(op_id);
-  IDEM_CHECK(!op.done, "a launch completes once");
+  IDEM_CHECK(!op.launched && !op.abandoned, "a launch happens once, on a live frontend");
+  op.launched = true;
+  op.response = launch(op, now);
+  return op.response;
+}
+
+Completion Service::record(uint32_t op_id, const Handling& at) {
+  Op& op = ops_.at(op_id);
+  IDEM_CHECK(op.launched && !op.done, "a launch is recorded once, after it launched");
   op.done = true;
   Completion out;
-  out.response = launch(op, now);
+  out.response = op.response;
+  out.joined = std::move(op.joined);
+  op.joined.clear();
   if (!op.key) return out;
+  const Record bound{op.req.params, at.clock(), at.now, false, op.response, op_id};
   auto it = records_.find(*op.key);
-  if (it == records_.end() || it->second.op != op_id) {
-    // Only a planted bug gets here: the record is written now (record-after-launch), or another
-    // request of the token is in flight beside this one (no-inflight-join) and this launch
-    // leaves the record to it.
-    if (it == records_.end())
-      records_.emplace(*op.key, Record{op.req.params, now, false, out.response, {}, op_id});
+  if (it == records_.end()) {
+    // No record: it is written now (the record-after-launch bug), or the store lost it (a
+    // volatile store's crash), or the read-then-write insert has not landed yet.
+    op.write_pending = false;
+    records_.emplace(*op.key, bound);
+    return out;
+  }
+  if (it->second.op != op_id) {
+    // Another request's record: with read-then-write the put overwrites it; otherwise this launch
+    // leaves it (only a planted bug, or a record remade after a loss, gets here).
+    if (config_.store.write == StoreWrite::read_then_write) it->second = bound;
     return out;
   }
   Record& rec = it->second;
   rec.in_flight = false;
-  rec.recorded = now;
-  rec.response = out.response;
-  out.joined = std::move(rec.joined);
-  rec.joined.clear();
-  if (!out.response.ok() && config_.bugs.has(Bug::mismatch_vs_first_launch)) records_.erase(it);
+  rec.recorded = at.clock();
+  rec.response = op.response;
+  if (!op.response.ok() && config_.bugs.has(Bug::mismatch_vs_first_launch)) records_.erase(it);
   return out;
+}
+
+Completion Service::complete(uint32_t op, Time now) {
+  launch(op, now);
+  return record(op, Handling{now, {}, 0, 0});
+}
+
+std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t frontend, Time now) {
+  std::vector<Abandoned> out;
+  for (uint32_t id = 0; id < ops_.size(); ++id) {
+    Op& op = ops_[id];
+    if (op.done || op.req.region != region || op.frontend != frontend) continue;
+    op.done = op.abandoned = true;
+    Abandoned ab{id, op.tag, op.launched, std::nullopt, std::move(op.joined)};
+    op.joined.clear();
+    if (op.key) {
+      auto it = records_.find(*op.key);
+      if (it != records_.end() && it->second.op == id && it->second.in_flight) {
+        if (config_.recover && op.launched) {
+          // Its instances carry the token: bind them to the record, as record() would have.
+          it->second.in_flight = false;
+          it->second.recorded = now;
+          it->second.response = op.response;
+          ab.bound = op.response;
+        } else {
+          records_.erase(it);  // released: nothing launched (or, without recovery, forgotten)
+        }
+      }
+    }
+    out.push_back(std::move(ab));
+  }
+  return out;
+}
+
+void Service::crash_store(uint32_t region) {
+  if (config_.store.durability == Durability::durable) return;
+  for (auto it = records_.begin(); it != records_.end();)
+    it = ops_[it->second.op].req.region == region ? records_.erase(it) : std::next(it);
 }
 
 void Service::reserve(size_t n) {
@@ -220,13 +323,14 @@ void Service::reserve(size_t n) {
 }
 
 size_t Service::in_flight() const {
-  return static_cast<size_t>(std::count_if(ops_.begin(), ops_.end(), [](const Op& o) { return !o.done; }));
+  return static_cast<size_t>(
+      std::count_if(ops_.begin(), ops_.end(), [](const Op& o) { return !o.launched && !o.abandoned; }));
 }
 
 std::vector<uint64_t> Service::in_flight_tags() const {
   std::vector<uint64_t> out;
   for (const Op& o : ops_)
-    if (!o.done) out.push_back(o.tag);
+    if (!o.launched && !o.abandoned) out.push_back(o.tag);
   return out;
 }
 
@@ -240,7 +344,7 @@ InstanceState Service::state_of(uint32_t id, Time now) const {
 }
 
 DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& ids,
-                                 const std::optional<Token>& token, Time now) const {
+                                 const std::optional<Token>& token, Time now, uint32_t account) const {
   DescribeResult out;
   auto view = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
@@ -248,7 +352,8 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
   };
   auto matches = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
-    return r.region == region && visible(i, now) && (!token || (r.has_token && r.token == *token));
+    return r.region == region && r.account == account && visible(i, now) &&
+           (!token || (r.has_token && r.token == *token));
   };
   if (!ids.empty()) {
     for (uint32_t id : ids) {
@@ -265,8 +370,8 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
   return out;
 }
 
-DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now) {
-  DescribeResult check = describe(region, ids, std::nullopt, now);
+DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now, uint32_t account) {
+  DescribeResult check = describe(region, ids, std::nullopt, now, account);
   if (check.code != Code::Ok) return check;
   for (uint32_t id : ids) {
     Instance& i = instances_[id - 1];
@@ -276,7 +381,7 @@ DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& 
       in_use_[{r.region, r.params.type}] -= 1;
     }
   }
-  return describe(region, ids, std::nullopt, now);
+  return describe(region, ids, std::nullopt, now, account);
 }
 
 }  // namespace idem::model

@@ -1,17 +1,38 @@
 // The reference EC2 service: RunInstances with client tokens, DescribeInstances,
-// TerminateInstances, and the instance lifecycle.
+// TerminateInstances, and the instance lifecycle, with the parts a real service has in between:
+// frontends per Region sharing one token store, the store's write discipline, replicas, durability
+// and TTL, the steps of a launch, and a request quota per account and Region.
 //
-// The model is a pure state machine: every call takes the current simulated time and returns a
-// decision. It reads no clock, draws no random number and does no I/O; delays, faults and the
-// network belong to the harness.
+// The model is a pure state machine: every call takes the current simulated time (and, where a
+// frontend decides, that frontend's clock and the replica its read went to) and returns a
+// decision. It reads no clock, draws no random number and does no I/O; delays, faults, which
+// frontend and replica serve a request, and the network belong to the harness.
 //
-// Invariants (with no planted bug; model/bugs.h lists the named departures, each read in
-// key_of, same_parameters, accepts_token, expired, admit or complete):
+// A RunInstances with a token goes through these steps (ServiceConfig::steps gives their
+// durations; the harness runs them):
+//   validate  - rule 1 and the parameters; a 400 records nothing.
+//   reserve   - the token's record is made, with the request's parameters, before anything
+//               launches: `conditional` is one atomic insert-if-absent at the store's primary;
+//               `read-then-write` reads (maybe from a lagging replica) and inserts `gap` later
+//               (write()), so two requests inside the gap both miss and both launch.
+//   launch    - launch(): the instances exist.
+//   record    - record(): the launch's answer is bound to the token's record; a request that
+//               joined the launch while it was in flight gets that answer.
+//   reply     - the answer leaves the frontend.
+// Crash recovery (crash_frontend): a frontend that dies leaves records in flight. With
+// `recover` (the correct design) the store's lease on that frontend ends and each of its records
+// is settled: a launch that happened (its instances carry the token) is bound to the record, so
+// a retry gets the original answer; a launch that never happened releases the record, so a retry
+// launches. Without it (`service.recover: false`, a bug to study) every record in flight on the
+// dead frontend is released, and a retry launches a second time.
+//
+// Invariants (with no planted bug and the correct design; model/bugs.h lists the named
+// departures, each read in key_of, same_parameters, accepts_token, expired, admit or record):
 //  - A (scope, token) pair has at most one record, keeping the first request's parameters
 //    whatever its outcome. The record is created when the first request
 //    with that token is admitted (before it launches), so a request that arrives while the first is
 //    still in flight joins it instead of launching again (rule 7, in-flight dedupe).
-//  - A record launches at most once: complete() fills its response exactly once.
+//  - A record launches at most once: record() fills its response exactly once.
 //  - Instance ids are consecutive within a reservation; ids start at 1 and are never reused.
 #pragma once
 
@@ -37,6 +58,41 @@ struct RegionSpec {
   std::map<std::string, std::string> subnets;  // subnet id -> its zone
 };
 
+enum class Balancer : uint8_t { random, round_robin };
+enum class StoreWrite : uint8_t { conditional, read_then_write };
+enum class Durability : uint8_t { durable, lossy };  // `volatile` in a scenario
+std::string_view balancer_name(Balancer b);
+std::string_view store_write_name(StoreWrite w);
+std::string_view durability_name(Durability d);
+
+// The token store every frontend of a Region shares.
+struct StoreConfig {
+  StoreWrite write = StoreWrite::conditional;
+  Duration gap = sim::millis(2);  // read-then-write: from the read to the insert
+  uint32_t replicas = 1;          // the primary and its read replicas
+  Duration lag = Duration(0);     // a replica sees a new record this long after the primary
+  Durability durability = Durability::durable;  // lossy: a store crash loses every record
+  // The store forgets a record this long after it was written, whatever its instances do
+  // (a dedupe window; a late retry launches again). Unset: never.
+  std::optional<Duration> ttl;
+  bool operator==(const StoreConfig&) const = default;
+};
+
+// The durations of a launch's steps (model/service.h, top); all zero by default, when the
+// service's latency draw (the harness's) is the whole of the launch.
+struct Steps {
+  Duration validate, reserve, launch, record, reply;
+  bool any() const { return validate.us || reserve.us || launch.us || record.us || reply.us; }
+};
+
+// EC2's request quota: a token bucket per account and Region. `bucket` requests at most;
+// `per` requests come back every `every`.
+struct Throttle {
+  int64_t bucket = 0;
+  int64_t per = 1;
+  Duration every = sim::seconds(1);
+};
+
 struct ServiceConfig {
   Semantics semantics = Semantics::current;
   std::vector<RegionSpec> regions;
@@ -46,9 +102,14 @@ struct ServiceConfig {
   // v2013: a token answers with its original response at least this long after its instances
   // terminate; past it the token is forgotten.
   Duration token_retention = sim::hours(24);
-  // A deliberately short dedupe window (a bug to study): the token is forgotten this long after
-  // it was recorded, whatever its instances do. Unset: no window.
-  std::optional<Duration> token_window;
+  // The parts (model/service.h, top). Frontends are per Region.
+  uint32_t frontends = 1;
+  Balancer balancer = Balancer::random;
+  StoreConfig store;
+  Steps steps;
+  bool recover = true;  // false: a frontend crash releases its records in flight (a bug)
+  std::optional<Throttle> throttle;
+  std::vector<std::string> accounts{"default"};  // RunRequest::account indexes this
   // Instances of a type that may run at once in each region; absent types are unlimited.
   std::map<std::string, int64_t> capacity;
   // Planted bugs (model/bugs.h); none by default.
@@ -69,6 +130,7 @@ struct Instance {
 struct Reservation {
   uint32_t id = 0;
   uint32_t region = 0;
+  uint32_t account = 0;
   std::string zone;  // the scope's zone under current semantics, "" when regional
   bool has_token = false;
   Token token;
@@ -96,6 +158,26 @@ struct Completion {
   std::vector<uint64_t> joined;  // tags of the requests that joined this launch
 };
 
+// Where and when a frontend handles a request: the true time (ground truth), that frontend's
+// clock (now + its skew: every time-based decision it makes uses it), and the store replica its
+// read goes to (0: the primary; only read-then-write reads from replicas).
+struct Handling {
+  Time now;
+  Duration skew;
+  uint32_t frontend = 0;
+  uint32_t replica = 0;
+  Time clock() const { return now + skew; }
+};
+
+// A launch a crashed frontend left in flight, and what recovery made of it.
+struct Abandoned {
+  uint32_t op = 0;
+  uint64_t tag = 0;
+  bool launched = false;         // its instances exist
+  std::optional<Response> bound; // the answer recovery bound to the token (recover, launched)
+  std::vector<uint64_t> joined;  // requests waiting on it: they get `bound`, or a 500
+};
+
 struct InstanceView {
   uint32_t id = 0;
   uint32_t reservation = 0;
@@ -116,18 +198,41 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // RunInstances arrives. `tag` is the caller's id for this request; it comes back in
-  // Reservation::tag and Completion::joined.
-  Admission admit(const RunRequest& req, Time now, uint64_t tag);
-  // The launch `op` (from a Started admission) finishes. REQUIRES: called once per op.
+  // The request quota: takes one request from the bucket of (account, region), or answers
+  // false when it is empty (RequestLimitExceeded). Always true without `throttle`.
+  bool take_quota(uint32_t account, uint32_t region, Time now);
+
+  // RunInstances is validated and reserves its token (the validate and reserve steps). `tag` is
+  // the caller's id for this request; it comes back in Reservation::tag and Completion::joined.
+  Admission admit(const RunRequest& req, const Handling& at, uint64_t tag);
+  // read-then-write: the insert of a Started op's record, `store.gap` after its read; it
+  // overwrites whatever another request wrote meanwhile. A no-op otherwise.
+  void write(uint32_t op, const Handling& at);
+  // The launch step of `op` ends: its instances exist (or capacity said no).
+  Response launch(uint32_t op, Time now);
+  // The record step of `op` ends: its answer is bound to the token's record.
+  // REQUIRES: after launch(op), once.
+  Completion record(uint32_t op, const Handling& at);
+  // A one-step launch on frontend 0 with an exact clock: admit, then launch and record at once
+  // (unit tests and the model's properties use these).
+  Admission admit(const RunRequest& req, Time now, uint64_t tag) { return admit(req, Handling{now, {}, 0, 0}, tag); }
   Completion complete(uint32_t op, Time now);
 
+  // Frontend `frontend` of `region` dies: its launches in flight are abandoned and settled as
+  // the top of this file says (in the order they were taken on).
+  std::vector<Abandoned> crash_frontend(uint32_t region, uint32_t frontend, Time now);
+  // The store of `region` crashes: with a lossy (`volatile`) store every record is lost.
+  void crash_store(uint32_t region);
+  // A launch whose frontend died before it finished: its remaining steps do not happen.
+  bool abandoned(uint32_t op) const { return ops_.at(op).abandoned; }
+
   // DescribeInstances in `region`: by ids (any id unknown or not yet visible -> NotFound),
-  // and/or filtered by client token ("client-token" filter); neither lists all visible.
+  // and/or filtered by client token ("client-token" filter); neither lists all visible. An
+  // account sees its own instances only. `now` is the answering frontend's clock.
   DescribeResult describe(uint32_t region, const std::vector<uint32_t>& ids,
-                          const std::optional<Token>& token, Time now) const;
+                          const std::optional<Token>& token, Time now, uint32_t account = 0) const;
   // TerminateInstances: idempotent by itself. Unknown or invisible ids fail the whole call.
-  DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now);
+  DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now, uint32_t account = 0);
 
   // Room for about n launches (an optimisation only).
   void reserve(size_t n);
@@ -147,20 +252,21 @@ class Service {
  private:
   struct Key {
     uint32_t region;
+    uint32_t account;
     std::string zone;
     Token token;
     friend bool operator<(const Key& a, const Key& b) {
       // The token first: it is what tells most keys apart.
       if (a.token != b.token) return a.token < b.token;
-      return std::tie(a.region, a.zone) < std::tie(b.region, b.zone);
+      return std::tie(a.region, a.account, a.zone) < std::tie(b.region, b.account, b.zone);
     }
   };
   struct Record {
     LaunchParams params;
-    Time recorded;
+    Time recorded;  // by the writing frontend's clock (TTL)
+    Time written;   // true time it reached the primary (replica lag)
     bool in_flight = true;
     Response response;
-    std::vector<uint64_t> joined;
     uint32_t op = 0;  // the launch that made (or makes) the answer
   };
   struct Op {
@@ -168,7 +274,17 @@ class Service {
     std::string zone;            // scope zone
     std::optional<Key> key;      // the token's record, if any
     uint64_t tag = 0;
-    bool done = false;
+    uint32_t frontend = 0;
+    bool write_pending = false;  // read-then-write: the insert has not happened yet
+    bool launched = false;
+    bool done = false;           // recorded, or abandoned
+    bool abandoned = false;
+    Response response;           // once launched
+    std::vector<uint64_t> joined;
+  };
+  struct Bucket {
+    int64_t level = 0;  // in requests x Throttle::every.us
+    Time at;
   };
 
   std::optional<Code> validate(const RunRequest& req) const;
@@ -177,7 +293,9 @@ class Service {
   // where the store's planted bugs live.
   Key key_of(const RunRequest& req, const std::string& zone) const;
   bool same_parameters(const LaunchParams& a, const LaunchParams& b) const;
-  bool expired(const Record& r, Time now) const;
+  bool expired(const Record& r, Time clock) const;
+  // The record of `key` as the reading replica sees it: none, or one written long enough ago.
+  std::map<Key, Record>::iterator read(const Key& key, const Handling& at);
   bool all_terminated(const Response& r, Time now) const;
   Response launch(const Op& op, Time now);
   bool visible(const Instance& i, Time now) const { return now - i.launched >= config_.describe_lag; }
@@ -189,6 +307,7 @@ class Service {
   std::vector<Instance> instances_;
   // Running-or-pending instances per (region, type), for capacity.
   std::map<std::pair<uint32_t, std::string>, int64_t> in_use_;
+  std::map<std::pair<uint32_t, uint32_t>, Bucket> buckets_;  // (account, region)
 };
 
 }  // namespace idem::model

@@ -95,7 +95,8 @@ class Token {
 };
 
 struct RunRequest {
-  uint32_t region = 0;  // index of the regional endpoint the request went to
+  uint32_t region = 0;   // index of the regional endpoint the request went to
+  uint32_t account = 0;  // index of the caller's account (ServiceConfig::accounts)
   LaunchParams params;
   bool has_token = false;
   Token token;

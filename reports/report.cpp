@@ -65,6 +65,21 @@ void print_warnings(std::ostream& out, const std::vector<harness::BatchResult>& 
     for (const std::string& w : b.warnings) out << "warning: " << w << "\n";
 }
 
+void print_fault_counts(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
+  bool first = true;
+  for (const auto& b : batches) {
+    const harness::Scenario& s = *b.scenario;
+    if (s.faults.faults.empty() && !s.service.throttle) continue;
+    if (first) out << "\nfaults fired (summed over the runs):\n";
+    first = false;
+    out << "  " << s.name << ":";
+    for (size_t f = 0; f < b.fault_fires.size(); ++f)
+      out << (f ? ";" : "") << " faults[" << f << "] " << faults::describe(s.faults.faults[f]) << ": " << b.fault_fires[f];
+    if (s.service.throttle) out << (b.fault_fires.empty() ? "" : ";") << " throttled (RequestLimitExceeded): " << b.totals.throttled;
+    out << "\n";
+  }
+}
+
 std::vector<std::string> excerpt(const model::Violation& v, size_t context) {
   const size_t n = v.events.size();
   std::vector<std::string> out;
@@ -126,7 +141,7 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
                         {"intents_failed", t.intents_failed}, {"intents_unknown", t.intents_unknown},
                         {"intents_open", t.intents_open}, {"calls", t.calls}, {"requests", t.requests},
                         {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
-                        {"launches_in_flight", t.launches_in_flight}};
+                        {"launches_in_flight", t.launches_in_flight}, {"throttled", t.throttled}};
   };
   ordered_json j;
   j["scenario"] = s.name;

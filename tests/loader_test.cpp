@@ -326,3 +326,91 @@ TEST(Loader, ResetPartitionAndTransientFaults) {
       {"name: x\nclients: [{name: a}]\nfaults: [{duplicate: {delay: later}}]\n", 3, 30, "faults[0].duplicate.delay: 'later' is not a duration"},
   });
 }
+
+TEST(Loader, ServicePartsWithTheirDefaults) {
+  const Scenario d = parse_scenario(kMinimal, "s.yaml");
+  EXPECT_EQ(d.service.frontends, 1u);
+  EXPECT_EQ(d.service.balancer, idem::model::Balancer::random);
+  EXPECT_TRUE(d.service.store == idem::model::StoreConfig{});
+  EXPECT_EQ(d.service.store.gap, idem::sim::millis(2));
+  EXPECT_FALSE(d.service.steps.any());
+  EXPECT_TRUE(d.service.recover);
+  EXPECT_FALSE(d.service.throttle);
+  EXPECT_EQ(d.service.accounts, std::vector<std::string>{"default"});
+  const Scenario s = parse_scenario(
+      "name: x\nservice:\n  frontends: 3\n  balancer: round-robin\n"
+      "  store: {write: read-then-write, gap: 5ms, replicas: 2, lag: 1s, durability: volatile, ttl: 1h}\n"
+      "  steps: {validate: 1ms, reserve: 2ms, launch: 3ms, record: 4ms, reply: 5ms}\n  recover: false\n"
+      "  throttle: {bucket: 20, refill: 5/s}\n"
+      "clients: [{name: a, account: team-a}, {name: b}, {name: c, account: team-a}]\n"
+      "faults:\n  - crash: {target: frontend, which: 2, step: after-launch, rate: 10%, restart_after: 3s}\n"
+      "  - crash: {target: store, at: 20s}\n  - skew: {frontend: 1, offset: -30s}\n",
+      "s.yaml");
+  const auto& c = s.service;
+  EXPECT_EQ(c.frontends, 3u);
+  EXPECT_EQ(c.balancer, idem::model::Balancer::round_robin);
+  EXPECT_EQ(c.store.write, idem::model::StoreWrite::read_then_write);
+  EXPECT_EQ(c.store.gap, idem::sim::millis(5));
+  EXPECT_EQ(c.store.replicas, 2u);
+  EXPECT_EQ(c.store.lag, idem::sim::seconds(1));
+  EXPECT_EQ(c.store.durability, idem::model::Durability::lossy);
+  EXPECT_EQ(*c.store.ttl, idem::sim::hours(1));
+  EXPECT_EQ(c.steps.validate, idem::sim::millis(1));
+  EXPECT_EQ(c.steps.reply, idem::sim::millis(5));
+  EXPECT_FALSE(c.recover);
+  EXPECT_EQ(c.throttle->bucket, 20);
+  EXPECT_EQ(c.throttle->per, 5);
+  EXPECT_EQ(c.throttle->every, idem::sim::seconds(1));
+  EXPECT_EQ(c.accounts, (std::vector<std::string>{"default", "team-a"}));
+  EXPECT_EQ(s.clients[0].spec.account, 1u);
+  EXPECT_EQ(s.clients[1].spec.account, 0u);
+  EXPECT_EQ(s.clients[2].spec.account, 1u);
+  const auto& crash = std::get<idem::faults::Crash>(s.faults.faults[0]);
+  EXPECT_EQ(*crash.which, 2u);
+  EXPECT_EQ(*crash.step, idem::faults::Crash::after_launch);
+  EXPECT_EQ(crash.restart_after, idem::sim::seconds(3));
+  const auto& store = std::get<idem::faults::Crash>(s.faults.faults[1]);
+  EXPECT_EQ(store.target, idem::faults::Crash::store);
+  EXPECT_EQ(*store.at, idem::sim::Time(0) + idem::sim::seconds(20));
+  EXPECT_EQ(std::get<idem::faults::Skew>(s.faults.faults[2]).offset.us, -30000000);
+}
+
+TEST(Loader, BadServicePartsArePositioned) {
+  expect_refused({
+      {"name: x\nservice: {frontends: 0}\nclients: [{name: a}]\n", 2, 22, "service.frontends: 0 is out of range"},
+      {"name: x\nservice: {balancer: sticky}\nclients: [{name: a}]\n", 2, 21, "'sticky' is not one of random, round-robin"},
+      {"name: x\nservice: {store: {write: blind}}\nclients: [{name: a}]\n", 2, 26, "'blind' is not one of conditional, read-then-write"},
+      {"name: x\nservice: {store: {gap: 5ms}}\nclients: [{name: a}]\n", 2, 24, "service.store.gap: only a read-then-write store"},
+      {"name: x\nservice: {store: {lag: 1s}}\nclients: [{name: a}]\n", 2, 24, "service.store.lag: a lag needs read replicas"},
+      {"name: x\nservice: {store: {replicas: 0}}\nclients: [{name: a}]\n", 2, 29, "service.store.replicas: 0 is out of range"},
+      {"name: x\nservice: {store: {durability: maybe}}\nclients: [{name: a}]\n", 2, 31, "'maybe' is not one of durable, volatile"},
+      {"name: x\nservice: {store: {ttl: 0}}\nclients: [{name: a}]\n", 2, 24, "service.store.ttl: must be at least 1us"},
+      {"name: x\nservice: {store: {tll: 1h}}\nclients: [{name: a}]\n", 2, 19, "unknown key 'tll'; did you mean 'ttl'?"},
+      {"name: x\nservice: {token_window: 2s}\nclients: [{name: a}]\n", 2, 25, "this key is now service.store.ttl"},
+      {"name: x\nservice: {steps: {launch: slow}}\nclients: [{name: a}]\n", 2, 27, "service.steps.launch: 'slow' is not a duration"},
+      {"name: x\nservice: {steps: {commit: 1s}}\nclients: [{name: a}]\n", 2, 19, "unknown key 'commit'"},
+      {"name: x\nservice: {recover: maybe}\nclients: [{name: a}]\n", 2, 20, "service.recover: expected true or false"},
+      {"name: x\nservice: {throttle: {refill: 2/s}}\nclients: [{name: a}]\n", 2, 21, "service.throttle: missing key 'bucket'"},
+      {"name: x\nservice: {throttle: {bucket: 0, refill: 2/s}}\nclients: [{name: a}]\n", 2, 30, "service.throttle.bucket: 0 is out of range"},
+      {"name: x\nservice: {throttle: {bucket: 5, refill: 2}}\nclients: [{name: a}]\n", 2, 41, "'2' is not a refill rate (no '/')"},
+      {"name: x\nservice: {throttle: {bucket: 5, refill: x/s}}\nclients: [{name: a}]\n", 2, 41, "the count must be a whole number"},
+      {"name: x\nservice: {throttle: {bucket: 5, refill: 2/fortnight}}\nclients: [{name: a}]\n", 2, 41, "after the '/'"},
+      {"name: x\nclients: [{name: a, account: \"\"}]\n", 2, 30, "clients[0].account: name the account with one word"},
+  });
+}
+
+TEST(Loader, BadCrashAndSkewFaultsArePositioned) {
+  expect_refused({
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: frontend}}]\n", 3, 18, "give either `at` (a crash at that time) or `step`"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {at: 1s, step: after-launch}}]\n", 3, 23, "not both"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {step: after-commit}}]\n", 3, 25, "'after-commit' is not one of after-reserve, after-launch, after-record"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: router, at: 1s}}]\n", 3, 27, "'router' is not one of frontend, store"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {which: 1, at: 1s}}]\n", 3, 26, "frontend 1 does not exist; the service has 1 frontend per Region"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: store, which: 0, at: 1s}}]\n", 3, 41, "a Region has one store"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {at: 1s, rate: 5%}}]\n", 3, 33, "`rate` goes with `step`"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {at: 1s, restart_after: 0}}]\n", 3, 42, "restart_after: must be at least 1us"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{skew: {offset: ahead}}]\n", 3, 26, "faults[0].skew.offset: 'ahead' is not a duration"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{skew: {frontend: 0}}]\n", 3, 17, "faults[0].skew: missing key 'offset'"},
+      {"name: x\nservice: {frontends: 2}\nclients: [{name: a}]\nfaults: [{skew: {frontend: 2, offset: 1s}}]\n", 4, 28, "frontend 2 does not exist; the service has 2 frontends"},
+  });
+}

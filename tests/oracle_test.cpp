@@ -17,7 +17,7 @@ struct Story {
 
   explicit Story(bool forgetful) {
     config.regions = {{"us-east-1", {"us-east-1a"}, {}}, {"eu-west-1", {"eu-west-1a"}, {}}};
-    if (forgetful) config.token_window = seconds(1);
+    if (forgetful) config.store.ttl = seconds(1);
     service.emplace(config);
     h.clients.push_back({"app#0", 0, 0, 0, 0, ""});
     IntentRecord intent;

@@ -243,9 +243,9 @@ TEST(TokenRule7, RequestsArrivingWhileTheFirstIsInFlightJoinIt) {
   EXPECT_TRUE(call(s, req("t"), Time(50)).same_as(done.response));
 }
 
-TEST(TokenWindow, AShortDedupeWindowForgetsTheToken) {
+TEST(StoreTtl, AShortTtlForgetsTheToken) {
   ServiceConfig c = config();
-  c.token_window = seconds(2);
+  c.store.ttl = seconds(2);
   Service s(c);
   Response a = call(s, req("t"), Time(0));
   EXPECT_TRUE(call(s, req("t"), at(seconds(1))).same_as(a));
@@ -308,4 +308,168 @@ TEST(Terminate, IsIdempotentByItself) {
   EXPECT_EQ(again.instances[0].state, InstanceState::shutting_down);
   EXPECT_EQ(s.state_of(a.first_instance, at(seconds(16))), InstanceState::terminated);
   EXPECT_EQ(s.terminate(0, {999}, at(seconds(6))).code, Code::InvalidInstanceIDNotFound);
+}
+
+// ---- The service's parts (model/service.h, top)
+
+namespace {
+Handling on(uint32_t frontend, Time now, uint32_t replica = 0, Duration skew = Duration(0)) {
+  return Handling{now, skew, frontend, replica};
+}
+}  // namespace
+
+TEST(Store, ConditionalInsertMakesTheSecondRequestJoin) {
+  Service s(config());
+  const Admission a = s.admit(req("t"), on(0, Time(0)), 1);
+  const Admission b = s.admit(req("t"), on(1, Time(1)), 2);
+  ASSERT_EQ(a.kind, Admission::Started);
+  ASSERT_EQ(b.kind, Admission::Joined);
+  s.launch(a.op, at(millis(40)));
+  EXPECT_EQ(s.record(a.op, on(0, at(millis(40)))).joined, (std::vector<uint64_t>{2}));
+  EXPECT_EQ(s.reservations().size(), 1u);
+}
+
+TEST(Store, ReadThenWriteLetsTwoReadsInsideTheGapBothLaunch) {
+  ServiceConfig c = config();
+  c.store.write = StoreWrite::read_then_write;
+  Service s(c);
+  const Admission a = s.admit(req("t"), on(0, Time(0)), 1);
+  const Admission b = s.admit(req("t"), on(1, at(millis(1))), 2);  // before a's insert lands
+  ASSERT_EQ(a.kind, Admission::Started);
+  ASSERT_EQ(b.kind, Admission::Started);
+  s.write(a.op, on(0, at(millis(2))));
+  s.write(b.op, on(1, at(millis(3))));  // overwrites a's record
+  for (const Admission& x : {a, b}) {
+    s.launch(x.op, at(millis(40)));
+    s.record(x.op, on(0, at(millis(40))));
+  }
+  EXPECT_EQ(s.reservations().size(), 2u);
+  // After the gap, a read finds the (last written) record: a repeat is answered, not launched.
+  const Admission later = s.admit(req("t"), on(0, at(seconds(1))), 3);
+  ASSERT_EQ(later.kind, Admission::Reply);
+  EXPECT_EQ(later.reply.reservation, s.reservations()[1].id);
+}
+
+TEST(Store, AReadOnALaggingReplicaMissesARecentRecord) {
+  ServiceConfig c = config();
+  c.store.write = StoreWrite::read_then_write;
+  c.store.replicas = 2;
+  c.store.lag = seconds(5);
+  Service s(c);
+  const Admission a = s.admit(req("t"), on(0, Time(0)), 1);
+  s.write(a.op, on(0, at(millis(2))));
+  EXPECT_EQ(s.admit(req("t"), on(0, at(seconds(1)), 0), 2).kind, Admission::Joined);   // the primary has it
+  EXPECT_EQ(s.admit(req("t"), on(0, at(seconds(1)), 1), 3).kind, Admission::Started);  // the replica not yet
+  EXPECT_EQ(s.admit(req("t"), on(0, at(seconds(6)), 1), 4).kind, Admission::Joined);   // now it has
+}
+
+TEST(Store, AVolatileStoreCrashForgetsEveryRecordADurableOneNone) {
+  for (const Durability d : {Durability::durable, Durability::lossy}) {
+    ServiceConfig c = config();
+    c.store.durability = d;
+    Service s(c);
+    const Response first = call(s, req("t"), Time(0));
+    s.crash_store(0);
+    const Admission again = s.admit(req("t"), at(seconds(1)), 2);
+    if (d == Durability::durable) {
+      ASSERT_EQ(again.kind, Admission::Reply);
+      EXPECT_TRUE(again.reply.same_as(first));
+    } else {
+      EXPECT_EQ(again.kind, Admission::Started);
+    }
+  }
+}
+
+TEST(FrontendCrash, RecoveryBindsALaunchThatHappenedAndReleasesOneThatDidNot) {
+  Service s(config());
+  const Admission launched = s.admit(req("a"), on(1, Time(0)), 1);
+  const Admission waiting = s.admit(req("a"), on(0, at(millis(5))), 2);  // joins from frontend 0
+  const Admission not_launched = s.admit(req("b"), on(1, Time(0)), 3);
+  const Admission elsewhere = s.admit(req("c"), on(0, Time(0)), 4);
+  const Response r = s.launch(launched.op, at(millis(40)));
+  const std::vector<Abandoned> out = s.crash_frontend(0, 1, at(millis(50)));
+  ASSERT_EQ(out.size(), 2u);  // frontend 1's two launches; frontend 0's is untouched
+  EXPECT_TRUE(out[0].launched);
+  ASSERT_TRUE(out[0].bound);
+  EXPECT_TRUE(out[0].bound->same_as(r));
+  EXPECT_EQ(out[0].joined, (std::vector<uint64_t>{2}));
+  EXPECT_FALSE(out[1].launched);
+  EXPECT_FALSE(out[1].bound);
+  EXPECT_TRUE(s.abandoned(not_launched.op));
+  EXPECT_FALSE(s.abandoned(elsewhere.op));
+  // A retry of "a" gets the original answer; one of "b" launches it, once.
+  const Admission ra = s.admit(req("a"), on(0, at(seconds(1))), 5);
+  ASSERT_EQ(ra.kind, Admission::Reply);
+  EXPECT_TRUE(ra.reply.same_as(r));
+  EXPECT_EQ(s.admit(req("b"), on(0, at(seconds(1))), 6).kind, Admission::Started);
+  EXPECT_EQ(waiting.kind, Admission::Joined);
+}
+
+TEST(FrontendCrash, WithoutRecoveryARetryLaunchesASecondTime) {
+  ServiceConfig c = config();
+  c.recover = false;
+  Service s(c);
+  const Admission a = s.admit(req("a"), on(1, Time(0)), 1);
+  s.launch(a.op, at(millis(40)));
+  const std::vector<Abandoned> out = s.crash_frontend(0, 1, at(millis(50)));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].bound);
+  const Admission retry = s.admit(req("a"), on(0, at(seconds(1))), 2);
+  ASSERT_EQ(retry.kind, Admission::Started);
+  s.launch(retry.op, at(seconds(1)));
+  EXPECT_EQ(s.reservations().size(), 2u);  // the duplicate the recovery exists to prevent
+}
+
+TEST(Skew, AFrontendJudgesTtlAndInstanceStateByItsOwnClock) {
+  ServiceConfig c = config();
+  c.store.ttl = seconds(60);
+  Service s(c);
+  const Response first = call(s, req("t"), Time(0));
+  // 10 s later by the true clock: a frontend 2 minutes ahead finds the record expired.
+  EXPECT_EQ(s.admit(req("t"), on(1, at(seconds(10)), 0, seconds(120)), 2).kind, Admission::Started);
+
+  Service t(config());
+  const Response launched = call(t, req("u"), Time(0));
+  t.terminate(0, {launched.first_instance, launched.first_instance + 1}, at(seconds(5)));
+  // Terminated at 15 s (terminate_time 10 s). At 60 s a frontend 2 minutes behind still sees
+  // them running and answers the original; an exact one answers IdempotentInstanceTerminated.
+  const Admission behind = t.admit(req("u"), on(1, at(seconds(60)), 0, Duration(-seconds(120).us)), 3);
+  ASSERT_EQ(behind.kind, Admission::Reply);
+  EXPECT_TRUE(behind.reply.same_as(launched));
+  EXPECT_EQ(t.admit(req("u"), on(0, at(seconds(60))), 4).reply.code, Code::IdempotentInstanceTerminated);
+  (void)first;
+}
+
+TEST(Throttle, ABucketPerAccountAndRegionRefillsAtItsRate) {
+  ServiceConfig c = config();
+  c.throttle = Throttle{2, 1, seconds(1)};  // 2 requests, 1 more per second
+  Service s(c);
+  EXPECT_TRUE(s.take_quota(0, 0, Time(0)));
+  EXPECT_TRUE(s.take_quota(0, 0, Time(0)));
+  EXPECT_FALSE(s.take_quota(0, 0, at(millis(500))));
+  EXPECT_TRUE(s.take_quota(1, 0, at(millis(500))));  // another account
+  EXPECT_TRUE(s.take_quota(0, 1, at(millis(500))));  // another Region
+  EXPECT_TRUE(s.take_quota(0, 0, at(millis(1000))));
+  EXPECT_FALSE(s.take_quota(0, 0, at(millis(1999))));
+  EXPECT_TRUE(s.take_quota(0, 0, at(seconds(10))));
+  EXPECT_TRUE(s.take_quota(0, 0, at(seconds(10))));
+  EXPECT_FALSE(s.take_quota(0, 0, at(seconds(10))));  // refilled to the bucket, not beyond
+}
+
+TEST(Accounts, OneTokenInTwoAccountsIsTwoTokens) {
+  ServiceConfig c = config();
+  c.accounts = {"default", "other"};
+  Service s(c);
+  RunRequest a = req("t"), b = req("t");
+  b.account = 1;
+  b.params.type = "c5.xlarge";  // would be a mismatch in one account
+  const Response ra = call(s, a, Time(0));
+  const Response rb = call(s, b, Time(1));
+  ASSERT_TRUE(ra.ok());
+  ASSERT_TRUE(rb.ok());
+  EXPECT_NE(ra.reservation, rb.reservation);
+  // Each account sees only its own instances.
+  EXPECT_EQ(s.describe(0, {}, std::string("t"), at(seconds(5)), 0).instances.size(), 2u);
+  EXPECT_EQ(s.describe(0, {}, std::string("t"), at(seconds(5)), 1).instances.front().reservation, rb.reservation);
+  EXPECT_EQ(s.describe(0, {ra.first_instance}, std::nullopt, at(seconds(5)), 1).code, Code::InvalidInstanceIDNotFound);
 }

@@ -609,15 +609,151 @@ TEST(Faults, ADuplicateDeliveryIsARepeatWithATokenAndALaunchWithout) {
   EXPECT_TRUE(told);
 }
 
+TEST(Faults, AFrontendCrashBetweenLaunchAndRecordIsRecoveredOrDuplicates) {
+  auto run = [](const char* recover) {
+    const Scenario s = harness::parse_scenario(
+        std::string("name: crash\nlimit: 1m\nservice: {frontends: 2, steps: {launch: 300ms, record: 200ms}, recover: ") +
+            recover + "}\n"
+            "clients: [{name: a, token: persisted, timeout: 5s, retry: {policy: exponential, attempts: 3, base: 100ms}}]\n"
+            "faults: [{crash: {step: after-launch, for: 1s, restart_after: 1s}}]\n",
+        "crash.yaml");
+    return kept(s, 1);
+  };
+  const auto recovered = run("true");
+  EXPECT_NE(recovered.trace.find("abandon op=0 attempt=0 launched bound"), std::string::npos) << recovered.trace;
+  EXPECT_NE(recovered.trace.find("net reset crash attempt=0"), std::string::npos) << recovered.trace;
+  EXPECT_NE(recovered.trace.find("a#0 reset attempt=0"), std::string::npos) << recovered.trace;  // not a timeout
+  EXPECT_EQ(recovered.trace.find("a#0 timeout"), std::string::npos) << recovered.trace;
+  EXPECT_EQ(recovered.stats.instances, 1u);  // the retry got the launch the crash hid
+  EXPECT_EQ(recovered.stats.intents_ok, 1u);
+  EXPECT_EQ(recovered.fault_fires.at(0), 1u);
+  EXPECT_TRUE(recovered.violations.empty());
+  const auto lost = run("false");
+  EXPECT_NE(lost.trace.find("abandon op=0 attempt=0 launched\n"), std::string::npos) << lost.trace;
+  EXPECT_EQ(lost.stats.instances, 2u);
+  ASSERT_FALSE(lost.violations.empty());
+  EXPECT_EQ(lost.violations[0].property, "token-instances");
+}
+
+TEST(Faults, WhileEveryFrontendIsDownConnectionsAreRefused) {
+  const Scenario s = harness::parse_scenario(
+      "name: down\nlimit: 1m\n"
+      "clients: [{name: a, token: persisted, start: 1500ms, timeout: 5s,\n"
+      "           retry: {policy: exponential, attempts: 5, base: 1s, jitter: none}}]\n"
+      "faults: [{crash: {at: 1s, restart_after: 2s}}]\n",
+      "down.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("1.000000s service/us-east-1 frontend crash frontend=0"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("refuse attempt=0"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("3.000000s service/us-east-1 frontend restart frontend=0"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.trace.find("a#0 timeout"), std::string::npos) << r.trace;  // refused is learned at once
+  EXPECT_EQ(r.stats.instances, 1u);
+  EXPECT_EQ(r.stats.intents_ok, 1u);
+  EXPECT_GE(r.stats.requests, 2u);
+  EXPECT_EQ(r.fault_fires.at(0), 1u);
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(Faults, AStoreCrashLosesAVolatileStoresRecordsOnly) {
+  auto run = [](const char* durability) {
+    const Scenario s = harness::parse_scenario(
+        std::string("name: store\nlimit: 1m\nservice: {store: {durability: ") + durability + "}}\n"
+            "clients: [{name: a, token: persisted, repeat_after: 30s}]\n"
+            "faults: [{crash: {target: store, at: 10s, restart_after: 2s}}]\n",
+        "store.yaml");
+    return kept(s, 1);
+  };
+  const auto durable = run("durable");
+  EXPECT_NE(durable.trace.find("store crash durability=durable"), std::string::npos) << durable.trace;
+  EXPECT_EQ(durable.stats.instances, 1u);
+  EXPECT_TRUE(durable.violations.empty());
+  const auto lossy = run("volatile");
+  EXPECT_EQ(lossy.stats.instances, 2u);  // the repeat found no record and launched again
+  ASSERT_FALSE(lossy.violations.empty());
+  EXPECT_EQ(lossy.fault_fires.at(0), 1u);
+}
+
+TEST(Faults, ASkewedFrontendDecidesByItsOwnClock) {
+  auto run = [](const char* skew) {
+    const Scenario s = harness::parse_scenario(
+        std::string("name: skew\nlimit: 1m\nservice: {frontends: 2, balancer: round-robin, store: {ttl: 1m}}\n"
+                    "clients: [{name: a, token: persisted, repeat_after: 10s}]\n") + skew,
+        "skew.yaml");
+    return kept(s, 1);
+  };
+  const auto exact = run("");
+  EXPECT_EQ(exact.stats.instances, 1u);
+  EXPECT_TRUE(exact.violations.empty());
+  // The launch goes to frontend 0, the repeat 10 s later to frontend 1, whose clock is 2 minutes
+  // ahead: to it the record is 2m10s old, past the TTL, and it launches again.
+  const auto ahead = run("faults: [{skew: {frontend: 1, offset: 2m}}]\n");
+  EXPECT_NE(ahead.trace.find("frontend=1 skew=120s"), std::string::npos) << ahead.trace;
+  EXPECT_EQ(ahead.stats.instances, 2u);
+  EXPECT_GE(ahead.fault_fires.at(0), 1u);
+  ASSERT_FALSE(ahead.violations.empty());
+}
+
+TEST(Service, AnEmptyRequestQuotaAnswersRequestLimitExceeded) {
+  const Scenario s = harness::parse_scenario(
+      "name: quota\nlimit: 1m\nservice: {throttle: {bucket: 1, refill: 1/10s}}\n"
+      "clients: [{name: a, count: 3, token: sdk, retry: {policy: aws-standard, attempts: 10}}]\n",
+      "quota.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("throttle attempt="), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("code=RequestLimitExceeded"), std::string::npos) << r.trace;
+  EXPECT_GE(r.stats.throttled, 2u);
+  EXPECT_EQ(r.stats.requests, 3u + r.stats.throttled);  // every throttled request was retried
+  EXPECT_EQ(r.stats.instances, 3u);
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(Service, RoundRobinSpreadsRequestsOverTheFrontends) {
+  const Scenario s = harness::parse_scenario(
+      "name: rr\nlimit: 1m\nservice: {frontends: 3, balancer: round-robin}\n"
+      "clients: [{name: a, count: 6, token: sdk, start: {min: 0s, max: 1s}}]\n",
+      "rr.yaml");
+  const auto r = kept(s, 1);
+  std::string order;
+  for (size_t at = r.trace.find(" frontend="); at != std::string::npos; at = r.trace.find(" frontend=", at + 1))
+    order += r.trace[at + 10];
+  EXPECT_EQ(order, "012012");
+}
+
+TEST(Service, OneTokenValueInTwoAccountsIsTwoTokens) {
+  auto run = [](const char* a, const char* b) {
+    const Scenario s = harness::parse_scenario(
+        std::string("name: accounts\nlimit: 1m\nclients:\n"
+                    "  - {name: a, account: ") + a + ", token: {value: shared}, request: {type: m5.large}}\n"
+            "  - {name: b, account: " + b + ", token: {value: shared}, start: 1s, request: {type: c5.xlarge}}\n",
+        "accounts.yaml");
+    return kept(s, 1);
+  };
+  const auto two = run("one", "two");
+  EXPECT_EQ(two.stats.intents_ok, 2u);
+  EXPECT_EQ(two.stats.instances, 2u);
+  EXPECT_NE(two.trace.find("account=two"), std::string::npos) << two.trace;
+  EXPECT_TRUE(two.violations.empty());
+  // In one account it is one token: the second intent gets IdempotentParameterMismatch, and the
+  // oracle names the collision of two intents on one token.
+  const auto one = run("one", "one");
+  EXPECT_EQ(one.stats.intents_failed, 1u);
+  EXPECT_EQ(one.stats.instances, 1u);
+  ASSERT_FALSE(one.violations.empty());
+  EXPECT_EQ(one.violations[0].property, "intent-instances");
+}
+
 // Determinism with every fault kind on at once: each seed replays to the same hash, and the
 // thread count changes nothing.
 TEST(Determinism, EveryFaultKindAtOnceAcross200Seeds) {
   const Scenario s = harness::parse_scenario(
       "name: all faults\nlimit: 10m\nheal_at: 1m\nconverge: 5m\nmax_attempts_per_intent: 40\n"
+      "service:\n  frontends: 3\n  store: {write: read-then-write, gap: 3ms, replicas: 2, lag: 200ms, durability: volatile, ttl: 1h}\n"
+      "  steps: {validate: 1ms, reserve: 2ms, launch: 100ms, record: 50ms, reply: 1ms}\n"
+      "  throttle: {bucket: 10, refill: 5/s}\n"
       "clients:\n"
       "  - {name: a, count: 3, intents: 2, token: persisted, timeout: 1s, app_retries: 3, app_backoff: 1s,\n"
       "     retry: {policy: aws-standard, retry_codes: [IncorrectState]}}\n"
-      "  - {name: b, count: 2, intents: 2, token: sdk, timeout: 1s, app_retries: 2, reconcile: true}\n"
+      "  - {name: b, count: 2, intents: 2, token: sdk, timeout: 1s, app_retries: 2, reconcile: true, account: other}\n"
       "faults:\n"
       "  - lose: {what: request, rate: 5%}\n"
       "  - lose: {what: response, rate: 5%}\n"
@@ -628,16 +764,19 @@ TEST(Determinism, EveryFaultKindAtOnceAcross200Seeds) {
       "  - reset: {phase: after, rate: 5%}\n"
       "  - partition: {group: b, direction: responses, from: 2s, for: 3s}\n"
       "  - transient: {rate: 5%}\n"
-      "  - duplicate: {rate: 10%, delay: {min: 1ms, max: 100ms}}\n",
+      "  - duplicate: {rate: 10%, delay: {min: 1ms, max: 100ms}}\n"
+      "  - crash: {step: after-launch, rate: 5%, restart_after: 2s}\n"
+      "  - crash: {target: frontend, which: 1, step: after-reserve, rate: 5%, restart_after: 1s}\n"
+      "  - crash: {target: store, at: 20s, restart_after: 3s}\n"
+      "  - crash: {at: 5s, restart_after: 1s}\n"
+      "  - skew: {frontend: 2, offset: -30s}\n",
       "all.yaml");
   const auto one = harness::run_batch(s, 1, 200, 1);
   const auto two = harness::run_batch(s, 1, 200, 2);
   ASSERT_EQ(one.runs.size(), 200u);
   for (size_t i = 0; i < one.runs.size(); ++i) {
     EXPECT_EQ(one.runs[i].trace_hash, two.runs[i].trace_hash) << "seed " << one.runs[i].seed;
-    if (i % 20 == 0) {
-      EXPECT_EQ(harness::run_once(s, one.runs[i].seed).trace_hash, one.runs[i].trace_hash);
-    }
+    EXPECT_EQ(harness::run_once(s, one.runs[i].seed).trace_hash, one.runs[i].trace_hash) << "seed " << one.runs[i].seed;
   }
   for (size_t f = 0; f < one.fault_fires.size(); ++f) EXPECT_GT(one.fault_fires[f], 0u) << "fault " << f << " never fired";
   EXPECT_TRUE(one.deterministic());
