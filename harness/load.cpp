@@ -623,6 +623,7 @@ class Loader {
                             " has no effect: no client group asks for instance type " + type);
       }
     }
+    if (service && service.IsMap()) service_parts_inert(service, s);
     const YAML::Node clients = root["clients"];
     for (size_t i = 0; i < s.clients.size(); ++i) {
       const YAML::Node g = clients[i];
@@ -633,6 +634,29 @@ class Loader {
           if (g[key])
             s.inert.push_back(r_.where(g[key]) + ": " + what + "." + key +
                               " has no effect: the group makes no application-level retry (app_retries is 0)");
+    }
+  }
+
+  // The service's parts that nothing in the scenario can exercise.
+  void service_parts_inert(const YAML::Node& service, Scenario& s) {
+    const model::ServiceConfig& c = s.service;
+    bool frontend_crash = false, store_crash = false;
+    for (const faults::Fault& f : s.faults.faults)
+      if (const auto* k = std::get_if<faults::Crash>(&f)) (k->target == faults::Crash::store ? store_crash : frontend_crash) = true;
+    auto note = [&](const YAML::Node& at, const std::string& text) { s.inert.push_back(r_.where(at) + ": " + text); };
+    if (service["balancer"] && c.frontends == 1)
+      note(service["balancer"], "service.balancer has no effect with one frontend; set service.frontends, or remove it");
+    if (service["recover"] && !frontend_crash)
+      note(service["recover"], "service.recover has no effect: no fault crashes a frontend (add a crash fault with "
+                               "target: frontend, or remove it)");
+    const YAML::Node store = service["store"];
+    if (store && store.IsMap()) {
+      if (store["durability"] && c.store.durability == model::Durability::lossy && !store_crash)
+        note(store["durability"], "service.store.durability: volatile has no effect: no fault crashes the store (add "
+                                  "a crash fault with target: store)");
+      if (store["replicas"] && c.store.write == model::StoreWrite::conditional)
+        note(store["replicas"], "service.store.replicas has no effect with a conditional write: the insert-if-absent "
+                                "is decided at the primary; replicas serve read-then-write reads");
     }
   }
 

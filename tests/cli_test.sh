@@ -100,6 +100,16 @@ printf 'name: inert2\nclients: [{name: a, app_backoff: 5s}]\n' > "$tmp/inert2.ya
 vacuous "app_backoff without app_retries" "$tmp/inert2.yaml" ".*inert2.yaml:2:34: clients\[0\].app_backoff has no effect"
 printf 'name: inert3\nservice: {capacity: {c5.large: 3}}\nclients: [{name: a}]\n' > "$tmp/inert3.yaml"
 vacuous "capacity for a type no one asks for" "$tmp/inert3.yaml" ".*inert3.yaml:2:22: service.capacity.c5.large has no effect"
+printf 'name: inert4\nservice: {store: {durability: volatile}}\nclients: [{name: a}]\n' > "$tmp/inert4.yaml"
+vacuous "a volatile store no fault crashes" "$tmp/inert4.yaml" ".*inert4.yaml:2:31: service.store.durability: volatile has no effect: no fault crashes the store"
+printf 'name: inert5\nservice: {recover: false, balancer: round-robin}\nclients: [{name: a}]\n' > "$tmp/inert5.yaml"
+check "recover and balancer with nothing to exercise them: two warnings" expect_exit 1 "FAIL \(strict: 2 warnings\)" run "$tmp/inert5.yaml" --out "$tmp/r" --strict
+check "the warning for recover names its place" expect_exit 0 "inert5.yaml:2:20: service.recover has no effect: no fault crashes a frontend" run "$tmp/inert5.yaml" --out "$tmp/r"
+printf 'name: old\nservice:\n  token_window: 2s\nclients: [{name: a}]\n' > "$tmp/oldkey.yaml"
+check "the old token_window is refused with its new name" expect_exit 2 "oldkey.yaml:3:17: service.token_window: this key is now service.store.ttl.*store: \{ttl: 2s\}" run "$tmp/oldkey.yaml"
+check "replay's header shows the service's parts" expect_exit 1 "world store write=read-then-write gap=5ms replicas=1 durability=durable" replay "$src/scenarios/service/read-then-write-duplicate-delivery.yaml" --seed 1
+check "replay's header shows crash faults and recovery" expect_exit 1 "world recover false" replay "$src/scenarios/service/crash-between-launch-and-record-no-recovery.yaml" --seed 1
+check "the run summary counts each fault's fires" expect_exit 0 "faults\[1\] crash store at 20s restart-after 3s from 0s: 5" run "$src/scenarios/service/volatile-store-crash.yaml" --runs 5 --out "$tmp/r"
 sed 's/^expect: fail/expect: {fail: token-instances}/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/wrongprop.yaml"
 check "expect names a property another one caught: missed, with a warning" expect_exit 1 "only intent-instances caught it" run "$tmp/wrongprop.yaml" --out "$tmp/r"
 sed 's/^expect: fail/expect: {fail: intent-instances}/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/rightprop.yaml"
