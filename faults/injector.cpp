@@ -70,16 +70,22 @@ std::string describe(const Fault& f) {
             return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t);
           },
           [](const Crash& c) {
-            std::string out = std::string("crash ") + (c.target == Crash::frontend ? "frontend" : "store");
-            if (c.target == Crash::frontend) out += c.which ? " " + std::to_string(*c.which) : " any";
-            if (c.at) out += " at " + sim::format_duration(*c.at - Time(0));
-            if (c.step) out += " " + std::string(crash_step_name(*c.step)) + " rate " + rate_text(c.rate);
-            return out + " restart-after " + sim::format_duration(c.restart_after) + window_text(c);
+            std::string out = c.target == Crash::frontend ? "crash frontend" : "crash store";
+            if (c.target == Crash::frontend) {
+              out += ' ';
+              out += c.which ? std::to_string(*c.which) : std::string("any");
+            }
+            if (c.at) out.append(" at ").append(sim::format_duration(*c.at - Time(0)));
+            if (c.step) out.append(" ").append(crash_step_name(*c.step)).append(" rate ").append(rate_text(c.rate));
+            out.append(" restart-after ").append(sim::format_duration(c.restart_after));
+            return out.append(window_text(c));
           },
           [](const Skew& k) {
-            return "skew frontend " + (k.frontend ? std::to_string(*k.frontend) : std::string("all")) + " offset " +
-                   (k.offset.us < 0 ? "-" + sim::format_duration(Duration(-k.offset.us)) : sim::format_duration(k.offset)) +
-                   window_text(k);
+            std::string out = "skew frontend ";
+            out.append(k.frontend ? std::to_string(*k.frontend) : std::string("all")).append(" offset ");
+            if (k.offset.us < 0) out.append("-").append(sim::format_duration(Duration(-k.offset.us)));
+            else out.append(sim::format_duration(k.offset));
+            return out.append(window_text(k));
           },
       },
       f);
@@ -204,21 +210,21 @@ std::optional<size_t> Injector::crash_at_step(Crash::Step step, uint32_t region,
   return std::nullopt;
 }
 
-std::optional<uint32_t> Injector::crash_at_time(size_t fault, uint32_t region, uint32_t frontends, Time now) {
+std::optional<uint32_t> Injector::crash_at_time(size_t fault, uint32_t region, uint32_t up, Time now) {
   const Crash& c = std::get<Crash>(plan_->faults.at(fault));
   if (!applies(c, region, now)) return std::nullopt;
   ++fires_[fault];
-  if (c.target == Crash::store) return 0;
-  return c.which ? *c.which : static_cast<uint32_t>(prngs_[fault].below(frontends));
+  if (c.target == Crash::store || c.which) return 0;
+  return static_cast<uint32_t>(prngs_[fault].below(up));
 }
 
-Duration Injector::skew(uint32_t region, uint32_t frontend, Time now) {
+Duration Injector::skew(uint32_t region, uint32_t frontend, Time now, bool count) {
   Duration out;
   for (size_t i = 0; i < plan_->faults.size(); ++i) {
     const auto* k = std::get_if<Skew>(&plan_->faults[i]);
     if (k && (!k->frontend || *k->frontend == frontend) && applies(*k, region, now) && k->offset.us != 0) {
       out = out + k->offset;
-      ++fires_[i];
+      fires_[i] += count ? 1 : 0;
     }
   }
   return out;

@@ -34,12 +34,12 @@ class Injector {
   // A launch on frontend `frontend` of `region` reaches `step` at `now`: the crash fault that
   // fires (its index in the plan), if any.
   std::optional<size_t> crash_at_step(Crash::Step step, uint32_t region, uint32_t frontend, Time now);
-  // The timed crash `fault` comes due in `region`: whether it fires (not healed), and which
-  // frontend it stops (its `which`, or one of `frontends` drawn from its stream).
-  std::optional<uint32_t> crash_at_time(size_t fault, uint32_t region, uint32_t frontends, Time now);
-  // The offset of frontend `frontend`'s clock at `now` (zero when no skew applies). Counted as a
-  // fire when it is not zero.
-  Duration skew(uint32_t region, uint32_t frontend, Time now);
+  // The timed crash `fault` comes due in `region`: whether it fires (not healed), and, without a
+  // `which`, which of the `up` frontends that are up it stops (drawn from its stream).
+  std::optional<uint32_t> crash_at_time(size_t fault, uint32_t region, uint32_t up, Time now);
+  // The offset of frontend `frontend`'s clock at `now` (zero when no skew applies). `count`: a
+  // request taken in, counted as a fire when the offset is not zero.
+  Duration skew(uint32_t region, uint32_t frontend, Time now, bool count);
   bool has_skew() const { return has_skew_; }
   bool has_crash() const { return has_crash_; }
 

@@ -958,11 +958,13 @@ class Loader {
         r_.fail(m.get("which"), m.at("which") + ": a Region has one store; `which` names a frontend (target: frontend)");
       c.which = frontend_index(s, m.get("which"), m.at("which"));
     }
-    if (m.has("at") == m.has("step"))
-      r_.fail(m.has("at") ? m.get("at") : m.node(),
-              (m.has("at") ? m.at("at") : m.at("at").substr(0, m.at("at").size() - 3)) +
-                  ": give either `at` (a crash at that time) or `step` (a crash when a launch reaches "
-                  "after-reserve, after-launch or after-record), not both");
+    const std::string what = m.at("at").substr(0, m.at("at").size() - 3);  // "faults[i].crash"
+    if (m.has("at") && m.has("step"))
+      r_.fail(m.get("at"), what + ": give either `at` (a crash at that time) or `step` (a crash when a launch "
+                                  "reaches after-reserve, after-launch or after-record), not both");
+    if (!m.has("at") && !m.has("step"))
+      r_.fail(m.node(), what + ": say when it crashes: `at` (a time, like at: 30s) or `step` (when a launch "
+                               "reaches after-reserve, after-launch or after-record, with a `rate`)");
     if (m.has("at")) c.at = sim::Time(0) + r_.duration(m.get("at"), m.at("at"));
     if (m.has("step"))
       c.step = r_.choice<faults::Crash::Step>(m.get("step"), m.at("step"),

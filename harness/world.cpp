@@ -330,11 +330,14 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     return kNoFrontend;
   }
 
-  // How frontend `f` of `region` handles something now: its clock, and the replica a read goes to.
-  model::Handling handling(uint32_t region, uint32_t f, uint32_t client) {
+  // How frontend `f` of `region` handles something now: its clock. `request`: it takes a request
+  // in (RunInstances' admission, DescribeInstances, TerminateInstances), which is what a skew
+  // fault counts; `read`: a read-then-write read, which goes to a replica drawn from the calling
+  // client's own service stream.
+  model::Handling handling(uint32_t region, uint32_t f, uint32_t client, bool request, bool read) {
     model::Handling h{now_, {}, f == kNoFrontend ? 0 : f, 0};
-    if (injector_.has_skew()) h.skew = injector_.skew(region, h.frontend, now_);
-    if (read_then_write() && s_.service.store.replicas > 1)
+    if (injector_.has_skew()) h.skew = injector_.skew(region, h.frontend, now_, request);
+    if (read && read_then_write() && s_.service.store.replicas > 1)
       h.replica = static_cast<uint32_t>(work_prngs_[client].below(s_.service.store.replicas));
     return h;
   }
@@ -369,7 +372,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       trace_.line(now_, service_actor(region)).word("refuse").kv("attempt", attempt).kv("client", clients_[c.client].label());
       a.fate = model::Fate::refused;
       served_[attempt].answered = true;
-      q_.push(now_ + latency(c.client), kReset, attempt);
+      if (a.duplicate_of == model::AttemptRecord::kNotTaken) q_.push(now_ + latency(c.client), kReset, attempt);
       return;
     }
     a.taken = now_;
@@ -384,7 +387,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (c.api == Api::describe) {
       // The launch it finds, as a RunInstances-shaped answer: the first reservation of the
       // token's instances that is visible yet, or none.
-      const model::Handling h = handling(region, f, c.client);
+      const model::Handling h = handling(region, f, c.client, true, false);
       const auto r = service_.describe(region, {}, c.request.token, h.clock(), c.request.account);
       Response found{r.code, 0, 0, 0};
       if (!r.instances.empty()) {
@@ -399,32 +402,37 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       return;
     }
     if (c.api == Api::terminate) {
-      const auto r = service_.terminate(region, c.ids, now_, c.request.account);
+      const model::Handling h = handling(region, f, c.client, true, false);
+      const auto r = service_.terminate(region, c.ids, h, c.request.account);
       trace_.line(now_, service_actor(region)).word("terminate").kv("attempt", attempt).kv("client", clients_[c.client].label()).kv(
           "code", model::code_name(r.code));
       replies_[attempt] = Response{r.code, 0, 0, 0};
       q_.push(now_ + sv.work, kReply, attempt);
       return;
     }
-    if (steps().validate.us) q_.push(now_ + steps().validate, kValidated, attempt);
+    const Duration to_store = steps().validate + steps().reserve;
+    if (to_store.us) q_.push(now_ + to_store, kValidated, attempt);
     else admit(attempt);
   }
 
-  // The validate step has ended: the service validates the request and reserves its token.
+  // The validate and reserve steps have ended: the request is validated and its token's record
+  // made (or found) in one instant; an answer that launches nothing leaves work + reply later.
   void admit(uint32_t attempt) {
     const model::AttemptRecord& a = history_.attempts[attempt];
     const model::CallRecord& c = history_.calls[a.call];
     const uint32_t region = c.request.region;
     const Served& sv = served_[attempt];
-    const Duration answer_in = steps().reserve + sv.work + steps().reply;  // an answer that launches nothing
+    const Duration answer_in = sv.work + steps().reply;
     if (stores_[region].down && a.has_token) {
-      trace_.line(now_, service_actor(region)).word("recv").kv("attempt", attempt).kv("client", clients_[c.client].label())
-          .word("store-down").kv("code", "Unavailable");
+      auto line = trace_.line(now_, service_actor(region));
+      line.word("recv").kv("attempt", attempt).kv("client", clients_[c.client].label()).kv_text("token", a.token.view());
+      if (frontends_[region].size() > 1) line.kv("frontend", sv.frontend);
+      line.word("store-down").kv("code", "Unavailable");
       replies_[attempt] = Response{model::Code::Unavailable, 0, 0, 0};
       q_.push(now_ + answer_in, kReply, attempt);
       return;
     }
-    const model::Handling h = handling(region, sv.frontend, c.client);
+    const model::Handling h = handling(region, sv.frontend, c.client, true, true);
     const model::Admission adm = a.token == c.request.token ? service_.admit(c.request, h, attempt)
                                                             : service_.admit(as_sent(c.request, a), h, attempt);
     {
@@ -449,10 +457,10 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     } else if (adm.kind == model::Admission::Started) {
       if (op_attempt_.size() <= adm.op) op_attempt_.resize(adm.op + 1);
       op_attempt_[adm.op] = attempt;
-      Duration before_launch = steps().reserve;
+      Duration before_launch;
       if (read_then_write() && a.has_token && !s_.bugs.has(model::Bug::record_after_launch)) {
         q_.push(now_ + s_.service.store.gap, kWrite, adm.op);
-        before_launch = std::max(before_launch, s_.service.store.gap);
+        before_launch = s_.service.store.gap;
       } else if (a.has_token && maybe_crash(faults::Crash::after_reserve, adm.op)) {
         return;
       }
@@ -469,7 +477,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       q_.push(stores_[region].down_until, kWrite, op);
       return;
     }
-    service_.write(op, handling(region, served_[attempt].frontend, call_of(attempt).client));
+    service_.write(op, handling(region, served_[attempt].frontend, call_of(attempt).client, false, false));
     trace_.line(now_, service_actor(region)).word("store").word("write").kv("op", op).kv("attempt", attempt);
     maybe_crash(faults::Crash::after_reserve, op);
   }
@@ -503,7 +511,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       q_.push(stores_[region].down_until, kRecord, op);  // the frontend waits for the store
       return;
     }
-    model::Completion done = service_.record(op, handling(region, served_[attempt].frontend, call_of(attempt).client));
+    model::Completion done =
+        service_.record(op, handling(region, served_[attempt].frontend, call_of(attempt).client, false, false));
     {
       auto line = trace_.line(now_, service_actor(region));
       line.word("done").kv("op", op).kv("attempt", attempt).kv("client", clients_[call_of(attempt).client].label())
@@ -513,19 +522,22 @@ class World final : public model::ClientIo, public sim::Dispatcher {
             .kv_id("first-instance", 'i', done.response.first_instance)
             .kv("instances", done.response.count);
     }
-    if (maybe_crash(faults::Crash::after_record, op)) return;
+    // A crash here loses the answer to the launch's own request (its client sees a reset); the
+    // requests that joined it from frontends that are up still get it.
+    maybe_crash(faults::Crash::after_record, op);
+    if (!dead(attempt)) answer(attempt, done.response);
+    for (uint64_t joined : done.joined)
+      if (!dead(static_cast<uint32_t>(joined))) answer(static_cast<uint32_t>(joined), done.response);
+  }
+
+  // The service's answer leaves the frontend `steps.reply` from now.
+  void answer(uint32_t attempt, const Response& r) {
     if (steps().reply.us == 0) {
-      respond(attempt, done.response);
-      for (uint64_t joined : done.joined)
-        if (!dead(static_cast<uint32_t>(joined))) respond(static_cast<uint32_t>(joined), done.response);
+      respond(attempt, r);
       return;
     }
-    replies_[attempt] = done.response;
+    replies_[attempt] = r;
     q_.push(now_ + steps().reply, kReply, attempt);
-    for (uint64_t joined : done.joined) {
-      replies_[joined] = done.response;
-      q_.push(now_ + steps().reply, kReply, static_cast<uint32_t>(joined));
-    }
   }
 
   // ---- crashes
@@ -550,23 +562,42 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     return which == f;
   }
 
+  // A timed crash stops a process that is up: the store, its `which`, or one of the frontends up
+  // (drawn). With nothing of that up, it does not fire.
   void on_timed_crash(uint32_t fault, uint32_t region) {
     const auto& c = std::get<faults::Crash>(s_.faults.faults[fault]);
-    const auto f = injector_.crash_at_time(fault, region, s_.service.frontends, now_);
-    if (!f) return;
+    const std::vector<Process>& fs = frontends_[region];
+    const uint32_t up = static_cast<uint32_t>(std::count_if(fs.begin(), fs.end(), [](const Process& p) { return !p.down; }));
+    if (c.target == faults::Crash::store ? stores_[region].down : c.which ? fs[*c.which].down : up == 0) return;
+    const auto k = injector_.crash_at_time(fault, region, up, now_);
+    if (!k) return;
     trace_.line(now_, "fault").word("crash").word("at").kv("fault", fault);
-    if (c.target == faults::Crash::store) crash_store(region, c);
-    else crash_frontend(region, *f, c);
+    if (c.target == faults::Crash::store) {
+      crash_store(region, c);
+      return;
+    }
+    uint32_t f = 0, left = *k;
+    if (c.which) f = *c.which;
+    else
+      for (f = 0; f < fs.size(); ++f)
+        if (!fs[f].down && left-- == 0) break;
+    crash_frontend(region, f, c);
+  }
+
+  // When a crashed process comes back: `restart_after` later, or when the faults heal.
+  Time restart_time(const faults::Crash& c) const {
+    const Time at = now_ + c.restart_after;
+    return s_.faults.heal_at && *s_.faults.heal_at > now_ ? std::min(at, *s_.faults.heal_at) : at;
   }
 
   void crash_store(uint32_t region, const faults::Crash& c) {
     Process& p = stores_[region];
     if (p.down) return;
     p.down = true;
-    p.down_until = now_ + c.restart_after;
+    p.down_until = restart_time(c);
     service_.crash_store(region);
     trace_.line(now_, service_actor(region)).word("store").word("crash")
-        .kv("durability", model::durability_name(s_.service.store.durability)).kv("restart-after", c.restart_after);
+        .kv("durability", model::durability_name(s_.service.store.durability)).kv("restart-after", p.down_until - now_);
     q_.push(p.down_until, kRestart, region, kStore);
   }
 
@@ -574,10 +605,10 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     Process& p = frontends_[region][f];
     if (p.down) return;
     p.down = true;
-    p.down_until = now_ + c.restart_after;
+    p.down_until = restart_time(c);
     ++p.incarnation;
     trace_.line(now_, service_actor(region)).word("frontend").word("crash").kv("frontend", f)
-        .kv("restart-after", c.restart_after);
+        .kv("restart-after", p.down_until - now_);
     q_.push(p.down_until, kRestart, region, f);
     // Its launches in flight, settled by the service's recovery; the requests that joined them
     // from other frontends get the bound answer, or a 500 when nothing was bound.
@@ -588,7 +619,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         if (ab.bound) line.word("bound");
       }
       for (uint64_t j : ab.joined)
-        if (!dead(static_cast<uint32_t>(j))) respond(static_cast<uint32_t>(j), ab.bound ? *ab.bound : Response{model::Code::InternalError, 0, 0, 0});
+        if (!dead(static_cast<uint32_t>(j))) answer(static_cast<uint32_t>(j), ab.bound ? *ab.bound : Response{model::Code::InternalError, 0, 0, 0});
     }
     // Its requests in flight get no answer: their connections are reset.
     size_t keep = 0;

@@ -27,11 +27,12 @@ Service::Service(ServiceConfig config) : config_(std::move(config)) {}
 bool Service::take_quota(uint32_t account, uint32_t region, Time now) {
   if (!config_.throttle) return true;
   const Throttle& t = *config_.throttle;
-  const int64_t one = t.every.us;  // one request, in the bucket's units
-  auto [it, fresh] = buckets_.try_emplace({account, region}, Bucket{t.bucket * one, now});
+  const __int128 one = t.every.us;  // one request, in the bucket's units
+  const __int128 full = static_cast<__int128>(t.bucket) * one;
+  auto [it, fresh] = buckets_.try_emplace({account, region}, Bucket{full, now});
   Bucket& b = it->second;
   if (!fresh) {
-    b.level = std::min(t.bucket * one, b.level + (now - b.at).us * t.per);
+    b.level = std::min(full, b.level + static_cast<__int128>((now - b.at).us) * t.per);
     b.at = now;
   }
   if (b.level < one) return false;
@@ -206,8 +207,14 @@ void Service::write(uint32_t op_id, const Handling& at) {
   Op& op = ops_.at(op_id);
   if (!op.write_pending || op.abandoned) return;
   op.write_pending = false;
-  // A plain put: it overwrites a record another request wrote since this one read.
-  records_.insert_or_assign(*op.key, Record{op.req.params, at.clock(), at.now, !op.done, op.response, op_id});
+  // A plain put: it overwrites a record another request wrote since this one read (a replica
+  // that had the record keeps having one).
+  Record put{op.req.params, at.clock(), at.now, !op.done, op.response, op_id};
+  auto [it, fresh] = records_.try_emplace(*op.key, put);
+  if (!fresh) {
+    put.written = it->second.written;
+    it->second = put;
+  }
 }
 
 Response Service::launch(const Op& op, Time now) {
@@ -370,8 +377,10 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
   return out;
 }
 
-DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now, uint32_t account) {
-  DescribeResult check = describe(region, ids, std::nullopt, now, account);
+DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& ids, const Handling& at,
+                                  uint32_t account) {
+  const Time now = at.now;
+  DescribeResult check = describe(region, ids, std::nullopt, at.clock(), account);
   if (check.code != Code::Ok) return check;
   for (uint32_t id : ids) {
     Instance& i = instances_[id - 1];
@@ -381,7 +390,7 @@ DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& 
       in_use_[{r.region, r.params.type}] -= 1;
     }
   }
-  return describe(region, ids, std::nullopt, now, account);
+  return describe(region, ids, std::nullopt, at.clock(), account);
 }
 
 }  // namespace idem::model

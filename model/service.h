@@ -231,8 +231,12 @@ class Service {
   // account sees its own instances only. `now` is the answering frontend's clock.
   DescribeResult describe(uint32_t region, const std::vector<uint32_t>& ids,
                           const std::optional<Token>& token, Time now, uint32_t account = 0) const;
-  // TerminateInstances: idempotent by itself. Unknown or invisible ids fail the whole call.
-  DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now, uint32_t account = 0);
+  // TerminateInstances: idempotent by itself. Unknown or invisible ids (by the frontend's clock)
+  // fail the whole call; the termination is asked for at the true time.
+  DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, const Handling& at, uint32_t account = 0);
+  DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now, uint32_t account = 0) {
+    return terminate(region, ids, Handling{now, {}, 0, 0}, account);
+  }
 
   // Room for about n launches (an optimisation only).
   void reserve(size_t n);
@@ -283,7 +287,7 @@ class Service {
     std::vector<uint64_t> joined;
   };
   struct Bucket {
-    int64_t level = 0;  // in requests x Throttle::every.us
+    __int128 level = 0;  // in requests x Throttle::every.us (a bucket of 10^9 a day needs 80 bits)
     Time at;
   };
 

@@ -401,7 +401,7 @@ TEST(Loader, BadServicePartsArePositioned) {
 
 TEST(Loader, BadCrashAndSkewFaultsArePositioned) {
   expect_refused({
-      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: frontend}}]\n", 3, 18, "give either `at` (a crash at that time) or `step`"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: frontend}}]\n", 3, 18, "faults[0].crash: say when it crashes: `at` (a time, like at: 30s) or `step`"},
       {"name: x\nclients: [{name: a}]\nfaults: [{crash: {at: 1s, step: after-launch}}]\n", 3, 23, "not both"},
       {"name: x\nclients: [{name: a}]\nfaults: [{crash: {step: after-commit}}]\n", 3, 25, "'after-commit' is not one of after-reserve, after-launch, after-record"},
       {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: router, at: 1s}}]\n", 3, 27, "'router' is not one of frontend, store"},

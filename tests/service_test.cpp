@@ -456,6 +456,19 @@ TEST(Throttle, ABucketPerAccountAndRegionRefillsAtItsRate) {
   EXPECT_FALSE(s.take_quota(0, 0, at(seconds(10))));  // refilled to the bucket, not beyond
 }
 
+TEST(Throttle, HugeBucketsAndLongIdleTimesDoNotOverflow) {
+  ServiceConfig c = config();
+  c.throttle = Throttle{1000000000, 1, hours(24)};  // 10^9 requests x 24 h in microseconds: 87 bits
+  Service s(c);
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(s.take_quota(0, 0, Time(i)));
+  ServiceConfig d = config();
+  d.throttle = Throttle{5, 1000000, seconds(1)};
+  Service t(d);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(t.take_quota(0, 0, Time(0)));
+  EXPECT_FALSE(t.take_quota(0, 0, Time(0)));
+  EXPECT_TRUE(t.take_quota(0, 0, at(hours(24) * 200)));  // 200 days idle: refilled, not wrapped
+}
+
 TEST(Accounts, OneTokenInTwoAccountsIsTwoTokens) {
   ServiceConfig c = config();
   c.accounts = {"default", "other"};

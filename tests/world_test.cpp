@@ -693,6 +693,77 @@ TEST(Faults, ASkewedFrontendDecidesByItsOwnClock) {
   ASSERT_FALSE(ahead.violations.empty());
 }
 
+TEST(Faults, ACrashAfterTheRecordStillAnswersTheRequestsThatJoined) {
+  // Attempt 0 launches on frontend 0; its retry (attempt 1) joins it on frontend 1; frontend 0
+  // crashes right after recording: attempt 0's answer is lost, attempt 1 gets it.
+  const Scenario s = harness::parse_scenario(
+      "name: joiners\nlimit: 1m\nservice: {frontends: 2, balancer: round-robin, steps: {launch: 1s, record: 100ms}}\n"
+      "clients: [{name: c, token: sdk, timeout: 600ms, retry: {policy: aws-standard}}]\n"
+      "faults: [{crash: {which: 0, step: after-record, restart_after: 1s}}]\n",
+      "joiners.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("frontend=1 join op=0"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("net reset crash attempt=0"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("c#0 recv attempt=1 status=200"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.trace.find("c#0 timeout attempt=1"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.instances, 1u);
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(Faults, ACrashedProcessComesBackWhenTheFaultsHeal) {
+  const Scenario s = harness::parse_scenario(
+      "name: heal\nlimit: 10m\nheal_at: 1m\n"
+      "clients: [{name: a, token: persisted, intents: 20, think: 5s}]\n"
+      "faults: [{crash: {at: 50s, restart_after: 1h}}, {crash: {target: store, at: 55s, restart_after: 1h}}]\n",
+      "heal.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("50.000000s service/us-east-1 frontend crash frontend=0 restart-after=10s"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("60.000000s service/us-east-1 frontend restart frontend=0"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("60.000000s service/us-east-1 store restart"), std::string::npos) << r.trace;
+}
+
+TEST(Faults, AnAfterReserveCrashLandsWhenTheReserveStepEnds) {
+  const Scenario s = harness::parse_scenario(
+      "name: reserve\nlimit: 1m\nservice: {frontends: 2, steps: {validate: 100ms, reserve: 1s}}\n"
+      "clients: [{name: a, token: sdk, timeout: 5s}]\n"
+      "faults: [{crash: {which: 0, step: after-reserve, restart_after: 10s}}]\n",
+      "reserve.yaml");
+  const auto r = kept(s, 1);
+  const size_t at = r.trace.find(" fault crash after-reserve op=0");
+  ASSERT_NE(at, std::string::npos) << r.trace;
+  const size_t line = r.trace.rfind('\n', at) + 1;
+  EXPECT_EQ(r.trace.substr(line, 3), "1.1") << r.trace.substr(line, at - line);  // sent at 0, + latency + 1.1 s
+}
+
+TEST(Faults, ARefusedCopyResetsNoClient) {
+  // Every request is delivered twice, 300 ms apart; the only frontend is down from 1.1 s.
+  const Scenario s = harness::parse_scenario(
+      "name: copies\nlimit: 1m\n"
+      "clients: [{name: a, intents: 3, think: 1s, token: sdk, retry: {policy: aws-standard}}]\n"
+      "faults: [{duplicate: {delay: 300ms}}, {crash: {at: 1100ms, restart_after: 1s}}]\n",
+      "copies.yaml");
+  const auto r = kept(s, 1);
+  size_t refused_copies = 0;
+  for (size_t at = r.trace.find("net duplicate attempt="); at != std::string::npos;
+       at = r.trace.find("net duplicate attempt=", at + 1)) {
+    const size_t c = r.trace.find("copy=", at) + 5;
+    const std::string copy = r.trace.substr(c, r.trace.find(' ', c) - c);
+    if (r.trace.find("refuse attempt=" + copy + " ") != std::string::npos) ++refused_copies;
+    EXPECT_EQ(r.trace.find("a#0 reset attempt=" + copy + "\n"), std::string::npos) << "copy " << copy << "\n" << r.trace;
+  }
+  EXPECT_GT(refused_copies, 0u) << r.trace;
+}
+
+TEST(Faults, ATimedCrashOfAFrontendAlreadyDownDoesNotFire) {
+  const Scenario s = harness::parse_scenario(
+      "name: twice\nlimit: 1m\nclients: [{name: a}]\n"
+      "faults: [{crash: {at: 1s, restart_after: 10s}}, {crash: {at: 2s, restart_after: 1s}}, {crash: {at: 20s}}]\n",
+      "twice.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_EQ(r.fault_fires, (std::vector<uint64_t>{1, 0, 1}));
+  EXPECT_NE(r.trace.find("11.000000s service/us-east-1 frontend restart"), std::string::npos) << r.trace;
+}
+
 TEST(Service, AnEmptyRequestQuotaAnswersRequestLimitExceeded) {
   const Scenario s = harness::parse_scenario(
       "name: quota\nlimit: 1m\nservice: {throttle: {bucket: 1, refill: 1/10s}}\n"
