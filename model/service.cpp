@@ -302,7 +302,8 @@ std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t fronten
       auto it = records_.find(*op.key);
       if (it != records_.end() && it->second.op == id && it->second.in_flight) {
         if (config_.recover && op.launched) {
-          // Its instances carry the token: bind them to the record, as record() would have.
+          // Its instances carry the token: bind them to the record, as record() would have
+          // (stamped by the store's own clock, which is exact).
           it->second.in_flight = false;
           it->second.recorded = now;
           it->second.response = op.response;
