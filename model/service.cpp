@@ -147,14 +147,13 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
   const BugSet& bugs = config_.bugs;
   const Time clock = at.clock();
   const uint32_t op_id = static_cast<uint32_t>(ops_.size());
-  Op op;
-  op.req = req;
-  op.zone = scope_zone(req);
-  op.tag = tag;
-  op.frontend = at.frontend;
+  // An Op is kept only for a launch that starts: a repeat, a mismatch or a join copies nothing.
+  std::string zone = scope_zone(req);
+  std::optional<Key> op_key;
+  bool write_pending = false;
   if (req.has_token) {
     const bool read_then_write = config_.store.write == StoreWrite::read_then_write;
-    Key key = key_of(req, op.zone);
+    Key key = key_of(req, zone);
     // conditional: the insert-if-absent below is decided at the primary; read-then-write: a
     // plain read, maybe from a replica that lags.
     auto it = read_then_write ? read(key, at) : records_.lower_bound(key);
@@ -190,16 +189,22 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
     // while this one is in flight finds it and joins. Read-then-write inserts it later (write()).
     if (!found && !bugs.has(Bug::record_after_launch)) {
       if (read_then_write) {
-        op.write_pending = true;
+        write_pending = true;
       } else {
         records_.emplace_hint(it, key, Record{req.params, clock, at.now, true, Response{}, op_id});
       }
     }
-    op.key = std::move(key);
+    op_key = std::move(key);
   }
   out.kind = Admission::Started;
   out.op = op_id;
-  ops_.push_back(std::move(op));
+  Op& op = ops_.emplace_back();
+  op.req = req;
+  op.zone = std::move(zone);
+  op.key = std::move(op_key);
+  op.tag = tag;
+  op.frontend = at.frontend;
+  op.write_pending = write_pending;
   return out;
 }
 
@@ -262,19 +267,19 @@ Completion Service::record(uint32_t op_id, const Handling& at) {
   out.joined = std::move(op.joined);
   op.joined.clear();
   if (!op.key) return out;
-  const Record bound{op.req.params, at.clock(), at.now, false, op.response, op_id};
+  auto bound = [&] { return Record{op.req.params, at.clock(), at.now, false, op.response, op_id}; };
   auto it = records_.find(*op.key);
   if (it == records_.end()) {
     // No record: it is written now (the record-after-launch bug), or the store lost it (a
     // volatile store's crash), or the read-then-write insert has not landed yet.
     op.write_pending = false;
-    records_.emplace(*op.key, bound);
+    records_.emplace(*op.key, bound());
     return out;
   }
   if (it->second.op != op_id) {
     // Another request's record: with read-then-write the put overwrites it; otherwise this launch
     // leaves it (only a planted bug, or a record remade after a loss, gets here).
-    if (config_.store.write == StoreWrite::read_then_write) it->second = bound;
+    if (config_.store.write == StoreWrite::read_then_write) it->second = bound();
     return out;
   }
   Record& rec = it->second;
