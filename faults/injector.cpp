@@ -202,10 +202,7 @@ std::optional<size_t> Injector::crash_at_step(Crash::Step step, uint32_t region,
     const auto* c = std::get_if<Crash>(&plan_->faults[i]);
     if (!c || !c->step || *c->step != step || !applies(*c, region, now)) continue;
     if (c->target == Crash::frontend && c->which && *c->which != frontend) continue;
-    if (prngs_[i].chance(c->rate)) {
-      ++fires_[i];
-      return i;
-    }
+    if (prngs_[i].chance(c->rate)) return i;
   }
   return std::nullopt;
 }

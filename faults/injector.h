@@ -32,8 +32,10 @@ class Injector {
   std::optional<Duration> duplicate(uint32_t region, Time now);
 
   // A launch on frontend `frontend` of `region` reaches `step` at `now`: the crash fault that
-  // fires (its index in the plan), if any.
+  // comes due (its index in the plan), if any. It counts as fired once the caller calls
+  // fired(): a crash of a process that is already down does not.
   std::optional<size_t> crash_at_step(Crash::Step step, uint32_t region, uint32_t frontend, Time now);
+  void fired(size_t fault) { ++fires_.at(fault); }
   // The timed crash `fault` comes due in `region`: whether it fires (not healed), and, without a
   // `which`, which of the `up` frontends that are up it stops (drawn from its stream).
   std::optional<uint32_t> crash_at_time(size_t fault, uint32_t region, uint32_t up, Time now);

@@ -57,10 +57,13 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
   const std::string runs = std::to_string(b.runs.size());
   for (size_t i = 0; i < b.fault_fires.size(); ++i) {
     if (b.fault_fires[i] > 0) continue;
+    const bool crash = std::holds_alternative<faults::Crash>(s.faults.faults[i]);
     out.push_back(where(i < s.at_fault.size() ? s.at_fault[i] : Where{}, s) + ": faults[" + std::to_string(i) +
                   "] (" + faults::describe(s.faults.faults[i]) + ") never fired in any of the " + runs +
                   " runs, so nothing it stands for was tested; check its from/for window and region against when "
-                  "the clients call, and its rate");
+                  "the clients call, and its rate" +
+                  (crash ? " (a crash does not fire on a process that is already down, nor at a step no launch reaches)"
+                         : ""));
   }
   for (size_t g = 0; g < b.group_totals.size(); ++g) {
     if (b.group_totals[g].intents_begun > 0) continue;
@@ -80,6 +83,9 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
                   std::to_string(never) + " never began; the properties were checked on what happened by then); "
                   "raise `limit` if they should finish");
   }
+  if (s.service.throttle && b.totals.throttled == 0)
+    out.push_back(where(s.at_throttle, s) + ": service.throttle never turned a request away in any of the " + runs +
+                  " runs, so the quota was not tested; lower `bucket` or `refill`, or remove it");
   for (const std::string& inert : s.inert) out.push_back(inert);
   if (s.faults.heal_at && *s.faults.heal_at + s.converge > sim::Time(0) + s.limit)
     out.push_back(where(s.at_limit, s) + ": the " + sim::format_duration(s.limit) + " limit ends before heal_at + converge (" +

@@ -492,6 +492,7 @@ class Loader {
       t.bucket = r_.integer(th.need("bucket"), th.at("bucket"), 1, 1000000000);
       refill(th.need("refill"), th.at("refill"), t);
       c.throttle = t;
+      s.at_throttle = Where{r_.where(m.get("throttle"))};
     }
     if (m.has("capacity")) {
       const YAML::Node& n = m.get("capacity");
@@ -624,6 +625,16 @@ class Loader {
       }
     }
     if (service && service.IsMap()) service_parts_inert(service, s);
+    // A skewed clock matters only where the service decides by the time: a store TTL, or
+    // instance states (a repeat after termination, DescribeInstances, TerminateInstances).
+    bool time_decides = s.service.store.ttl.has_value();
+    for (const ClientGroup& g : s.clients)
+      time_decides = time_decides || g.spec.terminate_after || (g.spec.reconcile && g.spec.app_retries > 0);
+    for (size_t i = 0; i < s.faults.faults.size() && !time_decides; ++i)
+      if (std::holds_alternative<faults::Skew>(s.faults.faults[i]))
+        s.inert.push_back(s.at_fault[i].text + ": faults[" + std::to_string(i) +
+                          "].skew has no effect: nothing the service decides here depends on its clock (no "
+                          "service.store.ttl, and no client terminates or reconciles through DescribeInstances)");
     const YAML::Node clients = root["clients"];
     for (size_t i = 0; i < s.clients.size(); ++i) {
       const YAML::Node g = clients[i];

@@ -54,6 +54,7 @@ struct Scenario {
   // Where the loader found things, for warnings about what a run could not test.
   Where at_limit;                 // `limit`, or the file
   Where at_expect;                // `expect`, or the file
+  Where at_throttle;              // `service.throttle`, or the file
   std::vector<Where> at_group;    // per client group
   std::vector<Where> at_fault;    // per fault
   // Keys the file gives that have no effect under its other settings, each with its place and

@@ -133,6 +133,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     promises.max_attempts_per_intent = s_.max_attempts_per_intent;
     promises.limit = Time(0) + s_.limit;
     out.violations = model::check({history_, service_, s_.service, &promises}, &counts);
+    add_service_notes(out.violations);
     out.violation_count = static_cast<uint32_t>(out.violations.size());
     for (const auto& v : out.violations)
       trace_.line(now_, "oracle").word("violation").kv("property", v.property).kv("subject", v.subject);
@@ -443,6 +444,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       if (frontends_[region].size() > 1) line.kv("frontend", sv.frontend);
       if (h.replica) line.kv("replica", h.replica);
       if (h.skew.us) line.kv("skew", h.skew);
+      if (adm.forgot) line.word("expired-record");
       switch (adm.kind) {
         case model::Admission::Reply: line.word("answer").kv("code", model::code_name(adm.reply.code)); break;
         case model::Admission::Started: line.word("start").kv("op", adm.op).kv("work", sv.work); break;
@@ -451,6 +453,11 @@ class World final : public model::ClientIo, public sim::Dispatcher {
           break;
       }
     }
+    if (adm.forgot)
+      note(a.token.view(), "service: the token's record had expired (store ttl " +
+                               (s_.service.store.ttl ? sim::format_duration(*s_.service.store.ttl) : std::string("none")) +
+                               ", or the retention) when attempt " + std::to_string(attempt) + " arrived; it was dropped",
+           true);
     if (adm.kind == model::Admission::Reply) {
       replies_[attempt] = adm.reply;
       q_.push(now_ + answer_in, kReply, attempt);
@@ -552,12 +559,15 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     const auto i = injector_.crash_at_step(step, region, f, now_);
     if (!i) return false;
     const auto& c = std::get<faults::Crash>(s_.faults.faults[*i]);
+    const bool store = c.target == faults::Crash::store;
+    const uint32_t which = c.which ? *c.which : f;
+    if (store ? stores_[region].down : frontends_[region][which].down) return false;  // down already
+    injector_.fired(*i);
     trace_.line(now_, "fault").word("crash").word(faults::crash_step_name(step)).kv("op", op).kv("attempt", attempt);
-    if (c.target == faults::Crash::store) {
+    if (store) {
       crash_store(region, c);
       return false;
     }
-    const uint32_t which = c.which ? *c.which : f;
     crash_frontend(region, which, c);
     return which == f;
   }
@@ -596,6 +606,10 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     p.down = true;
     p.down_until = restart_time(c);
     service_.crash_store(region);
+    note({}, "service: the token store of " + regions_[region] + " crashed" +
+                 (s_.service.store.durability == model::Durability::lossy ? " and lost every record (volatile)" : "") +
+                 "; back in " + sim::format_duration(p.down_until - now_),
+         true);
     trace_.line(now_, service_actor(region)).word("store").word("crash")
         .kv("durability", model::durability_name(s_.service.store.durability)).kv("restart-after", p.down_until - now_);
     q_.push(p.down_until, kRestart, region, kStore);
@@ -607,6 +621,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     p.down = true;
     p.down_until = restart_time(c);
     ++p.incarnation;
+    note({}, "service: frontend " + std::to_string(f) + " of " + regions_[region] + " crashed; back in " +
+                 sim::format_duration(p.down_until - now_));
     trace_.line(now_, service_actor(region)).word("frontend").word("crash").kv("frontend", f)
         .kv("restart-after", p.down_until - now_);
     q_.push(p.down_until, kRestart, region, f);
@@ -616,7 +632,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       {
         auto line = trace_.line(now_, service_actor(region));
         line.word("abandon").kv("op", ab.op).kv("attempt", static_cast<int64_t>(ab.tag)).word(ab.launched ? "launched" : "not-launched");
-        if (ab.bound) line.word("bound");
+        line.word(ab.bound ? "bound" : ab.had_record ? "released" : "no-record");
       }
       for (uint64_t j : ab.joined)
         if (!dead(static_cast<uint32_t>(j))) answer(static_cast<uint32_t>(j), ab.bound ? *ab.bound : Response{model::Code::InternalError, 0, 0, 0});
@@ -642,6 +658,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   void on_restart(uint32_t region, uint32_t which) {
     Process& p = which == kStore ? stores_[region] : frontends_[region][which];
     p.down = false;
+    note({}, "service: " + (which == kStore ? std::string("the token store") : "frontend " + std::to_string(which)) +
+                 " of " + regions_[region] + " is back");
     auto line = trace_.line(now_, service_actor(region));
     if (which == kStore) line.word("store").word("restart");
     else line.word("frontend").word("restart").kv("frontend", which);
@@ -765,6 +783,48 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     out.fault_fires = injector_.fires();
   }
 
+  // What the service went through that a violation's story should tell (crashes, restarts, a
+  // record the store forgot): rare events, kept as text. `token`: only for stories of that token.
+  struct Note {
+    Time at;
+    std::string token;
+    std::string what;
+    bool key = false;  // never elided from a printed excerpt (a forgotten record, a store crash)
+  };
+  void note(std::string_view token, std::string what, bool key = false) {
+    notes_.push_back(Note{now_, token.empty() ? std::string() : sim::escaped(token), std::move(what), key});
+  }
+  // Each violation's story gets the crashes and restarts inside its time span, and the forgotten
+  // records of the tokens it names.
+  void add_service_notes(std::vector<model::Violation>& vs) const {
+    if (notes_.empty()) return;
+    for (model::Violation& v : vs) {
+      if (v.events.empty()) continue;
+      Time lo = v.events.front().at, hi = v.events.front().at;
+      for (const auto& e : v.events) lo = std::min(lo, e.at), hi = std::max(hi, e.at);
+      bool added = false;
+      for (const Note& n : notes_) {
+        bool about = false;
+        if (n.token.empty()) {
+          about = n.at >= lo && n.at <= hi;
+        } else {
+          const std::string needle = "token=" + n.token;
+          for (const auto& e : v.events) {
+            const size_t at = e.what.find(needle);
+            about = about || (at != std::string::npos &&
+                              (at + needle.size() == e.what.size() || e.what[at + needle.size()] == ' '));
+          }
+        }
+        if (!about) continue;
+        v.events.push_back({n.at, n.what, n.key});
+        added = true;
+      }
+      if (added)
+        std::stable_sort(v.events.begin(), v.events.end(),
+                         [](const model::Violation::Step& a, const model::Violation::Step& b) { return a.at < b.at; });
+    }
+  }
+
   const Scenario& s_;
   uint64_t seed_;
   sim::Trace trace_;
@@ -777,6 +837,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   std::vector<uint32_t> round_robin_;            // per Region: the balancer's next frontend
   std::vector<Served> served_;                   // per attempt
   std::vector<uint64_t> throttled_;              // per client group: requests the quota turned away
+  std::vector<Note> notes_;
   std::vector<uint32_t> in_service_;             // with crash faults: attempts the service may still answer
   model::History history_;
   std::vector<model::Client> clients_;

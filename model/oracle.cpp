@@ -266,10 +266,12 @@ class Checker {
     for (const uint32_t* p = begin; p != end; ++p) {
       const uint32_t a = *p;
       const AttemptRecord& at = h_.attempts[a];
-      if (at.taken_order == AttemptRecord::kNotTaken) continue;
+      // A collision is the callers' doing: a token sent by two intents is one, whether or not
+      // the service ever saw the second (lost, throttled, refused).
       const uint32_t by = logical_[call_of(a).intent];
       if (owner == UINT32_MAX) owner = by;
       else if (by != owner && other == UINT32_MAX) other = by;
+      if (at.taken_order == AttemptRecord::kNotTaken) continue;
       const LaunchParams& params = call_of(a).request.params;
       const int32_t li = launch_of_[a];
       Launch* launched = li >= 0 ? &launches_[static_cast<size_t>(li)] : nullptr;
@@ -800,7 +802,7 @@ class Checker {
         const bool reset = at.fate == Fate::reset_before || at.fate == Fate::reset_after ||
                            at.fate == Fate::refused || at.fate == Fate::crashed;
         how = reset ? " connection reset (outcome unknown)" : " timed out (outcome unknown)";
-        if (at.fate == Fate::response_lost) how += "; the service acted, its answer was lost on the way back";
+        if (at.fate == Fate::response_lost) how += "; its answer was lost on the way back";
         if (at.fate == Fate::reset_after) how += "; the service acted, then the connection dropped";
         if (at.fate == Fate::refused) how += "; every frontend of the Region was down";
         if (at.fate == Fate::crashed) how += "; the frontend handling it crashed";

@@ -161,6 +161,7 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
     if (found && expired(it->second, clock)) {
       it = records_.erase(it);
       found = false;
+      out.forgot = true;
     }
     const bool terminated = found && !it->second.in_flight && all_terminated(it->second.response, clock) &&
                             config_.semantics == Semantics::current;
@@ -301,11 +302,12 @@ std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t fronten
     Op& op = ops_[id];
     if (op.done || op.req.region != region || op.frontend != frontend) continue;
     op.done = op.abandoned = true;
-    Abandoned ab{id, op.tag, op.launched, std::nullopt, std::move(op.joined)};
+    Abandoned ab{id, op.tag, op.launched, std::nullopt, false, std::move(op.joined)};
     op.joined.clear();
     if (op.key) {
       auto it = records_.find(*op.key);
       if (it != records_.end() && it->second.op == id && it->second.in_flight) {
+        ab.had_record = true;
         if (config_.recover && op.launched) {
           // Its instances carry the token: bind them to the record, as record() would have
           // (stamped by the store's own clock, which is exact).

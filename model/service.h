@@ -151,6 +151,7 @@ struct Admission {
   Kind kind = Reply;
   Response reply;   // Reply
   uint32_t op = 0;  // Started, Joined: the launch in flight
+  bool forgot = false;  // the token's record had expired (TTL, retention) and was dropped first
 };
 
 struct Completion {
@@ -175,6 +176,7 @@ struct Abandoned {
   uint64_t tag = 0;
   bool launched = false;         // its instances exist
   std::optional<Response> bound; // the answer recovery bound to the token (recover, launched)
+  bool had_record = false;       // its token's record was still in flight (bound, or released)
   std::vector<uint64_t> joined;  // requests waiting on it: they get `bound`, or a 500
 };
 

@@ -124,7 +124,14 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
             << "    reproduce: " << reproduce_command(program, s.file, r.seed) << "\n";
         continue;
       }
-      const auto& v = r.violations.front();
+      // The violation of the property the scenario names first, when it names one.
+      const model::Violation* first = &r.violations.front();
+      for (const auto& x : r.violations)
+        if (!s.expect_property.empty() && x.property == s.expect_property) {
+          first = &x;
+          break;
+        }
+      const auto& v = *first;
       out << "  seed " << r.seed << ": " << v.property << ": " << v.subject << ": " << v.detail << "\n";
       for (const std::string& line : excerpt(v)) out << "    " << line << "\n";
       if (r.violations.size() > 1) out << "    (+" << r.violations.size() - 1 << " more violations in this run)\n";

@@ -629,7 +629,7 @@ TEST(Faults, AFrontendCrashBetweenLaunchAndRecordIsRecoveredOrDuplicates) {
   EXPECT_EQ(recovered.fault_fires.at(0), 1u);
   EXPECT_TRUE(recovered.violations.empty());
   const auto lost = run("false");
-  EXPECT_NE(lost.trace.find("abandon op=0 attempt=0 launched\n"), std::string::npos) << lost.trace;
+  EXPECT_NE(lost.trace.find("abandon op=0 attempt=0 launched released"), std::string::npos) << lost.trace;
   EXPECT_EQ(lost.stats.instances, 2u);
   ASSERT_FALSE(lost.violations.empty());
   EXPECT_EQ(lost.violations[0].property, "token-instances");
