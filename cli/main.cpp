@@ -80,8 +80,9 @@ file and seed print the same bytes on every machine and build.
   --seed N          the seed to replay
   --via-asio        dispatch events through a Boost.Asio io_context (same trace; for measurement)
 
-filters (they compose: a line must pass each one given; the run's header always shows; the
-violations are narrowed by --client, --token and --intent; the trace hash is the whole run's):
+filters (they compose: a line must pass each one given; the run's header always shows, and so do
+the service's crashes and restarts, within --around's window; the violations are narrowed by
+--client, --token and --intent; the trace hash is the whole run's):
   --client NAME     a client (app#3) or a group (app): its lines and the service's lines about it
   --token T         the calls that sent token T (as the trace prints it) and every line about
                     their attempts

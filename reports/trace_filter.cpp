@@ -42,9 +42,14 @@ std::string_view value_of(std::string_view text, std::string_view key) {
   return text.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
 }
 
+// `word` as a whole word of the line (not its first, which is the time): between spaces, or last.
 bool has_word(std::string_view text, std::string_view word) {
-  const std::string needle = " " + std::string(word) + " ";
-  return text.find(needle) != std::string_view::npos;
+  const std::string needle = " " + std::string(word);
+  for (size_t at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) {
+    const size_t end = at + needle.size();
+    if (end == text.size() || text[end] == ' ') return true;
+  }
+  return false;
 }
 
 // A client "app#3" is itself; a group "app" is each of its clients.
@@ -110,6 +115,9 @@ std::string filter_trace(const std::string& trace, const TraceFilter& f) {
     if (f.intent)
       pass = pass && (by_intent.has(call, attempt) ||
                       (l.actor == intent_client && value_of(l.text, "intent") == intent_index));
+    // A frontend's or the store's crash and restart concern every request: shown with any filter
+    // of client, token or intent (the time window still applies).
+    if (l.actor.rfind("service/", 0) == 0 && (has_word(l.text, "crash") || has_word(l.text, "restart"))) pass = true;
     if (f.around) {
       const int64_t d = l.us - f.around->us;
       pass = pass && (d < 0 ? -d : d) <= f.within.us;

@@ -109,6 +109,8 @@ printf 'name: old\nservice:\n  token_window: 2s\nclients: [{name: a}]\n' > "$tmp
 check "the old token_window is refused with its new name" expect_exit 2 "oldkey.yaml:3:17: service.token_window: this key is now service.store.ttl.*store: \{ttl: 2s\}" run "$tmp/oldkey.yaml"
 check "replay's header shows the service's parts" expect_exit 1 "world store write=read-then-write gap=5ms replicas=1 durability=durable" replay "$src/scenarios/service/read-then-write-duplicate-delivery.yaml" --seed 1
 check "replay's header shows crash faults and recovery" expect_exit 1 "world recover false" replay "$src/scenarios/service/crash-between-launch-and-record-no-recovery.yaml" --seed 1
+check "replay --token keeps the store's crash and restart" expect_exit 1 "23.000000s service/us-east-1 store restart" replay "$src/scenarios/service/volatile-store-crash.yaml" --seed 1 --token ccf4af21-9361-4e21-a4d7-466fce540664
+check "a violation's story tells the store crash behind it" expect_exit 0 "service: the token store of us-east-1 crashed and lost every record" run "$src/scenarios/service/volatile-store-crash.yaml" --runs 1 --out "$tmp/r"
 check "the run summary counts each fault's fires" expect_exit 0 "faults\[1\] crash store at 20s restart-after 3s from 0s: 5" run "$src/scenarios/service/volatile-store-crash.yaml" --runs 5 --out "$tmp/r"
 sed 's/^expect: fail/expect: {fail: token-instances}/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/wrongprop.yaml"
 check "expect names a property another one caught: missed, with a warning" expect_exit 1 "only intent-instances caught it" run "$tmp/wrongprop.yaml" --out "$tmp/r"
