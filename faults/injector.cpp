@@ -15,11 +15,11 @@ template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
 template <typename F>
-std::string window_text(const F& f) {
+std::string window_text(const F& f, const std::vector<std::string>& names) {
   const Window& w = f.window;
   std::string out = " from " + sim::format_duration(w.from - Time(0));
   if (w.length) out += " for " + sim::format_duration(*w.length);
-  if (f.region) out += " region " + std::to_string(*f.region);
+  if (f.region) out += " region " + (*f.region < names.size() ? names[*f.region] : std::to_string(*f.region));
   return out;
 }
 
@@ -37,39 +37,39 @@ std::string_view crash_step_name(Crash::Step s) {
   return "?";
 }
 
-std::string describe(const Fault& f) {
+std::string describe(const Fault& f, const std::vector<std::string>& names) {
   return std::visit(
       Overloaded{
-          [](const Lose& l) {
+          [&names](const Lose& l) {
             return std::string("lose ") + (l.what == Lose::request ? "request" : "response") +
-                   " rate " + rate_text(l.rate) + window_text(l);
+                   " rate " + rate_text(l.rate) + window_text(l, names);
           },
-          [](const Spike& s) {
+          [&names](const Spike& s) {
             return "spike rate " + rate_text(s.rate) + " delay " + sim::format_duration(s.delay.min) + ".." +
                    sim::format_duration(s.delay.median) + ".." + sim::format_duration(s.delay.p99) + ".." +
-                   sim::format_duration(s.delay.max) + window_text(s);
+                   sim::format_duration(s.delay.max) + window_text(s, names);
           },
-          [](const Storm& s) {
+          [&names](const Storm& s) {
             return "storm " + std::string(model::code_name(s.code)) + " rate " + rate_text(s.rate) +
-                   (s.phase == Storm::after ? " after commit" : "") + window_text(s);
+                   (s.phase == Storm::after ? " after commit" : "") + window_text(s, names);
           },
-          [](const Reset& r) {
+          [&names](const Reset& r) {
             return std::string("reset ") + (r.phase == Reset::before ? "before" : "after") + " rate " +
-                   rate_text(r.rate) + window_text(r);
+                   rate_text(r.rate) + window_text(r, names);
           },
-          [](const Partition& p) {
+          [&names](const Partition& p) {
             return "partition group " + std::to_string(p.group) + " " +
                    (p.direction == Partition::both ? "both" : p.direction == Partition::requests ? "requests" : "responses") +
-                   window_text(p);
+                   window_text(p, names);
           },
-          [](const Duplicate& d) {
+          [&names](const Duplicate& d) {
             return "duplicate rate " + rate_text(d.rate) + " delay " + sim::format_duration(d.delay.min) + ".." +
-                   sim::format_duration(d.delay.max) + window_text(d);
+                   sim::format_duration(d.delay.max) + window_text(d, names);
           },
-          [](const Transient& t) {
-            return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t);
+          [&names](const Transient& t) {
+            return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t, names);
           },
-          [](const Crash& c) {
+          [&names](const Crash& c) {
             std::string out = c.target == Crash::frontend ? "crash frontend" : "crash store";
             if (c.target == Crash::frontend) {
               out += ' ';
@@ -78,14 +78,13 @@ std::string describe(const Fault& f) {
             if (c.at) out.append(" at ").append(sim::format_duration(*c.at - Time(0)));
             if (c.step) out.append(" ").append(crash_step_name(*c.step)).append(" rate ").append(rate_text(c.rate));
             out.append(" restart-after ").append(sim::format_duration(c.restart_after));
-            return out.append(window_text(c));
+            return out.append(window_text(c, names));
           },
-          [](const Skew& k) {
+          [&names](const Skew& k) {
             std::string out = "skew frontend ";
             out.append(k.frontend ? std::to_string(*k.frontend) : std::string("all")).append(" offset ");
-            if (k.offset.us < 0) out.append("-").append(sim::format_duration(Duration(-k.offset.us)));
-            else out.append(sim::format_duration(k.offset));
-            return out.append(window_text(k));
+            out.append(sim::format_duration(k.offset));
+            return out.append(window_text(k, names));
           },
       },
       f);

@@ -127,6 +127,8 @@ struct FaultPlan {
   std::optional<Time> heal_at;
 };
 
-std::string describe(const Fault& f);
+// What a fault is, in words. Its random stream is named after describe(f) (Region indexes);
+// with the scenario's Region names, for people.
+std::string describe(const Fault& f, const std::vector<std::string>& region_names = {});
 
 }  // namespace idem::faults

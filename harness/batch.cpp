@@ -59,7 +59,7 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
     if (b.fault_fires[i] > 0) continue;
     const bool crash = std::holds_alternative<faults::Crash>(s.faults.faults[i]);
     out.push_back(where(i < s.at_fault.size() ? s.at_fault[i] : Where{}, s) + ": faults[" + std::to_string(i) +
-                  "] (" + faults::describe(s.faults.faults[i]) + ") never fired in any of the " + runs +
+                  "] (" + faults::describe(s.faults.faults[i], s.region_names()) + ") never fired in any of the " + runs +
                   " runs, so nothing it stands for was tested; check its from/for window and region against when "
                   "the clients call, and its rate" +
                   (crash ? " (a crash does not fire on a process that is already down, nor at a step no launch reaches)"

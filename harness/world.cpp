@@ -214,6 +214,21 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         .kv("semantics", s_.service.semantics == model::Semantics::current ? "current" : "2013")
         .kv("regions", static_cast<int64_t>(regions_.size()))
         .kv("limit", sim::format_duration(s_.limit));
+    {
+      const model::ServiceConfig& c = s_.service;
+      auto line = trace_.line(Time(0), "world");
+      line.word("service").kv("latency", sim::describe(s_.service_latency)).kv("launch-time", sim::format_duration(c.launch_time))
+          .kv("terminate-time", sim::format_duration(c.terminate_time)).kv("describe-lag", sim::format_duration(c.describe_lag));
+      if (c.semantics == model::Semantics::v2013) line.kv("token-retention", sim::format_duration(c.token_retention));
+      for (const auto& [type, n] : c.capacity) line.kv_text("capacity", type + "=" + std::to_string(n));
+    }
+    for (size_t r = 0; r < regions_.size(); ++r) {
+      const model::RegionSpec& spec = s_.service.regions[r];
+      auto line = trace_.line(Time(0), "world");
+      line.word("region").kv_text("name", spec.name).kv("latency", sim::describe(s_.region_latency[r]));
+      for (const std::string& z : spec.zones) line.kv_text("zone", z);
+      for (const auto& [subnet, zone] : spec.subnets) line.kv_text("subnet", subnet + "@" + zone);
+    }
     trace_parts();
     for (const ClientGroup& g : s_.clients) {
       const model::RetryPolicy& p = g.spec.retry;
@@ -227,10 +242,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       if (!g.intent.empty()) line.kv("intent", g.intent);
       if (g.spec.account) line.kv_text("account", s_.service.accounts[g.spec.account]);
     }
+    for (const ClientGroup& g : s_.clients) trace_group(g);
     for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b)
       if (s_.bugs.has(static_cast<model::Bug>(b)))
         trace_.line(Time(0), "world").word("bug").word(model::bug_info(static_cast<model::Bug>(b)).name);
-    for (const faults::Fault& f : s_.faults.faults) trace_.line(Time(0), "world").word("fault").word(faults::describe(f));
+    for (const faults::Fault& f : s_.faults.faults)
+      trace_.line(Time(0), "world").word("fault").word(faults::describe(f, regions_));
     if (s_.faults.heal_at || s_.max_attempts_per_intent) {
       auto line = trace_.line(Time(0), "world");
       line.word("promises");
@@ -238,6 +255,29 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         line.kv("heal-at", sim::format_duration(*s_.faults.heal_at - Time(0))).kv("converge", sim::format_duration(s_.converge));
       if (s_.max_attempts_per_intent) line.kv("max-attempts-per-intent", *s_.max_attempts_per_intent);
     }
+  }
+
+  // The rest of a client group's settings: what it asks for, when, and how it retries.
+  void trace_group(const ClientGroup& g) {
+    const model::ClientSpec& c = g.spec;
+    const model::RetryPolicy& p = c.retry;
+    auto line = trace_.line(Time(0), "world");
+    line.word("group").kv("name", c.group).kv_text("region", regions_[c.region]).kv("start", sim::describe(c.start))
+        .kv("think", sim::describe(c.think)).kv_text("image", c.request.image).kv_text("type", c.request.type)
+        .kv("min", c.request.min).kv("max", c.request.max);
+    if (!c.request.key.empty()) line.kv_text("key", c.request.key);
+    if (!c.request.zone.empty()) line.kv_text("zone", c.request.zone);
+    if (!c.request.subnet.empty()) line.kv_text("subnet", c.request.subnet);
+    if (g.latency) line.kv("latency", sim::describe(*g.latency));
+    if (p.kind != model::PolicyKind::none)
+      line.kv("base", sim::format_duration(p.base)).kv("cap", sim::format_duration(p.cap));
+    if (p.kind == model::PolicyKind::aws_standard)
+      line.kv("throttle-base", sim::format_duration(p.throttle_base)).kv("quota", p.quota).kv("cost", p.retry_cost)
+          .kv("timeout-cost", p.timeout_cost);
+    if (c.app_retries) line.kv("app-backoff", sim::format_duration(c.app_backoff)).kv("reconcile", c.reconcile ? "true" : "false");
+    if (!c.fallback_type.empty()) line.kv_text("fallback-type", c.fallback_type);
+    if (c.terminate_after) line.kv("terminate-after", sim::format_duration(*c.terminate_after));
+    if (c.repeat_after) line.kv("repeat-after", sim::format_duration(*c.repeat_after));
   }
 
   // The service's parts, when a scenario sets any of them (a scenario that does not has the
@@ -250,19 +290,21 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (!(st == model::StoreConfig{})) {
       auto line = trace_.line(Time(0), "world");
       line.word("store").kv("write", model::store_write_name(st.write));
-      if (st.write == model::StoreWrite::read_then_write) line.kv("gap", st.gap);
+      if (st.write == model::StoreWrite::read_then_write) line.kv("gap", sim::format_duration(st.gap));
       line.kv("replicas", st.replicas);
-      if (st.replicas > 1) line.kv("lag", st.lag);
+      if (st.replicas > 1) line.kv("lag", sim::format_duration(st.lag));
       line.kv("durability", model::durability_name(st.durability));
-      if (st.ttl) line.kv("ttl", *st.ttl);
+      if (st.ttl) line.kv("ttl", sim::format_duration(*st.ttl));
     }
     if (c.steps.any())
-      trace_.line(Time(0), "world").word("steps").kv("validate", c.steps.validate).kv("reserve", c.steps.reserve)
-          .kv("launch", c.steps.launch).kv("record", c.steps.record).kv("reply", c.steps.reply);
+      trace_.line(Time(0), "world").word("steps").kv("validate", sim::format_duration(c.steps.validate))
+          .kv("reserve", sim::format_duration(c.steps.reserve)).kv("launch", sim::format_duration(c.steps.launch))
+          .kv("record", sim::format_duration(c.steps.record)).kv("reply", sim::format_duration(c.steps.reply));
     if (!c.recover || injector_.has_crash()) trace_.line(Time(0), "world").word("recover").word(c.recover ? "true" : "false");
     if (c.throttle)
       trace_.line(Time(0), "world").word("throttle").kv("bucket", c.throttle->bucket)
-          .kv("refill", std::to_string(c.throttle->per) + "/" + sim::format_duration(c.throttle->every));
+          .kv("refill", std::to_string(c.throttle->per) + "/" +
+                            (c.throttle->every == sim::seconds(1) ? std::string("s") : sim::format_duration(c.throttle->every)));
   }
 
   // The call's request with the token this attempt carried (rare: only a changed token gets here).

@@ -74,7 +74,7 @@ void print_fault_counts(std::ostream& out, const std::vector<harness::BatchResul
     first = false;
     out << "  " << s.name << ":";
     for (size_t f = 0; f < b.fault_fires.size(); ++f)
-      out << (f ? ";" : "") << " faults[" << f << "] " << faults::describe(s.faults.faults[f]) << ": " << b.fault_fires[f];
+      out << (f ? ";" : "") << " faults[" << f << "] " << faults::describe(s.faults.faults[f], s.region_names()) << ": " << b.fault_fires[f];
     if (s.service.throttle) out << (b.fault_fires.empty() ? "" : ";") << " throttled (RequestLimitExceeded): " << b.totals.throttled;
     out << "\n";
   }
@@ -175,7 +175,7 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   j["groups"] = groups;
   ordered_json fires = ordered_json::array();
   for (size_t f = 0; f < b.fault_fires.size(); ++f)
-    fires.push_back({{"fault", faults::describe(s.faults.faults[f])}, {"fired", b.fault_fires[f]}});
+    fires.push_back({{"fault", faults::describe(s.faults.faults[f], s.region_names())}, {"fired", b.fault_fires[f]}});
   j["faults"] = fires;
   // The scenario's part as one document; then the runs, one line each, written as they are
   // made, so that a results file of 50,000 runs never sits in memory whole.

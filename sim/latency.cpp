@@ -23,4 +23,12 @@ Duration Latency::sample(Prng& prng) const {
   return Duration(lerp(p99.us, max.us, u, 990000, kScale));
 }
 
+std::string describe(const Latency& l) {
+  if (l.min == l.max) return format_duration(l.min);
+  const Latency u = Latency::uniform(l.min, l.max);
+  if (u.median == l.median && u.p99 == l.p99) return format_duration(l.min) + ".." + format_duration(l.max);
+  return format_duration(l.min) + ".." + format_duration(l.median) + ".." + format_duration(l.p99) + ".." +
+         format_duration(l.max);
+}
+
 }  // namespace idem::sim

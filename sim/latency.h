@@ -5,6 +5,8 @@
 // it is the uniform distribution on [min, max).
 #pragma once
 
+#include <string>
+
 #include "sim/random.h"
 #include "sim/time.h"
 
@@ -24,5 +26,8 @@ struct Latency {
 
   Duration sample(Prng& prng) const;
 };
+
+// For people: "40ms" when fixed, "3ms..7ms" when uniform, else "min..median..p99..max".
+std::string describe(const Latency& l);
 
 }  // namespace idem::sim

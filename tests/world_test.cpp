@@ -15,9 +15,9 @@
 #include "reports/report.h"
 
 // `idemsim replay FILE --seed 1 | grep trace-hash` for each; see GoldenTraceHashes below.
-#define IDEMSIM_GOLDEN_BASELINE_HASH "0xd85fb5c21ae9297c"
-#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x21eac44559f4fff4"
-#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xfceeebe9684f2650"
+#define IDEMSIM_GOLDEN_BASELINE_HASH "0x3e2d6d23cf74741a"
+#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x3802304c106c73c4"
+#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xbfb283e61b28c028"
 
 using namespace idem;
 using harness::Scenario;
