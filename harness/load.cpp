@@ -219,9 +219,11 @@ class Reader {
     const std::string s = scalar(n, what, "a duration like 250ms, 2s or 24h");
     Duration d;
     std::string why;
+    if (!s.empty() && s[0] == '-')
+      fail(n, what + ": '" + s + "' is negative; a duration here is 0 or more, like 250ms, 2s or 24h");
     if (!parse_duration(s, d, &why))
-      fail(n, what + ": '" + s + "' is not a duration (" + why + "); write a number and a unit (us, ms, s, m, h, d), "
-                     "like 250ms, 2s, 1h30m or 24h");
+      fail(n, what + ": '" + s + "' is not a duration" + (why == "write a number and a unit" ? "" : " (" + why + ")") +
+                     "; write a number and a unit (us, ms, s, m, h, d), like 250ms, 2s, 1h30m or 24h");
     if (d < lo) fail(n, what + ": must be at least " + sim::format_duration(lo));
     return d;
   }
@@ -349,6 +351,13 @@ class Loader {
     regions(m, s, net);
     if (m.has("service")) {
       const YAML::Node& sv = m.get("service");
+      if (sv.IsMap())
+        for (const char* key : {"write", "gap", "replicas", "lag", "durability", "ttl"})
+          if (sv[key])
+            r_.fail(sv[key], std::string("service.") + key + ": this key belongs to the token store; write it under "
+                                                              "service.store, like store: {" + key + ": ...}");
+      if (sv.IsMap() && sv["store"] && sv["store"].IsMap() && sv["store"]["token_window"])
+        r_.fail(sv["store"]["token_window"], "service.store.token_window: the key is `ttl` now, like store: {ttl: 2s}");
       if (sv.IsMap() && sv["token_window"])
         r_.fail(sv["token_window"], "service.token_window: this key is now service.store.ttl (the token store forgets a "
                                     "record this long after writing it); write store: {ttl: " +
@@ -954,8 +963,8 @@ class Loader {
     Duration d;
     std::string why;
     if (!parse_duration(negative ? text.substr(1) : text, d, &why))
-      r_.fail(n, what + ": '" + text + "' is not a duration (" + why + "); write a number and a unit, with a '-' for a "
-                     "clock behind, like 30s or -2m");
+      r_.fail(n, what + ": '" + text + "' is not a duration" + (why == "write a number and a unit" ? "" : " (" + why + ")") +
+                     "; write a number and a unit, with a '-' for a clock behind, like 30s or -2m");
     return negative ? Duration(-d.us) : d;
   }
 
@@ -1019,6 +1028,15 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     const int col = e.mark.is_null() ? 0 : e.mark.column + 1;
+    // A tab in the indentation is the usual cause of yaml-cpp's terse complaints.
+    if (!e.mark.is_null()) {
+      size_t begin = 0;
+      for (int l = 0; l < e.mark.line && begin != std::string::npos; ++l) begin = text.find('\n', begin) + 1;
+      const size_t end = begin == std::string::npos ? begin : text.find('\n', begin);
+      if (begin != std::string::npos && text.substr(begin, end - begin).find('\t') != std::string::npos)
+        throw ScenarioError(file, line, col, "malformed YAML: this line has a tab character; YAML indents with "
+                                             "spaces only (replace the tab with spaces) (" + e.msg + ")");
+    }
     throw ScenarioError(file, line, col, "malformed YAML: " + e.msg);
   }
   if (!root.IsDefined() || root.IsNull())

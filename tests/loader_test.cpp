@@ -396,6 +396,10 @@ TEST(Loader, BadServicePartsArePositioned) {
       {"name: x\nservice: {throttle: {bucket: 5, refill: x/s}}\nclients: [{name: a}]\n", 2, 41, "the count must be a whole number"},
       {"name: x\nservice: {throttle: {bucket: 5, refill: 2/fortnight}}\nclients: [{name: a}]\n", 2, 41, "after the '/'"},
       {"name: x\nclients: [{name: a, account: \"\"}]\n", 2, 30, "clients[0].account: name the account with one word"},
+      {"name: x\nservice: {ttl: 2s}\nclients: [{name: a}]\n", 2, 16, "service.ttl: this key belongs to the token store; write it under service.store"},
+      {"name: x\nservice: {store: {token_window: 2s}}\nclients: [{name: a}]\n", 2, 33, "the key is `ttl` now"},
+      {"name: x\nservice: {store: {ttl: -1s}}\nclients: [{name: a}]\n", 2, 24, "'-1s' is negative"},
+      {"name: x\nclients:\n\t- name: a\n", 3, 2, "this line has a tab character; YAML indents with spaces only"},
   });
 }
 
