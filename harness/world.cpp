@@ -348,7 +348,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
 
   // A request whose frontend crashed after taking it in: nothing more happens to it there.
   bool dead(uint32_t attempt) const {
-    if (!injector_.has_crash()) return false;  // no frontend ever restarts
+    if (!injector_.has_crash()) return false;  // no frontend ever crashes
     const Served& sv = served_[attempt];
     return sv.frontend != kNoFrontend && frontends_[region_of(attempt)][sv.frontend].incarnation != sv.incarnation;
   }
