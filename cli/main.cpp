@@ -233,7 +233,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   }
 
   reports::print_table(std::cout, batches);
-  reports::print_fault_counts(std::cout, batches);
+  reports::print_details(std::cout, batches);
   reports::print_warnings(std::cout, batches);
   reports::print_failures(std::cout, batches, program, show);
 

@@ -575,17 +575,28 @@ class Loader {
       return;
     }
     if (!n.IsScalar())
-      r_.fail(n, what + ": expected sdk, persisted, none, or {value: STRING}, found " + kind_name(n));
+      r_.fail(n, what + ": expected sdk, persisted, write-back, per-attempt, derived, timestamp, none, or "
+                        "{value: STRING}, found " + kind_name(n));
     if (n.Scalar() == "value")
       r_.fail(n, what + ": give the token itself, like {value: \"my-token-1\"}");
     const std::string mode = n.Scalar();
-    if (mode == "sdk") c.token = model::TokenMode::sdk;
-    else if (mode == "persisted") c.token = model::TokenMode::persisted;
-    else if (mode == "none") c.token = model::TokenMode::none;
-    else
-      r_.fail(n, what + ": '" + mode + "' is not one of sdk, persisted, none" +
-                     (edit_distance(mode, "persisted") <= 2 ? " (did you mean 'persisted'?)" : "") +
-                     "; to send one fixed token, write {value: \"" + mode + "\"}");
+    static const std::vector<std::pair<std::string, model::TokenMode>> kModes = {
+        {"sdk", model::TokenMode::sdk},           {"persisted", model::TokenMode::persisted},
+        {"write-back", model::TokenMode::write_back}, {"per-attempt", model::TokenMode::per_attempt},
+        {"derived", model::TokenMode::derived},   {"timestamp", model::TokenMode::timestamp},
+        {"none", model::TokenMode::none}};
+    std::string best;
+    size_t best_d = 3;
+    for (const auto& [name, m] : kModes) {
+      if (name == mode) {
+        c.token = m;
+        return;
+      }
+      if (edit_distance(mode, name) < best_d) best_d = edit_distance(mode, name), best = name;
+    }
+    r_.fail(n, what + ": '" + mode + "' is not one of sdk, persisted, write-back, per-attempt, derived, timestamp, none" +
+                   (best.empty() ? "" : " (did you mean '" + best + "'?)") +
+                   "; to send one fixed token, write {value: \"" + mode + "\"}");
   }
 
   // `expect: pass`, `expect: fail`, or `expect: {fail: PROPERTY}`.
@@ -689,27 +700,56 @@ class Loader {
   }
 
   model::RetryPolicy retry(const YAML::Node& n, const std::string& what) {
-    Map m(r_, n, what, {"policy", "attempts", "base", "throttle_base", "cap", "jitter", "quota",
-                        "cost", "timeout_cost", "retry_codes"});
-    const auto kind = r_.choice<model::PolicyKind>(
-        m.need("policy"), m.at("policy"),
-        {{"none", model::PolicyKind::none}, {"exponential", model::PolicyKind::exponential},
-         {"aws-standard", model::PolicyKind::aws_standard}});
-    model::RetryPolicy p = kind == model::PolicyKind::none ? model::RetryPolicy::none()
-                           : kind == model::PolicyKind::exponential
-                               ? model::RetryPolicy::exponential(5, sim::millis(100), sim::seconds(20), model::Jitter::full)
-                               : model::RetryPolicy::aws_standard();
+    Map m(r_, n, what, {"policy", "sdk", "attempts", "base", "throttle_base", "cap", "jitter", "quota",
+                        "cost", "timeout_cost", "throttle_cost", "retry_codes"});
+    model::RetryPolicy p;
+    if (m.has("sdk")) {
+      if (m.has("policy"))
+        r_.fail(m.get("policy"), m.at("policy") + ": give `policy` or `sdk`, not both (an SDK version picks its policy)");
+      for (const char* key : {"attempts", "base", "throttle_base", "cap", "jitter", "quota", "cost", "timeout_cost", "throttle_cost"})
+        if (m.has(key))
+          r_.fail(m.get(key), m.at(key) + ": `sdk` picks the policy and its numbers from the SDK's version; remove " +
+                                  key + ", or name a `policy` instead of the SDK");
+      const std::string text = r_.text(m.get("sdk"), m.at("sdk"));
+      const size_t space = text.find(' ');
+      std::string why;
+      std::optional<model::RetryPolicy> found;
+      if (space == std::string::npos) why = "no version";
+      else found = model::sdk_profile(text.substr(0, space), text.substr(space + 1), &why);
+      if (!found)
+        r_.fail(m.get("sdk"), m.at("sdk") + ": '" + text + "': " + why + "; write an SDK and its version, like \"go-v2 1.48.0\" (SDKs: " +
+                                  std::string(model::known_sdks()) + ")");
+      p = *found;
+    } else {
+      const auto kind = r_.choice<model::PolicyKind>(
+          m.need("policy"), m.at("policy"),
+          {{"none", model::PolicyKind::none}, {"exponential", model::PolicyKind::exponential},
+           {"aws-standard", model::PolicyKind::aws_standard}, {"aws-standard-2026", model::PolicyKind::aws_standard_2026},
+           {"aws-adaptive", model::PolicyKind::aws_adaptive}, {"aws-legacy", model::PolicyKind::aws_legacy}});
+      switch (kind) {
+        case model::PolicyKind::none: p = model::RetryPolicy::none(); break;
+        case model::PolicyKind::exponential:
+          p = model::RetryPolicy::exponential(5, sim::millis(100), sim::seconds(20), model::Jitter::full);
+          break;
+        case model::PolicyKind::aws_standard: p = model::RetryPolicy::aws_standard(); break;
+        case model::PolicyKind::aws_standard_2026: p = model::RetryPolicy::aws_standard_2026(); break;
+        case model::PolicyKind::aws_adaptive: p = model::RetryPolicy::aws_adaptive(); break;
+        case model::PolicyKind::aws_legacy: p = model::RetryPolicy::aws_legacy(); break;
+      }
+    }
+    const model::PolicyKind kind = p.kind;
     auto only = [&](const char* key, bool allowed, const char* who) {
       if (m.has(key) && !allowed) r_.fail(m.get(key), m.at(key) + ": only " + who + " takes '" + key + "'");
     };
-    only("attempts", kind != model::PolicyKind::none, "exponential or aws-standard");
-    only("base", kind != model::PolicyKind::none, "exponential or aws-standard");
-    only("cap", kind != model::PolicyKind::none, "exponential or aws-standard");
-    only("jitter", kind == model::PolicyKind::exponential, "exponential");
-    only("throttle_base", kind == model::PolicyKind::aws_standard, "aws-standard");
-    only("quota", kind == model::PolicyKind::aws_standard, "aws-standard");
-    only("cost", kind == model::PolicyKind::aws_standard, "aws-standard");
-    only("timeout_cost", kind == model::PolicyKind::aws_standard, "aws-standard");
+    only("attempts", kind != model::PolicyKind::none, "a policy other than none");
+    only("base", kind != model::PolicyKind::none, "a policy other than none");
+    only("cap", kind != model::PolicyKind::none, "a policy other than none");
+    only("jitter", kind == model::PolicyKind::exponential, "exponential (the SDKs' modes use full jitter)");
+    only("throttle_base", p.aws(), "an aws-* policy");
+    only("quota", p.uses_quota(), "an aws-* policy with a retry quota (not aws-legacy)");
+    only("cost", p.uses_quota(), "an aws-* policy with a retry quota (not aws-legacy)");
+    only("timeout_cost", p.uses_quota(), "an aws-* policy with a retry quota (not aws-legacy)");
+    only("throttle_cost", p.uses_quota(), "an aws-* policy with a retry quota (not aws-legacy)");
     if (m.has("attempts")) p.attempts = static_cast<int32_t>(r_.integer(m.get("attempts"), m.at("attempts"), 1, 1000));
     if (m.has("base")) {
       p.base = r_.duration(m.get("base"), m.at("base"));
@@ -722,8 +762,13 @@ class Loader {
                                           {{"none", model::Jitter::none}, {"full", model::Jitter::full},
                                            {"equal", model::Jitter::equal}, {"decorrelated", model::Jitter::decorrelated}});
     if (m.has("quota")) p.quota = r_.integer(m.get("quota"), m.at("quota"), 0, 1000000000);
-    if (m.has("cost")) p.retry_cost = r_.integer(m.get("cost"), m.at("cost"), 0, 1000000000);
+    if (m.has("cost")) {
+      p.retry_cost = r_.integer(m.get("cost"), m.at("cost"), 0, 1000000000);
+      // Before 2026 a throttled retry costs what any other retry does.
+      if (kind != model::PolicyKind::aws_standard_2026) p.throttle_cost = p.retry_cost;
+    }
     if (m.has("timeout_cost")) p.timeout_cost = r_.integer(m.get("timeout_cost"), m.at("timeout_cost"), 0, 1000000000);
+    if (m.has("throttle_cost")) p.throttle_cost = r_.integer(m.get("throttle_cost"), m.at("throttle_cost"), 0, 1000000000);
     if (m.has("retry_codes")) {
       const YAML::Node& codes = m.get("retry_codes");
       if (!codes.IsSequence())
@@ -797,6 +842,7 @@ class Loader {
           r_.fail(m.get("intent"), m.at("intent") + ": use a short name without spaces, '#' or '/', like launch-web");
       }
       c.bugs = s.bugs;
+      c.intent_id = g.intent.empty() ? c.group : g.intent;
       if (m.has("timeout")) c.timeout = r_.duration(m.get("timeout"), m.at("timeout"), sim::micros(1));
       if (m.has("retry")) c.retry = retry(m.get("retry"), m.at("retry"));
       if (m.has("app_retries")) c.app_retries = static_cast<int32_t>(r_.integer(m.get("app_retries"), m.at("app_retries"), 0, 1000));

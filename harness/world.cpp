@@ -237,6 +237,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
           .kv("token", model::token_mode_name(g.spec.token)).kv("retry", model::policy_name(p.kind))
           .kv("attempts", p.attempts).kv("timeout", sim::format_duration(g.spec.timeout)).kv("app-retries", g.spec.app_retries);
       if (p.kind == model::PolicyKind::exponential) line.kv("jitter", model::jitter_name(p.jitter));
+      if (!p.sdk.empty()) line.kv_text("sdk", p.sdk);
       for (model::Code code : p.retry_codes) line.kv("retry-code", model::code_name(code));
       if (g.spec.token == model::TokenMode::value) line.kv_text("token-value", g.spec.token_value);
       if (!g.intent.empty()) line.kv("intent", g.intent);
@@ -271,9 +272,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (g.latency) line.kv("latency", sim::describe(*g.latency));
     if (p.kind != model::PolicyKind::none)
       line.kv("base", sim::format_duration(p.base)).kv("cap", sim::format_duration(p.cap));
-    if (p.kind == model::PolicyKind::aws_standard)
-      line.kv("throttle-base", sim::format_duration(p.throttle_base)).kv("quota", p.quota).kv("cost", p.retry_cost)
-          .kv("timeout-cost", p.timeout_cost);
+    if (p.aws()) line.kv("throttle-base", sim::format_duration(p.throttle_base));
+    if (p.uses_quota())
+      line.kv("quota", p.quota).kv("cost", p.retry_cost).kv("timeout-cost", p.timeout_cost).kv("throttle-cost", p.throttle_cost);
     if (c.app_retries) line.kv("app-backoff", sim::format_duration(c.app_backoff)).kv("reconcile", c.reconcile ? "true" : "false");
     if (!c.fallback_type.empty()) line.kv_text("fallback-type", c.fallback_type);
     if (c.terminate_after) line.kv("terminate-after", sim::format_duration(*c.terminate_after));

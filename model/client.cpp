@@ -12,6 +12,10 @@ std::string_view token_mode_name(TokenMode m) {
     case TokenMode::persisted: return "persisted";
     case TokenMode::none: return "none";
     case TokenMode::value: return "value";
+    case TokenMode::write_back: return "write-back";
+    case TokenMode::per_attempt: return "per-attempt";
+    case TokenMode::derived: return "derived";
+    case TokenMode::timestamp: return "timestamp";
   }
   return "?";
 }
@@ -62,10 +66,17 @@ Token Client::new_token() {
   return Token(std::string_view(s, sizeof s));
 }
 
+// Seconds since 2026-01-01 (the simulation's time 0) plus the process's own counter.
+Token Client::timestamp_token(Time now) {
+  constexpr int64_t kEpoch = 1767225600;
+  return Token(std::to_string(kEpoch + now.us / 1000000) + "-" + std::to_string(++minted_));
+}
+
 void Client::on_wake(Time now) {
   switch (state_) {
     case State::idle: begin_intent(now); break;
     case State::backoff: send_attempt(now); break;
+    case State::rate_wait: transmit(now); break;
     case State::app_backoff: begin_call(now, spec_->reconcile ? Api::describe : Api::run, false); break;
     case State::before_terminate: begin_call(now, Api::terminate, false); break;
     case State::before_repeat: begin_call(now, Api::run, true); break;
@@ -82,9 +93,16 @@ void Client::begin_intent(Time now) {
   intent_ = static_cast<uint32_t>(history_->intents.size());
   history_->intents.push_back(intent);
   type_ = spec_->request.type;
-  intent_token_ = spec_->token == TokenMode::persisted ? new_token()
-                  : spec_->token == TokenMode::value  ? Token(spec_->token_value)
-                                                      : Token();
+  switch (spec_->token) {
+    case TokenMode::persisted: intent_token_ = new_token(); break;
+    case TokenMode::value: intent_token_ = Token(spec_->token_value); break;
+    case TokenMode::derived:
+      intent_token_ = Token(spec_->intent_id + "/" + std::to_string(history_->clients[id_].index) + "/" +
+                            std::to_string(intent.index));
+      break;
+    case TokenMode::timestamp: intent_token_ = timestamp_token(now); break;
+    default: intent_token_ = Token(); break;  // sdk, per-attempt, none; write-back: its first call
+  }
   trace_->line(now, label_).word("intent").kv("intent", intent.index).kv("max-count", spec_->request.max);
   begin_call(now, Api::run, false);
 }
@@ -115,11 +133,13 @@ void Client::begin_call(Time now, Api api, bool repeat) {
     call.app_try = app_try;
     call.request.params = spec_->request;
     call.request.params.type = type_;
-    const bool mint = spec_->token == TokenMode::sdk ||
-                      (spec_->token == TokenMode::persisted && app_try > 0 &&
-                       spec_->bugs.has(Bug::new_token_per_app_retry));
+    const TokenMode mode = spec_->token;
+    const bool mint = mode == TokenMode::sdk || mode == TokenMode::per_attempt ||
+                      (mode == TokenMode::write_back && app_try == 0) ||
+                      (mode == TokenMode::persisted && app_try > 0 && spec_->bugs.has(Bug::new_token_per_app_retry));
     if (mint) call.request.token = new_token();
-    else if (spec_->token != TokenMode::none) call.request.token = intent_token_;
+    else if (mode != TokenMode::none) call.request.token = intent_token_;
+    if (mode == TokenMode::write_back && app_try == 0) intent_token_ = call.request.token;  // written back
     call.request.has_token = spec_->token != TokenMode::none;
   }
   call_ = static_cast<uint32_t>(history_->calls.size());
@@ -143,6 +163,20 @@ void Client::begin_call(Time now, Api api, bool repeat) {
 }
 
 void Client::send_attempt(Time now) {
+  if (spec_->retry.kind == PolicyKind::aws_adaptive) {
+    const Duration wait = limiter_.acquire(now);
+    if (wait.us > 0) {
+      state_ = State::rate_wait;
+      trace_->line(now, label_).word("rate-limit").kv("call", call_).kv("wait", wait).kv(
+          "rate-mrps", limiter_.fill_rate_mrps());
+      io_->wake_after(id_, wait);
+      return;
+    }
+  }
+  transmit(now);
+}
+
+void Client::transmit(Time now) {
   CallRecord& call = history_->calls[call_];
   AttemptRecord a;
   a.call = call_;
@@ -151,7 +185,9 @@ void Client::send_attempt(Time now) {
   a.has_token = call.request.has_token;
   a.token = call.request.token;
   // The bug of incident 7: the token is made inside the retry loop.
-  if (a.number > 1 && a.has_token && spec_->bugs.has(Bug::token_per_attempt)) a.token = new_token();
+  if (a.number > 1 && a.has_token &&
+      (spec_->token == TokenMode::per_attempt || spec_->bugs.has(Bug::token_per_attempt)))
+    a.token = new_token();
   attempt_ = static_cast<uint32_t>(history_->attempts.size());
   call.attempts.push_back(attempt_);
   history_->attempts.push_back(a);
@@ -181,6 +217,7 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
     a.response = *r;
     call.response = *r;
   }
+  if (spec_->retry.kind == PolicyKind::aws_adaptive) limiter_.on_response(now, end == AttemptEnd::throttled);
   // A 4xx the policy retries anyway (IncorrectState) is retried like a 5xx; the outcome, if the
   // call ends on it, is still "failed": nothing happened.
   const AttemptEnd retry_as = end == AttemptEnd::client_error && r && spec_->retry.retries_code(r->code)

@@ -2,11 +2,20 @@
 // that decides which token each attempt carries.
 //
 // Token modes (DOMAIN.md, "How real clients retry"):
-//  sdk:       the SDK fills a fresh UUID v4 once per call; its own retries reuse it, but an
-//             application-level retry is a new call with a new token.
-//  persisted: the application makes one token per intent and keeps it across every retry.
-//  none:      no token at all: every attempt may launch.
-//  value:     every call sends one fixed string, valid or not (`token: {value: ...}`).
+//  sdk:         the SDK fills a fresh UUID v4 once per call; its own retries reuse it, but an
+//               application-level retry is a new call with a new token.
+//  persisted:   the application makes one token per intent and keeps it across every retry.
+//  write-back:  the SDK fills a fresh UUID v4 on the intent's first call and writes it back into
+//               the caller's input (JS v3, Go v2): an application retry with the same input reuses it.
+//  per-attempt: a new UUID on every attempt, the SDK's retries included (incident 7: the token is
+//               made inside the retry loop).
+//  derived:     derived from the intent's durable id (its `intent` name, the client's index and the
+//               intent's number: "launch-web/3/0"): the same after a caller restart, and the same
+//               for groups that name one intent.
+//  timestamp:   the time in seconds plus a per-process counter ("1767225600-1"), made once per
+//               intent: two processes that start an intent in the same second collide (incident 2).
+//  none:        no token at all: every attempt may launch.
+//  value:       every call sends one fixed string, valid or not (`token: {value: ...}`).
 //
 // The client is a state machine driven by the harness: on_wake, on_reply, on_timeout. It reaches
 // the world only through ClientIo and records what it did and saw in the History.
@@ -26,7 +35,7 @@
 
 namespace idem::model {
 
-enum class TokenMode : uint8_t { sdk, persisted, none, value };
+enum class TokenMode : uint8_t { sdk, persisted, none, value, write_back, per_attempt, derived, timestamp };
 std::string_view token_mode_name(TokenMode m);
 
 struct ClientSpec {
@@ -36,6 +45,7 @@ struct ClientSpec {
   LaunchParams request;
   TokenMode token = TokenMode::sdk;
   std::string token_value;  // TokenMode::value: the string every call sends
+  std::string intent_id;    // TokenMode::derived: the durable name of the group's intents
   Duration timeout = sim::seconds(2);  // per attempt
   RetryPolicy retry;
   int32_t app_retries = 0;  // new calls after the SDK gives up
@@ -89,18 +99,20 @@ class Client {
 
  private:
   enum class State : uint8_t {
-    idle, waiting, backoff, app_backoff, before_terminate, before_repeat, done
+    idle, waiting, backoff, rate_wait, app_backoff, before_terminate, before_repeat, done
   };
 
   void begin_intent(Time now);
   void begin_call(Time now, Api api, bool repeat);
-  void send_attempt(Time now);
+  void send_attempt(Time now);  // after the adaptive rate limiter lets it go
+  void transmit(Time now);
   void attempt_ended(AttemptEnd end, const Response* r, Time now);
   void run_call_ended(CallRecord& call, AttemptEnd end, Time now);
   void describe_ended(const Response* r, Time now);
   void after_launch(Time now);
   void next_intent(Time now);
   Token new_token();
+  Token timestamp_token(Time now);
 
   const ClientSpec* spec_;
   uint32_t id_;
@@ -110,6 +122,7 @@ class Client {
   ClientIo* io_;
   sim::Trace* trace_;
   RetryQuota quota_;
+  RateLimiter limiter_;  // aws-adaptive only
   std::optional<RetryCall> retry_;
   State state_ = State::idle;
   int32_t intents_begun_ = 0;
@@ -119,6 +132,7 @@ class Client {
   Token intent_token_;      // persisted and value modes: the token the intent's calls send
   uint32_t learned_call_ = 0;  // the call whose request the intent's launch answered
   std::string type_;  // the instance type the next call asks for
+  uint64_t minted_ = 0;  // timestamp mode: the per-process counter
 };
 
 }  // namespace idem::model

@@ -65,17 +65,22 @@ void print_warnings(std::ostream& out, const std::vector<harness::BatchResult>& 
     for (const std::string& w : b.warnings) out << "warning: " << w << "\n";
 }
 
-void print_fault_counts(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
-  bool first = true;
+std::string retry_profile(const model::RetryPolicy& p) {
+  std::string out(model::policy_name(p.kind));
+  if (!p.sdk.empty()) out += " (" + p.sdk + ")";
+  return out;
+}
+
+void print_details(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
+  out << "\nper scenario: each group's retry profile; how often each fault fired (summed over the runs):\n";
   for (const auto& b : batches) {
     const harness::Scenario& s = *b.scenario;
-    if (s.faults.faults.empty() && !s.service.throttle) continue;
-    if (first) out << "\nfaults fired (summed over the runs):\n";
-    first = false;
-    out << "  " << s.name << ":";
+    out << "  " << s.name << ": retry";
+    for (size_t g = 0; g < s.clients.size(); ++g)
+      out << (g ? ", " : " ") << s.clients[g].spec.group << "=" << retry_profile(s.clients[g].spec.retry);
     for (size_t f = 0; f < b.fault_fires.size(); ++f)
-      out << (f ? ";" : "") << " faults[" << f << "] " << faults::describe(s.faults.faults[f], s.region_names()) << ": " << b.fault_fires[f];
-    if (s.service.throttle) out << (b.fault_fires.empty() ? "" : ";") << " throttled (RequestLimitExceeded): " << b.totals.throttled;
+      out << "; faults[" << f << "] " << faults::describe(s.faults.faults[f], s.region_names()) << ": " << b.fault_fires[f];
+    if (s.service.throttle) out << "; throttled (RequestLimitExceeded): " << b.totals.throttled;
     out << "\n";
   }
 }
@@ -167,9 +172,10 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   j["violations_by_property"] = by_property;
   ordered_json groups = ordered_json::array();
   for (size_t g = 0; g < b.group_totals.size(); ++g) {
-    ordered_json jg = counts(b.group_totals[g]);
-    jg.erase("events");  // the event loop's count is the run's, not a group's
-    jg["group"] = s.clients[g].spec.group;
+    ordered_json jg{{"group", s.clients[g].spec.group}, {"retry_profile", retry_profile(s.clients[g].spec.retry)}};
+    const ordered_json group_counts = counts(b.group_totals[g]);
+    for (const auto& [key, value] : group_counts.items())
+      if (key != "events") jg[key] = value;  // the event loop's count is the run's, not a group's
     jg["violations"] = g < b.group_violations.size() ? b.group_violations[g] : 0;
     groups.push_back(jg);
   }

@@ -18,8 +18,11 @@ void print_table(std::ostream& out, const std::vector<harness::BatchResult>& bat
 
 // What each batch could not have tested (BatchResult::warnings), one line each.
 void print_warnings(std::ostream& out, const std::vector<harness::BatchResult>& batches);
-// Per scenario with faults (or a request quota): how often each fault acted, summed over its runs.
-void print_fault_counts(std::ostream& out, const std::vector<harness::BatchResult>& batches);
+// Per scenario: each client group's retry profile, how often each fault acted (summed over its
+// runs), and how many requests a quota turned away.
+void print_details(std::ostream& out, const std::vector<harness::BatchResult>& batches);
+// "aws-standard-2026 (go-v2 1.48.0)".
+std::string retry_profile(const model::RetryPolicy& p);
 
 // The story of a violation, to print: every key event (each launch under the violating token or
 // intent, the attempts that made them and how each ended, the answers the rules do not allow),

@@ -26,8 +26,9 @@ struct Harness {
   Trace trace{false};
   std::optional<Client> client;
 
-  explicit Harness(TokenMode mode, int app_retries, bool reconcile = false) {
+  explicit Harness(TokenMode mode, int app_retries, bool reconcile = false, std::string intent_id = "c") {
     spec.token = mode;
+    spec.intent_id = std::move(intent_id);
     spec.app_retries = app_retries;
     spec.reconcile = reconcile;
     // A reconciling client gives up after one attempt, so its describe comes next.
@@ -72,6 +73,51 @@ TEST(TokenModePersisted, OneTokenForEveryRetryOfAnIntent) {
   std::vector<std::string> tokens = h.time_out_everything();
   ASSERT_EQ(tokens.size(), 9u);
   EXPECT_EQ(std::set<std::string>(tokens.begin(), tokens.end()).size(), 1u);
+}
+
+namespace {
+std::vector<std::string> attempt_tokens(const History& h) {
+  std::vector<std::string> out;
+  for (const auto& a : h.attempts) out.push_back(a.token.str());
+  return out;
+}
+}  // namespace
+
+TEST(TokenModeWriteBack, TheSdksTokenIsReusedByTheApplicationsRetries) {
+  Harness h(TokenMode::write_back, 2);
+  h.time_out_everything();
+  const std::vector<std::string> tokens = attempt_tokens(h.history);
+  ASSERT_EQ(tokens.size(), 9u);  // three calls of three attempts, one token
+  EXPECT_EQ(std::set<std::string>(tokens.begin(), tokens.end()).size(), 1u);
+  EXPECT_EQ(tokens[0].size(), 36u);  // a UUID the SDK made
+}
+
+TEST(TokenModePerAttempt, EveryAttemptGetsANewToken) {
+  Harness h(TokenMode::per_attempt, 1);
+  h.time_out_everything();
+  const std::vector<std::string> tokens = attempt_tokens(h.history);
+  ASSERT_EQ(tokens.size(), 6u);
+  EXPECT_EQ(std::set<std::string>(tokens.begin(), tokens.end()).size(), 6u);
+}
+
+TEST(TokenModeDerived, TheIntentsDurableIdIsTheToken) {
+  Harness h(TokenMode::derived, 2, false, "launch-web");
+  h.time_out_everything();
+  const std::vector<std::string> tokens = attempt_tokens(h.history);
+  ASSERT_EQ(tokens.size(), 9u);
+  for (const auto& t : tokens) EXPECT_EQ(t, "launch-web/0/0");
+}
+
+TEST(TokenModeTimestamp, SecondsAndAPerProcessCounterOncePerIntent) {
+  Harness h(TokenMode::timestamp, 1);
+  h.time_out_everything();
+  const std::vector<std::string> tokens = attempt_tokens(h.history);
+  ASSERT_EQ(tokens.size(), 6u);
+  for (const auto& t : tokens) EXPECT_EQ(t, "1767225600-1");  // minted at 0 s, the process's first
+  // A second process starting its intent in the same second mints the same token (incident 2).
+  Harness other(TokenMode::timestamp, 0);
+  other.time_out_everything();
+  EXPECT_EQ(other.history.attempts.front().token.str(), tokens.front());
 }
 
 TEST(TokenModeNone, NoTokenAtAll) {

@@ -255,7 +255,7 @@ TEST(Loader, BadTokenValuesIntentsAndBugsArePositioned) {
       {"name: x\nclients:\n  - {name: a, token: {val: abc}}\n", 3, 23, "unknown key 'val'; did you mean 'value'?"},
       {"name: x\nclients:\n  - {name: a, token: {}}\n", 3, 22, "missing key 'value'"},
       {"name: x\nclients:\n  - {name: a, token: value}\n", 3, 22, "give the token itself"},
-      {"name: x\nclients:\n  - {name: a, token: persistent}\n", 3, 22, "'persistent' is not one of sdk, persisted, none (did you mean 'persisted'?)"},
+      {"name: x\nclients:\n  - {name: a, token: persistent}\n", 3, 22, "'persistent' is not one of sdk, persisted, write-back, per-attempt, derived, timestamp, none (did you mean 'persisted'?)"},
       {"name: x\nclients:\n  - {name: a, token: my-fixed-token}\n", 3, 22, "to send one fixed token, write {value: \"my-fixed-token\"}"},
       {"name: x\nclients:\n  - {name: a, token: {value: ~}}\n", 3, 30, "clients[0].token.value: has no value"},
       {"name: x\nclients:\n  - {name: a, intent: \"\"}\n", 3, 23, "clients[0].intent: must not be empty"},
@@ -416,5 +416,33 @@ TEST(Loader, BadCrashAndSkewFaultsArePositioned) {
       {"name: x\nclients: [{name: a}]\nfaults: [{skew: {offset: ahead}}]\n", 3, 26, "faults[0].skew.offset: 'ahead' is not a duration"},
       {"name: x\nclients: [{name: a}]\nfaults: [{skew: {frontend: 0}}]\n", 3, 17, "faults[0].skew: missing key 'offset'"},
       {"name: x\nservice: {frontends: 2}\nclients: [{name: a}]\nfaults: [{skew: {frontend: 2, offset: 1s}}]\n", 4, 28, "frontend 2 does not exist; the service has 2 frontends"},
+  });
+}
+
+TEST(Loader, RetryProfilesAndSdkVersions) {
+  const Scenario s = parse_scenario(
+      "name: x\nclients:\n  - {name: a, retry: {sdk: \"go-v2 1.48.0\"}}\n  - {name: b, retry: {sdk: \"awscli 2.9.19\"}}\n"
+      "  - {name: c, retry: {policy: aws-adaptive, attempts: 5}}\n  - {name: d, retry: {policy: aws-legacy, cap: 5s}}\n"
+      "  - {name: e, retry: {policy: aws-standard-2026, throttle_cost: 7}}\n  - {name: f, retry: {policy: aws-standard, cost: 6}}\n",
+      "s.yaml");
+  EXPECT_EQ(s.clients[0].spec.retry.kind, idem::model::PolicyKind::aws_standard_2026);
+  EXPECT_EQ(s.clients[0].spec.retry.sdk, "go-v2 1.48.0");
+  EXPECT_EQ(s.clients[1].spec.retry.kind, idem::model::PolicyKind::aws_standard);
+  EXPECT_EQ(s.clients[1].spec.retry.base, idem::sim::seconds(1));
+  EXPECT_EQ(s.clients[2].spec.retry.kind, idem::model::PolicyKind::aws_adaptive);
+  EXPECT_EQ(s.clients[2].spec.retry.attempts, 5);
+  EXPECT_EQ(s.clients[3].spec.retry.cap, idem::sim::seconds(5));
+  EXPECT_EQ(s.clients[4].spec.retry.throttle_cost, 7);
+  EXPECT_EQ(s.clients[4].spec.retry.retry_cost, 14);
+  EXPECT_EQ(s.clients[5].spec.retry.throttle_cost, 6);  // before 2026 a throttled retry costs what others do
+  expect_refused({
+      {"name: x\nclients: [{name: a, retry: {sdk: \"ruby 3.0\"}}]\n", 2, 34, "unknown SDK 'ruby'; write an SDK and its version, like \"go-v2 1.48.0\" (SDKs: awscli, botocore, js, go-v2, cpp)"},
+      {"name: x\nclients: [{name: a, retry: {sdk: \"js v3\"}}]\n", 2, 34, "'v3' is not a version like 1.44.0"},
+      {"name: x\nclients: [{name: a, retry: {sdk: awscli}}]\n", 2, 34, "'awscli': no version"},
+      {"name: x\nclients: [{name: a, retry: {sdk: \"js 3.1.0\", policy: none}}]\n", 2, 54, "give `policy` or `sdk`, not both"},
+      {"name: x\nclients: [{name: a, retry: {sdk: \"js 3.1.0\", attempts: 4}}]\n", 2, 56, "`sdk` picks the policy and its numbers"},
+      {"name: x\nclients: [{name: a, retry: {policy: aws-legacy, quota: 5}}]\n", 2, 56, "only an aws-* policy with a retry quota (not aws-legacy) takes 'quota'"},
+      {"name: x\nclients: [{name: a, retry: {policy: aws-standard-2020}}]\n", 2, 37, "'aws-standard-2020' is not one of none, exponential, aws-standard, aws-standard-2026, aws-adaptive, aws-legacy"},
+      {"name: x\nclients: [{name: a, token: write_back}]\n", 2, 28, "(did you mean 'write-back'?)"},
   });
 }

@@ -8,6 +8,7 @@ using idem::sim::Duration;
 using idem::sim::millis;
 using idem::sim::Prng;
 using idem::sim::seconds;
+using idem::sim::Time;
 
 namespace {
 // Drives one call through failures of kind `end` and returns the sleeps it asked for.
@@ -158,4 +159,171 @@ TEST(AwsStandard, SuccessNeverOverfillsTheQuota) {
     call.next(AttemptEnd::ok, q, prng);
   }
   EXPECT_EQ(q.available(), 500);
+}
+
+// ---- The SDK profiles (model/retry.h, top; DOMAIN.md, "How real clients retry")
+
+TEST(AwsStandard2026, BaseFiftyMillisOneSecondAfterThrottling) {
+  const RetryPolicy p = RetryPolicy::aws_standard_2026();
+  EXPECT_EQ(p.attempts, 3);
+  Prng prng(5);
+  Duration longest_error, longest_throttle;
+  for (int trial = 0; trial < 500; ++trial) {
+    RetryQuota q(p);
+    const std::vector<Duration> errors = sleeps(p, AttemptEnd::server_error, q, prng);
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_LE(errors[0], millis(50));
+    EXPECT_LE(errors[1], millis(100));
+    longest_error = std::max(longest_error, errors[0]);
+    RetryQuota q2(p);
+    const std::vector<Duration> throttled = sleeps(p, AttemptEnd::throttled, q2, prng);
+    EXPECT_LE(throttled[0], seconds(1));
+    longest_throttle = std::max(longest_throttle, throttled[0]);
+  }
+  EXPECT_GT(longest_error, millis(40));
+  EXPECT_GT(longest_throttle, millis(500));
+}
+
+TEST(AwsStandard2026, RetriesCostFourteenFiveAfterThrottlingNoTimeoutCase) {
+  const RetryPolicy p = RetryPolicy::aws_standard_2026();
+  RetryQuota q(p);
+  Prng prng(1);
+  RetryCall call(p);
+  ASSERT_TRUE(call.next(AttemptEnd::timeout, q, prng));
+  EXPECT_EQ(q.available(), 486);  // 14, not 10: no special case for timeouts
+  ASSERT_TRUE(call.next(AttemptEnd::throttled, q, prng));
+  EXPECT_EQ(q.available(), 481);  // 5 after throttling
+  EXPECT_FALSE(call.next(AttemptEnd::ok, q, prng));
+  EXPECT_EQ(q.available(), 486);  // the successful retry refunds its cost
+  RetryCall other(p);
+  ASSERT_TRUE(other.next(AttemptEnd::server_error, q, prng));
+  EXPECT_EQ(q.available(), 472);
+}
+
+TEST(AwsStandard, CapBeforeJitterLegacyCapAfterIt) {
+  // Before the jitter: rand * min(base * 2^n, cap) spreads below the cap; after it:
+  // min(rand * base * 2^n, cap) sits at the cap most of the time once base * 2^n is far above it.
+  RetryPolicy standard = RetryPolicy::aws_standard();
+  standard.attempts = 12;
+  standard.quota = 1000000;
+  RetryPolicy legacy = RetryPolicy::aws_legacy();
+  legacy.attempts = 12;
+  Prng prng(6);
+  int standard_at_cap = 0, legacy_at_cap = 0, n = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    RetryQuota q(standard), q2(legacy);
+    const std::vector<Duration> a = sleeps(standard, AttemptEnd::server_error, q, prng);
+    const std::vector<Duration> b = sleeps(legacy, AttemptEnd::server_error, q2, prng);
+    ASSERT_EQ(a.size(), 11u);
+    ASSERT_EQ(b.size(), 11u);
+    standard_at_cap += a.back() == seconds(20);
+    legacy_at_cap += b.back() == seconds(20);  // 100 ms * 2^10 = 102 s, capped at 20 s
+    for (Duration d : b) EXPECT_LE(d, seconds(20));
+    ++n;
+  }
+  EXPECT_LT(standard_at_cap, 5);
+  EXPECT_GT(legacy_at_cap, n * 3 / 4);
+}
+
+TEST(AwsLegacy, FiveAttemptsAndNoQuota) {
+  const RetryPolicy p = RetryPolicy::aws_legacy();
+  RetryQuota q(p);
+  Prng prng(7);
+  for (int call = 0; call < 200; ++call) {  // far more retries than a quota of 500 allows
+    const std::vector<Duration> got = sleeps(p, AttemptEnd::timeout, q, prng);
+    ASSERT_EQ(got.size(), 4u);
+  }
+  EXPECT_EQ(q.available(), 500);  // never touched
+}
+
+TEST(SdkProfiles, TheVersionPicksTheProfile) {
+  struct Row {
+    const char* sdk;
+    const char* version;
+    PolicyKind kind;
+    int attempts;
+    Duration base, throttle_base;
+  };
+  const Row rows[] = {
+      {"awscli", "2.9.19", PolicyKind::aws_standard, 3, seconds(1), seconds(1)},
+      {"awscli", "2.39.99", PolicyKind::aws_standard, 3, seconds(1), seconds(1)},
+      {"awscli", "2.40.0", PolicyKind::aws_standard_2026, 3, millis(50), seconds(1)},
+      {"botocore", "1.43.5", PolicyKind::aws_standard, 3, seconds(1), seconds(1)},
+      {"botocore", "1.44.0", PolicyKind::aws_standard_2026, 3, millis(50), seconds(1)},
+      {"js", "3.1165.9", PolicyKind::aws_standard, 3, millis(100), millis(500)},
+      {"js", "3.1169.0", PolicyKind::aws_standard_2026, 3, millis(50), seconds(1)},
+      {"go-v2", "1.47.3", PolicyKind::aws_standard, 3, seconds(1), seconds(1)},
+      {"go-v2", "1.48.0", PolicyKind::aws_standard_2026, 3, millis(50), seconds(1)},
+      {"cpp", "1.11.900", PolicyKind::aws_legacy, 11, millis(25), millis(25)},
+      {"cpp", "1.11.926", PolicyKind::aws_standard_2026, 3, millis(50), seconds(1)},
+  };
+  for (const Row& r : rows) {
+    std::string why;
+    const auto p = sdk_profile(r.sdk, r.version, &why);
+    ASSERT_TRUE(p) << r.sdk << " " << r.version << ": " << why;
+    EXPECT_EQ(p->kind, r.kind) << r.sdk << " " << r.version;
+    EXPECT_EQ(p->attempts, r.attempts) << r.sdk << " " << r.version;
+    EXPECT_EQ(p->base, r.base) << r.sdk << " " << r.version;
+    EXPECT_EQ(p->throttle_base, r.throttle_base) << r.sdk << " " << r.version;
+    EXPECT_EQ(p->sdk, std::string(r.sdk) + " " + r.version);
+  }
+  std::string why;
+  EXPECT_FALSE(sdk_profile("ruby", "3.0.0", &why));
+  EXPECT_EQ(why, "unknown SDK 'ruby'");
+  for (const char* bad : {"1", "1..2", "v1.2.3", "1.2.", "", "1.2.x"}) {
+    EXPECT_FALSE(sdk_profile("js", bad, &why)) << bad;
+    EXPECT_NE(why.find("is not a version"), std::string::npos) << bad;
+  }
+}
+
+TEST(AdaptiveRateLimiter, NothingIsDelayedUntilTheFirstThrottle) {
+  RateLimiter r;
+  Time now(0);
+  for (int i = 0; i < 100; ++i, now = now + millis(10)) {
+    EXPECT_EQ(r.acquire(now), Duration(0));
+    r.on_response(now, false);
+  }
+  EXPECT_FALSE(r.enabled());
+}
+
+TEST(AdaptiveRateLimiter, AThrottleSlowsTheNextRequestsThenTheRateGrowsBack) {
+  RateLimiter r;
+  Time now(0);
+  // 100 requests per second for two seconds, then a throttle.
+  for (int i = 0; i < 200; ++i, now = now + millis(10)) {
+    r.acquire(now);
+    r.on_response(now, false);
+  }
+  r.on_response(now, true);
+  ASSERT_TRUE(r.enabled());
+  const int64_t cut = r.fill_rate_mrps();
+  EXPECT_LT(cut, 100000);  // 0.7 x the measured rate, below 100/s
+  EXPECT_GE(cut, 500);     // never below 0.5/s
+  // Sending as fast as it lets: the waits add up to about one request per 1/rate.
+  Duration waited;
+  for (int i = 0; i < 20; ++i) {
+    const Duration w = r.acquire(now);
+    waited = waited + w;
+    now = now + w;
+  }
+  EXPECT_GT(waited.us, 0);
+  // Sending as fast as it lets, with every answer a success, the rate climbs back (CUBIC) above
+  // the cut within seconds (K = cbrt(0.75 x 100) = 4.2 s).
+  for (int i = 0; i < 2000 && now < Time(0) + seconds(30); ++i) {
+    now = now + r.acquire(now);
+    r.on_response(now, false);
+  }
+  EXPECT_GT(r.fill_rate_mrps(), cut);
+}
+
+TEST(AdaptiveRateLimiter, TheRateNeverFallsBelowHalfARequestPerSecond) {
+  RateLimiter r;
+  Time now(0);
+  for (int i = 0; i < 30; ++i) {
+    now = now + r.acquire(now);  // a client sends one request at a time: it waits its turn
+    r.on_response(now, true);
+    EXPECT_GE(r.fill_rate_mrps(), 500);
+    EXPECT_LE(r.acquire(now + seconds(1)).us, seconds(2).us);  // at 0.5/s, at most 2 s
+    now = now + seconds(3);
+  }
 }

@@ -15,9 +15,9 @@
 #include "reports/report.h"
 
 // `idemsim replay FILE --seed 1 | grep trace-hash` for each; see GoldenTraceHashes below.
-#define IDEMSIM_GOLDEN_BASELINE_HASH "0x3e2d6d23cf74741a"
-#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x3802304c106c73c4"
-#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xbfb283e61b28c028"
+#define IDEMSIM_GOLDEN_BASELINE_HASH "0xdd66939e4c0c3b82"
+#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x2a255f786a797c8e"
+#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0x721e625364635ab7"
 
 using namespace idem;
 using harness::Scenario;
