@@ -601,8 +601,9 @@ class Loader {
 
   // `expect: pass`, `expect: fail`, or `expect: {fail: PROPERTY}`.
   void expect(const YAML::Node& n, Scenario& s) {
-    static const std::vector<std::string> kProperties = {"answers", "token-instances", "intent-instances",
-                                                         "liveness", "amplification"};
+    static const std::vector<std::string> kProperties = {"answers",       "token-instances", "intent-instances",
+                                                         "intent-exact",  "token-collision", "no-false-reap",
+                                                         "liveness",      "amplification"};
     if (n.IsMap()) {
       Map m(r_, n, "expect", {"fail"});
       const std::string p = r_.text(m.need("fail"), "expect.fail");

@@ -320,7 +320,7 @@ class Checker {
       // Incident 2: a token names one launch. Two intents that send it are a collision, whether
       // the second is answered with the first's reservation or with a mismatch.
       Violation v;
-      v.property = "intent-instances";
+      v.property = "token-collision";
       v.group = group_of_attempt(*begin);
       v.subject = scope_text(key);
       v.detail = "one token used by two intents, " + intent_text(h_.intents[head_[owner]]) + " and " +
@@ -634,7 +634,7 @@ class Checker {
             const uint32_t res = id >= 1 && id <= s_.instances().size() ? s_.instances()[id - 1].reservation : 0;
             if (res && named(L, res)) continue;
             Violation v;
-            v.property = "intent-instances";
+            v.property = "no-false-reap";
             v.group = group_of_intent(intent);
             v.subject = intent_text(intent);
             v.detail = "asked to terminate " + instance_name(id) +
@@ -646,13 +646,16 @@ class Checker {
           }
         }
       }
-      // Every reservation the intent was answered with must be one it launched.
+      // intent-exact: every reservation the intent was answered with is one it launched, and an
+      // intent that ended well has at least MinCount instances of its own.
       for (; next_answer < answered.size() && answered[next_answer].first < L; ++next_answer) {}
+      bool exact_told = false;
       for (; next_answer < answered.size() && answered[next_answer].first == L; ++next_answer) {
         const uint32_t res = answered[next_answer].second;
-        if (std::any_of(ls.begin(), ls.end(), [&](const Launch* l) { return l->reservation == res; })) continue;
+        if (exact_told || std::any_of(ls.begin(), ls.end(), [&](const Launch* l) { return l->reservation == res; }))
+          continue;
         Violation v;
-        v.property = "intent-instances";
+        v.property = "intent-exact";
         v.group = group_of_intent(intent);
         v.subject = intent_text(intent);
         v.intended = intended;
@@ -664,7 +667,26 @@ class Checker {
         }
         add_attempt_steps(v, intent_attempts(L));
         finish(v);
-        break;
+        exact_told = true;
+      }
+      bool ended_ok = false;
+      for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1]; ++m)
+        ended_ok = ended_ok || h_.intents[members_[m]].outcome == Outcome::ok;
+      uint32_t own = 0;
+      for (const Launch* l : ls) own += l->reservation ? l->count : 0;
+      const uint32_t least = static_cast<uint32_t>(intent_min(L));
+      if (ended_ok && !exact_told && own < least) {
+        Violation v;
+        v.property = "intent-exact";
+        v.group = group_of_intent(intent);
+        v.subject = intent_text(intent);
+        v.instances = own;
+        v.intended = intended;
+        v.detail = "ended well with " + std::to_string(own) + " instance(s) of its own, fewer than its MinCount (" +
+                   std::to_string(least) + ")";
+        add_launch_steps(v, ls);
+        add_attempt_steps(v, intent_attempts(L));
+        finish(v);
       }
     }
   }
@@ -750,6 +772,14 @@ class Checker {
     std::string out = "intent " + c.label + "/" + std::to_string(i.index);
     if (!c.intent.empty()) out += " (intent " + c.intent + ")";
     return out;
+  }
+
+  // The MinCount logical intent L asked for (its first launch call's).
+  int32_t intent_min(uint32_t L) const {
+    for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1]; ++m)
+      for (uint32_t c : h_.intents[members_[m]].calls)
+        if (h_.calls[c].api == Api::run) return h_.calls[c].request.params.min;
+    return 1;
   }
 
   std::vector<uint32_t> intent_attempts(uint32_t L) const {

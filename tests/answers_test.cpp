@@ -173,7 +173,7 @@ TEST(AnswersRule1, TokensAreCaseSensitiveAndWhole) {
       t.run(t.intent(), caps ? "Token-A" : prefix + "-one", params(), at(seconds(0)));
       t.run(t.intent(), caps ? "token-a" : prefix + "-two", params(), at(seconds(5)));
       EXPECT_EQ(t.broke("answers"), with_bug) << bug_info(bug).name;
-      EXPECT_EQ(t.broke("intent-instances"), with_bug) << bug_info(bug).name;  // two intents, one launch
+      EXPECT_EQ(t.broke("intent-exact"), with_bug) << bug_info(bug).name;  // two intents, one launch
     }
   }
 }
@@ -400,7 +400,9 @@ TEST(IntentInstances, TwoIntentsSharingATokenAreCaughtAndOneIntentIsExact) {
   Tale shared;
   shared.run(shared.intent(), "same", params(), at(seconds(0)));
   shared.run(shared.intent(), "same", params(), at(seconds(5)));
-  EXPECT_TRUE(shared.broke("intent-instances"));
+  EXPECT_TRUE(shared.broke("token-collision"));
+  EXPECT_TRUE(shared.broke("intent-exact"));  // the second ended well with no instance of its own
+  EXPECT_FALSE(shared.broke("intent-instances"));  // nothing launched twice
   EXPECT_FALSE(shared.broke("answers"));  // the service followed the rules; the callers did not
   // The same two requests as one intent (a repeat): nothing wrong.
   Tale one;
@@ -419,7 +421,7 @@ TEST(IntentInstances, TwoIntentsSharingATokenWithOtherParametersAreACollisionToo
   EXPECT_FALSE(t.broke("answers"));
   const auto vs = check({t.h, *t.svc, t.cfg});
   ASSERT_EQ(vs.size(), 1u);
-  EXPECT_EQ(vs[0].property, "intent-instances");
+  EXPECT_EQ(vs[0].property, "token-collision");
   EXPECT_NE(vs[0].detail.find("one token used by two intents"), std::string::npos) << vs[0].detail;
   // In two Regions the same token is two scopes: no collision.
   Tale apart;
@@ -436,7 +438,21 @@ TEST(IntentInstances, AnIntentTerminatesOnlyWhatItWasToldItHas) {
   t.terminate_learned(mine, at(seconds(10)));
   EXPECT_TRUE(t.holds());
   t.h.calls[t.h.attempts.back().call].ids = {2};  // the neighbour's instance
-  EXPECT_TRUE(t.broke("intent-instances"));
+  EXPECT_TRUE(t.broke("no-false-reap"));
+}
+
+TEST(IntentExact, AnIntentThatEndedWellWithoutInstancesOfItsOwnBreaksIt) {
+  Tale t;
+  const uint32_t i = t.intent();
+  t.run(i, "t", params(), at(seconds(0)));
+  EXPECT_TRUE(t.holds());
+  const uint32_t empty = t.intent();
+  t.h.intents[empty].outcome = Outcome::ok;  // a caller that wrote "done" down with nothing launched
+  const auto vs = check({t.h, *t.svc, t.cfg});
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_EQ(vs[0].property, "intent-exact");
+  EXPECT_NE(vs[0].detail.find("ended well with 0 instance(s) of its own, fewer than its MinCount (1)"), std::string::npos)
+      << vs[0].detail;
 }
 
 TEST(IntentInstances, AnIntentRecordedFailedLaunchedNothing) {

@@ -301,7 +301,7 @@ TEST(Loader, LivenessKeys) {
       {"name: x\nconverge: 2m\nclients: [{name: a}]\n", 2, 11, "converge: the time to converge after the faults heal needs `heal_at`"},
       {"name: x\nheal_at: soon\nclients: [{name: a}]\n", 2, 10, "heal_at: 'soon' is not a duration"},
       {"name: x\nmax_attempts_per_intent: 0\nclients: [{name: a}]\n", 2, 26, "max_attempts_per_intent: 0 is out of range"},
-      {"name: x\nclients: [{name: a}]\nexpect: {fail: livenes}\n", 3, 16, "'livenes' is not a property; use one of answers, token-instances, intent-instances, liveness, amplification"},
+      {"name: x\nclients: [{name: a}]\nexpect: {fail: livenes}\n", 3, 16, "'livenes' is not a property; use one of answers, token-instances, intent-instances, intent-exact, token-collision, no-false-reap, liveness, amplification"},
   });
 }
 

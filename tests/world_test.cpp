@@ -810,7 +810,7 @@ TEST(Service, OneTokenValueInTwoAccountsIsTwoTokens) {
   EXPECT_EQ(one.stats.intents_failed, 1u);
   EXPECT_EQ(one.stats.instances, 1u);
   ASSERT_FALSE(one.violations.empty());
-  EXPECT_EQ(one.violations[0].property, "intent-instances");
+  EXPECT_EQ(one.violations[0].property, "token-collision");
 }
 
 // Determinism with every fault kind on at once: each seed replays to the same hash, and the
