@@ -332,7 +332,8 @@ class Loader {
                           "but it is " + kind_name(root) + "; see docs/scenario-format.md");
     Map m(r_, root, "",
           {"name", "description", "seed", "runs", "semantics", "limit", "regions", "network",
-           "service", "clients", "faults", "heal_at", "converge", "max_attempts_per_intent", "bugs", "expect"});
+           "service", "clients", "reapers", "faults", "heal_at", "converge", "max_attempts_per_intent", "bugs",
+           "expect"});
     s.name = r_.text(m.need("name"), "name");
     if (s.name.empty()) r_.fail(m.get("name"), "name: must not be empty");
     if (m.has("description")) s.description = r_.text(m.get("description"), "description");
@@ -363,13 +364,14 @@ class Loader {
                                     "record this long after writing it); write store: {ttl: " +
                                         (sv["token_window"].IsScalar() ? sv["token_window"].Scalar() : std::string("...")) + "}");
       service(Map(r_, sv, "service",
-                  {"latency", "launch_time", "terminate_time", "describe_lag", "token_retention", "capacity",
+                  {"latency", "launch_time", "terminate_time", "describe_lag", "tag_lag", "token_retention", "capacity",
                    "frontends", "balancer", "store", "steps", "recover", "throttle"}),
               s);
     }
     if (m.has("bugs")) s.bugs = bugs(m.get("bugs"));
     s.service.bugs = s.bugs;
     clients(m.need("clients"), s);
+    if (m.has("reapers")) reapers(m.get("reapers"), s);
     if (m.has("faults")) faults(m.get("faults"), s);
     if (m.has("heal_at")) s.faults.heal_at = sim::Time(0) + r_.duration(m.get("heal_at"), "heal_at");
     if (m.has("converge")) {
@@ -461,6 +463,7 @@ class Loader {
     if (m.has("launch_time")) c.launch_time = r_.duration(m.get("launch_time"), m.at("launch_time"));
     if (m.has("terminate_time")) c.terminate_time = r_.duration(m.get("terminate_time"), m.at("terminate_time"));
     if (m.has("describe_lag")) c.describe_lag = r_.duration(m.get("describe_lag"), m.at("describe_lag"));
+    if (m.has("tag_lag")) c.tag_lag = r_.duration(m.get("tag_lag"), m.at("tag_lag"));
     if (m.has("token_retention")) c.token_retention = r_.duration(m.get("token_retention"), m.at("token_retention"));
     if (m.has("frontends")) c.frontends = static_cast<uint32_t>(r_.integer(m.get("frontends"), m.at("frontends"), 1, 64));
     if (m.has("balancer"))
@@ -626,7 +629,7 @@ class Loader {
                         ": service.token_retention has no effect under `semantics: current` (a repeat after "
                         "termination answers IdempotentInstanceTerminated); remove it or use semantics: \"2013\"");
     if (service && service.IsMap() && service["describe_lag"]) {
-      const bool describes = std::any_of(s.clients.begin(), s.clients.end(), [](const ClientGroup& g) {
+      const bool describes = !s.reapers.empty() || std::any_of(s.clients.begin(), s.clients.end(), [](const ClientGroup& g) {
         return (g.spec.reconcile && g.spec.app_retries > 0) || g.spec.terminate_after;
       });
       if (!describes)
@@ -634,6 +637,11 @@ class Loader {
                           ": service.describe_lag has no effect: no client reconciles through DescribeInstances "
                           "or terminates what it launched");
     }
+    if (service && service.IsMap() && service["tag_lag"] &&
+        std::none_of(s.reapers.begin(), s.reapers.end(),
+                     [](const model::ReaperSpec& r) { return r.reaps == model::ReaperSpec::untagged; }))
+      s.inert.push_back(r_.where(service["tag_lag"]) +
+                        ": service.tag_lag has no effect: only a reaper with `reaps: untagged` reads tags");
     if (service && service.IsMap() && service["capacity"] && service["capacity"].IsMap()) {
       for (auto it = service["capacity"].begin(); it != service["capacity"].end(); ++it) {
         const std::string type = it->first.Scalar();
@@ -866,6 +874,32 @@ class Loader {
                                       c.request.zone + "; name one of them, or a subnet of that zone");
       s.clients.push_back(std::move(g));
       s.at_group.push_back(Where{r_.where(n[i])});
+    }
+  }
+
+  void reapers(const YAML::Node& n, Scenario& s) {
+    if (!n.IsSequence())
+      r_.fail(n, "reapers: expected a list, like - {every: 1m, reaps: untagged}");
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string what = "reapers[" + std::to_string(i) + "]";
+      Map m(r_, n[i], what, {"region", "account", "every", "reaps", "grace", "start"});
+      model::ReaperSpec r;
+      if (m.has("region")) r.region = region_index(s, m.get("region"), m.at("region"));
+      if (m.has("account")) {
+        const std::string account = r_.text(m.get("account"), m.at("account"));
+        const auto& accounts = s.service.accounts;
+        const auto it = std::find(accounts.begin(), accounts.end(), account);
+        if (it == accounts.end())
+          r_.fail(m.get("account"), m.at("account") + ": no client group calls as account '" + account +
+                                        "'; the accounts are " + join(accounts));
+        r.account = static_cast<uint32_t>(it - accounts.begin());
+      }
+      r.every = r_.duration(m.need("every"), m.at("every"), sim::millis(1));
+      r.reaps = r_.choice<model::ReaperSpec::Reaps>(
+          m.need("reaps"), m.at("reaps"), {{"untagged", model::ReaperSpec::untagged}, {"unknown", model::ReaperSpec::unknown}});
+      if (m.has("grace")) r.grace = r_.duration(m.get("grace"), m.at("grace"));
+      r.start = m.has("start") ? r_.duration(m.get("start"), m.at("start")) : r.every;
+      s.reapers.push_back(r);
     }
   }
 

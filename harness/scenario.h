@@ -9,6 +9,7 @@
 
 #include "faults/plan.h"
 #include "model/client.h"
+#include "model/reaper.h"
 #include "model/service.h"
 #include "sim/latency.h"
 
@@ -41,6 +42,7 @@ struct Scenario {
   std::vector<sim::Latency> region_latency;  // one-way network latency per Region
   sim::Latency service_latency = sim::Latency::fixed(sim::millis(40));  // processing per call
   std::vector<ClientGroup> clients;
+  std::vector<model::ReaperSpec> reapers;
   faults::FaultPlan faults;  // its heal_at is the scenario's `heal_at`
   // Liveness and amplification (model/oracle.h): `heal_at` is faults.heal_at.
   sim::Duration converge = sim::minutes(5);

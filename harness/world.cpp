@@ -55,6 +55,7 @@ enum Kind : uint32_t {
   kRecord,     // a = launch op: its record step ends (steps.record > 0, or the store was down)
   kCrash,      // a = fault, b = Region: a timed crash comes due
   kRestart,    // a = Region, b = frontend (kStore: the store): a crashed process comes back
+  kReap,       // a = reaper: its sweep comes due
 };
 
 constexpr uint32_t kStore = UINT32_MAX;     // kRestart: the store, not a frontend
@@ -109,6 +110,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     }
     reserve();
     for (auto& c : clients_) q_.push(Time(0) + c.start_delay(), kWake, c.id());
+    for (uint32_t r = 0; r < s.reapers.size(); ++r) q_.push(Time(0) + s.reapers[r].start, kReap, r);
     for (size_t i = 0; i < s.faults.faults.size(); ++i)
       if (const auto* c = std::get_if<faults::Crash>(&s.faults.faults[i]); c && c->at)
         for (uint32_t r = 0; r < regions_.size(); ++r)
@@ -163,6 +165,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       case kRecord: on_record(e.a); break;
       case kCrash: on_timed_crash(e.a, static_cast<uint32_t>(e.b)); break;
       case kRestart: on_restart(e.a, static_cast<uint32_t>(e.b)); break;
+      case kReap: on_reap(e.a); break;
       default: IDEM_CHECK(false, "an event of a known kind");
     }
   }
@@ -219,6 +222,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       auto line = trace_.line(Time(0), "world");
       line.word("service").kv("latency", sim::describe(s_.service_latency)).kv("launch-time", sim::format_duration(c.launch_time))
           .kv("terminate-time", sim::format_duration(c.terminate_time)).kv("describe-lag", sim::format_duration(c.describe_lag));
+      if (c.tag_lag.us) line.kv("tag-lag", sim::format_duration(c.tag_lag));
       if (c.semantics == model::Semantics::v2013) line.kv("token-retention", sim::format_duration(c.token_retention));
       for (const auto& [type, n] : c.capacity) line.kv_text("capacity", type + "=" + std::to_string(n));
     }
@@ -244,6 +248,13 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       if (g.spec.account) line.kv_text("account", s_.service.accounts[g.spec.account]);
     }
     for (const ClientGroup& g : s_.clients) trace_group(g);
+    for (size_t r = 0; r < s_.reapers.size(); ++r) {
+      const model::ReaperSpec& p = s_.reapers[r];
+      trace_.line(Time(0), "world").word("reaper").kv("index", static_cast<int64_t>(r)).kv_text("region", regions_[p.region])
+          .kv_text("account", s_.service.accounts[p.account]).kv("every", sim::format_duration(p.every))
+          .kv("reaps", model::reaps_name(p.reaps)).kv("grace", sim::format_duration(p.grace))
+          .kv("start", sim::format_duration(p.start));
+    }
     for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b)
       if (s_.bugs.has(static_cast<model::Bug>(b)))
         trace_.line(Time(0), "world").word("bug").word(model::bug_info(static_cast<model::Bug>(b)).name);
@@ -696,6 +707,30 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       in_service_[keep++] = attempt;
     }
     in_service_.resize(keep);
+  }
+
+  // A cleanup job's sweep: list, choose, terminate; then the next sweep.
+  void on_reap(uint32_t r) {
+    const model::ReaperSpec& spec = s_.reapers[r];
+    const auto listing = service_.list(spec.region, spec.account, now_);
+    std::vector<uint32_t> recorded;
+    if (spec.reaps == model::ReaperSpec::unknown) {
+      for (const model::IntentRecord& i : history_.intents)
+        if (i.outcome == model::Outcome::ok && i.learned.reservation) recorded.push_back(i.learned.reservation);
+      std::sort(recorded.begin(), recorded.end());
+    }
+    const std::vector<uint32_t> chosen = model::choose_reaps(spec, listing, recorded, now_);
+    const std::string actor = "reaper#" + std::to_string(r);
+    trace_.line(now_, actor).word("sweep").kv("listed", static_cast<int64_t>(listing.size()))
+        .kv("reap", static_cast<int64_t>(chosen.size()));
+    for (uint32_t id : chosen) {
+      bool tagged = true;
+      for (const auto& v : listing) tagged = v.id == id ? v.tagged : tagged;
+      service_.terminate(spec.region, {id}, now_, spec.account);
+      history_.reaps.push_back(model::ReapRecord{now_, r, id, tagged});
+      trace_.line(now_, actor).word("terminate").kv_id("instance", 'i', id).word(tagged ? "tagged" : "untagged");
+    }
+    q_.push(now_ + spec.every, kReap, r);
   }
 
   void on_restart(uint32_t region, uint32_t which) {

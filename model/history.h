@@ -101,7 +101,16 @@ struct ClientRecord {
   std::string intent;  // the group's `intent` name, when it gave one
 };
 
+// A cleanup job's termination of an instance it believed nobody owns.
+struct ReapRecord {
+  Time at;
+  uint32_t reaper = 0;
+  uint32_t instance = 0;
+  bool tagged = true;  // whether the listing showed its tags
+};
+
 struct History {
+  std::vector<ReapRecord> reaps;
   std::vector<ClientRecord> clients;
   std::vector<IntentRecord> intents;
   std::vector<CallRecord> calls;

@@ -689,6 +689,42 @@ class Checker {
         finish(v);
       }
     }
+    reaps(answered);
+  }
+
+  // no-false-reap, for cleanup jobs: an instance a reaper terminated was owned by an intent when
+  // an answer to the intent named its reservation (before the reap or after it: a caller that
+  // learns of its launch later still owns it). A leaked instance no answer ever named is fair game.
+  void reaps(const std::vector<std::pair<uint32_t, uint32_t>>& answered) {
+    if (h_.reaps.empty()) return;
+    std::vector<std::pair<uint32_t, uint32_t>> owner;  // (reservation, logical intent)
+    for (const auto& [L, res] : answered) owner.emplace_back(res, L);
+    std::sort(owner.begin(), owner.end());
+    std::vector<bool> told;  // one violation per reaper
+    for (const ReapRecord& r : h_.reaps) {
+      if (r.instance == 0 || r.instance > s_.instances().size()) continue;
+      const uint32_t res = s_.instances()[r.instance - 1].reservation;
+      const auto it = std::lower_bound(owner.begin(), owner.end(), std::make_pair(res, 0u));
+      if (it == owner.end() || it->first != res) continue;
+      if (told.size() <= r.reaper) told.resize(r.reaper + 1, false);
+      if (told[r.reaper]) continue;
+      told[r.reaper] = true;
+      const IntentRecord& intent = h_.intents[head_[it->second]];
+      Violation v;
+      v.property = "no-false-reap";
+      v.group = group_of_intent(intent);
+      v.subject = "reaper " + std::to_string(r.reaper);
+      v.detail = "terminated " + instance_name(r.instance) + " of " + reservation_name(res) + ", which " +
+                 intent_text(intent) + " owns (an answer to it named the reservation)" +
+                 (r.tagged ? "" : "; the listing showed it without its tags (not visible yet: younger than "
+                                  "describe_lag + tag_lag)");
+      v.events.push_back({r.at, "reaper " + std::to_string(r.reaper) + " terminated " + instance_name(r.instance) +
+                                    (r.tagged ? "" : " (listed untagged)"),
+                          true});
+      add_launch_steps(v, {&launches_[res - 1]});
+      add_attempt_steps(v, intent_attempts(it->second));
+      finish(v);
+    }
   }
 
   // ---- the scenario's promises: liveness and amplification

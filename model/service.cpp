@@ -363,7 +363,7 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
   DescribeResult out;
   auto view = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
-    return InstanceView{i.id, r.id, state_of(i.id, now), r.token, r.params.type, r.zone};
+    return InstanceView{i.id, r.id, state_of(i.id, now), r.token, r.params.type, r.zone, i.launched, true};
   };
   auto matches = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
@@ -382,6 +382,20 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
   }
   for (const Instance& i : instances_)
     if (matches(i)) out.instances.push_back(view(i));
+  return out;
+}
+
+std::vector<InstanceView> Service::list(uint32_t region, uint32_t account, Time now) const {
+  std::vector<InstanceView> out;
+  for (const Instance& i : instances_) {
+    const Reservation& r = reservations_[i.reservation - 1];
+    if (r.region != region || r.account != account) continue;
+    const InstanceState state = state_of(i.id, now);
+    if (state == InstanceState::terminated || !visible(i, now)) continue;
+    const bool tagged = now - i.launched >= config_.describe_lag + config_.tag_lag;
+    out.push_back(InstanceView{i.id, r.id, state, tagged && r.has_token ? r.token : Token(), r.params.type, r.zone,
+                               i.launched, tagged});
+  }
   return out;
 }
 

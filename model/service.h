@@ -99,6 +99,7 @@ struct ServiceConfig {
   Duration launch_time = sim::seconds(30);     // pending -> running
   Duration terminate_time = sim::seconds(10);  // shutting-down -> terminated
   Duration describe_lag = sim::seconds(1);     // a new instance is invisible to Describe this long
+  Duration tag_lag = Duration(0);              // then its tags are missing from a listing this long
   // v2013: a token answers with its original response at least this long after its instances
   // terminate; past it the token is forgotten.
   Duration token_retention = sim::hours(24);
@@ -187,6 +188,8 @@ struct InstanceView {
   Token token;
   std::string type;
   std::string zone;
+  Time launched;        // LaunchTime
+  bool tagged = true;   // list(): false while its tags (the client token) are not visible yet
 };
 
 struct DescribeResult {
@@ -233,6 +236,10 @@ class Service {
   // account sees its own instances only. `now` is the answering frontend's clock.
   DescribeResult describe(uint32_t region, const std::vector<uint32_t>& ids,
                           const std::optional<Token>& token, Time now, uint32_t account = 0) const;
+  // DescribeInstances without filters, as a cleanup job lists an account's instances in a Region:
+  // every visible instance not terminated yet; for tag_lag after it becomes visible it shows
+  // without its tags (eventual consistency: ansible/ansible PR #12642).
+  std::vector<InstanceView> list(uint32_t region, uint32_t account, Time now) const;
   // TerminateInstances: idempotent by itself. Unknown or invisible ids (by the frontend's clock)
   // fail the whole call; the termination is asked for at the true time.
   DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, const Handling& at, uint32_t account = 0);

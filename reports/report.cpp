@@ -110,7 +110,8 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
     if (b.failing_runs == 0) continue;
     const harness::Scenario& s = *b.scenario;
     std::string why;
-    if (s.expect_fail && b.met()) why = " (expected: this scenario documents a bug)";
+    const bool named_caught = s.expect_property.empty() || b.violations_by_property.count(s.expect_property);
+    if (s.expect_fail && named_caught) why = " (expected: this scenario documents a bug)";
     else if (s.expect_fail) why = " (but not by " + s.expect_property + ", the property this scenario names)";
     out << "\n" << s.name << " (" << s.file << "): " << b.failing_runs << " of " << b.runs.size()
         << " runs broke a property" << why << "\n";

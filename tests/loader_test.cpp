@@ -446,3 +446,25 @@ TEST(Loader, RetryProfilesAndSdkVersions) {
       {"name: x\nclients: [{name: a, token: write_back}]\n", 2, 28, "(did you mean 'write-back'?)"},
   });
 }
+
+TEST(Loader, ReapersAreValidated) {
+  const Scenario s = parse_scenario(
+      "name: x\nservice: {tag_lag: 2s}\nclients: [{name: a, account: ops}]\n"
+      "reapers: [{every: 30s, reaps: unknown, grace: 5m, account: ops}, {every: 1m, reaps: untagged, start: 0s}]\n",
+      "s.yaml");
+  ASSERT_EQ(s.reapers.size(), 2u);
+  EXPECT_EQ(s.reapers[0].reaps, idem::model::ReaperSpec::unknown);
+  EXPECT_EQ(s.reapers[0].grace, idem::sim::minutes(5));
+  EXPECT_EQ(s.reapers[0].start, idem::sim::seconds(30));  // the first sweep after `every`
+  EXPECT_EQ(s.reapers[0].account, 1u);
+  EXPECT_EQ(s.reapers[1].start, Duration(0));
+  EXPECT_EQ(s.service.tag_lag, idem::sim::seconds(2));
+  expect_refused({
+      {"name: x\nclients: [{name: a}]\nreapers: [{reaps: untagged}]\n", 3, 11, "reapers[0]: missing key 'every'"},
+      {"name: x\nclients: [{name: a}]\nreapers: [{every: 1m}]\n", 3, 11, "reapers[0]: missing key 'reaps'"},
+      {"name: x\nclients: [{name: a}]\nreapers: [{every: 1m, reaps: orphans}]\n", 3, 30, "'orphans' is not one of untagged, unknown"},
+      {"name: x\nclients: [{name: a}]\nreapers: [{every: 0, reaps: unknown}]\n", 3, 19, "reapers[0].every: must be at least 1ms"},
+      {"name: x\nclients: [{name: a}]\nreapers: [{every: 1m, reaps: unknown, account: ops}]\n", 3, 48, "no client group calls as account 'ops'"},
+      {"name: x\nclients: [{name: a}]\nreapers: {every: 1m}\n", 3, 10, "reapers: expected a list"},
+  });
+}

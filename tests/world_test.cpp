@@ -764,6 +764,40 @@ TEST(Faults, ATimedCrashOfAFrontendAlreadyDownDoesNotFire) {
   EXPECT_NE(r.trace.find("11.000000s service/us-east-1 frontend restart"), std::string::npos) << r.trace;
 }
 
+TEST(Reapers, AnUntaggedReaperOnAFreshListingReapsWhatAnIntentOwns) {
+  auto run = [](const char* grace) {
+    const Scenario s = harness::parse_scenario(
+        std::string("name: reaper\nlimit: 1m\nservice: {describe_lag: 1s, tag_lag: 5s}\n"
+                    "clients: [{name: a, token: sdk}]\nreapers: [{every: 2s, reaps: untagged, grace: ") + grace + "}]\n",
+        "reaper.yaml");
+    return kept(s, 1);
+  };
+  const auto eager = run("0s");
+  EXPECT_NE(eager.trace.find("reaper#0 terminate instance=i-00000000000000001 untagged"), std::string::npos) << eager.trace;
+  ASSERT_EQ(eager.violations.size(), 1u);
+  EXPECT_EQ(eager.violations[0].property, "no-false-reap");
+  EXPECT_NE(eager.violations[0].detail.find("which intent a#0/0 owns"), std::string::npos) << eager.violations[0].detail;
+  const auto patient = run("10s");
+  EXPECT_EQ(patient.trace.find("reaper#0 terminate"), std::string::npos) << patient.trace;
+  EXPECT_TRUE(patient.violations.empty());
+}
+
+TEST(Reapers, AnUnknownReaperMayReapALeakedInstance) {
+  // No token; the first answer is lost, so the retry launches again: the first instance is leaked
+  // (no answer named it) and reaping it is a cleanup, not a false reap.
+  const Scenario s = harness::parse_scenario(
+      "name: orphan\nlimit: 1m\n"
+      "clients: [{name: a, token: none, timeout: 1s, retry: {policy: exponential, attempts: 3, base: 100ms}}]\n"
+      "faults: [{lose: {what: response, rate: 100%, for: 100ms}}]\nreapers: [{every: 5s, reaps: unknown, grace: 3s}]\n",
+      "orphan.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("reaper#0 terminate instance=i-00000000000000001 tagged"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.trace.find("terminate instance=i-00000000000000002"), std::string::npos) << r.trace;  // the known one stays
+  for (const auto& v : r.violations) EXPECT_NE(v.property, "no-false-reap") << v.detail;
+  ASSERT_FALSE(r.violations.empty());
+  EXPECT_EQ(r.violations[0].property, "intent-instances");  // the duplicate itself is still one
+}
+
 TEST(Service, AnEmptyRequestQuotaAnswersRequestLimitExceeded) {
   const Scenario s = harness::parse_scenario(
       "name: quota\nlimit: 1m\nservice: {throttle: {bucket: 1, refill: 1/10s}}\n"

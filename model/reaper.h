@@ -1,0 +1,35 @@
+// A cleanup job ("reaper"): every so often it lists an account's instances in a Region through
+// DescribeInstances (eventually consistent) and terminates those it believes nobody owns
+// (incidents 10 and 11 of INCIDENTS.md). Its choice is a pure function of the listing, what the
+// callers have recorded, and the time.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/service.h"
+
+namespace idem::model {
+
+struct ReaperSpec {
+  enum Reaps : uint8_t {
+    untagged,  // instances the listing shows without tags (an owner tag, here the client token)
+    unknown,   // instances whose reservation no caller has recorded (an orphan, or one it will learn of)
+  };
+  uint32_t region = 0;
+  uint32_t account = 0;
+  Reaps reaps = untagged;
+  Duration every = sim::minutes(1);
+  Duration start = Duration(0);  // the first sweep (then every `every`)
+  // Only instances at least this old (by their LaunchTime) are reaped: a grace longer than
+  // describe_lag keeps an untagged reaper off instances whose tags are not visible yet.
+  Duration grace = Duration(0);
+};
+std::string_view reaps_name(ReaperSpec::Reaps r);
+
+// The instances a sweep at `now` terminates. `recorded`: the reservations the callers have
+// recorded (learned from an answer), sorted.
+std::vector<uint32_t> choose_reaps(const ReaperSpec& spec, const std::vector<InstanceView>& listing,
+                                   const std::vector<uint32_t>& recorded, Time now);
+
+}  // namespace idem::model
