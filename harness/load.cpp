@@ -630,7 +630,7 @@ class Loader {
                         "termination answers IdempotentInstanceTerminated); remove it or use semantics: \"2013\"");
     if (service && service.IsMap() && service["describe_lag"]) {
       const bool describes = !s.reapers.empty() || std::any_of(s.clients.begin(), s.clients.end(), [](const ClientGroup& g) {
-        return (g.spec.reconcile && g.spec.app_retries > 0) || g.spec.terminate_after;
+        return g.spec.describes() || g.spec.terminate_after;
       });
       if (!describes)
         s.inert.push_back(r_.where(service["describe_lag"]) +
@@ -658,7 +658,7 @@ class Loader {
     // instance states (a repeat after termination, DescribeInstances, TerminateInstances).
     bool time_decides = s.service.store.ttl.has_value();
     for (const ClientGroup& g : s.clients)
-      time_decides = time_decides || g.spec.terminate_after || (g.spec.reconcile && g.spec.app_retries > 0);
+      time_decides = time_decides || g.spec.terminate_after || g.spec.describes();
     for (size_t i = 0; i < s.faults.faults.size() && !time_decides; ++i)
       if (std::holds_alternative<faults::Skew>(s.faults.faults[i]))
         s.inert.push_back(s.at_fault[i].text + ": faults[" + std::to_string(i) +
@@ -670,10 +670,17 @@ class Loader {
       const model::ClientSpec& c = s.clients[i].spec;
       const std::string what = "clients[" + std::to_string(i) + "]";
       if (c.app_retries == 0)
-        for (const char* key : {"app_backoff", "reconcile", "fallback_type"})
+        for (const char* key : {"app_backoff", "reconcile", "fallback_type", "on_mismatch"})
           if (g[key])
             s.inert.push_back(r_.where(g[key]) + ": " + what + "." + key +
                               " has no effect: the group makes no application-level retry (app_retries is 0)");
+      if (c.app_retries == 0 && g["on_unknown"] && c.on_unknown == model::OnUnknown::reconcile)
+        s.inert.push_back(r_.where(g["on_unknown"]) + ": " + what +
+                          ".on_unknown: reconcile has no effect: the group makes no application-level retry (app_retries is 0)");
+      if (g["on_describe_error"] && !c.describes())
+        s.inert.push_back(r_.where(g["on_describe_error"]) + ": " + what +
+                          ".on_describe_error has no effect: the group never reconciles through DescribeInstances "
+                          "(on_unknown or on_mismatch: reconcile, with app_retries)");
     }
   }
 
@@ -820,7 +827,7 @@ class Loader {
       Map m(r_, n[i], what,
             {"name", "count", "region", "latency", "intents", "intent", "start", "think", "request", "token", "timeout",
              "retry", "app_retries", "app_backoff", "reconcile", "fallback_type", "terminate_after", "repeat_after",
-             "account"});
+             "account", "on_unknown", "on_mismatch", "on_describe_error"});
       ClientGroup g;
       model::ClientSpec& c = g.spec;
       c.group = r_.text(m.need("name"), m.at("name"));
@@ -857,6 +864,26 @@ class Loader {
       if (m.has("app_retries")) c.app_retries = static_cast<int32_t>(r_.integer(m.get("app_retries"), m.at("app_retries"), 0, 1000));
       if (m.has("app_backoff")) c.app_backoff = r_.duration(m.get("app_backoff"), m.at("app_backoff"));
       if (m.has("reconcile")) c.reconcile = r_.boolean(m.get("reconcile"), m.at("reconcile"));
+      if (m.has("on_unknown")) {
+        c.on_unknown = r_.choice<model::OnUnknown>(m.get("on_unknown"), m.at("on_unknown"),
+                                                   {{"retry", model::OnUnknown::retry},
+                                                    {"reconcile", model::OnUnknown::reconcile},
+                                                    {"block", model::OnUnknown::block}});
+        if (m.has("reconcile") && c.reconcile && c.on_unknown != model::OnUnknown::reconcile)
+          r_.fail(m.get("reconcile"), m.at("reconcile") + ": `reconcile: true` is `on_unknown: reconcile`, but on_unknown "
+                                                          "says otherwise; keep one of them");
+      }
+      if (c.reconcile) c.on_unknown = model::OnUnknown::reconcile;
+      if (m.has("on_mismatch"))
+        c.on_mismatch = r_.choice<model::OnMismatch>(m.get("on_mismatch"), m.at("on_mismatch"),
+                                                     {{"fail", model::OnMismatch::fail},
+                                                      {"new-token", model::OnMismatch::new_token},
+                                                      {"reconcile", model::OnMismatch::reconcile}});
+      if (m.has("on_describe_error"))
+        c.on_describe_error = r_.choice<model::OnDescribeError>(
+            m.get("on_describe_error"), m.at("on_describe_error"),
+            {{"launch", model::OnDescribeError::launch}, {"retry", model::OnDescribeError::retry},
+             {"give-up", model::OnDescribeError::give_up}});
       if (m.has("fallback_type")) c.fallback_type = r_.text(m.get("fallback_type"), m.at("fallback_type"));
       if (m.has("terminate_after")) c.terminate_after = r_.duration(m.get("terminate_after"), m.at("terminate_after"));
       if (m.has("repeat_after")) c.repeat_after = r_.duration(m.get("repeat_after"), m.at("repeat_after"));

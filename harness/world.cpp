@@ -287,6 +287,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (p.uses_quota())
       line.kv("quota", p.quota).kv("cost", p.retry_cost).kv("timeout-cost", p.timeout_cost).kv("throttle-cost", p.throttle_cost);
     if (c.app_retries) line.kv("app-backoff", sim::format_duration(c.app_backoff)).kv("reconcile", c.reconcile ? "true" : "false");
+    line.kv("on-unknown", model::on_unknown_name(c.on_unknown)).kv("on-mismatch", model::on_mismatch_name(c.on_mismatch))
+        .kv("on-describe-error", model::on_describe_error_name(c.on_describe_error));
     if (!c.fallback_type.empty()) line.kv_text("fallback-type", c.fallback_type);
     if (c.terminate_after) line.kv("terminate-after", sim::format_duration(*c.terminate_after));
     if (c.repeat_after) line.kv("repeat-after", sim::format_duration(*c.repeat_after));

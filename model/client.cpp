@@ -20,6 +20,16 @@ std::string_view token_mode_name(TokenMode m) {
   return "?";
 }
 
+std::string_view on_unknown_name(OnUnknown v) {
+  return v == OnUnknown::retry ? "retry" : v == OnUnknown::reconcile ? "reconcile" : "block";
+}
+std::string_view on_mismatch_name(OnMismatch v) {
+  return v == OnMismatch::fail ? "fail" : v == OnMismatch::new_token ? "new-token" : "reconcile";
+}
+std::string_view on_describe_error_name(OnDescribeError v) {
+  return v == OnDescribeError::launch ? "launch" : v == OnDescribeError::retry ? "retry" : "give-up";
+}
+
 std::string_view api_name(Api a) {
   switch (a) {
     case Api::run: return "RunInstances";
@@ -77,7 +87,7 @@ void Client::on_wake(Time now) {
     case State::idle: begin_intent(now); break;
     case State::backoff: send_attempt(now); break;
     case State::rate_wait: transmit(now); break;
-    case State::app_backoff: begin_call(now, spec_->reconcile ? Api::describe : Api::run, false); break;
+    case State::app_backoff: begin_call(now, next_api_, false); break;
     case State::before_terminate: begin_call(now, Api::terminate, false); break;
     case State::before_repeat: begin_call(now, Api::run, true); break;
     case State::waiting:
@@ -137,6 +147,10 @@ void Client::begin_call(Time now, Api api, bool repeat) {
     const bool mint = mode == TokenMode::sdk || mode == TokenMode::per_attempt ||
                       (mode == TokenMode::write_back && app_try == 0) ||
                       (mode == TokenMode::persisted && app_try > 0 && spec_->bugs.has(Bug::new_token_per_app_retry));
+    if (fresh_token_ && mode != TokenMode::none && mode != TokenMode::value) {
+      intent_token_ = new_token();  // a mismatch resolved with a new token: it is the intent's now
+      fresh_token_ = false;
+    }
     if (mint) call.request.token = new_token();
     else if (mode != TokenMode::none) call.request.token = intent_token_;
     if (mode == TokenMode::write_back && app_try == 0) intent_token_ = call.request.token;  // written back
@@ -156,9 +170,10 @@ void Client::begin_call(Time now, Api api, bool repeat) {
     }
   }
   history_->calls.push_back(std::move(call));
-  // Only the SDK's own launch calls retry; a repeat or a terminate is sent once.
+  // The SDK retries the launch calls and the reconciling Describes; a repeat or a terminate is
+  // sent once.
   static const RetryPolicy kOnce = RetryPolicy::none();
-  retry_.emplace(api == Api::run && !repeat ? spec_->retry : kOnce);
+  retry_.emplace((api == Api::run && !repeat) || api == Api::describe ? spec_->retry : kOnce);
   send_attempt(now);
 }
 
@@ -240,7 +255,7 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
   if (call.api == Api::run && !call.repeat) {
     run_call_ended(call, end, now);
   } else if (call.api == Api::describe) {
-    describe_ended(r, now);
+    describe_ended(call, r, now);
   } else if (call.api == Api::terminate && spec_->repeat_after) {
     state_ = State::before_repeat;
     io_->wake_after(id_, *spec_->repeat_after);
@@ -263,24 +278,50 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
                          ? Outcome::unknown
                          : Outcome::failed;
   const bool capacity = call.response.code == Code::InsufficientInstanceCapacity && end != AttemptEnd::timeout;
-  // The bug of incidents 5 and 6: a mismatch read as "this token is spent", so a new one is made.
-  const bool remint = call.response.code == Code::IdempotentParameterMismatch && end != AttemptEnd::timeout &&
-                      spec_->bugs.has(Bug::new_token_on_mismatch) && spec_->token != TokenMode::none;
-  const bool worth_retrying = retryable(end) || (capacity && !spec_->fallback_type.empty()) || remint;
-  if (call.app_try < spec_->app_retries && worth_retrying) {
-    if (remint) intent_token_ = new_token();
+  const bool mismatch = call.response.code == Code::IdempotentParameterMismatch && end != AttemptEnd::timeout &&
+                        spec_->token != TokenMode::none;
+  const bool budget = call.app_try < spec_->app_retries;
+  if (mismatch) {
+    // The bug of incidents 5 and 6 (new-token-on-mismatch) is `on_mismatch: new-token`.
+    const OnMismatch how = spec_->bugs.has(Bug::new_token_on_mismatch) ? OnMismatch::new_token : spec_->on_mismatch;
+    if (how == OnMismatch::fail || !budget) {
+      next_intent(now);
+    } else if (how == OnMismatch::new_token) {
+      fresh_token_ = true;
+      app_retry(now, Api::run, "mismatch/new-token");
+    } else {
+      app_retry(now, Api::describe, "mismatch/reconcile");
+    }
+    return;
+  }
+  if (retryable(end) && spec_->on_unknown == OnUnknown::block) {
+    // Incident 9's fix: "create pending" is written down, and nothing moves until a human clears it.
+    intent.blocked = true;
+    state_ = State::done;
+    trace_->line(now, label_).word("block").kv("intent", intent.index).kv("why", "outcome-unknown");
+    return;
+  }
+  if (budget && (retryable(end) || (capacity && !spec_->fallback_type.empty()))) {
     if (capacity && !spec_->fallback_type.empty()) type_ = spec_->fallback_type;
-    state_ = State::app_backoff;
-    trace_->line(now, label_).word("app-retry").kv("intent", intent.index).kv("after", spec_->app_backoff);
-    io_->wake_after(id_, spec_->app_backoff);
+    const bool look = retryable(end) && (spec_->on_unknown == OnUnknown::reconcile || spec_->reconcile);
+    app_retry(now, look ? Api::describe : Api::run, look ? "unknown/reconcile" : "unknown/retry");
     return;
   }
   next_intent(now);
 }
 
+void Client::app_retry(Time now, Api api, const char* why) {
+  next_api_ = api;
+  state_ = State::app_backoff;
+  trace_->line(now, label_).word("app-retry").kv("intent", history_->intents[intent_].index).kv("after", spec_->app_backoff)
+      .kv("next", api_name(api)).kv("why", why);
+  io_->wake_after(id_, spec_->app_backoff);
+}
+
 // A describe that found the earlier launch ends the intent as if the launch call had answered;
-// anything else (nothing visible yet, an error, no answer) leads to the application's retry.
-void Client::describe_ended(const Response* r, Time now) {
+// one that found nothing leads to the application's next launch call (with a fresh token after a
+// mismatch); one that failed even after the SDK's retries goes by on_describe_error.
+void Client::describe_ended(const CallRecord& call, const Response* r, Time now) {
   IntentRecord& intent = history_->intents[intent_];
   if (r && r->ok() && r->count > 0) {
     intent.outcome = Outcome::ok;
@@ -290,7 +331,35 @@ void Client::describe_ended(const Response* r, Time now) {
     after_launch(now);
     return;
   }
-  begin_call(now, Api::run, false);
+  // After a mismatch, the token's first request launched nothing visible: a new token is safe
+  // unless the launch is too recent to be seen.
+  for (size_t k = intent.calls.size(); k-- > 0;) {
+    const CallRecord& looked_for = history_->calls[intent.calls[k]];
+    if (looked_for.api != Api::run) continue;
+    if (looked_for.response.code == Code::IdempotentParameterMismatch) fresh_token_ = true;
+    break;
+  }
+  if (call.outcome == Outcome::ok) {
+    begin_call(now, Api::run, false);
+    return;
+  }
+  switch (spec_->on_describe_error) {
+    case OnDescribeError::launch: begin_call(now, Api::run, false); break;
+    case OnDescribeError::retry: {
+      int32_t describes = 0;
+      for (uint32_t c : intent.calls) describes += history_->calls[c].api == Api::describe ? 1 : 0;
+      if (describes <= spec_->app_retries) {
+        app_retry(now, Api::describe, "describe-failed/retry");
+      } else {
+        next_intent(now);  // out of budget: the outcome stays unknown
+      }
+      break;
+    }
+    case OnDescribeError::give_up:
+      trace_->line(now, label_).word("give-up").kv("intent", intent.index).kv("why", "describe-failed");
+      next_intent(now);
+      break;
+  }
 }
 
 void Client::after_launch(Time now) {

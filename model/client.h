@@ -38,6 +38,23 @@ namespace idem::model {
 enum class TokenMode : uint8_t { sdk, persisted, none, value, write_back, per_attempt, derived, timestamp };
 std::string_view token_mode_name(TokenMode m);
 
+// The application layer's choices (docs/scenario-format.md, clients[]):
+//  on_unknown: after a call ends with its outcome unknown (5xx, timeout, reset): `retry` (a new
+//    call), `reconcile` (DescribeInstances by the call's token first, through the SDK's retries:
+//    adopt what it finds, else call again), or `block` (stop and wait for a human: safe, not live).
+//  on_mismatch: after IdempotentParameterMismatch: `fail` (the intent fails), `new-token` (call
+//    again with a fresh token), or `reconcile` (Describe by the token: adopt what it finds, else
+//    call again with a fresh token).
+//  on_describe_error: when a reconciling Describe still fails after the SDK's retries: `launch`
+//    (call again as if it had found nothing), `retry` (Describe again after app_backoff), or
+//    `give-up` (the intent ends with its outcome unknown).
+enum class OnUnknown : uint8_t { retry, reconcile, block };
+enum class OnMismatch : uint8_t { fail, new_token, reconcile };
+enum class OnDescribeError : uint8_t { launch, retry, give_up };
+std::string_view on_unknown_name(OnUnknown v);
+std::string_view on_mismatch_name(OnMismatch v);
+std::string_view on_describe_error_name(OnDescribeError v);
+
 struct ClientSpec {
   std::string group = "clients";
   uint32_t region = 0;
@@ -58,10 +75,18 @@ struct ClientSpec {
   std::string fallback_type;
   std::optional<Duration> terminate_after;  // terminate what it launched, this long after
   std::optional<Duration> repeat_after;     // then repeat the launch call with its token
-  // Before an application-level retry, look for what the failed call may have launched
-  // (DescribeInstances filtered by its client token) and adopt it instead of launching again.
-  // Describe is eventually consistent, so a launch too recent to be seen is launched again.
+  // `reconcile: true` is `on_unknown: reconcile`: before an application-level retry, look for what
+  // the failed call may have launched (DescribeInstances filtered by its client token) and adopt
+  // it instead of launching again. Describe is eventually consistent, so a launch too recent to be
+  // seen is launched again.
   bool reconcile = false;
+  OnUnknown on_unknown = OnUnknown::retry;
+  OnMismatch on_mismatch = OnMismatch::fail;
+  OnDescribeError on_describe_error = OnDescribeError::launch;
+  // Whether the application ever reconciles through DescribeInstances.
+  bool describes() const {
+    return app_retries > 0 && (on_unknown == OnUnknown::reconcile || on_mismatch == OnMismatch::reconcile);
+  }
   // Planted client bugs (model/bugs.h): token-per-attempt, new-token-per-app-retry,
   // new-token-on-mismatch.
   BugSet bugs;
@@ -108,7 +133,8 @@ class Client {
   void transmit(Time now);
   void attempt_ended(AttemptEnd end, const Response* r, Time now);
   void run_call_ended(CallRecord& call, AttemptEnd end, Time now);
-  void describe_ended(const Response* r, Time now);
+  void describe_ended(const CallRecord& call, const Response* r, Time now);
+  void app_retry(Time now, Api api, const char* why);
   void after_launch(Time now);
   void next_intent(Time now);
   Token new_token();
@@ -132,6 +158,8 @@ class Client {
   Token intent_token_;      // persisted and value modes: the token the intent's calls send
   uint32_t learned_call_ = 0;  // the call whose request the intent's launch answered
   std::string type_;  // the instance type the next call asks for
+  Api next_api_ = Api::run;      // what the application's next call (after app_backoff) is
+  bool fresh_token_ = false;     // the next launch call makes a new token (a mismatch resolved so)
   uint64_t minted_ = 0;  // timestamp mode: the per-process counter
 };
 

@@ -86,6 +86,7 @@ struct IntentRecord {
   int32_t intended = 1;  // the MaxCount the application asked for
   Outcome outcome = Outcome::pending;
   bool finished = false;  // the client is done with it (false: cut off by the time limit)
+  bool blocked = false;   // the caller stopped on an unknown outcome, waiting for a human
   Response learned;  // the launch the client learned of, when ok
   std::vector<uint32_t> calls;
 };

@@ -785,6 +785,9 @@ class Checker {
       } else if (intent.finished && decided && *decided > deadline) {
         why = "its outcome (" + std::string(outcome_name(intent.outcome)) + ") was settled only at " +
               sim::format_time(*decided) + ", after the deadline";
+      } else if (intent.blocked) {
+        why = "the caller blocked on its unknown outcome (last call " + last_call +
+              "), waiting for a human: safe (nothing launched twice), not live; the deadline was";
       } else if (!intent.finished && p.limit >= deadline) {
         why = "still without a definite end at the time limit (last call " + last_call + "); the deadline was";
       } else {

@@ -468,3 +468,27 @@ TEST(Loader, ReapersAreValidated) {
       {"name: x\nclients: [{name: a}]\nreapers: {every: 1m}\n", 3, 10, "reapers: expected a list"},
   });
 }
+
+TEST(Loader, TheApplicationLayersChoices) {
+  const Scenario s = parse_scenario(
+      "name: x\nclients:\n  - {name: a, app_retries: 2, on_unknown: reconcile, on_mismatch: new-token, on_describe_error: give-up}\n"
+      "  - {name: b, app_retries: 1, reconcile: true}\n  - {name: c, on_unknown: block}\n",
+      "s.yaml");
+  EXPECT_EQ(s.clients[0].spec.on_unknown, idem::model::OnUnknown::reconcile);
+  EXPECT_EQ(s.clients[0].spec.on_mismatch, idem::model::OnMismatch::new_token);
+  EXPECT_EQ(s.clients[0].spec.on_describe_error, idem::model::OnDescribeError::give_up);
+  EXPECT_EQ(s.clients[1].spec.on_unknown, idem::model::OnUnknown::reconcile);  // reconcile: true says so
+  EXPECT_EQ(s.clients[2].spec.on_unknown, idem::model::OnUnknown::block);
+  EXPECT_TRUE(s.inert.empty());
+  expect_refused({
+      {"name: x\nclients: [{name: a, on_unknown: wait}]\n", 2, 33, "'wait' is not one of retry, reconcile, block"},
+      {"name: x\nclients: [{name: a, on_mismatch: retry}]\n", 2, 34, "'retry' is not one of fail, new-token, reconcile"},
+      {"name: x\nclients: [{name: a, on_describe_error: ignore}]\n", 2, 40, "'ignore' is not one of launch, retry, give-up"},
+      {"name: x\nclients: [{name: a, reconcile: true, on_unknown: retry}]\n", 2, 32, "`reconcile: true` is `on_unknown: reconcile`"},
+  });
+  const Scenario inert = parse_scenario(
+      "name: x\nclients: [{name: a, on_mismatch: reconcile, on_describe_error: retry}]\n", "s.yaml");
+  ASSERT_EQ(inert.inert.size(), 2u);
+  EXPECT_NE(inert.inert[0].find("on_mismatch has no effect"), std::string::npos) << inert.inert[0];
+  EXPECT_NE(inert.inert[1].find("on_describe_error has no effect"), std::string::npos) << inert.inert[1];
+}

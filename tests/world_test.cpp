@@ -15,9 +15,9 @@
 #include "reports/report.h"
 
 // `idemsim replay FILE --seed 1 | grep trace-hash` for each; see GoldenTraceHashes below.
-#define IDEMSIM_GOLDEN_BASELINE_HASH "0xdd66939e4c0c3b82"
-#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x2a255f786a797c8e"
-#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0x721e625364635ab7"
+#define IDEMSIM_GOLDEN_BASELINE_HASH "0xb707f3b2df6d5cfd"
+#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x0dc07b7b4f73bcb6"
+#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0x5410cefb86c0c7a5"
 
 using namespace idem;
 using harness::Scenario;
@@ -796,6 +796,85 @@ TEST(Reapers, AnUnknownReaperMayReapALeakedInstance) {
   for (const auto& v : r.violations) EXPECT_NE(v.property, "no-false-reap") << v.detail;
   ASSERT_FALSE(r.violations.empty());
   EXPECT_EQ(r.violations[0].property, "intent-instances");  // the duplicate itself is still one
+}
+
+// ---- the application layer's choices (clients[].on_unknown, on_mismatch, on_describe_error)
+
+namespace {
+// One client: its first launch (type c5.large, no capacity) gets a 500, its fallback to m5.large
+// with the same persisted token gets IdempotentParameterMismatch.
+harness::RunResult mismatch_story(const std::string& on_mismatch) {
+  const Scenario s = harness::parse_scenario(
+      "name: mismatch\nlimit: 1m\nservice: {capacity: {c5.large: 0}}\n"
+      "clients: [{name: a, token: persisted, request: {type: c5.large}, fallback_type: m5.large,\n"
+      "           retry: {policy: none}, app_retries: 3, app_backoff: 2s, on_mismatch: " + on_mismatch + "}]\n",
+      "mismatch.yaml");
+  return kept(s, 1);
+}
+}  // namespace
+
+TEST(AppLayer, OnMismatchFailEndsTheIntent) {
+  const auto r = mismatch_story("fail");
+  EXPECT_NE(r.trace.find("code=IdempotentParameterMismatch"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.instances, 0u);
+  EXPECT_EQ(r.stats.requests, 2u);
+}
+
+TEST(AppLayer, OnMismatchNewTokenLaunchesWithAFreshToken) {
+  const auto r = mismatch_story("new-token");
+  EXPECT_NE(r.trace.find("why=mismatch/new-token"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.instances, 1u);
+  EXPECT_EQ(r.stats.intents_ok, 1u);
+  EXPECT_TRUE(r.violations.empty());  // the first launch never happened: a new token is safe here
+}
+
+TEST(AppLayer, OnMismatchReconcileLooksFirstThenUsesAFreshToken) {
+  const auto r = mismatch_story("reconcile");
+  EXPECT_NE(r.trace.find("next=DescribeInstances why=mismatch/reconcile"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("found=0"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.instances, 1u);
+  EXPECT_EQ(r.stats.intents_ok, 1u);
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(AppLayer, OnUnknownBlockWaitsForAHumanAndLivenessSaysSo) {
+  const Scenario s = harness::parse_scenario(
+      "name: block\nlimit: 10m\nheal_at: 10s\nconverge: 1m\n"
+      "clients: [{name: a, intents: 2, token: persisted, retry: {policy: none}, app_retries: 3, on_unknown: block}]\n"
+      "faults: [{lose: {what: response, rate: 100%, for: 1s}}]\n",
+      "block.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("a#0 block intent=0 why=outcome-unknown"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.requests, 1u);  // nothing more: not even the second intent
+  EXPECT_EQ(r.stats.instances, 1u);
+  ASSERT_FALSE(r.violations.empty());
+  EXPECT_EQ(r.violations[0].property, "liveness");
+  EXPECT_NE(r.violations[0].detail.find("the caller blocked on its unknown outcome"), std::string::npos)
+      << r.violations[0].detail;
+  for (const auto& v : r.violations) EXPECT_NE(v.property, "intent-instances");  // safe: no duplicate
+}
+
+TEST(AppLayer, OnDescribeErrorDecidesWhatAFailedReconcileDoes) {
+  // The launch's answer is lost (unknown); the reconciling Describe meets a 503 storm that outlasts
+  // the SDK's retries.
+  auto run = [](const std::string& choice) {
+    const Scenario s = harness::parse_scenario(
+        "name: describe error\nlimit: 1m\n"
+        "clients: [{name: a, token: sdk, timeout: 1s, retry: {policy: none}, app_retries: 3, app_backoff: 2s,\n"
+        "           on_unknown: reconcile, on_describe_error: " + choice + "}]\n"
+        "faults: [{lose: {what: response, rate: 100%, for: 100ms}}, {storm: {from: 1s, for: 10s}}]\n",
+        "describe-error.yaml");
+    return kept(s, 1);
+  };
+  const auto give_up = run("give-up");
+  EXPECT_NE(give_up.trace.find("a#0 give-up intent=0 why=describe-failed"), std::string::npos) << give_up.trace;
+  EXPECT_EQ(give_up.stats.instances, 1u);  // no second launch
+  EXPECT_EQ(give_up.stats.intents_unknown, 1u);
+  const auto launch = run("launch");
+  EXPECT_EQ(launch.trace.find("give-up"), std::string::npos);
+  EXPECT_GE(launch.stats.requests, 3u);  // launch, describe, launch again
+  const auto retry = run("retry");
+  EXPECT_NE(retry.trace.find("why=describe-failed/retry"), std::string::npos) << retry.trace;
 }
 
 TEST(Service, AnEmptyRequestQuotaAnswersRequestLimitExceeded) {
