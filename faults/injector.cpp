@@ -70,6 +70,12 @@ std::string describe(const Fault& f, const std::vector<std::string>& names) {
             return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t, names);
           },
           [&names](const Crash& c) {
+            if (c.target == Crash::client) {
+              std::string out = "crash client group " + std::to_string(c.group) + " " +
+                                std::string(model::caller_crash_point_name(c.when)) + " rate " + rate_text(c.rate);
+              out.append(" restart-after ").append(sim::format_duration(c.restart_after));
+              return out.append(window_text(c, names));
+            }
             std::string out = c.target == Crash::frontend ? "crash frontend" : "crash store";
             if (c.target == Crash::frontend) {
               out += ' ';
@@ -102,7 +108,7 @@ Injector::Injector(const FaultPlan& plan, uint64_t seed) : plan_(&plan) {
     names.push_back(name);
     prngs_.push_back(sim::Prng::named(seed, name + "#" + std::to_string(rank)));
     has_skew_ = has_skew_ || std::holds_alternative<Skew>(f);
-    has_crash_ = has_crash_ || std::holds_alternative<Crash>(f);
+    if (const auto* c = std::get_if<Crash>(&f)) (c->target == Crash::client ? has_caller_crash_ : has_crash_) = true;
   }
 }
 
@@ -202,6 +208,18 @@ std::optional<size_t> Injector::crash_at_step(Crash::Step step, uint32_t region,
     if (!c || !c->step || *c->step != step || !applies(*c, region, now)) continue;
     if (c->target == Crash::frontend && c->which && *c->which != frontend) continue;
     if (prngs_[i].chance(c->rate)) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> Injector::caller_crash(uint32_t group, uint32_t region, model::CallerCrashPoint when, Time now) {
+  for (size_t i = 0; i < plan_->faults.size(); ++i) {
+    const auto* c = std::get_if<Crash>(&plan_->faults[i]);
+    if (!c || c->target != Crash::client || c->group != group || c->when != when || !applies(*c, region, now)) continue;
+    if (prngs_[i].chance(c->rate)) {
+      ++fires_[i];
+      return i;
+    }
   }
   return std::nullopt;
 }

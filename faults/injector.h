@@ -44,6 +44,9 @@ class Injector {
   Duration skew(uint32_t region, uint32_t frontend, Time now, bool count);
   bool has_skew() const { return has_skew_; }
   bool has_crash() const { return has_crash_; }
+  bool has_caller_crash() const { return has_caller_crash_; }
+  // A client of `group` calling `region` reaches `when` at `now`: the crash fault that fires.
+  std::optional<size_t> caller_crash(uint32_t group, uint32_t region, model::CallerCrashPoint when, Time now);
 
   // Per fault, in plan order: how many times it acted (lost a message, added a delay, answered
   // or replaced an answer with its error).
@@ -60,7 +63,8 @@ class Injector {
   std::vector<sim::Prng> prngs_;  // one per fault, in plan order
   std::vector<uint64_t> fires_;
   bool has_skew_ = false;
-  bool has_crash_ = false;
+  bool has_crash_ = false;         // a crash of the service's processes
+  bool has_caller_crash_ = false;
 };
 
 }  // namespace idem::faults

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/client.h"
 #include "model/types.h"
 #include "sim/latency.h"
 #include "sim/random.h"
@@ -97,8 +98,14 @@ struct Duplicate {
 // a reset) and its launches in flight are settled by the service's recovery; a store crash loses
 // every record of a volatile store, and while the store is down requests that need it get a 503.
 // The process comes back `restart_after` later.
+//
+// `target: client`: a caller's process (one client of `group`) dies when one of its calls reaches
+// `when` (after-send, after-response), with probability `rate`, and restarts `restart_after` later
+// knowing only what its state kept (model/client.h, ControllerSpec).
 struct Crash {
-  enum Target : uint8_t { frontend, store } target = frontend;
+  enum Target : uint8_t { frontend, store, client } target = frontend;
+  uint32_t group = 0;                       // client: the group whose processes may die
+  model::CallerCrashPoint when = model::CallerCrashPoint::after_send;  // client
   enum Step : uint8_t { after_reserve, after_launch, after_record };
   std::optional<uint32_t> which;  // frontend: its index, from 0
   std::optional<Time> at;         // a crash at this time, or

@@ -827,7 +827,7 @@ class Loader {
       Map m(r_, n[i], what,
             {"name", "count", "region", "latency", "intents", "intent", "start", "think", "request", "token", "timeout",
              "retry", "app_retries", "app_backoff", "reconcile", "fallback_type", "terminate_after", "repeat_after",
-             "account", "on_unknown", "on_mismatch", "on_describe_error"});
+             "account", "on_unknown", "on_mismatch", "on_describe_error", "controller"});
       ClientGroup g;
       model::ClientSpec& c = g.spec;
       c.group = r_.text(m.need("name"), m.at("name"));
@@ -879,6 +879,19 @@ class Loader {
                                                      {{"fail", model::OnMismatch::fail},
                                                       {"new-token", model::OnMismatch::new_token},
                                                       {"reconcile", model::OnMismatch::reconcile}});
+      if (m.has("controller")) {
+        Map cm(r_, m.get("controller"), m.at("controller"), {"state", "persist", "resync"});
+        model::ControllerSpec ctl;
+        if (cm.has("state"))
+          ctl.state = r_.choice<model::ControllerSpec::State>(
+              cm.get("state"), cm.at("state"), {{"durable", model::ControllerSpec::durable}, {"volatile", model::ControllerSpec::lossy}});
+        if (cm.has("persist"))
+          ctl.persist = r_.choice<model::ControllerSpec::Persist>(
+              cm.get("persist"), cm.at("persist"),
+              {{"before-send", model::ControllerSpec::before_send}, {"after-response", model::ControllerSpec::after_response}});
+        if (cm.has("resync")) ctl.resync = r_.duration(cm.get("resync"), cm.at("resync"), sim::millis(1));
+        c.controller = ctl;
+      }
       if (m.has("on_describe_error"))
         c.on_describe_error = r_.choice<model::OnDescribeError>(
             m.get("on_describe_error"), m.at("on_describe_error"),
@@ -1010,15 +1023,7 @@ class Loader {
       } else if (outer.has("partition")) {
         Map m(r_, outer.get("partition"), what + ".partition", {"group", "direction", "from", "for", "region"});
         faults::Partition p;
-        const std::string group = r_.text(m.need("group"), m.at("group"));
-        bool found = false;
-        std::vector<std::string> names;
-        for (uint32_t g = 0; g < s.clients.size(); ++g) {
-          names.push_back(s.clients[g].spec.group);
-          if (s.clients[g].spec.group == group) p.group = g, found = true;
-        }
-        if (!found)
-          r_.fail(m.get("group"), m.at("group") + ": no client group is named '" + group + "'; the groups are " + join(names));
+        p.group = group_index(s, m.need("group"), m.at("group"));
         if (m.has("direction"))
           p.direction = r_.choice<faults::Partition::Direction>(
               m.get("direction"), m.at("direction"),
@@ -1033,7 +1038,7 @@ class Loader {
         add(m, s, d);
       } else if (outer.has("crash")) {
         crash(Map(r_, outer.get("crash"), what + ".crash",
-                  {"target", "which", "at", "step", "rate", "restart_after", "from", "for", "region"}),
+                  {"target", "which", "at", "step", "rate", "restart_after", "group", "when", "from", "for", "region"}),
               s);
       } else if (outer.has("skew")) {
         Map m(r_, outer.get("skew"), what + ".skew", {"frontend", "offset", "from", "for", "region"});
@@ -1053,6 +1058,16 @@ class Loader {
         add(m, s, t);
       }
     }
+  }
+
+  uint32_t group_index(const Scenario& s, const YAML::Node& n, const std::string& what) {
+    const std::string group = r_.text(n, what);
+    std::vector<std::string> names;
+    for (uint32_t g = 0; g < s.clients.size(); ++g) {
+      names.push_back(s.clients[g].spec.group);
+      if (s.clients[g].spec.group == group) return g;
+    }
+    r_.fail(n, what + ": no client group is named '" + group + "'; the groups are " + join(names));
   }
 
   uint32_t frontend_index(const Scenario& s, const YAML::Node& n, const std::string& what) {
@@ -1079,8 +1094,26 @@ class Loader {
   void crash(const Map& m, Scenario& s) {
     faults::Crash c;
     if (m.has("target"))
-      c.target = r_.choice<faults::Crash::Target>(m.get("target"), m.at("target"),
-                                                  {{"frontend", faults::Crash::frontend}, {"store", faults::Crash::store}});
+      c.target = r_.choice<faults::Crash::Target>(
+          m.get("target"), m.at("target"),
+          {{"frontend", faults::Crash::frontend}, {"store", faults::Crash::store}, {"client", faults::Crash::client}});
+    if (c.target == faults::Crash::client) {
+      for (const char* key : {"which", "at", "step"})
+        if (m.has(key))
+          r_.fail(m.get(key), m.at(key) + ": a client's process crashes at a point of its calls (`when`), not by `" +
+                                  key + "`; remove it");
+      c.group = group_index(s, m.need("group"), m.at("group"));
+      c.when = r_.choice<model::CallerCrashPoint>(
+          m.need("when"), m.at("when"),
+          {{"after-send", model::CallerCrashPoint::after_send}, {"after-response", model::CallerCrashPoint::after_response}});
+      if (m.has("rate")) c.rate = r_.ratio(m.get("rate"), m.at("rate"));
+      if (m.has("restart_after")) c.restart_after = r_.duration(m.get("restart_after"), m.at("restart_after"), sim::micros(1));
+      add(m, s, c);
+      return;
+    }
+    for (const char* key : {"group", "when"})
+      if (m.has(key))
+        r_.fail(m.get(key), m.at(key) + ": only `target: client` takes `" + key + "`");
     if (m.has("which")) {
       if (c.target == faults::Crash::store)
         r_.fail(m.get("which"), m.at("which") + ": a Region has one store; `which` names a frontend (target: frontend)");

@@ -149,7 +149,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   void dispatch(const Event& e) override {
     now_ = e.at;
     switch (e.kind) {
-      case kWake: clients_[e.a].on_wake(now_); break;
+      case kWake:
+        if (static_cast<uint32_t>(e.b) == clients_[e.a].epoch()) clients_[e.a].on_wake(now_);  // else: set before a crash
+        break;
       case kTimeout: on_timeout(e.a, static_cast<uint32_t>(e.b)); break;
       case kArrive: on_arrive(e.a); break;
       case kLaunch: on_launch(e.a); break;
@@ -208,7 +210,15 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     }
   }
 
-  void wake_after(uint32_t client, Duration d) override { q_.push(now_ + d, kWake, client); }
+  void wake_after(uint32_t client, Duration d) override { q_.push(now_ + d, kWake, client, clients_[client].epoch()); }
+
+  std::optional<Duration> crash_now(uint32_t client, model::CallerCrashPoint when) override {
+    if (!injector_.has_caller_crash()) return std::nullopt;
+    const model::ClientRecord& c = history_.clients[client];
+    const auto i = injector_.caller_crash(c.group, c.region, when, now_);
+    if (!i) return std::nullopt;
+    return restart_time(std::get<faults::Crash>(s_.faults.faults[*i])) - now_;
+  }
 
  private:
   // The options the run goes by, first in the trace (and so in its hash).
@@ -287,6 +297,11 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (p.uses_quota())
       line.kv("quota", p.quota).kv("cost", p.retry_cost).kv("timeout-cost", p.timeout_cost).kv("throttle-cost", p.throttle_cost);
     if (c.app_retries) line.kv("app-backoff", sim::format_duration(c.app_backoff)).kv("reconcile", c.reconcile ? "true" : "false");
+    if (c.controller) {
+      line.kv("controller-state", c.controller->state == model::ControllerSpec::durable ? "durable" : "volatile")
+          .kv("persist", c.controller->persist == model::ControllerSpec::before_send ? "before-send" : "after-response")
+          .kv("resync", c.controller->resync ? sim::format_duration(*c.controller->resync) : std::string("never"));
+    }
     line.kv("on-unknown", model::on_unknown_name(c.on_unknown)).kv("on-mismatch", model::on_mismatch_name(c.on_mismatch))
         .kv("on-describe-error", model::on_describe_error_name(c.on_describe_error));
     if (!c.fallback_type.empty()) line.kv_text("fallback-type", c.fallback_type);
@@ -834,6 +849,20 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     for (const auto& i : history_.intents) {
       RunStats& st = group_of(i.client);
       ++st.intents_begun;
+      uint64_t sdk = 0, app = 0, controller = 0;
+      for (uint32_t c : i.calls) {
+        const model::CallRecord& call = history_.calls[c];
+        if (call.api == Api::terminate || call.repeat || call.attempts.empty()) continue;
+        sdk += call.attempts.size() - 1;
+        app += call.layer == model::Layer::app ? 1 : 0;
+        controller += call.layer == model::Layer::controller ? 1 : 0;
+      }
+      st.attempts_sdk += sdk;
+      st.attempts_app += app;
+      st.attempts_controller += controller;
+      st.most_sdk = std::max(st.most_sdk, sdk);
+      st.most_app = std::max(st.most_app, app);
+      st.most_controller = std::max(st.most_controller, controller);
       if (!i.finished) continue;
       --st.intents_open;
       switch (i.outcome) {
@@ -847,7 +876,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       RunStats& st = group_of(c.client);
       ++st.calls;
       st.requests += c.attempts.size();
-      st.retries += c.attempts.size() - 1 + (c.app_try > 0 ? 1 : 0);
+      st.retries += c.attempts.size() - 1 + (c.layer != model::Layer::first ? 1 : 0);
     }
     for (const auto& r : service_.reservations())
       group_of(history_.calls[history_.attempts[r.tag].call].client).instances += r.count;

@@ -2,6 +2,7 @@
 // then the oracle. The result is plain data; the trace is kept when asked (replay).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,11 +24,16 @@ struct RunStats {
   uint64_t intents_begun = 0;  // of `intents`, those the clients began before the limit
   uint64_t calls = 0;
   uint64_t requests = 0;  // attempts sent, all APIs
-  uint64_t retries = 0;   // attempts after a call's first, plus application-level calls
+  uint64_t retries = 0;   // attempts after a call's first, plus the application's and the controller's calls
   uint64_t instances = 0;
   uint64_t leaked = 0;
   uint64_t launches_in_flight = 0;  // taken on by the service, not finished at the time limit
   uint64_t throttled = 0;           // requests the account's quota turned away (RequestLimitExceeded)
+  // Attempts by the layer of the retry stack that made them (model/history.h, Layer): the SDK's
+  // retries, the application's calls after an intent's first, the controller's drives after the
+  // first; summed, and the most for one intent.
+  uint64_t attempts_sdk = 0, attempts_app = 0, attempts_controller = 0;
+  uint64_t most_sdk = 0, most_app = 0, most_controller = 0;
   sim::Time end;  // time of the last event run
 
   // Sums the counts (not `end`).
@@ -46,6 +52,12 @@ struct RunStats {
     leaked += o.leaked;
     launches_in_flight += o.launches_in_flight;
     throttled += o.throttled;
+    attempts_sdk += o.attempts_sdk;
+    attempts_app += o.attempts_app;
+    attempts_controller += o.attempts_controller;
+    most_sdk = std::max(most_sdk, o.most_sdk);
+    most_app = std::max(most_app, o.most_app);
+    most_controller = std::max(most_controller, o.most_controller);
   }
 };
 

@@ -20,6 +20,10 @@ std::string_view token_mode_name(TokenMode m) {
   return "?";
 }
 
+std::string_view caller_crash_point_name(CallerCrashPoint p) {
+  return p == CallerCrashPoint::after_send ? "after-send" : "after-response";
+}
+
 std::string_view on_unknown_name(OnUnknown v) {
   return v == OnUnknown::retry ? "retry" : v == OnUnknown::reconcile ? "reconcile" : "block";
 }
@@ -28,6 +32,10 @@ std::string_view on_mismatch_name(OnMismatch v) {
 }
 std::string_view on_describe_error_name(OnDescribeError v) {
   return v == OnDescribeError::launch ? "launch" : v == OnDescribeError::retry ? "retry" : "give-up";
+}
+
+std::string_view layer_name(Layer l) {
+  return l == Layer::first ? "first" : l == Layer::app ? "app" : "controller";
 }
 
 std::string_view api_name(Api a) {
@@ -87,6 +95,11 @@ void Client::on_wake(Time now) {
     case State::idle: begin_intent(now); break;
     case State::backoff: send_attempt(now); break;
     case State::rate_wait: transmit(now); break;
+    case State::down: restart(now); break;
+    case State::resync:
+      trace_->line(now, label_).word("resync");
+      begin_intent(now);
+      break;
     case State::app_backoff: begin_call(now, next_api_, false); break;
     case State::before_terminate: begin_call(now, Api::terminate, false); break;
     case State::before_repeat: begin_call(now, Api::run, true); break;
@@ -95,26 +108,85 @@ void Client::on_wake(Time now) {
   }
 }
 
+// Drives intent `next_k_`: a new one, or (after a restart or on a resync) one the caller does not
+// know to be done, on the same record of the history.
 void Client::begin_intent(Time now) {
-  IntentRecord intent;
-  intent.client = id_;
-  intent.index = intents_begun_++;
-  intent.intended = spec_->request.max;
-  intent_ = static_cast<uint32_t>(history_->intents.size());
-  history_->intents.push_back(intent);
+  k_ = next_k_;
+  const bool again = k_ < mem_.size();
+  if (!again) {
+    IntentRecord intent;
+    intent.client = id_;
+    intent.index = static_cast<int32_t>(k_);
+    intent.intended = spec_->request.max;
+    mem_.push_back(Memory{static_cast<uint32_t>(history_->intents.size()), false, false, false, Token()});
+    history_->intents.push_back(intent);
+  }
+  Memory& m = mem_[k_];
+  intent_ = m.record;
+  IntentRecord& intent = history_->intents[intent_];
+  intent.finished = false;
+  drive_first_call_ = intent.calls.size();
   type_ = spec_->request.type;
   switch (spec_->token) {
-    case TokenMode::persisted: intent_token_ = new_token(); break;
-    case TokenMode::value: intent_token_ = Token(spec_->token_value); break;
-    case TokenMode::derived:
-      intent_token_ = Token(spec_->intent_id + "/" + std::to_string(history_->clients[id_].index) + "/" +
-                            std::to_string(intent.index));
+    case TokenMode::persisted:
+      if (!m.has_token) keep_token(new_token());
       break;
-    case TokenMode::timestamp: intent_token_ = timestamp_token(now); break;
-    default: intent_token_ = Token(); break;  // sdk, per-attempt, none; write-back: its first call
+    case TokenMode::timestamp:
+      if (!m.has_token) keep_token(timestamp_token(now));
+      break;
+    case TokenMode::value: m.token = Token(spec_->token_value); break;
+    case TokenMode::derived:
+      m.token = Token(spec_->intent_id + "/" + std::to_string(history_->clients[id_].index) + "/" + std::to_string(k_));
+      break;
+    case TokenMode::write_back: break;  // its first call's, unless the caller still holds it
+    default: m.token = Token(); break;  // sdk, per-attempt, none
   }
-  trace_->line(now, label_).word("intent").kv("intent", intent.index).kv("max-count", spec_->request.max);
+  intent_token_ = m.token;
+  {
+    auto line = trace_->line(now, label_);
+    line.word("intent").kv("intent", intent.index).kv("max-count", spec_->request.max);
+    if (again) line.word("again");
+  }
   begin_call(now, Api::run, false);
+}
+
+void Client::keep_token(const Token& t) {
+  Memory& m = mem_[k_];
+  m.token = t;
+  m.has_token = true;
+  if (persists_before_send()) m.token_written = true;
+}
+
+// The process dies: what it was doing is lost, and so is what its state does not keep.
+void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
+  ++epoch_;
+  state_ = State::down;
+  retry_.reset();
+  attempt_ = UINT32_MAX;
+  const bool durable = spec_->controller && spec_->controller->state == ControllerSpec::durable;
+  for (Memory& m : mem_) {
+    if (!durable) m.done = false;
+    if (!durable || !m.token_written) {
+      m.has_token = m.token_written = false;
+      m.token = Token();
+    }
+  }
+  trace_->line(now, label_).word("crash").kv("when", caller_crash_point_name(when)).kv("restart-after", restart_after)
+      .kv("state", durable ? "durable" : "volatile");
+  io_->wake_after(id_, restart_after);
+}
+
+// Back up: it drives every intent it does not know to be done, from the first.
+void Client::restart(Time now) {
+  next_k_ = 0;
+  while (next_k_ < mem_.size() && mem_[next_k_].done) ++next_k_;
+  trace_->line(now, label_).word("restart").kv("from-intent", next_k_);
+  if (next_k_ >= static_cast<uint32_t>(spec_->intents)) {
+    state_ = State::done;
+    trace_->line(now, label_).word("done");
+    return;
+  }
+  begin_intent(now);
 }
 
 void Client::begin_call(Time now, Api api, bool repeat) {
@@ -138,30 +210,43 @@ void Client::begin_call(Time now, Api api, bool repeat) {
     // as it was sent.
     call.request = history_->calls[learned_call_].request;
   } else {
-    int32_t app_try = 0;
-    for (uint32_t c : intent.calls) app_try += history_->calls[c].api == Api::run ? 1 : 0;
+    int32_t app_try = 0;  // of this drive of the intent
+    for (size_t n = drive_first_call_; n < intent.calls.size(); ++n)
+      app_try += history_->calls[intent.calls[n]].api == Api::run ? 1 : 0;
     call.app_try = app_try;
     call.request.params = spec_->request;
     call.request.params.type = type_;
     const TokenMode mode = spec_->token;
-    const bool mint = mode == TokenMode::sdk || mode == TokenMode::per_attempt ||
-                      (mode == TokenMode::write_back && app_try == 0) ||
+    const bool write_back_mints = mode == TokenMode::write_back && !mem_[k_].has_token;
+    const bool mint = mode == TokenMode::sdk || mode == TokenMode::per_attempt || write_back_mints ||
                       (mode == TokenMode::persisted && app_try > 0 && spec_->bugs.has(Bug::new_token_per_app_retry));
     if (fresh_token_ && mode != TokenMode::none && mode != TokenMode::value) {
       intent_token_ = new_token();  // a mismatch resolved with a new token: it is the intent's now
+      keep_token(intent_token_);
       fresh_token_ = false;
     }
     if (mint) call.request.token = new_token();
     else if (mode != TokenMode::none) call.request.token = intent_token_;
-    if (mode == TokenMode::write_back && app_try == 0) intent_token_ = call.request.token;  // written back
+    if (write_back_mints) {  // the SDK writes its token back into the caller's input
+      intent_token_ = call.request.token;
+      keep_token(intent_token_);
+    }
     call.request.has_token = spec_->token != TokenMode::none;
   }
+  // Of this drive of the intent: its first launch call, or a later call of the application; a
+  // drive after the intent's first is the controller's.
+  const bool later = intent.calls.size() > drive_first_call_;
+  call.layer = repeat || api == Api::terminate ? Layer::first
+               : later                         ? Layer::app
+               : drive_first_call_ > 0         ? Layer::controller
+                                               : Layer::first;
   call_ = static_cast<uint32_t>(history_->calls.size());
   intent.calls.push_back(call_);
   {
     auto line = trace_->line(now, label_);
     line.word("call").word(api_name(api)).kv("call", call_);
     if (repeat) line.word("repeat");
+    if (call.layer == Layer::controller) line.kv("layer", "controller");
     if (api == Api::describe) line.kv_text("filter-token", call.request.token.view());
     if (api == Api::run) {
       line.kv("type", call.request.params.type);
@@ -208,6 +293,8 @@ void Client::transmit(Time now) {
   history_->attempts.push_back(a);
   state_ = State::waiting;
   io_->send(id_, attempt_);
+  if (const auto restart_after = io_->crash_now(id_, CallerCrashPoint::after_send))
+    crash(now, CallerCrashPoint::after_send, *restart_after);
 }
 
 bool Client::on_reply(uint32_t attempt, const Response& r, Time now) {
@@ -224,6 +311,17 @@ bool Client::on_timeout(uint32_t attempt, Time now) {
 
 void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
   AttemptRecord& a = history_->attempts[attempt_];
+  if (r) {
+    // The answer reached the process; it may die before acting on it (or writing anything down):
+    // then, like an answer to a client that stopped waiting, nobody learned it.
+    if (const auto restart_after = io_->crash_now(id_, CallerCrashPoint::after_response)) {
+      a.late = true;
+      a.late_at = now;
+      a.late_response = *r;
+      crash(now, CallerCrashPoint::after_response, *restart_after);
+      return;
+    }
+  }
   a.done = true;
   a.ended = now;
   a.end = end;
@@ -231,6 +329,7 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
   if (r) {
     a.response = *r;
     call.response = *r;
+    if (mem_[k_].has_token) mem_[k_].token_written = true;  // after-response: the token is written now
   }
   if (spec_->retry.kind == PolicyKind::aws_adaptive) limiter_.on_response(now, end == AttemptEnd::throttled);
   // A 4xx the policy retries anyway (IncorrectState) is retried like a 5xx; the outcome, if the
@@ -375,14 +474,28 @@ void Client::after_launch(Time now) {
 }
 
 void Client::next_intent(Time now) {
-  history_->intents[intent_].finished = true;
-  if (intents_begun_ >= spec_->intents) {
-    state_ = State::done;
-    trace_->line(now, label_).word("done");
+  IntentRecord& intent = history_->intents[intent_];
+  intent.finished = true;
+  // It knows how the intent ended when an answer settled it (a 200, a Describe that found it, or
+  // a 4xx); an unknown outcome is left for a resync, or a restart, to drive again.
+  mem_[k_].done = intent.outcome == Outcome::ok || intent.outcome == Outcome::failed;
+  next_k_ = k_ + 1;
+  while (next_k_ < mem_.size() && mem_[next_k_].done) ++next_k_;
+  if (next_k_ < static_cast<uint32_t>(spec_->intents)) {
+    state_ = State::idle;
+    io_->wake_after(id_, spec_->think.sample(prng_));
     return;
   }
-  state_ = State::idle;
-  io_->wake_after(id_, spec_->think.sample(prng_));
+  // Every intent driven: a controller with a resync loop drives again those it does not know.
+  next_k_ = 0;
+  while (next_k_ < mem_.size() && mem_[next_k_].done) ++next_k_;
+  if (next_k_ < mem_.size() && spec_->controller && spec_->controller->resync) {
+    state_ = State::resync;
+    io_->wake_after(id_, *spec_->controller->resync);
+    return;
+  }
+  state_ = State::done;
+  trace_->line(now, label_).word("done");
 }
 
 }  // namespace idem::model

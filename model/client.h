@@ -48,6 +48,26 @@ std::string_view token_mode_name(TokenMode m);
 //  on_describe_error: when a reconciling Describe still fails after the SDK's retries: `launch`
 //    (call again as if it had found nothing), `retry` (Describe again after app_backoff), or
 //    `give-up` (the intent ends with its outcome unknown).
+// The controller layer: a reconcile loop over the caller's intents, and what the caller's state keeps
+// across a crash of its process (`crash: {target: client}`).
+//  state: durable: what it learned survives a crash: the intents it knows to be done (their
+//         instance ids) and the tokens it wrote down; volatile: nothing survives, so after a
+//         restart it drives every intent again.
+//  persist: when it writes an intent's token down: before-send (before the intent's first
+//         request leaves) or after-response (when an answer to it arrives).
+//  resync: every `resync`, it drives again every intent it does not know to be done (an
+//         intent whose outcome it never learned); unset: never.
+// Without a controller, a caller's state is volatile and there is no resync.
+struct ControllerSpec {
+  enum State : uint8_t { durable, lossy } state = durable;  // lossy: `volatile` in a scenario
+  enum Persist : uint8_t { before_send, after_response } persist = after_response;
+  std::optional<Duration> resync;
+};
+
+// Where a caller's process may die (`crash: {target: client, when: ...}`).
+enum class CallerCrashPoint : uint8_t { after_send, after_response };
+std::string_view caller_crash_point_name(CallerCrashPoint p);
+
 enum class OnUnknown : uint8_t { retry, reconcile, block };
 enum class OnMismatch : uint8_t { fail, new_token, reconcile };
 enum class OnDescribeError : uint8_t { launch, retry, give_up };
@@ -83,6 +103,7 @@ struct ClientSpec {
   OnUnknown on_unknown = OnUnknown::retry;
   OnMismatch on_mismatch = OnMismatch::fail;
   OnDescribeError on_describe_error = OnDescribeError::launch;
+  std::optional<ControllerSpec> controller;
   // Whether the application ever reconciles through DescribeInstances.
   bool describes() const {
     return app_retries > 0 && (on_unknown == OnUnknown::reconcile || on_mismatch == OnMismatch::reconcile);
@@ -97,8 +118,15 @@ class ClientIo {
   virtual ~ClientIo() = default;
   // Send the request of attempt `attempt` (already in the history) and arm its timeout.
   virtual void send(uint32_t client, uint32_t attempt) = 0;
-  // Call on_wake() after `d`.
+  // Call on_wake() after `d`. A wake set before the client's process crashed is dropped (the
+  // harness compares Client::epoch()).
   virtual void wake_after(uint32_t client, Duration d) = 0;
+  // Whether the client's process dies at this point, and if so how long until it restarts.
+  virtual std::optional<Duration> crash_now(uint32_t client, CallerCrashPoint when) {
+    (void)client;
+    (void)when;
+    return std::nullopt;
+  }
 };
 
 class Client {
@@ -118,13 +146,15 @@ class Client {
   bool on_timeout(uint32_t attempt, Time now);
 
   bool done() const { return state_ == State::done; }
+  // Bumped by a crash of the client's process: wakes set before it are stale.
+  uint32_t epoch() const { return epoch_; }
   const std::string& label() const { return label_; }
   uint32_t id() const { return id_; }
   const ClientSpec& spec() const { return *spec_; }
 
  private:
   enum class State : uint8_t {
-    idle, waiting, backoff, rate_wait, app_backoff, before_terminate, before_repeat, done
+    idle, waiting, backoff, rate_wait, app_backoff, before_terminate, before_repeat, down, resync, done
   };
 
   void begin_intent(Time now);
@@ -139,6 +169,29 @@ class Client {
   void next_intent(Time now);
   Token new_token();
   Token timestamp_token(Time now);
+  void crash(Time now, CallerCrashPoint when, Duration restart_after);
+  void restart(Time now);
+  // The intent's token was minted or learned: written down now if the controller persists
+  // before sending, or once an answer arrives if after.
+  void keep_token(const Token& t);
+  bool persists_before_send() const {
+    return spec_->controller && spec_->controller->persist == ControllerSpec::before_send;
+  }
+
+  // What the caller knows of each of its intents (by number): in memory, and what of it it wrote
+  // down (the part that survives a crash when its state is durable).
+  struct Memory {
+    uint32_t record = 0;         // the intent's record in the history (the world's bookkeeping)
+    bool done = false;           // it knows how the intent ended (instance ids, or a definite failure)
+    bool has_token = false;      // it holds the intent's token
+    bool token_written = false;  // ... and wrote it down
+    Token token;
+  };
+  std::vector<Memory> mem_;
+  uint32_t k_ = 0;       // the intent (by number) being driven
+  uint32_t next_k_ = 0;  // the next one to drive
+  size_t drive_first_call_ = 0;  // where this drive of the intent began in its calls
+  uint32_t epoch_ = 0;
 
   const ClientSpec* spec_;
   uint32_t id_;
@@ -151,7 +204,6 @@ class Client {
   RateLimiter limiter_;  // aws-adaptive only
   std::optional<RetryCall> retry_;
   State state_ = State::idle;
-  int32_t intents_begun_ = 0;
   uint32_t intent_ = 0;   // index into history.intents
   uint32_t call_ = 0;     // index into history.calls
   uint32_t attempt_ = 0;  // index into history.attempts, while waiting

@@ -65,8 +65,15 @@ struct AttemptRecord {
   Response late_response;
 };
 
+// The layer of the retry stack that made a call: the intent's first call, an application-level
+// retry (or reconciling Describe), or the controller driving the intent again (after a restart,
+// or on a resync). The SDK's own retries are the attempts after a call's first.
+enum class Layer : uint8_t { first, app, controller };
+std::string_view layer_name(Layer l);
+
 struct CallRecord {
   uint32_t client = 0;
+  Layer layer = Layer::first;
   uint32_t intent = 0;
   Api api = Api::run;
   bool repeat = false;  // a deliberate repeat of a call that succeeded (token lifetime rule)

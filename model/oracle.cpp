@@ -597,6 +597,13 @@ class Checker {
         v.detail = std::to_string(ls.size()) + " launches with " + std::to_string(total) +
                    " instances for one intent (exactly 1 reservation of at most " + std::to_string(intended) +
                    " instances allowed)";
+        if (ls.size() > 1) {
+          // The launch whose request left last is the one that went beyond the first.
+          const Launch* again = *std::max_element(ls.begin(), ls.end(), [&](const Launch* x, const Launch* y) {
+            return h_.attempts[x->attempt].sent < h_.attempts[y->attempt].sent;
+          });
+          v.detail += "; the launch beyond the first came from " + minted_by(*again);
+        }
         if (leaked) v.detail += "; " + std::to_string(leaked) + " instance(s) leaked: no answer to the intent named them";
         if (!ls.back()->reservation) v.detail += "; one still in flight at the time limit";
         if (expired_reuse)
@@ -811,6 +818,24 @@ class Checker {
     std::string out = "intent " + c.label + "/" + std::to_string(i.index);
     if (!c.intent.empty()) out += " (intent " + c.intent + ")";
     return out;
+  }
+
+  // Which layer of the retry stack sent the request behind a launch, and with what token.
+  std::string minted_by(const Launch& l) const {
+    const AttemptRecord& at = h_.attempts[l.attempt];
+    const CallRecord& c = call_of(l.attempt);
+    if (at.duplicate_of != AttemptRecord::kNotTaken) return "a copy of a request the network delivered again";
+    const AttemptRecord& first = h_.attempts[c.attempts.front()];
+    if (at.number > 1 && (!at.has_token || !(at.token == first.token)))
+      return "the SDK's retry (attempt " + std::to_string(at.number) + " of its call), " +
+             (at.has_token ? "with a token made for that attempt" : "without a token") + " (layer sdk)";
+    const std::string token = at.has_token ? " with a token of its own" : ", without a token";
+    switch (c.layer) {
+      case Layer::app: return "an application-level retry" + token + " (layer app)";
+      case Layer::controller: return "the controller driving the intent again" + token + " (layer controller)";
+      case Layer::first: break;
+    }
+    return "the intent's first call" + token;
   }
 
   // The MinCount logical intent L asked for (its first launch call's).

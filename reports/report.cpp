@@ -72,7 +72,8 @@ std::string retry_profile(const model::RetryPolicy& p) {
 }
 
 void print_details(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
-  out << "\nper scenario: each group's retry profile; how often each fault fired (summed over the runs):\n";
+  out << "\nper scenario: each group's retry profile; how often each fault fired (summed over the runs); retries per\n"
+         "intent by layer (mean over the intents begun, and the most for one):\n";
   for (const auto& b : batches) {
     const harness::Scenario& s = *b.scenario;
     out << "  " << s.name << ": retry";
@@ -81,6 +82,16 @@ void print_details(std::ostream& out, const std::vector<harness::BatchResult>& b
     for (size_t f = 0; f < b.fault_fires.size(); ++f)
       out << "; faults[" << f << "] " << faults::describe(s.faults.faults[f], s.region_names()) << ": " << b.fault_fires[f];
     if (s.service.throttle) out << "; throttled (RequestLimitExceeded): " << b.totals.throttled;
+    // Retries per intent begun, by layer: mean (two decimals) and the most for one intent.
+    const harness::RunStats& t = b.totals;
+    const uint64_t n = std::max<uint64_t>(t.intents_begun, 1);
+    auto mean = [&](uint64_t sum) {
+      const uint64_t hundredths = (sum * 100 + n / 2) / n;
+      return std::to_string(hundredths / 100) + "." + (hundredths % 100 < 10 ? "0" : "") + std::to_string(hundredths % 100);
+    };
+    out << "; retries per intent: sdk " << mean(t.attempts_sdk) << " (max " << t.most_sdk << "), app "
+        << mean(t.attempts_app) << " (max " << t.most_app << "), controller " << mean(t.attempts_controller)
+        << " (max " << t.most_controller << ")";
     out << "\n";
   }
 }
@@ -154,7 +165,9 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
                         {"intents_failed", t.intents_failed}, {"intents_unknown", t.intents_unknown},
                         {"intents_open", t.intents_open}, {"calls", t.calls}, {"requests", t.requests},
                         {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
-                        {"launches_in_flight", t.launches_in_flight}, {"throttled", t.throttled}};
+                        {"launches_in_flight", t.launches_in_flight}, {"throttled", t.throttled},
+                        {"attempts_by_layer", {{"sdk", t.attempts_sdk}, {"app", t.attempts_app}, {"controller", t.attempts_controller}}},
+                        {"most_attempts_for_one_intent", {{"sdk", t.most_sdk}, {"app", t.most_app}, {"controller", t.most_controller}}}};
   };
   ordered_json j;
   j["scenario"] = s.name;

@@ -492,3 +492,31 @@ TEST(Loader, TheApplicationLayersChoices) {
   EXPECT_NE(inert.inert[0].find("on_mismatch has no effect"), std::string::npos) << inert.inert[0];
   EXPECT_NE(inert.inert[1].find("on_describe_error has no effect"), std::string::npos) << inert.inert[1];
 }
+
+TEST(Loader, CallerCrashesAndControllers) {
+  const Scenario s = parse_scenario(
+      "name: x\nclients: [{name: ctl, controller: {state: volatile, persist: before-send, resync: 5m}}, {name: b}]\n"
+      "faults: [{crash: {target: client, group: ctl, when: after-response, rate: 5%, restart_after: 30s}}]\n",
+      "s.yaml");
+  const auto& ctl = *s.clients[0].spec.controller;
+  EXPECT_EQ(ctl.state, idem::model::ControllerSpec::lossy);
+  EXPECT_EQ(ctl.persist, idem::model::ControllerSpec::before_send);
+  EXPECT_EQ(*ctl.resync, idem::sim::minutes(5));
+  EXPECT_FALSE(s.clients[1].spec.controller);
+  const auto& c = std::get<idem::faults::Crash>(s.faults.faults[0]);
+  EXPECT_EQ(c.target, idem::faults::Crash::client);
+  EXPECT_EQ(c.group, 0u);
+  EXPECT_EQ(c.when, idem::model::CallerCrashPoint::after_response);
+  EXPECT_EQ(c.restart_after, idem::sim::seconds(30));
+  expect_refused({
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, when: after-send}}]\n", 3, 18, "faults[0].crash: missing key 'group'"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a}}]\n", 3, 18, "faults[0].crash: missing key 'when'"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: z, when: after-send}}]\n", 3, 42, "no client group is named 'z'; the groups are a"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, when: mid-call}}]\n", 3, 51, "'mid-call' is not one of after-send, after-response"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, when: after-send, at: 5s}}]\n", 3, 67, "a client's process crashes at a point of its calls"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {at: 5s, when: after-send}}]\n", 3, 33, "only `target: client` takes `when`"},
+      {"name: x\nclients: [{name: a, controller: {state: ram}}]\n", 2, 41, "'ram' is not one of durable, volatile"},
+      {"name: x\nclients: [{name: a, controller: {persist: never}}]\n", 2, 43, "'never' is not one of before-send, after-response"},
+      {"name: x\nclients: [{name: a, controller: {resync: 0}}]\n", 2, 42, "controller.resync: must be at least 1ms"},
+  });
+}

@@ -877,6 +877,81 @@ TEST(AppLayer, OnDescribeErrorDecidesWhatAFailedReconcileDoes) {
   EXPECT_NE(retry.trace.find("why=describe-failed/retry"), std::string::npos) << retry.trace;
 }
 
+// ---- caller crashes and the controller (clients[].controller, faults[].crash target client)
+
+namespace {
+harness::BatchResult caller_crashes(const std::string& token, const std::string& controller, const std::string& when,
+                                    int64_t runs) {
+  const Scenario s = harness::parse_scenario(
+      "name: caller crash\nlimit: 30m\n"
+      "clients: [{name: ctl, count: 3, intents: 4, think: 2s, token: " + token + ", controller: " + controller + "}]\n"
+      "faults: [{crash: {target: client, group: ctl, when: " + when + ", rate: 20%, restart_after: 5s}}]\n",
+      "crash.yaml");
+  return harness::run_batch(s, 1, runs, 1);
+}
+}  // namespace
+
+TEST(CallerCrash, VolatileStateWithSdkTokensDuplicatesDerivedTokensDoNot) {
+  const auto sdk = caller_crashes("sdk", "{state: volatile}", "after-send", 100);
+  EXPECT_GT(sdk.fault_fires.at(0), 0u);
+  EXPECT_GT(sdk.failing_runs, 50u);
+  EXPECT_TRUE(sdk.violations_by_property.count("intent-instances"));
+  const auto derived = caller_crashes("derived", "{state: volatile, persist: before-send}", "after-send", 100);
+  EXPECT_GT(derived.fault_fires.at(0), 0u);
+  EXPECT_EQ(derived.failing_runs, 0u);
+  EXPECT_GT(derived.totals.attempts_controller, 0u);  // it did drive intents again, with the same tokens
+}
+
+TEST(CallerCrash, ADurableControllerKeepsATokenOnlyIfItWroteItDownBeforeSending) {
+  const auto after = caller_crashes("persisted", "{state: durable, persist: after-response}", "after-send", 100);
+  EXPECT_GT(after.failing_runs, 0u);  // the token of the intent in flight was not written yet
+  const auto before = caller_crashes("persisted", "{state: durable, persist: before-send}", "after-send", 100);
+  EXPECT_EQ(before.failing_runs, 0u);
+  // Durable: intents it knew to be done are not driven again.
+  const auto durable = caller_crashes("persisted", "{state: durable, persist: before-send}", "after-response", 100);
+  const auto lossy = caller_crashes("persisted", "{state: volatile, persist: before-send}", "after-response", 100);
+  EXPECT_LT(durable.totals.attempts_controller, lossy.totals.attempts_controller);
+}
+
+TEST(CallerCrash, ACrashAfterSendIsTracedAndTheLateAnswerIgnored) {
+  const Scenario s = harness::parse_scenario(
+      "name: one crash\nlimit: 1m\nclients: [{name: c, token: derived, controller: {state: volatile}}]\n"
+      "faults: [{crash: {target: client, group: c, when: after-send, for: 1ms, restart_after: 3s}}]\n",
+      "one-crash.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("c#0 crash when=after-send restart-after=3s state=volatile"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("c#0 ignore attempt=0"), std::string::npos) << r.trace;  // the answer reached a dead process
+  EXPECT_NE(r.trace.find("c#0 restart from-intent=0"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("layer=controller"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.instances, 1u);  // the derived token made the second drive a repeat
+  EXPECT_EQ(r.stats.intents_ok, 1u);
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(Controller, AResyncDrivesUnknownIntentsAgain) {
+  // Every answer in the first 5 s is lost: the SDK gives up with the outcome unknown; the
+  // controller's resync drives the intent again: with the same (derived) token it learns the
+  // launch; with a fresh SDK token it launches again.
+  auto run = [](const std::string& token) {
+    const Scenario s = harness::parse_scenario(
+        "name: resync\nlimit: 5m\nheal_at: 5s\nconverge: 2m\n"
+        "clients: [{name: c, token: " + token + ", timeout: 1s, controller: {resync: 30s}}]\n"
+        "faults: [{lose: {what: response, rate: 100%}}]\n",
+        "resync.yaml");
+    return kept(s, 1);
+  };
+  const auto derived = run("derived");
+  EXPECT_NE(derived.trace.find("c#0 resync"), std::string::npos) << derived.trace;
+  EXPECT_EQ(derived.stats.instances, 1u);
+  EXPECT_EQ(derived.stats.intents_ok, 1u);
+  EXPECT_TRUE(derived.violations.empty());  // and liveness holds: it learned how the intent ended
+  const auto sdk = run("sdk");
+  EXPECT_EQ(sdk.stats.instances, 2u);
+  ASSERT_FALSE(sdk.violations.empty());
+  EXPECT_EQ(sdk.violations[0].property, "intent-instances");
+  EXPECT_NE(sdk.violations[0].detail.find("(layer controller)"), std::string::npos) << sdk.violations[0].detail;
+}
+
 TEST(Service, AnEmptyRequestQuotaAnswersRequestLimitExceeded) {
   const Scenario s = harness::parse_scenario(
       "name: quota\nlimit: 1m\nservice: {throttle: {bucket: 1, refill: 1/10s}}\n"
