@@ -827,7 +827,7 @@ class Loader {
       Map m(r_, n[i], what,
             {"name", "count", "region", "latency", "intents", "intent", "start", "think", "request", "token", "timeout",
              "retry", "app_retries", "app_backoff", "reconcile", "fallback_type", "terminate_after", "repeat_after",
-             "account", "on_unknown", "on_mismatch", "on_describe_error", "controller"});
+             "account", "on_unknown", "on_mismatch", "on_describe_error", "controller", "batch", "on_short"});
       ClientGroup g;
       model::ClientSpec& c = g.spec;
       c.group = r_.text(m.need("name"), m.at("name"));
@@ -879,6 +879,17 @@ class Loader {
                                                      {{"fail", model::OnMismatch::fail},
                                                       {"new-token", model::OnMismatch::new_token},
                                                       {"reconcile", model::OnMismatch::reconcile}});
+      if (m.has("batch")) {
+        c.batch = static_cast<int32_t>(r_.integer(m.get("batch"), m.at("batch"), 1, 10000));
+        for (const char* key : {"terminate_after", "repeat_after"})
+          if (c.batch > 1 && m.has(key))
+            r_.fail(m.get(key), m.at(key) + ": a batching group (batch > 1) cannot terminate or repeat its launches "
+                                            "yet; remove " + key + " or batch");
+      }
+      if (m.has("on_short"))
+        c.on_short = r_.choice<model::ClientSpec::OnShort>(
+            m.get("on_short"), m.at("on_short"),
+            {{"ignore", model::ClientSpec::OnShort::ignore}, {"relaunch", model::ClientSpec::OnShort::relaunch}});
       if (m.has("controller")) {
         Map cm(r_, m.get("controller"), m.at("controller"), {"state", "persist", "resync"});
         model::ControllerSpec ctl;
@@ -900,6 +911,9 @@ class Loader {
       if (m.has("fallback_type")) c.fallback_type = r_.text(m.get("fallback_type"), m.at("fallback_type"));
       if (m.has("terminate_after")) c.terminate_after = r_.duration(m.get("terminate_after"), m.at("terminate_after"));
       if (m.has("repeat_after")) c.repeat_after = r_.duration(m.get("repeat_after"), m.at("repeat_after"));
+      if (c.batch > 1 && c.describes())
+        r_.fail(m.get("batch"), m.at("batch") + ": a batching group cannot reconcile through DescribeInstances yet "
+                                                "(on_unknown or on_mismatch: reconcile); use batch: 1, or retry instead");
       const model::RegionSpec& region = s.service.regions[c.region];
       if (!c.request.zone.empty() &&
           std::find(region.zones.begin(), region.zones.end(), c.request.zone) == region.zones.end())

@@ -1,5 +1,7 @@
 #include "model/client.h"
 
+#include <algorithm>
+
 
 #include "sim/invariant.h"
 #include <cstring>
@@ -66,7 +68,9 @@ Client::Client(const ClientSpec& spec, uint32_t id, std::string label, sim::Prng
       history_(&history),
       io_(&io),
       trace_(&trace),
-      quota_(spec.retry) {}
+      quota_(spec.retry) {
+  mem_.reserve(static_cast<size_t>(std::min<int32_t>(spec.intents, 1 << 16)));
+}
 
 // A UUID v4 drawn from the client's own stream, as the SDKs' autofill makes one.
 Token Client::new_token() {
@@ -113,18 +117,24 @@ void Client::on_wake(Time now) {
 void Client::begin_intent(Time now) {
   k_ = next_k_;
   const bool again = k_ < mem_.size();
-  if (!again) {
-    IntentRecord intent;
-    intent.client = id_;
-    intent.index = static_cast<int32_t>(k_);
-    intent.intended = spec_->request.max;
-    mem_.push_back(Memory{static_cast<uint32_t>(history_->intents.size()), false, false, false, Token()});
-    history_->intents.push_back(intent);
+  // The intents this call serves: k_, and with batching the next ones not known to be done.
+  batch_k_.clear();
+  for (uint32_t k = k_; k < static_cast<uint32_t>(spec_->intents) && batch_k_.size() < static_cast<size_t>(spec_->batch); ++k) {
+    if (k < mem_.size() && mem_[k].done) continue;
+    if (k == mem_.size()) {
+      IntentRecord record;
+      record.client = id_;
+      record.index = static_cast<int32_t>(k);
+      record.intended = spec_->request.max;
+      mem_.push_back(Memory{static_cast<uint32_t>(history_->intents.size()), false, false, false, Token()});
+      history_->intents.push_back(record);
+    }
+    batch_k_.push_back(k);
+    history_->intents[mem_[k].record].finished = false;
   }
   Memory& m = mem_[k_];
   intent_ = m.record;
   IntentRecord& intent = history_->intents[intent_];
-  intent.finished = false;
   drive_first_call_ = intent.calls.size();
   type_ = spec_->request.type;
   switch (spec_->token) {
@@ -142,10 +152,11 @@ void Client::begin_intent(Time now) {
     default: m.token = Token(); break;  // sdk, per-attempt, none
   }
   intent_token_ = m.token;
-  {
+  for (uint32_t k : batch_k_) {
     auto line = trace_->line(now, label_);
-    line.word("intent").kv("intent", intent.index).kv("max-count", spec_->request.max);
+    line.word("intent").kv("intent", static_cast<int64_t>(k)).kv("max-count", spec_->request.max);
     if (again) line.word("again");
+    if (batch_k_.size() > 1) line.kv("batch-of", k_);
   }
   begin_call(now, Api::run, false);
 }
@@ -216,6 +227,11 @@ void Client::begin_call(Time now, Api api, bool repeat) {
     call.app_try = app_try;
     call.request.params = spec_->request;
     call.request.params.type = type_;
+    if (batch_k_.size() > 1) {  // one call for the batch: MinCount 1, MaxCount for all of them
+      call.request.params.min = 1;
+      call.request.params.max = spec_->request.max * static_cast<int32_t>(batch_k_.size());
+      for (uint32_t k : batch_k_) call.batch.push_back(mem_[k].record);
+    }
     const TokenMode mode = spec_->token;
     const bool write_back_mints = mode == TokenMode::write_back && !mem_[k_].has_token;
     const bool mint = mode == TokenMode::sdk || mode == TokenMode::per_attempt || write_back_mints ||
@@ -242,6 +258,7 @@ void Client::begin_call(Time now, Api api, bool repeat) {
                                                : Layer::first;
   call_ = static_cast<uint32_t>(history_->calls.size());
   intent.calls.push_back(call_);
+  for (size_t j = 1; j < call.batch.size(); ++j) history_->intents[call.batch[j]].calls.push_back(call_);
   {
     auto line = trace_->line(now, label_);
     line.word("call").word(api_name(api)).kv("call", call_);
@@ -365,6 +382,10 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
 
 void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
   IntentRecord& intent = history_->intents[intent_];
+  if (call.outcome == Outcome::ok && !call.batch.empty()) {
+    fan_out(call, now);
+    return;
+  }
   if (call.outcome == Outcome::ok) {
     intent.outcome = Outcome::ok;
     intent.learned = call.response;
@@ -372,10 +393,12 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
     after_launch(now);
     return;
   }
-  if (call.outcome == Outcome::unknown || intent.outcome == Outcome::pending)
-    intent.outcome = call.outcome == Outcome::unknown || intent.outcome == Outcome::unknown
-                         ? Outcome::unknown
-                         : Outcome::failed;
+  for (uint32_t k : batch_k_) {  // the intent, or every intent of its batch
+    IntentRecord& each = history_->intents[mem_[k].record];
+    if (call.outcome == Outcome::unknown || each.outcome == Outcome::pending)
+      each.outcome = call.outcome == Outcome::unknown || each.outcome == Outcome::unknown ? Outcome::unknown
+                                                                                          : Outcome::failed;
+  }
   const bool capacity = call.response.code == Code::InsufficientInstanceCapacity && end != AttemptEnd::timeout;
   const bool mismatch = call.response.code == Code::IdempotentParameterMismatch && end != AttemptEnd::timeout &&
                         spec_->token != TokenMode::none;
@@ -461,6 +484,45 @@ void Client::describe_ended(const CallRecord& call, const Response* r, Time now)
   }
 }
 
+// A batch's reservation, fanned out in order: request.max instances to each intent while they
+// last. The intents left short are relaunched (a new call with a new token), or, with
+// `on_short: ignore`, recorded as done all the same.
+void Client::fan_out(const CallRecord& call, Time now) {
+  const Response& r = call.response;
+  const uint32_t per = static_cast<uint32_t>(spec_->request.max);
+  std::vector<uint32_t> short_k;
+  for (size_t j = 0; j < batch_k_.size(); ++j) {
+    IntentRecord& each = history_->intents[mem_[batch_k_[j]].record];
+    const uint32_t from = static_cast<uint32_t>(j) * per;
+    const uint32_t got = r.count > from ? std::min(per, r.count - from) : 0;
+    if (got == 0 && spec_->on_short == ClientSpec::OnShort::relaunch) {
+      short_k.push_back(batch_k_[j]);
+      continue;
+    }
+    each.outcome = Outcome::ok;
+    each.learned = Response{Code::Ok, r.reservation, got ? r.first_instance + from : 0, got};
+  }
+  learned_call_ = call_;
+  trace_->line(now, label_).word("fan-out").kv("call", call_).kv("instances", r.count)
+      .kv("intents", static_cast<int64_t>(batch_k_.size())).kv("short", static_cast<int64_t>(short_k.size()));
+  if (!short_k.empty()) {
+    // Finish the intents that got theirs, and launch the rest again.
+    for (uint32_t k : batch_k_)
+      if (std::find(short_k.begin(), short_k.end(), k) == short_k.end()) {
+        history_->intents[mem_[k].record].finished = true;
+        mem_[k].done = true;
+      }
+    batch_k_ = short_k;
+    k_ = short_k.front();
+    intent_ = mem_[k_].record;
+    drive_first_call_ = history_->intents[intent_].calls.size() - 1;  // the batch call began this drive
+    if (spec_->token != TokenMode::none && spec_->token != TokenMode::value) fresh_token_ = true;
+    begin_call(now, Api::run, false);
+    return;
+  }
+  after_launch(now);
+}
+
 void Client::after_launch(Time now) {
   if (spec_->terminate_after) {
     state_ = State::before_terminate;
@@ -474,12 +536,16 @@ void Client::after_launch(Time now) {
 }
 
 void Client::next_intent(Time now) {
-  IntentRecord& intent = history_->intents[intent_];
-  intent.finished = true;
-  // It knows how the intent ended when an answer settled it (a 200, a Describe that found it, or
+  // It knows how an intent ended when an answer settled it (a 200, a Describe that found it, or
   // a 4xx); an unknown outcome is left for a resync, or a restart, to drive again.
-  mem_[k_].done = intent.outcome == Outcome::ok || intent.outcome == Outcome::failed;
-  next_k_ = k_ + 1;
+  uint32_t last = k_;
+  for (uint32_t k : batch_k_) {
+    IntentRecord& each = history_->intents[mem_[k].record];
+    each.finished = true;
+    mem_[k].done = each.outcome == Outcome::ok || each.outcome == Outcome::failed;
+    last = std::max(last, k);
+  }
+  next_k_ = last + 1;
   while (next_k_ < mem_.size() && mem_[next_k_].done) ++next_k_;
   if (next_k_ < static_cast<uint32_t>(spec_->intents)) {
     state_ = State::idle;

@@ -104,6 +104,12 @@ struct ClientSpec {
   OnMismatch on_mismatch = OnMismatch::fail;
   OnDescribeError on_describe_error = OnDescribeError::launch;
   std::optional<ControllerSpec> controller;
+  // Batching (incident 12): `batch` intents go out as one call with MinCount 1 and MaxCount
+  // batch x request.max, and the reservation is fanned out in order, request.max instances each.
+  // on_short: when fewer come back, `ignore` (the intents left without instances are recorded as
+  // done: the bug) or `relaunch` (a new call, with a new token, for the intents left short).
+  int32_t batch = 1;
+  enum class OnShort : uint8_t { ignore, relaunch } on_short = OnShort::ignore;
   // Whether the application ever reconciles through DescribeInstances.
   bool describes() const {
     return app_retries > 0 && (on_unknown == OnUnknown::reconcile || on_mismatch == OnMismatch::reconcile);
@@ -164,6 +170,7 @@ class Client {
   void attempt_ended(AttemptEnd end, const Response* r, Time now);
   void run_call_ended(CallRecord& call, AttemptEnd end, Time now);
   void describe_ended(const CallRecord& call, const Response* r, Time now);
+  void fan_out(const CallRecord& call, Time now);
   void app_retry(Time now, Api api, const char* why);
   void after_launch(Time now);
   void next_intent(Time now);
@@ -188,7 +195,8 @@ class Client {
     Token token;
   };
   std::vector<Memory> mem_;
-  uint32_t k_ = 0;       // the intent (by number) being driven
+  uint32_t k_ = 0;       // the intent (by number) being driven (the first of its batch)
+  std::vector<uint32_t> batch_k_;  // the intents (by number) its call serves, k_ first
   uint32_t next_k_ = 0;  // the next one to drive
   size_t drive_first_call_ = 0;  // where this drive of the intent began in its calls
   uint32_t epoch_ = 0;

@@ -80,6 +80,9 @@ struct CallRecord {
   int32_t app_try = 0;  // 0 for the first application-level call of its intent
   RunRequest request;  // as the application made it; each attempt's own token is in its record
   std::vector<uint32_t> ids;  // TerminateInstances
+  // A batch call (clients[].batch): the intents it serves, in fan-out order (`intent` first);
+  // empty for a call of one intent.
+  std::vector<uint32_t> batch;
   Time invoked;
   Time ended;
   Outcome outcome = Outcome::pending;

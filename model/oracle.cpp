@@ -547,16 +547,30 @@ class Checker {
   void intents() {
     // Launches by logical intent, and the (intent, reservation) pairs of every answer that named
     // a reservation to an intent: flat and sorted, so a run allocates a few vectors, not one per intent.
-    std::vector<std::pair<uint32_t, uint32_t>> launched;  // (logical intent, launch index)
-    for (uint32_t li = 0; li < launches_.size(); ++li)
-      launched.emplace_back(logical_[call_of(launches_[li].attempt).intent], li);
+    // (logical intent, launch index, its share of the launch's instances): a batch call's launch
+    // is fanned out in order, MaxCount / batch size to each of its intents while they last.
+    std::vector<std::tuple<uint32_t, uint32_t, uint32_t>> launched;
+    for (uint32_t li = 0; li < launches_.size(); ++li) {
+      const Launch& l = launches_[li];
+      const CallRecord& c = call_of(l.attempt);
+      if (c.batch.empty()) {
+        launched.emplace_back(logical_[c.intent], li, l.count);
+        continue;
+      }
+      const uint32_t per = static_cast<uint32_t>(c.request.params.max) / static_cast<uint32_t>(c.batch.size());
+      for (uint32_t j = 0; j < c.batch.size(); ++j) {
+        const uint32_t from = j * per;
+        launched.emplace_back(logical_[c.batch[j]], li, l.count > from ? std::min(per, l.count - from) : 0);
+      }
+    }
     std::sort(launched.begin(), launched.end());
     std::vector<std::pair<uint32_t, uint32_t>> answered;  // (logical intent, reservation)
     for (uint32_t a = 0; a < h_.attempts.size(); ++a) {
       const AttemptRecord& at = h_.attempts[a];
       const CallRecord& c = call_of(a);
-      if (c.api != Api::terminate && at.done && at.end == AttemptEnd::ok && at.response.reservation)
-        answered.emplace_back(logical_[c.intent], at.response.reservation);
+      if (c.api == Api::terminate || !at.done || at.end != AttemptEnd::ok || !at.response.reservation) continue;
+      if (c.batch.empty()) answered.emplace_back(logical_[c.intent], at.response.reservation);
+      for (uint32_t i : c.batch) answered.emplace_back(logical_[i], at.response.reservation);
     }
     std::sort(answered.begin(), answered.end());
     answered.erase(std::unique(answered.begin(), answered.end()), answered.end());
@@ -570,14 +584,19 @@ class Checker {
       uint32_t total = 0, leaked = 0;
       bool expired_reuse = false;
       ls.clear();
-      for (; next_launch < launched.size() && launched[next_launch].first == L; ++next_launch) {
-        const Launch& l = launches_[launched[next_launch].second];
+      uint32_t own = 0;  // instances of launches that happened (not in flight at the limit)
+      for (; next_launch < launched.size() && std::get<0>(launched[next_launch]) == L; ++next_launch) {
+        const auto [unused, li, share] = launched[next_launch];
+        (void)unused;
+        const Launch& l = launches_[li];
+        if (share == 0) continue;  // a batch's launch that came short of this intent
         ls.push_back(&l);
-        total += l.count;
+        total += share;
+        own += l.reservation ? share : 0;
         expired_reuse = expired_reuse || l.after_expiry;
         // Leaked: launched, and never named to the intent. A launch still in flight at the limit
         // has no instances yet; it counts toward the intent's total, not as leaked.
-        if (l.reservation && !named(L, l.reservation)) leaked += l.count;
+        if (l.reservation && !named(L, l.reservation)) leaked += share;
       }
       if (counts_) {
         counts_->leaked += leaked;
@@ -618,14 +637,16 @@ class Checker {
       for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1] && !ls.empty(); ++m) {
         const IntentRecord& member = h_.intents[members_[m]];
         if (member.outcome != Outcome::failed) continue;
-        const auto own = std::find_if(ls.begin(), ls.end(),
-                                      [&](const Launch* l) { return call_of(l->attempt).intent == members_[m]; });
-        if (own == ls.end()) continue;  // another delivery of the intent launched, not this one
+        const auto mine = std::find_if(ls.begin(), ls.end(), [&](const Launch* l) {
+          const CallRecord& c = call_of(l->attempt);
+          return c.intent == members_[m] || std::find(c.batch.begin(), c.batch.end(), members_[m]) != c.batch.end();
+        });
+        if (mine == ls.end()) continue;  // another delivery of the intent launched, not this one
         Violation v;
         v.property = "intent-instances";
         v.group = group_of_intent(member);
         v.subject = intent_text(member);
-        v.detail = "recorded as failed, yet its own request launched " + (*own)->name() +
+        v.detail = "recorded as failed, yet its own request launched " + (*mine)->name() +
                    ": its outcome was unknown, not failed";
         add_launch_steps(v, ls);
         add_attempt_steps(v, intent_attempts(L));
@@ -653,25 +674,31 @@ class Checker {
           }
         }
       }
-      // intent-exact: every reservation the intent was answered with is one it launched, and an
-      // intent that ended well has at least MinCount instances of its own.
+      // intent-exact: every reservation the intent was answered with is one it launched (a batch's
+      // reservation is the batch's intents', whatever their share), and an intent that ended well
+      // has at least MinCount instances of its own.
       for (; next_answer < answered.size() && answered[next_answer].first < L; ++next_answer) {}
       bool exact_told = false;
+      std::string short_batch;  // a batch reservation that came short of this intent
       for (; next_answer < answered.size() && answered[next_answer].first == L; ++next_answer) {
         const uint32_t res = answered[next_answer].second;
         if (exact_told || std::any_of(ls.begin(), ls.end(), [&](const Launch* l) { return l->reservation == res; }))
           continue;
+        if (res > s_.reservations().size()) continue;
+        const CallRecord& by = call_of(static_cast<uint32_t>(s_.reservations()[res - 1].tag));
+        if (std::any_of(by.batch.begin(), by.batch.end(), [&](uint32_t i) { return logical_[i] == L; })) {
+          short_batch = reservation_name(res) + ", the reservation of a batch that came short of it (" +
+                        std::to_string(s_.reservations()[res - 1].count) + " instances for " +
+                        std::to_string(by.batch.size()) + " intents)";
+          continue;
+        }
         Violation v;
         v.property = "intent-exact";
         v.group = group_of_intent(intent);
         v.subject = intent_text(intent);
         v.intended = intended;
-        v.detail = "answered with " + reservation_name(res);
-        if (res <= s_.reservations().size()) {
-          const IntentRecord& other = h_.intents[call_of(static_cast<uint32_t>(s_.reservations()[res - 1].tag)).intent];
-          v.detail += ", launched for " + intent_text(other) +
-                      ": two intents share one token, and this one has no instances of its own";
-        }
+        v.detail = "answered with " + reservation_name(res) + ", launched for " + intent_text(h_.intents[by.intent]) +
+                   ": two intents share one token, and this one has no instances of its own";
         add_attempt_steps(v, intent_attempts(L));
         finish(v);
         exact_told = true;
@@ -679,8 +706,6 @@ class Checker {
       bool ended_ok = false;
       for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1]; ++m)
         ended_ok = ended_ok || h_.intents[members_[m]].outcome == Outcome::ok;
-      uint32_t own = 0;
-      for (const Launch* l : ls) own += l->reservation ? l->count : 0;
       const uint32_t least = static_cast<uint32_t>(intent_min(L));
       if (ended_ok && !exact_told && own < least) {
         Violation v;
@@ -690,7 +715,7 @@ class Checker {
         v.instances = own;
         v.intended = intended;
         v.detail = "ended well with " + std::to_string(own) + " instance(s) of its own, fewer than its MinCount (" +
-                   std::to_string(least) + ")";
+                   std::to_string(least) + ")" + (short_batch.empty() ? "" : "; it was answered with " + short_batch);
         add_launch_steps(v, ls);
         add_attempt_steps(v, intent_attempts(L));
         finish(v);

@@ -520,3 +520,15 @@ TEST(Loader, CallerCrashesAndControllers) {
       {"name: x\nclients: [{name: a, controller: {resync: 0}}]\n", 2, 42, "controller.resync: must be at least 1ms"},
   });
 }
+
+TEST(Loader, Batching) {
+  const Scenario s = parse_scenario("name: x\nclients: [{name: a, intents: 10, batch: 5, on_short: relaunch}]\n", "s.yaml");
+  EXPECT_EQ(s.clients[0].spec.batch, 5);
+  EXPECT_EQ(s.clients[0].spec.on_short, idem::model::ClientSpec::OnShort::relaunch);
+  expect_refused({
+      {"name: x\nclients: [{name: a, batch: 0}]\n", 2, 28, "clients[0].batch: 0 is out of range"},
+      {"name: x\nclients: [{name: a, on_short: retry}]\n", 2, 31, "'retry' is not one of ignore, relaunch"},
+      {"name: x\nclients: [{name: a, batch: 2, terminate_after: 1m}]\n", 2, 48, "a batching group (batch > 1) cannot terminate or repeat"},
+      {"name: x\nclients: [{name: a, batch: 2, app_retries: 1, on_unknown: reconcile}]\n", 2, 28, "a batching group cannot reconcile"},
+  });
+}

@@ -952,6 +952,38 @@ TEST(Controller, AResyncDrivesUnknownIntentsAgain) {
   EXPECT_NE(sdk.violations[0].detail.find("(layer controller)"), std::string::npos) << sdk.violations[0].detail;
 }
 
+TEST(Batching, AShortBatchFannedOutWholeLeavesIntentsWithoutInstances) {
+  auto run = [](const std::string& on_short) {
+    const Scenario s = harness::parse_scenario(
+        "name: batch\nlimit: 10m\nservice: {capacity: {m5.large: 7}}\n"
+        "clients: [{name: fleet, intents: 10, batch: 10, token: sdk, on_short: " + on_short + "}]\n",
+        "batch.yaml");
+    return kept(s, 1);
+  };
+  const auto ignore = run("ignore");
+  EXPECT_NE(ignore.trace.find("fan-out call=0 instances=7 intents=10 short=0"), std::string::npos) << ignore.trace;
+  EXPECT_NE(ignore.trace.find("min=1 max=1"), std::string::npos);  // the group's own request, in the header
+  EXPECT_EQ(ignore.stats.intents_ok, 10u);
+  EXPECT_EQ(ignore.stats.instances, 7u);
+  ASSERT_EQ(ignore.violations.size(), 3u);  // intents 7, 8 and 9
+  for (const auto& v : ignore.violations) EXPECT_EQ(v.property, "intent-exact");
+  const auto relaunch = run("relaunch");
+  EXPECT_NE(relaunch.trace.find("fan-out call=0 instances=7 intents=10 short=3"), std::string::npos) << relaunch.trace;
+  EXPECT_EQ(relaunch.stats.intents_ok, 7u);
+  EXPECT_EQ(relaunch.stats.intents_unknown, 3u);  // the capacity error (a 500) on the relaunch
+  EXPECT_TRUE(relaunch.violations.empty());
+}
+
+TEST(Batching, AWholeBatchGivesEachIntentItsShare) {
+  const Scenario s = harness::parse_scenario(
+      "name: batch\nlimit: 10m\nclients: [{name: fleet, intents: 6, batch: 3, token: persisted, request: {max: 2}}]\n"
+      "faults: [{lose: {what: response, rate: 50%}}]\n",
+      "batch.yaml");
+  const auto r = harness::run_batch(s, 1, 50, 1);
+  EXPECT_EQ(r.failing_runs, 0u);  // repeats of a batch call are repeats for all of its intents
+  EXPECT_EQ(r.totals.instances, 50u * 12u);
+}
+
 TEST(Service, AnEmptyRequestQuotaAnswersRequestLimitExceeded) {
   const Scenario s = harness::parse_scenario(
       "name: quota\nlimit: 1m\nservice: {throttle: {bucket: 1, refill: 1/10s}}\n"
