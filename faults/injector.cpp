@@ -37,7 +37,8 @@ std::string_view crash_step_name(Crash::Step s) {
   return "?";
 }
 
-std::string describe(const Fault& f, const std::vector<std::string>& names) {
+std::string describe(const Fault& f, const std::vector<std::string>& names, const std::vector<std::string>& groups) {
+  auto group = [&](uint32_t g) { return g < groups.size() ? groups[g] : std::to_string(g); };
   return std::visit(
       Overloaded{
           [&names](const Lose& l) {
@@ -57,8 +58,8 @@ std::string describe(const Fault& f, const std::vector<std::string>& names) {
             return std::string("reset ") + (r.phase == Reset::before ? "before" : "after") + " rate " +
                    rate_text(r.rate) + window_text(r, names);
           },
-          [&names](const Partition& p) {
-            return "partition group " + std::to_string(p.group) + " " +
+          [&names, &group](const Partition& p) {
+            return "partition group " + group(p.group) + " " +
                    (p.direction == Partition::both ? "both" : p.direction == Partition::requests ? "requests" : "responses") +
                    window_text(p, names);
           },
@@ -69,9 +70,9 @@ std::string describe(const Fault& f, const std::vector<std::string>& names) {
           [&names](const Transient& t) {
             return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t, names);
           },
-          [&names](const Crash& c) {
+          [&names, &group](const Crash& c) {
             if (c.target == Crash::client) {
-              std::string out = "crash client group " + std::to_string(c.group) + " " +
+              std::string out = "crash client group " + group(c.group) + " " +
                                 std::string(model::caller_crash_point_name(c.when)) + " rate " + rate_text(c.rate);
               out.append(" restart-after ").append(sim::format_duration(c.restart_after));
               return out.append(window_text(c, names));

@@ -136,6 +136,7 @@ struct FaultPlan {
 
 // What a fault is, in words. Its random stream is named after describe(f) (Region indexes);
 // with the scenario's Region names, for people.
-std::string describe(const Fault& f, const std::vector<std::string>& region_names = {});
+std::string describe(const Fault& f, const std::vector<std::string>& region_names = {},
+                     const std::vector<std::string>& group_names = {});
 
 }  // namespace idem::faults

@@ -59,11 +59,22 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
     if (b.fault_fires[i] > 0) continue;
     const bool crash = std::holds_alternative<faults::Crash>(s.faults.faults[i]);
     out.push_back(where(i < s.at_fault.size() ? s.at_fault[i] : Where{}, s) + ": faults[" + std::to_string(i) +
-                  "] (" + faults::describe(s.faults.faults[i], s.region_names()) + ") never fired in any of the " + runs +
+                  "] (" + faults::describe(s.faults.faults[i], s.region_names(), s.group_names()) + ") never fired in any of the " + runs +
                   " runs, so nothing it stands for was tested; check its from/for window and region against when "
                   "the clients call, and its rate" +
                   (crash ? " (a crash does not fire on a process that is already down, nor at a step no launch reaches)"
                          : ""));
+  }
+  for (size_t r = 0; r < s.reapers.size(); ++r) {
+    const uint64_t sweeps = 2 * r < b.reaper_counts.size() ? b.reaper_counts[2 * r] : 0;
+    const uint64_t judged = 2 * r + 1 < b.reaper_counts.size() ? b.reaper_counts[2 * r + 1] : 0;
+    const std::string at = where(r < s.at_reaper.size() ? s.at_reaper[r] : Where{}, s) + ": reapers[" + std::to_string(r) + "] ";
+    if (sweeps == 0)
+      out.push_back(at + "never swept in any of the " + runs + " runs: its `start` is past the " +
+                    sim::format_duration(s.limit) + " limit");
+    else if (judged == 0)
+      out.push_back(at + "never listed an instance old enough to judge (past its grace) in any of the " + runs +
+                    " runs, so what it reaps was not tested; check its region, account and grace");
   }
   for (size_t g = 0; g < b.group_totals.size(); ++g) {
     if (b.group_totals[g].intents_begun > 0) continue;
@@ -75,13 +86,16 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
   RunStats started;
   for (const RunStats& g : b.group_totals)
     if (g.intents_begun > 0) started.add(g);
-  if (started.intents_open > 0) {
+  if (started.intents_open > started.intents_blocked) {
     const uint64_t never = started.intents - started.intents_begun;
     out.push_back(where(s.at_limit, s) + ": " + std::to_string(started.intents_open) + " of " +
                   std::to_string(started.intents) + " intents were not done by the " + sim::format_duration(s.limit) +
                   " limit in " + std::to_string(b.runs_with_open_intents) + " of " + runs + " runs (" +
-                  std::to_string(never) + " never began; the properties were checked on what happened by then); "
-                  "raise `limit` if they should finish");
+                  std::to_string(never) + " never began" +
+                  (started.intents_blocked ? ", " + std::to_string(started.intents_blocked) +
+                                                 " blocked, waiting for a human (on_unknown: block)"
+                                           : std::string()) +
+                  "; the properties were checked on what happened by then); raise `limit` if they should finish");
   }
   if (s.service.throttle && b.totals.throttled == 0)
     out.push_back(where(s.at_throttle, s) + ": service.throttle never turned a request away in any of the " + runs +
@@ -123,6 +137,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
       out.totals.add(r.stats);
       for (size_t g = 0; g < r.groups.size() && g < out.group_totals.size(); ++g) out.group_totals[g].add(r.groups[g]);
       add_into(out.fault_fires, r.fault_fires);
+      add_into(out.reaper_counts, r.reaper_counts);
       out.runs_with_open_intents += r.stats.intents_open > 0 ? 1 : 0;
       out.violations += r.violation_count;
       out.failing_runs += r.violation_count > 0 ? 1 : 0;

@@ -247,9 +247,14 @@ class Reader {
   template <typename E>
   E choice(const YAML::Node& n, const std::string& what, const std::vector<std::pair<std::string, E>>& options) const {
     const std::string s = scalar(n, what, "one of " + names(options));
-    for (const auto& [name, v] : options)
+    std::string best;
+    size_t best_d = 3;
+    for (const auto& [name, v] : options) {
       if (name == s) return v;
-    fail(n, what + ": '" + s + "' is not one of " + names(options));
+      const size_t d = edit_distance(s, name);
+      if (d < best_d) best_d = d, best = name;
+    }
+    fail(n, what + ": '" + s + "' is not one of " + names(options) + (best.empty() ? "" : " (did you mean '" + best + "'?)"));
   }
 
   template <typename E>
@@ -677,6 +682,25 @@ class Loader {
       if (c.app_retries == 0 && g["on_unknown"] && c.on_unknown == model::OnUnknown::reconcile)
         s.inert.push_back(r_.where(g["on_unknown"]) + ": " + what +
                           ".on_unknown: reconcile has no effect: the group makes no application-level retry (app_retries is 0)");
+      if (g["on_short"] && c.batch <= 1)
+        s.inert.push_back(r_.where(g["on_short"]) + ": " + what + ".on_short has no effect without batching (batch > 1)");
+      if (g["controller"] && g["controller"].IsMap()) {
+        const bool crashes = std::any_of(s.faults.faults.begin(), s.faults.faults.end(), [&](const faults::Fault& f) {
+          const auto* k = std::get_if<faults::Crash>(&f);
+          return k && k->target == faults::Crash::client && k->group == i;
+        });
+        const YAML::Node ctl = g["controller"];
+        for (const char* key : {"state", "persist"})
+          if (ctl[key] && !crashes)
+            s.inert.push_back(r_.where(ctl[key]) + ": " + what + ".controller." + key +
+                              " has no effect: no fault crashes this group's processes (add a crash with target: client)");
+        const bool holds = c.token == model::TokenMode::persisted || c.token == model::TokenMode::write_back ||
+                           c.token == model::TokenMode::timestamp;
+        if (ctl["persist"] && crashes && !holds)
+          s.inert.push_back(r_.where(ctl["persist"]) + ": " + what + ".controller.persist has no effect with token: " +
+                            std::string(model::token_mode_name(c.token)) +
+                            " (the caller writes down only a token it keeps per intent: persisted, write-back, timestamp)");
+      }
       if (g["on_describe_error"] && !c.describes())
         s.inert.push_back(r_.where(g["on_describe_error"]) + ": " + what +
                           ".on_describe_error has no effect: the group never reconciles through DescribeInstances "
@@ -948,12 +972,13 @@ class Loader {
                                         "'; the accounts are " + join(accounts));
         r.account = static_cast<uint32_t>(it - accounts.begin());
       }
-      r.every = r_.duration(m.need("every"), m.at("every"), sim::millis(1));
+      r.every = r_.duration(m.need("every"), m.at("every"), sim::seconds(1));
       r.reaps = r_.choice<model::ReaperSpec::Reaps>(
           m.need("reaps"), m.at("reaps"), {{"untagged", model::ReaperSpec::untagged}, {"unknown", model::ReaperSpec::unknown}});
       if (m.has("grace")) r.grace = r_.duration(m.get("grace"), m.at("grace"));
       r.start = m.has("start") ? r_.duration(m.get("start"), m.at("start")) : r.every;
       s.reapers.push_back(r);
+      s.at_reaper.push_back(Where{r_.where(n[i])});
     }
   }
 
@@ -1117,6 +1142,11 @@ class Loader {
           r_.fail(m.get(key), m.at(key) + ": a client's process crashes at a point of its calls (`when`), not by `" +
                                   key + "`; remove it");
       c.group = group_index(s, m.need("group"), m.at("group"));
+      if (m.has("region") && region_index(s, m.get("region"), m.at("region")) != s.clients[c.group].spec.region)
+        r_.fail(m.get("region"), m.at("region") + ": group '" + s.clients[c.group].spec.group + "' calls " +
+                                     s.service.regions[s.clients[c.group].spec.region].name +
+                                     ", so its processes never crash while calling this Region; remove region or "
+                                     "name the group's");
       c.when = r_.choice<model::CallerCrashPoint>(
           m.need("when"), m.at("when"),
           {{"after-send", model::CallerCrashPoint::after_send}, {"after-response", model::CallerCrashPoint::after_response}});

@@ -59,11 +59,13 @@ struct Scenario {
   Where at_throttle;              // `service.throttle`, or the file
   std::vector<Where> at_group;    // per client group
   std::vector<Where> at_fault;    // per fault
+  std::vector<Where> at_reaper;   // per reaper
   // Keys the file gives that have no effect under its other settings, each with its place and
   // why (found by the loader; reported by `run` as warnings).
   std::vector<std::string> inert;
 
   std::vector<std::string> region_names() const;
+  std::vector<std::string> group_names() const;
   // The intent name a group's intents belong to (its `intent`, else its own name).
   static const std::string& intent_name(const ClientGroup& g) { return g.intent.empty() ? g.spec.group : g.intent; }
 };

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <array>
 
 #include "sim/invariant.h"
 
@@ -33,6 +34,12 @@ using model::Response;
 using sim::Duration;
 using sim::Event;
 using sim::Time;
+
+std::vector<std::string> Scenario::group_names() const {
+  std::vector<std::string> out;
+  for (const auto& g : clients) out.push_back(g.spec.group);
+  return out;
+}
 
 std::vector<std::string> Scenario::region_names() const {
   std::vector<std::string> out;
@@ -217,7 +224,11 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     const model::ClientRecord& c = history_.clients[client];
     const auto i = injector_.caller_crash(c.group, c.region, when, now_);
     if (!i) return std::nullopt;
-    return restart_time(std::get<faults::Crash>(s_.faults.faults[*i])) - now_;
+    const Duration back = restart_time(std::get<faults::Crash>(s_.faults.faults[*i])) - now_;
+    notes_.push_back(Note{now_, {}, "caller " + c.label + "'s process crashed (" + std::string(model::caller_crash_point_name(when)) +
+                                        "); it restarts in " + sim::format_duration(back) + ", knowing what its state kept",
+                          true, c.label});
+    return back;
   }
 
  private:
@@ -251,7 +262,10 @@ class World final : public model::ClientIo, public sim::Dispatcher {
           .kv("token", model::token_mode_name(g.spec.token)).kv("retry", model::policy_name(p.kind))
           .kv("attempts", p.attempts).kv("timeout", sim::format_duration(g.spec.timeout)).kv("app-retries", g.spec.app_retries);
       if (p.kind == model::PolicyKind::exponential) line.kv("jitter", model::jitter_name(p.jitter));
-      if (!p.sdk.empty()) line.kv_text("sdk", p.sdk);
+      if (!p.sdk.empty()) {
+        const size_t space = p.sdk.find(' ');
+        line.kv_text("sdk", p.sdk.substr(0, space)).kv_text("sdk-version", p.sdk.substr(space + 1));
+      }
       for (model::Code code : p.retry_codes) line.kv("retry-code", model::code_name(code));
       if (g.spec.token == model::TokenMode::value) line.kv_text("token-value", g.spec.token_value);
       if (!g.intent.empty()) line.kv("intent", g.intent);
@@ -269,7 +283,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       if (s_.bugs.has(static_cast<model::Bug>(b)))
         trace_.line(Time(0), "world").word("bug").word(model::bug_info(static_cast<model::Bug>(b)).name);
     for (const faults::Fault& f : s_.faults.faults)
-      trace_.line(Time(0), "world").word("fault").word(faults::describe(f, regions_));
+      trace_.line(Time(0), "world").word("fault").word(faults::describe(f, regions_, s_.group_names()));
     if (s_.faults.heal_at || s_.max_attempts_per_intent) {
       auto line = trace_.line(Time(0), "world");
       line.word("promises");
@@ -297,6 +311,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (p.uses_quota())
       line.kv("quota", p.quota).kv("cost", p.retry_cost).kv("timeout-cost", p.timeout_cost).kv("throttle-cost", p.throttle_cost);
     if (c.app_retries) line.kv("app-backoff", sim::format_duration(c.app_backoff)).kv("reconcile", c.reconcile ? "true" : "false");
+    if (c.batch > 1) line.kv("batch", c.batch).kv("on-short", c.on_short == model::ClientSpec::OnShort::ignore ? "ignore" : "relaunch");
     if (c.controller) {
       line.kv("controller-state", c.controller->state == model::ControllerSpec::durable ? "durable" : "volatile")
           .kv("persist", c.controller->persist == model::ControllerSpec::before_send ? "before-send" : "after-response")
@@ -737,6 +752,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       std::sort(recorded.begin(), recorded.end());
     }
     const std::vector<uint32_t> chosen = model::choose_reaps(spec, listing, recorded, now_);
+    if (reaper_counts_.size() < 2 * s_.reapers.size()) reaper_counts_.resize(2 * s_.reapers.size());
+    ++reaper_counts_[2 * r];
+    for (const auto& v : listing) reaper_counts_[2 * r + 1] += now_ - v.launched >= spec.grace ? 1 : 0;
     const std::string actor = "reaper#" + std::to_string(r);
     trace_.line(now_, actor).word("sweep").kv("listed", static_cast<int64_t>(listing.size()))
         .kv("reap", static_cast<int64_t>(chosen.size()));
@@ -827,9 +845,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
 
   void on_timeout(uint32_t client, uint32_t attempt) {
     model::Client& c = clients_[client];
-    // A timer whose attempt was answered already is dropped quietly: it is not an event of the
-    // model, only a cancelled timer.
-    if (history_.attempts[attempt].done) return;
+    // A timer whose attempt was answered already, or whose process died, is dropped quietly: it
+    // is not an event of the model, only a cancelled timer.
+    if (history_.attempts[attempt].done || !c.waits_for(attempt)) return;
     trace_.line(now_, c.label()).word("timeout").kv("attempt", attempt);
     c.on_timeout(attempt, now_);
   }
@@ -849,20 +867,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     for (const auto& i : history_.intents) {
       RunStats& st = group_of(i.client);
       ++st.intents_begun;
-      uint64_t sdk = 0, app = 0, controller = 0;
-      for (uint32_t c : i.calls) {
-        const model::CallRecord& call = history_.calls[c];
-        if (call.api == Api::terminate || call.repeat || call.attempts.empty()) continue;
-        sdk += call.attempts.size() - 1;
-        app += call.layer == model::Layer::app ? 1 : 0;
-        controller += call.layer == model::Layer::controller ? 1 : 0;
-      }
-      st.attempts_sdk += sdk;
-      st.attempts_app += app;
-      st.attempts_controller += controller;
-      st.most_sdk = std::max(st.most_sdk, sdk);
-      st.most_app = std::max(st.most_app, app);
-      st.most_controller = std::max(st.most_controller, controller);
+      st.intents_blocked += i.blocked ? 1 : 0;
       if (!i.finished) continue;
       --st.intents_open;
       switch (i.outcome) {
@@ -871,6 +876,26 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         case model::Outcome::unknown: ++st.intents_unknown; break;
         case model::Outcome::pending: ++st.intents_unknown; break;
       }
+    }
+    // Retries by layer, each call counted once, for the intent it was made for (a batch call's,
+    // for the first of its intents).
+    std::vector<std::array<uint64_t, 3>> by_intent(history_.intents.size(), {0, 0, 0});
+    for (const auto& c : history_.calls) {
+      if (c.api == Api::terminate || c.repeat || c.attempts.empty()) continue;
+      auto& n = by_intent[c.intent];
+      n[0] += c.attempts.size() - 1;
+      n[1] += c.layer == model::Layer::app ? 1 : 0;
+      n[2] += c.layer == model::Layer::controller ? 1 : 0;
+    }
+    for (size_t i = 0; i < by_intent.size(); ++i) {
+      RunStats& st = group_of(history_.intents[i].client);
+      const auto& n = by_intent[i];
+      st.attempts_sdk += n[0];
+      st.attempts_app += n[1];
+      st.attempts_controller += n[2];
+      st.most_sdk = std::max(st.most_sdk, n[0]);
+      st.most_app = std::max(st.most_app, n[1]);
+      st.most_controller = std::max(st.most_controller, n[2]);
     }
     for (const auto& c : history_.calls) {
       RunStats& st = group_of(c.client);
@@ -890,6 +915,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     out.stats.end = end;
     out.stats.launches_in_flight = counts.launches_in_flight;
     out.fault_fires = injector_.fires();
+    out.reaper_counts = reaper_counts_;
+    out.reaper_counts.resize(2 * s_.reapers.size());
   }
 
   // What the service went through that a violation's story should tell (crashes, restarts, a
@@ -899,6 +926,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     std::string token;
     std::string what;
     bool key = false;  // never elided from a printed excerpt (a forgotten record, a store crash)
+    std::string client;  // only for stories of this client's attempts (a caller crash)
   };
   void note(std::string_view token, std::string what, bool key = false) {
     notes_.push_back(Note{now_, token.empty() ? std::string() : sim::escaped(token), std::move(what), key});
@@ -914,7 +942,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       bool added = false;
       for (const Note& n : notes_) {
         bool about = false;
-        if (n.token.empty()) {
+        if (!n.client.empty()) {
+          for (const auto& e : v.events) about = about || e.what.rfind(n.client + " ", 0) == 0;
+        } else if (n.token.empty()) {
           about = n.at >= lo && n.at <= hi;
         } else {
           const std::string needle = "token=" + n.token;
@@ -947,6 +977,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   std::vector<Served> served_;                   // per attempt
   std::vector<uint64_t> throttled_;              // per client group: requests the quota turned away
   std::vector<Note> notes_;
+  std::vector<uint64_t> reaper_counts_;  // RunResult::reaper_counts
   std::vector<uint32_t> in_service_;             // with crash faults: attempts the service may still answer
   model::History history_;
   std::vector<model::Client> clients_;

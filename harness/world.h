@@ -22,6 +22,7 @@ struct RunStats {
   // before the client was done with them, or before they began): the four add up to `intents`.
   uint64_t intents_open = 0;
   uint64_t intents_begun = 0;  // of `intents`, those the clients began before the limit
+  uint64_t intents_blocked = 0;  // of the open ones, those whose caller blocked, waiting for a human
   uint64_t calls = 0;
   uint64_t requests = 0;  // attempts sent, all APIs
   uint64_t retries = 0;   // attempts after a call's first, plus the application's and the controller's calls
@@ -45,6 +46,7 @@ struct RunStats {
     intents_unknown += o.intents_unknown;
     intents_open += o.intents_open;
     intents_begun += o.intents_begun;
+    intents_blocked += o.intents_blocked;
     calls += o.calls;
     requests += o.requests;
     retries += o.retries;
@@ -67,6 +69,9 @@ struct RunResult {
   RunStats stats;
   std::vector<RunStats> groups;       // the same counts per client group, in scenario order
   std::vector<uint64_t> fault_fires;  // per fault of the plan: how often it acted
+  // Per reaper: its sweeps, and the instances it listed that were old enough to judge (past its
+  // grace), two numbers each.
+  std::vector<uint64_t> reaper_counts;
   std::vector<model::Violation> violations;  // emptied for failing runs past a batch's `keep`
   uint32_t violation_count = 0;              // kept when the violations are not
   std::string trace;  // one line per event, when kept

@@ -116,6 +116,8 @@ void Client::on_wake(Time now) {
 // know to be done, on the same record of the history.
 void Client::begin_intent(Time now) {
   k_ = next_k_;
+  fresh_token_ = false;
+  next_api_ = Api::run;
   const bool again = k_ < mem_.size();
   // The intents this call serves: k_, and with batching the next ones not known to be done.
   batch_k_.clear();
@@ -126,6 +128,7 @@ void Client::begin_intent(Time now) {
       record.client = id_;
       record.index = static_cast<int32_t>(k);
       record.intended = spec_->request.max;
+      record.least = spec_->request.min;
       mem_.push_back(Memory{static_cast<uint32_t>(history_->intents.size()), false, false, false, Token()});
       history_->intents.push_back(record);
     }
@@ -161,17 +164,28 @@ void Client::begin_intent(Time now) {
   begin_call(now, Api::run, false);
 }
 
+// The caller learned how intent k ended well (its instance ids): it knows it is done, and it
+// writes that down with the answer (a durable state keeps it across a crash).
+void Client::learned(uint32_t k) {
+  mem_[k].done = true;
+  if (mem_[k].has_token) mem_[k].token_written = true;
+}
+
 void Client::keep_token(const Token& t) {
   Memory& m = mem_[k_];
   m.token = t;
   m.has_token = true;
-  if (persists_before_send()) m.token_written = true;
+  if (persists_before_send() && spec_->token != TokenMode::write_back) m.token_written = true;
 }
 
 // The process dies: what it was doing is lost, and so is what its state does not keep.
 void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
   ++epoch_;
   state_ = State::down;
+  minted_ = 0;  // a new process counts its tokens from 1 again (timestamp tokens)
+  fresh_token_ = false;
+  quota_ = RetryQuota(spec_->retry);  // and has a new SDK client
+  limiter_ = RateLimiter{};
   retry_.reset();
   attempt_ = UINT32_MAX;
   const bool durable = spec_->controller && spec_->controller->state == ControllerSpec::durable;
@@ -332,6 +346,7 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
     // The answer reached the process; it may die before acting on it (or writing anything down):
     // then, like an answer to a client that stopped waiting, nobody learned it.
     if (const auto restart_after = io_->crash_now(id_, CallerCrashPoint::after_response)) {
+      a.fate = Fate::caller_crashed;
       a.late = true;
       a.late_at = now;
       a.late_response = *r;
@@ -389,6 +404,7 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
   if (call.outcome == Outcome::ok) {
     intent.outcome = Outcome::ok;
     intent.learned = call.response;
+    learned(k_);
     learned_call_ = call_;
     after_launch(now);
     return;
@@ -418,7 +434,7 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
   }
   if (retryable(end) && spec_->on_unknown == OnUnknown::block) {
     // Incident 9's fix: "create pending" is written down, and nothing moves until a human clears it.
-    intent.blocked = true;
+    for (uint32_t k : batch_k_) history_->intents[mem_[k].record].blocked = true;
     state_ = State::done;
     trace_->line(now, label_).word("block").kv("intent", intent.index).kv("why", "outcome-unknown");
     return;
@@ -448,6 +464,7 @@ void Client::describe_ended(const CallRecord& call, const Response* r, Time now)
   if (r && r->ok() && r->count > 0) {
     intent.outcome = Outcome::ok;
     intent.learned = *r;
+    learned(k_);
     learned_call_ = call_;  // a describe call carries the request of the launch it looked for
     trace_->line(now, label_).word("adopt").kv("intent", intent.index).kv_id("reservation", 'r', r->reservation);
     after_launch(now);
@@ -455,18 +472,23 @@ void Client::describe_ended(const CallRecord& call, const Response* r, Time now)
   }
   // After a mismatch, the token's first request launched nothing visible: a new token is safe
   // unless the launch is too recent to be seen.
+  bool after_mismatch = false;
   for (size_t k = intent.calls.size(); k-- > 0;) {
     const CallRecord& looked_for = history_->calls[intent.calls[k]];
     if (looked_for.api != Api::run) continue;
-    if (looked_for.response.code == Code::IdempotentParameterMismatch) fresh_token_ = true;
+    after_mismatch = looked_for.response.code == Code::IdempotentParameterMismatch;
     break;
   }
-  if (call.outcome == Outcome::ok) {
+  auto launch_again = [&] {
+    fresh_token_ = after_mismatch;
     begin_call(now, Api::run, false);
+  };
+  if (call.outcome == Outcome::ok) {
+    launch_again();
     return;
   }
   switch (spec_->on_describe_error) {
-    case OnDescribeError::launch: begin_call(now, Api::run, false); break;
+    case OnDescribeError::launch: launch_again(); break;
     case OnDescribeError::retry: {
       int32_t describes = 0;
       for (uint32_t c : intent.calls) describes += history_->calls[c].api == Api::describe ? 1 : 0;
@@ -491,20 +513,25 @@ void Client::fan_out(const CallRecord& call, Time now) {
   const Response& r = call.response;
   const uint32_t per = static_cast<uint32_t>(spec_->request.max);
   std::vector<uint32_t> short_k;
+  int64_t left_short = 0;  // recorded done without instances (on_short: ignore)
   for (size_t j = 0; j < batch_k_.size(); ++j) {
     IntentRecord& each = history_->intents[mem_[batch_k_[j]].record];
     const uint32_t from = static_cast<uint32_t>(j) * per;
     const uint32_t got = r.count > from ? std::min(per, r.count - from) : 0;
-    if (got == 0 && spec_->on_short == ClientSpec::OnShort::relaunch) {
+    const bool short_of_it = got < static_cast<uint32_t>(spec_->request.min);
+    if (short_of_it && spec_->on_short == ClientSpec::OnShort::relaunch) {
       short_k.push_back(batch_k_[j]);
       continue;
     }
     each.outcome = Outcome::ok;
     each.learned = Response{Code::Ok, r.reservation, got ? r.first_instance + from : 0, got};
+    learned(batch_k_[j]);
+    if (short_of_it) ++left_short;
   }
   learned_call_ = call_;
   trace_->line(now, label_).word("fan-out").kv("call", call_).kv("instances", r.count)
-      .kv("intents", static_cast<int64_t>(batch_k_.size())).kv("short", static_cast<int64_t>(short_k.size()));
+      .kv("intents", static_cast<int64_t>(batch_k_.size())).kv("short", static_cast<int64_t>(short_k.size()) + left_short)
+      .word(short_k.empty() ? (left_short ? "recorded-done-anyway" : "whole") : "relaunch");
   if (!short_k.empty()) {
     // Finish the intents that got theirs, and launch the rest again.
     for (uint32_t k : batch_k_)

@@ -152,6 +152,8 @@ class Client {
   bool on_timeout(uint32_t attempt, Time now);
 
   bool done() const { return state_ == State::done; }
+  // Whether the client is waiting for this attempt's answer (a timer for another is stale).
+  bool waits_for(uint32_t attempt) const { return state_ == State::waiting && attempt == attempt_; }
   // Bumped by a crash of the client's process: wakes set before it are stale.
   uint32_t epoch() const { return epoch_; }
   const std::string& label() const { return label_; }
@@ -179,8 +181,10 @@ class Client {
   void crash(Time now, CallerCrashPoint when, Duration restart_after);
   void restart(Time now);
   // The intent's token was minted or learned: written down now if the controller persists
-  // before sending, or once an answer arrives if after.
+  // before sending and the caller made it (a token the SDK makes inside a call, write-back, can
+  // only be written down once an answer comes back), or once an answer arrives.
   void keep_token(const Token& t);
+  void learned(uint32_t k);
   bool persists_before_send() const {
     return spec_->controller && spec_->controller->persist == ControllerSpec::before_send;
   }

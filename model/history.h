@@ -34,6 +34,7 @@ enum class Fate : uint8_t {
   throttled,        // the account's request quota was empty: RequestLimitExceeded, nothing done
   refused,          // every frontend of the Region was down: the connection was refused
   crashed,          // the frontend handling it crashed: no answer, the client saw a reset
+  caller_crashed,   // its answer reached the caller's process, which died before acting on it
 };
 
 struct AttemptRecord {
@@ -94,6 +95,7 @@ struct IntentRecord {
   uint32_t client = 0;
   int32_t index = 0;
   int32_t intended = 1;  // the MaxCount the application asked for
+  int32_t least = 1;     // the MinCount it needs (a batch call asks for MinCount 1 for all)
   Outcome outcome = Outcome::pending;
   bool finished = false;  // the client is done with it (false: cut off by the time limit)
   bool blocked = false;   // the caller stopped on an unknown outcome, waiting for a human

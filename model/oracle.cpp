@@ -726,37 +726,75 @@ class Checker {
 
   // no-false-reap, for cleanup jobs: an instance a reaper terminated was owned by an intent when
   // an answer to the intent named its reservation (before the reap or after it: a caller that
-  // learns of its launch later still owns it). A leaked instance no answer ever named is fair game.
+  // learns of its launch later still owns it), or when it was launched for an intent the caller
+  // was still working on at the reap (a retry with its token would have learned of it). A leaked
+  // instance of an intent the caller was done with is an orphan: reaping it is a cleanup.
   void reaps(const std::vector<std::pair<uint32_t, uint32_t>>& answered) {
     if (h_.reaps.empty()) return;
     std::vector<std::pair<uint32_t, uint32_t>> owner;  // (reservation, logical intent)
     for (const auto& [L, res] : answered) owner.emplace_back(res, L);
     std::sort(owner.begin(), owner.end());
-    std::vector<bool> told;  // one violation per reaper
+    struct Told {
+      uint32_t count = 0;
+      size_t violation = 0;
+    };
+    std::vector<Told> told;  // per reaper: one violation, counting every false reap
     for (const ReapRecord& r : h_.reaps) {
       if (r.instance == 0 || r.instance > s_.instances().size()) continue;
       const uint32_t res = s_.instances()[r.instance - 1].reservation;
       const auto it = std::lower_bound(owner.begin(), owner.end(), std::make_pair(res, 0u));
-      if (it == owner.end() || it->first != res) continue;
-      if (told.size() <= r.reaper) told.resize(r.reaper + 1, false);
-      if (told[r.reaper]) continue;
-      told[r.reaper] = true;
-      const IntentRecord& intent = h_.intents[head_[it->second]];
+      uint32_t L = UINT32_MAX;
+      std::string why;
+      if (it != owner.end() && it->first == res) {
+        L = it->second;
+        why = "an answer to it named the reservation";
+      } else if (res >= 1 && res <= launches_.size()) {
+        const uint32_t by = logical_[call_of(launches_[res - 1].attempt).intent];
+        if (in_progress(by, r.at)) {
+          L = by;
+          why = "it was launched for the intent, which the caller was still working on";
+        }
+      }
+      if (L == UINT32_MAX) continue;
+      if (told.size() <= r.reaper) told.resize(r.reaper + 1);
+      Told& t = told[r.reaper];
+      if (t.count++ > 0) {
+        out_[t.violation].detail = std::to_string(t.count) + " instances that intents own; first: " +
+                                   out_[t.violation].detail.substr(out_[t.violation].detail.find("terminated"));
+        continue;
+      }
+      const IntentRecord& intent = h_.intents[head_[L]];
       Violation v;
       v.property = "no-false-reap";
       v.group = group_of_intent(intent);
       v.subject = "reaper " + std::to_string(r.reaper);
       v.detail = "terminated " + instance_name(r.instance) + " of " + reservation_name(res) + ", which " +
-                 intent_text(intent) + " owns (an answer to it named the reservation)" +
+                 intent_text(intent) + " owns (" + why + ")" +
                  (r.tagged ? "" : "; the listing showed it without its tags (not visible yet: younger than "
                                   "describe_lag + tag_lag)");
       v.events.push_back({r.at, "reaper " + std::to_string(r.reaper) + " terminated " + instance_name(r.instance) +
                                     (r.tagged ? "" : " (listed untagged)"),
                           true});
       add_launch_steps(v, {&launches_[res - 1]});
-      add_attempt_steps(v, intent_attempts(it->second));
+      add_attempt_steps(v, intent_attempts(L));
+      t.violation = out_.size();
       finish(v);
     }
+  }
+
+  // Whether the caller was still working on logical intent L at `t`: a call of it began after
+  // t, or one that began before was not over by then.
+  bool in_progress(uint32_t L, Time t) const {
+    for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1]; ++m) {
+      const IntentRecord& i = h_.intents[members_[m]];
+      if (!i.finished) return true;
+      for (uint32_t c : i.calls) {
+        const CallRecord& call = h_.calls[c];
+        if (call.api == Api::terminate || call.repeat) continue;
+        if (call.invoked > t || call.outcome == Outcome::pending || call.ended > t) return true;
+      }
+    }
+    return false;
   }
 
   // ---- the scenario's promises: liveness and amplification
@@ -856,19 +894,35 @@ class Checker {
              (at.has_token ? "with a token made for that attempt" : "without a token") + " (layer sdk)";
     const std::string token = at.has_token ? " with a token of its own" : ", without a token";
     switch (c.layer) {
-      case Layer::app: return "an application-level retry" + token + " (layer app)";
+      case Layer::app: {
+        // What made the application call again: a mismatch answered with a new token, or an
+        // unknown outcome.
+        const IntentRecord& i = h_.intents[c.intent];
+        const auto self = std::find(i.calls.begin(), i.calls.end(), at.call);
+        for (auto p = self; p != i.calls.begin();) {
+          const CallRecord& before = h_.calls[*--p];
+          if (before.api != Api::run) continue;
+          if (before.response.code == Code::IdempotentParameterMismatch)
+            return "an application-level retry after IdempotentParameterMismatch" + token +
+                   " (layer app: on_mismatch new-token)";
+          break;
+        }
+        return "an application-level retry" + token + " (layer app)";
+      }
       case Layer::controller: return "the controller driving the intent again" + token + " (layer controller)";
       case Layer::first: break;
     }
-    return "the intent's first call" + token;
+    return "the first call of " + intent_text(h_.intents[c.intent]) + token + " (layer first: another delivery of the intent)";
   }
 
-  // The MinCount logical intent L asked for (its first launch call's).
+  // The MinCount logical intent L needs: its own (a batch call asks MinCount 1 for all), or its
+  // first launch call's.
   int32_t intent_min(uint32_t L) const {
+    int32_t least = h_.intents[head_[L]].least;
     for (uint32_t m = member_begin_[L]; m < member_begin_[L + 1]; ++m)
       for (uint32_t c : h_.intents[members_[m]].calls)
-        if (h_.calls[c].api == Api::run) return h_.calls[c].request.params.min;
-    return 1;
+        if (h_.calls[c].api == Api::run && h_.calls[c].batch.empty()) return std::max(least, h_.calls[c].request.params.min);
+    return least;
   }
 
   std::vector<uint32_t> intent_attempts(uint32_t L) const {
@@ -913,7 +967,12 @@ class Checker {
       v.events.push_back({at.sent, sent, is_key});
       if (!at.done) {  // a copy the network made, or an attempt still waiting at the limit
         if (at.late)
-          v.events.push_back({at.late_at, head + " answered (no client waits for it) " + response_text(at.late_response), is_key});
+          v.events.push_back({at.late_at,
+                              head + (at.fate == Fate::caller_crashed
+                                          ? " answered " + response_text(at.late_response) +
+                                                "; the caller's process died before acting on it"
+                                          : " answered (no client waits for it) " + response_text(at.late_response)),
+                              is_key});
         continue;
       }
       std::string how;

@@ -73,33 +73,42 @@ RetryPolicy RetryPolicy::aws_legacy() {
 }
 
 namespace {
-// "1.11.900" -> {1, 11, 900}; false when it is not dots and digits.
-bool parse_version(std::string_view v, std::vector<uint64_t>& out) {
+// "1.11.900" -> {1, 11, 900}: two to four parts of digits, each below 10^9; a missing part is 0
+// (1.48 is 1.48.0). `why` says what is wrong otherwise.
+bool parse_version(std::string_view v, std::vector<uint64_t>& out, std::string& why) {
   out.clear();
   uint64_t n = 0;
-  bool digit = false;
-  for (char c : v) {
+  size_t digits = 0;
+  for (size_t i = 0; i <= v.size(); ++i) {
+    const char c = i < v.size() ? v[i] : '.';
     if (c >= '0' && c <= '9') {
-      if (n > 100000000) return false;
+      if (++digits > 9) {
+        why = "a part of '" + std::string(v) + "' is too long";
+        return false;
+      }
       n = n * 10 + static_cast<uint64_t>(c - '0');
-      digit = true;
-    } else if (c == '.' && digit) {
+    } else if (c == '.' && digits > 0) {
       out.push_back(n);
       n = 0;
-      digit = false;
+      digits = 0;
     } else {
+      why = "'" + std::string(v) + "' is not a version like 1.44.0 (two to four parts of digits)";
       return false;
     }
   }
-  if (!digit) return false;
-  out.push_back(n);
-  return out.size() >= 2;
+  if (out.size() < 2 || out.size() > 4) {
+    why = "'" + std::string(v) + "' is not a version like 1.44.0 (two to four parts of digits)";
+    return false;
+  }
+  out.resize(4, 0);
+  return true;
 }
 
 struct SdkRow {
   std::string_view name;
-  std::vector<uint64_t> from_2026;  // the first version with the 2026 behaviour
+  std::vector<uint64_t> from_2026;  // the first version with the 2026 behaviour (four parts)
   RetryPolicy before;               // the profile before it
+  std::vector<uint64_t> from_standard = {};  // before this, legacy (AWS CLI v1); empty: none
 };
 
 const std::vector<SdkRow>& sdk_table() {
@@ -114,11 +123,11 @@ const std::vector<SdkRow>& sdk_table() {
     cpp.attempts = 11;
     cpp.base = cpp.throttle_base = sim::millis(25);
     return std::vector<SdkRow>{
-        {"awscli", {2, 40, 0}, standard(sim::seconds(1), sim::seconds(1))},
-        {"botocore", {1, 44, 0}, standard(sim::seconds(1), sim::seconds(1))},
-        {"js", {3, 1166, 0}, standard(sim::millis(100), sim::millis(500))},
-        {"go-v2", {1, 48, 0}, standard(sim::seconds(1), sim::seconds(1))},
-        {"cpp", {1, 11, 926}, cpp},
+        {"awscli", {2, 40, 0, 0}, standard(sim::seconds(1), sim::seconds(1)), {2, 0, 0, 0}},
+        {"botocore", {1, 44, 0, 0}, standard(sim::seconds(1), sim::seconds(1))},
+        {"js", {3, 1166, 0, 0}, standard(sim::millis(100), sim::millis(500))},
+        {"go-v2", {1, 48, 0, 0}, standard(sim::seconds(1), sim::seconds(1))},
+        {"cpp", {1, 11, 926, 0}, cpp},
     };
   }();
   return rows;
@@ -131,13 +140,14 @@ std::optional<RetryPolicy> sdk_profile(std::string_view sdk, std::string_view ve
   for (const SdkRow& row : sdk_table()) {
     if (row.name != sdk) continue;
     std::vector<uint64_t> v;
-    if (!parse_version(version, v)) {
-      if (why) *why = "'" + std::string(version) + "' is not a version like 1.44.0";
+    std::string bad;
+    if (!parse_version(version, v, bad)) {
+      if (why) *why = bad;
       return std::nullopt;
     }
-    RetryPolicy p = std::lexicographical_compare(v.begin(), v.end(), row.from_2026.begin(), row.from_2026.end())
-                        ? row.before
-                        : RetryPolicy::aws_standard_2026();
+    RetryPolicy p = v >= row.from_2026                                  ? RetryPolicy::aws_standard_2026()
+                    : !row.from_standard.empty() && v < row.from_standard ? RetryPolicy::aws_legacy()  // AWS CLI v1
+                                                                        : row.before;
     p.sdk = std::string(sdk) + " " + std::string(version);
     return p;
   }
@@ -221,7 +231,8 @@ void RateLimiter::on_response(sim::Time now, bool throttled) {
   } else {
     if (!enabled_) return;
     // C * (t - K)^3 + last_max, with C = 0.4: in mrps, 0.4 * d_us^3 / 10^18 * 1000 = 4 * d^3 / 10^16.
-    const __int128 d = (now - last_throttle_).us - k_us_;
+    // (clamped to a day either way: far past K the rate is capped anyway, and d^3 stays in range)
+    const __int128 d = std::clamp<int64_t>((now - last_throttle_).us - k_us_, -86400000000LL, 86400000000LL);
     const __int128 cubic = d * d * d * 4 / static_cast<__int128>(10000000000000000LL);
     const __int128 grown = cubic + last_max_mrps_;
     rate = static_cast<int64_t>(std::clamp<__int128>(grown, 0, static_cast<__int128>(1) << 50));

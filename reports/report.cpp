@@ -73,14 +73,15 @@ std::string retry_profile(const model::RetryPolicy& p) {
 
 void print_details(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
   out << "\nper scenario: each group's retry profile; how often each fault fired (summed over the runs); retries per\n"
-         "intent by layer (mean over the intents begun, and the most for one):\n";
+         "intent by layer (mean over the intents begun, and the most for one): the SDK's retries, the application's\n"
+         "calls (launches and reconciling Describes), the controller's drives after a restart or on a resync:\n";
   for (const auto& b : batches) {
     const harness::Scenario& s = *b.scenario;
     out << "  " << s.name << ": retry";
     for (size_t g = 0; g < s.clients.size(); ++g)
       out << (g ? ", " : " ") << s.clients[g].spec.group << "=" << retry_profile(s.clients[g].spec.retry);
     for (size_t f = 0; f < b.fault_fires.size(); ++f)
-      out << "; faults[" << f << "] " << faults::describe(s.faults.faults[f], s.region_names()) << ": " << b.fault_fires[f];
+      out << "; faults[" << f << "] " << faults::describe(s.faults.faults[f], s.region_names(), s.group_names()) << ": " << b.fault_fires[f];
     if (s.service.throttle) out << "; throttled (RequestLimitExceeded): " << b.totals.throttled;
     // Retries per intent begun, by layer: mean (two decimals) and the most for one intent.
     const harness::RunStats& t = b.totals;
@@ -89,9 +90,10 @@ void print_details(std::ostream& out, const std::vector<harness::BatchResult>& b
       const uint64_t hundredths = (sum * 100 + n / 2) / n;
       return std::to_string(hundredths / 100) + "." + (hundredths % 100 < 10 ? "0" : "") + std::to_string(hundredths % 100);
     };
-    out << "; retries per intent: sdk " << mean(t.attempts_sdk) << " (max " << t.most_sdk << "), app "
-        << mean(t.attempts_app) << " (max " << t.most_app << "), controller " << mean(t.attempts_controller)
+    out << "; retries per intent: sdk " << mean(t.attempts_sdk) << " (max " << t.most_sdk << "), app calls "
+        << mean(t.attempts_app) << " (max " << t.most_app << "), controller drives " << mean(t.attempts_controller)
         << " (max " << t.most_controller << ")";
+    if (t.intents_blocked) out << "; blocked for a human: " << t.intents_blocked;
     out << "\n";
   }
 }
@@ -166,6 +168,7 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
                         {"intents_open", t.intents_open}, {"calls", t.calls}, {"requests", t.requests},
                         {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
                         {"launches_in_flight", t.launches_in_flight}, {"throttled", t.throttled},
+                        {"intents_blocked", t.intents_blocked},
                         {"attempts_by_layer", {{"sdk", t.attempts_sdk}, {"app", t.attempts_app}, {"controller", t.attempts_controller}}},
                         {"most_attempts_for_one_intent", {{"sdk", t.most_sdk}, {"app", t.most_app}, {"controller", t.most_controller}}}};
   };
@@ -196,7 +199,7 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   j["groups"] = groups;
   ordered_json fires = ordered_json::array();
   for (size_t f = 0; f < b.fault_fires.size(); ++f)
-    fires.push_back({{"fault", faults::describe(s.faults.faults[f], s.region_names())}, {"fired", b.fault_fires[f]}});
+    fires.push_back({{"fault", faults::describe(s.faults.faults[f], s.region_names(), s.group_names())}, {"fired", b.fault_fires[f]}});
   j["faults"] = fires;
   // The scenario's part as one document; then the runs, one line each, written as they are
   // made, so that a results file of 50,000 runs never sits in memory whole.

@@ -114,7 +114,8 @@ std::string filter_trace(const std::string& trace, const TraceFilter& f) {
     if (f.token) pass = pass && by_token.has(call, attempt);
     if (f.intent)
       pass = pass && (by_intent.has(call, attempt) ||
-                      (l.actor == intent_client && value_of(l.text, "intent") == intent_index));
+                      (l.actor == intent_client && value_of(l.text, "intent") == intent_index) ||
+                      (l.actor == intent_client && (has_word(l.text, "crash") || has_word(l.text, "restart"))));
     // A frontend's or the store's crash and restart concern every request: shown with any filter
     // of client, token or intent (the time window still applies).
     if (l.actor.rfind("service/", 0) == 0 && (has_word(l.text, "crash") || has_word(l.text, "restart"))) pass = true;

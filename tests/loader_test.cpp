@@ -463,7 +463,7 @@ TEST(Loader, ReapersAreValidated) {
       {"name: x\nclients: [{name: a}]\nreapers: [{reaps: untagged}]\n", 3, 11, "reapers[0]: missing key 'every'"},
       {"name: x\nclients: [{name: a}]\nreapers: [{every: 1m}]\n", 3, 11, "reapers[0]: missing key 'reaps'"},
       {"name: x\nclients: [{name: a}]\nreapers: [{every: 1m, reaps: orphans}]\n", 3, 30, "'orphans' is not one of untagged, unknown"},
-      {"name: x\nclients: [{name: a}]\nreapers: [{every: 0, reaps: unknown}]\n", 3, 19, "reapers[0].every: must be at least 1ms"},
+      {"name: x\nclients: [{name: a}]\nreapers: [{every: 0, reaps: unknown}]\n", 3, 19, "reapers[0].every: must be at least 1s"},
       {"name: x\nclients: [{name: a}]\nreapers: [{every: 1m, reaps: unknown, account: ops}]\n", 3, 48, "no client group calls as account 'ops'"},
       {"name: x\nclients: [{name: a}]\nreapers: {every: 1m}\n", 3, 10, "reapers: expected a list"},
   });

@@ -256,6 +256,10 @@ TEST(SdkProfiles, TheVersionPicksTheProfile) {
       {"go-v2", "1.48.0", PolicyKind::aws_standard_2026, 3, millis(50), seconds(1)},
       {"cpp", "1.11.900", PolicyKind::aws_legacy, 11, millis(25), millis(25)},
       {"cpp", "1.11.926", PolicyKind::aws_standard_2026, 3, millis(50), seconds(1)},
+      {"go-v2", "1.48", PolicyKind::aws_standard_2026, 3, millis(50), seconds(1)},  // a missing part is 0
+      {"awscli", "2.40", PolicyKind::aws_standard_2026, 3, millis(50), seconds(1)},
+      {"botocore", "1.43.99.1", PolicyKind::aws_standard, 3, seconds(1), seconds(1)},
+      {"awscli", "1.32.0", PolicyKind::aws_legacy, 5, millis(100), millis(100)},  // AWS CLI v1: legacy
   };
   for (const Row& r : rows) {
     std::string why;
@@ -270,10 +274,12 @@ TEST(SdkProfiles, TheVersionPicksTheProfile) {
   std::string why;
   EXPECT_FALSE(sdk_profile("ruby", "3.0.0", &why));
   EXPECT_EQ(why, "unknown SDK 'ruby'");
-  for (const char* bad : {"1", "1..2", "v1.2.3", "1.2.", "", "1.2.x"}) {
+  for (const char* bad : {"1", "1..2", "v1.2.3", "1.2.", "", "1.2.x", "1.2.3.4.5"}) {
     EXPECT_FALSE(sdk_profile("js", bad, &why)) << bad;
     EXPECT_NE(why.find("is not a version"), std::string::npos) << bad;
   }
+  EXPECT_FALSE(sdk_profile("js", "3.12345678901234567890.0", &why));
+  EXPECT_NE(why.find("is too long"), std::string::npos) << why;
 }
 
 TEST(AdaptiveRateLimiter, NothingIsDelayedUntilTheFirstThrottle) {

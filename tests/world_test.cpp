@@ -961,14 +961,14 @@ TEST(Batching, AShortBatchFannedOutWholeLeavesIntentsWithoutInstances) {
     return kept(s, 1);
   };
   const auto ignore = run("ignore");
-  EXPECT_NE(ignore.trace.find("fan-out call=0 instances=7 intents=10 short=0"), std::string::npos) << ignore.trace;
+  EXPECT_NE(ignore.trace.find("fan-out call=0 instances=7 intents=10 short=3 recorded-done-anyway"), std::string::npos) << ignore.trace;
   EXPECT_NE(ignore.trace.find("min=1 max=1"), std::string::npos);  // the group's own request, in the header
   EXPECT_EQ(ignore.stats.intents_ok, 10u);
   EXPECT_EQ(ignore.stats.instances, 7u);
   ASSERT_EQ(ignore.violations.size(), 3u);  // intents 7, 8 and 9
   for (const auto& v : ignore.violations) EXPECT_EQ(v.property, "intent-exact");
   const auto relaunch = run("relaunch");
-  EXPECT_NE(relaunch.trace.find("fan-out call=0 instances=7 intents=10 short=3"), std::string::npos) << relaunch.trace;
+  EXPECT_NE(relaunch.trace.find("fan-out call=0 instances=7 intents=10 short=3 relaunch"), std::string::npos) << relaunch.trace;
   EXPECT_EQ(relaunch.stats.intents_ok, 7u);
   EXPECT_EQ(relaunch.stats.intents_unknown, 3u);  // the capacity error (a 500) on the relaunch
   EXPECT_TRUE(relaunch.violations.empty());
@@ -982,6 +982,84 @@ TEST(Batching, AWholeBatchGivesEachIntentItsShare) {
   const auto r = harness::run_batch(s, 1, 50, 1);
   EXPECT_EQ(r.failing_runs, 0u);  // repeats of a batch call are repeats for all of its intents
   EXPECT_EQ(r.totals.instances, 50u * 12u);
+}
+
+// ---- regressions from the reviews of the callers' work
+
+TEST(CallerCrash, ADurableCallerKnowsAnIntentDoneOnceItsAnswerCame) {
+  // The crash comes on the TerminateInstances call, after the launch was learned: a durable
+  // caller does not launch the intent again.
+  const Scenario s = harness::parse_scenario(
+      "name: durable\nlimit: 5m\n"
+      "clients: [{name: c, token: sdk, terminate_after: 15s, controller: {state: durable}}]\n"
+      "faults: [{crash: {target: client, group: c, when: after-send, from: 14s, for: 3s, restart_after: 5s}}]\n",
+      "durable.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("c#0 crash when=after-send"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.instances, 1u);
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].detail;
+}
+
+TEST(CallerCrash, AWriteBackTokenCannotBeWrittenDownBeforeTheCallThatMakesIt) {
+  auto run = [](const std::string& token) {
+    const Scenario s = harness::parse_scenario(
+        "name: write-back\nlimit: 5m\n"
+        "clients: [{name: c, token: " + token + ", controller: {state: durable, persist: before-send}}]\n"
+        "faults: [{crash: {target: client, group: c, when: after-send, for: 1ms, restart_after: 5s}}]\n",
+        "wb.yaml");
+    return kept(s, 1);
+  };
+  EXPECT_TRUE(run("persisted").violations.empty());  // the caller made it, and wrote it down first
+  const auto wb = run("write-back");
+  EXPECT_EQ(wb.stats.instances, 2u);  // the SDK made it inside the call: lost with the process
+  ASSERT_FALSE(wb.violations.empty());
+}
+
+TEST(AppLayer, AFreshTokenAfterAMismatchDoesNotLeakIntoTheNextIntent) {
+  // Intent 0: capacity error, fallback, mismatch, reconcile: the Describe meets a storm and the
+  // caller gives up. Intent 1 must still send its own derived token.
+  const Scenario s = harness::parse_scenario(
+      "name: fresh\nlimit: 10m\nservice: {capacity: {c5.large: 0}}\n"
+      "clients: [{name: g, intents: 2, token: derived, request: {type: c5.large}, fallback_type: m5.large,\n"
+      "           retry: {policy: none}, app_retries: 3, app_backoff: 2s, on_mismatch: reconcile,\n"
+      "           on_describe_error: give-up}]\n"
+      "faults: [{storm: {from: 3s, for: 5s}}]\n",
+      "fresh.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("give-up intent=0"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("token=g/0/1"), std::string::npos) << r.trace;
+}
+
+TEST(Batching, AnIntentShortOfItsMinCountIsShort) {
+  auto run = [](const std::string& on_short) {
+    const Scenario s = harness::parse_scenario(
+        "name: batch min\nlimit: 10m\nservice: {capacity: {m5.large: 3}}\n"
+        "clients: [{name: f, intents: 3, batch: 3, token: sdk, request: {min: 2, max: 2}, on_short: " + on_short + "}]\n",
+        "batch-min.yaml");
+    return kept(s, 1);
+  };
+  const auto ignore = run("ignore");  // 3 instances for 3 intents of 2: intent 1 gets 1, intent 2 none
+  ASSERT_EQ(ignore.violations.size(), 2u);
+  for (const auto& v : ignore.violations) EXPECT_EQ(v.property, "intent-exact");
+  EXPECT_TRUE(run("relaunch").violations.empty());
+}
+
+TEST(Reapers, ReapingTheInstanceOfAnIntentStillInProgressIsAFalseReap) {
+  // Every answer in the first 20 s is lost; the caller keeps retrying with its token; a reaper of
+  // unknown instances with no grace terminates the launch before the caller learns of it, and
+  // the caller's later retry gets IdempotentInstanceTerminated: no answer ever names it.
+  const Scenario s = harness::parse_scenario(
+      "name: in progress\nlimit: 2m\n"
+      "clients: [{name: c, token: persisted, timeout: 1s, retry: {policy: exponential, attempts: 20, base: 1s, cap: 2s}}]\n"
+      "faults: [{lose: {what: response, rate: 100%, for: 20s}}]\nreapers: [{every: 3s, reaps: unknown}]\n",
+      "in-progress.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_NE(r.trace.find("reaper#0 terminate instance=i-00000000000000001"), std::string::npos) << r.trace;
+  bool caught = false;
+  for (const auto& v : r.violations)
+    caught = caught || (v.property == "no-false-reap" &&
+                        v.detail.find("the caller was still working on") != std::string::npos);
+  EXPECT_TRUE(caught);
 }
 
 TEST(Service, AnEmptyRequestQuotaAnswersRequestLimitExceeded) {
