@@ -896,7 +896,7 @@ TEST(CallerCrash, VolatileStateWithSdkTokensDuplicatesDerivedTokensDoNot) {
   EXPECT_GT(sdk.fault_fires.at(0), 0u);
   EXPECT_GT(sdk.failing_runs, 50u);
   EXPECT_TRUE(sdk.violations_by_property.count("intent-instances"));
-  const auto derived = caller_crashes("derived", "{state: volatile, persist: before-send}", "after-send", 100);
+  const auto derived = caller_crashes("derived", "{state: volatile, persist: before-send}", "after-send", 500);
   EXPECT_GT(derived.fault_fires.at(0), 0u);
   EXPECT_EQ(derived.failing_runs, 0u);
   EXPECT_GT(derived.totals.attempts_controller, 0u);  // it did drive intents again, with the same tokens
