@@ -606,10 +606,7 @@ class Checker {
       }
       const uint32_t intended = static_cast<uint32_t>(intent.intended);
       if (total > intended || ls.size() > 1) {
-        Violation v;
-        v.property = "intent-instances";
-        v.group = group_of_intent(intent);
-        v.subject = intent_text(intent);
+        Violation v = about(intent, "intent-instances");
         v.instances = total;
         v.intended = intended;
         v.leaked = leaked;
@@ -642,10 +639,7 @@ class Checker {
           return c.intent == members_[m] || std::find(c.batch.begin(), c.batch.end(), members_[m]) != c.batch.end();
         });
         if (mine == ls.end()) continue;  // another delivery of the intent launched, not this one
-        Violation v;
-        v.property = "intent-instances";
-        v.group = group_of_intent(member);
-        v.subject = intent_text(member);
+        Violation v = about(member, "intent-instances");
         v.detail = "recorded as failed, yet its own request launched " + (*mine)->name() +
                    ": its outcome was unknown, not failed";
         add_launch_steps(v, ls);
@@ -661,10 +655,7 @@ class Checker {
           for (uint32_t id : call.ids) {
             const uint32_t res = id >= 1 && id <= s_.instances().size() ? s_.instances()[id - 1].reservation : 0;
             if (res && named(L, res)) continue;
-            Violation v;
-            v.property = "no-false-reap";
-            v.group = group_of_intent(intent);
-            v.subject = intent_text(intent);
+            Violation v = about(intent, "no-false-reap");
             v.detail = "asked to terminate " + instance_name(id) +
                        (res ? " of " + reservation_name(res) : std::string()) +
                        ", which no answer to this intent named: it may belong to someone else";
@@ -692,10 +683,7 @@ class Checker {
                         std::to_string(by.batch.size()) + " intents)";
           continue;
         }
-        Violation v;
-        v.property = "intent-exact";
-        v.group = group_of_intent(intent);
-        v.subject = intent_text(intent);
+        Violation v = about(intent, "intent-exact");
         v.intended = intended;
         v.detail = "answered with " + reservation_name(res) + ", launched for " + intent_text(h_.intents[by.intent]) +
                    ": two intents share one token, and this one has no instances of its own";
@@ -708,10 +696,7 @@ class Checker {
         ended_ok = ended_ok || h_.intents[members_[m]].outcome == Outcome::ok;
       const uint32_t least = static_cast<uint32_t>(intent_min(L));
       if (ended_ok && !exact_told && own < least) {
-        Violation v;
-        v.property = "intent-exact";
-        v.group = group_of_intent(intent);
-        v.subject = intent_text(intent);
+        Violation v = about(intent, "intent-exact");
         v.instances = own;
         v.intended = intended;
         v.detail = "ended well with " + std::to_string(own) + " instance(s) of its own, fewer than its MinCount (" +
@@ -815,10 +800,7 @@ class Checker {
           }
         if (attempts.size() <= static_cast<size_t>(*p.max_attempts_per_intent)) continue;
         const IntentRecord& intent = h_.intents[head_[L]];
-        Violation v;
-        v.property = "amplification";
-        v.group = group_of_intent(intent);
-        v.subject = intent_text(intent);
+        Violation v = about(intent, "amplification");
         v.detail = std::to_string(attempts.size()) + " attempts for one intent, across every layer (at most " +
                    std::to_string(*p.max_attempts_per_intent) + " allowed)";
         add_attempt_steps(v, attempts);
@@ -864,10 +846,7 @@ class Checker {
         continue;
       }
       const AttemptRecord* last_attempt = last->attempts.empty() ? nullptr : &h_.attempts[last->attempts.back()];
-      Violation v;
-      v.property = "liveness";
-      v.group = group_of_intent(intent);
-      v.subject = intent_text(intent);
+      Violation v = about(intent, "liveness");
       v.detail = "no definite end within " + sim::format_duration(p.converge) + " of the faults healing at " +
                  sim::format_time(*p.heal_at) + ": " + why + " " + sim::format_time(deadline) + "; token " +
                  (last_attempt && last_attempt->has_token ? sim::escaped(last_attempt->token.view()) : std::string("none"));
@@ -913,6 +892,15 @@ class Checker {
       case Layer::first: break;
     }
     return "the first call of " + intent_text(h_.intents[c.intent]) + token + " (layer first: another delivery of the intent)";
+  }
+
+  // A violation of `property` about an intent.
+  Violation about(const IntentRecord& intent, const char* property) const {
+    Violation v;
+    v.property = property;
+    v.group = group_of_intent(intent);
+    v.subject = intent_text(intent);
+    return v;
   }
 
   // The MinCount logical intent L needs: its own (a batch call asks MinCount 1 for all), or its
