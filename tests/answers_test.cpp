@@ -3,6 +3,8 @@
 // planted bug) or when an answer is forged. The oracle never calls the service's own rules, so
 // a broken store is caught rather than mirrored.
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
 #include <algorithm>
 
@@ -542,4 +544,38 @@ TEST(AnswersLaunches, ALaunchHoldsWhatItsRequestAskedFor) {
   // The history says the request asked for c5.large; the service launched m5.large.
   t.h.calls[t.h.attempts[0].call].request.params.type = "c5.large";
   EXPECT_TRUE(t.broke("answers"));
+}
+
+// ---- Properties of the oracle itself
+
+// Any story of intents against the reference service, each intent with a token of its own, sent
+// once or repeated (at any times, with the same parameters), breaks nothing; splice one extra
+// launch into any intent (a request with another token, answered or not) and the oracle always
+// reports it.
+RC_GTEST_PROP(OracleProps, ASplicedExtraLaunchIsAlwaysReported, ()) {
+  const auto sem = *rc::gen::element(Semantics::current, Semantics::v2013);
+  const int intents = *rc::gen::inRange(1, 6);
+  const auto sends = *rc::gen::container<std::vector<std::pair<int, int>>>(
+      rc::gen::pair(rc::gen::inRange(0, intents), rc::gen::inRange(0, 60)));  // (intent, seconds later)
+  Tale t(sem);
+  std::vector<uint32_t> ids;
+  for (int i = 0; i < intents; ++i) ids.push_back(t.intent());
+  int64_t now = 0;
+  for (int i = 0; i < intents; ++i) t.run(ids[i], "token-" + std::to_string(i), params(), Time(now += 1000));
+  for (const auto& [i, later] : sends)
+    t.run(ids[i], "token-" + std::to_string(i), params(), Time(now += 1000000LL * later + 1));
+  RC_ASSERT(t.holds());
+  const int victim = *rc::gen::inRange(0, intents);
+  const bool answered = *rc::gen::arbitrary<bool>();
+  RunRequest req;
+  req.params = params();
+  req.has_token = true;
+  req.token = "spliced";
+  now += 1000000;
+  const uint32_t a = t.new_attempt(t.new_call(ids[victim], Api::run, req), now);
+  const Admission adm = t.svc->admit(req, Time(now), a);
+  RC_ASSERT(adm.kind == Admission::Started);
+  const Completion c = t.svc->complete(adm.op, Time(now));
+  if (answered) t.answered(a, c.response);
+  RC_ASSERT(t.broke("intent-instances"));
 }

@@ -1167,3 +1167,26 @@ TEST(Liveness, AnIntentEndingUnknownAfterA400StillBreaksIt) {
   EXPECT_NE(r.violations[0].detail.find("gave up with its outcome unknown (last call failed since 2."), std::string::npos)
       << r.violations[0].detail;
 }
+
+// A fault-free, bug-free run of the reference model, with any mix of callers the model offers
+// (but for time-based tokens shared by processes, which collide by design), breaks nothing.
+RC_GTEST_PROP(OracleProps, NothingIsReportedOnAFaultFreeRunOfTheReferenceModel, ()) {
+  static const std::vector<std::string> kTokens = {"sdk", "persisted", "derived", "write-back", "per-attempt", "none"};
+  static const std::vector<std::string> kRetry = {"{policy: aws-standard}", "{policy: aws-standard-2026}",
+                                                  "{policy: aws-adaptive}", "{policy: aws-legacy}",
+                                                  "{policy: none}", "{sdk: \"js 3.1165.0\"}"};
+  const int groups = *rc::gen::inRange(1, 4);
+  std::string text = "name: fault free\nlimit: 1h\nsemantics: " +
+                     std::string(*rc::gen::element<std::string>("current", "\"2013\"")) +
+                     "\nservice: {frontends: " + std::to_string(*rc::gen::inRange(1, 4)) + "}\nclients:\n";
+  for (int g = 0; g < groups; ++g) {
+    text += "  - {name: g" + std::to_string(g) + ", count: " + std::to_string(*rc::gen::inRange(1, 5)) +
+            ", intents: " + std::to_string(*rc::gen::inRange(1, 4)) + ", token: " + *rc::gen::elementOf(kTokens) +
+            ", retry: " + *rc::gen::elementOf(kRetry) + ", start: {min: 0s, max: 5s}, app_retries: " +
+            std::to_string(*rc::gen::inRange(0, 3)) + ", request: {max: " + std::to_string(*rc::gen::inRange(1, 4)) + "}}\n";
+  }
+  const Scenario s = harness::parse_scenario(text, "fault-free.yaml");
+  const auto r = harness::run_once(s, *rc::gen::inRange<uint64_t>(1, 1000000));
+  RC_ASSERT(r.violations.empty());
+  RC_ASSERT(r.stats.intents_ok == r.stats.intents);
+}
