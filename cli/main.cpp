@@ -31,6 +31,8 @@ launching more instances than intended, under timeouts, lost messages and 5xx st
 commands:
   run PATH...       run scenario files (a directory means its *.yaml files, recursively)
   replay FILE       print one run's timeline, event by event, and its trace hash
+  diff FILE         run a scenario under both token-lifetime semantics and list the intents whose
+                    outcome or answers differ
 
 options:
   -h, --help        this text (also: idemsim <command> --help)
@@ -95,6 +97,22 @@ Attempt and call numbers count from 0 across the whole run (attempt=17 is the ru
 whichever client sent it); try=N counts a call's attempts from 1. Violations use the same numbers.
 
 exit codes: 0 the run kept every property, 1 it broke one, 2 bad input
+)";
+
+constexpr const char* kDiffUsage = R"(usage: idemsim diff FILE [--semantics A,B] [--seed N] [--runs N] [--show N]
+
+Runs the scenario under two token-lifetime semantics (default: 2013,current) at the same seeds
+and lists, per seed, the intents whose outcome or whose calls' answers differ between the two:
+what a change of the rules (such as the 2025 one, IdempotentInstanceTerminated after
+termination; incident 4) would change for these callers. Everything else in the scenario is kept.
+
+  FILE           a scenario file
+  --semantics    the two semantics to compare, of 2013 and current (default: 2013,current)
+  --seed N       first seed (default: the file's `seed`)
+  --runs N       number of seeds (default: the file's `runs`)
+  --show N       how many differing seeds to print in full (default 3); the count covers them all
+
+exit codes: 0 no intent differs, 1 some intent differs, 2 bad input, 3 internal error
 )";
 
 struct UsageError {
@@ -358,6 +376,79 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
   return r.violations.empty() ? 0 : 1;
 }
 
+int cmd_diff(int argc, char** argv) {
+  const std::vector<std::string> args = arguments(argc, argv);
+  std::string file;
+  std::optional<uint64_t> seed, runs;
+  uint64_t show = 3;
+  std::vector<model::Semantics> sems = {model::Semantics::v2013, model::Semantics::current};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << kDiffUsage;
+      return 0;
+    } else if (a == "--seed") {
+      seed = parse_u64(a, need_value(i, args));
+    } else if (a == "--runs") {
+      runs = parse_u64(a, need_value(i, args), 1, 10000000);
+    } else if (a == "--show") {
+      show = parse_u64(a, need_value(i, args));
+    } else if (a == "--semantics") {
+      const std::string v = need_value(i, args);
+      const size_t comma = v.find(',');
+      auto one = [&](const std::string& name) {
+        if (name == "2013") return model::Semantics::v2013;
+        if (name == "current") return model::Semantics::current;
+        throw UsageError{"--semantics takes two of 2013 and current, like 2013,current, not '" + v + "'"};
+      };
+      if (comma == std::string::npos) throw UsageError{"--semantics takes two of 2013 and current, like 2013,current, not '" + v + "'"};
+      sems = {one(v.substr(0, comma)), one(v.substr(comma + 1))};
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError{"unknown option '" + a + "' for diff"};
+    } else if (file.empty()) {
+      file = a;
+    } else {
+      throw UsageError{"diff takes one scenario file"};
+    }
+  }
+  if (file.empty()) throw UsageError{"diff needs a scenario file"};
+  const harness::Scenario base = harness::load_scenario_file(file);
+  const uint64_t first = seed.value_or(base.seed);
+  const uint64_t n = runs.value_or(static_cast<uint64_t>(base.runs));
+  check_seed_range(first, n, "diff");
+  auto name = [](model::Semantics x) { return x == model::Semantics::v2013 ? std::string("2013") : std::string("current"); };
+  harness::Scenario a = base, b = base;
+  a.service.semantics = sems[0];
+  b.service.semantics = sems[1];
+  harness::RunOptions opt;
+  opt.keep_intents = true;
+  uint64_t differing = 0, seeds_differing = 0, intents = 0;
+  for (uint64_t k = 0; k < n; ++k) {
+    const harness::RunResult ra = harness::run_once(a, first + k, opt);
+    const harness::RunResult rb = harness::run_once(b, first + k, opt);
+    bool any = false;
+    for (size_t i = 0; i < ra.intents.size() || i < rb.intents.size(); ++i) {
+      const harness::IntentEnd* x = i < ra.intents.size() ? &ra.intents[i] : nullptr;
+      const harness::IntentEnd* y = i < rb.intents.size() ? &rb.intents[i] : nullptr;
+      ++intents;
+      if (x && y && x->intent == y->intent && x->story == y->story) continue;
+      const bool print = seeds_differing < show;
+      if (!any && print) std::cout << "seed " << first + k << ":\n";
+      any = true;
+      ++differing;
+      if (print)
+        std::cout << "  intent " << (x ? x->intent : y->intent) << "\n"
+                << "    " << name(sems[0]) << ": " << (x ? x->story : std::string("(not begun)")) << "\n"
+                << "    " << name(sems[1]) << ": " << (y ? y->story : std::string("(not begun)")) << "\n";
+    }
+    seeds_differing += any ? 1 : 0;
+    if (any && seeds_differing == show + 1) std::cout << "... more differing seeds (raise --show to print them)\n";
+  }
+  std::cout << differing << " of " << intents << " intents differ between " << name(sems[0]) << " and " << name(sems[1])
+            << ", in " << seeds_differing << " of " << n << " seeds (" << file << ")\n";
+  return differing ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -378,6 +469,7 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return cmd_run(argc, argv, program);
     if (cmd == "replay") return cmd_replay(argc, argv, program);
+    if (cmd == "diff") return cmd_diff(argc, argv);
     std::cerr << "error: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const UsageError& e) {

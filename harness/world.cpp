@@ -87,7 +87,8 @@ struct Served {
 class World final : public model::ClientIo, public sim::Dispatcher {
  public:
   World(const Scenario& s, uint64_t seed, const RunOptions& opt)
-      : s_(s),
+      : keep_intents_(opt.keep_intents),
+        s_(s),
         seed_(seed),
         trace_(opt.keep_trace),
         injector_(s.faults, seed),
@@ -143,6 +144,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     promises.limit = Time(0) + s_.limit;
     out.violations = model::check({history_, service_, s_.service, &promises}, &counts);
     add_service_notes(out.violations);
+    if (keep_intents_) intent_ends(out.intents);
     out.violation_count = static_cast<uint32_t>(out.violations.size());
     for (const auto& v : out.violations)
       trace_.line(now_, "oracle").word("violation").kv("property", v.property).kv("subject", v.subject);
@@ -964,6 +966,30 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     }
   }
 
+  // Each intent's outcome and its calls' answers, in the history's order.
+  void intent_ends(std::vector<IntentEnd>& out) const {
+    for (const model::IntentRecord& i : history_.intents) {
+      IntentEnd e;
+      e.intent = history_.clients[i.client].label + "/" + std::to_string(i.index);
+      e.story = std::string(model::outcome_name(i.outcome)) + ":";
+      for (size_t n = 0; n < i.calls.size(); ++n) {
+        const model::CallRecord& c = history_.calls[i.calls[n]];
+        e.story += (n ? "; " : " ") + std::string(model::api_name(c.api)) + (c.repeat ? " (repeat)" : "");
+        const model::AttemptRecord* last = c.attempts.empty() ? nullptr : &history_.attempts[c.attempts.back()];
+        if (c.outcome == model::Outcome::pending) {
+          e.story += " pending";
+        } else if (!last || !last->done || last->end == model::AttemptEnd::timeout) {
+          e.story += " no answer";
+        } else {
+          e.story += " " + std::to_string(c.response.status()) + " " + std::string(model::code_name(c.response.code));
+          if (c.response.ok() && c.response.reservation) e.story += " r" + std::to_string(c.response.reservation);
+        }
+      }
+      out.push_back(std::move(e));
+    }
+  }
+
+  bool keep_intents_;
   const Scenario& s_;
   uint64_t seed_;
   sim::Trace trace_;

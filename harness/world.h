@@ -63,6 +63,13 @@ struct RunStats {
   }
 };
 
+// How one intent ended, as its caller saw it (RunOptions::keep_intents): the outcome and every
+// call's answer, for comparing two runs (`idemsim diff`).
+struct IntentEnd {
+  std::string intent;  // "app#3/0"
+  std::string story;   // "ok: RunInstances 200 r-...; TerminateInstances 200; RunInstances (repeat) 200 r-..."
+};
+
 struct RunResult {
   uint64_t seed = 0;
   uint64_t trace_hash = 0;
@@ -75,6 +82,7 @@ struct RunResult {
   std::vector<model::Violation> violations;  // emptied for failing runs past a batch's `keep`
   uint32_t violation_count = 0;              // kept when the violations are not
   std::string trace;  // one line per event, when kept
+  std::vector<IntentEnd> intents;  // when kept
 };
 
 struct RunOptions {
@@ -82,6 +90,7 @@ struct RunOptions {
   // Dispatch each event through a Boost.Asio io_context instead of calling it directly
   // (same order, same trace; it exists to measure what Asio costs the loop).
   bool via_asio = false;
+  bool keep_intents = false;  // fill RunResult::intents
 };
 
 RunResult run_once(const Scenario& s, uint64_t seed, const RunOptions& opt = {});

@@ -118,6 +118,11 @@ sed 's/^expect: fail/expect: {fail: intent-instances}/' "$src/scenarios/no-token
 check "expect names the property that caught it: met" expect_exit 0 "caught \(expect fail\)" run "$tmp/rightprop.yaml" --out "$tmp/r" --strict
 printf 'name: x\nclients: [{name: a}]\nexpect: {fail: same-response}\n' > "$tmp/badprop.yaml"
 check "expect names an unknown property: exit 2" expect_exit 2 "badprop.yaml:3:16: expect.fail: 'same-response' is not a property" run "$tmp/badprop.yaml"
+check "diff --help" expect_exit 0 "usage: idemsim diff FILE" diff --help
+check "diff shows what the 2025 rule changes" expect_exit 1 "current: ok: .*RunInstances \(repeat\) 400 IdempotentInstanceTerminated" diff "$src/scenarios/token-after-termination-current.yaml" --runs 2
+check "diff counts every differing intent" expect_exit 1 "intents differ between 2013 and current, in 2 of 2 seeds" diff "$src/scenarios/token-after-termination-current.yaml" --runs 2
+check "diff: no difference, exit 0" expect_exit 0 "^0 of [0-9]+ intents differ" diff "$src/scenarios/baseline.yaml" --runs 2
+check "diff: a bad --semantics is a usage error" expect_exit 2 "--semantics takes two of 2013 and current" diff "$src/scenarios/baseline.yaml" --semantics 2013
 check "every shipped scenario passes --strict" expect_exit 0 "met expect" run "$src/scenarios" --strict --runs 3 --out "$tmp/r"
 
 # expect: fail scenarios that are caught count as met: exit 0.
