@@ -227,6 +227,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     const auto i = injector_.caller_crash(c.group, c.region, when, now_);
     if (!i) return std::nullopt;
     const Duration back = restart_time(std::get<faults::Crash>(s_.faults.faults[*i])) - now_;
+    ++coverage_[size_t(Situation::caller_crash)];
     notes_.push_back(Note{now_, {}, "caller " + c.label + "'s process crashed (" + std::string(model::caller_crash_point_name(when)) +
                                         "); it restarts in " + sim::format_duration(back) + ", knowing what its state kept",
                           true, c.label});
@@ -486,6 +487,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       }
       trace_.line(now_, service_actor(region)).word("describe").kv("attempt", attempt).kv("client", clients_[c.client].label()).kv(
           "found", static_cast<int64_t>(r.instances.size()));
+      if (r.instances.empty() && c.request.has_token)
+        for (const model::Reservation& res : service_.reservations())
+          if (res.has_token && res.token == c.request.token && res.region == region && res.account == c.request.account) {
+            ++coverage_[size_t(Situation::describe_too_soon)];
+            break;
+          }
       replies_[attempt] = found;
       q_.push(now_ + sv.work, kReply, attempt);
       return;
@@ -541,6 +548,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
           break;
       }
     }
+    see(adm, attempt);
     if (adm.forgot)
       note(a.token.view(), "service: the token's record had expired (store ttl " +
                                (s_.service.store.ttl ? sim::format_duration(*s_.service.store.ttl) : std::string("none")) +
@@ -560,6 +568,27 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         return;
       }
       q_.push(now_ + before_launch + steps().launch + sv.work, kLaunch, adm.op);
+    }
+  }
+
+  // The catalogue's situations an admission shows (harness/coverage.h).
+  void see(const model::Admission& adm, uint32_t attempt) {
+    const model::CallRecord& c = call_of(attempt);
+    if (adm.kind == model::Admission::Joined) ++coverage_[size_t(Situation::repeat_in_flight)];
+    if (adm.after_launch) ++coverage_[size_t(Situation::repeat_launch_record)];
+    if (adm.after_termination) ++coverage_[size_t(Situation::repeat_after_terminate)];
+    if (adm.forgot) ++coverage_[size_t(Situation::repeat_after_forget)];
+    if (adm.kind == model::Admission::Reply && adm.reply.code == model::Code::IdempotentParameterMismatch &&
+        c.request.params.type != clients_[c.client].spec().request.type)
+      ++coverage_[size_t(Situation::mismatch_after_fallback)];
+    if (adm.owner && *adm.owner < history_.attempts.size()) {
+      // Another intent's record: not the same intent (nor another delivery of it).
+      const model::CallRecord& by = call_of(static_cast<uint32_t>(*adm.owner));
+      const model::ClientRecord& x = history_.clients[by.client];
+      const model::ClientRecord& y = history_.clients[c.client];
+      const auto kx = std::make_tuple(x.intent_group, x.index, history_.intents[by.intent].index);
+      const auto ky = std::make_tuple(y.intent_group, y.index, history_.intents[c.intent].index);
+      if (kx != ky) ++coverage_[size_t(Situation::two_intents_one_token)];
     }
   }
 
@@ -810,6 +839,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       return;
     }
     if (injector_.lose_response(region, now_)) {
+      if (acted && r.ok() && c.api == Api::run) ++coverage_[size_t(Situation::response_lost_commit)];
       trace_.line(now_, "net").word("lose").word("response").kv("attempt", attempt);
       a.fate = model::Fate::response_lost;
       return;
@@ -918,6 +948,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     out.stats.launches_in_flight = counts.launches_in_flight;
     out.fault_fires = injector_.fires();
     out.reaper_counts = reaper_counts_;
+    out.coverage = coverage_;
+    for (const auto& call : history_.calls) out.coverage[size_t(Situation::quota_mid_chain)] += call.quota_stopped ? 1 : 0;
     out.reaper_counts.resize(2 * s_.reapers.size());
   }
 
@@ -1004,6 +1036,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   std::vector<uint64_t> throttled_;              // per client group: requests the quota turned away
   std::vector<Note> notes_;
   std::vector<uint64_t> reaper_counts_;  // RunResult::reaper_counts
+  Coverage coverage_{};
   std::vector<uint32_t> in_service_;             // with crash faults: attempts the service may still answer
   model::History history_;
   std::vector<model::Client> clients_;

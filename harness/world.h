@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/coverage.h"
 #include "harness/scenario.h"
 #include "model/oracle.h"
 
@@ -79,6 +80,7 @@ struct RunResult {
   // Per reaper: its sweeps, and the instances it listed that were old enough to judge (past its
   // grace), two numbers each.
   std::vector<uint64_t> reaper_counts;
+  Coverage coverage{};  // how often each situation of the catalogue happened
   std::vector<model::Violation> violations;  // emptied for failing runs past a batch's `keep`
   uint32_t violation_count = 0;              // kept when the violations are not
   std::string trace;  // one line per event, when kept

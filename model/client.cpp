@@ -377,6 +377,7 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
     return;
   }
   call.ended = now;
+  call.quota_stopped = retry_->stop_reason() == "quota";
   // 4xx: nothing happened. 5xx or no answer: it may have happened (Jepsen's info).
   call.outcome = end == AttemptEnd::ok             ? Outcome::ok
                  : end == AttemptEnd::client_error ? Outcome::failed

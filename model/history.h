@@ -89,6 +89,7 @@ struct CallRecord {
   Outcome outcome = Outcome::pending;
   Response response;  // the last answer, when there was one
   std::vector<uint32_t> attempts;
+  bool quota_stopped = false;  // the SDK stopped retrying because its retry quota was empty
 };
 
 struct IntentRecord {

@@ -172,9 +172,12 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
     }
     if (found && !(it->second.in_flight && bugs.has(Bug::no_inflight_join))) {
       Record& rec = it->second;
+      out.owner = ops_[rec.op].tag;
+      out.after_termination = terminated;
       if (!same_parameters(rec.params, req.params)) {
         out.reply.code = Code::IdempotentParameterMismatch;
       } else if (rec.in_flight) {
+        out.after_launch = ops_[rec.op].launched;
         ops_[rec.op].joined.push_back(tag);
         out.kind = Admission::Joined;
         out.op = rec.op;

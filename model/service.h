@@ -153,6 +153,12 @@ struct Admission {
   Response reply;   // Reply
   uint32_t op = 0;  // Started, Joined: the launch in flight
   bool forgot = false;  // the token's record had expired (TTL, retention) and was dropped first
+  // What the store found, for coverage (harness/coverage.h): the launch it joined had already
+  // happened (between launch and record); the token's instances had all terminated; the tag of the
+  // request that made the record (Reply or Joined on a record).
+  bool after_launch = false;
+  bool after_termination = false;
+  std::optional<uint64_t> owner;
 };
 
 struct Completion {

@@ -94,6 +94,19 @@ void print_details(std::ostream& out, const std::vector<harness::BatchResult>& b
         << mean(t.attempts_app) << " (max " << t.most_app << "), controller drives " << mean(t.attempts_controller)
         << " (max " << t.most_controller << ")";
     if (t.intents_blocked) out << "; blocked for a human: " << t.intents_blocked;
+    size_t reached = 0;
+    std::string never;
+    for (size_t k = 0; k < harness::kSituations; ++k) {
+      if (b.coverage[k]) {
+        ++reached;
+        continue;
+      }
+      const auto sit = static_cast<harness::Situation>(k);
+      const std::string why = harness::unreachable_because(sit, s);
+      never += (never.empty() ? "" : ", ") + std::string(harness::situation_name(sit)) + (why.empty() ? "" : " (" + why + ")");
+    }
+    out << "; reached " << reached << " of " << harness::kSituations << " situations";
+    if (!never.empty()) out << "; never reached: " << never;
     out << "\n";
   }
 }
@@ -201,6 +214,10 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   for (size_t f = 0; f < b.fault_fires.size(); ++f)
     fires.push_back({{"fault", faults::describe(s.faults.faults[f], s.region_names(), s.group_names())}, {"fired", b.fault_fires[f]}});
   j["faults"] = fires;
+  ordered_json coverage = ordered_json::object();
+  for (size_t k = 0; k < harness::kSituations; ++k)
+    coverage[std::string(harness::situation_name(static_cast<harness::Situation>(k)))] = b.coverage[k];
+  j["coverage"] = coverage;
   // The scenario's part as one document; then the runs, one line each, written as they are
   // made, so that a results file of 50,000 runs never sits in memory whole.
   std::string head = j.dump(2);

@@ -1190,3 +1190,27 @@ RC_GTEST_PROP(OracleProps, NothingIsReportedOnAFaultFreeRunOfTheReferenceModel, 
   RC_ASSERT(r.violations.empty());
   RC_ASSERT(r.stats.intents_ok == r.stats.intents);
 }
+
+TEST(Coverage, EachSituationIsCountedWhereItHappens) {
+  using harness::Situation;
+  auto cov = [](const std::string& file) { return harness::run_batch(load(file), 1, 20, 1).coverage; };
+  EXPECT_GT(cov("rules/rule7-inflight.yaml")[size_t(Situation::repeat_in_flight)], 0u);
+  EXPECT_GT(cov("response-loss-persisted.yaml")[size_t(Situation::response_lost_commit)], 0u);
+  EXPECT_GT(cov("reconcile-describe-lag.yaml")[size_t(Situation::describe_too_soon)], 0u);
+  EXPECT_GT(cov("service/ttl-shorter-than-retries.yaml")[size_t(Situation::repeat_after_forget)], 0u);
+  EXPECT_GT(cov("incidents/02-timestamp-collision.yaml")[size_t(Situation::two_intents_one_token)], 0u);
+  EXPECT_GT(cov("incidents/05-fallback-same-token.yaml")[size_t(Situation::mismatch_after_fallback)], 0u);
+  EXPECT_GT(cov("incidents/08-controller-crash-before-record.yaml")[size_t(Situation::caller_crash)], 0u);
+  EXPECT_GT(cov("token-after-termination-current.yaml")[size_t(Situation::repeat_after_terminate)], 0u);
+  const auto base = cov("baseline.yaml");
+  for (size_t k = 0; k < harness::kSituations; ++k)
+    EXPECT_EQ(base[k], 0u) << harness::situation_name(static_cast<Situation>(k));
+  // And why a scenario cannot reach some of them.
+  const Scenario s = load("baseline.yaml");
+  EXPECT_EQ(harness::unreachable_because(Situation::caller_crash, s), "no fault crashes a caller");
+  EXPECT_EQ(harness::unreachable_because(Situation::repeat_launch_record, s),
+            "service.steps.record is 0: no gap between launch and record");
+  Scenario ttl = s;
+  ttl.service.store.ttl = sim::hours(100);
+  EXPECT_EQ(harness::unreachable_because(Situation::repeat_after_forget, ttl), "service.store.ttl is longer than the limit");
+}

@@ -1,0 +1,57 @@
+#include "harness/coverage.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "harness/scenario.h"
+
+namespace idem::harness {
+
+std::string_view situation_name(Situation s) {
+  switch (s) {
+    case Situation::repeat_in_flight: return "repeat-in-flight";
+    case Situation::repeat_launch_record: return "repeat-between-launch-and-record";
+    case Situation::response_lost_commit: return "response-lost-after-commit";
+    case Situation::repeat_after_terminate: return "repeat-after-termination";
+    case Situation::repeat_after_forget: return "repeat-after-token-forgotten";
+    case Situation::mismatch_after_fallback: return "mismatch-after-fallback";
+    case Situation::two_intents_one_token: return "two-intents-one-token";
+    case Situation::describe_too_soon: return "describe-before-visible";
+    case Situation::caller_crash: return "caller-crash-before-record";
+    case Situation::quota_mid_chain: return "retry-quota-exhausted";
+    case Situation::kCount: break;
+  }
+  return "?";
+}
+
+std::string unreachable_because(Situation s, const Scenario& sc) {
+  auto any_client = [&](auto pred) { return std::any_of(sc.clients.begin(), sc.clients.end(), pred); };
+  switch (s) {
+    case Situation::repeat_launch_record:
+      return sc.service.steps.record.us == 0 ? "service.steps.record is 0: no gap between launch and record" : "";
+    case Situation::repeat_after_terminate:
+      return any_client([](const ClientGroup& g) { return g.spec.terminate_after && g.spec.repeat_after; })
+                 ? ""
+                 : "no client terminates and then repeats its launch";
+    case Situation::repeat_after_forget:
+      if (sc.service.store.ttl) return *sc.service.store.ttl >= sc.limit ? "service.store.ttl is longer than the limit" : "";
+      return sc.service.semantics == model::Semantics::v2013 ? "" : "no store ttl, and `current` never forgets a token";
+    case Situation::mismatch_after_fallback:
+      return any_client([](const ClientGroup& g) { return !g.spec.fallback_type.empty(); }) ? "" : "no client has a fallback_type";
+    case Situation::describe_too_soon:
+      return any_client([](const ClientGroup& g) { return g.spec.describes(); }) ? "" : "no client reconciles through DescribeInstances";
+    case Situation::caller_crash:
+      return std::any_of(sc.faults.faults.begin(), sc.faults.faults.end(),
+                         [](const faults::Fault& f) {
+                           const auto* c = std::get_if<faults::Crash>(&f);
+                           return c && c->target == faults::Crash::client;
+                         })
+                 ? ""
+                 : "no fault crashes a caller";
+    case Situation::quota_mid_chain:
+      return any_client([](const ClientGroup& g) { return g.spec.retry.uses_quota(); }) ? "" : "no client has a retry quota";
+    default: return "";
+  }
+}
+
+}  // namespace idem::harness
