@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "harness/batch.h"
+#include "harness/writer.h"
+#include "harness/check.h"
 #include "harness/load.h"
 #include "reports/report.h"
 #include "reports/trace_filter.h"
@@ -33,6 +35,8 @@ commands:
   replay FILE       print one run's timeline, event by event, and its trace hash
   diff FILE         run a scenario under both token-lifetime semantics and list the intents whose
                     outcome or answers differ
+  check FILE...     search for a fault plan that breaks a property, shrink it, explain it, and
+                    write it down as a scenario
 
 options:
   -h, --help        this text (also: idemsim <command> --help)
@@ -113,6 +117,25 @@ termination; incident 4) would change for these callers. Everything else in the 
   --show N       how many differing seeds to print in full (default 3); the count covers them all
 
 exit codes: 0 no intent differs, 1 some intent differs, 2 bad input, 3 internal error
+)";
+
+constexpr const char* kCheckUsage = R"(usage: idemsim check FILE... [--seed N] [--runs N] [--out DIR]
+
+Searches, for each scenario, for a fault plan that breaks a property: RapidCheck draws up to five
+faults (lost requests and responses, delay spikes, 5xx storms before and after the service acts,
+connection resets, duplicate deliveries, frontend crashes after a launch, a store crash), their
+rates and windows in whole seconds, and the run's seed; the scenario's callers and service stay as
+written and its own faults are set aside. On a failure RapidCheck shrinks the plan to the smallest
+that still fails, and `check` prints the violation, the shrunk story, which of its faults the
+failure needs (it reruns without each), and writes the shrunk scenario into --out, which
+`idemsim run FILE` reproduces (exit 1).
+
+  FILE        a scenario file
+  --seed N    RapidCheck's seed (default 1): the same seed writes the same counterexample
+  --runs N    fault plans to try before declaring none found (default 100)
+  --out DIR   where counterexamples go (default: counterexamples)
+
+exit codes: 0 no counterexample in any scenario, 1 one was found, 2 bad input, 3 internal error
 )";
 
 struct UsageError {
@@ -376,6 +399,68 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
   return r.violations.empty() ? 0 : 1;
 }
 
+int cmd_check(int argc, char** argv, const std::string& program) {
+  const std::vector<std::string> args = arguments(argc, argv);
+  std::vector<std::string> files;
+  harness::CheckOptions opt;
+  std::string out_dir = "counterexamples";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << kCheckUsage;
+      return 0;
+    } else if (a == "--seed") {
+      opt.seed = parse_u64(a, need_value(i, args));
+    } else if (a == "--runs") {
+      opt.runs = static_cast<int>(parse_u64(a, need_value(i, args), 1, 1000000));
+    } else if (a == "--out") {
+      out_dir = need_value(i, args);
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError{"unknown option '" + a + "' for check"};
+    } else {
+      files.push_back(a);
+    }
+  }
+  if (files.empty()) throw UsageError{"check needs a scenario file"};
+  std::vector<harness::Scenario> scenarios;
+  for (const auto& f : expand(files)) scenarios.push_back(harness::load_scenario_file(f));
+  int found = 0;
+  for (const harness::Scenario& s : scenarios) {
+    const harness::CheckResult r = harness::check_scenario(s, opt);
+    std::cout << s.name << " (" << s.file << "): ";
+    if (!r.found) {
+      std::cout << "no counterexample in " << r.tried << " fault plans (" << r.distinct_mixes
+                << " distinct mixes of fault kinds; RapidCheck seed " << opt.seed << ")\n";
+      continue;
+    }
+    ++found;
+    const harness::Scenario& c = r.counterexample;
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    const std::string path = (fs::path(out_dir) / (fs::path(s.file).stem().string() + "-counterexample.yaml")).string();
+    std::ofstream file(path, std::ios::binary);
+    file << "# A counterexample `idemsim check` found for " << s.file << " (RapidCheck seed " << opt.seed
+         << ", " << kVersion << ").\n# It breaks " << r.violation.property << ": " << r.violation.subject
+         << "\n# Reproduce: " << program << " run " << path << "   (or replay " << path << " --seed " << c.seed << ")\n";
+    file << harness::write_scenario(c);
+    file.close();
+    std::cout << "counterexample after " << r.tried << " fault plans, shrunk to " << c.faults.faults.size() << " fault(s)\n"
+              << "  " << r.violation.property << ": " << r.violation.subject << ": " << r.violation.detail << "\n";
+    std::vector<std::string> needs;
+    for (size_t i = 0; i < c.faults.faults.size(); ++i) {
+      const std::string what = faults::describe(c.faults.faults[i], c.region_names(), c.group_names());
+      std::cout << "  faults[" << i << "] " << what << (r.necessary[i] ? "  (needed)" : "  (not needed on its own)") << "\n";
+      if (r.necessary[i]) needs.push_back(what);
+    }
+    std::cout << "  the failure needs: ";
+    if (needs.empty()) std::cout << "no fault: the callers and the service as written break it";
+    for (size_t i = 0; i < needs.size(); ++i) std::cout << (i ? "; " : "") << needs[i];
+    std::cout << "\n  written: " << path << "\n  reproduce: " << program << " run " << path << "\n"
+              << "  replay:    " << reports::reproduce_command(program, path, c.seed) << "\n";
+  }
+  return found ? 1 : 0;
+}
+
 int cmd_diff(int argc, char** argv) {
   const std::vector<std::string> args = arguments(argc, argv);
   std::string file;
@@ -470,6 +555,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(argc, argv, program);
     if (cmd == "replay") return cmd_replay(argc, argv, program);
     if (cmd == "diff") return cmd_diff(argc, argv);
+    if (cmd == "check") return cmd_check(argc, argv, program);
     std::cerr << "error: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const UsageError& e) {

@@ -123,6 +123,11 @@ check "diff shows what the 2025 rule changes" expect_exit 1 "current: ok: .*RunI
 check "diff counts every differing intent" expect_exit 1 "intents differ between 2013 and current, in 2 of 2 seeds" diff "$src/scenarios/token-after-termination-current.yaml" --runs 2
 check "diff: no difference, exit 0" expect_exit 0 "^0 of [0-9]+ intents differ" diff "$src/scenarios/baseline.yaml" --runs 2
 check "diff: a bad --semantics is a usage error" expect_exit 2 "--semantics takes two of 2013 and current" diff "$src/scenarios/baseline.yaml" --semantics 2013
+check "check --help" expect_exit 0 "usage: idemsim check FILE" check --help
+check "check finds a planted bug and writes it down" expect_exit 1 "counterexample after [0-9]+ fault plans" check "$src/scenarios/rules/rule7-inflight+record-after-launch.yaml" --out "$tmp/cx"
+check "the written counterexample fails when run" expect_exit 1 "FAIL" run "$tmp/cx/rule7-inflight+record-after-launch-counterexample.yaml" --out "$tmp/r"
+check "check explains which faults a failure needs" expect_exit 1 "the failure needs: .*lose response" check "$src/scenarios/incidents/01-no-token.yaml" --out "$tmp/cx"
+check "check finds nothing in the correct twin" expect_exit 0 "no counterexample in 100 fault plans" check "$src/scenarios/rules/rule7-inflight.yaml" --out "$tmp/cx"
 check "every shipped scenario passes --strict" expect_exit 0 "met expect" run "$src/scenarios" --strict --runs 3 --out "$tmp/r"
 
 # expect: fail scenarios that are caught count as met: exit 0.

@@ -11,6 +11,8 @@
 #include <set>
 
 #include "harness/batch.h"
+#include "harness/check.h"
+#include "harness/writer.h"
 #include "harness/load.h"
 #include "reports/report.h"
 
@@ -1213,4 +1215,35 @@ TEST(Coverage, EachSituationIsCountedWhereItHappens) {
   Scenario ttl = s;
   ttl.service.store.ttl = sim::hours(100);
   EXPECT_EQ(harness::unreachable_because(Situation::repeat_after_forget, ttl), "service.store.ttl is longer than the limit");
+}
+
+// ---- idemsim check: the search, its shrinking and its explanation
+
+TEST(Check, FindsBrokenDesignsAndNotTheirTwins) {
+  harness::CheckOptions opt;
+  for (const char* buggy : {"rules/rule7-inflight+record-after-launch.yaml", "service/volatile-store-crash.yaml",
+                            "service/read-then-write-duplicate-delivery.yaml", "incidents/07-token-per-attempt.yaml"}) {
+    const auto r = harness::check_scenario(load(buggy), opt);
+    ASSERT_TRUE(r.found) << buggy;
+    EXPECT_LE(r.counterexample.faults.faults.size(), 3u) << buggy;
+    // Every fault left is needed, and the written scenario fails again when loaded back.
+    for (bool needed : r.necessary) EXPECT_TRUE(needed) << buggy;
+    const auto back = harness::parse_scenario(harness::write_scenario(r.counterexample), "counterexample.yaml");
+    const auto again = harness::run_once(back, back.seed);
+    ASSERT_FALSE(again.violations.empty()) << buggy;
+    EXPECT_EQ(again.violations.front().property, r.violation.property) << buggy;
+  }
+  for (const char* twin : {"rules/rule7-inflight.yaml", "service/durable-store-crash.yaml",
+                           "service/conditional-duplicate-delivery.yaml", "incidents/07-token-per-attempt-fixed.yaml"})
+    EXPECT_FALSE(harness::check_scenario(load(twin), opt).found) << twin;
+}
+
+TEST(Check, TheSameSeedFindsTheSameCounterexample) {
+  harness::CheckOptions opt;
+  opt.seed = 42;
+  const Scenario s = load("service/volatile-store-crash.yaml");
+  const auto a = harness::check_scenario(s, opt), b = harness::check_scenario(s, opt);
+  ASSERT_TRUE(a.found);
+  EXPECT_EQ(harness::write_scenario(a.counterexample), harness::write_scenario(b.counterexample));
+  EXPECT_EQ(a.tried, b.tried);
 }
