@@ -123,7 +123,8 @@ constexpr const char* kCheckUsage = R"(usage: idemsim check FILE... [--seed N] [
 
 Searches, for each scenario, for a fault plan that breaks a property: RapidCheck draws up to five
 faults (lost requests and responses, delay spikes, 5xx storms before and after the service acts,
-connection resets, duplicate deliveries, frontend crashes after a launch, a store crash), their
+connection resets, duplicate deliveries, frontend crashes after a launch, a store crash, and a
+crash of a caller's process after a send, for the first group with a `controller`), their
 rates and windows in whole seconds, and the run's seed; the scenario's callers and service stay as
 written and its own faults are set aside. On a failure RapidCheck shrinks the plan to the smallest
 that still fails, and `check` prints the violation, the shrunk story, which of its faults the
@@ -429,8 +430,11 @@ int cmd_check(int argc, char** argv, const std::string& program) {
     const harness::CheckResult r = harness::check_scenario(s, opt);
     std::cout << s.name << " (" << s.file << "): ";
     if (!r.found) {
+      size_t reached = 0;
+      for (uint64_t n : r.coverage) reached += n ? 1 : 0;
       std::cout << "no counterexample in " << r.tried << " fault plans (" << r.distinct_mixes
-                << " distinct mixes of fault kinds; RapidCheck seed " << opt.seed << ")\n";
+                << " distinct mixes of fault kinds; reached " << reached << " of " << harness::kSituations
+                << " situations; RapidCheck seed " << opt.seed << ")\n";
       continue;
     }
     ++found;

@@ -22,7 +22,7 @@ struct Drawn {
   int for_s = 1;
 };
 
-constexpr int kKinds = 10;  // see fault_of
+constexpr int kKinds = 11;  // see fault_of
 
 faults::Fault fault_of(const Drawn& d, const Scenario& s) {
   faults::Window w{sim::Time(0) + sim::seconds(d.from_s), sim::seconds(std::max(1, d.for_s))};
@@ -45,7 +45,7 @@ faults::Fault fault_of(const Drawn& d, const Scenario& s) {
       c.window = w;
       return c;
     }
-    default: {
+    case 9: {
       faults::Crash c;
       c.target = faults::Crash::store;
       c.at = w.from;
@@ -53,8 +53,21 @@ faults::Fault fault_of(const Drawn& d, const Scenario& s) {
       c.window = faults::Window{};
       return c;
     }
+    default: {  // a caller's process dies after sending: the first group with a controller
+      // (a group without one does not say how its process keeps state); else no fault at all
+      uint32_t g = 0;
+      while (g < s.clients.size() && !s.clients[g].spec.controller) ++g;
+      if (g == s.clients.size()) return faults::Lose{faults::Lose::request, sim::Ratio{0, 1}, w, std::nullopt};
+      faults::Crash c;
+      c.target = faults::Crash::client;
+      c.group = g;
+      c.when = model::CallerCrashPoint::after_send;
+      c.rate = rate;
+      c.restart_after = sim::seconds(5);
+      c.window = w;
+      return c;
+    }
   }
-  (void)s;
 }
 
 // Counts what RapidCheck does, and prints nothing (the defaults would read RapidCheck's global

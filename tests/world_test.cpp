@@ -1222,7 +1222,8 @@ TEST(Coverage, EachSituationIsCountedWhereItHappens) {
 TEST(Check, FindsBrokenDesignsAndNotTheirTwins) {
   harness::CheckOptions opt;
   for (const char* buggy : {"rules/rule7-inflight+record-after-launch.yaml", "service/volatile-store-crash.yaml",
-                            "service/read-then-write-duplicate-delivery.yaml", "incidents/07-token-per-attempt.yaml"}) {
+                            "service/read-then-write-duplicate-delivery.yaml", "incidents/07-token-per-attempt.yaml",
+                            "incidents/08-controller-crash-before-record.yaml"}) {
     const auto r = harness::check_scenario(load(buggy), opt);
     ASSERT_TRUE(r.found) << buggy;
     EXPECT_LE(r.counterexample.faults.faults.size(), 3u) << buggy;
@@ -1234,7 +1235,8 @@ TEST(Check, FindsBrokenDesignsAndNotTheirTwins) {
     EXPECT_EQ(again.violations.front().property, r.violation.property) << buggy;
   }
   for (const char* twin : {"rules/rule7-inflight.yaml", "service/durable-store-crash.yaml",
-                           "service/conditional-duplicate-delivery.yaml", "incidents/07-token-per-attempt-fixed.yaml"})
+                           "service/conditional-duplicate-delivery.yaml", "incidents/07-token-per-attempt-fixed.yaml",
+                           "incidents/08-controller-crash-before-record-fixed.yaml"})
     EXPECT_FALSE(harness::check_scenario(load(twin), opt).found) << twin;
 }
 
