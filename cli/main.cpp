@@ -119,22 +119,32 @@ termination; incident 4) would change for these callers. Everything else in the 
 exit codes: 0 no intent differs, 1 some intent differs, 2 bad input, 3 internal error
 )";
 
-constexpr const char* kCheckUsage = R"(usage: idemsim check FILE... [--seed N] [--runs N] [--out DIR]
+constexpr const char* kCheckUsage = R"(usage: idemsim check FILE... [--seed N] [--runs N] [--budget DURATION] [--out DIR]
+                     [--reproduce STRING]
 
-Searches, for each scenario, for a fault plan that breaks a property: RapidCheck draws up to five
-faults (lost requests and responses, delay spikes, 5xx storms before and after the service acts,
-connection resets, duplicate deliveries, frontend crashes after a launch, a store crash, and a
-crash of a caller's process after a send, for the first group with a `controller`), their
-rates and windows in whole seconds, and the run's seed; the scenario's callers and service stay as
-written and its own faults are set aside. On a failure RapidCheck shrinks the plan to the smallest
-that still fails, and `check` prints the violation, the shrunk story, which of its faults the
-failure needs (it reruns without each), and writes the shrunk scenario into --out, which
-`idemsim run FILE` reproduces (exit 1).
+Searches, for each scenario, for a concrete scenario that breaks a property, inside the
+scenario's `explore:` envelope (docs/scenario-format.md, "explore"): RapidCheck draws faults
+(their kinds, rates and windows in whole percents and seconds), the caller settings the envelope
+lets vary (counts, intents, token behaviours, retry profiles, token values), and the run's seed;
+the scenario's own faults are set aside. Without `explore:`, every fault kind, at most five
+faults starting in the first 30 s, the callers as written.
 
-  FILE        a scenario file
-  --seed N    RapidCheck's seed (default 1): the same seed writes the same counterexample
-  --runs N    fault plans to try before declaring none found (default 100)
-  --out DIR   where counterexamples go (default: counterexamples)
+On a failure RapidCheck shrinks it to the smallest story that still fails (fewer faults, clients
+and intents, shorter windows, smaller rates), and `check` prints the violation, the story, what
+the failure needs (it reruns without each fault, drawn setting and planted bug), RapidCheck's
+reproduce string, and writes the shrunk scenario into --out, which `idemsim run FILE`
+reproduces (exit 1). When nothing is found it prints what it explored: runs, simulated time,
+distinct mixes of fault kinds, and the situations reached.
+
+  FILE                a scenario file, or a directory of them
+  --seed N            RapidCheck's seed (default 1): the same seed writes the same file, byte for byte
+  --runs N            concrete scenarios to try before declaring none found (default 100)
+  --budget DURATION   stop drawing after this much wall time, like 10s or 2m (default: none);
+                      a failure found is still shrunk. With a budget, how far the search got
+                      depends on the machine; without one it does not
+  --out DIR           where counterexamples go (default: counterexamples)
+  --reproduce STRING  replay the failing case RapidCheck's reproduce string names (printed by an
+                      earlier check of the same file and seed) instead of searching
 
 exit codes: 0 no counterexample in any scenario, 1 one was found, 2 bad input, 3 internal error
 )";
@@ -400,11 +410,27 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
   return r.violations.empty() ? 0 : 1;
 }
 
+// A long simulated time, to the second: "1h13m44s" (sim::format_duration is exact to the microsecond).
+std::string rounded_duration(uint64_t us) {
+  if (us < 1000000) return std::to_string(us / 1000) + "ms";
+  uint64_t s = (us + 500000) / 1000000;
+  std::string out;
+  if (s >= 86400) out += std::to_string(s / 86400) + "d", s %= 86400;
+  if (s >= 3600) out += std::to_string(s / 3600) + "h", s %= 3600;
+  if (s >= 60) out += std::to_string(s / 60) + "m", s %= 60;
+  if (s || out.empty()) out += std::to_string(s) + "s";
+  return out;
+}
+
+// The first line of a text (RapidCheck's account of a result runs to several).
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 int cmd_check(int argc, char** argv, const std::string& program) {
   const std::vector<std::string> args = arguments(argc, argv);
   std::vector<std::string> files;
   harness::CheckOptions opt;
   std::string out_dir = "counterexamples";
+  std::optional<std::string> budget_text;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -414,8 +440,17 @@ int cmd_check(int argc, char** argv, const std::string& program) {
       opt.seed = parse_u64(a, need_value(i, args));
     } else if (a == "--runs") {
       opt.runs = static_cast<int>(parse_u64(a, need_value(i, args), 1, 1000000));
+    } else if (a == "--budget") {
+      const std::string v = need_value(i, args);
+      sim::Duration d;
+      if (!harness::parse_duration(v, d) || d.us <= 0)
+        throw UsageError{"--budget takes a wall-clock duration above zero, like 10s or 2m, not '" + v + "'"};
+      opt.budget_s = static_cast<double>(d.us) / 1e6;
+      budget_text = v;
     } else if (a == "--out") {
       out_dir = need_value(i, args);
+    } else if (a == "--reproduce") {
+      opt.reproduce = need_value(i, args);
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "' for check"};
     } else {
@@ -425,16 +460,29 @@ int cmd_check(int argc, char** argv, const std::string& program) {
   if (files.empty()) throw UsageError{"check needs a scenario file"};
   std::vector<harness::Scenario> scenarios;
   for (const auto& f : expand(files)) scenarios.push_back(harness::load_scenario_file(f));
+  if (!opt.reproduce.empty() && scenarios.size() != 1)
+    throw UsageError{"--reproduce replays one failure of one scenario; give one file"};
   int found = 0;
   for (const harness::Scenario& s : scenarios) {
-    const harness::CheckResult r = harness::check_scenario(s, opt);
+    harness::CheckResult r;
+    try {
+      r = harness::check_scenario(s, opt);
+    } catch (const harness::BadReproduce& e) {
+      throw UsageError{e.message};
+    }
+    const std::string again = program + " check " + s.file + " --seed " + std::to_string(opt.seed) +
+                              (opt.runs != 100 ? " --runs " + std::to_string(opt.runs) : std::string());
     std::cout << s.name << " (" << s.file << "): ";
     if (!r.found) {
-      size_t reached = 0;
-      for (uint64_t n : r.coverage) reached += n ? 1 : 0;
-      std::cout << "no counterexample in " << r.tried << " fault plans (" << r.distinct_mixes
-                << " distinct mixes of fault kinds; reached " << reached << " of " << harness::kSituations
-                << " situations; RapidCheck seed " << opt.seed << ")\n";
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%.1f", r.search_s);
+      std::cout << "no counterexample in " << r.tried << " runs";
+      if (r.budget_spent) std::cout << " (the budget of " << *budget_text << " was spent; " << opt.runs << " were asked)";
+      std::cout << "\n  explored: " << r.tried << " runs, " << rounded_duration(r.simulated_us)
+                << " simulated, " << r.events << " events, " << r.distinct_mixes << " distinct mixes of fault kinds, "
+                << secs << " s\n  " << reports::coverage_summary(r.coverage, s) << "\n  RapidCheck seed " << opt.seed
+                << "; RapidCheck: " << first_line(r.rapidcheck) << "\n";
+      if (!opt.reproduce.empty()) std::cout << "  (the reproduce string replayed a case that passes)\n";
       continue;
     }
     ++found;
@@ -442,25 +490,51 @@ int cmd_check(int argc, char** argv, const std::string& program) {
     std::error_code ec;
     fs::create_directories(out_dir, ec);
     const std::string path = (fs::path(out_dir) / (fs::path(s.file).stem().string() + "-counterexample.yaml")).string();
-    std::ofstream file(path, std::ios::binary);
-    file << "# A counterexample `idemsim check` found for " << s.file << " (RapidCheck seed " << opt.seed
-         << ", " << kVersion << ").\n# It breaks " << r.violation.property << ": " << r.violation.subject
-         << "\n# Reproduce: " << program << " run " << path << "   (or replay " << path << " --seed " << c.seed << ")\n";
-    file << harness::write_scenario(c);
-    file.close();
-    std::cout << "counterexample after " << r.tried << " fault plans, shrunk to " << c.faults.faults.size() << " fault(s)\n"
-              << "  " << r.violation.property << ": " << r.violation.subject << ": " << r.violation.detail << "\n";
-    std::vector<std::string> needs;
-    for (size_t i = 0; i < c.faults.faults.size(); ++i) {
-      const std::string what = faults::describe(c.faults.faults[i], c.region_names(), c.group_names());
-      std::cout << "  faults[" << i << "] " << what << (r.necessary[i] ? "  (needed)" : "  (not needed on its own)") << "\n";
-      if (r.necessary[i]) needs.push_back(what);
+    std::vector<std::string> needs, others;
+    for (const harness::Cause& k : r.causes) (k.needed ? needs : others).push_back(k.what);
+    auto joined = [](const std::vector<std::string>& xs) {
+      std::string out;
+      for (size_t i = 0; i < xs.size(); ++i) out += (i ? "; " : "") + xs[i];
+      return out;
+    };
+    const std::string need_text =
+        needs.empty() ? (c.faults.faults.empty() && others.empty() ? "nothing drawn: the callers and the service as written break it"
+                                                                    : "no one part alone (each is replaceable by another)")
+                      : joined(needs);
+    const std::string rc_cmd = again + " --reproduce " + r.reproduce;
+    {
+      std::ofstream file(path, std::ios::binary);
+      file << "# A counterexample `idemsim check` found for " << s.file << " (" << kVersion << ", RapidCheck seed "
+           << opt.seed << ", semantics " << (c.service.semantics == model::Semantics::current ? "current" : "2013")
+           << ", run seed " << c.seed << ").\n# It breaks " << r.violation.property << ": " << r.violation.subject
+           << "\n# The failure needs: " << need_text << "\n# Reproduce: " << program << " run " << path << "   (replay: "
+           << reports::reproduce_command(program, path, c.seed) << ")\n# Search again: " << rc_cmd << "\n";
+      file << harness::write_scenario(c);
+      if (!file) throw std::runtime_error("cannot write " + path);
     }
-    std::cout << "  the failure needs: ";
-    if (needs.empty()) std::cout << "no fault: the callers and the service as written break it";
-    for (size_t i = 0; i < needs.size(); ++i) std::cout << (i ? "; " : "") << needs[i];
-    std::cout << "\n  written: " << path << "\n  reproduce: " << program << " run " << path << "\n"
-              << "  replay:    " << reports::reproduce_command(program, path, c.seed) << "\n";
+    char times[96];
+    std::snprintf(times, sizeof times, "found in %.2f s, shrunk in %.2f s", r.search_s, r.shrink_s);
+    std::cout << "counterexample after " << r.tried << " runs (" << times << ", " << r.shrinks << " shrink steps): "
+              << c.faults.faults.size() << " fault(s), " << c.clients.size() << " client group(s)\n"
+              << "  " << r.violation.property << ": " << r.violation.subject << ": " << r.violation.detail << "\n";
+    int64_t clients = 0, intents = 0;
+    for (const harness::ClientGroup& g : c.clients) clients += g.count, intents += int64_t{g.count} * g.spec.intents;
+    std::cout << "  shrunk story: " << c.faults.faults.size() << " fault(s), " << clients << " client(s), " << intents
+              << " intent(s), " << r.counter_events << " events\n";
+    std::cout << "  the story:\n";
+    size_t lines = 0;
+    for (const std::string& line : reports::excerpt(r.violation, 1)) {
+      if (++lines > 12) {
+        std::cout << "    ... (replay shows it all)\n";
+        break;
+      }
+      std::cout << "    " << line << "\n";
+    }
+    std::cout << "  the failure needs: " << need_text << "\n";
+    if (!others.empty()) std::cout << "  not needed on its own: " << joined(others) << "\n";
+    std::cout << "  written:    " << path << "\n  reproduce:  " << program << " run " << path << "\n"
+              << "  replay:     " << reports::reproduce_command(program, path, c.seed) << "\n"
+              << "  RapidCheck: " << r.reproduce << "  (" << rc_cmd << ")\n";
   }
   return found ? 1 : 0;
 }

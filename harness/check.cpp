@@ -3,9 +3,11 @@
 #include <rapidcheck.h>
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <set>
-#include <unordered_map>
 #include <sstream>
+#include <unordered_map>
 
 #include "sim/invariant.h"
 
@@ -13,39 +15,129 @@ namespace idem::harness {
 
 namespace {
 
-// One drawn fault, in coarse units that shrink in few steps: its kind (the index shrinks toward
-// the simplest, a lost request), a rate in percent, a start and a length in whole seconds.
+// One drawn fault, in coarse units that shrink in few steps: its kind (an index into the
+// envelope's kinds: shrinking goes to the first), and its rate, start and length as offsets from
+// the envelope's least (whole percents and whole seconds).
 struct Drawn {
   int kind = 0;
-  int percent = 1;
+  int percent = 0;
   int from_s = 0;
-  int for_s = 1;
+  int for_s = 0;
+  int variant = 0;  // the error code of a storm, the step of a frontend's crash (0: the most common)
 };
 
-constexpr int kKinds = 11;  // see fault_of
+// The settings drawn for one client group (indices into the envelope's lists; counts from 1).
+struct Caller {
+  int count = 1;
+  int intents = 1;
+  int token = 0;
+  int retry = 0;
+};
 
-faults::Fault fault_of(const Drawn& d, const Scenario& s) {
-  faults::Window w{sim::Time(0) + sim::seconds(d.from_s), sim::seconds(std::max(1, d.for_s))};
-  const sim::Ratio rate{static_cast<uint64_t>(std::clamp(d.percent, 1, 100)), 100};
-  switch (d.kind) {
-    case 0: return faults::Lose{faults::Lose::request, rate, w, std::nullopt};
-    case 1: return faults::Lose{faults::Lose::response, rate, w, std::nullopt};
-    case 2: return faults::Spike{rate, sim::Latency::fixed(sim::seconds(5)), w, std::nullopt};
-    case 3: return faults::Storm{faults::Storm::before, model::Code::Unavailable, rate, w, std::nullopt};
-    case 4: return faults::Storm{faults::Storm::after, model::Code::InternalError, rate, w, std::nullopt};
-    case 5: return faults::Reset{faults::Reset::after, rate, w, std::nullopt};
-    case 6: return faults::Duplicate{rate, sim::Latency::fixed(sim::millis(2)), w, std::nullopt};
-    case 7: return faults::Reset{faults::Reset::before, rate, w, std::nullopt};
-    case 8: {
+struct Candidate {
+  std::vector<Drawn> faults;
+  std::vector<Caller> callers;
+  std::vector<int> families;  // per intent of the groups sending their own token: 0 as written, else a family + 1
+  uint64_t seed = 1;
+};
+
+// The envelope, resolved against the scenario: what each drawn number means.
+struct Envelope {
+  std::vector<ExploreKind> kinds;
+  int max_faults = 5;
+  int from_s = 0, until_s = 30, min_for_s = 1, max_for_s = 600;
+  int min_rate = 1, max_rate = 100;
+  // Groups sending their own token: the intents they serve (index k), and each group's place
+  // among the groups of its intent (z); -1 for the other groups.
+  std::vector<int> intent_of, place_of;
+  int value_intents = 0;
+  std::string base;  // the first such group's token, which every family starts from
+  int crash_group = -1;  // the first group with a controller
+};
+
+int whole_seconds(sim::Duration d) { return static_cast<int>(std::min<int64_t>(d.us / 1000000, 1 << 30)); }
+
+Envelope resolve(const Scenario& s) {
+  const Explore& e = s.explore;
+  Envelope v;
+  v.kinds = explore_kinds(s);
+  v.max_faults = e.max_faults;
+  const int limit_s = std::max(1, whole_seconds(s.limit));
+  v.from_s = e.from ? whole_seconds(*e.from) : 0;
+  if (e.until) {
+    v.until_s = whole_seconds(*e.until);
+  } else {
+    // Where the callers are busy: up to the last event of the scenario run without faults
+    // (rounded up to a second), at most 30 s. A fault drawn after it would meet nothing.
+    Scenario quiet = s;
+    quiet.faults.faults.clear();
+    const sim::Duration end = run_once(quiet, s.seed).stats.end - sim::Time(0);
+    v.until_s = std::clamp(static_cast<int>((end.us + 999999) / 1000000), 1, std::min(limit_s, 30));
+  }
+  v.until_s = std::max(v.until_s, v.from_s);
+  v.min_for_s = e.min_for ? whole_seconds(*e.min_for) : 1;
+  v.max_for_s = e.max_for ? whole_seconds(*e.max_for) : std::max(v.min_for_s, std::min(limit_s, 600));
+  v.min_rate = e.min_rate;
+  v.max_rate = e.max_rate;
+  std::vector<std::string> intents;
+  std::vector<int> places;
+  for (const ClientGroup& g : s.clients) {
+    if (v.crash_group < 0 && g.spec.controller) v.crash_group = static_cast<int>(&g - s.clients.data());
+    if (g.spec.token != model::TokenMode::value) {
+      v.intent_of.push_back(-1);
+      v.place_of.push_back(-1);
+      continue;
+    }
+    if (v.base.empty()) v.base = g.spec.token_value;
+    const std::string& name = Scenario::intent_name(g);
+    auto it = std::find(intents.begin(), intents.end(), name);
+    if (it == intents.end()) {
+      intents.push_back(name);
+      places.push_back(0);
+      it = intents.end() - 1;
+    }
+    const size_t k = static_cast<size_t>(it - intents.begin());
+    v.intent_of.push_back(static_cast<int>(k));
+    v.place_of.push_back(places[k]++);
+  }
+  v.value_intents = static_cast<int>(intents.size());
+  if (v.base.empty()) v.base = "token";
+  return v;
+}
+
+faults::Fault fault_of(const Drawn& d, const Envelope& v) {
+  const ExploreKind kind = v.kinds[static_cast<size_t>(d.kind)];
+  const faults::Window w{sim::Time(0) + sim::seconds(v.from_s + d.from_s), sim::seconds(v.min_for_s + d.for_s)};
+  const sim::Ratio rate{static_cast<uint64_t>(v.min_rate + d.percent), 100};
+  switch (kind) {
+    case ExploreKind::lose_request: return faults::Lose{faults::Lose::request, rate, w, std::nullopt};
+    case ExploreKind::lose_response: return faults::Lose{faults::Lose::response, rate, w, std::nullopt};
+    case ExploreKind::spike: return faults::Spike{rate, sim::Latency::fixed(sim::seconds(5)), w, std::nullopt};
+    case ExploreKind::storm_before: {
+      constexpr model::Code kCodes[] = {model::Code::Unavailable, model::Code::InternalError,
+                                        model::Code::InsufficientInstanceCapacity};
+      return faults::Storm{faults::Storm::before, kCodes[d.variant % 3], rate, w, std::nullopt};
+    }
+    case ExploreKind::storm_after: {  // a 500 after the commit: the service acted, the answer is an error
+      constexpr model::Code kCodes[] = {model::Code::InternalError, model::Code::Unavailable,
+                                        model::Code::InsufficientInstanceCapacity};
+      return faults::Storm{faults::Storm::after, kCodes[d.variant % 3], rate, w, std::nullopt};
+    }
+    case ExploreKind::reset_after: return faults::Reset{faults::Reset::after, rate, w, std::nullopt};
+    case ExploreKind::duplicate: return faults::Duplicate{rate, sim::Latency::fixed(sim::millis(2)), w, std::nullopt};
+    case ExploreKind::reset_before: return faults::Reset{faults::Reset::before, rate, w, std::nullopt};
+    case ExploreKind::crash_frontend: {
       faults::Crash c;
       c.target = faults::Crash::frontend;
-      c.step = faults::Crash::after_launch;
+      constexpr faults::Crash::Step kSteps[] = {faults::Crash::after_launch, faults::Crash::after_reserve,
+                                                faults::Crash::after_record};
+      c.step = kSteps[d.variant % 3];
       c.rate = rate;
       c.restart_after = sim::seconds(2);
       c.window = w;
       return c;
     }
-    case 9: {
+    case ExploreKind::crash_store: {
       faults::Crash c;
       c.target = faults::Crash::store;
       c.at = w.from;
@@ -53,21 +145,112 @@ faults::Fault fault_of(const Drawn& d, const Scenario& s) {
       c.window = faults::Window{};
       return c;
     }
-    default: {  // a caller's process dies after sending: the first group with a controller
-      // (a group without one does not say how its process keeps state); else no fault at all
-      uint32_t g = 0;
-      while (g < s.clients.size() && !s.clients[g].spec.controller) ++g;
-      if (g == s.clients.size()) return faults::Lose{faults::Lose::request, sim::Ratio{0, 1}, w, std::nullopt};
-      faults::Crash c;
-      c.target = faults::Crash::client;
-      c.group = g;
-      c.when = model::CallerCrashPoint::after_send;
-      c.rate = rate;
-      c.restart_after = sim::seconds(5);
-      c.window = w;
-      return c;
+    case ExploreKind::crash_client:
+    case ExploreKind::kCount: break;
+  }
+  // A caller's process dies after sending: the first group with a controller (explore_kinds
+  // draws this kind only when there is one).
+  IDEM_CHECK(v.crash_group >= 0, "a caller's crash is drawn only for a group with a controller");
+  faults::Crash c;
+  c.target = faults::Crash::client;
+  c.group = static_cast<uint32_t>(v.crash_group);
+  c.when = model::CallerCrashPoint::after_send;
+  c.rate = rate;
+  c.restart_after = sim::seconds(5);
+  c.window = w;
+  return c;
+}
+
+// A token of a family for intent k: distinct per intent (and scope) under the token rules, and
+// the same for two intents under the bug the family is made to meet.
+std::string family_token(TokenFamily f, const std::string& base, int k) {
+  switch (f) {
+    case TokenFamily::case_variant: {  // the letters of the base flipped by the bits of k
+      std::string t = base;
+      int bit = 0;
+      for (char& ch : t) {
+        if (!std::isalpha(static_cast<unsigned char>(ch))) continue;
+        if (k >> bit & 1)
+          ch = static_cast<char>(std::isupper(static_cast<unsigned char>(ch)) ? std::tolower(static_cast<unsigned char>(ch))
+                                                                              : std::toupper(static_cast<unsigned char>(ch)));
+        if (++bit >= 30) break;
+      }
+      return t;
+    }
+    case TokenFamily::prefix: {  // a 40-character shared prefix, then the intent
+      std::string p;
+      while (p.size() < 40) p += base;
+      return p.substr(0, 40) + "-" + std::to_string(k);
+    }
+    case TokenFamily::length: {  // 65 characters: one past the longest token
+      const std::string suffix = "-" + std::to_string(k);
+      std::string p;
+      while (p.size() + suffix.size() < 65) p += base;
+      return p.substr(0, 65 - suffix.size()) + suffix;
+    }
+    case TokenFamily::non_ascii: return base + "-\xC3\xA9-" + std::to_string(k);
+    default: return base;
+  }
+}
+
+const char* describe_family(TokenFamily f) {
+  switch (f) {
+    case TokenFamily::case_variant: return "its case varied";
+    case TokenFamily::prefix: return "a 40-character prefix shared with other intents";
+    case TokenFamily::length: return "65 characters long";
+    case TokenFamily::non_ascii: return "with a non-ASCII character";
+    case TokenFamily::regions: return "one token value across Regions";
+    case TokenFamily::zones: return "one token value across zones";
+    case TokenFamily::kCount: break;
+  }
+  return "?";
+}
+
+Scenario concrete(const Scenario& base, const Envelope& v, const Candidate& c) {
+  Scenario s = base;
+  s.faults.faults.clear();
+  s.at_fault.clear();
+  for (const Drawn& d : c.faults) s.faults.faults.push_back(fault_of(d, v));
+  const Explore& e = base.explore;
+  for (size_t g = 0; g < s.clients.size(); ++g) {
+    ClientGroup& group = s.clients[g];
+    model::ClientSpec& spec = group.spec;
+    const Caller k = g < c.callers.size() ? c.callers[g] : Caller{};
+    if (g < c.callers.size()) {
+      group.count = k.count;
+      spec.intents = k.intents;
+    }
+    if (!e.tokens.empty() && spec.token != model::TokenMode::value) spec.token = e.tokens[static_cast<size_t>(k.token)];
+    if (!e.retry.empty()) {
+      model::RetryPolicy p = model::RetryPolicy::of(e.retry[static_cast<size_t>(k.retry)]);
+      p.retry_codes = spec.retry.retry_codes;
+      spec.retry = p;
+    }
+    const int intent = v.intent_of[g];
+    if (intent < 0 || static_cast<size_t>(intent) >= c.families.size() || c.families[static_cast<size_t>(intent)] == 0)
+      continue;
+    const TokenFamily f = e.token_values[static_cast<size_t>(c.families[static_cast<size_t>(intent)] - 1)];
+    const model::RegionSpec& region = s.service.regions[spec.region];
+    if (f == TokenFamily::regions) {
+      const int regions = static_cast<int>(s.service.regions.size());
+      spec.region = static_cast<uint32_t>(intent % regions);
+      spec.request.zone.clear();
+      spec.request.subnet.clear();
+      spec.token_value = v.base + "-" + std::to_string(intent / regions);
+    } else if (f == TokenFamily::zones) {
+      const int zones = static_cast<int>(region.zones.size());
+      // Under `current` a zone is part of the token's scope: one intent keeps one zone, and
+      // intents share a token in different zones. Under 2013 the Region is the scope: each intent
+      // its own token, and a repeat of one names another zone.
+      const bool zonal = s.service.semantics == model::Semantics::current;
+      spec.request.zone = region.zones[static_cast<size_t>((zonal ? intent : v.place_of[g]) % zones)];
+      spec.request.subnet.clear();
+      spec.token_value = v.base + "-" + std::to_string(zonal ? intent / zones : intent);
+    } else {
+      spec.token_value = family_token(f, v.base, intent);
     }
   }
+  return s;
 }
 
 // Counts what RapidCheck does, and prints nothing (the defaults would read RapidCheck's global
@@ -79,46 +262,107 @@ struct Listener : rc::detail::TestListener {
   void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
 };
 
-Scenario with_faults(const Scenario& base, const std::vector<Drawn>& drawn) {
-  Scenario s = base;
-  s.faults.faults.clear();
-  s.at_fault.clear();
-  for (const Drawn& d : drawn) s.faults.faults.push_back(fault_of(d, base));
-  return s;
+constexpr const char* kPropertyId = "idemsim-check";
+
+std::string to_hex(const std::vector<uint8_t>& bytes) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) out += d[b >> 4], out += d[b & 15];
+  return out;
+}
+
+rc::detail::Reproduce from_hex(const std::string& s) {
+  auto digit = [&](char ch) -> int {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    throw BadReproduce{"--reproduce: '" + s + "' is not a reproduce string `idemsim check` printed (hex digits only)"};
+  };
+  if (s.size() % 2 != 0 || s.empty())
+    throw BadReproduce{"--reproduce: '" + s + "' is not a reproduce string `idemsim check` printed (an even number of hex digits)"};
+  std::vector<uint8_t> bytes;
+  for (size_t i = 0; i < s.size(); i += 2) bytes.push_back(static_cast<uint8_t>(digit(s[i]) * 16 + digit(s[i + 1])));
+  rc::detail::Reproduce r;
+  try {
+    rc::detail::deserialize(bytes.begin(), bytes.end(), r);
+  } catch (const std::exception&) {
+    throw BadReproduce{"--reproduce: '" + s + "' is not a reproduce string `idemsim check` printed (it does not decode)"};
+  }
+  return r;
 }
 
 }  // namespace
 
+std::vector<ExploreKind> explore_kinds(const Scenario& s) {
+  if (!s.explore.kinds.empty()) return s.explore.kinds;
+  bool controller = false;
+  for (const ClientGroup& g : s.clients) controller = controller || g.spec.controller.has_value();
+  std::vector<ExploreKind> all;
+  for (size_t k = 0; k < static_cast<size_t>(ExploreKind::kCount); ++k)
+    if (static_cast<ExploreKind>(k) != ExploreKind::crash_client || controller) all.push_back(static_cast<ExploreKind>(k));
+  return all;
+}
+
 CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   CheckResult out;
-  const int limit_s = static_cast<int>(std::max<int64_t>(1, base.limit.us / 1000000));
-  // A fault starts in the first half minute (where most scenarios' callers are busy) and lasts up
-  // to ten minutes, or the run.
-  const int start_s = std::min(limit_s, 30);
-  const int window_s = std::min(limit_s, 600);
-  std::optional<std::pair<std::vector<Drawn>, uint64_t>> last_failure;
+  const Envelope env = resolve(base);
+  const Explore& e = base.explore;
+  std::optional<Candidate> last_failure;
   std::set<uint32_t> mixes;
   int calls = 0;
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> failed_at;
+  const auto elapsed = [](std::chrono::steady_clock::time_point from) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - from).count();
+  };
+  // inRange narrows with RapidCheck's size: every pick is made at full size, so every value can be
+  // drawn, and shrinking still walks toward the small ones.
+  const auto in = [](int lo, int hi_inclusive) { return rc::gen::resize(100, rc::gen::inRange(lo, hi_inclusive + 1)); };
+  // The value as written, shrinking toward 1: the callers as written, told in fewer clients and
+  // intents when the failure allows it.
+  const auto as_written = [](int written) {
+    return rc::Gen<int>([written](const rc::Random&, int) {
+      return rc::shrinkable::shrinkRecur(written, [](int v) { return rc::shrink::towards(v, 1); });
+    });
+  };
   const auto property = [&] {
-    // inRange narrows with RapidCheck's size; at full size every value can be drawn, and
-    // shrinking still walks toward the small ones.
-    const int n = *rc::gen::resize(100, rc::gen::inRange(0, opt.max_faults + 1));
-    const auto drawn = *rc::gen::container<std::vector<Drawn>>(
+    // Past the budget, the search draws nothing more (a case that runs nothing passes at once);
+    // a failure found is shrunk whatever the time.
+    if (!failed_at && opt.budget_s > 0 && elapsed(started) > opt.budget_s) {
+      out.budget_spent = true;
+      return;
+    }
+    Candidate c;
+    const int n = *in(0, env.max_faults);
+    c.faults = *rc::gen::container<std::vector<Drawn>>(
         static_cast<size_t>(n),
-        rc::gen::resize(100, rc::gen::build<Drawn>(rc::gen::set(&Drawn::kind, rc::gen::inRange(0, kKinds)),
-                                                   rc::gen::set(&Drawn::percent, rc::gen::inRange(1, 101)),
-                                                   rc::gen::set(&Drawn::from_s, rc::gen::inRange(0, start_s)),
-                                                   rc::gen::set(&Drawn::for_s, rc::gen::inRange(1, window_s + 1)))));
-    const uint64_t seed = *rc::gen::noShrink(rc::gen::inRange<uint64_t>(1, 1u << 31));
+        rc::gen::build<Drawn>(rc::gen::set(&Drawn::kind, in(0, static_cast<int>(env.kinds.size()) - 1)),
+                              rc::gen::set(&Drawn::percent, in(0, env.max_rate - env.min_rate)),
+                              rc::gen::set(&Drawn::from_s, in(0, env.until_s - env.from_s)),
+                              rc::gen::set(&Drawn::for_s, in(0, env.max_for_s - env.min_for_s)),
+                              rc::gen::set(&Drawn::variant, in(0, 2))));
+    for (const ClientGroup& g : base.clients)
+      c.callers.push_back(*rc::gen::build<Caller>(
+          rc::gen::set(&Caller::count, e.count ? in(1, *e.count) : as_written(g.count)),
+          rc::gen::set(&Caller::intents, e.intents ? in(1, *e.intents) : as_written(g.spec.intents)),
+          rc::gen::set(&Caller::token, in(0, std::max<int>(1, static_cast<int>(e.tokens.size())) - 1)),
+          rc::gen::set(&Caller::retry, in(0, std::max<int>(1, static_cast<int>(e.retry.size())) - 1))));
+    if (!e.token_values.empty())
+      c.families = *rc::gen::container<std::vector<int>>(static_cast<size_t>(env.value_intents),
+                                                          in(0, static_cast<int>(e.token_values.size())));
+    c.seed = *rc::gen::noShrink(rc::gen::inRange<uint64_t>(1, 1u << 31));
     uint32_t mix = 0;
-    for (const Drawn& d : drawn) mix |= 1u << d.kind;
+    for (const Drawn& d : c.faults) mix |= 1u << static_cast<unsigned>(env.kinds[static_cast<size_t>(d.kind)]);
     mixes.insert(mix);
-    ++calls;
-    const Scenario s = with_faults(base, drawn);
-    const RunResult r = run_once(s, seed);
-    for (size_t k = 0; k < kSituations; ++k) out.coverage[k] += r.coverage[k];
+    if (!failed_at) ++calls;
+    const RunResult r = run_once(concrete(base, env, c), c.seed);
+    if (!failed_at) {
+      for (size_t k = 0; k < kSituations; ++k) out.coverage[k] += r.coverage[k];
+      out.simulated_us += static_cast<uint64_t>((r.stats.end - sim::Time(0)).us);
+      out.events += r.stats.events;
+    }
     if (!r.violations.empty()) {
-      last_failure = std::make_pair(drawn, seed);
+      if (!failed_at) failed_at = std::chrono::steady_clock::now();
+      last_failure = c;
       RC_FAIL(r.violations.front().property + ": " + r.violations.front().detail);
     }
   };
@@ -127,44 +371,142 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   params.maxSuccess = opt.runs;
   params.maxSize = 100;
   params.maxDiscardRatio = 10;
+  std::unordered_map<std::string, rc::detail::Reproduce> replay;
+  if (!opt.reproduce.empty()) replay.emplace(kPropertyId, from_hex(opt.reproduce));
   Listener listener;
-  const rc::detail::TestResult result = rc::detail::checkTestable(property, rc::detail::TestMetadata{}, params, listener,
-                                                                   std::unordered_map<std::string, rc::detail::Reproduce>{});
+  const rc::detail::TestResult result =
+      rc::detail::checkTestable(property, rc::detail::TestMetadata{kPropertyId, base.name}, params, listener, replay);
   std::ostringstream told;
   rc::detail::printResultMessage(result, told);
   out.rapidcheck = told.str();
   out.distinct_mixes = mixes.size();
+  out.search_s = failed_at ? std::chrono::duration<double>(*failed_at - started).count() : elapsed(started);
   rc::detail::FailureResult failure;
   if (!result.match(failure) || !last_failure) {
     out.tried = calls;
     return out;
   }
   out.found = true;
-  out.tried = failure.numSuccess + 1;
+  out.tried = calls;
   out.shrinks = listener.shrinks;
-  auto [drawn, seed] = *last_failure;
+  {
+    std::vector<uint8_t> bytes;
+    rc::detail::serialize(failure.reproduce, std::back_inserter(bytes));
+    out.reproduce = to_hex(bytes);
+  }
+  Candidate c = *last_failure;
+  // The property the shrunk failure breaks; the story stays about it from here on.
+  std::string broken = run_once(concrete(base, env, c), c.seed).violations.front().property;
+  const auto breaks_at = [&](const Scenario& s, uint64_t seed) {
+    const RunResult again = run_once(s, seed);
+    return std::any_of(again.violations.begin(), again.violations.end(),
+                       [&](const model::Violation& x) { return x.property == broken; });
+  };
+  const auto breaks = [&](const Scenario& s) { return breaks_at(s, c.seed); };
   // RapidCheck shrinks each fault and the count; a last pass drops every fault the failure does
   // without (one at a time, from the last), so each fault left is needed by the others.
-  for (size_t i = drawn.size(); i-- > 0;) {
-    std::vector<Drawn> without = drawn;
-    without.erase(without.begin() + static_cast<std::ptrdiff_t>(i));
-    if (!run_once(with_faults(base, without), seed).violations.empty()) drawn = std::move(without);
+  const auto drop_faults = [&] {
+    for (size_t i = c.faults.size(); i-- > 0;) {
+      Candidate without = c;
+      without.faults.erase(without.faults.begin() + static_cast<std::ptrdiff_t>(i));
+      if (breaks(concrete(base, env, without))) c = std::move(without);
+    }
+  };
+  drop_faults();
+  // RapidCheck shrank the clients and intents at the run's seed, where fewer clients meet other
+  // timings. Fewer still, each with the first of a few seeds derived from the run's (in a fixed
+  // order) that still breaks the property: a smaller story is easier to read than a seed kept.
+  {
+    bool fewer_found = false;
+    for (size_t g = 0; g < c.callers.size(); ++g) {
+      for (int Caller::*field : {&Caller::count, &Caller::intents}) {
+        bool done = false;
+        for (int n = 1; n < c.callers[g].*field && !done; n *= 2) {
+          Candidate fewer = c;
+          fewer.callers[g].*field = n;
+          const Scenario s = concrete(base, env, fewer);
+          for (uint64_t j = 0; j < 16 && !done; ++j) {
+            const uint64_t seed = j == 0 ? c.seed : 1 + (sim::Prng::named(c.seed, "check-reseed").next() + j) % (1u << 31);
+            if (!breaks_at(s, seed)) continue;
+            fewer.seed = seed;
+            c = std::move(fewer);
+            done = fewer_found = true;
+          }
+        }
+      }
+    }
+    if (fewer_found) drop_faults();
   }
-  out.counterexample = with_faults(base, drawn);
-  out.counterexample.seed = seed;
+  out.counterexample = concrete(base, env, c);
+  out.counterexample.seed = c.seed;
   out.counterexample.runs = 1;
+  out.counterexample.explore = Explore{};  // the counterexample is one concrete scenario
   // The file states the promise the failure breaks: `run` of it fails (exit 1).
   out.counterexample.expect_fail = false;
   out.counterexample.expect_property.clear();
-  const RunResult r = run_once(out.counterexample, seed);
-  IDEM_CHECK(!r.violations.empty(), "the shrunk counterexample fails again");
-  out.violation = r.violations.front();
-  // Explain: which faults the failure needs (without it, no violation at the same seed).
-  for (size_t i = 0; i < drawn.size(); ++i) {
-    std::vector<Drawn> without = drawn;
-    without.erase(without.begin() + static_cast<std::ptrdiff_t>(i));
-    out.necessary.push_back(run_once(with_faults(base, without), seed).violations.empty());
+  const RunResult r = run_once(out.counterexample, c.seed);
+  // Its first violation of that property (a run may break others too).
+  const auto first = std::find_if(r.violations.begin(), r.violations.end(),
+                                  [&](const model::Violation& x) { return x.property == broken; });
+  IDEM_CHECK(first != r.violations.end(), "the shrunk counterexample breaks the same property again");
+  out.violation = *first;
+  out.counter_events = r.stats.events;
+  // Explain: which of its parts the failure needs: without it, the counterexample's property is
+  // no longer broken at the same seed. Each fault, each caller setting the search drew (a token
+  // value per intent, its groups together), each planted bug.
+  const Scenario& ce = out.counterexample;
+  for (size_t i = 0; i < c.faults.size(); ++i) {
+    Candidate without = c;
+    without.faults.erase(without.faults.begin() + static_cast<std::ptrdiff_t>(i));
+    out.causes.push_back({"the fault " + faults::describe(ce.faults.faults[i], ce.region_names(), ce.group_names()),
+                          !breaks(concrete(base, env, without))});
   }
+  for (size_t g = 0; g < ce.clients.size(); ++g) {
+    const model::ClientSpec& now = ce.clients[g].spec;
+    const model::ClientSpec& was = base.clients[g].spec;
+    const std::string who = "group " + now.group + " ";
+    auto undo = [&](auto&& change) {
+      Scenario s = ce;
+      change(s.clients[g]);
+      return !breaks(s);
+    };
+    if (now.token != was.token)
+      out.causes.push_back({who + "with token: " + std::string(model::token_mode_name(now.token)) + " (written: " +
+                                std::string(model::token_mode_name(was.token)) + ")",
+                            undo([&](ClientGroup& x) { x.spec.token = was.token; })});
+    if (now.retry.kind != was.retry.kind)
+      out.causes.push_back({who + "retrying with " + std::string(model::policy_name(now.retry.kind)) + " (written: " +
+                                std::string(model::policy_name(was.retry.kind)) + ")",
+                            undo([&](ClientGroup& x) { x.spec.retry = was.retry; })});
+  }
+  for (int k = 0; k < env.value_intents && static_cast<size_t>(k) < c.families.size(); ++k) {
+    if (c.families[static_cast<size_t>(k)] == 0) continue;
+    const TokenFamily f = e.token_values[static_cast<size_t>(c.families[static_cast<size_t>(k)] - 1)];
+    Scenario s = ce;
+    std::string what;
+    for (size_t g = 0; g < ce.clients.size(); ++g) {
+      if (env.intent_of[g] != k) continue;
+      const model::ClientSpec& now = ce.clients[g].spec;
+      const model::ClientSpec& was = base.clients[g].spec;
+      what += std::string(what.empty() ? "" : "; ") + "group " + now.group + " sending token \"" + now.token_value + "\"";
+      if (now.region != was.region) what += " in " + ce.service.regions[now.region].name;
+      if (!now.request.zone.empty() && now.request.zone != was.request.zone) what += " in zone " + now.request.zone;
+      s.clients[g].spec.token_value = was.token_value;
+      s.clients[g].spec.region = was.region;
+      s.clients[g].spec.request = was.request;
+    }
+    out.causes.push_back({what + " (" + describe_family(f) + ")", !breaks(s)});
+  }
+  for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b) {
+    const auto bug = static_cast<model::Bug>(b);
+    if (!ce.bugs.has(bug)) continue;
+    Scenario s = ce;
+    s.bugs.remove(bug);
+    s.service.bugs = s.bugs;
+    for (ClientGroup& g : s.clients) g.spec.bugs = s.bugs;
+    out.causes.push_back({"the planted bug " + std::string(model::bug_info(bug).name), !breaks(s)});
+  }
+  out.shrink_s = elapsed(*failed_at);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -166,6 +167,21 @@ std::string kind_name(const YAML::Node& n) {
     default: return "an undefined value";
   }
 }
+
+// The token behaviours a group may name (a value of its own is {value: ...}), and the retry
+// policies; `clients[]` and `explore.clients` read them from these lists.
+const std::vector<std::pair<std::string, model::TokenMode>> kTokenModes = {
+    {"sdk", model::TokenMode::sdk},           {"persisted", model::TokenMode::persisted},
+    {"write-back", model::TokenMode::write_back}, {"per-attempt", model::TokenMode::per_attempt},
+    {"derived", model::TokenMode::derived},   {"timestamp", model::TokenMode::timestamp},
+    {"none", model::TokenMode::none}};
+const std::vector<std::pair<std::string, model::PolicyKind>> kPolicies = {
+    {"none", model::PolicyKind::none},
+    {"exponential", model::PolicyKind::exponential},
+    {"aws-standard", model::PolicyKind::aws_standard},
+    {"aws-standard-2026", model::PolicyKind::aws_standard_2026},
+    {"aws-adaptive", model::PolicyKind::aws_adaptive},
+    {"aws-legacy", model::PolicyKind::aws_legacy}};
 
 class Reader {
  public:
@@ -338,7 +354,7 @@ class Loader {
     Map m(r_, root, "",
           {"name", "description", "seed", "runs", "semantics", "limit", "regions", "network",
            "service", "clients", "reapers", "faults", "heal_at", "converge", "max_attempts_per_intent", "bugs",
-           "expect"});
+           "expect", "explore"});
     s.name = r_.text(m.need("name"), "name");
     if (s.name.empty()) r_.fail(m.get("name"), "name: must not be empty");
     if (m.has("description")) s.description = r_.text(m.get("description"), "description");
@@ -389,6 +405,7 @@ class Loader {
       s.max_attempts_per_intent =
           static_cast<int32_t>(r_.integer(m.get("max_attempts_per_intent"), "max_attempts_per_intent", 1, 1000000));
     if (m.has("expect")) expect(m.get("expect"), s);
+    if (m.given("explore")) explore(m.get("explore"), s);
     s.at_expect = Where{m.has("expect") ? r_.where(m.get("expect")) : r_.file()};
     inert_keys(root, s);
     return s;
@@ -588,14 +605,9 @@ class Loader {
     if (n.Scalar() == "value")
       r_.fail(n, what + ": give the token itself, like {value: \"my-token-1\"}");
     const std::string mode = n.Scalar();
-    static const std::vector<std::pair<std::string, model::TokenMode>> kModes = {
-        {"sdk", model::TokenMode::sdk},           {"persisted", model::TokenMode::persisted},
-        {"write-back", model::TokenMode::write_back}, {"per-attempt", model::TokenMode::per_attempt},
-        {"derived", model::TokenMode::derived},   {"timestamp", model::TokenMode::timestamp},
-        {"none", model::TokenMode::none}};
     std::string best;
     size_t best_d = 3;
-    for (const auto& [name, m] : kModes) {
+    for (const auto& [name, m] : kTokenModes) {
       if (name == mode) {
         c.token = m;
         return;
@@ -605,6 +617,133 @@ class Loader {
     r_.fail(n, what + ": '" + mode + "' is not one of sdk, persisted, write-back, per-attempt, derived, timestamp, none" +
                    (best.empty() ? "" : " (did you mean '" + best + "'?)") +
                    "; to send one fixed token, write {value: \"" + mode + "\"}");
+  }
+
+  // `explore:`: the envelope `idemsim check` draws from (harness/scenario.h, Explore).
+  void explore(const YAML::Node& n, Scenario& s) {
+    Explore& e = s.explore;
+    e.given = true;
+    if (n.IsNull()) return;  // `explore:` alone: the default envelope, said out loud
+    Map m(r_, n, "explore", {"faults", "max_faults", "window", "length", "rate", "clients", "tokens"});
+    // A list of names, each one of `options` and none twice.
+    auto names = [&]<typename E>(const YAML::Node& list, const std::string& what,
+                                 const std::vector<std::pair<std::string, E>>& options) {
+      if (!list.IsSequence() || list.size() == 0)
+        r_.fail(list, what + ": expected a list of one or more of " + Reader::names(options) + ", found " + kind_name(list));
+      std::vector<E> out;
+      for (size_t i = 0; i < list.size(); ++i) {
+        const E v = r_.choice<E>(list[i], what + "[" + std::to_string(i) + "]", options);
+        if (std::find(out.begin(), out.end(), v) != out.end())
+          r_.fail(list[i], what + "[" + std::to_string(i) + "]: '" + list[i].Scalar() + "' is listed twice; keep one");
+        out.push_back(v);
+      }
+      return out;
+    };
+    // Whole seconds: the search draws times in seconds, so that they shrink in few steps.
+    auto seconds = [&](const YAML::Node& v, const std::string& what, Duration lo) {
+      const Duration d = r_.duration(v, what, lo);
+      if (d.us % 1000000 != 0)
+        r_.fail(v, what + ": '" + v.Scalar() + "' is not a whole number of seconds; check draws fault times in whole "
+                          "seconds (so that they shrink in few steps); write 1s, 30s or 2m");
+      return d;
+    };
+    if (m.has("faults")) {
+      std::vector<std::pair<std::string, ExploreKind>> options;
+      for (size_t k = 0; k < static_cast<size_t>(ExploreKind::kCount); ++k)
+        options.emplace_back(kExploreKindNames[k], static_cast<ExploreKind>(k));
+      e.kinds = names(m.get("faults"), m.at("faults"), options);
+      const YAML::Node& list = m.get("faults");
+      for (size_t i = 0; i < e.kinds.size(); ++i) {
+        if (e.kinds[i] != ExploreKind::crash_client) continue;
+        bool any = false;
+        for (const ClientGroup& g : s.clients) any = any || g.spec.controller.has_value();
+        if (!any)
+          r_.fail(list[i], m.at("faults") + "[" + std::to_string(i) + "]: crash-client crashes the process of the first "
+                           "group with a `controller` (which says what its process keeps across a crash), and no group "
+                           "has one; add controller: {} to a group, or leave crash-client out");
+      }
+    }
+    if (m.has("max_faults")) e.max_faults = static_cast<int32_t>(r_.integer(m.get("max_faults"), m.at("max_faults"), 0, 8));
+    if (m.has("window")) {
+      Map w(r_, m.get("window"), m.at("window"), {"from", "until"});
+      if (w.has("from")) e.from = seconds(w.get("from"), w.at("from"), Duration(0));
+      if (w.has("until")) e.until = seconds(w.get("until"), w.at("until"), Duration(0));
+      if (e.until && *e.until > s.limit)
+        r_.fail(w.get("until"), w.at("until") + ": " + sim::format_duration(*e.until) + " is past the scenario's limit (" +
+                                    sim::format_duration(s.limit) + "): a fault starting there never acts; use at most " +
+                                    sim::format_duration(s.limit));
+      const Duration until = e.until.value_or(std::min(s.limit, sim::seconds(30)));
+      if (e.from && *e.from > until)
+        r_.fail(w.get("from"), w.at("from") + ": " + sim::format_duration(*e.from) + " is after until (" +
+                                   sim::format_duration(until) + "); faults start between from and until");
+    }
+    if (m.has("length")) {
+      Map l(r_, m.get("length"), m.at("length"), {"min", "max"});
+      if (l.has("min")) e.min_for = seconds(l.get("min"), l.at("min"), sim::seconds(1));
+      if (l.has("max")) e.max_for = seconds(l.get("max"), l.at("max"), sim::seconds(1));
+      if (e.min_for && e.max_for && *e.max_for < *e.min_for)
+        r_.fail(l.get("max"), l.at("max") + ": must not be less than min (" + sim::format_duration(*e.min_for) + ")");
+    }
+    if (m.has("rate")) {
+      Map rt(r_, m.get("rate"), m.at("rate"), {"min", "max"});
+      auto percent = [&](const char* key) {
+        const YAML::Node& v = rt.get(key);
+        const sim::Ratio r = r_.ratio(v, rt.at(key));
+        if ((r.num * 100) % r.den != 0 || r.num == 0)
+          r_.fail(v, rt.at(key) + ": '" + v.Scalar() + "' is not a whole percent from 1% to 100%; check draws rates in "
+                                  "whole percents; write 1%, 50% or 100%");
+        return static_cast<int32_t>(r.num * 100 / r.den);
+      };
+      if (rt.has("min")) e.min_rate = percent("min");
+      if (rt.has("max")) e.max_rate = percent("max");
+      if (e.max_rate < e.min_rate)
+        r_.fail(rt.has("max") ? rt.get("max") : rt.get("min"),
+                rt.at("max") + ": " + std::to_string(e.max_rate) + "% is less than min (" + std::to_string(e.min_rate) + "%)");
+    }
+    if (m.has("clients")) {
+      Map c(r_, m.get("clients"), m.at("clients"), {"count", "intents", "token", "retry"});
+      if (c.has("count")) e.count = static_cast<int32_t>(r_.integer(c.get("count"), c.at("count"), 1, 100));
+      if (c.has("intents")) e.intents = static_cast<int32_t>(r_.integer(c.get("intents"), c.at("intents"), 1, 1000));
+      if (c.has("token"))
+        e.tokens = names(c.get("token"), c.at("token"), kTokenModes);
+      if (c.has("retry"))
+        e.retry = names(c.get("retry"), c.at("retry"), kPolicies);
+      bool own = false;
+      for (const ClientGroup& g : s.clients) own = own || g.spec.token != model::TokenMode::value;
+      if (c.has("token") && !own)
+        r_.fail(c.get("token"), c.at("token") + ": every group sends a token value of its own (token: {value: ...}), "
+                                "which keeps it; to vary the values, use explore.tokens");
+    }
+    if (m.has("tokens")) {
+      std::vector<std::pair<std::string, TokenFamily>> options;
+      for (size_t k = 0; k < static_cast<size_t>(TokenFamily::kCount); ++k)
+        options.emplace_back(kTokenFamilyNames[k], static_cast<TokenFamily>(k));
+      e.token_values = names(m.get("tokens"), m.at("tokens"), options);
+      const YAML::Node& list = m.get("tokens");
+      const ClientGroup* first = nullptr;
+      for (const ClientGroup& g : s.clients)
+        if (g.spec.token == model::TokenMode::value && !first) first = &g;
+      if (!first)
+        r_.fail(list, m.at("tokens") + ": no group sends a token value of its own (token: {value: \"...\"}); these "
+                                       "families vary such values; give one group a value, or leave tokens out");
+      for (size_t i = 0; i < e.token_values.size(); ++i) {
+        const std::string at = m.at("tokens") + "[" + std::to_string(i) + "]";
+        if (e.token_values[i] == TokenFamily::regions && s.service.regions.size() < 2)
+          r_.fail(list[i], at + ": 'regions' moves groups across the scenario's Regions, and it has one; declare two "
+                                "under `regions`, or leave it out");
+        if (e.token_values[i] == TokenFamily::zones &&
+            s.service.regions[first->spec.region].zones.size() < 2)
+          r_.fail(list[i], at + ": 'zones' moves groups across the zones of their Region, and " +
+                               s.service.regions[first->spec.region].name +
+                               " has fewer than two; list them under regions." + s.service.regions[first->spec.region].name +
+                               ".zones, or leave it out");
+        if (e.token_values[i] == TokenFamily::case_variant &&
+            std::none_of(first->spec.token_value.begin(), first->spec.token_value.end(),
+                         [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) != 0; }))
+          r_.fail(list[i], at + ": 'case' varies the letters of the first group's token ('" + first->spec.token_value +
+                               "'), which has none; give it a value with letters");
+      }
+    }
   }
 
   // `expect: pass`, `expect: fail`, or `expect: {fail: PROPERTY}`.
@@ -761,21 +900,8 @@ class Loader {
                                   std::string(model::known_sdks()) + ")");
       p = *found;
     } else {
-      const auto kind = r_.choice<model::PolicyKind>(
-          m.need("policy"), m.at("policy"),
-          {{"none", model::PolicyKind::none}, {"exponential", model::PolicyKind::exponential},
-           {"aws-standard", model::PolicyKind::aws_standard}, {"aws-standard-2026", model::PolicyKind::aws_standard_2026},
-           {"aws-adaptive", model::PolicyKind::aws_adaptive}, {"aws-legacy", model::PolicyKind::aws_legacy}});
-      switch (kind) {
-        case model::PolicyKind::none: p = model::RetryPolicy::none(); break;
-        case model::PolicyKind::exponential:
-          p = model::RetryPolicy::exponential(5, sim::millis(100), sim::seconds(20), model::Jitter::full);
-          break;
-        case model::PolicyKind::aws_standard: p = model::RetryPolicy::aws_standard(); break;
-        case model::PolicyKind::aws_standard_2026: p = model::RetryPolicy::aws_standard_2026(); break;
-        case model::PolicyKind::aws_adaptive: p = model::RetryPolicy::aws_adaptive(); break;
-        case model::PolicyKind::aws_legacy: p = model::RetryPolicy::aws_legacy(); break;
-      }
+      const auto kind = r_.choice<model::PolicyKind>(m.need("policy"), m.at("policy"), kPolicies);
+      p = model::RetryPolicy::of(kind);
     }
     const model::PolicyKind kind = p.kind;
     auto only = [&](const char* key, bool allowed, const char* who) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,38 @@ struct Where {
   std::string text;
 };
 
+// `explore:`: the envelope `idemsim check` draws concrete scenarios from (docs/scenario-format.md,
+// "explore"). `run` does not read it. Absent: every fault kind, at most five faults, starts in the
+// first 30 s, lengths up to 10 minutes, rates 1% to 100%, the callers as written.
+enum class ExploreKind : uint8_t {
+  lose_request, lose_response, spike, storm_before, storm_after, reset_after, duplicate, reset_before,
+  crash_frontend, crash_store, crash_client, kCount
+};
+inline constexpr const char* kExploreKindNames[] = {
+    "lose-request", "lose-response",  "spike",       "storm-before", "storm-after", "reset-after",
+    "duplicate",    "reset-before",   "crash-frontend", "crash-store", "crash-client"};
+static_assert(std::size(kExploreKindNames) == static_cast<size_t>(ExploreKind::kCount));
+// Token values `check` may give groups that send one of their own (token: {value: ...}).
+enum class TokenFamily : uint8_t { case_variant, prefix, length, non_ascii, regions, zones, kCount };
+inline constexpr const char* kTokenFamilyNames[] = {"case", "prefix", "length", "non-ascii", "regions", "zones"};
+static_assert(std::size(kTokenFamilyNames) == static_cast<size_t>(TokenFamily::kCount));
+
+struct Explore {
+  bool given = false;  // the file has an `explore:` section (the writer writes it back only then)
+  std::vector<ExploreKind> kinds;  // in the order drawn (the first is where shrinking goes); empty: all
+  int32_t max_faults = 5;
+  // Fault starts are drawn in whole seconds in [from, until]; lengths in [min_for, max_for]; rates
+  // in whole percents in [min_rate, max_rate]. Unset: 0, min(limit, 30s), 1s, min(limit, 10m).
+  std::optional<sim::Duration> from, until, min_for, max_for;
+  int32_t min_rate = 1, max_rate = 100;
+  // Caller settings drawn per group; unset or empty: as written.
+  std::optional<int32_t> count;    // each group's count in [1, count]
+  std::optional<int32_t> intents;  // each group's intents in [1, intents]
+  std::vector<model::TokenMode> tokens;         // each group's token behaviour, one of these
+  std::vector<model::PolicyKind> retry;         // each group's retry profile, one of these
+  std::vector<TokenFamily> token_values;        // families of values for groups sending their own
+};
+
 struct Scenario {
   std::string file;  // where it was loaded from ("" when built in code)
   std::string name;
@@ -52,6 +85,7 @@ struct Scenario {
   model::BugSet bugs;
   bool expect_fail = false;
   std::string expect_property;  // `expect: {fail: PROPERTY}`: caught only by that property
+  Explore explore;
 
   // Where the loader found things, for warnings about what a run could not test.
   Where at_limit;                 // `limit`, or the file

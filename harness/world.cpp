@@ -287,6 +287,28 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         trace_.line(Time(0), "world").word("bug").word(model::bug_info(static_cast<model::Bug>(b)).name);
     for (const faults::Fault& f : s_.faults.faults)
       trace_.line(Time(0), "world").word("fault").word(faults::describe(f, regions_, s_.group_names()));
+    if (s_.explore.given) {  // what `idemsim check` would draw from (run and replay do not)
+      const Explore& e = s_.explore;
+      auto line = trace_.line(Time(0), "world");
+      line.word("explore");
+      std::string kinds;
+      for (ExploreKind k : e.kinds) kinds += (kinds.empty() ? "" : ",") + std::string(kExploreKindNames[static_cast<size_t>(k)]);
+      line.kv("faults", kinds.empty() ? "all" : kinds).kv("max-faults", e.max_faults);
+      line.kv("window", (e.from ? sim::format_duration(*e.from) : std::string("0s")) + ".." +
+                            (e.until ? sim::format_duration(*e.until) : std::string("busy")));
+      line.kv("length", (e.min_for ? sim::format_duration(*e.min_for) : std::string("1s")) + ".." +
+                            (e.max_for ? sim::format_duration(*e.max_for) : std::string("10m")));
+      line.kv("rate", std::to_string(e.min_rate) + "%.." + std::to_string(e.max_rate) + "%");
+      if (e.count) line.kv("count", *e.count);
+      if (e.intents) line.kv("intents", *e.intents);
+      std::string tokens, retry, values;
+      for (model::TokenMode m : e.tokens) tokens += (tokens.empty() ? "" : ",") + std::string(model::token_mode_name(m));
+      for (model::PolicyKind k : e.retry) retry += (retry.empty() ? "" : ",") + std::string(model::policy_name(k));
+      for (TokenFamily f : e.token_values) values += (values.empty() ? "" : ",") + std::string(kTokenFamilyNames[static_cast<size_t>(f)]);
+      if (!tokens.empty()) line.kv("token", tokens);
+      if (!retry.empty()) line.kv("retry", retry);
+      if (!values.empty()) line.kv("tokens", values);
+    }
     if (s_.faults.heal_at || s_.max_attempts_per_intent) {
       auto line = trace_.line(Time(0), "world");
       line.word("promises");
@@ -524,6 +546,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       line.word("recv").kv("attempt", attempt).kv("client", clients_[c.client].label()).kv_text("token", a.token.view());
       if (frontends_[region].size() > 1) line.kv("frontend", sv.frontend);
       line.word("store-down").kv("code", "Unavailable");
+      history_.attempts[attempt].store_down = true;
       replies_[attempt] = Response{model::Code::Unavailable, 0, 0, 0};
       q_.push(now_ + answer_in, kReply, attempt);
       return;

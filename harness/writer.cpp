@@ -229,6 +229,52 @@ std::string write_scenario(const Scenario& s) {
     any_bug = true;
   }
   if (any_bug) out += "]\n";
+  if (s.explore.given) {
+    const Explore& e = s.explore;
+    out += "explore:\n";
+    if (!e.kinds.empty()) {
+      out += "  faults: [";
+      for (size_t i = 0; i < e.kinds.size(); ++i) out += (i ? ", " : "") + std::string(kExploreKindNames[static_cast<size_t>(e.kinds[i])]);
+      out += "]\n";
+    }
+    out += "  max_faults: " + std::to_string(e.max_faults) + "\n";
+    if (e.from || e.until) {
+      out += "  window: {";
+      if (e.from) out += "from: " + duration(*e.from) + (e.until ? ", " : "");
+      if (e.until) out += "until: " + duration(*e.until);
+      out += "}\n";
+    }
+    if (e.min_for || e.max_for) {
+      out += "  length: {";
+      if (e.min_for) out += "min: " + duration(*e.min_for) + (e.max_for ? ", " : "");
+      if (e.max_for) out += "max: " + duration(*e.max_for);
+      out += "}\n";
+    }
+    out += "  rate: {min: " + std::to_string(e.min_rate) + "%, max: " + std::to_string(e.max_rate) + "%}\n";
+    if (e.count || e.intents || !e.tokens.empty() || !e.retry.empty()) {
+      std::string fields;
+      auto add = [&](const std::string& f) { fields += (fields.empty() ? "" : ", ") + f; };
+      if (e.count) add("count: " + std::to_string(*e.count));
+      if (e.intents) add("intents: " + std::to_string(*e.intents));
+      if (!e.tokens.empty()) {
+        std::string list;
+        for (size_t i = 0; i < e.tokens.size(); ++i) list += (i ? ", " : "") + std::string(model::token_mode_name(e.tokens[i]));
+        add("token: [" + list + "]");
+      }
+      if (!e.retry.empty()) {
+        std::string list;
+        for (size_t i = 0; i < e.retry.size(); ++i) list += (i ? ", " : "") + std::string(model::policy_name(e.retry[i]));
+        add("retry: [" + list + "]");
+      }
+      out += "  clients: {" + fields + "}\n";
+    }
+    if (!e.token_values.empty()) {
+      out += "  tokens: [";
+      for (size_t i = 0; i < e.token_values.size(); ++i)
+        out += (i ? ", " : "") + std::string(kTokenFamilyNames[static_cast<size_t>(e.token_values[i])]);
+      out += "]\n";
+    }
+  }
   out += "expect: " + (s.expect_fail ? (s.expect_property.empty() ? std::string("fail") : "{fail: " + s.expect_property + "}")
                                      : std::string("pass")) + "\n";
   return out;

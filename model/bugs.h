@@ -49,6 +49,7 @@ class BugSet {
   constexpr BugSet() = default;
   constexpr bool has(Bug b) const { return (bits_ >> static_cast<unsigned>(b)) & 1u; }
   constexpr void add(Bug b) { bits_ |= uint32_t{1} << static_cast<unsigned>(b); }
+  constexpr void remove(Bug b) { bits_ &= ~(uint32_t{1} << static_cast<unsigned>(b)); }
   constexpr bool empty() const { return bits_ == 0; }
   friend constexpr bool operator==(BugSet, BugSet) = default;
 

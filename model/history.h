@@ -58,6 +58,8 @@ struct AttemptRecord {
   // An answer that reached the client after it had stopped waiting (it ignores it); the
   // oracle judges it all the same.
   bool late = false;
+  // Taken in while the Region's token store was down: answered 503, nothing read or recorded.
+  bool store_down = false;
   Fate fate = Fate::none;
   // A copy the network delivered a second time (the `duplicate` fault): the attempt it copies.
   // The client never sent it and waits for no answer to it; it is not in its call's attempts.

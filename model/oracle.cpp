@@ -271,7 +271,9 @@ class Checker {
       const uint32_t by = logical_[call_of(a).intent];
       if (owner == UINT32_MAX) owner = by;
       else if (by != owner && other == UINT32_MAX) other = by;
-      if (at.taken_order == AttemptRecord::kNotTaken) continue;
+      // Taken in but answered 503 with the token store down: the service could neither read
+      // nor record the token, so the request takes no part in its life.
+      if (at.taken_order == AttemptRecord::kNotTaken || at.store_down) continue;
       const LaunchParams& params = call_of(a).request.params;
       const int32_t li = launch_of_[a];
       Launch* launched = li >= 0 ? &launches_[static_cast<size_t>(li)] : nullptr;
@@ -980,6 +982,7 @@ class Checker {
         if (at.fate == Fate::turned_away) how += " (a storm turned it away before the service saw it)";
         if (at.fate == Fate::transient) how += " (a transient error before the service acted)";
         if (at.fate == Fate::throttled) how += " (the account's request quota was empty)";
+        if (at.store_down) how += " (the token store was down: nothing recorded)";
       }
       v.events.push_back({at.ended, head + how, is_key});
       if (at.late)

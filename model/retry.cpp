@@ -63,6 +63,18 @@ RetryPolicy RetryPolicy::aws_adaptive() {
   return p;
 }
 
+RetryPolicy RetryPolicy::of(PolicyKind k) {
+  switch (k) {
+    case PolicyKind::none: return none();
+    case PolicyKind::exponential: return exponential(5, sim::millis(100), sim::seconds(20), Jitter::full);
+    case PolicyKind::aws_standard: return aws_standard();
+    case PolicyKind::aws_standard_2026: return aws_standard_2026();
+    case PolicyKind::aws_adaptive: return aws_adaptive();
+    case PolicyKind::aws_legacy: return aws_legacy();
+  }
+  return aws_standard();
+}
+
 RetryPolicy RetryPolicy::aws_legacy() {
   RetryPolicy p;
   p.kind = PolicyKind::aws_legacy;

@@ -66,6 +66,8 @@ struct RetryPolicy {
   static RetryPolicy aws_standard_2026();
   static RetryPolicy aws_adaptive();
   static RetryPolicy aws_legacy();
+  // A policy's defaults by its kind (exponential: 5 attempts, 100ms base, 20s cap, full jitter).
+  static RetryPolicy of(PolicyKind k);
 
   // The SDKs' modes: full jitter, and (but legacy) a retry quota.
   bool aws() const { return kind >= PolicyKind::aws_standard; }

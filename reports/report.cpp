@@ -94,21 +94,25 @@ void print_details(std::ostream& out, const std::vector<harness::BatchResult>& b
         << mean(t.attempts_app) << " (max " << t.most_app << "), controller drives " << mean(t.attempts_controller)
         << " (max " << t.most_controller << ")";
     if (t.intents_blocked) out << "; blocked for a human: " << t.intents_blocked;
-    size_t reached = 0;
-    std::string never;
-    for (size_t k = 0; k < harness::kSituations; ++k) {
-      if (b.coverage[k]) {
-        ++reached;
-        continue;
-      }
-      const auto sit = static_cast<harness::Situation>(k);
-      const std::string why = harness::unreachable_because(sit, s);
-      never += (never.empty() ? "" : ", ") + std::string(harness::situation_name(sit)) + (why.empty() ? "" : " (" + why + ")");
-    }
-    out << "; reached " << reached << " of " << harness::kSituations << " situations";
-    if (!never.empty()) out << "; never reached: " << never;
+    out << "; " << coverage_summary(b.coverage, s);
     out << "\n";
   }
+}
+
+std::string coverage_summary(const harness::Coverage& c, const harness::Scenario& s) {
+  size_t reached = 0;
+  std::string never;
+  for (size_t k = 0; k < harness::kSituations; ++k) {
+    if (c[k]) {
+      ++reached;
+      continue;
+    }
+    const auto sit = static_cast<harness::Situation>(k);
+    const std::string why = harness::unreachable_because(sit, s);
+    never += (never.empty() ? "" : ", ") + std::string(harness::situation_name(sit)) + (why.empty() ? "" : " (" + why + ")");
+  }
+  return "reached " + std::to_string(reached) + " of " + std::to_string(harness::kSituations) + " situations" +
+         (never.empty() ? "" : "; never reached: " + never);
 }
 
 std::vector<std::string> excerpt(const model::Violation& v, size_t context) {

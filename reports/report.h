@@ -28,6 +28,8 @@ std::string retry_profile(const model::RetryPolicy& p);
 // intent, the attempts that made them and how each ended, the answers the rules do not allow),
 // the first and last `context` events, and a line saying how many were left out between.
 std::vector<std::string> excerpt(const model::Violation& v, size_t context = 3);
+// "reached N of M situations; never reached: NAME (why), ..." (harness/coverage.h).
+std::string coverage_summary(const harness::Coverage& c, const harness::Scenario& s);
 
 // For each scenario: its failing seeds (at most `max_seeds`), each with its first violation,
 // the events behind it and the command that reproduces it.

@@ -124,10 +124,42 @@ check "diff counts every differing intent" expect_exit 1 "intents differ between
 check "diff: no difference, exit 0" expect_exit 0 "^0 of [0-9]+ intents differ" diff "$src/scenarios/baseline.yaml" --runs 2
 check "diff: a bad --semantics is a usage error" expect_exit 2 "--semantics takes two of 2013 and current" diff "$src/scenarios/baseline.yaml" --semantics 2013
 check "check --help" expect_exit 0 "usage: idemsim check FILE" check --help
-check "check finds a planted bug and writes it down" expect_exit 1 "counterexample after [0-9]+ fault plans" check "$src/scenarios/rules/rule7-inflight+record-after-launch.yaml" --out "$tmp/cx"
+check "check finds a planted bug and writes it down" expect_exit 1 "counterexample after [0-9]+ runs" check "$src/scenarios/rules/rule7-inflight+record-after-launch.yaml" --out "$tmp/cx"
 check "the written counterexample fails when run" expect_exit 1 "FAIL" run "$tmp/cx/rule7-inflight+record-after-launch-counterexample.yaml" --out "$tmp/r"
+check "the written counterexample names version, seed, semantics and reproduce command" grep -qE "^# A counterexample .*idemsim [0-9.]+, RapidCheck seed 1, semantics current, run seed [0-9]+\).*" "$tmp/cx/rule7-inflight+record-after-launch-counterexample.yaml"
 check "check explains which faults a failure needs" expect_exit 1 "the failure needs: .*lose response" check "$src/scenarios/incidents/01-no-token.yaml" --out "$tmp/cx"
-check "check finds nothing in the correct twin" expect_exit 0 "no counterexample in 100 fault plans" check "$src/scenarios/rules/rule7-inflight.yaml" --out "$tmp/cx"
+check "check finds nothing in the correct twin, and says what it explored" expect_exit 0 "explored: 100 runs, [0-9hms]+ simulated, [0-9]+ events, [0-9]+ distinct mixes of fault kinds" check "$src/scenarios/rules/rule7-inflight.yaml" --out "$tmp/cx"
+check "check prints the situations it reached" expect_exit 0 "reached [0-9]+ of 10 situations; never reached: " check "$src/scenarios/rules/rule7-inflight.yaml" --out "$tmp/cx"
+check "check draws token values: the case bug" expect_exit 1 "the failure needs: .*its case varied.*the planted bug case-insensitive-token" check "$src/scenarios/detect/token-values+case-insensitive-token.yaml" --out "$tmp/cx"
+check "check draws token behaviours and names the one a failure needs" expect_exit 1 "the failure needs: .*group app with token: (per-attempt|timestamp) \(written: persisted\)" check "$src/scenarios/detect/token-behaviours-broken.yaml" --out "$tmp/cx"
+# The same command and seed write the same file, byte for byte; RapidCheck's reproduce string
+# replays the failure to the same file.
+"$bin" check "$src/scenarios/service/volatile-store-crash.yaml" --seed 7 --out "$tmp/cx1" > "$tmp/cx1.txt" 2>&1
+"$bin" check "$src/scenarios/service/volatile-store-crash.yaml" --seed 7 --out "$tmp/cx2" > /dev/null 2>&1
+check "the same check and seed write the same counterexample" cmp -s <(sed 1,5d "$tmp/cx1/volatile-store-crash-counterexample.yaml") <(sed 1,5d "$tmp/cx2/volatile-store-crash-counterexample.yaml")
+rcstring=$(grep -oE "RapidCheck: [0-9a-f]+" "$tmp/cx1.txt" | cut -d' ' -f2)
+check "check prints RapidCheck's reproduce string" test -n "$rcstring"
+"$bin" check "$src/scenarios/service/volatile-store-crash.yaml" --seed 7 --reproduce "$rcstring" --out "$tmp/cx3" > /dev/null 2>&1
+check "the reproduce string replays the same counterexample" cmp -s <(sed 1,5d "$tmp/cx1/volatile-store-crash-counterexample.yaml") <(sed 1,5d "$tmp/cx3/volatile-store-crash-counterexample.yaml")
+check "a bad reproduce string: exit 2" expect_exit 2 "--reproduce: 'xyz' is not a reproduce string" check "$src/scenarios/service/volatile-store-crash.yaml" --reproduce xyz
+check "a bad --budget: exit 2" expect_exit 2 "--budget takes a wall-clock duration above zero" check "$src/scenarios/rules/rule7-inflight.yaml" --budget soon
+check "--budget stops the search" expect_exit 0 "no counterexample in [0-9]+ runs \(the budget of 1s was spent; 1000000 were asked\)" check "$src/scenarios/rules/rule7-inflight.yaml" --budget 1s --runs 1000000 --out "$tmp/cx"
+printf 'name: e\nclients: [{name: a}]\nexplore:\n  faults: [lose-respons]\n' > "$tmp/explore1.yaml"
+check "explore: an unknown fault kind, file:line:column, exit 2" expect_exit 2 "explore1.yaml:4:12: explore.faults\[0\]: 'lose-respons' is not one of .* \(did you mean 'lose-response'\?\)" check "$tmp/explore1.yaml"
+printf 'name: e\nclients: [{name: a}]\nexplore: {tokens: [case]}\n' > "$tmp/explore2.yaml"
+check "explore: token values with no group sending its own: exit 2" expect_exit 2 "explore2.yaml:3:19: explore.tokens: no group sends a token value of its own" check "$tmp/explore2.yaml"
+printf 'name: e\nlimit: 10s\nclients: [{name: a}]\nexplore: {window: {until: 1m}}\n' > "$tmp/explore3.yaml"
+check "explore: a window past the limit: exit 2" expect_exit 2 "explore3.yaml:4:27: explore.window.until: 1m is past the scenario's limit" check "$tmp/explore3.yaml"
+printf 'name: e\nclients: [{name: a}]\nexplore: {rate: {min: 0.5%%}}\n' > "$tmp/explore4.yaml"
+check "explore: a rate that is not a whole percent: exit 2" expect_exit 2 "explore4.yaml:3:23: explore.rate.min: '0.5%' is not a whole percent" check "$tmp/explore4.yaml"
+printf 'name: e\nclients: [{name: a}]\nexplore: {faults: [crash-client]}\n' > "$tmp/explore5.yaml"
+check "explore: a caller crash with no controller: exit 2" expect_exit 2 "explore5.yaml:3:20: explore.faults\[0\]: crash-client crashes the process" check "$tmp/explore5.yaml"
+printf 'name: e\nclients: [{name: a}]\nexplore: {clients: {retry: [aws-standard, aws-standard]}}\n' > "$tmp/explore6.yaml"
+check "explore: a name listed twice: exit 2" expect_exit 2 "explore6.yaml:3:43: explore.clients.retry\[1\]: 'aws-standard' is listed twice" check "$tmp/explore6.yaml"
+printf 'name: e\nclients: [{name: a}]\nexplore: {max_faults: 9}\n' > "$tmp/explore7.yaml"
+check "explore: too many faults: exit 2" expect_exit 2 "explore7.yaml:3:23: explore.max_faults: 9 is out of range; use a value from 0 to 8" check "$tmp/explore7.yaml"
+printf 'name: e\nclients: [{name: a}]\nexplore: {lenght: {max: 1s}}\n' > "$tmp/explore8.yaml"
+check "explore: an unknown key: exit 2" expect_exit 2 "explore8.yaml:3:11: explore: unknown key 'lenght'; did you mean 'length'" check "$tmp/explore8.yaml"
 check "every shipped scenario passes --strict" expect_exit 0 "met expect" run "$src/scenarios" --strict --runs 3 --out "$tmp/r"
 
 # expect: fail scenarios that are caught count as met: exit 0.

@@ -565,6 +565,32 @@ TEST(Writer, EveryShippedScenarioRoundTrips) {
   EXPECT_GT(n, 90u);
 }
 
+TEST(Explore, DefaultsAndWhatIsWritten) {
+  const Scenario none = parse_scenario("name: a\nclients: [{name: g}]\n", "a.yaml");
+  EXPECT_FALSE(none.explore.given);
+  EXPECT_TRUE(none.explore.kinds.empty());
+  EXPECT_EQ(none.explore.max_faults, 5);
+  EXPECT_EQ(none.explore.min_rate, 1);
+  EXPECT_EQ(none.explore.max_rate, 100);
+  const Scenario e = parse_scenario(
+      "name: a\nclients: [{name: g, token: {value: \"Tok-1\"}, controller: {}}]\nexplore: {faults: [crash-client, spike], "
+      "max_faults: 0, window: {from: 3s, until: 4s}, length: {min: 2s, max: 2s}, rate: {min: 100%, max: 100%}, "
+      "clients: {count: 2, retry: [aws-adaptive]}, tokens: [zones, case]}\n",
+      "a.yaml");
+  EXPECT_TRUE(e.explore.given);
+  EXPECT_EQ(e.explore.kinds, (std::vector<ExploreKind>{ExploreKind::crash_client, ExploreKind::spike}));
+  EXPECT_EQ(e.explore.max_faults, 0);
+  EXPECT_EQ(*e.explore.from, idem::sim::seconds(3));
+  EXPECT_EQ(*e.explore.until, idem::sim::seconds(4));
+  EXPECT_EQ(*e.explore.min_for, idem::sim::seconds(2));
+  EXPECT_EQ(e.explore.min_rate, 100);
+  EXPECT_EQ(*e.explore.count, 2);
+  EXPECT_FALSE(e.explore.intents.has_value());
+  EXPECT_EQ(e.explore.retry, std::vector<idem::model::PolicyKind>{idem::model::PolicyKind::aws_adaptive});
+  EXPECT_EQ(e.explore.token_values, (std::vector<TokenFamily>{TokenFamily::zones, TokenFamily::case_variant}));
+  EXPECT_NE(write_scenario(e).find("explore:\n  faults: [crash-client, spike]\n  max_faults: 0\n"), std::string::npos);
+}
+
 // Scenarios drawn from a mix of every part (service parts, callers, faults, reapers, promises)
 // round-trip through the writer too.
 RC_GTEST_PROP(Writer, GeneratedScenariosRoundTrip, ()) {
@@ -610,6 +636,13 @@ RC_GTEST_PROP(Writer, GeneratedScenariosRoundTrip, ()) {
     for (const auto& f : faults) text += "  - " + f + "\n";
   }
   if (*rc::gen::arbitrary<bool>()) text += "reapers: [{every: 30s, reaps: unknown, grace: 1m}]\nheal_at: 5m\nconverge: 2m\n";
+  static const std::vector<std::string> kExplore = {
+      "", "explore:\n", "explore: {faults: [duplicate, lose-response], max_faults: 2}\n",
+      "explore: {window: {from: 1s, until: 20s}, length: {min: 2s, max: 1m}, rate: {min: 5%, max: 50%}}\n",
+      "explore: {window: {until: 9s}, length: {max: 3s}}\n",
+      "explore: {clients: {count: 3, intents: 2, retry: [aws-legacy, none]}}\n",
+      "explore: {clients: {token: [persisted, per-attempt]}, tokens: [case, length, non-ascii]}\n"};
+  text += *rc::gen::elementOf(kExplore);
   Scenario s;
   try {
     s = parse_scenario(text, "generated.yaml");
