@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -422,6 +423,11 @@ std::string rounded_duration(uint64_t us) {
   return out;
 }
 
+// "1 run", "3 runs".
+std::string plural(uint64_t n, const std::string& one, const std::string& many = "") {
+  return std::to_string(n) + " " + (n == 1 ? one : many.empty() ? one + "s" : many);
+}
+
 // The first line of a text (RapidCheck's account of a result runs to several).
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
@@ -451,6 +457,9 @@ int cmd_check(int argc, char** argv, const std::string& program) {
       out_dir = need_value(i, args);
     } else if (a == "--reproduce") {
       opt.reproduce = need_value(i, args);
+      if (opt.reproduce.empty() || opt.reproduce.find_first_not_of("0123456789abcdef") != std::string::npos)
+        throw UsageError{"--reproduce takes the string of hex digits `idemsim check` printed after \"RapidCheck:\", not '" +
+                         opt.reproduce + "'"};
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "' for check"};
     } else {
@@ -473,16 +482,35 @@ int cmd_check(int argc, char** argv, const std::string& program) {
     const std::string again = program + " check " + s.file + " --seed " + std::to_string(opt.seed) +
                               (opt.runs != 100 ? " --runs " + std::to_string(opt.runs) : std::string());
     std::cout << s.name << " (" << s.file << "): ";
+    // The scenario's own faults are set aside; say so, and which of their kinds check never draws.
+    std::string aside;
+    if (!s.faults.faults.empty()) {
+      std::set<std::string> undrawn;
+      for (const faults::Fault& f : s.faults.faults) {
+        if (std::holds_alternative<faults::Skew>(f)) undrawn.insert("skew");
+        if (std::holds_alternative<faults::Partition>(f)) undrawn.insert("partition");
+        if (std::holds_alternative<faults::Transient>(f)) undrawn.insert("transient");
+      }
+      aside = "  set aside: the scenario's " + plural(s.faults.faults.size(), "fault") + " (check draws its own)";
+      if (!undrawn.empty()) {
+        aside += "; check never draws ";
+        size_t n = 0;
+        for (const std::string& k : undrawn) aside += (n++ ? ", " : "") + k;
+        aside += ", so what they stand for is not searched";
+      }
+      aside += "\n";
+    }
     if (!r.found) {
       char secs[32];
       std::snprintf(secs, sizeof secs, "%.1f", r.search_s);
-      std::cout << "no counterexample in " << r.tried << " runs";
+      std::cout << "no counterexample in " << plural(static_cast<uint64_t>(r.tried), "run");
       if (r.budget_spent) std::cout << " (the budget of " << *budget_text << " was spent; " << opt.runs << " were asked)";
-      std::cout << "\n  explored: " << r.tried << " runs, " << rounded_duration(r.simulated_us)
-                << " simulated, " << r.events << " events, " << r.distinct_mixes << " distinct mixes of fault kinds, "
-                << secs << " s\n  " << reports::coverage_summary(r.coverage, s) << "\n  RapidCheck seed " << opt.seed
-                << "; RapidCheck: " << first_line(r.rapidcheck) << "\n";
-      if (!opt.reproduce.empty()) std::cout << "  (the reproduce string replayed a case that passes)\n";
+      std::cout << "\n" << aside << "  explored: " << plural(static_cast<uint64_t>(r.tried), "run") << ", "
+                << rounded_duration(r.simulated_us) << " simulated, " << r.events << " events, "
+                << plural(r.distinct_mixes, "distinct mix", "distinct mixes") << " of fault kinds, in " << secs
+                << " s of wall time\n  " << reports::coverage_summary(r.coverage, s) << "\n  RapidCheck seed "
+                << opt.seed << "; RapidCheck: "
+                << (r.budget_spent ? "stopped at the budget" : first_line(r.rapidcheck)) << "\n";
       continue;
     }
     ++found;
@@ -497,15 +525,18 @@ int cmd_check(int argc, char** argv, const std::string& program) {
       for (size_t i = 0; i < xs.size(); ++i) out += (i ? "; " : "") + xs[i];
       return out;
     };
+    bool drawn = !c.faults.faults.empty();
+    for (const harness::Cause& k : r.causes) drawn = drawn || k.what.rfind("the planted bug ", 0) != 0;
     const std::string need_text =
-        needs.empty() ? (c.faults.faults.empty() && others.empty() ? "nothing drawn: the callers and the service as written break it"
-                                                                    : "no one part alone (each is replaceable by another)")
-                      : joined(needs);
+        !needs.empty() ? joined(needs)
+        : !drawn       ? "nothing drawn: the callers and the service as written break it"
+                       : "no one part alone (each is replaceable by another)";
     const std::string rc_cmd = again + " --reproduce " + r.reproduce;
     {
       std::ofstream file(path, std::ios::binary);
-      file << "# A counterexample `idemsim check` found for " << s.file << " (" << kVersion << ", RapidCheck seed "
-           << opt.seed << ", semantics " << (c.service.semantics == model::Semantics::current ? "current" : "2013")
+      file << "# A counterexample `idemsim check` found for " << s.file << " (" << kVersion << ", "
+           << (opt.reproduce.empty() ? "RapidCheck seed " + std::to_string(opt.seed) : std::string("from a reproduce string"))
+           << ", semantics " << (c.service.semantics == model::Semantics::current ? "current" : "2013")
            << ", run seed " << c.seed << ").\n# It breaks " << r.violation.property << ": " << r.violation.subject
            << "\n# The failure needs: " << need_text << "\n# Reproduce: " << program << " run " << path << "   (replay: "
            << reports::reproduce_command(program, path, c.seed) << ")\n# Search again: " << rc_cmd << "\n";
@@ -514,9 +545,11 @@ int cmd_check(int argc, char** argv, const std::string& program) {
     }
     char times[96];
     std::snprintf(times, sizeof times, "found in %.2f s, shrunk in %.2f s", r.search_s, r.shrink_s);
-    std::cout << "counterexample after " << r.tried << " runs (" << times << ", " << r.shrinks << " shrink steps): "
-              << c.faults.faults.size() << " fault(s), " << c.clients.size() << " client group(s)\n"
-              << "  " << r.violation.property << ": " << r.violation.subject << ": " << r.violation.detail << "\n";
+    std::cout << "counterexample after " << plural(static_cast<uint64_t>(r.tried), "run") << " (" << times << ", "
+              << plural(static_cast<uint64_t>(r.shrinks), "shrink step") << "): "
+              << plural(c.faults.faults.size(), "fault") << ", " << plural(c.clients.size(), "client group") << "\n"
+              << "  " << r.violation.property << ": " << r.violation.subject << ": " << r.violation.detail << "\n"
+              << aside;
     int64_t clients = 0, intents = 0;
     for (const harness::ClientGroup& g : c.clients) clients += g.count, intents += int64_t{g.count} * g.spec.intents;
     std::cout << "  shrunk story: " << c.faults.faults.size() << " fault(s), " << clients << " client(s), " << intents

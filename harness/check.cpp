@@ -72,7 +72,7 @@ Envelope resolve(const Scenario& s) {
     Scenario quiet = s;
     quiet.faults.faults.clear();
     const sim::Duration end = run_once(quiet, s.seed).stats.end - sim::Time(0);
-    v.until_s = std::clamp(static_cast<int>((end.us + 999999) / 1000000), 1, std::min(limit_s, 30));
+    v.until_s = static_cast<int>(std::clamp<int64_t>((end.us + 999999) / 1000000, 1, std::min(limit_s, 30)));
   }
   v.until_s = std::max(v.until_s, v.from_s);
   v.min_for_s = e.min_for ? whole_seconds(*e.min_for) : 1;
@@ -165,15 +165,18 @@ faults::Fault fault_of(const Drawn& d, const Envelope& v) {
 // the same for two intents under the bug the family is made to meet.
 std::string family_token(TokenFamily f, const std::string& base, int k) {
   switch (f) {
-    case TokenFamily::case_variant: {  // the letters of the base flipped by the bits of k
+    case TokenFamily::case_variant: {
+      // The base's ASCII letters flipped by the bits of k: k = 0 is the base itself. A k with
+      // more bits than the base has letters gets a suffix instead (distinct, but no case variant).
+      const auto letter = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); };
+      const int letters = static_cast<int>(std::count_if(base.begin(), base.end(), letter));
+      if (letters < 31 && (k >> letters) != 0) return base + "-c" + std::to_string(k);
       std::string t = base;
       int bit = 0;
       for (char& ch : t) {
-        if (!std::isalpha(static_cast<unsigned char>(ch))) continue;
-        if (k >> bit & 1)
-          ch = static_cast<char>(std::isupper(static_cast<unsigned char>(ch)) ? std::tolower(static_cast<unsigned char>(ch))
-                                                                              : std::toupper(static_cast<unsigned char>(ch)));
-        if (++bit >= 30) break;
+        if (!letter(ch)) continue;
+        if (bit < 31 && (k >> bit & 1)) ch = static_cast<char>(ch ^ 0x20);
+        ++bit;
       }
       return t;
     }
@@ -221,7 +224,7 @@ Scenario concrete(const Scenario& base, const Envelope& v, const Candidate& c) {
       spec.intents = k.intents;
     }
     if (!e.tokens.empty() && spec.token != model::TokenMode::value) spec.token = e.tokens[static_cast<size_t>(k.token)];
-    if (!e.retry.empty()) {
+    if (!e.retry.empty() && e.retry[static_cast<size_t>(k.retry)] != spec.retry.kind) {
       model::RetryPolicy p = model::RetryPolicy::of(e.retry[static_cast<size_t>(k.retry)]);
       p.retry_codes = spec.retry.retry_codes;
       spec.retry = p;
@@ -236,16 +239,17 @@ Scenario concrete(const Scenario& base, const Envelope& v, const Candidate& c) {
       spec.region = static_cast<uint32_t>(intent % regions);
       spec.request.zone.clear();
       spec.request.subnet.clear();
-      spec.token_value = v.base + "-" + std::to_string(intent / regions);
+      spec.token_value = v.base + "-r" + std::to_string(intent / regions);
     } else if (f == TokenFamily::zones) {
       const int zones = static_cast<int>(region.zones.size());
+      if (zones < 2) continue;  // a Region of one zone (or none): nowhere to move; as written
       // Under `current` a zone is part of the token's scope: one intent keeps one zone, and
       // intents share a token in different zones. Under 2013 the Region is the scope: each intent
       // its own token, and a repeat of one names another zone.
       const bool zonal = s.service.semantics == model::Semantics::current;
       spec.request.zone = region.zones[static_cast<size_t>((zonal ? intent : v.place_of[g]) % zones)];
       spec.request.subnet.clear();
-      spec.token_value = v.base + "-" + std::to_string(zonal ? intent / zones : intent);
+      spec.token_value = v.base + "-z" + std::to_string(zonal ? intent / zones : intent);
     } else {
       spec.token_value = family_token(f, v.base, intent);
     }
@@ -307,6 +311,7 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   const Envelope env = resolve(base);
   const Explore& e = base.explore;
   std::optional<Candidate> last_failure;
+  std::optional<std::string> internal;  // an internal error in a run: reported, not searched past
   std::set<uint32_t> mixes;
   int calls = 0;
   const auto started = std::chrono::steady_clock::now();
@@ -340,21 +345,40 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
                               rc::gen::set(&Drawn::from_s, in(0, env.until_s - env.from_s)),
                               rc::gen::set(&Drawn::for_s, in(0, env.max_for_s - env.min_for_s)),
                               rc::gen::set(&Drawn::variant, in(0, 2))));
-    for (const ClientGroup& g : base.clients)
+    for (const ClientGroup& g : base.clients) {
+      // A group sending a value of its own sends it for every client and intent: more of them
+      // would be a collision of the scenario's making, so its counts only shrink.
+      const bool own = g.spec.token == model::TokenMode::value;
       c.callers.push_back(*rc::gen::build<Caller>(
-          rc::gen::set(&Caller::count, e.count ? in(1, *e.count) : as_written(g.count)),
-          rc::gen::set(&Caller::intents, e.intents ? in(1, *e.intents) : as_written(g.spec.intents)),
+          rc::gen::set(&Caller::count, e.count && !own ? in(1, *e.count) : as_written(g.count)),
+          rc::gen::set(&Caller::intents, e.intents && !own ? in(1, *e.intents) : as_written(g.spec.intents)),
           rc::gen::set(&Caller::token, in(0, std::max<int>(1, static_cast<int>(e.tokens.size())) - 1)),
           rc::gen::set(&Caller::retry, in(0, std::max<int>(1, static_cast<int>(e.retry.size())) - 1))));
+    }
+    // Two identical faults are one fault told twice (and their streams are told apart by rank,
+    // so dropping one would change the other's draws): the first stands for both.
+    for (size_t i = c.faults.size(); i-- > 0;)
+      for (size_t j = 0; j < i; ++j)
+        if (faults::describe(fault_of(c.faults[j], env)) == faults::describe(fault_of(c.faults[i], env))) {
+          c.faults.erase(c.faults.begin() + static_cast<std::ptrdiff_t>(i));
+          break;
+        }
     if (!e.token_values.empty())
       c.families = *rc::gen::container<std::vector<int>>(static_cast<size_t>(env.value_intents),
                                                           in(0, static_cast<int>(e.token_values.size())));
-    c.seed = *rc::gen::noShrink(rc::gen::inRange<uint64_t>(1, 1u << 31));
+    c.seed = *rc::gen::noShrink(rc::gen::resize(100, rc::gen::inRange<uint64_t>(1, uint64_t{1} << 31)));
     uint32_t mix = 0;
     for (const Drawn& d : c.faults) mix |= 1u << static_cast<unsigned>(env.kinds[static_cast<size_t>(d.kind)]);
     mixes.insert(mix);
     if (!failed_at) ++calls;
-    const RunResult r = run_once(concrete(base, env, c), c.seed);
+    RunResult r;
+    try {
+      r = run_once(concrete(base, env, c), c.seed);
+    } catch (const std::exception& e) {
+      // RapidCheck would take an exception for a failing case; an internal error is not one.
+      if (!internal) internal = e.what();
+      return;
+    }
     if (!failed_at) {
       for (size_t k = 0; k < kSituations; ++k) out.coverage[k] += r.coverage[k];
       out.simulated_us += static_cast<uint64_t>((r.stats.end - sim::Time(0)).us);
@@ -376,6 +400,7 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   Listener listener;
   const rc::detail::TestResult result =
       rc::detail::checkTestable(property, rc::detail::TestMetadata{kPropertyId, base.name}, params, listener, replay);
+  if (internal) throw std::runtime_error("check: a run failed internally: " + *internal);
   std::ostringstream told;
   rc::detail::printResultMessage(result, told);
   out.rapidcheck = told.str();
@@ -383,6 +408,9 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   out.search_s = failed_at ? std::chrono::duration<double>(*failed_at - started).count() : elapsed(started);
   rc::detail::FailureResult failure;
   if (!result.match(failure) || !last_failure) {
+    if (!opt.reproduce.empty())
+      throw BadReproduce{"--reproduce: the case this string names passes on " + base.file +
+                         ": it was printed for another scenario, another version of it, or another idemsim"};
     out.tried = calls;
     return out;
   }
@@ -414,10 +442,12 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   };
   drop_faults();
   // RapidCheck shrank the clients and intents at the run's seed, where fewer clients meet other
-  // timings. Fewer still, each with the first of a few seeds derived from the run's (in a fixed
-  // order) that still breaks the property: a smaller story is easier to read than a seed kept.
+  // timings. Fewer still, each with the first of up to 64 seeds derived from the run's (in a
+  // fixed order) that still breaks the property: a smaller story is easier to read than a seed
+  // kept. At most 2048 runs in all, so that a scenario of many groups stays quick.
   {
     bool fewer_found = false;
+    int reseeds = 2048;
     for (size_t g = 0; g < c.callers.size(); ++g) {
       for (int Caller::*field : {&Caller::count, &Caller::intents}) {
         bool done = false;
@@ -425,7 +455,7 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
           Candidate fewer = c;
           fewer.callers[g].*field = n;
           const Scenario s = concrete(base, env, fewer);
-          for (uint64_t j = 0; j < 16 && !done; ++j) {
+          for (uint64_t j = 0; j < 64 && !done && reseeds-- > 0; ++j) {
             const uint64_t seed = j == 0 ? c.seed : 1 + (sim::Prng::named(c.seed, "check-reseed").next() + j) % (1u << 31);
             if (!breaks_at(s, seed)) continue;
             fewer.seed = seed;
@@ -456,9 +486,15 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   // value per intent, its groups together), each planted bug.
   const Scenario& ce = out.counterexample;
   for (size_t i = 0; i < c.faults.size(); ++i) {
+    const std::string what = "the fault " + faults::describe(ce.faults.faults[i], ce.region_names(), ce.group_names());
+    const uint64_t fires = i < r.fault_fires.size() ? r.fault_fires[i] : 0;
+    if (fires == 0) {  // it never acted: whatever its absence changes, it is not a cause
+      out.causes.push_back({what + " (never acted)", false});
+      continue;
+    }
     Candidate without = c;
     without.faults.erase(without.faults.begin() + static_cast<std::ptrdiff_t>(i));
-    out.causes.push_back({"the fault " + faults::describe(ce.faults.faults[i], ce.region_names(), ce.group_names()),
+    out.causes.push_back({what + " (acted " + std::to_string(fires) + (fires == 1 ? " time)" : " times)"),
                           !breaks(concrete(base, env, without))});
   }
   for (size_t g = 0; g < ce.clients.size(); ++g) {
@@ -478,6 +514,16 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
       out.causes.push_back({who + "retrying with " + std::string(model::policy_name(now.retry.kind)) + " (written: " +
                                 std::string(model::policy_name(was.retry.kind)) + ")",
                             undo([&](ClientGroup& x) { x.spec.retry = was.retry; })});
+    // More clients or intents than written (explore.clients); fewer is the story told shorter.
+    const ClientGroup& drawn = ce.clients[g];
+    if (drawn.count > base.clients[g].count || now.intents > was.intents)
+      out.causes.push_back({who + "with " + std::to_string(drawn.count) + " client(s) of " + std::to_string(now.intents) +
+                                " intent(s) (written: " + std::to_string(base.clients[g].count) + " of " +
+                                std::to_string(was.intents) + ")",
+                            undo([&](ClientGroup& x) {
+                              x.count = std::min(x.count, base.clients[g].count);
+                              x.spec.intents = std::min(x.spec.intents, was.intents);
+                            })});
   }
   for (int k = 0; k < env.value_intents && static_cast<size_t>(k) < c.families.size(); ++k) {
     if (c.families[static_cast<size_t>(k)] == 0) continue;

@@ -629,9 +629,20 @@ class Loader {
     auto names = [&]<typename E>(const YAML::Node& list, const std::string& what,
                                  const std::vector<std::pair<std::string, E>>& options) {
       if (!list.IsSequence() || list.size() == 0)
-        r_.fail(list, what + ": expected a list of one or more of " + Reader::names(options) + ", found " + kind_name(list));
+        r_.fail(list, what + ": expected a list of one or more of " + Reader::names(options) + ", found " +
+                          (list.IsSequence() ? std::string("an empty list") : kind_name(list)));
       std::vector<E> out;
       for (size_t i = 0; i < list.size(); ++i) {
+        // A word that begins several names ("storm"): name them.
+        if (list[i].IsScalar() && std::none_of(options.begin(), options.end(),
+                                               [&](const auto& o) { return o.first == list[i].Scalar(); })) {
+          std::vector<std::string> starts;
+          for (const auto& o : options)
+            if (o.first.rfind(list[i].Scalar() + "-", 0) == 0) starts.push_back(o.first);
+          if (!starts.empty())
+            r_.fail(list[i], what + "[" + std::to_string(i) + "]: '" + list[i].Scalar() + "' is not one of " +
+                                 Reader::names(options) + "; did you mean " + join(starts) + "?");
+        }
         const E v = r_.choice<E>(list[i], what + "[" + std::to_string(i) + "]", options);
         if (std::find(out.begin(), out.end(), v) != out.end())
           r_.fail(list[i], what + "[" + std::to_string(i) + "]: '" + list[i].Scalar() + "' is listed twice; keep one");
@@ -688,11 +699,12 @@ class Loader {
       Map rt(r_, m.get("rate"), m.at("rate"), {"min", "max"});
       auto percent = [&](const char* key) {
         const YAML::Node& v = rt.get(key);
-        const sim::Ratio r = r_.ratio(v, rt.at(key));
-        if ((r.num * 100) % r.den != 0 || r.num == 0)
+        const std::string text = r_.scalar(v, rt.at(key), "a whole percent like 5% or 100%");
+        sim::Ratio r;
+        if (!parse_ratio(text, r) || (static_cast<unsigned __int128>(r.num) * 100) % r.den != 0 || r.num == 0)
           r_.fail(v, rt.at(key) + ": '" + v.Scalar() + "' is not a whole percent from 1% to 100%; check draws rates in "
                                   "whole percents; write 1%, 50% or 100%");
-        return static_cast<int32_t>(r.num * 100 / r.den);
+        return static_cast<int32_t>(static_cast<unsigned __int128>(r.num) * 100 / r.den);
       };
       if (rt.has("min")) e.min_rate = percent("min");
       if (rt.has("max")) e.max_rate = percent("max");

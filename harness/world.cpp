@@ -297,7 +297,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       line.kv("window", (e.from ? sim::format_duration(*e.from) : std::string("0s")) + ".." +
                             (e.until ? sim::format_duration(*e.until) : std::string("busy")));
       line.kv("length", (e.min_for ? sim::format_duration(*e.min_for) : std::string("1s")) + ".." +
-                            (e.max_for ? sim::format_duration(*e.max_for) : std::string("10m")));
+                            sim::format_duration(e.max_for ? *e.max_for : std::min(s_.limit, sim::minutes(10))));
       line.kv("rate", std::to_string(e.min_rate) + "%.." + std::to_string(e.max_rate) + "%");
       if (e.count) line.kv("count", *e.count);
       if (e.intents) line.kv("intents", *e.intents);

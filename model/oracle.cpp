@@ -271,9 +271,12 @@ class Checker {
       const uint32_t by = logical_[call_of(a).intent];
       if (owner == UINT32_MAX) owner = by;
       else if (by != owner && other == UINT32_MAX) other = by;
-      // Taken in but answered 503 with the token store down: the service could neither read
-      // nor record the token, so the request takes no part in its life.
+      // Taken in but answered 503 with the token store down (the service could neither read
+      // nor record the token), or taken in by a frontend that crashed before it launched
+      // anything (the service's recovery releases such a record): the request takes no part in
+      // the token's life.
       if (at.taken_order == AttemptRecord::kNotTaken || at.store_down) continue;
+      if (at.fate == Fate::crashed && launch_of_[a] < 0) continue;
       const LaunchParams& params = call_of(a).request.params;
       const int32_t li = launch_of_[a];
       Launch* launched = li >= 0 ? &launches_[static_cast<size_t>(li)] : nullptr;

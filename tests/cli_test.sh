@@ -124,7 +124,7 @@ check "diff counts every differing intent" expect_exit 1 "intents differ between
 check "diff: no difference, exit 0" expect_exit 0 "^0 of [0-9]+ intents differ" diff "$src/scenarios/baseline.yaml" --runs 2
 check "diff: a bad --semantics is a usage error" expect_exit 2 "--semantics takes two of 2013 and current" diff "$src/scenarios/baseline.yaml" --semantics 2013
 check "check --help" expect_exit 0 "usage: idemsim check FILE" check --help
-check "check finds a planted bug and writes it down" expect_exit 1 "counterexample after [0-9]+ runs" check "$src/scenarios/rules/rule7-inflight+record-after-launch.yaml" --out "$tmp/cx"
+check "check finds a planted bug and writes it down" expect_exit 1 "counterexample after [0-9]+ runs?" check "$src/scenarios/rules/rule7-inflight+record-after-launch.yaml" --out "$tmp/cx"
 check "the written counterexample fails when run" expect_exit 1 "FAIL" run "$tmp/cx/rule7-inflight+record-after-launch-counterexample.yaml" --out "$tmp/r"
 check "the written counterexample names version, seed, semantics and reproduce command" grep -qE "^# A counterexample .*idemsim [0-9.]+, RapidCheck seed 1, semantics current, run seed [0-9]+\).*" "$tmp/cx/rule7-inflight+record-after-launch-counterexample.yaml"
 check "check explains which faults a failure needs" expect_exit 1 "the failure needs: .*lose response" check "$src/scenarios/incidents/01-no-token.yaml" --out "$tmp/cx"
@@ -141,8 +141,13 @@ rcstring=$(grep -oE "RapidCheck: [0-9a-f]+" "$tmp/cx1.txt" | cut -d' ' -f2)
 check "check prints RapidCheck's reproduce string" test -n "$rcstring"
 "$bin" check "$src/scenarios/service/volatile-store-crash.yaml" --seed 7 --reproduce "$rcstring" --out "$tmp/cx3" > /dev/null 2>&1
 check "the reproduce string replays the same counterexample" cmp -s <(sed 1,5d "$tmp/cx1/volatile-store-crash-counterexample.yaml") <(sed 1,5d "$tmp/cx3/volatile-store-crash-counterexample.yaml")
-check "a bad reproduce string: exit 2" expect_exit 2 "--reproduce: 'xyz' is not a reproduce string" check "$src/scenarios/service/volatile-store-crash.yaml" --reproduce xyz
+check "a bad reproduce string: exit 2" expect_exit 2 "--reproduce takes the string of hex digits .*, not 'xyz'" check "$src/scenarios/service/volatile-store-crash.yaml" --reproduce xyz
 check "a bad --budget: exit 2" expect_exit 2 "--budget takes a wall-clock duration above zero" check "$src/scenarios/rules/rule7-inflight.yaml" --budget soon
+rcother=$(grep -oE "RapidCheck: [0-9a-f]+" "$tmp/cx1.txt" | cut -d' ' -f2)
+check "a reproduce string of another scenario: exit 2" expect_exit 2 "--reproduce: the case this string names passes on" check "$src/scenarios/service/durable-store-crash.yaml" --reproduce "$rcother" --out "$tmp/cx"
+printf 'name: e\nclients: [{name: a}]\nexplore: {faults: [storm]}\n' > "$tmp/explore9.yaml"
+check "explore: a word that begins two kinds names both" expect_exit 2 "explore9.yaml:3:20: explore.faults\[0\]: 'storm' is not one of .*; did you mean storm-before, storm-after\?" check "$tmp/explore9.yaml"
+check "check says it sets the scenario's faults aside, and which kinds it never draws" expect_exit 0 "set aside: the scenario's 1 fault \(check draws its own\); check never draws skew" check "$src/scenarios/service/skew-frontend-clock-behind.yaml" --runs 5 --out "$tmp/cx"
 check "--budget stops the search" expect_exit 0 "no counterexample in [0-9]+ runs \(the budget of 1s was spent; 1000000 were asked\)" check "$src/scenarios/rules/rule7-inflight.yaml" --budget 1s --runs 1000000 --out "$tmp/cx"
 printf 'name: e\nclients: [{name: a}]\nexplore:\n  faults: [lose-respons]\n' > "$tmp/explore1.yaml"
 check "explore: an unknown fault kind, file:line:column, exit 2" expect_exit 2 "explore1.yaml:4:12: explore.faults\[0\]: 'lose-respons' is not one of .* \(did you mean 'lose-response'\?\)" check "$tmp/explore1.yaml"

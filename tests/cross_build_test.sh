@@ -32,8 +32,9 @@ while IFS= read -r f; do
     fi
   done
 done < <(find "$dir" -name '*.yaml' | sort)
-# `check` writes the same counterexample from both builds (every line but the comments, which
-# name the program), and exits alike, for the searches under detect/ and service/.
+# `check` writes the same counterexample from both builds (the comments too, once the program's
+# and the directory's names are taken out), and exits alike, for the searches under detect/ and
+# service/.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 while IFS= read -r f; do
@@ -45,7 +46,8 @@ while IFS= read -r f; do
     why="check exit codes $rc_a and $rc_b"
   elif [ "$rc_a" = 1 ]; then
     cx="$(basename "$f" .yaml)-counterexample.yaml"
-    if [ ! -s "$tmp/a/$cx" ] || ! cmp -s <(grep -v '^#' "$tmp/a/$cx") <(grep -v '^#' "$tmp/b/$cx"); then
+    if [ ! -s "$tmp/a/$cx" ] || ! cmp -s <(sed -e "s|$a|PROGRAM|g" -e "s|$tmp/a|OUT|g" "$tmp/a/$cx") \
+                                          <(sed -e "s|$b|PROGRAM|g" -e "s|$tmp/b|OUT|g" "$tmp/b/$cx"); then
       why="the counterexamples differ"
     fi
   fi
