@@ -121,7 +121,7 @@ exit codes: 0 no intent differs, 1 some intent differs, 2 bad input, 3 internal 
 )";
 
 constexpr const char* kCheckUsage = R"(usage: idemsim check FILE... [--seed N] [--runs N] [--budget DURATION] [--out DIR]
-                     [--reproduce STRING]
+                     [--plant BUG[,BUG...]] [--reproduce STRING]
 
 Searches, for each scenario, for a concrete scenario that breaks a property, inside the
 scenario's `explore:` envelope (docs/scenario-format.md, "explore"): RapidCheck draws faults
@@ -144,6 +144,8 @@ distinct mixes of fault kinds, and the situations reached.
                       a failure found is still shrunk. With a budget, how far the search got
                       depends on the machine; without one it does not
   --out DIR           where counterexamples go (default: counterexamples)
+  --plant BUG,...     switch these planted bugs (docs/bugs.md) on in every scenario searched, as
+                      if its `bugs:` named them: does the search find them from this scenario?
   --reproduce STRING  replay the failing case RapidCheck's reproduce string names (printed by an
                       earlier check of the same file and seed) instead of searching
 
@@ -437,6 +439,7 @@ int cmd_check(int argc, char** argv, const std::string& program) {
   harness::CheckOptions opt;
   std::string out_dir = "counterexamples";
   std::optional<std::string> budget_text;
+  model::BugSet plant;  // --plant: bugs switched on in every scenario searched
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -455,6 +458,22 @@ int cmd_check(int argc, char** argv, const std::string& program) {
       budget_text = v;
     } else if (a == "--out") {
       out_dir = need_value(i, args);
+    } else if (a == "--plant") {
+      const std::string v = need_value(i, args);
+      size_t from = 0;
+      while (from <= v.size()) {
+        const size_t comma = std::min(v.find(',', from), v.size());
+        const std::string name = v.substr(from, comma - from);
+        model::Bug b;
+        if (!model::parse_bug(name, b)) {
+          std::string known;
+          for (unsigned k = 0; k < static_cast<unsigned>(model::Bug::kCount); ++k)
+            known += (k ? ", " : "") + std::string(model::bug_info(static_cast<model::Bug>(k)).name);
+          throw UsageError{"--plant: unknown bug '" + name + "' (known bugs: " + known + "; see docs/bugs.md)"};
+        }
+        plant.add(b);
+        from = comma + 1;
+      }
     } else if (a == "--reproduce") {
       opt.reproduce = need_value(i, args);
       if (opt.reproduce.empty() || opt.reproduce.find_first_not_of("0123456789abcdef") != std::string::npos)
@@ -468,7 +487,14 @@ int cmd_check(int argc, char** argv, const std::string& program) {
   }
   if (files.empty()) throw UsageError{"check needs a scenario file"};
   std::vector<harness::Scenario> scenarios;
-  for (const auto& f : expand(files)) scenarios.push_back(harness::load_scenario_file(f));
+  for (const auto& f : expand(files)) {
+    scenarios.push_back(harness::load_scenario_file(f));
+    harness::Scenario& s = scenarios.back();
+    model::BugSet bugs = s.bugs;
+    for (unsigned k = 0; k < static_cast<unsigned>(model::Bug::kCount); ++k)
+      if (plant.has(static_cast<model::Bug>(k))) bugs.add(static_cast<model::Bug>(k));
+    s.set_bugs(bugs);
+  }
   if (!opt.reproduce.empty() && scenarios.size() != 1)
     throw UsageError{"--reproduce replays one failure of one scenario; give one file"};
   int found = 0;
@@ -479,8 +505,12 @@ int cmd_check(int argc, char** argv, const std::string& program) {
     } catch (const harness::BadReproduce& e) {
       throw UsageError{e.message};
     }
+    std::string planted;
+    for (unsigned k = 0; k < static_cast<unsigned>(model::Bug::kCount); ++k)
+      if (plant.has(static_cast<model::Bug>(k)))
+        planted += (planted.empty() ? " --plant " : ",") + std::string(model::bug_info(static_cast<model::Bug>(k)).name);
     const std::string again = program + " check " + s.file + " --seed " + std::to_string(opt.seed) +
-                              (opt.runs != 100 ? " --runs " + std::to_string(opt.runs) : std::string());
+                              (opt.runs != 100 ? " --runs " + std::to_string(opt.runs) : std::string()) + planted;
     std::cout << s.name << " (" << s.file << "): ";
     // The scenario's own faults are set aside; say so, and which of their kinds check never draws.
     std::string aside;
@@ -569,6 +599,10 @@ int cmd_check(int argc, char** argv, const std::string& program) {
               << "  replay:     " << reports::reproduce_command(program, path, c.seed) << "\n"
               << "  RapidCheck: " << r.reproduce << "  (" << rc_cmd << ")\n";
   }
+  if (scenarios.size() > 1)
+    std::cout << "\n" << plural(scenarios.size(), "scenario") << " searched: " << found << " with a counterexample"
+              << (found ? " (written into " + out_dir + ")" : std::string()) << ", " << scenarios.size() - static_cast<size_t>(found)
+              << " without\n";
   return found ? 1 : 0;
 }
 

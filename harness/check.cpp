@@ -209,6 +209,16 @@ const char* describe_family(TokenFamily f) {
   return "?";
 }
 
+// Where each of the scenario's groups is in a candidate's scenario: its index, or -1 when the
+// candidate has none of its clients (a group shrunk away).
+std::vector<int> placed(const Candidate& c, size_t groups) {
+  std::vector<int> at(groups, -1);
+  int n = 0;
+  for (size_t g = 0; g < groups; ++g)
+    if (g >= c.callers.size() || c.callers[g].count > 0) at[g] = n++;
+  return at;
+}
+
 Scenario concrete(const Scenario& base, const Envelope& v, const Candidate& c) {
   Scenario s = base;
   s.faults.faults.clear();
@@ -254,6 +264,16 @@ Scenario concrete(const Scenario& base, const Envelope& v, const Candidate& c) {
       spec.token_value = family_token(f, v.base, intent);
     }
   }
+  // Groups shrunk to no client are left out; a caller's crash names its group by index.
+  const std::vector<int> at = placed(c, s.clients.size());
+  for (size_t g = s.clients.size(); g-- > 0;) {
+    if (at[g] >= 0) continue;
+    s.clients.erase(s.clients.begin() + static_cast<std::ptrdiff_t>(g));
+    if (g < s.at_group.size()) s.at_group.erase(s.at_group.begin() + static_cast<std::ptrdiff_t>(g));
+  }
+  for (faults::Fault& f : s.faults.faults)
+    if (auto* crash = std::get_if<faults::Crash>(&f); crash && crash->target == faults::Crash::client)
+      crash->group = static_cast<uint32_t>(at[crash->group]);
   return s;
 }
 
@@ -322,11 +342,12 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   // inRange narrows with RapidCheck's size: every pick is made at full size, so every value can be
   // drawn, and shrinking still walks toward the small ones.
   const auto in = [](int lo, int hi_inclusive) { return rc::gen::resize(100, rc::gen::inRange(lo, hi_inclusive + 1)); };
-  // The value as written, shrinking toward 1: the callers as written, told in fewer clients and
-  // intents when the failure allows it.
-  const auto as_written = [](int written) {
-    return rc::Gen<int>([written](const rc::Random&, int) {
-      return rc::shrinkable::shrinkRecur(written, [](int v) { return rc::shrink::towards(v, 1); });
+  // The value as written, shrinking toward `least`: the callers as written, told in fewer
+  // clients and intents when the failure allows it (a group's clients down to none: the group
+  // left out, but for the one a caller's crash names).
+  const auto as_written = [](int written, int least) {
+    return rc::Gen<int>([written, least](const rc::Random&, int) {
+      return rc::shrinkable::shrinkRecur(written, [least](int v) { return rc::shrink::towards(v, least); });
     });
   };
   const auto property = [&] {
@@ -349,9 +370,10 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
       // A group sending a value of its own sends it for every client and intent: more of them
       // would be a collision of the scenario's making, so its counts only shrink.
       const bool own = g.spec.token == model::TokenMode::value;
+      const bool crashes = static_cast<int>(&g - base.clients.data()) == env.crash_group;
       c.callers.push_back(*rc::gen::build<Caller>(
-          rc::gen::set(&Caller::count, e.count && !own ? in(1, *e.count) : as_written(g.count)),
-          rc::gen::set(&Caller::intents, e.intents && !own ? in(1, *e.intents) : as_written(g.spec.intents)),
+          rc::gen::set(&Caller::count, e.count && !own ? in(1, *e.count) : as_written(g.count, crashes ? 1 : 0)),
+          rc::gen::set(&Caller::intents, e.intents && !own ? in(1, *e.intents) : as_written(g.spec.intents, 1)),
           rc::gen::set(&Caller::token, in(0, std::max<int>(1, static_cast<int>(e.tokens.size())) - 1)),
           rc::gen::set(&Caller::retry, in(0, std::max<int>(1, static_cast<int>(e.retry.size())) - 1))));
     }
@@ -451,7 +473,8 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
     for (size_t g = 0; g < c.callers.size(); ++g) {
       for (int Caller::*field : {&Caller::count, &Caller::intents}) {
         bool done = false;
-        for (int n = 1; n < c.callers[g].*field && !done; n *= 2) {
+        const int least = field == &Caller::count && static_cast<int>(g) != env.crash_group ? 0 : 1;
+        for (int n = least; n < c.callers[g].*field && !done; n = n ? n * 2 : 1) {
           Candidate fewer = c;
           fewer.callers[g].*field = n;
           const Scenario s = concrete(base, env, fewer);
@@ -497,13 +520,16 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
     out.causes.push_back({what + " (acted " + std::to_string(fires) + (fires == 1 ? " time)" : " times)"),
                           !breaks(concrete(base, env, without))});
   }
-  for (size_t g = 0; g < ce.clients.size(); ++g) {
-    const model::ClientSpec& now = ce.clients[g].spec;
+  const std::vector<int> at = placed(c, base.clients.size());
+  for (size_t g = 0; g < base.clients.size(); ++g) {
+    if (at[g] < 0) continue;
+    const size_t here = static_cast<size_t>(at[g]);
+    const model::ClientSpec& now = ce.clients[here].spec;
     const model::ClientSpec& was = base.clients[g].spec;
     const std::string who = "group " + now.group + " ";
     auto undo = [&](auto&& change) {
       Scenario s = ce;
-      change(s.clients[g]);
+      change(s.clients[here]);
       return !breaks(s);
     };
     if (now.token != was.token)
@@ -515,7 +541,7 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
                                 std::string(model::policy_name(was.retry.kind)) + ")",
                             undo([&](ClientGroup& x) { x.spec.retry = was.retry; })});
     // More clients or intents than written (explore.clients); fewer is the story told shorter.
-    const ClientGroup& drawn = ce.clients[g];
+    const ClientGroup& drawn = ce.clients[here];
     if (drawn.count > base.clients[g].count || now.intents > was.intents)
       out.causes.push_back({who + "with " + std::to_string(drawn.count) + " client(s) of " + std::to_string(now.intents) +
                                 " intent(s) (written: " + std::to_string(base.clients[g].count) + " of " +
@@ -530,26 +556,28 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
     const TokenFamily f = e.token_values[static_cast<size_t>(c.families[static_cast<size_t>(k)] - 1)];
     Scenario s = ce;
     std::string what;
-    for (size_t g = 0; g < ce.clients.size(); ++g) {
-      if (env.intent_of[g] != k) continue;
-      const model::ClientSpec& now = ce.clients[g].spec;
+    for (size_t g = 0; g < base.clients.size(); ++g) {
+      if (env.intent_of[g] != k || at[g] < 0) continue;
+      const size_t here = static_cast<size_t>(at[g]);
+      const model::ClientSpec& now = ce.clients[here].spec;
       const model::ClientSpec& was = base.clients[g].spec;
       what += std::string(what.empty() ? "" : "; ") + "group " + now.group + " sending token \"" + now.token_value + "\"";
       if (now.region != was.region) what += " in " + ce.service.regions[now.region].name;
       if (!now.request.zone.empty() && now.request.zone != was.request.zone) what += " in zone " + now.request.zone;
-      s.clients[g].spec.token_value = was.token_value;
-      s.clients[g].spec.region = was.region;
-      s.clients[g].spec.request = was.request;
+      s.clients[here].spec.token_value = was.token_value;
+      s.clients[here].spec.region = was.region;
+      s.clients[here].spec.request = was.request;
     }
+    if (what.empty()) continue;  // every group of the intent was left out
     out.causes.push_back({what + " (" + describe_family(f) + ")", !breaks(s)});
   }
   for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b) {
     const auto bug = static_cast<model::Bug>(b);
     if (!ce.bugs.has(bug)) continue;
     Scenario s = ce;
-    s.bugs.remove(bug);
-    s.service.bugs = s.bugs;
-    for (ClientGroup& g : s.clients) g.spec.bugs = s.bugs;
+    model::BugSet without = s.bugs;
+    without.remove(bug);
+    s.set_bugs(without);
     out.causes.push_back({"the planted bug " + std::string(model::bug_info(bug).name), !breaks(s)});
   }
   out.shrink_s = elapsed(*failed_at);

@@ -98,6 +98,13 @@ struct Scenario {
   // why (found by the loader; reported by `run` as warnings).
   std::vector<std::string> inert;
 
+  // Sets the planted bugs, where the model reads them too (the service and each client).
+  void set_bugs(model::BugSet b) {
+    bugs = b;
+    service.bugs = b;
+    for (ClientGroup& g : clients) g.spec.bugs = b;
+  }
+
   std::vector<std::string> region_names() const;
   std::vector<std::string> group_names() const;
   // The intent name a group's intents belong to (its `intent`, else its own name).

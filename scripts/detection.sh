@@ -98,7 +98,38 @@ for row in "${rows[@]}"; do
     echo "TWIN FAILS: scenarios/$twin (exit $trc), the twin of $what" >&2
     bad=1
   fi
-  table+="| $what | \`$file\` | $tried | $found s | $shrunk s | $faults | $clients | $intents | $events | \`$property\` | $needs | \`$twin\`: $twin_result |"$'\n'
+  # A planted bug: also from a fleet with no trigger written (detect/fleet.yaml under current,
+  # detect/fleet-2013.yaml under 2013), the bug planted with --plant.
+  fleet="—"
+  if [ "${what%% *}" = bug ]; then
+    bug=${what#bug }
+    fleet="not found in $runs runs of either fleet"
+    for f in detect/fleet.yaml detect/fleet-2013.yaml; do
+      "$bin" check "scenarios/$f" --plant "$bug" --seed "$seed" --runs "$runs" --out "$tmp/cx" >"$tmp/fleet.txt" 2>&1
+      frc=$?
+      if [ $frc -eq 1 ]; then
+        ftried=$(head -1 "$tmp/fleet.txt" | sed -nE 's/.*counterexample after ([0-9]+) runs?.*/\1/p')
+        fsize=$(grep -m1 "shrunk story:" "$tmp/fleet.txt" |
+                sed -E 's/^  shrunk story: ([0-9]+) fault\(s\), ([0-9]+) client\(s\), ([0-9]+) intent\(s\).*/faults \1, clients \2, intents \3/')
+        fleet="\`$f\`: runs $ftried; $fsize"
+        break
+      elif [ $frc -ne 0 ]; then
+        fleet="**check failed on \`$f\` (exit $frc)**"
+        bad=1
+        break
+      fi
+    done
+    [ "$bug" = mismatch-ignores-subnet ] && [ "${fleet#not found}" != "$fleet" ] &&
+      fleet="$fleet: no caller in them sends one token with another subnet"
+  fi
+  table+="| $what | \`$file\` | $tried | $found s | $shrunk s | $faults | $clients | $intents | $events | \`$property\` | $needs | \`$twin\`: $twin_result | $fleet |"$'\n'
+done
+
+# Both fleets hold without a planted bug.
+for f in detect/fleet.yaml detect/fleet-2013.yaml; do
+  "$bin" check "scenarios/$f" --seed "$seed" --runs "$runs" --out "$tmp/cx" >/dev/null 2>&1
+  frc=$?
+  if [ $frc -ne 0 ]; then echo "FLEET FAILS: scenarios/$f without a planted bug (exit $frc)" >&2; bad=1; fi
 done
 
 # Every bug docs/bugs.md describes has a row.
@@ -128,10 +159,15 @@ Columns: the runs RapidCheck tried up to the first counterexample; the wall time
 to shrink and explain it (on this project's 2-core machine; these two columns vary from machine
 to machine, every other one is the same everywhere); the shrunk story's faults, clients,
 intents and simulated events; the property it breaks; what the failure needs (\`check\` reruns
-it without each fault, drawn setting and planted bug); the twin's result.
+it without each fault, drawn setting and planted bug); the twin's result. The last column asks
+more of the search: the same bug planted (\`idemsim check FILE --plant BUG\`) in a fleet where no
+trigger is written at all (\`detect/fleet.yaml\` under \`current\`, \`detect/fleet-2013.yaml\` under
+\`2013\`: callers that retry, fall back, terminate and repeat, and two tools with tokens of their
+own, under faults and token values check draws), with the runs to the first counterexample and
+the shrunk story's size; both fleets yield nothing without a planted bug.
 
-| Planted | Scenario (under \`scenarios/\`) | Runs | Found in | Shrunk in | Faults | Clients | Intents | Events | Property | The failure needs | Twin |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| Planted | Scenario (under \`scenarios/\`) | Runs | Found in | Shrunk in | Faults | Clients | Intents | Events | Property | The failure needs | Twin | From a fleet (\`--plant\`) |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
   printf '%s' "$table"
   cat <<'EOF'

@@ -137,6 +137,10 @@ check "check draws token behaviours and names the one a failure needs" expect_ex
 "$bin" check "$src/scenarios/service/volatile-store-crash.yaml" --seed 7 --out "$tmp/cx1" > "$tmp/cx1.txt" 2>&1
 "$bin" check "$src/scenarios/service/volatile-store-crash.yaml" --seed 7 --out "$tmp/cx2" > /dev/null 2>&1
 check "the same check and seed write the same counterexample" cmp -s <(sed 1,5d "$tmp/cx1/volatile-store-crash-counterexample.yaml") <(sed 1,5d "$tmp/cx2/volatile-store-crash-counterexample.yaml")
+cp "$tmp/cx1/volatile-store-crash-counterexample.yaml" "$tmp/cx1.first.yaml"
+"$bin" check "$src/scenarios/service/volatile-store-crash.yaml" --seed 7 --out "$tmp/cx1" > /dev/null 2>&1
+check "the same check, seed and --out write the same file, byte for byte" cmp -s "$tmp/cx1/volatile-store-crash-counterexample.yaml" "$tmp/cx1.first.yaml"
+check "check of several scenarios ends with a count" expect_exit 1 "^3 scenarios searched: 1 with a counterexample \(written into .*\), 2 without" check "$src/scenarios/rules/rule7-inflight.yaml" "$src/scenarios/rules/rule7-inflight+record-after-launch.yaml" "$src/scenarios/rules/rule2-repeat.yaml" --out "$tmp/cx"
 rcstring=$(grep -oE "RapidCheck: [0-9a-f]+" "$tmp/cx1.txt" | cut -d' ' -f2)
 check "check prints RapidCheck's reproduce string" test -n "$rcstring"
 "$bin" check "$src/scenarios/service/volatile-store-crash.yaml" --seed 7 --reproduce "$rcstring" --out "$tmp/cx3" > /dev/null 2>&1
@@ -148,6 +152,10 @@ check "a reproduce string of another scenario: exit 2" expect_exit 2 "--reproduc
 printf 'name: e\nclients: [{name: a}]\nexplore: {faults: [storm]}\n' > "$tmp/explore9.yaml"
 check "explore: a word that begins two kinds names both" expect_exit 2 "explore9.yaml:3:20: explore.faults\[0\]: 'storm' is not one of .*; did you mean storm-before, storm-after\?" check "$tmp/explore9.yaml"
 check "check says it sets the scenario's faults aside, and which kinds it never draws" expect_exit 0 "set aside: the scenario's 1 fault \(check draws its own\); check never draws skew" check "$src/scenarios/service/skew-frontend-clock-behind.yaml" --runs 5 --out "$tmp/cx"
+check "--plant: an unknown bug, exit 2" expect_exit 2 "--plant: unknown bug 'record-after-lunch' \(known bugs: " check "$src/scenarios/detect/fleet.yaml" --plant record-after-lunch
+check "--plant finds a bug planted in a fleet" expect_exit 1 "the failure needs: .*the planted bug token-per-attempt" check "$src/scenarios/detect/fleet.yaml" --plant token-per-attempt --out "$tmp/cxp"
+check "--plant: the written file names the bug" grep -q "^bugs: \[token-per-attempt\]" "$tmp/cxp/fleet-counterexample.yaml"
+check "--plant: the search-again line plants it too" grep -q "^# Search again: .* --plant token-per-attempt --reproduce [0-9a-f]*$" "$tmp/cxp/fleet-counterexample.yaml"
 check "--budget stops the search" expect_exit 0 "no counterexample in [0-9]+ runs \(the budget of 1s was spent; 1000000 were asked\)" check "$src/scenarios/rules/rule7-inflight.yaml" --budget 1s --runs 1000000 --out "$tmp/cx"
 printf 'name: e\nclients: [{name: a}]\nexplore:\n  faults: [lose-respons]\n' > "$tmp/explore1.yaml"
 check "explore: an unknown fault kind, file:line:column, exit 2" expect_exit 2 "explore1.yaml:4:12: explore.faults\[0\]: 'lose-respons' is not one of .* \(did you mean 'lose-response'\?\)" check "$tmp/explore1.yaml"

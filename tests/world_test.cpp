@@ -1344,6 +1344,29 @@ TEST(Check, TheReproduceStringReplaysTheFailure) {
   EXPECT_THROW(harness::check_scenario(s, opt), harness::BadReproduce);
 }
 
+// A group the failure does without is left out of the story (a caller's crash keeps its group):
+// from the fleet, with a planted bug, the counterexample keeps one or two groups, and fails again.
+TEST(Check, LeavesOutTheGroupsAFailureDoesWithout) {
+  for (const model::Bug bug : {model::Bug::record_after_launch, model::Bug::case_insensitive_token,
+                               model::Bug::new_token_on_mismatch}) {
+    Scenario s = load("detect/fleet.yaml");
+    model::BugSet bugs;
+    bugs.add(bug);
+    s.set_bugs(bugs);
+    harness::CheckOptions opt;
+    opt.runs = 300;
+    const auto r = harness::check_scenario(s, opt);
+    ASSERT_TRUE(r.found) << model::bug_info(bug).name;
+    EXPECT_LT(r.counterexample.clients.size(), s.clients.size()) << model::bug_info(bug).name;
+    EXPECT_EQ(r.counterexample.at_group.size(), r.counterexample.clients.size());
+    const auto back = harness::parse_scenario(harness::write_scenario(r.counterexample), "cx.yaml");
+    const auto again = harness::run_once(back, back.seed);
+    ASSERT_FALSE(again.violations.empty()) << model::bug_info(bug).name;
+  }
+  // Without a planted bug the fleet holds.
+  EXPECT_FALSE(harness::check_scenario(load("detect/fleet.yaml"), {}).found);
+}
+
 TEST(Check, TheSameSeedFindsTheSameCounterexample) {
   harness::CheckOptions opt;
   opt.seed = 42;
