@@ -535,10 +535,13 @@ int cmd_check(int argc, char** argv, const std::string& program) {
       std::snprintf(secs, sizeof secs, "%.1f", r.search_s);
       std::cout << "no counterexample in " << plural(static_cast<uint64_t>(r.tried), "run");
       if (r.budget_spent) std::cout << " (the budget of " << *budget_text << " was spent; " << opt.runs << " were asked)";
+      if (r.tried > 0 && r.runs_faults_acted * 10 < static_cast<uint64_t>(r.tried))
+        aside += "  warning: the drawn faults met a request or a launch in fewer than one run in ten: the envelope's window (explore.window) "
+                 "may miss when the callers are busy\n";
       std::cout << "\n" << aside << "  explored: " << plural(static_cast<uint64_t>(r.tried), "run") << ", "
                 << rounded_duration(r.simulated_us) << " simulated, " << r.events << " events, "
-                << plural(r.distinct_mixes, "distinct mix", "distinct mixes") << " of fault kinds, in " << secs
-                << " s of wall time\n  " << reports::coverage_summary(r.coverage, s) << "\n  RapidCheck seed "
+                << plural(r.distinct_mixes, "distinct mix", "distinct mixes") << " of fault kinds (a drawn fault met a request or a launch in "
+                << r.runs_faults_acted << " of the runs), in " << secs << " s of wall time\n  " << reports::coverage_summary(r.coverage, s) << "\n  RapidCheck seed "
                 << opt.seed << "; RapidCheck: "
                 << (r.budget_spent ? "stopped at the budget" : first_line(r.rapidcheck)) << "\n";
       continue;
@@ -547,7 +550,9 @@ int cmd_check(int argc, char** argv, const std::string& program) {
     const harness::Scenario& c = r.counterexample;
     std::error_code ec;
     fs::create_directories(out_dir, ec);
-    const std::string path = (fs::path(out_dir) / (fs::path(s.file).stem().string() + "-counterexample.yaml")).string();
+    const std::string path =
+        (fs::path(out_dir) / (fs::path(s.file).stem().string() + (planted.empty() ? "" : "+" + planted.substr(9)) +
+                              "-counterexample.yaml")).string();
     std::vector<std::string> needs, others;
     for (const harness::Cause& k : r.causes) (k.needed ? needs : others).push_back(k.what);
     auto joined = [](const std::vector<std::string>& xs) {

@@ -16,14 +16,17 @@ namespace idem::harness {
 namespace {
 
 // One drawn fault, in coarse units that shrink in few steps: its kind (an index into the
-// envelope's kinds: shrinking goes to the first), and its rate, start and length as offsets from
-// the envelope's least (whole percents and whole seconds).
+// envelope's kinds: shrinking goes to the first), its rate and length (indices into the
+// envelope's ladders), and its start (whole seconds).
 struct Drawn {
   int kind = 0;
   int percent = 0;
   int from_s = 0;
   int for_s = 0;
   int variant = 0;  // the error code of a storm, the step of a frontend's crash (0: the most common)
+  // 0: the fault starts in a second in which the scenario without faults sent a request (from_s
+  // indexes those seconds); 1: at any second of the window (from_s is the offset). Shrinks to 0.
+  int anywhere = 0;
 };
 
 // The settings drawn for one client group (indices into the envelope's lists; counts from 1).
@@ -53,7 +56,23 @@ struct Envelope {
   int value_intents = 0;
   std::string base;  // the first such group's token, which every family starts from
   int crash_group = -1;  // the first group with a controller
+  // The whole seconds of the window in which the scenario without faults sent a request: where a
+  // fault meets one. Empty: every start is drawn across the window.
+  std::vector<int> busy;
+  // Fault lengths (seconds) and rates (percents) are drawn from ladders of coarse steps inside
+  // the envelope's bounds (both ends included): a short fault is as likely as a long one, and a
+  // failure shrinks to the smallest step that still breaks it, in few steps.
+  std::vector<int> lengths, rates;
 };
+
+// The steps of `ladder` strictly between lo and hi, with lo and hi themselves.
+std::vector<int> steps_between(int lo, int hi, std::initializer_list<int> ladder) {
+  std::vector<int> out{lo};
+  for (int x : ladder)
+    if (x > lo && x < hi) out.push_back(x);
+  if (hi > lo) out.push_back(hi);
+  return out;
+}
 
 int whole_seconds(sim::Duration d) { return static_cast<int>(std::min<int64_t>(d.us / 1000000, 1 << 30)); }
 
@@ -64,21 +83,29 @@ Envelope resolve(const Scenario& s) {
   v.max_faults = e.max_faults;
   const int limit_s = std::max(1, whole_seconds(s.limit));
   v.from_s = e.from ? whole_seconds(*e.from) : 0;
+  // The scenario run without faults, at its seed: where its callers are busy.
+  Scenario quiet = s;
+  quiet.faults.faults.clear();
+  RunOptions keep;
+  keep.keep_send_seconds = true;
+  const RunResult calm = run_once(quiet, s.seed, keep);
   if (e.until) {
     v.until_s = whole_seconds(*e.until);
   } else {
-    // Where the callers are busy: up to the last event of the scenario run without faults
-    // (rounded up to a second), at most 30 s. A fault drawn after it would meet nothing.
-    Scenario quiet = s;
-    quiet.faults.faults.clear();
-    const sim::Duration end = run_once(quiet, s.seed).stats.end - sim::Time(0);
+    // Up to its last event (rounded up to a second), at most 30 s: a fault drawn after it would
+    // meet nothing.
+    const sim::Duration end = calm.stats.end - sim::Time(0);
     v.until_s = static_cast<int>(std::clamp<int64_t>((end.us + 999999) / 1000000, 1, std::min(limit_s, 30)));
   }
   v.until_s = std::max(v.until_s, v.from_s);
+  for (int64_t sec : calm.send_seconds)
+    if (sec >= v.from_s && sec <= v.until_s) v.busy.push_back(static_cast<int>(sec));
   v.min_for_s = e.min_for ? whole_seconds(*e.min_for) : 1;
   v.max_for_s = e.max_for ? whole_seconds(*e.max_for) : std::max(v.min_for_s, std::min(limit_s, 600));
   v.min_rate = e.min_rate;
   v.max_rate = e.max_rate;
+  v.lengths = steps_between(v.min_for_s, v.max_for_s, {2, 3, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600, 21600, 86400});
+  v.rates = steps_between(v.min_rate, v.max_rate, {2, 5, 10, 20, 30, 50, 70, 90});
   std::vector<std::string> intents;
   std::vector<int> places;
   for (const ClientGroup& g : s.clients) {
@@ -107,8 +134,10 @@ Envelope resolve(const Scenario& s) {
 
 faults::Fault fault_of(const Drawn& d, const Envelope& v) {
   const ExploreKind kind = v.kinds[static_cast<size_t>(d.kind)];
-  const faults::Window w{sim::Time(0) + sim::seconds(v.from_s + d.from_s), sim::seconds(v.min_for_s + d.for_s)};
-  const sim::Ratio rate{static_cast<uint64_t>(v.min_rate + d.percent), 100};
+  const int start = d.anywhere || v.busy.empty() ? v.from_s + d.from_s % (v.until_s - v.from_s + 1)
+                                                 : v.busy[static_cast<size_t>(d.from_s) % v.busy.size()];
+  const faults::Window w{sim::Time(0) + sim::seconds(start), sim::seconds(v.lengths[static_cast<size_t>(d.for_s)])};
+  const sim::Ratio rate{static_cast<uint64_t>(v.rates[static_cast<size_t>(d.percent)]), 100};
   switch (kind) {
     case ExploreKind::lose_request: return faults::Lose{faults::Lose::request, rate, w, std::nullopt};
     case ExploreKind::lose_response: return faults::Lose{faults::Lose::response, rate, w, std::nullopt};
@@ -274,6 +303,16 @@ Scenario concrete(const Scenario& base, const Envelope& v, const Candidate& c) {
   for (faults::Fault& f : s.faults.faults)
     if (auto* crash = std::get_if<faults::Crash>(&f); crash && crash->target == faults::Crash::client)
       crash->group = static_cast<uint32_t>(at[crash->group]);
+  // A reaper of an account no group calls as any more lists nothing: it is left out too (a
+  // scenario names a reaper's account only when a group calls as it).
+  for (size_t r = s.reapers.size(); r-- > 0;) {
+    const bool used = std::any_of(s.clients.begin(), s.clients.end(), [&](const ClientGroup& g) {
+      return g.spec.account == s.reapers[r].account;
+    });
+    if (used) continue;
+    s.reapers.erase(s.reapers.begin() + static_cast<std::ptrdiff_t>(r));
+    if (r < s.at_reaper.size()) s.at_reaper.erase(s.at_reaper.begin() + static_cast<std::ptrdiff_t>(r));
+  }
   return s;
 }
 
@@ -362,10 +401,11 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
     c.faults = *rc::gen::container<std::vector<Drawn>>(
         static_cast<size_t>(n),
         rc::gen::build<Drawn>(rc::gen::set(&Drawn::kind, in(0, static_cast<int>(env.kinds.size()) - 1)),
-                              rc::gen::set(&Drawn::percent, in(0, env.max_rate - env.min_rate)),
+                              rc::gen::set(&Drawn::percent, in(0, static_cast<int>(env.rates.size()) - 1)),
                               rc::gen::set(&Drawn::from_s, in(0, env.until_s - env.from_s)),
-                              rc::gen::set(&Drawn::for_s, in(0, env.max_for_s - env.min_for_s)),
-                              rc::gen::set(&Drawn::variant, in(0, 2))));
+                              rc::gen::set(&Drawn::for_s, in(0, static_cast<int>(env.lengths.size()) - 1)),
+                              rc::gen::set(&Drawn::variant, in(0, 2)),
+                              rc::gen::set(&Drawn::anywhere, in(0, env.busy.empty() ? 0 : 1))));
     for (const ClientGroup& g : base.clients) {
       // A group sending a value of its own sends it for every client and intent: more of them
       // would be a collision of the scenario's making, so its counts only shrink.
@@ -405,6 +445,12 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
       for (size_t k = 0; k < kSituations; ++k) out.coverage[k] += r.coverage[k];
       out.simulated_us += static_cast<uint64_t>((r.stats.end - sim::Time(0)).us);
       out.events += r.stats.events;
+      // A store crash fires at its time whoever calls; the others act on a request or a launch.
+      bool acted = false;
+      for (size_t i = 0; i < r.fault_fires.size() && i < c.faults.size(); ++i)
+        acted = acted || (r.fault_fires[i] > 0 &&
+                          env.kinds[static_cast<size_t>(c.faults[i].kind)] != ExploreKind::crash_store);
+      out.runs_faults_acted += acted;
     }
     if (!r.violations.empty()) {
       if (!failed_at) failed_at = std::chrono::steady_clock::now();

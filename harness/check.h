@@ -49,6 +49,8 @@ struct CheckResult {
   uint64_t distinct_mixes = 0;     // distinct sets of fault kinds tried
   uint64_t simulated_us = 0;       // simulated time over every candidate run
   uint64_t events = 0;             // events over every candidate run
+  uint64_t runs_faults_acted = 0;  // candidate runs in which a drawn fault met a request or a launch
+                                   // (a store crash fires whoever calls: not counted)
   Coverage coverage{};             // over every candidate run
 };
 

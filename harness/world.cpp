@@ -88,6 +88,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
  public:
   World(const Scenario& s, uint64_t seed, const RunOptions& opt)
       : keep_intents_(opt.keep_intents),
+        keep_send_seconds_(opt.keep_send_seconds),
         s_(s),
         seed_(seed),
         trace_(opt.keep_trace),
@@ -145,6 +146,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     out.violations = model::check({history_, service_, s_.service, &promises}, &counts);
     add_service_notes(out.violations);
     if (keep_intents_) intent_ends(out.intents);
+    if (keep_send_seconds_) {
+      for (const model::AttemptRecord& a : history_.attempts)
+        if (a.duplicate_of == model::AttemptRecord::kNotTaken) out.send_seconds.push_back((a.sent - Time(0)).us / 1000000);
+      std::sort(out.send_seconds.begin(), out.send_seconds.end());
+      out.send_seconds.erase(std::unique(out.send_seconds.begin(), out.send_seconds.end()), out.send_seconds.end());
+    }
     out.violation_count = static_cast<uint32_t>(out.violations.size());
     for (const auto& v : out.violations)
       trace_.line(now_, "oracle").word("violation").kv("property", v.property).kv("subject", v.subject);
@@ -774,6 +781,15 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         line.word("abandon").kv("op", ab.op).kv("attempt", static_cast<int64_t>(ab.tag)).word(ab.launched ? "launched" : "not-launched");
         line.word(ab.bound ? "bound" : ab.had_record ? "released" : "no-record");
       }
+      if (ab.had_record && !ab.bound) {
+        const model::AttemptRecord& a = history_.attempts[static_cast<size_t>(ab.tag)];
+        if (a.has_token)
+          note(a.token.view(),
+               std::string("service: recovery released the token's record after frontend ") + std::to_string(f) +
+                   " crashed" + (ab.launched ? ", though its launch had happened: the token is forgotten (recover: false)"
+                                             : " before its launch: the token is free again"),
+               ab.launched);
+      }
       for (uint64_t j : ab.joined)
         if (!dead(static_cast<uint32_t>(j))) answer(static_cast<uint32_t>(j), ab.bound ? *ab.bound : Response{model::Code::InternalError, 0, 0, 0});
     }
@@ -1045,6 +1061,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   }
 
   bool keep_intents_;
+  bool keep_send_seconds_;
   const Scenario& s_;
   uint64_t seed_;
   sim::Trace trace_;

@@ -85,6 +85,7 @@ struct RunResult {
   uint32_t violation_count = 0;              // kept when the violations are not
   std::string trace;  // one line per event, when kept
   std::vector<IntentEnd> intents;  // when kept
+  std::vector<int64_t> send_seconds;  // when kept: the whole seconds in which attempts were sent, sorted, once each
 };
 
 struct RunOptions {
@@ -93,6 +94,7 @@ struct RunOptions {
   // (same order, same trace; it exists to measure what Asio costs the loop).
   bool via_asio = false;
   bool keep_intents = false;  // fill RunResult::intents
+  bool keep_send_seconds = false;  // fill RunResult::send_seconds
 };
 
 RunResult run_once(const Scenario& s, uint64_t seed, const RunOptions& opt = {});

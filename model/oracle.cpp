@@ -328,9 +328,12 @@ class Checker {
       v.property = "token-collision";
       v.group = group_of_attempt(*begin);
       v.subject = scope_text(key);
+      const bool one_group = group_of_intent(h_.intents[head_[owner]]) == group_of_intent(h_.intents[head_[other]]);
       v.detail = "one token used by two intents, " + intent_text(h_.intents[head_[owner]]) + " and " +
-                 intent_text(h_.intents[head_[other]]) +
-                 ": a token names one launch (name them one `intent` if they are the same launch)";
+                 intent_text(h_.intents[head_[other]]) + ": a token names one launch" +
+                 (one_group ? " (two clients or intents of one group send it: a group with a token value of its own "
+                              "launches once, so give it count: 1 and intents: 1, or a token per intent)"
+                            : " (name them one `intent` if they are the same launch)");
       add_attempt_steps(v, std::vector<uint32_t>(begin, end));
       add_launch_steps(v, launches_in(begin, end));
       finish(v);
@@ -623,7 +626,14 @@ class Checker {
           const Launch* again = *std::max_element(ls.begin(), ls.end(), [&](const Launch* x, const Launch* y) {
             return h_.attempts[x->attempt].sent < h_.attempts[y->attempt].sent;
           });
-          v.detail += "; the launch beyond the first came from " + minted_by(*again);
+          // Any other launch with the same token: then the caller did right, and the service
+          // launched again under a token it had (or should have had).
+          const AttemptRecord& again_at = h_.attempts[again->attempt];
+          const bool same_token = again_at.has_token && std::any_of(ls.begin(), ls.end(), [&](const Launch* x) {
+            const AttemptRecord& o = h_.attempts[x->attempt];
+            return x != again && o.has_token && o.token == again_at.token;
+          });
+          v.detail += "; the launch beyond the first came from " + minted_by(*again, same_token);
         }
         if (leaked) v.detail += "; " + std::to_string(leaked) + " instance(s) leaked: no answer to the intent named them";
         if (!ls.back()->reservation) v.detail += "; one still in flight at the time limit";
@@ -868,7 +878,8 @@ class Checker {
   }
 
   // Which layer of the retry stack sent the request behind a launch, and with what token.
-  std::string minted_by(const Launch& l) const {
+  // `same_token`: an earlier launch of the intent had this launch's token.
+  std::string minted_by(const Launch& l, bool same_token) const {
     const AttemptRecord& at = h_.attempts[l.attempt];
     const CallRecord& c = call_of(l.attempt);
     if (at.duplicate_of != AttemptRecord::kNotTaken) return "a copy of a request the network delivered again";
@@ -876,7 +887,10 @@ class Checker {
     if (at.number > 1 && (!at.has_token || !(at.token == first.token)))
       return "the SDK's retry (attempt " + std::to_string(at.number) + " of its call), " +
              (at.has_token ? "with a token made for that attempt" : "without a token") + " (layer sdk)";
-    const std::string token = at.has_token ? " with a token of its own" : ", without a token";
+    const std::string token = !at.has_token ? ", without a token"
+                              : same_token  ? " with the same token as an earlier launch (the service launched again under it)"
+                                            : " with a token of its own";
+    if (at.number > 1) return "the SDK's retry (attempt " + std::to_string(at.number) + " of its call)," + token + " (layer sdk)";
     switch (c.layer) {
       case Layer::app: {
         // What made the application call again: a mismatch answered with a new token, or an

@@ -163,8 +163,10 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
       found = false;
       out.forgot = true;
     }
-    const bool terminated = found && !it->second.in_flight && all_terminated(it->second.response, clock) &&
-                            config_.semantics == Semantics::current;
+    // Every instance of the token gone (both semantics: a fact the coverage counts); under
+    // `current` it decides the answer (IdempotentInstanceTerminated).
+    const bool all_gone = found && !it->second.in_flight && all_terminated(it->second.response, clock);
+    const bool terminated = all_gone && config_.semantics == Semantics::current;
     if (found && terminated && bugs.has(Bug::relaunch_after_terminated) &&
         same_parameters(it->second.params, req.params)) {
       it = records_.erase(it);
@@ -173,7 +175,7 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
     if (found && !(it->second.in_flight && bugs.has(Bug::no_inflight_join))) {
       Record& rec = it->second;
       out.owner = ops_[rec.op].tag;
-      out.after_termination = terminated;
+      out.after_termination = all_gone;
       if (!same_parameters(rec.params, req.params)) {
         out.reply.code = Code::IdempotentParameterMismatch;
       } else if (rec.in_flight) {

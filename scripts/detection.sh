@@ -71,7 +71,7 @@ for row in "${rows[@]}"; do
     case $rc in 0) why="not found in $runs runs" ;; *) why="check failed (exit $rc): $(tail -1 "$log")" ;; esac
     echo "NOT FOUND: $what in scenarios/$file: $why" >&2
     bad=1
-    table+="| $what | \`$file\` | $why | | | | | | | | | |"$'\n'
+    table+="| $what | \`$file\` | $why | | | | | | | | | | |"$'\n'
     continue
   fi
   head=$(head -1 "$log")
@@ -119,8 +119,14 @@ for row in "${rows[@]}"; do
         break
       fi
     done
-    [ "$bug" = mismatch-ignores-subnet ] && [ "${fleet#not found}" != "$fleet" ] &&
-      fleet="$fleet: no caller in them sends one token with another subnet"
+    if [ "${fleet#not found}" != "$fleet" ]; then
+      if [ "$bug" = mismatch-ignores-subnet ]; then
+        fleet="$fleet: no caller in them sends one token with another subnet"
+      else
+        echo "NOT FOUND FROM A FLEET: $bug" >&2
+        bad=1
+      fi
+    fi
   fi
   table+="| $what | \`$file\` | $tried | $found s | $shrunk s | $faults | $clients | $intents | $events | \`$property\` | $needs | \`$twin\`: $twin_result | $fleet |"$'\n'
 done

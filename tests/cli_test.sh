@@ -154,8 +154,10 @@ check "explore: a word that begins two kinds names both" expect_exit 2 "explore9
 check "check says it sets the scenario's faults aside, and which kinds it never draws" expect_exit 0 "set aside: the scenario's 1 fault \(check draws its own\); check never draws skew" check "$src/scenarios/service/skew-frontend-clock-behind.yaml" --runs 5 --out "$tmp/cx"
 check "--plant: an unknown bug, exit 2" expect_exit 2 "--plant: unknown bug 'record-after-lunch' \(known bugs: " check "$src/scenarios/detect/fleet.yaml" --plant record-after-lunch
 check "--plant finds a bug planted in a fleet" expect_exit 1 "the failure needs: .*the planted bug token-per-attempt" check "$src/scenarios/detect/fleet.yaml" --plant token-per-attempt --out "$tmp/cxp"
-check "--plant: the written file names the bug" grep -q "^bugs: \[token-per-attempt\]" "$tmp/cxp/fleet-counterexample.yaml"
-check "--plant: the search-again line plants it too" grep -q "^# Search again: .* --plant token-per-attempt --reproduce [0-9a-f]*$" "$tmp/cxp/fleet-counterexample.yaml"
+check "--plant: the written file names the bug" grep -q "^bugs: \[token-per-attempt\]" "$tmp/cxp/fleet+token-per-attempt-counterexample.yaml"
+check "--plant: the search-again line plants it too" grep -q "^# Search again: .* --plant token-per-attempt --reproduce [0-9a-f]*$" "$tmp/cxp/fleet+token-per-attempt-counterexample.yaml"
+printf 'name: e\nlimit: 1m\nclients: [{name: a}]\nexplore: {window: {from: 5s, until: 19s}}\n' > "$tmp/explore10.yaml"
+check "check warns when the drawn faults never meet the callers" expect_exit 0 "warning: the drawn faults met a request or a launch in fewer than one run in ten" check "$tmp/explore10.yaml" --out "$tmp/cx"
 check "--budget stops the search" expect_exit 0 "no counterexample in [0-9]+ runs \(the budget of 1s was spent; 1000000 were asked\)" check "$src/scenarios/rules/rule7-inflight.yaml" --budget 1s --runs 1000000 --out "$tmp/cx"
 printf 'name: e\nclients: [{name: a}]\nexplore:\n  faults: [lose-respons]\n' > "$tmp/explore1.yaml"
 check "explore: an unknown fault kind, file:line:column, exit 2" expect_exit 2 "explore1.yaml:4:12: explore.faults\[0\]: 'lose-respons' is not one of .* \(did you mean 'lose-response'\?\)" check "$tmp/explore1.yaml"
