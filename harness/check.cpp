@@ -20,9 +20,9 @@ namespace {
 // envelope's ladders), and its start (whole seconds).
 struct Drawn {
   int kind = 0;
-  int percent = 0;
+  int rate_step = 0;    // an index into the envelope's rates
   int from_s = 0;
-  int for_s = 0;
+  int length_step = 0;  // an index into the envelope's lengths
   int variant = 0;  // the error code of a storm, the step of a frontend's crash (0: the most common)
   // 0: the fault starts in a second in which the scenario without faults sent a request (from_s
   // indexes those seconds); 1: at any second of the window (from_s is the offset). Shrinks to 0.
@@ -136,8 +136,8 @@ faults::Fault fault_of(const Drawn& d, const Envelope& v) {
   const ExploreKind kind = v.kinds[static_cast<size_t>(d.kind)];
   const int start = d.anywhere || v.busy.empty() ? v.from_s + d.from_s % (v.until_s - v.from_s + 1)
                                                  : v.busy[static_cast<size_t>(d.from_s) % v.busy.size()];
-  const faults::Window w{sim::Time(0) + sim::seconds(start), sim::seconds(v.lengths[static_cast<size_t>(d.for_s)])};
-  const sim::Ratio rate{static_cast<uint64_t>(v.rates[static_cast<size_t>(d.percent)]), 100};
+  const faults::Window w{sim::Time(0) + sim::seconds(start), sim::seconds(v.lengths[static_cast<size_t>(d.length_step)])};
+  const sim::Ratio rate{static_cast<uint64_t>(v.rates[static_cast<size_t>(d.rate_step)]), 100};
   switch (kind) {
     case ExploreKind::lose_request: return faults::Lose{faults::Lose::request, rate, w, std::nullopt};
     case ExploreKind::lose_response: return faults::Lose{faults::Lose::response, rate, w, std::nullopt};
@@ -401,9 +401,9 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
     c.faults = *rc::gen::container<std::vector<Drawn>>(
         static_cast<size_t>(n),
         rc::gen::build<Drawn>(rc::gen::set(&Drawn::kind, in(0, static_cast<int>(env.kinds.size()) - 1)),
-                              rc::gen::set(&Drawn::percent, in(0, static_cast<int>(env.rates.size()) - 1)),
+                              rc::gen::set(&Drawn::rate_step, in(0, static_cast<int>(env.rates.size()) - 1)),
                               rc::gen::set(&Drawn::from_s, in(0, env.until_s - env.from_s)),
-                              rc::gen::set(&Drawn::for_s, in(0, static_cast<int>(env.lengths.size()) - 1)),
+                              rc::gen::set(&Drawn::length_step, in(0, static_cast<int>(env.lengths.size()) - 1)),
                               rc::gen::set(&Drawn::variant, in(0, 2)),
                               rc::gen::set(&Drawn::anywhere, in(0, env.busy.empty() ? 0 : 1))));
     for (const ClientGroup& g : base.clients) {
