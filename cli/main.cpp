@@ -530,6 +530,12 @@ int cmd_check(int argc, char** argv, const std::string& program) {
       }
       aside += "\n";
     }
+    for (unsigned k = 0; k < static_cast<unsigned>(model::Bug::kCount); ++k) {
+      const auto bug = static_cast<model::Bug>(k);
+      if (!s.bugs.has(bug)) continue;
+      const std::string why = model::bug_acts_under(bug, s.service.semantics);
+      if (!why.empty()) aside += "  warning: " + why + "; nothing can find it here\n";
+    }
     if (!r.found) {
       char secs[32];
       std::snprintf(secs, sizeof secs, "%.1f", r.search_s);

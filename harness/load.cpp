@@ -820,6 +820,13 @@ class Loader {
         s.inert.push_back(s.at_fault[i].text + ": faults[" + std::to_string(i) +
                           "].skew has no effect: nothing the service decides here depends on its clock (no "
                           "service.store.ttl, and no client terminates or reconciles through DescribeInstances)");
+    if (const YAML::Node named = root["bugs"]; named && named.IsSequence())
+      for (size_t i = 0; i < named.size(); ++i) {
+        model::Bug b;
+        if (!named[i].IsScalar() || !model::parse_bug(named[i].Scalar(), b)) continue;
+        const std::string why = model::bug_acts_under(b, s.service.semantics);
+        if (!why.empty()) s.inert.push_back(r_.where(named[i]) + ": bugs[" + std::to_string(i) + "]: " + why);
+      }
     const YAML::Node clients = root["clients"];
     for (size_t i = 0; i < s.clients.size(); ++i) {
       const YAML::Node g = clients[i];
@@ -841,8 +848,11 @@ class Loader {
           return k && k->target == faults::Crash::client && k->group == i;
         });
         const YAML::Node ctl = g["controller"];
+        // `idemsim check` may draw the crash (explore.faults names crash-client).
+        const bool drawn = std::find(s.explore.kinds.begin(), s.explore.kinds.end(), ExploreKind::crash_client) !=
+                           s.explore.kinds.end();
         for (const char* key : {"state", "persist"})
-          if (ctl[key] && !crashes)
+          if (ctl[key] && !crashes && !drawn)
             s.inert.push_back(r_.where(ctl[key]) + ": " + what + ".controller." + key +
                               " has no effect: no fault crashes this group's processes (add a crash with target: client)");
         const bool holds = c.token == model::TokenMode::persisted || c.token == model::TokenMode::write_back ||

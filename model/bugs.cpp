@@ -13,14 +13,14 @@ constexpr std::array<BugInfo, static_cast<size_t>(Bug::kCount)> kBugs = {{
     {"non-ascii-token", "rule 1: a token with non-ASCII bytes is accepted instead of InvalidParameterValue"},
     {"token-prefix-32", "rule 1: the store keeps only a token's first 32 characters"},
     {"global-token-table", "rule 4: the Region is left out of the store's key"},
-    {"ignore-zone-scope", "rule 4: under `current` the zone is left out of the store's key"},
-    {"zone-as-parameter", "rules 3 and 4: under 2013 the zone is compared as a parameter"},
+    {"ignore-zone-scope", "rule 4: under `current` the zone is left out of the store's key", BugInfo::current_only},
+    {"zone-as-parameter", "rules 3 and 4: under 2013 the zone is compared as a parameter", BugInfo::v2013_only},
     {"mismatch-ignores-type", "rule 3: the instance type is not compared"},
     {"mismatch-ignores-subnet", "rule 3: SubnetId is not compared"},
     {"mismatch-vs-first-launch", "rule 3: a token whose first request failed is forgotten, so other parameters launch"},
-    {"relaunch-after-terminated", "rule 5: under `current` a repeat launches again once the instances terminated"},
-    {"original-after-terminated", "rule 5: under `current` a repeat gets the original answer, not IdempotentInstanceTerminated"},
-    {"retention-from-launch", "rule 5: 2013 retention is counted from the launch, not from the termination"},
+    {"relaunch-after-terminated", "rule 5: under `current` a repeat launches again once the instances terminated", BugInfo::current_only},
+    {"original-after-terminated", "rule 5: under `current` a repeat gets the original answer, not IdempotentInstanceTerminated", BugInfo::current_only},
+    {"retention-from-launch", "rule 5: 2013 retention is counted from the launch, not from the termination", BugInfo::v2013_only},
     {"forget-at-termination", "rule 5: the token is forgotten as soon as its instances terminate"},
     {"degraded-repeat", "rule 2 (incident 15): a repeat answers 200 with the reservation but no instances"},
     {"token-per-attempt", "incident 7: the client makes a new token for every attempt"},
@@ -30,6 +30,15 @@ constexpr std::array<BugInfo, static_cast<size_t>(Bug::kCount)> kBugs = {{
 }  // namespace
 
 const BugInfo& bug_info(Bug b) { return kBugs[static_cast<size_t>(b)]; }
+
+std::string bug_acts_under(Bug b, Semantics s) {
+  const BugInfo& i = bug_info(b);
+  const bool current = s == Semantics::current;
+  if ((i.under == BugInfo::v2013_only && current) || (i.under == BugInfo::current_only && !current))
+    return "'" + std::string(i.name) + "' has no effect under `" + (current ? "current" : "2013") +
+           "` semantics: it departs from the " + (current ? "2013" : "`current`") + " rules only";
+  return "";
+}
 
 bool parse_bug(std::string_view name, Bug& out) {
   for (size_t i = 0; i < kBugs.size(); ++i) {

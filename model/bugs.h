@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+
+#include "model/types.h"
 
 namespace idem::model {
 
@@ -38,9 +41,14 @@ enum class Bug : uint8_t {
 struct BugInfo {
   std::string_view name;    // as written in a scenario
   std::string_view breaks;  // the rule or incident, one line
+  // The token rules under which it departs from anything: both, or only `current` or `2013`.
+  enum Under : uint8_t { both, current_only, v2013_only } under = both;
 };
 
 const BugInfo& bug_info(Bug b);
+// Why a bug cannot act under these token rules ("'zone-as-parameter' has no effect under
+// `current`: ..."), or "" when it can.
+std::string bug_acts_under(Bug b, Semantics s);
 // The bug a scenario names, or false when there is none by that name.
 bool parse_bug(std::string_view name, Bug& out);
 
