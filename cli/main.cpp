@@ -589,8 +589,13 @@ int cmd_check(int argc, char** argv, const std::string& program) {
     std::cout << "counterexample after " << plural(static_cast<uint64_t>(r.tried), "run") << " (" << times << ", "
               << plural(static_cast<uint64_t>(r.shrinks), "shrink step") << "): "
               << plural(c.faults.faults.size(), "fault") << ", " << plural(c.clients.size(), "client group") << "\n"
-              << "  " << r.violation.property << ": " << r.violation.subject << ": " << r.violation.detail << "\n"
-              << aside;
+              << "  " << r.violation.property << ": " << r.violation.subject << ": " << r.violation.detail << "\n";
+    if (!r.also.empty()) {
+      std::cout << "  the same run also breaks:";
+      for (size_t i = 0; i < r.also.size(); ++i) std::cout << (i ? ", " : " ") << r.also[i];
+      std::cout << " (replay shows every violation)\n";
+    }
+    std::cout << aside;
     int64_t clients = 0, intents = 0;
     for (const harness::ClientGroup& g : c.clients) clients += g.count, intents += int64_t{g.count} * g.spec.intents;
     std::cout << "  shrunk story: " << c.faults.faults.size() << " fault(s), " << clients << " client(s), " << intents

@@ -549,6 +549,9 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
                                   [&](const model::Violation& x) { return x.property == broken; });
   IDEM_CHECK(first != r.violations.end(), "the shrunk counterexample breaks the same property again");
   out.violation = *first;
+  for (const model::Violation& x : r.violations)
+    if (x.property != broken && std::find(out.also.begin(), out.also.end(), x.property) == out.also.end())
+      out.also.push_back(x.property);
   out.counter_events = r.stats.events;
   // Explain: which of its parts the failure needs: without it, the counterexample's property is
   // no longer broken at the same seed. Each fault, each caller setting the search drew (a token

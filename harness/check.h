@@ -43,7 +43,8 @@ struct CheckResult {
   std::string rapidcheck;          // RapidCheck's account of the result
   std::string reproduce;           // found: RapidCheck's reproduce string (for CheckOptions::reproduce)
   Scenario counterexample;         // found: the shrunk scenario (faults, callers, seed, runs 1)
-  model::Violation violation;      // its first violation
+  model::Violation violation;      // its first violation of the property it was shrunk on
+  std::vector<std::string> also;   // the other properties its run breaks
   uint64_t counter_events = 0;     // events of the counterexample's run
   std::vector<Cause> causes;       // found: each fault, drawn caller setting and bug, needed or not
   uint64_t distinct_mixes = 0;     // distinct sets of fault kinds tried

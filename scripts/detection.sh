@@ -85,6 +85,15 @@ for row in "${rows[@]}"; do
   events=$(sed -nE 's/.* ([0-9]+) events.*/\1/p' <<<"$size")
   property=$(sed -n '2p' "$log" | sed -E 's/^  ([a-z-]+):.*/\1/')
   needs=$(grep -m1 "the failure needs:" "$log" | sed -E 's/^  the failure needs: //; s/\|/\\|/g')
+  # The written counterexample fails again under `run`, on the same property.
+  written=$(sed -nE 's/^  written: +//p' "$log")
+  "$bin" run "$written" --out "$tmp/r" >/dev/null 2>&1
+  runrc=$?
+  "$bin" replay "$written" >"$tmp/replay.txt" 2>&1
+  if [ $runrc -ne 1 ] || ! grep -q "^VIOLATION $property: " "$tmp/replay.txt"; then
+    echo "DOES NOT REPRODUCE: $written (from scenarios/$file) under run, property $property" >&2
+    bad=1
+  fi
   "$bin" check "scenarios/$twin" --seed "$seed" --runs "$runs" --out "$tmp/cx" >"$tmp/twin.txt" 2>&1
   trc=$?
   if [ $trc -eq 0 ]; then
@@ -155,7 +164,8 @@ broken design of the service and the callers. Each row runs \`idemsim check\` on
 RapidCheck seed $seed with $runs runs at most: the scenario's own faults are set aside, and the
 search draws faults (and, where the scenario's \`explore:\` says so, token values, token
 behaviours and retry profiles) inside its envelope, which names no trigger. Then the same
-search runs on the twin without the bug, which must yield nothing.
+search runs on the twin without the bug, which must yield nothing. Each written counterexample
+fails again under \`idemsim run\` (exit 1, the same property): the script checks it.
 
 Regenerate it (after \`bash scripts/quickstart.sh\`) with:
 
