@@ -1,6 +1,7 @@
 // idemsim: run scenario files, replay one run, print reports.
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -274,10 +275,13 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   for (const auto& s : scenarios)
     check_seed_range(seed.value_or(s.seed), runs.value_or(static_cast<uint64_t>(s.runs)), s.file);
   std::vector<harness::BatchResult> batches;
+  std::vector<double> wall;  // per batch, for the results file's wall_time_s (and nothing else)
   for (const auto& s : scenarios) {
     try {
+      const auto started = std::chrono::steady_clock::now();
       batches.push_back(
           harness::run_batch(s, seed.value_or(s.seed), static_cast<int64_t>(runs.value_or(s.runs)), jobs, keep));
+      wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       batches.back().strict = strict;
     } catch (const harness::RunFailure& e) {
       std::cerr << "internal error: " << s.file << " at seed " << e.seed() << ": " << e.what()
@@ -298,10 +302,11 @@ int cmd_run(int argc, char** argv, const std::string& program) {
     std::cerr << "error: cannot create the results directory " << out_dir << ": " << ec.message() << "\n";
     return 2;
   }
-  for (const auto& b : batches) {
+  for (size_t i = 0; i < batches.size(); ++i) {
+    const harness::BatchResult& b = batches[i];
     const fs::path file = fs::path(out_dir) / result_file_name(b.scenario->file);
     std::ofstream f(file);
-    reports::write_json(f, b, program);
+    reports::write_json(f, b, program, std::string(kVersion).substr(sizeof "idemsim " - 1), wall[i]);
     if (!f) {
       std::cerr << "error: cannot write " << file.string() << "\n";
       return 2;

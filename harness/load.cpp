@@ -1375,7 +1375,11 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   if (!root.IsDefined() || root.IsNull())
     throw ScenarioError(file, 0, 0, "is empty; a scenario needs at least `name` and `clients` (see docs/scenario-format.md)");
   try {
-    return Loader(file).load(root);
+    Scenario s = Loader(file).load(root);
+    // FNV-1a over the file's bytes: results name the exact text they came from.
+    s.content_hash = 0xcbf29ce484222325ULL;
+    for (unsigned char ch : text) s.content_hash = (s.content_hash ^ ch) * 0x100000001b3ULL;
+    return s;
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     const int col = e.mark.is_null() ? 0 : e.mark.column + 1;

@@ -176,7 +176,8 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
   }
 }
 
-void write_json(std::ostream& os, const harness::BatchResult& b, const std::string& program) {
+void write_json(std::ostream& os, const harness::BatchResult& b, const std::string& program,
+                const std::string& version, double wall_s) {
   using nlohmann::ordered_json;
   const auto& s = *b.scenario;
   auto counts = [](const harness::RunStats& t) {
@@ -190,8 +191,13 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
                         {"most_attempts_for_one_intent", {{"sdk", t.most_sdk}, {"app", t.most_app}, {"controller", t.most_controller}}}};
   };
   ordered_json j;
+  j["schema"] = "idemsim-results";
+  j["schema_version"] = kResultsSchemaVersion;
+  j["idemsim_version"] = version;
   j["scenario"] = s.name;
   j["file"] = s.file;
+  j["content_hash"] = sim::format_hash(s.content_hash);
+  j["semantics"] = s.service.semantics == model::Semantics::current ? "current" : "2013";
   j["expect"] = s.expect_fail ? (s.expect_property.empty() ? "fail" : "fail: " + s.expect_property) : "pass";
   j["met_expectation"] = b.met();
   j["strict"] = b.strict;
@@ -232,6 +238,7 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   for (const auto& r : b.runs) {
     ordered_json jr;
     jr["seed"] = r.seed;
+    jr["verdict"] = r.violation_count > 0 ? "fail" : "pass";
     jr["trace_hash"] = sim::format_hash(r.trace_hash);
     jr["events"] = r.stats.events;
     jr["end_us"] = r.stats.end.us;
@@ -256,7 +263,10 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
     os << (first ? "\n    " : ",\n    ") << jr.dump();
     first = false;
   }
-  os << (first ? "]\n}\n" : "\n  ]\n}\n");
+  // Wall time last, alone: the one field that differs between two runs of the same seeds.
+  char wall[64];
+  std::snprintf(wall, sizeof wall, "%.3f", wall_s);
+  os << (first ? "]," : "\n  ],") << "\n  \"wall_time_s\": " << wall << "\n}\n";
 }
 
 }  // namespace idem::reports

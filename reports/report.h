@@ -38,6 +38,11 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
 
 // One JSON document for a scenario's batch (docs/scenario-format.md has no schema yet: its fields
 // are named for what they hold). Each run is one line of the "results" array.
-void write_json(std::ostream& os, const harness::BatchResult& b, const std::string& program);
+// `wall_s`: the batch's wall time, kept in a field of its own at the end, so that everything
+// else is the same between two runs of the same seeds (docs/results-format.md).
+void write_json(std::ostream& os, const harness::BatchResult& b, const std::string& program,
+                const std::string& version, double wall_s);
+// The results format's version (docs/results-format.md): bumped when a field changes meaning.
+inline constexpr int kResultsSchemaVersion = 1;
 
 }  // namespace idem::reports

@@ -77,6 +77,16 @@ check "no command: exit 2" expect_exit 2 "usage: idemsim"
 sed 's/^expect: fail/expect: pass/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/regress.yaml"
 check "unmet expectation: exit 1 with a reproduce line" expect_exit 1 "reproduce: .* replay $tmp/regress.yaml --seed [0-9]+" run "$tmp/regress.yaml" --runs 3 --out "$tmp/r"
 check "results file written" test -s "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
+# Results files: the same for --jobs 1 and --jobs 2, byte for byte, but the wall time.
+"$bin" run "$src/scenarios/no-token-response-loss.yaml" --runs 20 --jobs 1 --out "$tmp/j1" > /dev/null 2>&1
+"$bin" run "$src/scenarios/no-token-response-loss.yaml" --runs 20 --jobs 2 --out "$tmp/j2" > /dev/null 2>&1
+jf=$(ls "$tmp/j1" | head -1)
+check "results: --jobs 1 and --jobs 2 write the same file but the wall time" cmp -s <(grep -v '"wall_time_s"' "$tmp/j1/$jf") <(grep -v '"wall_time_s"' "$tmp/j2/$jf")
+check "results: the wall time is the last field" test "$(tail -2 "$tmp/j1/$jf" | head -1 | grep -c '"wall_time_s"')" = 1
+check "results: schema, version and content hash" grep -qE '^  "schema": "idemsim-results",$' "$tmp/j1/$jf"
+fnv=$((0xcbf29ce484222325))
+for b in $(od -An -v -tu1 "$src/scenarios/no-token-response-loss.yaml"); do fnv=$(( (fnv ^ b) * 0x100000001b3 )); done
+check "results: the content hash is the file's" grep -q "\"content_hash\": \"$(printf '0x%016x' "$fnv")\"" "$tmp/j1/$jf"
 check "results file names the reproduce command" grep -q '"reproduce"' "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
 
 # Vacuity: what a scenario could not have tested is a warning (exit 0), and with --strict a
