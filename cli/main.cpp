@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "harness/writer.h"
 #include "harness/check.h"
 #include "harness/load.h"
+#include "reports/merge.h"
 #include "reports/report.h"
 #include "reports/trace_filter.h"
 #include "sim/invariant.h"
@@ -39,6 +41,8 @@ commands:
                     outcome or answers differ
   check FILE...     search for a fault plan that breaks a property, shrink it, explain it, and
                     write it down as a scenario
+  report RESULTS... merge results files (shards, jobs, days) into one report: Markdown, CSV,
+                    JSON or JUnit XML
 
 options:
   -h, --help        this text (also: idemsim <command> --help)
@@ -49,7 +53,7 @@ scenario format: docs/scenario-format.md
 )";
 
 constexpr const char* kRunUsage = R"(usage: idemsim run PATH... [--seed N] [--runs N] [--out DIR] [--jobs N] [--show N]
-                   [--keep N] [--strict]
+                   [--keep N] [--strict] [--shard K/N]
 
 Runs each scenario at seeds seed .. seed+runs-1 (defaults: the file's `seed` and `runs`) and
 prints one row per scenario (and per client group, when it has several), the warnings about what
@@ -74,6 +78,9 @@ ever named: the caller cannot know they exist), violations.
   --strict    a warning (a fault that never fired, intents cut off by the limit, a group that
               never started, a key with no effect, an expect: fail caught by another property)
               fails its scenario
+  --shard K/N run only the K-th of N equal blocks of the seeds (K from 1): N machines or CI jobs,
+              each with its K, run every seed once between them; `idemsim report` merges
+              their results files into the report of the whole (docs/ci.md)
 
 exit codes: 0 every scenario met its `expect`, 1 at least one did not, 2 bad input,
 3 internal error (such as two runs of one seed that differ)
@@ -151,6 +158,27 @@ distinct mixes of fault kinds, and the situations reached.
                       earlier check of the same file and seed) instead of searching
 
 exit codes: 0 no counterexample in any scenario, 1 one was found, 2 bad input, 3 internal error
+)";
+
+constexpr const char* kReportUsage = R"(usage: idemsim report RESULTS... [--format md|csv|json|junit] [--out FILE] [--force]
+
+Reads results files (the JSON files `idemsim run` writes; a directory stands for its *.json
+files), merges those of one scenario (the shards of a run with --shard K/N, or runs of other
+seeds: the seeds must not repeat) and writes one report: a row per scenario, then each failing
+scenario's first violation and its reproduce command. Shards merge into exactly the report of
+the whole run.
+
+  RESULTS          a results file, or a directory of them
+  --format F       md (default: a table for a pull-request comment), csv, json (the merged
+                   results, docs/results-format.md, without wall times) or junit (JUnit XML: a
+                   test suite per scenario, a test case per property, a failure with the
+                   violation and its reproduce command)
+  --out FILE       write the report there (default: standard output); an existing file is not
+                   overwritten without --force
+  --force          overwrite --out
+
+exit codes: 0 every scenario met its expect, 1 one did not, 2 bad input (a file that is not a
+results file, of another schema version, cut short; results of one scenario that disagree)
 )";
 
 struct UsageError {
@@ -233,6 +261,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   std::optional<size_t> show;
   size_t keep = 10;
   bool strict = false;
+  std::pair<uint64_t, uint64_t> shard{1, 1};  // --shard K/N
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -252,6 +281,19 @@ int cmd_run(int argc, char** argv, const std::string& program) {
       keep = parse_u64(a, need_value(i, args), 0, 1000000);
     } else if (a == "--strict") {
       strict = true;
+    } else if (a == "--shard") {
+      const std::string v = need_value(i, args);
+      const size_t slash = v.find('/');
+      const std::string bad = "--shard takes K/N with 1 <= K <= N <= 10000, like 2/3, not '" + v + "'";
+      if (slash == std::string::npos) throw UsageError{bad};
+      uint64_t k = 0, n = 0;
+      const std::string ks = v.substr(0, slash), ns = v.substr(slash + 1);
+      auto rk = std::from_chars(ks.data(), ks.data() + ks.size(), k);
+      auto rn = std::from_chars(ns.data(), ns.data() + ns.size(), n);
+      if (rk.ec != std::errc() || rk.ptr != ks.data() + ks.size() || rn.ec != std::errc() ||
+          rn.ptr != ns.data() + ns.size() || k < 1 || n < 1 || k > n || n > 10000)
+        throw UsageError{bad};
+      shard = {k, n};
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "' for run"};
     } else {
@@ -279,8 +321,17 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   for (const auto& s : scenarios) {
     try {
       const auto started = std::chrono::steady_clock::now();
-      batches.push_back(
-          harness::run_batch(s, seed.value_or(s.seed), static_cast<int64_t>(runs.value_or(s.runs)), jobs, keep));
+      // The K-th of N blocks: seeds [first + total*(K-1)/N, first + total*K/N).
+      const uint64_t first = seed.value_or(s.seed), total = runs.value_or(static_cast<uint64_t>(s.runs));
+      const uint64_t lo = total * (shard.first - 1) / shard.second, hi = total * shard.first / shard.second;
+      if (hi == lo) {
+        std::cerr << "error: --shard " << shard.first << "/" << shard.second << " of " << total << " seeds of " << s.file
+                  << " is empty; use at most " << total << " shards\n";
+        return 2;
+      }
+      batches.push_back(harness::run_batch(s, first + lo, static_cast<int64_t>(hi - lo), jobs, keep));
+      batches.back().shard = shard;
+      batches.back().all_seeds = {first, total};
       wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       batches.back().strict = strict;
     } catch (const harness::RunFailure& e) {
@@ -627,6 +678,80 @@ int cmd_check(int argc, char** argv, const std::string& program) {
   return found ? 1 : 0;
 }
 
+int cmd_report(int argc, char** argv) {
+  const std::vector<std::string> args = arguments(argc, argv);
+  std::vector<std::string> paths;
+  std::string format = "md", out;
+  bool force = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << kReportUsage;
+      return 0;
+    } else if (a == "--format") {
+      format = need_value(i, args);
+      if (format != "md" && format != "csv" && format != "json" && format != "junit")
+        throw UsageError{"--format takes md, csv, json or junit, not '" + format + "'"};
+    } else if (a == "--out") {
+      out = need_value(i, args);
+    } else if (a == "--force") {
+      force = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError{"unknown option '" + a + "' for report"};
+    } else {
+      paths.push_back(a);
+    }
+  }
+  if (paths.empty()) throw UsageError{"report needs at least one results file or directory"};
+  std::vector<std::string> files;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) {
+      files.push_back(p);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& e : fs::directory_iterator(p, ec))
+      if (e.path().extension() == ".json") found.push_back(e.path().string());
+    std::sort(found.begin(), found.end());
+    if (found.empty()) throw UsageError{p + " is a directory with no *.json results files"};
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  std::vector<reports::Merged> merged;
+  try {
+    std::vector<std::pair<std::string, nlohmann::ordered_json>> docs;
+    for (const std::string& f : files) docs.emplace_back(f, reports::read_results(f));
+    merged = reports::merge_results(docs);
+  } catch (const reports::BadResults& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+  std::ostringstream text;
+  if (format == "md") reports::write_markdown(text, merged);
+  else if (format == "csv") reports::write_csv(text, merged);
+  else if (format == "json") reports::write_report_json(text, merged);
+  else reports::write_junit(text, merged);
+  if (out.empty()) {
+    std::cout << text.str();
+  } else {
+    std::error_code ec;
+    if (fs::exists(out, ec) && !force) {
+      std::cerr << "error: " << out << " exists; give --force to overwrite it, or another --out\n";
+      return 2;
+    }
+    std::ofstream f(out, std::ios::binary);
+    f << text.str();
+    if (!f) {
+      std::cerr << "error: cannot write " << out << "\n";
+      return 2;
+    }
+  }
+  const bool all_met = std::all_of(merged.begin(), merged.end(), [](const reports::Merged& m) {
+    return m.doc["met_expectation"].get<bool>();
+  });
+  return all_met ? 0 : 1;
+}
+
 int cmd_diff(int argc, char** argv) {
   const std::vector<std::string> args = arguments(argc, argv);
   std::string file;
@@ -722,6 +847,7 @@ int main(int argc, char** argv) {
     if (cmd == "replay") return cmd_replay(argc, argv, program);
     if (cmd == "diff") return cmd_diff(argc, argv);
     if (cmd == "check") return cmd_check(argc, argv, program);
+    if (cmd == "report") return cmd_report(argc, argv);
     std::cerr << "error: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const UsageError& e) {

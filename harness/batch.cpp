@@ -121,6 +121,8 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
   BatchResult out;
   out.scenario = &s;
   out.first_seed = first_seed;
+  out.keep = keep;
+  out.all_seeds = {first_seed, static_cast<uint64_t>(runs)};
   out.runs.resize(static_cast<size_t>(runs));
   out.group_totals.resize(s.clients.size());
   out.group_violations.resize(s.clients.size());

@@ -34,6 +34,10 @@ struct BatchResult {
   // other properties), one line each. With `strict`, any of them fails the scenario.
   std::vector<std::string> warnings;
   bool strict = false;
+  // `run --shard K/N`: this batch ran the K-th of N blocks of the seeds all_seeds = {first, count}.
+  std::pair<uint64_t, uint64_t> shard{1, 1};
+  std::pair<uint64_t, uint64_t> all_seeds{0, 0};
+  size_t keep = 10;  // run_batch's `keep`
   // The first seed is run a second time; a different trace hash means the simulator itself is
   // not deterministic (a bug of idemsim, not of the system under test).
   uint64_t rerun_hash = 0;

@@ -204,6 +204,9 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   j["warnings"] = b.warnings;
   j["first_seed"] = b.first_seed;
   j["runs"] = b.runs.size();
+  j["shard"] = {{"index", b.shard.first}, {"count", b.shard.second}, {"first_seed", b.all_seeds.first},
+                {"runs", b.all_seeds.second}};
+  j["keep"] = b.keep;
   j["failing_runs"] = b.failing_runs;
   j["totals"] = counts(b.totals);
   j["totals"]["violations"] = b.violations;

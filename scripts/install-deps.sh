@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev               # result files (Boost 1.74 has no Boost.JSON)
   librapidcheck-dev                # property tests
   libgtest-dev libgmock-dev        # unit tests
+  libxml2-utils                    # xmllint: the JUnit report checked against its schema in the tests
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -87,6 +87,39 @@ check "results: schema, version and content hash" grep -qE '^  "schema": "idemsi
 fnv=$((0xcbf29ce484222325))
 for b in $(od -An -v -tu1 "$src/scenarios/no-token-response-loss.yaml"); do fnv=$(( (fnv ^ b) * 0x100000001b3 )); done
 check "results: the content hash is the file's" grep -q "\"content_hash\": \"$(printf '0x%016x' "$fnv")\"" "$tmp/j1/$jf"
+# report: shards merge into the report of the whole run, in every format.
+for k in 1 2 3; do
+  "$bin" run "$src/scenarios/no-token-response-loss.yaml" "$src/scenarios/baseline.yaml" "$tmp/regress.yaml" --runs 12 --shard $k/3 --out "$tmp/shard$k" > /dev/null 2>&1
+done
+"$bin" run "$src/scenarios/no-token-response-loss.yaml" "$src/scenarios/baseline.yaml" "$tmp/regress.yaml" --runs 12 --out "$tmp/whole" > /dev/null 2>&1
+for f in md csv json junit; do
+  "$bin" report "$tmp/whole" --format $f > "$tmp/whole.$f" 2>&1
+  "$bin" report "$tmp/shard1" "$tmp/shard2" "$tmp/shard3" --format $f > "$tmp/shards.$f" 2>&1
+  check "report --format $f: three shards merge into the report of the whole" cmp -s "$tmp/whole.$f" "$tmp/shards.$f"
+done
+check "report: a scenario that did not meet its expect: exit 1" expect_exit 1 "\*\*not met\*\*" report "$tmp/whole"
+check "report: shards on their own are partial" expect_exit 1 "\| 4 of 12 \(partial\) \|" report "$tmp/shard2"
+check "report: the JUnit XML passes its schema" xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/whole.junit"
+check "report: a JUnit failure names the reproduce command" grep -q "reproduce: .*replay $tmp/regress.yaml --seed [0-9]" "$tmp/whole.junit"
+sed 's/<testcase classname=/<testcase clsname=/' "$tmp/whole.junit" > "$tmp/bad.junit"
+check "the JUnit schema check can fail" test "$(xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/bad.junit" > /dev/null 2>&1; echo $?)" != 0
+rf=$(ls "$tmp/whole" | head -1)
+head -c 300 "$tmp/whole/$rf" > "$tmp/cut.json"
+check "report: a results file cut short: exit 2" expect_exit 2 "cut.json: is not JSON, or is cut short" report "$tmp/cut.json"
+echo '[1, 2]' > "$tmp/other.json"
+check "report: JSON that is not a results file: exit 2" expect_exit 2 "other.json: is not an idemsim results file" report "$tmp/other.json"
+sed 's/"schema_version": 1,/"schema_version": 7,/' "$tmp/whole/$rf" > "$tmp/v7.json"
+check "report: another schema version: exit 2" expect_exit 2 "v7.json: has schema_version 7; this idemsim reads version 1" report "$tmp/v7.json"
+echo 'not json' > "$tmp/text.json"
+check "report: not JSON: exit 2" expect_exit 2 "text.json: is not JSON" report "$tmp/text.json"
+check "report: a seed in two files: exit 2" expect_exit 2 "seed 1 of .* is in two of the files" report "$tmp/whole/$rf" "$tmp/shard1/$rf"
+echo keep > "$tmp/existing.md"
+check "report: an existing --out is not overwritten: exit 2" expect_exit 2 "existing.md exists; give --force" report "$tmp/whole" --out "$tmp/existing.md"
+check "report: nothing written over it" grep -qx keep "$tmp/existing.md"
+"$bin" report "$tmp/whole" --out "$tmp/existing.md" --force > /dev/null 2>&1
+check "report: --force overwrites" grep -q "^| Scenario |" "$tmp/existing.md"
+check "report --help" expect_exit 0 "usage: idemsim report RESULTS" report --help
+check "run --shard: a bad value: exit 2" expect_exit 2 "--shard takes K/N with 1 <= K <= N" run "$src/scenarios/baseline.yaml" --shard 4/3
 check "results file names the reproduce command" grep -q '"reproduce"' "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
 
 # Vacuity: what a scenario could not have tested is a warning (exit 0), and with --strict a

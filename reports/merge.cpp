@@ -1,0 +1,366 @@
+#include "reports/merge.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "reports/report.h"
+
+namespace idem::reports {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+// The properties a scenario is judged by, in the order the docs list them.
+const std::vector<std::string> kProperties = {"answers",       "token-instances", "intent-instances",
+                                              "intent-exact",  "token-collision", "no-false-reap",
+                                              "liveness",      "amplification"};
+
+void need(const ordered_json& doc, const std::string& path, const char* key, ordered_json::value_t type) {
+  if (!doc.contains(key))
+    throw BadResults(path + ": has no \"" + key + "\"; it is not a whole results file (written by an older idemsim, "
+                     "or edited); run the scenario again");
+  const ordered_json& v = doc[key];
+  const bool ok = type == ordered_json::value_t::number_unsigned ? v.is_number_unsigned()
+                  : type == ordered_json::value_t::number_float  ? v.is_number()
+                                                                 : v.type() == type;
+  if (!ok) throw BadResults(path + ": \"" + key + "\" has the wrong type (" + v.type_name() + ")");
+}
+
+// Counts summed, key by key; "most_..." objects keep the larger.
+void add_counts(ordered_json& into, const ordered_json& from) {
+  for (auto it = from.begin(); it != from.end(); ++it) {
+    const std::string& k = it.key();
+    if (it->is_object()) {
+      if (!into.contains(k)) into[k] = ordered_json::object();
+      if (k.rfind("most_", 0) == 0) {
+        for (auto m = it->begin(); m != it->end(); ++m)
+          into[k][m.key()] = std::max(into[k].value(m.key(), uint64_t{0}), m->get<uint64_t>());
+      } else {
+        add_counts(into[k], *it);
+      }
+    } else if (it->is_number_unsigned()) {
+      into[k] = into.value(k, uint64_t{0}) + it->get<uint64_t>();
+    }
+  }
+}
+
+std::string two_decimals(uint64_t num, uint64_t den) {
+  if (den == 0) return "0.00";
+  const uint64_t hundredths = (num * 100 + den / 2) / den;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%llu.%02llu", static_cast<unsigned long long>(hundredths / 100),
+                static_cast<unsigned long long>(hundredths % 100));
+  return buf;
+}
+
+bool met(const ordered_json& d) {
+  if (d["strict"].get<bool>() && !d["warnings"].empty()) return false;
+  const std::string expect = d["expect"].get<std::string>();
+  const uint64_t failing = d["failing_runs"].get<uint64_t>();
+  if (expect == "pass") return failing == 0;
+  if (expect == "fail") return failing > 0;
+  const std::string p = expect.substr(expect.find(':') + 2);
+  return d["violations_by_property"].value(p, uint64_t{0}) > 0;
+}
+
+// The first violation of a property (or of any, when `property` is empty) kept in the results,
+// with its seed's reproduce command; null when none kept its details.
+std::pair<const ordered_json*, const ordered_json*> first_violation(const ordered_json& d, const std::string& property) {
+  for (const auto& r : d["results"]) {
+    if (!r.contains("violation_details")) continue;
+    for (const auto& v : r["violation_details"])
+      if (property.empty() || v["property"] == property) return {&r, &v};
+  }
+  return {nullptr, nullptr};
+}
+
+std::string text_of(const ordered_json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::string xml(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (c < 0x20 && c != '\n' && c != '\t') out += ' ';  // not allowed in XML 1.0
+        else out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string csv(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string by_property(const ordered_json& d) {
+  std::string out;
+  for (auto it = d["violations_by_property"].begin(); it != d["violations_by_property"].end(); ++it)
+    out += (out.empty() ? "" : "; ") + it.key() + " " + std::to_string(it->get<uint64_t>());
+  return out.empty() ? "none" : out;
+}
+
+std::string seeds_text(const ordered_json& d) {
+  const auto& sh = d["shard"];
+  std::string out = std::to_string(d["runs"].get<uint64_t>());
+  if (d["runs"].get<uint64_t>() != sh["runs"].get<uint64_t>())
+    out += " of " + std::to_string(sh["runs"].get<uint64_t>()) + " (partial)";
+  return out;
+}
+
+}  // namespace
+
+ordered_json read_results(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw BadResults(path + ": cannot be read (no such file, or no permission)");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  ordered_json doc;
+  try {
+    doc = ordered_json::parse(buf.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw BadResults(path + ": is not JSON, or is cut short (" + std::string(e.what()) +
+                     "); results files are what `idemsim run` writes into its --out directory");
+  }
+  if (!doc.is_object() || !doc.contains("schema") || doc["schema"] != "idemsim-results")
+    throw BadResults(path + ": is not an idemsim results file (it has no \"schema\": \"idemsim-results\"); "
+                     "give the JSON files `idemsim run` writes");
+  if (!doc.contains("schema_version") || !doc["schema_version"].is_number_unsigned() ||
+      doc["schema_version"].get<uint64_t>() != static_cast<uint64_t>(kResultsSchemaVersion))
+    throw BadResults(path + ": has schema_version " + (doc.contains("schema_version") ? doc["schema_version"].dump() : "none") +
+                     "; this idemsim reads version " + std::to_string(kResultsSchemaVersion) +
+                     " (run the scenario again with this idemsim)");
+  using T = ordered_json::value_t;
+  for (const auto& [k, t] : std::vector<std::pair<const char*, T>>{
+           {"idemsim_version", T::string}, {"scenario", T::string}, {"file", T::string}, {"content_hash", T::string},
+           {"expect", T::string}, {"strict", T::boolean}, {"warnings", T::array}, {"first_seed", T::number_unsigned},
+           {"runs", T::number_unsigned}, {"shard", T::object}, {"keep", T::number_unsigned},
+           {"failing_runs", T::number_unsigned}, {"totals", T::object}, {"violations_by_property", T::object},
+           {"groups", T::array}, {"faults", T::array}, {"coverage", T::object}, {"results", T::array},
+           {"wall_time_s", T::number_float}})
+    need(doc, path, k, t);
+  if (doc["results"].size() != doc["runs"].get<uint64_t>())
+    throw BadResults(path + ": says " + doc["runs"].dump() + " runs but holds " + std::to_string(doc["results"].size()) +
+                     "; it is cut short or edited; run the scenario again");
+  return doc;
+}
+
+std::vector<Merged> merge_results(const std::vector<std::pair<std::string, ordered_json>>& files) {
+  std::vector<Merged> out;
+  std::map<std::string, size_t> index;  // file + content hash -> position in out
+  for (const auto& [path, doc] : files) {
+    const std::string key = doc["file"].get<std::string>() + "\n" + doc["content_hash"].get<std::string>();
+    auto it = index.find(key);
+    if (it == index.end()) {
+      for (const Merged& m : out)
+        if (m.doc["file"] == doc["file"])
+          throw BadResults(path + ": " + text_of(doc["file"]) + " had other contents when " + m.files.front() +
+                           " was written (content hashes " + text_of(m.doc["content_hash"]) + " and " +
+                           text_of(doc["content_hash"]) + "): results of two texts of a scenario do not merge");
+      index.emplace(key, out.size());
+      out.push_back(Merged{doc, {path}});
+      continue;
+    }
+    Merged& m = out[it->second];
+    ordered_json& d = m.doc;
+    for (const char* k : {"idemsim_version", "expect", "semantics", "keep"})
+      if (d[k] != doc[k])
+        throw BadResults(path + ": its \"" + k + "\" is " + doc[k].dump() + ", but " + m.files.front() + " has " +
+                         d[k].dump() + ": results of " + text_of(d["file"]) + " from another setting do not merge");
+    if (d["groups"].size() != doc["groups"].size() || d["faults"].size() != doc["faults"].size())
+      throw BadResults(path + ": its groups or faults differ from " + m.files.front() + "'s");
+    m.files.push_back(path);
+    d["strict"] = d["strict"].get<bool>() || doc["strict"].get<bool>();
+    for (const auto& w : doc["warnings"])
+      if (std::find(d["warnings"].begin(), d["warnings"].end(), w) == d["warnings"].end()) d["warnings"].push_back(w);
+    d["runs"] = d["runs"].get<uint64_t>() + doc["runs"].get<uint64_t>();
+    d["failing_runs"] = d["failing_runs"].get<uint64_t>() + doc["failing_runs"].get<uint64_t>();
+    add_counts(d["totals"], doc["totals"]);
+    add_counts(d["violations_by_property"], doc["violations_by_property"]);
+    add_counts(d["coverage"], doc["coverage"]);
+    for (size_t g = 0; g < d["groups"].size(); ++g) add_counts(d["groups"][g], doc["groups"][g]);
+    for (size_t f = 0; f < d["faults"].size(); ++f)
+      d["faults"][f]["fired"] = d["faults"][f]["fired"].get<uint64_t>() + doc["faults"][f]["fired"].get<uint64_t>();
+    for (const auto& r : doc["results"]) d["results"].push_back(r);
+    d["wall_time_s"] = d["wall_time_s"].get<double>() + doc["wall_time_s"].get<double>();
+  }
+  for (Merged& m : out) {
+    ordered_json& d = m.doc;
+    // Seeds in order, each once; violation details for the first `keep` failing seeds only, as
+    // one run of them all would keep.
+    std::vector<ordered_json> rs(d["results"].begin(), d["results"].end());
+    std::stable_sort(rs.begin(), rs.end(), [](const ordered_json& a, const ordered_json& b) {
+      return a["seed"].get<uint64_t>() < b["seed"].get<uint64_t>();
+    });
+    for (size_t i = 1; i < rs.size(); ++i)
+      if (rs[i]["seed"] == rs[i - 1]["seed"])
+        throw BadResults("seed " + rs[i]["seed"].dump() + " of " + text_of(d["file"]) + " is in two of the files (" +
+                         [&] {
+                           std::string f;
+                           for (const auto& p : m.files) f += (f.empty() ? "" : ", ") + p;
+                           return f;
+                         }() +
+                         "): give each shard's results once");
+    uint64_t kept = 0;
+    const uint64_t keep = d["keep"].get<uint64_t>();
+    for (auto& r : rs) {
+      if (r["violations"].get<uint64_t>() == 0) continue;
+      if (kept++ >= keep) r.erase("violation_details");
+    }
+    d["results"] = rs;
+    if (!rs.empty()) d["first_seed"] = rs.front()["seed"];
+    // The properties in name order, as one run writes them.
+    std::map<std::string, uint64_t> props;
+    for (auto it = d["violations_by_property"].begin(); it != d["violations_by_property"].end(); ++it)
+      props[it.key()] = it->get<uint64_t>();
+    ordered_json sorted = ordered_json::object();
+    for (const auto& [k, v] : props) sorted[k] = v;
+    d["violations_by_property"] = sorted;
+    // Every seed of the run: the report of the whole run.
+    if (d["runs"] == d["shard"]["runs"] && d["first_seed"] == d["shard"]["first_seed"]) {
+      d["shard"]["index"] = 1;
+      d["shard"]["count"] = 1;
+    }
+    d["met_expectation"] = met(d);
+  }
+  return out;
+}
+
+void write_markdown(std::ostream& out, const std::vector<Merged>& ms) {
+  out << "| Scenario | Seeds | Failing | Intents | Ok | Unknown | Retries per intent | Instances | Leaked | Violations | "
+         "Expect | Verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const Merged& m : ms) {
+    const ordered_json& d = m.doc;
+    const ordered_json& t = d["totals"];
+    const uint64_t intents = t["intents"].get<uint64_t>();
+    out << "| " << text_of(d["scenario"]) << " | " << seeds_text(d) << " | " << d["failing_runs"].get<uint64_t>()
+        << " | " << intents << " | " << two_decimals(t["intents_ok"].get<uint64_t>() * 100, intents) << "% | "
+        << t["intents_unknown"].get<uint64_t>() << " | " << two_decimals(t["retries"].get<uint64_t>(), intents) << " | "
+        << t["instances"].get<uint64_t>() << " | " << t["leaked"].get<uint64_t>() << " | " << by_property(d) << " | `"
+        << text_of(d["expect"]) << "` | " << (d["met_expectation"].get<bool>() ? "met" : "**not met**") << " |\n";
+  }
+  bool heading = false;
+  for (const Merged& m : ms) {
+    const ordered_json& d = m.doc;
+    if (d["failing_runs"].get<uint64_t>() == 0) continue;
+    if (!heading) out << "\n## Failing seeds\n";
+    heading = true;
+    out << "\n**" << text_of(d["scenario"]) << "** (`" << text_of(d["file"]) << "`): " << d["failing_runs"].get<uint64_t>()
+        << " of " << d["runs"].get<uint64_t>() << " seeds broke a property"
+        << (d["met_expectation"].get<bool>() && d["expect"] != "pass" ? " (expected: the scenario documents a bug)" : "")
+        << ".\n";
+    const auto [r, v] = first_violation(d, "");
+    if (v) {
+      out << "- seed " << (*r)["seed"].get<uint64_t>() << ": `" << text_of((*v)["property"]) << "`: "
+          << text_of((*v)["subject"]) << ": " << text_of((*v)["detail"]) << "\n";
+      out << "- reproduce: `" << text_of((*r)["reproduce"]) << "`\n";
+    }
+  }
+}
+
+void write_csv(std::ostream& out, const std::vector<Merged>& ms) {
+  out << "scenario,file,content_hash,semantics,seeds,failing_seeds,intents,intents_ok,intents_failed,intents_unknown,"
+         "intents_open,requests,retries,instances,leaked,violations,violations_by_property,expect,met_expectation\n";
+  for (const Merged& m : ms) {
+    const ordered_json& d = m.doc;
+    const ordered_json& t = d["totals"];
+    out << csv(text_of(d["scenario"])) << "," << csv(text_of(d["file"])) << "," << text_of(d["content_hash"]) << ","
+        << text_of(d["semantics"]) << "," << d["runs"].get<uint64_t>() << "," << d["failing_runs"].get<uint64_t>();
+    for (const char* k : {"intents", "intents_ok", "intents_failed", "intents_unknown", "intents_open", "requests",
+                          "retries", "instances", "leaked", "violations"})
+      out << "," << t[k].get<uint64_t>();
+    out << "," << csv(by_property(d)) << "," << csv(text_of(d["expect"])) << ","
+        << (d["met_expectation"].get<bool>() ? "true" : "false") << "\n";
+  }
+}
+
+void write_report_json(std::ostream& out, const std::vector<Merged>& ms) {
+  ordered_json j;
+  j["schema"] = "idemsim-report";
+  j["schema_version"] = kResultsSchemaVersion;
+  ordered_json scenarios = ordered_json::array();
+  for (const Merged& m : ms) {
+    ordered_json d = m.doc;
+    d.erase("wall_time_s");  // the report is the same whoever ran the seeds, and how fast
+    scenarios.push_back(d);
+  }
+  j["scenarios"] = scenarios;
+  out << j.dump(2) << "\n";
+}
+
+// A test suite per scenario, a test case per property: for `expect: pass`, a case fails when its
+// property was broken; for `expect: fail`, the case `expect` fails when the bug was not caught,
+// and the properties that caught it pass (saying so).
+void write_junit(std::ostream& out, const std::vector<Merged>& ms) {
+  uint64_t tests = 0, failures = 0;
+  std::ostringstream suites;
+  for (const Merged& m : ms) {
+    const ordered_json& d = m.doc;
+    const bool documents_bug = d["expect"] != "pass";
+    uint64_t suite_failures = 0;
+    std::ostringstream cases;
+    const std::string classname = xml(text_of(d["file"]));
+    if (documents_bug) {
+      const bool ok = d["met_expectation"].get<bool>();
+      cases << "    <testcase classname=\"" << classname << "\" name=\"expect " << xml(text_of(d["expect"])) << "\">\n";
+      if (!ok) {
+        ++suite_failures;
+        cases << "      <failure type=\"not-caught\" message=\"the bug this scenario documents was not caught in "
+              << d["runs"].get<uint64_t>() << " seeds\">the scenario expects `" << xml(text_of(d["expect"]))
+              << "`; no run broke it (reproduce: idemsim run " << classname << ")</failure>\n";
+      }
+      cases << "    </testcase>\n";
+    }
+    for (const std::string& p : kProperties) {
+      const uint64_t n = d["violations_by_property"].value(p, uint64_t{0});
+      cases << "    <testcase classname=\"" << classname << "\" name=\"" << p << "\">\n";
+      if (n > 0 && !documents_bug) {
+        ++suite_failures;
+        const auto [r, v] = first_violation(d, p);
+        std::string detail = std::to_string(n) + " violation(s) of " + p + " in " +
+                             std::to_string(d["failing_runs"].get<uint64_t>()) + " failing seed(s)";
+        std::string body = detail;
+        if (v) {
+          body += "\nseed " + (*r)["seed"].dump() + ": " + text_of((*v)["subject"]) + ": " + text_of((*v)["detail"]);
+          body += "\nreproduce: " + text_of((*r)["reproduce"]);
+        } else {
+          for (const auto& rr : d["results"])
+            if (rr["violations"].get<uint64_t>() > 0) {
+              body += "\nreproduce: " + text_of(rr["reproduce"]);
+              break;
+            }
+        }
+        cases << "      <failure type=\"" << p << "\" message=\"" << xml(detail) << "\">" << xml(body) << "</failure>\n";
+      } else if (n > 0) {
+        cases << "      <system-out>" << n << " violation(s): the bug the scenario documents, caught</system-out>\n";
+      }
+      cases << "    </testcase>\n";
+    }
+    const uint64_t suite_tests = kProperties.size() + (documents_bug ? 1 : 0);
+    tests += suite_tests;
+    failures += suite_failures;
+    suites << "  <testsuite name=\"" << xml(text_of(d["scenario"])) << "\" tests=\"" << suite_tests << "\" failures=\""
+           << suite_failures << "\" errors=\"0\" skipped=\"0\">\n"
+           << "    <properties>\n      <property name=\"file\" value=\"" << classname << "\"/>\n"
+           << "      <property name=\"content_hash\" value=\"" << xml(text_of(d["content_hash"])) << "\"/>\n"
+           << "      <property name=\"seeds\" value=\"" << xml(seeds_text(d)) << "\"/>\n    </properties>\n"
+           << cases.str() << "  </testsuite>\n";
+  }
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"idemsim\" tests=\"" << tests << "\" failures=\""
+      << failures << "\" errors=\"0\">\n"
+      << suites.str() << "</testsuites>\n";
+}
+
+}  // namespace idem::reports
