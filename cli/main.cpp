@@ -170,12 +170,15 @@ the whole run.
 
   RESULTS          a results file, or a directory of them
   --format F       md (default: a table for a pull-request comment), csv, json (the merged
-                   results, docs/results-format.md, without wall times) or junit (JUnit XML: a
+                   results, docs/results-format.md, without wall times and warnings) or junit (JUnit XML: a
                    test suite per scenario, a test case per property, a failure with the
                    violation and its reproduce command)
   --out FILE       write the report there (default: standard output); an existing file is not
                    overwritten without --force
   --force          overwrite --out
+
+A scenario's expect is judged by its violations (`run --strict` judges warnings too: a shard's
+warnings are not the whole run's).
 
 exit codes: 0 every scenario met its expect, 1 one did not, 2 bad input (a file that is not a
 results file, of another schema version, cut short; results of one scenario that disagree)

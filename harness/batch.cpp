@@ -141,6 +141,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
       add_into(out.fault_fires, r.fault_fires);
       add_into(out.reaper_counts, r.reaper_counts);
       for (size_t k = 0; k < kSituations; ++k) out.coverage[k] += r.coverage[k];
+      out.distributions.add(r.distributions);
       out.runs_with_open_intents += r.stats.intents_open > 0 ? 1 : 0;
       out.violations += r.violation_count;
       out.failing_runs += r.violation_count > 0 ? 1 : 0;

@@ -25,6 +25,7 @@ struct BatchResult {
   std::vector<uint64_t> fault_fires;        // per fault: how often it acted, over every run
   std::vector<uint64_t> reaper_counts;      // per reaper: sweeps and instances judged, over every run
   Coverage coverage{};                      // per situation: how often it happened, over every run
+  Distributions distributions;              // attempts per intent and completion times, over every run
   std::map<std::string, uint64_t> violations_by_property;
   uint64_t runs_with_open_intents = 0;      // runs the time limit cut off
   uint64_t failing_runs = 0;

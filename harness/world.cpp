@@ -16,6 +16,19 @@
 
 namespace idem::harness {
 
+uint64_t Distributions::bucket_ms(size_t b) {
+  static constexpr uint64_t kSteps[] = {1, 2, 5};
+  uint64_t scale = 1;
+  for (size_t i = 0; i < b / 3; ++i) scale *= 10;
+  return kSteps[b % 3] * scale;
+}
+
+size_t Distributions::bucket_of(sim::Duration d) {
+  for (size_t b = 0; b + 1 < kBuckets; ++b)
+    if (static_cast<uint64_t>(std::max<int64_t>(d.us, 0)) <= bucket_ms(b) * 1000) return b;
+  return kBuckets - 1;
+}
+
 namespace {
 // Every run allocates and frees the same large buffers (its history, the service's records).
 // By default glibc hands freed memory back to the kernel and the next run faults it in again,
@@ -958,6 +971,25 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       n[1] += c.layer == model::Layer::app ? 1 : 0;
       n[2] += c.layer == model::Layer::controller ? 1 : 0;
     }
+    for (size_t g = 0; g < s_.clients.size(); ++g)
+      gs[g].instances_intended = gs[g].intents * static_cast<uint64_t>(s_.clients[g].spec.request.max);
+    // Attempts per intent, and its completion time (first call to definite end).
+    Distributions& dist = out.distributions;
+    std::vector<uint32_t> attempts(history_.intents.size(), 0);
+    for (const auto& c : history_.calls)
+      if (c.api != Api::terminate && !c.repeat) attempts[c.intent] += static_cast<uint32_t>(c.attempts.size());
+    for (size_t i = 0; i < history_.intents.size(); ++i) {
+      const model::IntentRecord& intent = history_.intents[i];
+      if (dist.attempts.size() <= attempts[i]) dist.attempts.resize(attempts[i] + 1);
+      ++dist.attempts[attempts[i]];
+      if (!intent.finished || (intent.outcome != model::Outcome::ok && intent.outcome != model::Outcome::failed) ||
+          intent.calls.empty())
+        continue;
+      Time done = history_.calls[intent.calls.front()].invoked;
+      for (uint32_t c : intent.calls)
+        if (history_.calls[c].api != Api::terminate && !history_.calls[c].repeat) done = std::max(done, history_.calls[c].ended);
+      ++dist.completion[Distributions::bucket_of(done - history_.calls[intent.calls.front()].invoked)];
+    }
     for (size_t i = 0; i < by_intent.size(); ++i) {
       RunStats& st = group_of(history_.intents[i].client);
       const auto& n = by_intent[i];
@@ -977,6 +1009,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     for (const auto& r : service_.reservations())
       group_of(history_.calls[history_.attempts[r.tag].call].client).instances += r.count;
     for (size_t g = 0; g < counts.leaked_by_group.size() && g < gs.size(); ++g) gs[g].leaked = counts.leaked_by_group[g];
+    for (size_t g = 0; g < counts.leaked_us_by_group.size() && g < gs.size(); ++g)
+      gs[g].leaked_instance_us = counts.leaked_us_by_group[g];
     for (size_t g = 0; g < gs.size(); ++g) gs[g].throttled = throttled_[g];
     const uint64_t events = out.stats.events;
     const Time end = out.stats.end;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ struct RunStats {
   // first; summed, and the most for one intent.
   uint64_t attempts_sdk = 0, attempts_app = 0, attempts_controller = 0;
   uint64_t most_sdk = 0, most_app = 0, most_controller = 0;
+  uint64_t instances_intended = 0;  // MaxCount summed over the intents planned
+  // Leaked instances' lives: from the launch to their termination, or to the scenario's limit
+  // (what a leak costs), in microseconds, summed.
+  uint64_t leaked_instance_us = 0;
   sim::Time end;  // time of the last event run
 
   // Sums the counts (not `end`).
@@ -61,6 +66,26 @@ struct RunStats {
     most_sdk = std::max(most_sdk, o.most_sdk);
     most_app = std::max(most_app, o.most_app);
     most_controller = std::max(most_controller, o.most_controller);
+    instances_intended += o.instances_intended;
+    leaked_instance_us += o.leaked_instance_us;
+  }
+};
+
+// Distributions over the intents a run began, kept so that any number of runs merge exactly
+// (docs/results-format.md): attempts per intent (every layer's: the SDK's retries, the
+// application's calls and reconciling Describes, the controller's drives), and the simulated
+// time from an intent's first call to its definite end (ok or failed), in buckets.
+struct Distributions {
+  // The upper bounds of the completion-time buckets, in milliseconds: 1, 2, 5, 10, 20, 50, ...
+  static constexpr size_t kBuckets = 34;
+  static uint64_t bucket_ms(size_t b);
+  static size_t bucket_of(sim::Duration d);  // the first bucket whose bound is >= d (the last holds the rest)
+  std::vector<uint64_t> attempts;             // [n]: intents with n attempts
+  std::array<uint64_t, kBuckets> completion{};
+  void add(const Distributions& o) {
+    if (attempts.size() < o.attempts.size()) attempts.resize(o.attempts.size());
+    for (size_t i = 0; i < o.attempts.size(); ++i) attempts[i] += o.attempts[i];
+    for (size_t i = 0; i < kBuckets; ++i) completion[i] += o.completion[i];
   }
 };
 
@@ -75,6 +100,7 @@ struct RunResult {
   uint64_t seed = 0;
   uint64_t trace_hash = 0;
   RunStats stats;
+  Distributions distributions;
   std::vector<RunStats> groups;       // the same counts per client group, in scenario order
   std::vector<uint64_t> fault_fires;  // per fault of the plan: how often it acted
   // Per reaper: its sweeps, and the instances it listed that were old enough to judge (past its

@@ -590,6 +590,7 @@ class Checker {
     for (uint32_t L = 0; L < head_.size(); ++L) {
       const IntentRecord& intent = h_.intents[head_[L]];
       uint32_t total = 0, leaked = 0;
+      uint64_t leaked_us = 0;
       bool expired_reuse = false;
       ls.clear();
       uint32_t own = 0;  // instances of launches that happened (not in flight at the limit)
@@ -604,13 +605,21 @@ class Checker {
         expired_reuse = expired_reuse || l.after_expiry;
         // Leaked: launched, and never named to the intent. A launch still in flight at the limit
         // has no instances yet; it counts toward the intent's total, not as leaked.
-        if (l.reservation && !named(L, l.reservation)) leaked += share;
+        if (l.reservation && !named(L, l.reservation)) {
+          leaked += share;
+          if (counts_ && in_.promises) {
+            const Time end = std::min(terminated_at(l).value_or(in_.promises->limit), in_.promises->limit);
+            leaked_us += static_cast<uint64_t>(share) * static_cast<uint64_t>(std::max<int64_t>(0, (end - l.at).us));
+          }
+        }
       }
       if (counts_) {
         counts_->leaked += leaked;
         const uint32_t g = h_.clients[intent.client].group;
         if (counts_->leaked_by_group.size() <= g) counts_->leaked_by_group.resize(g + 1);
         counts_->leaked_by_group[g] += leaked;
+        if (counts_->leaked_us_by_group.size() <= g) counts_->leaked_us_by_group.resize(g + 1);
+        counts_->leaked_us_by_group[g] += leaked_us;
       }
       const uint32_t intended = static_cast<uint32_t>(intent.intended);
       if (total > intended || ls.size() > 1) {

@@ -86,6 +86,8 @@ struct OracleCounts {
   uint32_t leaked = 0;             // instances no answer ever named to the intent that made them
   uint32_t launches_in_flight = 0; // taken on but not finished at the time limit
   std::vector<uint32_t> leaked_by_group;  // `leaked`, by the client group of the intent
+  // Leaked instances' lives, launch to termination (or the run's limit), microseconds, by group.
+  std::vector<uint64_t> leaked_us_by_group;
 };
 
 std::vector<Violation> check(const OracleInput& in, OracleCounts* counts = nullptr);

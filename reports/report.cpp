@@ -186,7 +186,8 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
                         {"intents_open", t.intents_open}, {"calls", t.calls}, {"requests", t.requests},
                         {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
                         {"launches_in_flight", t.launches_in_flight}, {"throttled", t.throttled},
-                        {"intents_blocked", t.intents_blocked},
+                        {"intents_blocked", t.intents_blocked}, {"instances_intended", t.instances_intended},
+                        {"leaked_instance_us", t.leaked_instance_us},
                         {"attempts_by_layer", {{"sdk", t.attempts_sdk}, {"app", t.attempts_app}, {"controller", t.attempts_controller}}},
                         {"most_attempts_for_one_intent", {{"sdk", t.most_sdk}, {"app", t.most_app}, {"controller", t.most_controller}}}};
   };
@@ -231,6 +232,15 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   for (size_t k = 0; k < harness::kSituations; ++k)
     coverage[std::string(harness::situation_name(static_cast<harness::Situation>(k)))] = b.coverage[k];
   j["coverage"] = coverage;
+  // Distributions, as [value, intents] pairs with a count (mergeable: sum the counts per value).
+  ordered_json attempts = ordered_json::array();
+  for (size_t n = 0; n < b.distributions.attempts.size(); ++n)
+    if (b.distributions.attempts[n]) attempts.push_back({n, b.distributions.attempts[n]});
+  j["attempts_per_intent"] = attempts;
+  ordered_json completion = ordered_json::array();
+  for (size_t k = 0; k < harness::Distributions::kBuckets; ++k)
+    if (b.distributions.completion[k]) completion.push_back({harness::Distributions::bucket_ms(k), b.distributions.completion[k]});
+  j["completion_ms"] = completion;
   // The scenario's part as one document; then the runs, one line each, written as they are
   // made, so that a results file of 50,000 runs never sits in memory whole.
   std::string head = j.dump(2);

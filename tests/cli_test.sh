@@ -97,6 +97,9 @@ for f in md csv json junit; do
   "$bin" report "$tmp/shard1" "$tmp/shard2" "$tmp/shard3" --format $f > "$tmp/shards.$f" 2>&1
   check "report --format $f: three shards merge into the report of the whole" cmp -s "$tmp/whole.$f" "$tmp/shards.$f"
 done
+check "report: metrics of a clean run" grep -q "^| clean baseline | 12 | 0 | 720 | 100.00% | 0 | mean 1.00, p99 1, max 1 | p50 <= [0-9]*ms, .* | 1440 / 1440 | 0 (0.00) | none | .pass. | met |$" "$tmp/whole.md"
+check "report: leaks cost instance-hours" grep -qE "^\| no token under response loss \| 12 \| 12 \| 600 \| .* \| [1-9][0-9]* \([1-9][0-9.]*\) \| intent-instances" "$tmp/whole.md"
+check "report: csv header" grep -q "^scenario,file,content_hash,semantics,seeds,failing_seeds,.*leaked_instance_hours,.*attempts_per_intent_p99,.*completion_p99_ms," "$tmp/whole.csv"
 check "report: a scenario that did not meet its expect: exit 1" expect_exit 1 "\*\*not met\*\*" report "$tmp/whole"
 check "report: shards on their own are partial" expect_exit 1 "\| 4 of 12 \(partial\) \|" report "$tmp/shard2"
 check "report: the JUnit XML passes its schema" xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/whole.junit"
