@@ -53,7 +53,7 @@ scenario format: docs/scenario-format.md
 )";
 
 constexpr const char* kRunUsage = R"(usage: idemsim run PATH... [--seed N] [--runs N] [--out DIR] [--jobs N] [--show N]
-                   [--keep N] [--strict] [--shard K/N]
+                   [--keep N] [--strict] [--shard K/N] [--junit FILE] [--md FILE] [--force]
 
 Runs each scenario at seeds seed .. seed+runs-1 (defaults: the file's `seed` and `runs`) and
 prints one row per scenario (and per client group, when it has several), the warnings about what
@@ -78,6 +78,9 @@ ever named: the caller cannot know they exist), violations.
   --strict    a warning (a fault that never fired, intents cut off by the limit, a group that
               never started, a key with no effect, an expect: fail caught by another property)
               fails its scenario
+  --junit FILE  also write the JUnit XML report (as `idemsim report --format junit` would)
+  --md FILE     also write the Markdown report (as `idemsim report --format md` would)
+  --force       let --junit and --md overwrite a file that exists
   --shard K/N run only the K-th of N equal blocks of the seeds (K from 1): N machines or CI jobs,
               each with its K, run every seed once between them; `idemsim report` merges
               their results files into the report of the whole (docs/ci.md)
@@ -265,6 +268,8 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   size_t keep = 10;
   bool strict = false;
   std::pair<uint64_t, uint64_t> shard{1, 1};  // --shard K/N
+  std::string junit_out, md_out;              // --junit FILE, --md FILE
+  bool force = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -284,6 +289,12 @@ int cmd_run(int argc, char** argv, const std::string& program) {
       keep = parse_u64(a, need_value(i, args), 0, 1000000);
     } else if (a == "--strict") {
       strict = true;
+    } else if (a == "--junit") {
+      junit_out = need_value(i, args);
+    } else if (a == "--md") {
+      md_out = need_value(i, args);
+    } else if (a == "--force") {
+      force = true;
     } else if (a == "--shard") {
       const std::string v = need_value(i, args);
       const size_t slash = v.find('/');
@@ -304,6 +315,11 @@ int cmd_run(int argc, char** argv, const std::string& program) {
     }
   }
   if (paths.empty()) throw UsageError{"run needs at least one scenario file or directory"};
+  for (const std::string* o : {&junit_out, &md_out}) {
+    std::error_code ec;
+    if (!o->empty() && fs::exists(*o, ec) && !force)
+      throw UsageError{*o + " exists; give --force to overwrite it, or another file"};
+  }
 
   std::vector<harness::Scenario> scenarios;
   bool bad = false;
@@ -367,6 +383,26 @@ int cmd_run(int argc, char** argv, const std::string& program) {
     }
   }
   std::cout << "\nresults: " << out_dir << "/ (one JSON file per scenario)\n";
+  if (!junit_out.empty() || !md_out.empty()) {
+    // The reports `idemsim report` would write from these results files.
+    std::vector<std::pair<std::string, nlohmann::ordered_json>> docs;
+    for (size_t i = 0; i < batches.size(); ++i) {
+      std::ostringstream text;
+      reports::write_json(text, batches[i], program, std::string(kVersion).substr(sizeof "idemsim " - 1), wall[i]);
+      docs.emplace_back(batches[i].scenario->file, nlohmann::ordered_json::parse(text.str()));
+    }
+    const std::vector<reports::Merged> merged = reports::merge_results(docs);
+    for (const auto& [path, writer] : {std::pair{&junit_out, &reports::write_junit}, std::pair{&md_out, &reports::write_markdown}}) {
+      if (path->empty()) continue;
+      std::ofstream f(*path, std::ios::binary);
+      writer(f, merged);
+      if (!f) {
+        std::cerr << "error: cannot write " << *path << "\n";
+        return 2;
+      }
+      std::cout << (path == &junit_out ? "junit: " : "markdown: ") << *path << "\n";
+    }
+  }
   bool deterministic = true;
   for (const auto& b : batches) {
     if (b.deterministic()) continue;

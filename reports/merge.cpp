@@ -296,6 +296,10 @@ std::vector<Merged> merge_results(const std::vector<std::pair<std::string, order
     }
     d["met_expectation"] = met(d);
   }
+  // Scenarios in the order of their files, whatever order the results came in.
+  std::stable_sort(out.begin(), out.end(), [](const Merged& a, const Merged& b) {
+    return a.doc["file"].get<std::string>() < b.doc["file"].get<std::string>();
+  });
   return out;
 }
 

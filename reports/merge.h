@@ -25,8 +25,8 @@ struct Merged {
 // Reads and checks one results file (throws BadResults).
 nlohmann::ordered_json read_results(const std::string& path);
 
-// Merges documents of the same scenario text (file and content hash); several scenarios come out
-// in the order they first appear. Throws BadResults when two files of one scenario disagree (other
+// Merges documents of the same scenario text (file and content hash); scenarios come out in the
+// order of their files. Throws BadResults when two files of one scenario disagree (other
 // text, other idemsim version, a seed twice).
 std::vector<Merged> merge_results(const std::vector<std::pair<std::string, nlohmann::ordered_json>>& files);
 

@@ -122,6 +122,10 @@ check "report: nothing written over it" grep -qx keep "$tmp/existing.md"
 "$bin" report "$tmp/whole" --out "$tmp/existing.md" --force > /dev/null 2>&1
 check "report: --force overwrites" grep -q "^| Scenario |" "$tmp/existing.md"
 check "report --help" expect_exit 0 "usage: idemsim report RESULTS" report --help
+"$bin" run "$src/scenarios/no-token-response-loss.yaml" "$src/scenarios/baseline.yaml" "$tmp/regress.yaml" --runs 12 --out "$tmp/whole2" --junit "$tmp/run.junit" --md "$tmp/run.md" > /dev/null 2>&1
+check "run --junit writes what report --format junit writes" cmp -s "$tmp/run.junit" "$tmp/whole.junit"
+check "run --md writes what report --format md writes" cmp -s "$tmp/run.md" "$tmp/whole.md"
+check "run --junit does not overwrite without --force: exit 2" expect_exit 2 "run.junit exists; give --force" run "$src/scenarios/baseline.yaml" --runs 1 --junit "$tmp/run.junit"
 check "run --shard: a bad value: exit 2" expect_exit 2 "--shard takes K/N with 1 <= K <= N" run "$src/scenarios/baseline.yaml" --shard 4/3
 check "results file names the reproduce command" grep -q '"reproduce"' "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
 
