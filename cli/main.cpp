@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "harness/batch.h"
 #include "harness/writer.h"
 #include "harness/check.h"
@@ -54,6 +56,7 @@ scenario format: docs/scenario-format.md
 
 constexpr const char* kRunUsage = R"(usage: idemsim run PATH... [--seed N] [--runs N] [--out DIR] [--jobs N] [--show N]
                    [--keep N] [--strict] [--shard K/N] [--junit FILE] [--md FILE] [--force]
+                   [--quiet] [--progress]
 
 Runs each scenario at seeds seed .. seed+runs-1 (defaults: the file's `seed` and `runs`) and
 prints one row per scenario (and per client group, when it has several), the warnings about what
@@ -78,6 +81,9 @@ ever named: the caller cannot know they exist), violations.
   --strict    a warning (a fault that never fired, intents cut off by the limit, a group that
               never started, a key with no effect, an expect: fail caught by another property)
               fails its scenario
+  --quiet     no progress bar (there is one on stderr when it is a terminal and a scenario
+              runs longer than a second: seeds done, seeds per second, failing seeds, time left)
+  --progress  the progress bar even when stderr is not a terminal (a CI log), from the start
   --junit FILE  also write the JUnit XML report (as `idemsim report --format junit` would)
   --md FILE     also write the Markdown report (as `idemsim report --format md` would)
   --force       let --junit and --md overwrite a file that exists
@@ -270,6 +276,8 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   std::pair<uint64_t, uint64_t> shard{1, 1};  // --shard K/N
   std::string junit_out, md_out;              // --junit FILE, --md FILE
   bool force = false;
+  bool quiet = false;                          // --quiet: no progress bar
+  bool progress = false;                       // --progress: one even off a terminal, from the start
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -289,6 +297,10 @@ int cmd_run(int argc, char** argv, const std::string& program) {
       keep = parse_u64(a, need_value(i, args), 0, 1000000);
     } else if (a == "--strict") {
       strict = true;
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (a == "--progress") {
+      progress = true;
     } else if (a == "--junit") {
       junit_out = need_value(i, args);
     } else if (a == "--md") {
@@ -348,7 +360,29 @@ int cmd_run(int argc, char** argv, const std::string& program) {
                   << " is empty; use at most " << total << " shards\n";
         return 2;
       }
-      batches.push_back(harness::run_batch(s, first + lo, static_cast<int64_t>(hi - lo), jobs, keep));
+      // A progress bar on a terminal (stderr), at most ten times a second, for a run long
+      // enough to want one; cleared when the scenario is done.
+      const uint64_t count = hi - lo;
+      auto last = started;
+      bool shown = false;
+      const harness::Progress bar = [&](uint64_t done, uint64_t failing) {
+        const auto now = std::chrono::steady_clock::now();
+        const double spent = std::chrono::duration<double>(now - started).count();
+        if (spent < (progress ? 0.0 : 1.0) || (shown && std::chrono::duration<double>(now - last).count() < 0.1)) return;
+        last = now;
+        shown = true;
+        const double rate = static_cast<double>(done) / spent;
+        char line[256];
+        std::snprintf(line, sizeof line, "\r\033[K%s: %llu/%llu seeds, %.0f seeds/s, %llu failing, ~%.0fs left",
+                      s.name.substr(0, 60).c_str(), static_cast<unsigned long long>(done),
+                      static_cast<unsigned long long>(count), rate, static_cast<unsigned long long>(failing),
+                      rate > 0 ? static_cast<double>(count - done) / rate : 0.0);
+        std::cerr << line << std::flush;
+      };
+      const bool want_bar = !quiet && (progress || isatty(STDERR_FILENO) != 0);
+      batches.push_back(
+          harness::run_batch(s, first + lo, static_cast<int64_t>(count), jobs, keep, want_bar ? &bar : nullptr));
+      if (shown) std::cerr << "\r\033[K" << std::flush;
       batches.back().shard = shard;
       batches.back().all_seeds = {first, total};
       wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

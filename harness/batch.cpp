@@ -117,7 +117,8 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
 
 }  // namespace
 
-BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep) {
+BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep,
+                      const Progress* progress) {
   BatchResult out;
   out.scenario = &s;
   out.first_seed = first_seed;
@@ -153,8 +154,11 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
       // `v = {}` would keep their buffers.)
       std::vector<RunStats>().swap(r.groups);
       std::vector<uint64_t>().swap(r.fault_fires);
+      std::vector<uint64_t>().swap(r.distributions.attempts);
+      std::vector<uint64_t>().swap(r.distributions.completion);
       if (r.violation_count > 0 && kept++ >= keep) std::vector<model::Violation>().swap(r.violations);
     }
+    if (progress) (*progress)(at + n, out.failing_runs);
   }
   if (runs > 0) out.rerun_hash = guarded(s, first_seed).trace_hash;
   out.warnings = warnings_of(s, out);

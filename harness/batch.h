@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -68,6 +69,10 @@ class RunFailure : public std::runtime_error {
 // REQUIRES: first_seed + runs - 1 does not pass 2^64-1 (the caller checks; seeds never wrap).
 // Throws RunFailure for a run that broke an invariant of idemsim.
 // `keep`: failing runs (the first ones, in seed order) that keep their violations' events.
-BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep = 10);
+// `progress`, when given, is called after each chunk of seeds with the seeds done and the failing
+// ones so far (on the calling thread; for a progress bar).
+using Progress = std::function<void(uint64_t done, uint64_t failing)>;
+BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep = 10,
+                      const Progress* progress = nullptr);
 
 }  // namespace idem::harness

@@ -988,7 +988,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       Time done = history_.calls[intent.calls.front()].invoked;
       for (uint32_t c : intent.calls)
         if (history_.calls[c].api != Api::terminate && !history_.calls[c].repeat) done = std::max(done, history_.calls[c].ended);
-      ++dist.completion[Distributions::bucket_of(done - history_.calls[intent.calls.front()].invoked)];
+      dist.count_completion(Distributions::bucket_of(done - history_.calls[intent.calls.front()].invoked));
     }
     for (size_t i = 0; i < by_intent.size(); ++i) {
       RunStats& st = group_of(history_.intents[i].client);

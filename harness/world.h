@@ -80,12 +80,18 @@ struct Distributions {
   static constexpr size_t kBuckets = 34;
   static uint64_t bucket_ms(size_t b);
   static size_t bucket_of(sim::Duration d);  // the first bucket whose bound is >= d (the last holds the rest)
-  std::vector<uint64_t> attempts;             // [n]: intents with n attempts
-  std::array<uint64_t, kBuckets> completion{};
+  // Vectors (empty until used), so that a run's results stay small once folded into its batch's.
+  std::vector<uint64_t> attempts;    // [n]: intents with n attempts
+  std::vector<uint64_t> completion;  // [bucket]: intents that ended within it (kBuckets, or empty)
+  void count_completion(size_t bucket) {
+    if (completion.empty()) completion.assign(kBuckets, 0);
+    ++completion[bucket];
+  }
   void add(const Distributions& o) {
     if (attempts.size() < o.attempts.size()) attempts.resize(o.attempts.size());
     for (size_t i = 0; i < o.attempts.size(); ++i) attempts[i] += o.attempts[i];
-    for (size_t i = 0; i < kBuckets; ++i) completion[i] += o.completion[i];
+    if (!o.completion.empty() && completion.empty()) completion.assign(kBuckets, 0);
+    for (size_t i = 0; i < o.completion.size(); ++i) completion[i] += o.completion[i];
   }
 };
 

@@ -238,7 +238,7 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
     if (b.distributions.attempts[n]) attempts.push_back({n, b.distributions.attempts[n]});
   j["attempts_per_intent"] = attempts;
   ordered_json completion = ordered_json::array();
-  for (size_t k = 0; k < harness::Distributions::kBuckets; ++k)
+  for (size_t k = 0; k < b.distributions.completion.size(); ++k)
     if (b.distributions.completion[k]) completion.push_back({harness::Distributions::bucket_ms(k), b.distributions.completion[k]});
   j["completion_ms"] = completion;
   // The scenario's part as one document; then the runs, one line each, written as they are

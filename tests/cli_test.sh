@@ -126,6 +126,13 @@ check "report --help" expect_exit 0 "usage: idemsim report RESULTS" report --hel
 check "run --junit writes what report --format junit writes" cmp -s "$tmp/run.junit" "$tmp/whole.junit"
 check "run --md writes what report --format md writes" cmp -s "$tmp/run.md" "$tmp/whole.md"
 check "run --junit does not overwrite without --force: exit 2" expect_exit 2 "run.junit exists; give --force" run "$src/scenarios/baseline.yaml" --runs 1 --junit "$tmp/run.junit"
+"$bin" run "$src/scenarios/no-token-response-loss.yaml" --runs 300 --jobs 1 --out "$tmp/p" > /dev/null 2> "$tmp/progress.txt"
+check "no progress bar when stderr is not a terminal" test ! -s "$tmp/progress.txt"
+"$bin" run "$src/scenarios/no-token-response-loss.yaml" --runs 300 --jobs 1 --progress --out "$tmp/p" > /dev/null 2> "$tmp/progress.txt"
+check "--progress: seeds done, seeds per second, failing seeds, time left" grep -aqE "no token under response loss: [0-9]+/300 seeds, [0-9]+ seeds/s, [0-9]+ failing, ~[0-9]+s left" "$tmp/progress.txt"
+check "--progress: the bar is cleared at the end" test "$(tail -c 4 "$tmp/progress.txt" | od -An -c | tr -d ' ')" = '\r033[K'
+script -qec "$bin run $src/scenarios/no-token-response-loss.yaml --runs 300 --jobs 1 --progress --quiet --out $tmp/p > /dev/null" /dev/null > "$tmp/quiet.txt" 2>&1
+check "--quiet: no progress bar on a terminal" test "$(grep -ac 'seeds/s' "$tmp/quiet.txt")" = 0
 check "run --shard: a bad value: exit 2" expect_exit 2 "--shard takes K/N with 1 <= K <= N" run "$src/scenarios/baseline.yaml" --shard 4/3
 check "results file names the reproduce command" grep -q '"reproduce"' "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
 
