@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include "harness/batch.h"
 #include "harness/writer.h"
@@ -45,6 +47,9 @@ commands:
                     write it down as a scenario
   report RESULTS... merge results files (shards, jobs, days) into one report: Markdown, CSV,
                     JSON or JUnit XML
+  sweep FILE --set KEY=V1,V2,...
+                    run a scenario at each value of a setting (or each combination) and tabulate
+                    violations, leaks and retries against it
 
 options:
   -h, --help        this text (also: idemsim <command> --help)
@@ -191,6 +196,27 @@ warnings are not the whole run's).
 
 exit codes: 0 every scenario met its expect, 1 one did not, 2 bad input (a file that is not a
 results file, of another schema version, cut short; results of one scenario that disagree)
+)";
+
+constexpr const char* kSweepUsage = R"(usage: idemsim sweep FILE --set KEY=V1,V2,... [--set KEY=...] [--seed N] [--runs N] [--jobs N]
+
+Runs the scenario once per value of each --set (or per combination, with several), at the same
+seeds, and prints a row per run: the values, the failing seeds, violations by property, leaked
+instances and their instance-hours, and attempts per intent: the question "at which timeout do
+duplicates disappear?" in one command.
+
+  FILE             a scenario file
+  --set KEY=V,...  a setting by its path in the file and the values to try, like
+                   clients[0].timeout=500ms,2s,5s or faults[1].rate=1%,5%,20% (a fault's own
+                   keys, like faults[1].rate, need not name its kind: faults[1].lose.rate);
+                   a key the file does not write is added. Each value is checked as the file's
+                   own would be
+  --seed N         first seed (default: the file's `seed`)
+  --runs N         seeds per value (default: the file's `runs`)
+  --jobs N         threads (default: the number of cores); results do not depend on it
+
+exit codes: 0 the sweep ran, 2 bad input (a path the file does not have, a value the scenario
+format refuses), 3 internal error
 )";
 
 struct UsageError {
@@ -825,6 +851,173 @@ int cmd_report(int argc, char** argv) {
   return all_met ? 0 : 1;
 }
 
+// The node at a path like "clients[0].timeout" in a scenario's YAML, created for a missing last
+// key; a fault's own keys may skip its kind ("faults[1].rate" for faults[1].lose.rate).
+YAML::Node node_at(YAML::Node root, const std::string& path) {
+  YAML::Node node;
+  node.reset(root);
+  size_t from = 0;
+  while (from <= path.size()) {
+    const size_t dot = std::min(path.find('.', from), path.size());
+    std::string part = path.substr(from, dot - from);
+    const bool last = dot == path.size();
+    std::optional<size_t> index;
+    if (const size_t open = part.find('['); open != std::string::npos) {
+      const size_t close = part.find(']', open);
+      size_t i = 0;
+      auto r = std::from_chars(part.data() + open + 1, part.data() + (close == std::string::npos ? part.size() : close), i);
+      if (close == std::string::npos || close + 1 != part.size() || r.ec != std::errc())
+        throw UsageError{"--set " + path + ": '" + part + "' is not a key or key[index]"};
+      index = i;
+      part = part.substr(0, open);
+    }
+    if (part.empty()) throw UsageError{"--set " + path + ": an empty key"};
+    if (!node.IsMap()) throw UsageError{"--set " + path + ": '" + part + "' is under something that is not a mapping"};
+    if (!node[part] && node.size() == 1 && node.begin()->second.IsMap()) {
+      YAML::Node inner;
+      inner.reset(node.begin()->second);  // a fault's kind: {lose: {...}}
+      node.reset(inner);
+    }
+    if (!node[part] && (index || !last))
+      throw UsageError{"--set " + path + ": the scenario has no '" + part + "' there"};
+    YAML::Node next;
+    next.reset(node[part]);
+    if (index) {
+      if (!next.IsSequence() || *index >= next.size())
+        throw UsageError{"--set " + path + ": '" + part + "' has no item " + std::to_string(*index) +
+                         (next.IsSequence() ? " (it has " + std::to_string(next.size()) + ")" : " (it is not a list)")};
+      YAML::Node item;
+      item.reset(next[*index]);
+      next.reset(item);
+    }
+    node.reset(next);
+    if (last) return node;
+    from = dot + 1;
+  }
+  return node;
+}
+
+int cmd_sweep(int argc, char** argv, const std::string& program) {
+  (void)program;
+  const std::vector<std::string> args = arguments(argc, argv);
+  std::string file;
+  std::vector<std::pair<std::string, std::vector<std::string>>> sets;
+  std::optional<uint64_t> seed, runs;
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << kSweepUsage;
+      return 0;
+    } else if (a == "--set") {
+      const std::string v = need_value(i, args);
+      const size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+        throw UsageError{"--set takes KEY=V1,V2,..., like clients[0].timeout=500ms,2s, not '" + v + "'"};
+      std::vector<std::string> values;
+      size_t from = eq + 1;
+      while (from <= v.size()) {
+        const size_t comma = std::min(v.find(',', from), v.size());
+        values.push_back(v.substr(from, comma - from));
+        if (values.back().empty()) throw UsageError{"--set " + v + ": an empty value"};
+        from = comma + 1;
+      }
+      sets.emplace_back(v.substr(0, eq), values);
+    } else if (a == "--seed") {
+      seed = parse_u64(a, need_value(i, args));
+    } else if (a == "--runs") {
+      runs = parse_u64(a, need_value(i, args), 1, 10000000);
+    } else if (a == "--jobs") {
+      jobs = static_cast<int>(parse_u64(a, need_value(i, args), 1, 256));
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError{"unknown option '" + a + "' for sweep"};
+    } else if (file.empty()) {
+      file = a;
+    } else {
+      throw UsageError{"sweep takes one scenario file"};
+    }
+  }
+  if (file.empty()) throw UsageError{"sweep needs a scenario file"};
+  if (sets.empty()) throw UsageError{"sweep needs at least one --set KEY=V1,V2,..."};
+  const harness::Scenario original = harness::load_scenario_file(file);  // the file itself is sound
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  // Every combination, the first --set varying slowest.
+  std::vector<std::vector<size_t>> combos{{}};
+  for (const auto& [key, values] : sets) {
+    std::vector<std::vector<size_t>> next;
+    for (const auto& c : combos)
+      for (size_t v = 0; v < values.size(); ++v) {
+        next.push_back(c);
+        next.back().push_back(v);
+      }
+    combos = next;
+  }
+  std::vector<std::string> header;
+  for (const auto& [key, values] : sets) header.push_back(key);
+  for (const char* h : {"seeds", "failing", "violations", "leaked", "instance-hours", "attempts/intent", "max"})
+    header.push_back(h);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& combo : combos) {
+    YAML::Node root = YAML::Load(text.str());
+    std::string label;
+    for (size_t k = 0; k < sets.size(); ++k) {
+      node_at(root, sets[k].first) = sets[k].second[combo[k]];
+      label += (label.empty() ? "" : ", ") + sets[k].first + "=" + sets[k].second[combo[k]];
+    }
+    YAML::Emitter out;
+    out << root;
+    const std::string name = file + " with " + label;
+    harness::Scenario s;
+    try {
+      s = harness::parse_scenario(out.c_str(), name);
+    } catch (const harness::ScenarioError& e) {
+      std::string msg = e.what();
+      const std::string at = e.file() + ":" + std::to_string(e.line()) + ":" + std::to_string(e.column()) + ": ";
+      if (msg.rfind(at, 0) == 0) msg = msg.substr(at.size());
+      throw UsageError{"--set " + label + ": " + msg};
+    }
+    const harness::BatchResult b =
+        harness::run_batch(s, seed.value_or(original.seed), static_cast<int64_t>(runs.value_or(original.runs)), jobs, 0);
+    std::vector<std::string> row;
+    for (size_t k = 0; k < sets.size(); ++k) row.push_back(sets[k].second[combo[k]]);
+    std::string props;
+    for (const auto& [p, n] : b.violations_by_property) props += (props.empty() ? "" : " ") + p + "=" + std::to_string(n);
+    uint64_t attempts = 0, intents = 0, most = 0;
+    for (size_t n = 0; n < b.distributions.attempts.size(); ++n) {
+      attempts += n * b.distributions.attempts[n];
+      intents += b.distributions.attempts[n];
+      if (b.distributions.attempts[n]) most = n;
+    }
+    const uint64_t h = intents ? (attempts * 100 + intents / 2) / intents : 0;
+    const uint64_t ih = (b.totals.leaked_instance_us * 100 / 3600000000ull);
+    char mean[32], hours[32];
+    std::snprintf(mean, sizeof mean, "%llu.%02llu", static_cast<unsigned long long>(h / 100), static_cast<unsigned long long>(h % 100));
+    std::snprintf(hours, sizeof hours, "%llu.%02llu", static_cast<unsigned long long>(ih / 100), static_cast<unsigned long long>(ih % 100));
+    for (const std::string& v : {std::to_string(b.runs.size()), std::to_string(b.failing_runs),
+                                 props.empty() ? std::string("none") : props, std::to_string(b.totals.leaked),
+                                 std::string(hours), std::string(mean), std::to_string(most)})
+      row.push_back(v);
+    rows.push_back(row);
+  }
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) {
+    width[c] = header[c].size();
+    for (const auto& r : rows) width[c] = std::max(width[c], r[c].size());
+  }
+  auto print = [&](const std::vector<std::string>& r) {
+    for (size_t c = 0; c < r.size(); ++c)
+      std::cout << (c ? "  " : "") << r[c] << std::string(c + 1 < r.size() ? width[c] - r[c].size() : 0, ' ');
+    std::cout << "\n";
+  };
+  std::cout << original.name << " (" << file << "), seeds " << seed.value_or(original.seed) << " .. "
+            << seed.value_or(original.seed) + runs.value_or(original.runs) - 1 << " for each:\n";
+  print(header);
+  for (const auto& r : rows) print(r);
+  return 0;
+}
+
 int cmd_diff(int argc, char** argv) {
   const std::vector<std::string> args = arguments(argc, argv);
   std::string file;
@@ -921,6 +1114,7 @@ int main(int argc, char** argv) {
     if (cmd == "diff") return cmd_diff(argc, argv);
     if (cmd == "check") return cmd_check(argc, argv, program);
     if (cmd == "report") return cmd_report(argc, argv);
+    if (cmd == "sweep") return cmd_sweep(argc, argv, program);
     std::cerr << "error: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const UsageError& e) {

@@ -133,6 +133,12 @@ check "--progress: seeds done, seeds per second, failing seeds, time left" grep 
 check "--progress: the bar is cleared at the end" test "$(tail -c 4 "$tmp/progress.txt" | od -An -c | tr -d ' ')" = '\r033[K'
 script -qec "$bin run $src/scenarios/no-token-response-loss.yaml --runs 300 --jobs 1 --progress --quiet --out $tmp/p > /dev/null" /dev/null > "$tmp/quiet.txt" 2>&1
 check "--quiet: no progress bar on a terminal" test "$(grep -ac 'seeds/s' "$tmp/quiet.txt")" = 0
+check "sweep: a row per value, leaks and violations against it" expect_exit 0 "^5%  +sdk  +6  +0  +none" sweep "$src/scenarios/no-token-response-loss.yaml" --set "faults[0].rate=0%,5%" --set "clients[0].token=none,sdk" --runs 6
+check "sweep: violations appear where they should" expect_exit 0 "^5%  +none  +6  +6  +intent-instances=[0-9]+" sweep "$src/scenarios/no-token-response-loss.yaml" --set "faults[0].rate=0%,5%" --set "clients[0].token=none,sdk" --runs 6
+check "sweep: a path the file does not have: exit 2" expect_exit 2 "--set faults\[3\].rate: 'faults' has no item 3 \(it has 1\)" sweep "$src/scenarios/no-token-response-loss.yaml" --set "faults[3].rate=1%"
+check "sweep: a value the format refuses: exit 2" expect_exit 2 "--set clients\[0\].timeout=fast: clients\[0\].timeout: 'fast' is not a duration" sweep "$src/scenarios/no-token-response-loss.yaml" --set "clients[0].timeout=fast"
+check "sweep: a misspelt key: exit 2" expect_exit 2 "unknown key 'timout'; did you mean 'timeout'" sweep "$src/scenarios/no-token-response-loss.yaml" --set "clients[0].timout=1s"
+check "sweep --help" expect_exit 0 "usage: idemsim sweep FILE --set" sweep --help
 check "run --shard: a bad value: exit 2" expect_exit 2 "--shard takes K/N with 1 <= K <= N" run "$src/scenarios/baseline.yaml" --shard 4/3
 check "results file names the reproduce command" grep -q '"reproduce"' "$tmp/r/$(echo "${tmp#/}/regress" | tr '/.' '__').json"
 
