@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -194,8 +195,9 @@ the whole run.
 A scenario's expect is judged by its violations (`run --strict` judges warnings too: a shard's
 warnings are not the whole run's).
 
-exit codes: 0 every scenario met its expect, 1 one did not, 2 bad input (a file that is not a
-results file, of another schema version, cut short; results of one scenario that disagree)
+exit codes: 0 every scenario met its expect over all its run's seeds, 1 one did not, or seeds are
+missing (a shard not given), 2 bad input (a file that is not a results file, of another schema
+version, cut short; results of one scenario that disagree)
 )";
 
 constexpr const char* kSweepUsage = R"(usage: idemsim sweep FILE --set KEY=V1,V2,... [--set KEY=...] [--seed N] [--runs N] [--jobs N]
@@ -276,7 +278,7 @@ std::vector<std::string> expand(const std::vector<std::string>& paths) {
       if (found.empty()) throw harness::ScenarioError(p, 0, 0, "is a directory with no *.yaml files");
       out.insert(out.end(), found.begin(), found.end());
     } else {
-      out.push_back(p);
+      out.push_back(fs::path(p).lexically_normal().string());  // ./a.yaml and a.yaml are one file
     }
   }
   return out;
@@ -353,10 +355,15 @@ int cmd_run(int argc, char** argv, const std::string& program) {
     }
   }
   if (paths.empty()) throw UsageError{"run needs at least one scenario file or directory"};
+  if (!junit_out.empty() && fs::path(junit_out).lexically_normal() == fs::path(md_out).lexically_normal())
+    throw UsageError{"--junit and --md name one file, " + junit_out + "; give each its own"};
   for (const std::string* o : {&junit_out, &md_out}) {
     std::error_code ec;
-    if (!o->empty() && fs::exists(*o, ec) && !force)
-      throw UsageError{*o + " exists; give --force to overwrite it, or another file"};
+    if (o->empty()) continue;
+    if (fs::exists(*o, ec) && !force) throw UsageError{*o + " exists; give --force to overwrite it, or another file"};
+    const fs::path parent = fs::path(*o).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    if (ec) throw UsageError{"cannot create the directory of " + *o + ": " + ec.message()};
   }
 
   std::vector<harness::Scenario> scenarios;
@@ -373,6 +380,15 @@ int cmd_run(int argc, char** argv, const std::string& program) {
 
   for (const auto& s : scenarios)
     check_seed_range(seed.value_or(s.seed), runs.value_or(static_cast<uint64_t>(s.runs)), s.file);
+  {
+    std::map<std::string, std::string> names;  // results file name -> the scenario writing it
+    for (const auto& s : scenarios) {
+      const auto [it, fresh] = names.emplace(result_file_name(s.file), s.file);
+      if (!fresh)
+        throw UsageError{it->second + " and " + s.file + " would write the same results file (" + it->first +
+                         (it->second == s.file ? "): the scenario is given twice" : "); rename one of them")};
+    }
+  }
   std::vector<harness::BatchResult> batches;
   std::vector<double> wall;  // per batch, for the results file's wall_time_s (and nothing else)
   for (const auto& s : scenarios) {
@@ -381,25 +397,28 @@ int cmd_run(int argc, char** argv, const std::string& program) {
       // The K-th of N blocks: seeds [first + total*(K-1)/N, first + total*K/N).
       const uint64_t first = seed.value_or(s.seed), total = runs.value_or(static_cast<uint64_t>(s.runs));
       const uint64_t lo = total * (shard.first - 1) / shard.second, hi = total * shard.first / shard.second;
-      if (hi == lo) {
-        std::cerr << "error: --shard " << shard.first << "/" << shard.second << " of " << total << " seeds of " << s.file
-                  << " is empty; use at most " << total << " shards\n";
-        return 2;
-      }
       // A progress bar on a terminal (stderr), at most ten times a second, for a run long
       // enough to want one; cleared when the scenario is done.
       const uint64_t count = hi - lo;
       auto last = started;
       bool shown = false;
+      const bool tty = isatty(STDERR_FILENO) != 0;
       const harness::Progress bar = [&](uint64_t done, uint64_t failing) {
         const auto now = std::chrono::steady_clock::now();
         const double spent = std::chrono::duration<double>(now - started).count();
-        if (spent < (progress ? 0.0 : 1.0) || (shown && std::chrono::duration<double>(now - last).count() < 0.1)) return;
+        // On a terminal, one line redrawn ten times a second; in a log, a line a second, and the
+        // last one at the end.
+        const double every = tty ? 0.1 : 1.0;
+        const bool end = done == count;
+        if (spent < (progress ? 0.0 : 1.0) ||
+            (shown && !(end && !tty) && std::chrono::duration<double>(now - last).count() < every))
+          return;
         last = now;
         shown = true;
-        const double rate = static_cast<double>(done) / spent;
+        const double rate = spent > 0 ? static_cast<double>(done) / spent : 0.0;
         char line[256];
-        std::snprintf(line, sizeof line, "\r\033[K%s: %llu/%llu seeds, %.0f seeds/s, %llu failing, ~%.0fs left",
+        std::snprintf(line, sizeof line, tty ? "\r\033[K%s: %llu/%llu seeds, %.0f seeds/s, %llu failing, ~%.0fs left"
+                                             : "%s: %llu/%llu seeds, %.0f seeds/s, %llu failing, ~%.0fs left\n",
                       s.name.substr(0, 60).c_str(), static_cast<unsigned long long>(done),
                       static_cast<unsigned long long>(count), rate, static_cast<unsigned long long>(failing),
                       rate > 0 ? static_cast<double>(count - done) / rate : 0.0);
@@ -408,7 +427,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
       const bool want_bar = !quiet && (progress || isatty(STDERR_FILENO) != 0);
       batches.push_back(
           harness::run_batch(s, first + lo, static_cast<int64_t>(count), jobs, keep, want_bar ? &bar : nullptr));
-      if (shown) std::cerr << "\r\033[K" << std::flush;
+      if (shown && tty) std::cerr << "\r\033[K" << std::flush;
       batches.back().shard = shard;
       batches.back().all_seeds = {first, total};
       wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -845,10 +864,17 @@ int cmd_report(int argc, char** argv) {
       return 2;
     }
   }
+  bool complete = true;
+  for (const reports::Merged& m : merged) {
+    if (m.doc["runs"] == m.doc["shard"]["runs"]) continue;
+    complete = false;
+    std::cerr << "warning: " << m.doc["file"].get<std::string>() << ": the results hold " << m.doc["runs"].get<uint64_t>()
+              << " of the run's " << m.doc["shard"]["runs"].get<uint64_t>() << " seeds (a shard not given?)\n";
+  }
   const bool all_met = std::all_of(merged.begin(), merged.end(), [](const reports::Merged& m) {
     return m.doc["met_expectation"].get<bool>();
   });
-  return all_met ? 0 : 1;
+  return all_met && complete ? 0 : 1;
 }
 
 // The node at a path like "clients[0].timeout" in a scenario's YAML, created for a missing last
@@ -922,7 +948,12 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
         if (values.back().empty()) throw UsageError{"--set " + v + ": an empty value"};
         from = comma + 1;
       }
-      sets.emplace_back(v.substr(0, eq), values);
+      const std::string key = v.substr(0, eq);
+      if (key == "seed" || key == "runs")
+        throw UsageError{"--set " + key + ": sweep runs every value at the same seeds; give --seed or --runs instead"};
+      for (const auto& [k, unused] : sets)
+        if (k == key) throw UsageError{"--set " + key + " is given twice; give its values in one --set, like " + key + "=V1,V2"};
+      sets.emplace_back(key, values);
     } else if (a == "--seed") {
       seed = parse_u64(a, need_value(i, args));
     } else if (a == "--runs") {

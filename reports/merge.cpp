@@ -116,9 +116,11 @@ std::string two_decimals(uint64_t num, uint64_t den) {
   return buf;
 }
 
-// By the violations alone: a shard's warnings (a fault that never fired in its seeds) are not the
-// whole run's, so --strict stays with `run`.
-bool met(const ordered_json& d) {
+// By the violations; and, for the results of one whole run (one file) with --strict, by its
+// warnings too. A shard's warnings (a fault its seeds never fired) are not the whole run's, so
+// merged shards are judged by their violations alone.
+bool met(const ordered_json& d, bool one_whole_run) {
+  if (one_whole_run && d["strict"].get<bool>() && !d["warnings"].empty()) return false;
   const std::string expect = d["expect"].get<std::string>();
   const uint64_t failing = d["failing_runs"].get<uint64_t>();
   if (expect == "pass") return failing == 0;
@@ -136,6 +138,17 @@ std::pair<const ordered_json*, const ordered_json*> first_violation(const ordere
       if (property.empty() || v["property"] == property) return {&r, &v};
   }
   return {nullptr, nullptr};
+}
+
+// A scenario's path as a dotted class name: the extension dropped, dots in names made '_',
+// separators made dots, leading ones dropped.
+std::string fs_stem_path(std::string f) {
+  if (const size_t slash = f.find_last_of('/'), dot = f.find_last_of('.'); dot != std::string::npos &&
+                                                                          (slash == std::string::npos || dot > slash))
+    f.erase(dot);
+  for (char& c : f) c = c == '.' ? '_' : c == '/' ? '.' : c;
+  while (!f.empty() && (f.front() == '.' || f.front() == '_')) f.erase(f.begin());
+  return f;
 }
 
 std::string text_of(const ordered_json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
@@ -242,6 +255,15 @@ std::vector<Merged> merge_results(const std::vector<std::pair<std::string, order
     if (d["groups"].size() != doc["groups"].size() || d["faults"].size() != doc["faults"].size())
       throw BadResults(path + ": its groups or faults differ from " + m.files.front() + "'s");
     m.files.push_back(path);
+    // The whole run the files are parts of: the seeds of every file's run, together (shards of
+    // one run share it; runs of other seeds widen it).
+    {
+      const uint64_t lo = std::min(d["shard"]["first_seed"].get<uint64_t>(), doc["shard"]["first_seed"].get<uint64_t>());
+      const uint64_t hi = std::max(d["shard"]["first_seed"].get<uint64_t>() + d["shard"]["runs"].get<uint64_t>(),
+                                   doc["shard"]["first_seed"].get<uint64_t>() + doc["shard"]["runs"].get<uint64_t>());
+      d["shard"]["first_seed"] = lo;
+      d["shard"]["runs"] = hi - lo;
+    }
     d["strict"] = d["strict"].get<bool>() || doc["strict"].get<bool>();
     for (const auto& w : doc["warnings"])
       if (std::find(d["warnings"].begin(), d["warnings"].end(), w) == d["warnings"].end()) d["warnings"].push_back(w);
@@ -267,10 +289,13 @@ std::vector<Merged> merge_results(const std::vector<std::pair<std::string, order
     });
     for (size_t i = 1; i < rs.size(); ++i)
       if (rs[i]["seed"] == rs[i - 1]["seed"])
-        throw BadResults("seed " + rs[i]["seed"].dump() + " of " + text_of(d["file"]) + " is in two of the files (" +
+        throw BadResults("seed " + rs[i]["seed"].dump() + " of " + text_of(d["file"]) + " is in two of the files given (" +
                          [&] {
                            std::string f;
-                           for (const auto& p : m.files) f += (f.empty() ? "" : ", ") + p;
+                           for (const auto& [p, doc] : files)
+                             if (doc["file"] == d["file"])
+                               for (const auto& r : doc["results"])
+                                 if (r["seed"] == rs[i]["seed"]) f += (f.empty() ? "" : " and ") + p;
                            return f;
                          }() +
                          "): give each shard's results once");
@@ -289,12 +314,15 @@ std::vector<Merged> merge_results(const std::vector<std::pair<std::string, order
     ordered_json sorted = ordered_json::object();
     for (const auto& [k, v] : props) sorted[k] = v;
     d["violations_by_property"] = sorted;
-    // Every seed of the run: the report of the whole run.
-    if (d["runs"] == d["shard"]["runs"] && d["first_seed"] == d["shard"]["first_seed"]) {
-      d["shard"]["index"] = 1;
-      d["shard"]["count"] = 1;
+    // Every seed of the run: the report of the whole run. Some missing (a shard not given):
+    // partial, index and count 0.
+    if (m.files.size() > 1) {
+      const bool complete = d["runs"] == d["shard"]["runs"] && d["first_seed"] == d["shard"]["first_seed"];
+      d["shard"]["index"] = complete ? 1 : 0;
+      d["shard"]["count"] = complete ? 1 : 0;
     }
-    d["met_expectation"] = met(d);
+    const bool whole = d["runs"] == d["shard"]["runs"] && d["first_seed"] == d["shard"]["first_seed"];
+    d["met_expectation"] = met(d, m.files.size() == 1 && whole);
   }
   // Scenarios in the order of their files, whatever order the results came in.
   std::stable_sort(out.begin(), out.end(), [](const Merged& a, const Merged& b) {
@@ -304,6 +332,18 @@ std::vector<Merged> merge_results(const std::vector<std::pair<std::string, order
 }
 
 void write_markdown(std::ostream& out, const std::vector<Merged>& ms) {
+  size_t not_met = 0, partial = 0;
+  std::string names;
+  for (const Merged& m : ms) {
+    if (!m.doc["met_expectation"].get<bool>()) {
+      ++not_met;
+      names += (names.empty() ? "" : ", ") + text_of(m.doc["scenario"]);
+    }
+    partial += m.doc["runs"] != m.doc["shard"]["runs"] ? 1 : 0;
+  }
+  out << "**idemsim: " << (not_met ? std::to_string(not_met) + " of " + std::to_string(ms.size()) + " scenarios did not meet their expect: " + names
+                                   : "all " + std::to_string(ms.size()) + " scenarios met their expect")
+      << "**" << (partial ? " (" + std::to_string(partial) + " with seeds missing: a shard not given?)" : std::string()) << "\n\n";
   out << "| Scenario | Seeds | Failing | Intents | Ok | Unknown | Attempts per intent | Completion (simulated) | "
          "Instances / intended | Leaked (instance-hours) | Violations | Expect | Verdict |\n"
          "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
@@ -320,12 +360,28 @@ void write_markdown(std::ostream& out, const std::vector<Merged>& ms) {
         << text_of(d["expect"]) << "` | " << (d["met_expectation"].get<bool>() ? "met" : "**not met**") << " |\n";
   }
   bool heading = false;
-  for (const Merged& m : ms) {
-    const ordered_json& d = m.doc;
+  // The scenarios that did not meet their expect first, then the bugs they document, caught.
+  std::vector<const Merged*> order;
+  for (const Merged& m : ms)
+    if (!m.doc["met_expectation"].get<bool>()) order.push_back(&m);
+  for (const Merged& m : ms)
+    if (m.doc["met_expectation"].get<bool>()) order.push_back(&m);
+  for (const Merged* mp : order) {
+    const ordered_json& d = mp->doc;
+    if (!d["met_expectation"].get<bool>() && d["failing_runs"].get<uint64_t>() == 0) {
+      if (!heading) out << "\n## Failing seeds\n";
+      heading = true;
+      out << "\n**" << text_of(d["scenario"]) << "** (`" << text_of(d["file"]) << "`): **not met**: it expects `"
+          << text_of(d["expect"]) << "`, and none of its " << d["runs"].get<uint64_t>()
+          << " seeds broke it" << (d["strict"].get<bool>() && !d["warnings"].empty() ? " (or a --strict warning)" : "")
+          << ".\n";
+      continue;
+    }
     if (d["failing_runs"].get<uint64_t>() == 0) continue;
     if (!heading) out << "\n## Failing seeds\n";
     heading = true;
-    out << "\n**" << text_of(d["scenario"]) << "** (`" << text_of(d["file"]) << "`): " << d["failing_runs"].get<uint64_t>()
+    out << "\n**" << text_of(d["scenario"]) << "** (`" << text_of(d["file"]) << "`): "
+        << (d["met_expectation"].get<bool>() ? "" : "**not met**: ") << d["failing_runs"].get<uint64_t>()
         << " of " << d["runs"].get<uint64_t>() << " seeds broke a property"
         << (d["met_expectation"].get<bool>() && d["expect"] != "pass" ? " (expected: the scenario documents a bug)" : "")
         << ".\n";
@@ -339,7 +395,7 @@ void write_markdown(std::ostream& out, const std::vector<Merged>& ms) {
 }
 
 void write_csv(std::ostream& out, const std::vector<Merged>& ms) {
-  out << "scenario,file,content_hash,semantics,seeds,failing_seeds,intents,intents_ok,intents_failed,intents_unknown,"
+  out << "scenario,file,content_hash,semantics,seeds,seeds_of_run,failing_seeds,intents,intents_ok,intents_failed,intents_unknown,"
          "intents_open,requests,retries,instances,instances_intended,leaked,leaked_instance_hours,violations,"
          "attempts_per_intent_mean,attempts_per_intent_p99,attempts_per_intent_max,completion_p50_ms,completion_p95_ms,"
          "completion_p99_ms,violations_by_property,expect,met_expectation\n";
@@ -347,7 +403,8 @@ void write_csv(std::ostream& out, const std::vector<Merged>& ms) {
     const ordered_json& d = m.doc;
     const ordered_json& t = d["totals"];
     out << csv(text_of(d["scenario"])) << "," << csv(text_of(d["file"])) << "," << text_of(d["content_hash"]) << ","
-        << text_of(d["semantics"]) << "," << d["runs"].get<uint64_t>() << "," << d["failing_runs"].get<uint64_t>();
+        << text_of(d["semantics"]) << "," << d["runs"].get<uint64_t>() << "," << d["shard"]["runs"].get<uint64_t>() << ","
+        << d["failing_runs"].get<uint64_t>();
     for (const char* k : {"intents", "intents_ok", "intents_failed", "intents_unknown", "intents_open", "requests",
                           "retries", "instances", "instances_intended", "leaked"})
       out << "," << t[k].get<uint64_t>();
@@ -395,7 +452,9 @@ void write_junit(std::ostream& out, const std::vector<Merged>& ms) {
     const bool documents_bug = d["expect"] != "pass";
     uint64_t suite_failures = 0;
     std::ostringstream cases;
-    const std::string classname = xml(text_of(d["file"]));
+    // "scenarios.rules.rule2-repeat": the file's path as dashboards split a class name.
+    std::string dotted = fs_stem_path(text_of(d["file"]));
+    const std::string classname = xml(dotted);
     if (documents_bug) {
       const bool ok = d["met_expectation"].get<bool>();
       cases << "    <testcase classname=\"" << classname << "\" name=\"expect " << xml(text_of(d["expect"])) << "\">\n";
@@ -403,7 +462,9 @@ void write_junit(std::ostream& out, const std::vector<Merged>& ms) {
         ++suite_failures;
         cases << "      <failure type=\"not-caught\" message=\"the bug this scenario documents was not caught in "
               << d["runs"].get<uint64_t>() << " seeds\">the scenario expects `" << xml(text_of(d["expect"]))
-              << "`; no run broke it (reproduce: idemsim run " << classname << ")</failure>\n";
+              << "`; no run broke it (reproduce: idemsim run " << xml(text_of(d["file"])) << " --seed "
+              << d["shard"]["first_seed"].get<uint64_t>() << " --runs " << d["shard"]["runs"].get<uint64_t>()
+              << ")</failure>\n";
       }
       cases << "    </testcase>\n";
     }

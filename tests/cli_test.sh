@@ -99,9 +99,22 @@ for f in md csv json junit; do
 done
 check "report: metrics of a clean run" grep -q "^| clean baseline | 12 | 0 | 720 | 100.00% | 0 | mean 1.00, p99 1, max 1 | p50 <= [0-9]*ms, .* | 1440 / 1440 | 0 (0.00) | none | .pass. | met |$" "$tmp/whole.md"
 check "report: leaks cost instance-hours" grep -qE "^\| no token under response loss \| 12 \| 12 \| 600 \| .* \| [1-9][0-9]* \([1-9][0-9.]*\) \| intent-instances" "$tmp/whole.md"
-check "report: csv header" grep -q "^scenario,file,content_hash,semantics,seeds,failing_seeds,.*leaked_instance_hours,.*attempts_per_intent_p99,.*completion_p99_ms," "$tmp/whole.csv"
+check "report: csv header" grep -q "^scenario,file,content_hash,semantics,seeds,seeds_of_run,failing_seeds,.*leaked_instance_hours,.*attempts_per_intent_p99,.*completion_p99_ms," "$tmp/whole.csv"
 check "report: a scenario that did not meet its expect: exit 1" expect_exit 1 "\*\*not met\*\*" report "$tmp/whole"
 check "report: shards on their own are partial" expect_exit 1 "\| 4 of 12 \(partial\) \|" report "$tmp/shard2"
+check "report: a missing shard is a warning and exit 1, even when every expect is met" expect_exit 1 "warning: .*baseline.yaml: the results hold 8 of the run's 12 seeds \(a shard not given\?\)" report "$tmp/shard1" "$tmp/shard3"
+check "report: the Markdown begins with what did not meet its expect" expect_exit 1 "^\*\*idemsim: 1 of 3 scenarios did not meet their expect: no token under response loss\*\*" report "$tmp/whole"
+"$bin" run "$src/scenarios/baseline.yaml" --seed 1 --runs 5 --out "$tmp/day1" > /dev/null 2>&1
+"$bin" run "$src/scenarios/baseline.yaml" --seed 6 --runs 5 --out "$tmp/day2" > /dev/null 2>&1
+check "report: runs of other seeds merge into the run of them all" expect_exit 0 "^\| clean baseline \| 10 \| 0 \|" report "$tmp/day1" "$tmp/day2"
+mkdir -p "$tmp/col/a" && cp "$src/scenarios/baseline.yaml" "$tmp/col/a_b.yaml" && cp "$src/scenarios/baseline.yaml" "$tmp/col/a/b.yaml"
+check "run: two scenarios that would write one results file: exit 2" expect_exit 2 "would write the same results file .*; rename one of them" run "$tmp/col" --runs 1 --out "$tmp/colr"
+check "run: --junit and --md on one file: exit 2" expect_exit 2 "--junit and --md name one file" run "$src/scenarios/baseline.yaml" --runs 1 --junit "$tmp/same.txt" --md "$tmp/same.txt"
+"$bin" run "$src/scenarios/baseline.yaml" --runs 1 --junit "$tmp/new/dir/x.xml" --out "$tmp/r" > /dev/null 2>&1
+check "run --junit creates its directory" test -s "$tmp/new/dir/x.xml"
+check "run --shard: a shard with no seed writes empty results" expect_exit 0 "met expect" run "$src/scenarios/baseline.yaml" --runs 2 --shard 1/3 --out "$tmp/emptyshard"
+check "sweep: seed and runs are options, not settings: exit 2" expect_exit 2 "--set seed: sweep runs every value at the same seeds; give --seed or --runs instead" sweep "$src/scenarios/baseline.yaml" --set seed=5,6
+check "sweep: a key given twice: exit 2" expect_exit 2 "--set clients\[0\].timeout is given twice" sweep "$src/scenarios/baseline.yaml" --set "clients[0].timeout=1s" --set "clients[0].timeout=2s"
 check "report: the JUnit XML passes its schema" xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/whole.junit"
 check "report: a JUnit failure names the reproduce command" grep -q "reproduce: .*replay $tmp/regress.yaml --seed [0-9]" "$tmp/whole.junit"
 sed 's/<testcase classname=/<testcase clsname=/' "$tmp/whole.junit" > "$tmp/bad.junit"
@@ -130,7 +143,9 @@ check "run --junit does not overwrite without --force: exit 2" expect_exit 2 "ru
 check "no progress bar when stderr is not a terminal" test ! -s "$tmp/progress.txt"
 "$bin" run "$src/scenarios/no-token-response-loss.yaml" --runs 300 --jobs 1 --progress --out "$tmp/p" > /dev/null 2> "$tmp/progress.txt"
 check "--progress: seeds done, seeds per second, failing seeds, time left" grep -aqE "no token under response loss: [0-9]+/300 seeds, [0-9]+ seeds/s, [0-9]+ failing, ~[0-9]+s left" "$tmp/progress.txt"
-check "--progress: the bar is cleared at the end" test "$(tail -c 4 "$tmp/progress.txt" | od -An -c | tr -d ' ')" = '\r033[K'
+check "--progress off a terminal: lines, the last at the end" grep -aqE "^no token under response loss: 300/300 seeds, .* failing, ~0s left$" "$tmp/progress.txt"
+script -qec "$bin run $src/scenarios/no-token-response-loss.yaml --runs 300 --jobs 1 --progress --out $tmp/p > /dev/null" /dev/null > "$tmp/tty.txt" 2>&1
+check "--progress on a terminal: one line redrawn, cleared at the end" test "$(tail -c 3 "$tmp/tty.txt" | od -An -c | tr -d ' ')" = '033[K'
 script -qec "$bin run $src/scenarios/no-token-response-loss.yaml --runs 300 --jobs 1 --progress --quiet --out $tmp/p > /dev/null" /dev/null > "$tmp/quiet.txt" 2>&1
 check "--quiet: no progress bar on a terminal" test "$(grep -ac 'seeds/s' "$tmp/quiet.txt")" = 0
 check "sweep: a row per value, leaks and violations against it" expect_exit 0 "^5%  +sdk  +6  +0  +none" sweep "$src/scenarios/no-token-response-loss.yaml" --set "faults[0].rate=0%,5%" --set "clients[0].token=none,sdk" --runs 6

@@ -21,7 +21,7 @@ check "the program is installed" test -x "$tmp/prefix/bin/idemsim"
 config=$(find "$tmp/prefix" -name idemsimConfig.cmake | head -1)
 check "the CMake package is installed" test -n "$config"
 check "the CMake function is installed" test -f "$(dirname "$config")/IdemsimScenarios.cmake"
-check "the docs are installed" test -f "$tmp/prefix/share/doc/idemsim/ci.md"
+check "the docs, the CI files and the JUnit schema are installed" test -f "$tmp/prefix/share/doc/idemsim/ci.md" -a -f "$tmp/prefix/share/doc/idemsim/ci/github-actions.yml" -a -f "$tmp/prefix/share/doc/idemsim/junit.xsd"
 check "the installed program runs" "$tmp/prefix/bin/idemsim" --version
 
 mkdir -p "$tmp/example/scenarios/more"
