@@ -34,7 +34,7 @@ idemsim_add_scenarios(${CMAKE_CURRENT_SOURCE_DIR}/scenarios RUNS 20)
 CMAKE
 cp "$src/scenarios/baseline.yaml" "$tmp/example/scenarios/good.yaml"
 sed 's/^expect: fail/expect: pass/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/example/scenarios/more/bad.yaml"
-cmake -S "$tmp/example" -B "$tmp/example/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" > "$tmp/configure.log" 2>&1
+cmake -S "$tmp/example" -B "$tmp/example/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" > "$tmp/configure.log" 2>&1
 check "the example project configures with find_package(idemsim)" test $? = 0
 (cd "$tmp/example/build" && ctest -L scenarios > "$tmp/ctest.log" 2>&1)
 rc=$?
