@@ -1021,14 +1021,10 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
       intents += b.distributions.attempts[n];
       if (b.distributions.attempts[n]) most = n;
     }
-    const uint64_t h = intents ? (attempts * 100 + intents / 2) / intents : 0;
-    const uint64_t ih = (b.totals.leaked_instance_us * 100 / 3600000000ull);
-    char mean[32], hours[32];
-    std::snprintf(mean, sizeof mean, "%llu.%02llu", static_cast<unsigned long long>(h / 100), static_cast<unsigned long long>(h % 100));
-    std::snprintf(hours, sizeof hours, "%llu.%02llu", static_cast<unsigned long long>(ih / 100), static_cast<unsigned long long>(ih % 100));
     for (const std::string& v : {std::to_string(b.runs.size()), std::to_string(b.failing_runs),
                                  props.empty() ? std::string("none") : props, std::to_string(b.totals.leaked),
-                                 std::string(hours), std::string(mean), std::to_string(most)})
+                                 reports::two_decimals(b.totals.leaked_instance_us, 3600000000ull),
+                                 reports::two_decimals(attempts, intents), std::to_string(most)})
       row.push_back(v);
     rows.push_back(row);
   }

@@ -50,8 +50,6 @@ void add_counts(ordered_json& into, const ordered_json& from) {
   }
 }
 
-std::string two_decimals(uint64_t num, uint64_t den);
-
 // [value, count] pairs summed per value, in value order.
 void add_pairs(ordered_json& into, const ordered_json& from) {
   std::map<uint64_t, uint64_t> sum;
@@ -107,14 +105,6 @@ std::string completion_text(const ordered_json& d) {
 
 std::string instance_hours(uint64_t us) { return two_decimals(us, 3600ull * 1000000ull); }
 
-std::string two_decimals(uint64_t num, uint64_t den) {
-  if (den == 0) return "0.00";
-  const uint64_t hundredths = (num * 100 + den / 2) / den;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%llu.%02llu", static_cast<unsigned long long>(hundredths / 100),
-                static_cast<unsigned long long>(hundredths % 100));
-  return buf;
-}
 
 // By the violations; and, for the results of one whole run (one file) with --strict, by its
 // warnings too. A shard's warnings (a fault its seeds never fired) are not the whole run's, so

@@ -86,10 +86,7 @@ void print_details(std::ostream& out, const std::vector<harness::BatchResult>& b
     // Retries per intent begun, by layer: mean (two decimals) and the most for one intent.
     const harness::RunStats& t = b.totals;
     const uint64_t n = std::max<uint64_t>(t.intents_begun, 1);
-    auto mean = [&](uint64_t sum) {
-      const uint64_t hundredths = (sum * 100 + n / 2) / n;
-      return std::to_string(hundredths / 100) + "." + (hundredths % 100 < 10 ? "0" : "") + std::to_string(hundredths % 100);
-    };
+    auto mean = [&](uint64_t sum) { return two_decimals(sum, n); };
     out << "; retries per intent: sdk " << mean(t.attempts_sdk) << " (max " << t.most_sdk << "), app calls "
         << mean(t.attempts_app) << " (max " << t.most_app << "), controller drives " << mean(t.attempts_controller)
         << " (max " << t.most_controller << ")";
@@ -97,6 +94,16 @@ void print_details(std::ostream& out, const std::vector<harness::BatchResult>& b
     out << "; " << coverage_summary(b.coverage, s);
     out << "\n";
   }
+}
+
+std::string two_decimals(uint64_t num, uint64_t den) {
+  if (den == 0) return "0.00";
+  const unsigned __int128 hundredths = (static_cast<unsigned __int128>(num) * 100 + den / 2) / den;
+  const unsigned __int128 whole = hundredths / 100;
+  const unsigned frac = static_cast<unsigned>(hundredths % 100);
+  std::string digits;
+  for (unsigned __int128 w = whole; digits.empty() || w > 0; w /= 10) digits.insert(digits.begin(), static_cast<char>('0' + w % 10));
+  return digits + "." + static_cast<char>('0' + frac / 10) + static_cast<char>('0' + frac % 10);
 }
 
 std::string coverage_summary(const harness::Coverage& c, const harness::Scenario& s) {

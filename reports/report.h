@@ -28,6 +28,9 @@ std::string retry_profile(const model::RetryPolicy& p);
 // intent, the attempts that made them and how each ended, the answers the rules do not allow),
 // the first and last `context` events, and a line saying how many were left out between.
 std::vector<std::string> excerpt(const model::Violation& v, size_t context = 3);
+// num / den with two decimals, rounded half up ("1.04"; "0.00" when den is 0); exact for any
+// 64-bit counts (a sum of microseconds over millions of runs, over an hour in microseconds).
+std::string two_decimals(uint64_t num, uint64_t den);
 // "reached N of M situations; never reached: NAME (why), ..." (harness/coverage.h).
 std::string coverage_summary(const harness::Coverage& c, const harness::Scenario& s);
 
