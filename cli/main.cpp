@@ -21,6 +21,7 @@
 #include "harness/writer.h"
 #include "harness/check.h"
 #include "harness/load.h"
+#include "reports/html.h"
 #include "reports/merge.h"
 #include "reports/report.h"
 #include "reports/trace_filter.h"
@@ -61,7 +62,7 @@ scenario format: docs/scenario-format.md
 )";
 
 constexpr const char* kRunUsage = R"(usage: idemsim run PATH... [--seed N] [--runs N] [--out DIR] [--jobs N] [--show N]
-                   [--keep N] [--strict] [--shard K/N] [--junit FILE] [--md FILE] [--force]
+                   [--keep N] [--strict] [--shard K/N] [--junit FILE] [--md FILE] [--html FILE] [--force]
                    [--quiet] [--progress]
 
 Runs each scenario at seeds seed .. seed+runs-1 (defaults: the file's `seed` and `runs`) and
@@ -92,7 +93,9 @@ ever named: the caller cannot know they exist), violations.
   --progress  the progress bar even when stderr is not a terminal (a CI log), from the start
   --junit FILE  also write the JUnit XML report (as `idemsim report --format junit` would)
   --md FILE     also write the Markdown report (as `idemsim report --format md` would)
-  --force       let --junit and --md overwrite a file that exists
+  --html FILE   also write the HTML report (as `idemsim report --format html` would): tables,
+                plots, and a timeline of each failing scenario's shortest failing run
+  --force       let --junit, --md and --html overwrite a file that exists
   --shard K/N run only the K-th of N equal blocks of the seeds (K from 1): N machines or CI jobs,
               each with its K, run every seed once between them; `idemsim report` merges
               their results files into the report of the whole (docs/ci.md)
@@ -175,7 +178,7 @@ distinct mixes of fault kinds, and the situations reached.
 exit codes: 0 no counterexample in any scenario, 1 one was found, 2 bad input, 3 internal error
 )";
 
-constexpr const char* kReportUsage = R"(usage: idemsim report RESULTS... [--format md|csv|json|junit] [--out FILE] [--force]
+constexpr const char* kReportUsage = R"(usage: idemsim report RESULTS... [--format md|csv|json|junit|html] [--out FILE] [--force]
 
 Reads results files (the JSON files `idemsim run` writes; a directory stands for its *.json
 files), merges those of one scenario (the shards of a run with --shard K/N, or runs of other
@@ -187,7 +190,11 @@ the whole run.
   --format F       md (default: a table for a pull-request comment), csv, json (the merged
                    results, docs/results-format.md, without wall times and warnings) or junit (JUnit XML: a
                    test suite per scenario, a test case per property, a failure with the
-                   violation and its reproduce command)
+                   violation and its reproduce command) or html (one self-contained page: the
+                   table, per scenario its violations, faults and plots of retry amplification
+                   and completion latency, and for a failing one a timeline of its shortest
+                   failing run: clients and frontends as lanes, attempts as arrows, faults
+                   shaded, the violating launches marked)
   --out FILE       write the report there (default: standard output); an existing file is not
                    overwritten without --force
   --force          overwrite --out
@@ -201,6 +208,7 @@ version, cut short; results of one scenario that disagree)
 )";
 
 constexpr const char* kSweepUsage = R"(usage: idemsim sweep FILE --set KEY=V1,V2,... [--set KEY=...] [--seed N] [--runs N] [--jobs N]
+                    [--html FILE [--force]]
 
 Runs the scenario once per value of each --set (or per combination, with several), at the same
 seeds, and prints a row per run: the values, the failing seeds, violations by property, leaked
@@ -216,6 +224,9 @@ duplicates disappear?" in one command.
   --seed N         first seed (default: the file's `seed`)
   --runs N         seeds per value (default: the file's `runs`)
   --jobs N         threads (default: the number of cores); results do not depend on it
+  --html FILE      also write the table and plots of failing seeds, violations, leaked
+                   instances and attempts per intent against the values, as one
+                   self-contained HTML page; --force overwrites an existing FILE
 
 exit codes: 0 the sweep ran, 2 bad input (a path the file does not have, a value the scenario
 format refuses), 3 internal error
@@ -302,7 +313,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   size_t keep = 10;
   bool strict = false;
   std::pair<uint64_t, uint64_t> shard{1, 1};  // --shard K/N
-  std::string junit_out, md_out;              // --junit FILE, --md FILE
+  std::string junit_out, md_out, html_out;    // --junit FILE, --md FILE, --html FILE
   bool force = false;
   bool quiet = false;                          // --quiet: no progress bar
   bool progress = false;                       // --progress: one even off a terminal, from the start
@@ -333,6 +344,8 @@ int cmd_run(int argc, char** argv, const std::string& program) {
       junit_out = need_value(i, args);
     } else if (a == "--md") {
       md_out = need_value(i, args);
+    } else if (a == "--html") {
+      html_out = need_value(i, args);
     } else if (a == "--force") {
       force = true;
     } else if (a == "--shard") {
@@ -355,9 +368,10 @@ int cmd_run(int argc, char** argv, const std::string& program) {
     }
   }
   if (paths.empty()) throw UsageError{"run needs at least one scenario file or directory"};
-  if (!junit_out.empty() && fs::path(junit_out).lexically_normal() == fs::path(md_out).lexically_normal())
-    throw UsageError{"--junit and --md name one file, " + junit_out + "; give each its own"};
-  for (const std::string* o : {&junit_out, &md_out}) {
+  for (const auto& [x, y] : {std::pair{&junit_out, &md_out}, std::pair{&junit_out, &html_out}, std::pair{&md_out, &html_out}})
+    if (!x->empty() && fs::path(*x).lexically_normal() == fs::path(*y).lexically_normal())
+      throw UsageError{"--junit, --md and --html name one file, " + *x + "; give each its own"};
+  for (const std::string* o : {&junit_out, &md_out, &html_out}) {
     std::error_code ec;
     if (o->empty()) continue;
     if (fs::exists(*o, ec) && !force) throw UsageError{*o + " exists; give --force to overwrite it, or another file"};
@@ -462,7 +476,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
     }
   }
   std::cout << "\nresults: " << out_dir << "/ (one JSON file per scenario)\n";
-  if (!junit_out.empty() || !md_out.empty()) {
+  if (!junit_out.empty() || !md_out.empty() || !html_out.empty()) {
     // The reports `idemsim report` would write from these results files.
     std::vector<std::pair<std::string, nlohmann::ordered_json>> docs;
     for (size_t i = 0; i < batches.size(); ++i) {
@@ -471,7 +485,8 @@ int cmd_run(int argc, char** argv, const std::string& program) {
       docs.emplace_back(batches[i].scenario->file, nlohmann::ordered_json::parse(text.str()));
     }
     const std::vector<reports::Merged> merged = reports::merge_results(docs);
-    for (const auto& [path, writer] : {std::pair{&junit_out, &reports::write_junit}, std::pair{&md_out, &reports::write_markdown}}) {
+    for (const auto& [path, writer] : {std::pair{&junit_out, &reports::write_junit}, std::pair{&md_out, &reports::write_markdown},
+                                       std::pair{&html_out, &reports::write_html}}) {
       if (path->empty()) continue;
       std::ofstream f(*path, std::ios::binary);
       writer(f, merged);
@@ -479,7 +494,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
         std::cerr << "error: cannot write " << *path << "\n";
         return 2;
       }
-      std::cout << (path == &junit_out ? "junit: " : "markdown: ") << *path << "\n";
+      std::cout << (path == &junit_out ? "junit: " : path == &md_out ? "markdown: " : "html: ") << *path << "\n";
     }
   }
   bool deterministic = true;
@@ -808,8 +823,8 @@ int cmd_report(int argc, char** argv) {
       return 0;
     } else if (a == "--format") {
       format = need_value(i, args);
-      if (format != "md" && format != "csv" && format != "json" && format != "junit")
-        throw UsageError{"--format takes md, csv, json or junit, not '" + format + "'"};
+      if (format != "md" && format != "csv" && format != "json" && format != "junit" && format != "html")
+        throw UsageError{"--format takes md, csv, json, junit or html, not '" + format + "'"};
     } else if (a == "--out") {
       out = need_value(i, args);
     } else if (a == "--force") {
@@ -848,6 +863,7 @@ int cmd_report(int argc, char** argv) {
   if (format == "md") reports::write_markdown(text, merged);
   else if (format == "csv") reports::write_csv(text, merged);
   else if (format == "json") reports::write_report_json(text, merged);
+  else if (format == "html") reports::write_html(text, merged);
   else reports::write_junit(text, merged);
   if (out.empty()) {
     std::cout << text.str();
@@ -929,6 +945,8 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
   std::string file;
   std::vector<std::pair<std::string, std::vector<std::string>>> sets;
   std::optional<uint64_t> seed, runs;
+  std::string html_out;
+  bool force = false;
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -960,6 +978,10 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
       runs = parse_u64(a, need_value(i, args), 1, 10000000);
     } else if (a == "--jobs") {
       jobs = static_cast<int>(parse_u64(a, need_value(i, args), 1, 256));
+    } else if (a == "--html") {
+      html_out = need_value(i, args);
+    } else if (a == "--force") {
+      force = true;
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "' for sweep"};
     } else if (file.empty()) {
@@ -970,6 +992,13 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
   }
   if (file.empty()) throw UsageError{"sweep needs a scenario file"};
   if (sets.empty()) throw UsageError{"sweep needs at least one --set KEY=V1,V2,..."};
+  if (!html_out.empty()) {
+    std::error_code ec;
+    if (fs::exists(html_out, ec) && !force) throw UsageError{html_out + " exists; give --force to overwrite it, or another file"};
+    const fs::path parent = fs::path(html_out).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    if (ec) throw UsageError{"cannot create the directory of " + html_out + ": " + ec.message()};
+  }
   const harness::Scenario original = harness::load_scenario_file(file);  // the file itself is sound
   std::ifstream in(file, std::ios::binary);
   std::ostringstream text;
@@ -990,6 +1019,9 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
   for (const char* h : {"seeds", "failing", "violations", "leaked", "instance-hours", "attempts/intent", "max"})
     header.push_back(h);
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> labels;  // per row: its values, for the plots
+  std::vector<reports::SweepSeries> series{{"failing seeds", {}}, {"violations", {}}, {"leaked instances", {}},
+                                           {"attempts per intent (mean)", {}}};
   for (const auto& combo : combos) {
     YAML::Node root = YAML::Load(text.str());
     std::string label;
@@ -1021,6 +1053,13 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
       intents += b.distributions.attempts[n];
       if (b.distributions.attempts[n]) most = n;
     }
+    std::string values;
+    for (size_t k = 0; k < sets.size(); ++k) values += (values.empty() ? "" : ", ") + sets[k].second[combo[k]];
+    labels.push_back(values);
+    series[0].values.push_back(static_cast<double>(b.failing_runs));
+    series[1].values.push_back(static_cast<double>(b.violations));
+    series[2].values.push_back(static_cast<double>(b.totals.leaked));
+    series[3].values.push_back(intents ? static_cast<double>(attempts) / static_cast<double>(intents) : 0.0);
     for (const std::string& v : {std::to_string(b.runs.size()), std::to_string(b.failing_runs),
                                  props.empty() ? std::string("none") : props, std::to_string(b.totals.leaked),
                                  reports::two_decimals(b.totals.leaked_instance_us, 3600000000ull),
@@ -1042,6 +1081,20 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
             << seed.value_or(original.seed) + runs.value_or(original.runs) - 1 << " for each:\n";
   print(header);
   for (const auto& r : rows) print(r);
+  if (!html_out.empty()) {
+    std::ofstream f(html_out, std::ios::binary);
+    std::string keys;
+    for (const auto& [key, values] : sets) keys += (keys.empty() ? "" : ", ") + key;
+    reports::write_sweep_html(f, "idemsim sweep of " + keys + ": " + original.name + " (" + file + "), seeds " +
+                                     std::to_string(seed.value_or(original.seed)) + " .. " +
+                                     std::to_string(seed.value_or(original.seed) + runs.value_or(original.runs) - 1),
+                              header, rows, labels, series);
+    if (!f) {
+      std::cerr << "error: cannot write " << html_out << "\n";
+      return 2;
+    }
+    std::cout << "html: " << html_out << "\n";
+  }
   return 0;
 }
 

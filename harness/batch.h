@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,6 +41,8 @@ struct BatchResult {
   std::pair<uint64_t, uint64_t> shard{1, 1};
   std::pair<uint64_t, uint64_t> all_seeds{0, 0};
   size_t keep = 10;  // run_batch's `keep`
+  // The shortest failing run (the fewest events, then the lowest seed), drawn; none when every run passed.
+  std::optional<Timeline> timeline;
   // The first seed is run a second time; a different trace hash means the simulator itself is
   // not deterministic (a bug of idemsim, not of the system under test).
   uint64_t rerun_hash = 0;

@@ -102,6 +102,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   World(const Scenario& s, uint64_t seed, const RunOptions& opt)
       : keep_intents_(opt.keep_intents),
         keep_send_seconds_(opt.keep_send_seconds),
+        keep_timeline_(opt.keep_timeline),
         s_(s),
         seed_(seed),
         trace_(opt.keep_trace),
@@ -170,6 +171,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       trace_.line(now_, "oracle").word("violation").kv("property", v.property).kv("subject", v.subject);
     trace_.line(now_, "world").word("end").kv("violations", static_cast<int64_t>(out.violations.size()));
     fill_stats(out, counts);
+    if (keep_timeline_) out.timeline = timeline(out);
     out.trace_hash = trace_.hash();
     out.trace = trace_.take_text();
     return out;
@@ -248,6 +250,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (!i) return std::nullopt;
     const Duration back = restart_time(std::get<faults::Crash>(s_.faults.faults[*i])) - now_;
     ++coverage_[size_t(Situation::caller_crash)];
+    marks_.push_back(Mark{now_, c.region, client, true, "process crashed (" + std::string(model::caller_crash_point_name(when)) + ")"});
     notes_.push_back(Note{now_, {}, "caller " + c.label + "'s process crashed (" + std::string(model::caller_crash_point_name(when)) +
                                         "); it restarts in " + sim::format_duration(back) + ", knowing what its state kept",
                           true, c.label});
@@ -766,6 +769,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     p.down = true;
     p.down_until = restart_time(c);
     service_.crash_store(region);
+    marks_.push_back(Mark{now_, region, kStore, false, "token store crashed"});
     note({}, "service: the token store of " + regions_[region] + " crashed" +
                  (s_.service.store.durability == model::Durability::lossy ? " and lost every record (volatile)" : "") +
                  "; back in " + sim::format_duration(p.down_until - now_),
@@ -781,6 +785,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     p.down = true;
     p.down_until = restart_time(c);
     ++p.incarnation;
+    marks_.push_back(Mark{now_, region, f, false, "frontend " + std::to_string(f) + " crashed"});
     note({}, "service: frontend " + std::to_string(f) + " of " + regions_[region] + " crashed; back in " +
                  sim::format_duration(p.down_until - now_));
     trace_.line(now_, service_actor(region)).word("frontend").word("crash").kv("frontend", f)
@@ -854,6 +859,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   void on_restart(uint32_t region, uint32_t which) {
     Process& p = which == kStore ? stores_[region] : frontends_[region][which];
     p.down = false;
+    marks_.push_back(Mark{now_, region, which, false, which == kStore ? "token store back" : "frontend " + std::to_string(which) + " back"});
     note({}, "service: " + (which == kStore ? std::string("the token store") : "frontend " + std::to_string(which)) +
                  " of " + regions_[region] + " is back");
     auto line = trace_.line(now_, service_actor(region));
@@ -1026,6 +1032,128 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     out.reaper_counts.resize(2 * s_.reapers.size());
   }
 
+  // The run drawn as lanes (RunOptions::keep_timeline; harness/world.h, Timeline).
+  Timeline timeline(const RunResult& r) const {
+    Timeline t;
+    t.seed = seed_;
+    t.events = r.stats.events;
+    t.end_us = (now_ - Time(0)).us;
+    for (const model::Violation& v : r.violations) t.violations.push_back(v.property + " " + v.subject + ": " + v.detail);
+    std::vector<bool> in_story(history_.attempts.size(), false), bad(history_.attempts.size(), false);
+    for (const model::Violation& v : r.violations) {
+      for (uint32_t a : v.attempts) in_story[a] = true;
+      for (uint32_t a : v.bad_launches) bad[a] = true;
+    }
+    // A run too large to draw whole keeps the clients in a story, and says how much it left out.
+    constexpr size_t kMostAttempts = 600;
+    std::vector<bool> drawn(history_.clients.size(), history_.attempts.size() <= kMostAttempts);
+    if (history_.attempts.size() > kMostAttempts)
+      for (uint32_t a = 0; a < history_.attempts.size(); ++a)
+        if (in_story[a]) drawn[call_of(a).client] = true;
+    std::vector<int32_t> client_lane(history_.clients.size(), -1);
+    for (uint32_t c = 0; c < history_.clients.size(); ++c) {
+      if (!drawn[c]) continue;
+      client_lane[c] = static_cast<int32_t>(t.lanes.size());
+      t.lanes.push_back({history_.clients[c].label, "client"});
+    }
+    std::vector<int32_t> first_frontend(regions_.size()), store_lane(regions_.size(), -1);
+    for (uint32_t g = 0; g < regions_.size(); ++g) {
+      first_frontend[g] = static_cast<int32_t>(t.lanes.size());
+      for (uint32_t f = 0; f < frontends_[g].size(); ++f)
+        t.lanes.push_back({regions_[g] + (frontends_[g].size() == 1 ? std::string(" service") : " frontend " + std::to_string(f)), "frontend"});
+      for (const Mark& m : marks_)
+        if (!m.client && m.which == kStore && m.region == g && store_lane[g] < 0) {
+          store_lane[g] = static_cast<int32_t>(t.lanes.size());
+          t.lanes.push_back({regions_[g] + " token store", "store"});
+        }
+    }
+    const auto frontend_lane = [&](uint32_t attempt) -> int32_t {
+      const uint32_t f = attempt < served_.size() ? served_[attempt].frontend : kNoFrontend;
+      if (f == kNoFrontend) return -1;
+      return first_frontend[history_.calls[history_.attempts[attempt].call].request.region] + static_cast<int32_t>(f);
+    };
+    const auto answer = [](const Response& x) {
+      return x.ok() ? "200 " + model::reservation_name(x.reservation)
+                    : std::to_string(x.status()) + " " + std::string(model::code_name(x.code));
+    };
+    for (uint32_t a = 0; a < history_.attempts.size(); ++a) {
+      const model::AttemptRecord& at = history_.attempts[a];
+      const model::CallRecord& c = history_.calls[at.call];
+      if (!drawn[c.client]) {
+        ++t.attempts_left_out;
+        continue;
+      }
+      Timeline::Attempt x;
+      x.id = a;
+      x.from = static_cast<uint32_t>(client_lane[c.client]);
+      x.to = at.taken_order == model::AttemptRecord::kNotTaken ? -1 : frontend_lane(a);
+      x.sent_us = (at.sent - Time(0)).us;
+      x.taken_us = at.taken_order == model::AttemptRecord::kNotTaken ? -1 : (at.taken - Time(0)).us;
+      x.what = std::string(model::api_name(c.api)) + " call " + std::to_string(at.call) + " try " + std::to_string(at.number);
+      if (c.api == model::Api::run) x.what += at.has_token ? " token=" + sim::escaped(at.token.view()) : " no-token";
+      if (at.duplicate_of != model::AttemptRecord::kNotTaken)
+        x.what += " (a second delivery of attempt " + std::to_string(at.duplicate_of) + ", by the network)";
+      x.story = in_story[a];
+      if (at.done) {
+        x.ended_us = (at.ended - Time(0)).us;
+        if (at.end == model::AttemptEnd::timeout) {
+          const bool reset = at.fate == model::Fate::reset_before || at.fate == model::Fate::reset_after ||
+                             at.fate == model::Fate::refused || at.fate == model::Fate::crashed;
+          x.end = reset ? "connection reset" : "timed out";
+        } else {
+          x.end = answer(at.response);
+        }
+      } else if (at.late) {
+        x.end = "answered " + answer(at.late_response) + " with no one waiting";
+      } else {
+        x.end = at.duplicate_of != model::AttemptRecord::kNotTaken ? "no one waits for it" : "no end by the limit";
+      }
+      switch (at.fate) {
+        case model::Fate::request_lost: x.end += "; the request was lost on the way"; break;
+        case model::Fate::turned_away: x.end += "; a storm turned it away"; break;
+        case model::Fate::answer_replaced: x.end += "; a storm replaced the service's answer"; break;
+        case model::Fate::response_lost: x.end += "; its answer was lost on the way back"; break;
+        case model::Fate::reset_before: x.end += "; reset before the service saw it"; break;
+        case model::Fate::reset_after: x.end += "; reset after the service acted"; break;
+        case model::Fate::transient: x.end += "; a transient error"; break;
+        case model::Fate::throttled: x.end += "; the request quota was empty"; break;
+        case model::Fate::refused: x.end += "; every frontend was down"; break;
+        case model::Fate::crashed: x.end += "; its frontend crashed"; break;
+        case model::Fate::caller_crashed: x.end += "; the caller died before acting on it"; break;
+        case model::Fate::none: break;
+      }
+      if (at.store_down) x.end += "; the token store was down";
+      t.attempts.push_back(std::move(x));
+    }
+    for (const model::Reservation& res : service_.reservations()) {
+      const uint32_t a = static_cast<uint32_t>(res.tag);
+      Timeline::Launch l;
+      l.at_us = (res.at - Time(0)).us;
+      l.lane = frontend_lane(a);
+      l.attempt = a;
+      l.what = model::reservation_name(res.id) + ": " + std::to_string(res.count) + " instance(s)" +
+               (res.has_token ? " token=" + sim::escaped(res.token.view()) : " no token");
+      l.bad = bad[a];
+      t.launches.push_back(std::move(l));
+    }
+    const Time limit = Time(0) + s_.limit;
+    for (const faults::Fault& f : s_.faults.faults) {
+      const faults::Window& w = std::visit([](const auto& x) -> const faults::Window& { return x.window; }, f);
+      Time until = w.length ? w.from + *w.length : limit;
+      if (s_.faults.heal_at) until = std::min(until, *s_.faults.heal_at);
+      until = std::min(until, limit);
+      if (until <= w.from) continue;
+      t.faults.push_back({faults::describe(f, regions_, s_.group_names()), (w.from - Time(0)).us, (until - Time(0)).us});
+    }
+    for (const Mark& m : marks_) {
+      const int32_t lane = m.client ? client_lane[m.which]
+                           : m.which == kStore ? store_lane[m.region]
+                                               : first_frontend[m.region] + static_cast<int32_t>(m.which);
+      if (lane >= 0) t.marks.push_back({(m.at - Time(0)).us, lane, m.what});
+    }
+    return t;
+  }
+
   // What the service went through that a violation's story should tell (crashes, restarts, a
   // record the store forgot): rare events, kept as text. `token`: only for stories of that token.
   struct Note {
@@ -1096,6 +1224,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
 
   bool keep_intents_;
   bool keep_send_seconds_;
+  bool keep_timeline_;
   const Scenario& s_;
   uint64_t seed_;
   sim::Trace trace_;
@@ -1109,6 +1238,15 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   std::vector<Served> served_;                   // per attempt
   std::vector<uint64_t> throttled_;              // per client group: requests the quota turned away
   std::vector<Note> notes_;
+  // The service's crashes and restarts, and the callers' crashes, for the timeline (rare events).
+  struct Mark {
+    Time at;
+    uint32_t region = 0;
+    uint32_t which = 0;  // a frontend, kStore, or (client) the client
+    bool client = false;
+    std::string what;
+  };
+  std::vector<Mark> marks_;
   std::vector<uint64_t> reaper_counts_;  // RunResult::reaper_counts
   Coverage coverage_{};
   std::vector<uint32_t> in_service_;             // with crash faults: attempts the service may still answer

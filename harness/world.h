@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,54 @@ struct IntentEnd {
   std::string story;   // "ok: RunInstances 200 r-...; TerminateInstances 200; RunInstances (repeat) 200 r-..."
 };
 
+// A run drawn as lanes (RunOptions::keep_timeline), for the HTML report: the clients and the
+// service's frontends, each attempt from its client to the frontend that took it in and back, the
+// launches (those that broke a rule marked), the faults' windows and the service's crashes.
+// Times in microseconds of simulated time.
+struct Timeline {
+  struct Lane {
+    std::string name;  // "app#0", "us-east-1 frontend 0", "us-east-1 token store"
+    std::string kind;  // "client", "frontend", "store"
+  };
+  struct Attempt {
+    uint32_t id = 0;    // History::attempts index: the trace's and the story's attempt=N
+    uint32_t from = 0;  // its client's lane
+    int32_t to = -1;    // the lane of the frontend that took it in; -1: it never reached the service
+    int64_t sent_us = 0;
+    int64_t taken_us = -1;  // when the service took it in; -1: never
+    int64_t ended_us = -1;  // when its client saw its end (an answer, a timeout, a reset); -1: none by the limit
+    std::string what;       // "RunInstances call 3 try 2 token=abc"
+    std::string end;        // "200 r-2", "timed out (its answer was lost on the way back)", ...
+    bool story = false;     // in a violation's story
+  };
+  struct Launch {
+    int64_t at_us = 0;
+    int32_t lane = -1;      // the frontend that launched it
+    uint32_t attempt = 0;   // the attempt that made it
+    std::string what;       // "r-2: 1 instance(s)"
+    bool bad = false;       // beyond the one allowed, or forbidden by the rules
+  };
+  struct Span {
+    std::string fault;  // its description, as in replay's header
+    int64_t from_us = 0, until_us = 0;  // its window, cut at heal_at and the limit
+  };
+  struct Mark {
+    int64_t at_us = 0;
+    int32_t lane = -1;
+    std::string what;  // "frontend 0 crashed", "back", "caller crashed"
+  };
+  uint64_t seed = 0;
+  uint64_t events = 0;
+  int64_t end_us = 0;  // the run's end (its last event, or the limit)
+  std::vector<std::string> violations;  // "PROPERTY SUBJECT: DETAIL", each
+  std::vector<Lane> lanes;
+  std::vector<Attempt> attempts;
+  uint64_t attempts_left_out = 0;  // of clients in no violation's story, in a run too large to draw whole
+  std::vector<Launch> launches;
+  std::vector<Span> faults;
+  std::vector<Mark> marks;
+};
+
 struct RunResult {
   uint64_t seed = 0;
   uint64_t trace_hash = 0;
@@ -118,6 +167,7 @@ struct RunResult {
   std::string trace;  // one line per event, when kept
   std::vector<IntentEnd> intents;  // when kept
   std::vector<int64_t> send_seconds;  // when kept: the whole seconds in which attempts were sent, sorted, once each
+  std::optional<Timeline> timeline;   // when kept
 };
 
 struct RunOptions {
@@ -127,6 +177,7 @@ struct RunOptions {
   bool via_asio = false;
   bool keep_intents = false;  // fill RunResult::intents
   bool keep_send_seconds = false;  // fill RunResult::send_seconds
+  bool keep_timeline = false;  // fill RunResult::timeline
 };
 
 RunResult run_once(const Scenario& s, uint64_t seed, const RunOptions& opt = {});

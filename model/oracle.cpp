@@ -317,6 +317,8 @@ class Checker {
       v.group = group_of_attempt(bad.front());
       v.subject = scope_text(key);
       v.detail = std::to_string(bad.size()) + " answer(s) the rules do not allow; first: " + why;
+      for (uint32_t a : bad)
+        if (launch_of_[a] >= 0) v.bad_launches.push_back(a);
       add_attempt_steps(v, std::vector<uint32_t>(begin, end), &bad);
       add_launch_steps(v, launches_in(begin, end));
       finish(v);
@@ -351,6 +353,7 @@ class Checker {
       v.detail = std::to_string(all.size()) + " launches with " + std::to_string(total) +
                  " instances under one token (exactly 1 reservation of " + std::to_string(first ? first->min : 0) +
                  " to " + std::to_string(v.intended) + " instances allowed)";
+      for (uint32_t li : extra) v.bad_launches.push_back(launches_[li].attempt);
       add_launch_steps(v, all);
       add_attempt_steps(v, std::vector<uint32_t>(begin, end));
       finish(v);
@@ -646,6 +649,11 @@ class Checker {
         }
         if (leaked) v.detail += "; " + std::to_string(leaked) + " instance(s) leaked: no answer to the intent named them";
         if (!ls.back()->reservation) v.detail += "; one still in flight at the time limit";
+        // Beyond the first launch (by time), every launch broke the rule; one launch of too many
+        // instances did.
+        const Launch* earliest = *std::min_element(ls.begin(), ls.end(), [](const Launch* x, const Launch* y) { return x->at < y->at; });
+        for (const Launch* l : ls)
+          if (l != earliest || ls.size() == 1) v.bad_launches.push_back(l->attempt);
         if (expired_reuse)
           v.detail += "; a launch followed a repeat of a token past its 2013 retention: the caller reused an "
                       "expired token";
@@ -666,6 +674,7 @@ class Checker {
         Violation v = about(member, "intent-instances");
         v.detail = "recorded as failed, yet its own request launched " + (*mine)->name() +
                    ": its outcome was unknown, not failed";
+        v.bad_launches.push_back((*mine)->attempt);
         add_launch_steps(v, ls);
         add_attempt_steps(v, intent_attempts(L));
         finish(v);
@@ -969,6 +978,7 @@ class Checker {
   void add_attempt_steps(Violation& v, const std::vector<uint32_t>& attempts,
                          const std::vector<uint32_t>* key = nullptr) const {
     for (uint32_t a : attempts) {
+      v.attempts.push_back(a);
       const AttemptRecord& at = h_.attempts[a];
       const CallRecord& c = call_of(a);
       const bool is_key = (a < launch_of_.size() && launch_of_[a] >= 0) ||

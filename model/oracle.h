@@ -64,6 +64,11 @@ struct Violation {
     bool key = false;  // a launch, an attempt that launched, or a wrong answer: never elided
   };
   std::vector<Step> events;  // the history behind it, in time order
+  // The same history by number, for drawing it (reports' timeline): every attempt in its story
+  // (History::attempts indexes, the trace's attempt=N), and the attempts whose launches broke the
+  // rule (a launch beyond the one allowed, or one the rules forbid), in the order found.
+  std::vector<uint32_t> attempts;
+  std::vector<uint32_t> bad_launches;
 };
 
 // The scenario's promises beyond the token rules (docs/scenario-format.md, `heal_at`).

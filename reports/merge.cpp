@@ -14,50 +14,7 @@ namespace idem::reports {
 
 using nlohmann::ordered_json;
 
-namespace {
-
-// The properties a scenario is judged by, in the order the docs list them.
-const std::vector<std::string> kProperties = {"answers",       "token-instances", "intent-instances",
-                                              "intent-exact",  "token-collision", "no-false-reap",
-                                              "liveness",      "amplification"};
-
-void need(const ordered_json& doc, const std::string& path, const char* key, ordered_json::value_t type) {
-  if (!doc.contains(key))
-    throw BadResults(path + ": has no \"" + key + "\"; it is not a whole results file (written by an older idemsim, "
-                     "or edited); run the scenario again");
-  const ordered_json& v = doc[key];
-  const bool ok = type == ordered_json::value_t::number_unsigned ? v.is_number_unsigned()
-                  : type == ordered_json::value_t::number_float  ? v.is_number()
-                                                                 : v.type() == type;
-  if (!ok) throw BadResults(path + ": \"" + key + "\" has the wrong type (" + v.type_name() + ")");
-}
-
-// Counts summed, key by key; "most_..." objects keep the larger.
-void add_counts(ordered_json& into, const ordered_json& from) {
-  for (auto it = from.begin(); it != from.end(); ++it) {
-    const std::string& k = it.key();
-    if (it->is_object()) {
-      if (!into.contains(k)) into[k] = ordered_json::object();
-      if (k.rfind("most_", 0) == 0) {
-        for (auto m = it->begin(); m != it->end(); ++m)
-          into[k][m.key()] = std::max(into[k].value(m.key(), uint64_t{0}), m->get<uint64_t>());
-      } else {
-        add_counts(into[k], *it);
-      }
-    } else if (it->is_number_unsigned()) {
-      into[k] = into.value(k, uint64_t{0}) + it->get<uint64_t>();
-    }
-  }
-}
-
-// [value, count] pairs summed per value, in value order.
-void add_pairs(ordered_json& into, const ordered_json& from) {
-  std::map<uint64_t, uint64_t> sum;
-  for (const ordered_json* side : {static_cast<const ordered_json*>(&into), &from})
-    for (const auto& p : *side) sum[p[0].get<uint64_t>()] += p[1].get<uint64_t>();
-  into = ordered_json::array();
-  for (const auto& [v, n] : sum) into.push_back({v, n});
-}
+namespace detail {
 
 // The q-th quantile (q in hundredths) of [value, count] pairs: the least value with at least q%
 // of the counts at or below it; nullopt when there are none.
@@ -106,19 +63,6 @@ std::string completion_text(const ordered_json& d) {
 std::string instance_hours(uint64_t us) { return two_decimals(us, 3600ull * 1000000ull); }
 
 
-// By the violations; and, for the results of one whole run (one file) with --strict, by its
-// warnings too. A shard's warnings (a fault its seeds never fired) are not the whole run's, so
-// merged shards are judged by their violations alone.
-bool met(const ordered_json& d, bool one_whole_run) {
-  if (one_whole_run && d["strict"].get<bool>() && !d["warnings"].empty()) return false;
-  const std::string expect = d["expect"].get<std::string>();
-  const uint64_t failing = d["failing_runs"].get<uint64_t>();
-  if (expect == "pass") return failing == 0;
-  if (expect == "fail") return failing > 0;
-  const std::string p = expect.substr(expect.find(':') + 2);
-  return d["violations_by_property"].value(p, uint64_t{0}) > 0;
-}
-
 // The first violation of a property (or of any, when `property` is empty) kept in the results,
 // with its seed's reproduce command; null when none kept its details.
 std::pair<const ordered_json*, const ordered_json*> first_violation(const ordered_json& d, const std::string& property) {
@@ -130,19 +74,44 @@ std::pair<const ordered_json*, const ordered_json*> first_violation(const ordere
   return {nullptr, nullptr};
 }
 
-// A scenario's path as a dotted class name: the extension dropped, dots in names made '_',
-// separators made dots, leading ones dropped.
-std::string fs_stem_path(std::string f) {
-  if (const size_t slash = f.find_last_of('/'), dot = f.find_last_of('.'); dot != std::string::npos &&
-                                                                          (slash == std::string::npos || dot > slash))
-    f.erase(dot);
-  for (char& c : f) c = c == '.' ? '_' : c == '/' ? '.' : c;
-  while (!f.empty() && (f.front() == '.' || f.front() == '_')) f.erase(f.begin());
-  return f;
-}
-
 std::string text_of(const ordered_json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
+std::string by_property(const ordered_json& d) {
+  std::string out;
+  for (auto it = d["violations_by_property"].begin(); it != d["violations_by_property"].end(); ++it)
+    out += (out.empty() ? "" : "; ") + it.key() + " " + std::to_string(it->get<uint64_t>());
+  return out.empty() ? "none" : out;
+}
+
+std::string seeds_text(const ordered_json& d) {
+  const auto& sh = d["shard"];
+  std::string out = std::to_string(d["runs"].get<uint64_t>());
+  if (d["runs"].get<uint64_t>() != sh["runs"].get<uint64_t>())
+    out += " of " + std::to_string(sh["runs"].get<uint64_t>()) + " (partial)";
+  return out;
+}
+
+std::string headline(const std::vector<Merged>& ms) {
+  size_t not_met = 0, partial = 0;
+  std::string names;
+  for (const Merged& m : ms) {
+    if (!m.doc["met_expectation"].get<bool>()) {
+      ++not_met;
+      names += (names.empty() ? "" : ", ") + text_of(m.doc["scenario"]);
+    }
+    partial += m.doc["runs"] != m.doc["shard"]["runs"] ? 1 : 0;
+  }
+  const std::string n = std::to_string(ms.size());
+  std::string out = not_met ? std::to_string(not_met) + " of " + n + (ms.size() == 1 ? " scenario" : " scenarios") +
+                                  " did not meet " + (ms.size() == 1 ? "its" : "their") + " expect: " + names
+                    : ms.size() == 1 ? "the scenario met its expect"
+                                     : "all " + n + " scenarios met their expect";
+  if (partial) out += " (" + std::to_string(partial) + " with seeds missing: a shard not given?)";
+  return out;
+}
+
+// Text for XML or HTML: the five markup characters escaped, and control characters XML 1.0 does
+// not allow made spaces.
 std::string xml(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
@@ -160,26 +129,84 @@ std::string xml(const std::string& s) {
   return out;
 }
 
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
+
+// The properties a scenario is judged by, in the order the docs list them.
+const std::vector<std::string> kProperties = {"answers",       "token-instances", "intent-instances",
+                                              "intent-exact",  "token-collision", "no-false-reap",
+                                              "liveness",      "amplification"};
+
+void need(const ordered_json& doc, const std::string& path, const char* key, ordered_json::value_t type) {
+  if (!doc.contains(key))
+    throw BadResults(path + ": has no \"" + key + "\"; it is not a whole results file (written by an older idemsim, "
+                     "or edited); run the scenario again");
+  const ordered_json& v = doc[key];
+  const bool ok = type == ordered_json::value_t::number_unsigned ? v.is_number_unsigned()
+                  : type == ordered_json::value_t::number_float  ? v.is_number()
+                                                                 : v.type() == type;
+  if (!ok) throw BadResults(path + ": \"" + key + "\" has the wrong type (" + v.type_name() + ")");
+}
+
+// Counts summed, key by key; "most_..." objects keep the larger.
+void add_counts(ordered_json& into, const ordered_json& from) {
+  for (auto it = from.begin(); it != from.end(); ++it) {
+    const std::string& k = it.key();
+    if (it->is_object()) {
+      if (!into.contains(k)) into[k] = ordered_json::object();
+      if (k.rfind("most_", 0) == 0) {
+        for (auto m = it->begin(); m != it->end(); ++m)
+          into[k][m.key()] = std::max(into[k].value(m.key(), uint64_t{0}), m->get<uint64_t>());
+      } else {
+        add_counts(into[k], *it);
+      }
+    } else if (it->is_number_unsigned()) {
+      into[k] = into.value(k, uint64_t{0}) + it->get<uint64_t>();
+    }
+  }
+}
+
+// [value, count] pairs summed per value, in value order.
+void add_pairs(ordered_json& into, const ordered_json& from) {
+  std::map<uint64_t, uint64_t> sum;
+  for (const ordered_json* side : {static_cast<const ordered_json*>(&into), &from})
+    for (const auto& p : *side) sum[p[0].get<uint64_t>()] += p[1].get<uint64_t>();
+  into = ordered_json::array();
+  for (const auto& [v, n] : sum) into.push_back({v, n});
+}
+
+// By the violations; and, for the results of one whole run (one file) with --strict, by its
+// warnings too. A shard's warnings (a fault its seeds never fired) are not the whole run's, so
+// merged shards are judged by their violations alone.
+bool met(const ordered_json& d, bool one_whole_run) {
+  if (one_whole_run && d["strict"].get<bool>() && !d["warnings"].empty()) return false;
+  const std::string expect = d["expect"].get<std::string>();
+  const uint64_t failing = d["failing_runs"].get<uint64_t>();
+  if (expect == "pass") return failing == 0;
+  if (expect == "fail") return failing > 0;
+  const std::string p = expect.substr(expect.find(':') + 2);
+  return d["violations_by_property"].value(p, uint64_t{0}) > 0;
+}
+
+// A scenario's path as a dotted class name: the extension dropped, dots in names made '_',
+// separators made dots, leading ones dropped.
+std::string fs_stem_path(std::string f) {
+  if (const size_t slash = f.find_last_of('/'), dot = f.find_last_of('.'); dot != std::string::npos &&
+                                                                          (slash == std::string::npos || dot > slash))
+    f.erase(dot);
+  for (char& c : f) c = c == '.' ? '_' : c == '/' ? '.' : c;
+  while (!f.empty() && (f.front() == '.' || f.front() == '_')) f.erase(f.begin());
+  return f;
+}
+
 std::string csv(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
-}
-
-std::string by_property(const ordered_json& d) {
-  std::string out;
-  for (auto it = d["violations_by_property"].begin(); it != d["violations_by_property"].end(); ++it)
-    out += (out.empty() ? "" : "; ") + it.key() + " " + std::to_string(it->get<uint64_t>());
-  return out.empty() ? "none" : out;
-}
-
-std::string seeds_text(const ordered_json& d) {
-  const auto& sh = d["shard"];
-  std::string out = std::to_string(d["runs"].get<uint64_t>());
-  if (d["runs"].get<uint64_t>() != sh["runs"].get<uint64_t>())
-    out += " of " + std::to_string(sh["runs"].get<uint64_t>()) + " (partial)";
-  return out;
 }
 
 }  // namespace
@@ -214,6 +241,16 @@ ordered_json read_results(const std::string& path) {
            {"completion_ms", T::array}, {"results", T::array},
            {"wall_time_s", T::number_float}})
     need(doc, path, k, t);
+  // The shortest failing run, drawn (absent from files of before it was added, null when every run passed).
+  if (doc.contains("timeline") && !doc["timeline"].is_null()) {
+    const ordered_json& t = doc["timeline"];
+    if (!t.is_object()) throw BadResults(path + ": \"timeline\" is neither an object nor null");
+    for (const auto& [k, ty] : std::vector<std::pair<const char*, T>>{
+             {"seed", T::number_unsigned}, {"events", T::number_unsigned}, {"end_us", T::number_unsigned},
+             {"violations", T::array}, {"lanes", T::array}, {"attempts", T::array}, {"launches", T::array},
+             {"faults", T::array}, {"marks", T::array}})
+      need(t, path + ": timeline", k, ty);
+  }
   if (doc["results"].size() != doc["runs"].get<uint64_t>())
     throw BadResults(path + ": says " + doc["runs"].dump() + " runs but holds " + std::to_string(doc["results"].size()) +
                      "; it is cut short or edited; run the scenario again");
@@ -267,6 +304,16 @@ std::vector<Merged> merge_results(const std::vector<std::pair<std::string, order
       d["faults"][f]["fired"] = d["faults"][f]["fired"].get<uint64_t>() + doc["faults"][f]["fired"].get<uint64_t>();
     for (const char* k : {"attempts_per_intent", "completion_ms"}) add_pairs(d[k], doc[k]);
     for (const auto& r : doc["results"]) d["results"].push_back(r);
+    // The shortest failing run of them all: the fewest events, then the lowest seed (the rule
+    // one run of every seed picks by).
+    if (doc.contains("timeline") && !doc["timeline"].is_null()) {
+      const ordered_json& t = doc["timeline"];
+      const bool shorter =
+          !d.contains("timeline") || d["timeline"].is_null() ||
+          std::make_pair(t["events"].get<uint64_t>(), t["seed"].get<uint64_t>()) <
+              std::make_pair(d["timeline"]["events"].get<uint64_t>(), d["timeline"]["seed"].get<uint64_t>());
+      if (shorter) d["timeline"] = t;
+    }
     d["wall_time_s"] = d["wall_time_s"].get<double>() + doc["wall_time_s"].get<double>();
   }
   for (Merged& m : out) {
@@ -322,18 +369,7 @@ std::vector<Merged> merge_results(const std::vector<std::pair<std::string, order
 }
 
 void write_markdown(std::ostream& out, const std::vector<Merged>& ms) {
-  size_t not_met = 0, partial = 0;
-  std::string names;
-  for (const Merged& m : ms) {
-    if (!m.doc["met_expectation"].get<bool>()) {
-      ++not_met;
-      names += (names.empty() ? "" : ", ") + text_of(m.doc["scenario"]);
-    }
-    partial += m.doc["runs"] != m.doc["shard"]["runs"] ? 1 : 0;
-  }
-  out << "**idemsim: " << (not_met ? std::to_string(not_met) + " of " + std::to_string(ms.size()) + " scenarios did not meet their expect: " + names
-                                   : "all " + std::to_string(ms.size()) + " scenarios met their expect")
-      << "**" << (partial ? " (" + std::to_string(partial) + " with seeds missing: a shard not given?)" : std::string()) << "\n\n";
+  out << "**idemsim: " << headline(ms) << "**\n\n";
   out << "| Scenario | Seeds | Failing | Intents | Ok | Unknown | Attempts per intent | Completion (simulated) | "
          "Instances / intended | Leaked (instance-hours) | Violations | Expect | Verdict |\n"
          "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";

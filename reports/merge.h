@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,6 +30,26 @@ nlohmann::ordered_json read_results(const std::string& path);
 // order of their files. Throws BadResults when two files of one scenario disagree (other
 // text, other idemsim version, a seed twice).
 std::vector<Merged> merge_results(const std::vector<std::pair<std::string, nlohmann::ordered_json>>& files);
+
+// Reading a merged document, for each format's writer.
+namespace detail {
+std::optional<uint64_t> quantile(const nlohmann::ordered_json& pairs, uint64_t q);  // q in hundredths
+std::string mean_of(const nlohmann::ordered_json& pairs);
+std::string millis(uint64_t ms);                           // "50ms", "1.5s", "2m"
+std::string attempts_text(const nlohmann::ordered_json& d);    // "mean 1.04, p99 2, max 3"
+std::string completion_text(const nlohmann::ordered_json& d);  // "p50 <= 50ms, p95 <= 2s, p99 <= 5s"
+std::string instance_hours(uint64_t us);
+// The first violation of `property` (any, when empty) kept in the results, with its run.
+std::pair<const nlohmann::ordered_json*, const nlohmann::ordered_json*> first_violation(
+    const nlohmann::ordered_json& d, const std::string& property);
+std::string text_of(const nlohmann::ordered_json& v);
+std::string by_property(const nlohmann::ordered_json& d);  // "token-instances 3; answers 1", or "none"
+std::string seeds_text(const nlohmann::ordered_json& d);   // "100", or "40 of 100 (partial)"
+// "all 3 scenarios met their expect", "1 of 3 scenarios did not meet their expect: NAME", and
+// how many have seeds missing.
+std::string headline(const std::vector<Merged>& ms);
+std::string xml(const std::string& s);  // escaped for XML and HTML text and attributes
+}  // namespace detail
 
 void write_markdown(std::ostream& out, const std::vector<Merged>& ms);
 void write_csv(std::ostream& out, const std::vector<Merged>& ms);

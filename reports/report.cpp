@@ -183,6 +183,51 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
   }
 }
 
+namespace {
+
+// The shortest failing run's timeline (null when every run passed): its fields, then its lists,
+// an element per line.
+void write_timeline(std::ostream& os, const std::optional<harness::Timeline>& tl) {
+  using nlohmann::ordered_json;
+  if (!tl) {
+    os << "null";
+    return;
+  }
+  const harness::Timeline& t = *tl;
+  ordered_json lanes = ordered_json::array(), attempts = ordered_json::array(), launches = ordered_json::array(),
+               faults = ordered_json::array(), marks = ordered_json::array();
+  for (const auto& l : t.lanes) lanes.push_back({{"name", l.name}, {"kind", l.kind}});
+  for (const auto& a : t.attempts) {
+    ordered_json j{{"id", a.id}, {"from", a.from}, {"to", a.to}, {"sent_us", a.sent_us}, {"taken_us", a.taken_us},
+                   {"ended_us", a.ended_us}, {"what", a.what}, {"end", a.end}};
+    if (a.story) j["story"] = true;
+    attempts.push_back(j);
+  }
+  for (const auto& l : t.launches) {
+    ordered_json j{{"at_us", l.at_us}, {"lane", l.lane}, {"attempt", l.attempt}, {"what", l.what}};
+    if (l.bad) j["bad"] = true;
+    launches.push_back(j);
+  }
+  for (const auto& f : t.faults) faults.push_back({{"fault", f.fault}, {"from_us", f.from_us}, {"until_us", f.until_us}});
+  for (const auto& m : t.marks) marks.push_back({{"at_us", m.at_us}, {"lane", m.lane}, {"what", m.what}});
+  os << "{\n    \"seed\": " << t.seed << ",\n    \"events\": " << t.events << ",\n    \"end_us\": " << t.end_us
+     << ",\n    \"attempts_left_out\": " << t.attempts_left_out
+     << ",\n    \"violations\": " << ordered_json(t.violations).dump();
+  for (const auto& [key, list] : {std::pair<const char*, const ordered_json*>{"lanes", &lanes}, {"attempts", &attempts},
+                                  {"launches", &launches}, {"faults", &faults}, {"marks", &marks}}) {
+    os << ",\n    \"" << key << "\": [";
+    bool first = true;
+    for (const auto& e : *list) {
+      os << (first ? "\n      " : ",\n      ") << e.dump();
+      first = false;
+    }
+    os << (first ? "]" : "\n    ]");
+  }
+  os << "\n  }";
+}
+
+}  // namespace
+
 void write_json(std::ostream& os, const harness::BatchResult& b, const std::string& program,
                 const std::string& version, double wall_s) {
   using nlohmann::ordered_json;
@@ -283,10 +328,12 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
     os << (first ? "\n    " : ",\n    ") << jr.dump();
     first = false;
   }
+  os << (first ? "]," : "\n  ],") << "\n  \"timeline\": ";
+  write_timeline(os, b.timeline);
   // Wall time last, alone: the one field that differs between two runs of the same seeds.
   char wall[64];
   std::snprintf(wall, sizeof wall, "%.3f", wall_s);
-  os << (first ? "]," : "\n  ],") << "\n  \"wall_time_s\": " << wall << "\n}\n";
+  os << ",\n  \"wall_time_s\": " << wall << "\n}\n";
 }
 
 }  // namespace idem::reports

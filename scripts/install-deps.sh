@@ -9,6 +9,7 @@ packages=(
   librapidcheck-dev                # property tests
   libgtest-dev libgmock-dev        # unit tests
   libxml2-utils                    # xmllint: the JUnit report checked against its schema in the tests
+  chromium                         # headless: the HTML report rendered in a real browser in the tests
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -48,9 +48,13 @@ struct Sandbox {
     fs::create_directories(dir / "scenarios");
     for (const char* f : {"baseline.yaml", "no-token-response-loss.yaml", "rules/rule7-inflight+record-after-launch.yaml"})
       fs::copy_file(fs::path(IDEMSIM_SOURCE_DIR) / "scenarios" / f, dir / "scenarios" / fs::path(f).filename());
+    // One scenario that does not meet its expect (a duplicate launch, expected not to happen):
+    // the merge step must still write every report, and fail.
+    std::ofstream(dir / "scenarios" / "not-met.yaml")
+        << replaced(read(fs::path(IDEMSIM_SOURCE_DIR) / "scenarios" / "no-token-response-loss.yaml"), "expect: fail", "expect: pass");
     env = "SCENARIOS=" + quoted((dir / "scenarios").string()) + " RUNS=10";
-    EXPECT_LE(sh(dir, env, std::string(IDEMSIM_BINARY) + " run \"$SCENARIOS\" --runs \"$RUNS\" --out whole"), 1);
-    EXPECT_LE(sh(dir, "", std::string(IDEMSIM_BINARY) + " report whole --format md --out whole.md"), 1);
+    EXPECT_EQ(sh(dir, env, std::string(IDEMSIM_BINARY) + " run \"$SCENARIOS\" --runs \"$RUNS\" --out whole"), 1);
+    EXPECT_EQ(sh(dir, "", std::string(IDEMSIM_BINARY) + " report whole --format md --out whole.md"), 1);
     whole_md = read(dir / "whole.md");
     EXPECT_NE(whole_md.find("| Scenario |"), std::string::npos);
   }
@@ -70,11 +74,7 @@ TEST(CiFiles, GitHubActionsShardsMergeIntoTheWholeReport) {
   for (const auto& step : wf["jobs"]["shard"]["steps"])
     if (step["run"] && step["run"].as<std::string>().find("idemsim run") != std::string::npos) run = step["run"].as<std::string>();
   for (const auto& step : wf["jobs"]["report"]["steps"])
-    if (step["run"] && step["run"].as<std::string>().find("idemsim report") != std::string::npos) {
-      std::istringstream lines(step["run"].as<std::string>());
-      for (std::string line; std::getline(lines, line);)
-        if (line.find("--format md") != std::string::npos) merge = line;
-    }
+    if (step["run"] && step["run"].as<std::string>().find("idemsim report") != std::string::npos) merge = step["run"].as<std::string>();
   ASSERT_FALSE(run.empty());
   ASSERT_FALSE(merge.empty());
   ASSERT_EQ(wf["jobs"]["report"]["needs"].as<std::string>(), "shard");
@@ -88,8 +88,13 @@ TEST(CiFiles, GitHubActionsShardsMergeIntoTheWholeReport) {
     fs::create_directories(box.dir / "results");
     fs::rename(box.dir / ("results-" + std::to_string(shard)), box.dir / "results" / ("results-" + std::to_string(shard)));
   }
-  ASSERT_LE(sh(box.dir, "", replaced(merge, "build/idemsim", IDEMSIM_BINARY)), 1) << merge;
+  // The whole step, as GitHub runs it (bash -e): it fails, as a scenario did not meet its
+  // expect, after writing every report.
+  EXPECT_EQ(sh(box.dir, "", "bash --noprofile --norc -eo pipefail -c " + quoted(replaced(merge, "build/idemsim", IDEMSIM_BINARY))), 1)
+      << merge;
   EXPECT_EQ(read(box.dir / "report.md"), box.whole_md);
+  EXPECT_TRUE(fs::exists(box.dir / "report.xml"));
+  EXPECT_NE(read(box.dir / "report.html").find("<svg class=\"timeline\""), std::string::npos);
 }
 
 TEST(CiFiles, KubernetesIndexedJobShardsMergeIntoTheWholeReport) {
@@ -117,7 +122,8 @@ TEST(CiFiles, KubernetesIndexedJobShardsMergeIntoTheWholeReport) {
   for (int index = 0; index < shards; ++index)
     ASSERT_EQ(sh(box.dir, box.env + " SHARDS=" + std::to_string(shards) + " JOB_COMPLETION_INDEX=" + std::to_string(index), local(run)), 0)
         << local(run);
-  ASSERT_LE(sh(box.dir, "", local(merge)), 1) << local(merge);
+  EXPECT_EQ(sh(box.dir, "", local(merge)), 1) << local(merge);  // a scenario did not meet its expect
   EXPECT_EQ(read(box.dir / "results" / "report.md"), box.whole_md);
   EXPECT_TRUE(fs::exists(box.dir / "results" / "report.xml"));
+  EXPECT_NE(read(box.dir / "results" / "report.html").find("<svg class=\"timeline\""), std::string::npos);
 }

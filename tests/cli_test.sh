@@ -109,7 +109,9 @@ check "report: the Markdown begins with what did not meet its expect" expect_exi
 check "report: runs of other seeds merge into the run of them all" expect_exit 0 "^\| clean baseline \| 10 \| 0 \|" report "$tmp/day1" "$tmp/day2"
 mkdir -p "$tmp/col/a" && cp "$src/scenarios/baseline.yaml" "$tmp/col/a_b.yaml" && cp "$src/scenarios/baseline.yaml" "$tmp/col/a/b.yaml"
 check "run: two scenarios that would write one results file: exit 2" expect_exit 2 "would write the same results file .*; rename one of them" run "$tmp/col" --runs 1 --out "$tmp/colr"
-check "run: --junit and --md on one file: exit 2" expect_exit 2 "--junit and --md name one file" run "$src/scenarios/baseline.yaml" --runs 1 --junit "$tmp/same.txt" --md "$tmp/same.txt"
+check "run: --junit and --md on one file: exit 2" expect_exit 2 "--junit, --md and --html name one file" run "$src/scenarios/baseline.yaml" --runs 1 --junit "$tmp/same.txt" --md "$tmp/same.txt"
+check "run: --md and --html on one file: exit 2" expect_exit 2 "--junit, --md and --html name one file" run "$src/scenarios/baseline.yaml" --runs 1 --md "$tmp/same.txt" --html "$tmp/./same.txt"
+check "report --format html: to standard output, exit 1 when a scenario did not meet its expect" expect_exit 1 "<svg class=\"plot amplification\"" report "$tmp/whole" --format html
 "$bin" run "$src/scenarios/baseline.yaml" --runs 1 --junit "$tmp/new/dir/x.xml" --out "$tmp/r" > /dev/null 2>&1
 check "run --junit creates its directory" test -s "$tmp/new/dir/x.xml"
 check "run --shard: a shard with no seed writes empty results" expect_exit 0 "met expect" run "$src/scenarios/baseline.yaml" --runs 2 --shard 1/3 --out "$tmp/emptyshard"

@@ -97,6 +97,29 @@ TEST(Oracle, ATokenThatLaunchedTwiceIsCaughtWithItsLeak) {
   // The events behind it: two launches and two attempts, in time order.
   ASSERT_GE(vs[0].events.size(), 4u);
   for (size_t i = 1; i < vs[0].events.size(); ++i) EXPECT_LE(vs[0].events[i - 1].at, vs[0].events[i].at);
+  // By number, for the timeline: both attempts are in each story; the launch that broke the
+  // rule is the second attempt's (the one beyond the first), not the first's.
+  for (const Violation& v : vs) EXPECT_EQ(v.attempts, (std::vector<uint32_t>{0, 1})) << v.property;
+  EXPECT_EQ(vs[1].bad_launches, std::vector<uint32_t>{1});  // token-instances
+  EXPECT_EQ(vs[2].bad_launches, std::vector<uint32_t>{1});  // intent-instances
+}
+
+TEST(Oracle, NamesTheLaunchesThatBrokeARuleAndNoOther) {
+  // A clean story marks nothing; one launch of a later intent's answer is not a bad launch.
+  Story clean(false);
+  const uint32_t c = clean.call("t");
+  clean.attempt(c, 0, /*lost=*/true);
+  clean.attempt(c, 5);
+  EXPECT_TRUE(clean.check().empty());
+  // Without a token, three attempts, two of them lost: three launches, the last two beyond the first.
+  Story s(false);
+  const uint32_t n = s.call("");
+  s.attempt(n, 0, /*lost=*/true);
+  s.attempt(n, 2, /*lost=*/true);
+  s.attempt(n, 4);
+  auto vs = s.check();
+  ASSERT_EQ(properties(vs), std::vector<std::string>{"intent-instances"});
+  EXPECT_EQ(vs[0].bad_launches, (std::vector<uint32_t>{1, 2}));
 }
 
 TEST(Oracle, DifferentSuccessfulAnswersForOneTokenAreCaught) {

@@ -1376,3 +1376,59 @@ TEST(Check, TheSameSeedFindsTheSameCounterexample) {
   EXPECT_EQ(harness::write_scenario(a.counterexample), harness::write_scenario(b.counterexample));
   EXPECT_EQ(a.tried, b.tried);
 }
+
+// The timeline the HTML report draws: the shortest failing run, its attempts from their clients
+// to the frontend that took them in, its launches with those that broke a rule marked, its faults'
+// windows and the service's crashes; the same whatever the threads.
+TEST(Timeline, TheShortestFailingRunDrawnWithItsViolatingLaunches) {
+  const Scenario s = load("service/crash-between-launch-and-record-no-recovery.yaml");
+  const auto b = harness::run_batch(s, 1, 40, 2);
+  ASSERT_GT(b.failing_runs, 0u);
+  ASSERT_TRUE(b.timeline.has_value());
+  const harness::Timeline& t = *b.timeline;
+  // The shortest: no failing run has fewer events, and of those with as few, none a lower seed.
+  for (const auto& r : b.runs)
+    if (r.violation_count > 0)
+      EXPECT_TRUE(r.stats.events > t.events || (r.stats.events == t.events && r.seed >= t.seed)) << r.seed;
+  const auto again = harness::run_once(s, t.seed);
+  EXPECT_EQ(again.stats.events, t.events);
+  EXPECT_EQ(t.violations.size(), again.violations.size());
+  // Lanes: every client, then the Region's two frontends.
+  ASSERT_EQ(t.lanes.size(), 12u);
+  EXPECT_EQ(t.lanes[10].name, "us-east-1 frontend 0");
+  EXPECT_EQ(t.lanes[11].kind, "frontend");
+  // Every launch the service made, each on a frontend's lane; the bad ones are exactly the
+  // launches the violations name.
+  std::vector<uint32_t> bad;
+  for (const auto& v : again.violations) bad.insert(bad.end(), v.bad_launches.begin(), v.bad_launches.end());
+  ASSERT_FALSE(bad.empty());
+  size_t marked = 0;
+  for (const auto& l : t.launches) {
+    EXPECT_GE(l.lane, 10);
+    EXPECT_EQ(l.bad, std::find(bad.begin(), bad.end(), l.attempt) != bad.end()) << l.what;
+    marked += l.bad ? 1 : 0;
+  }
+  EXPECT_GT(marked, 0u);
+  // A bad launch's attempt is in a story, and went to the lane the launch is on.
+  for (const auto& l : t.launches) {
+    if (!l.bad) continue;
+    const auto a = std::find_if(t.attempts.begin(), t.attempts.end(), [&](const auto& x) { return x.id == l.attempt; });
+    ASSERT_NE(a, t.attempts.end());
+    EXPECT_TRUE(a->story);
+    EXPECT_EQ(a->to, l.lane);
+    EXPECT_LE(a->taken_us, l.at_us);
+  }
+  // The crash fault's window, and the frontend's crash and return as marks.
+  ASSERT_EQ(t.faults.size(), 1u);
+  EXPECT_EQ(t.faults[0].from_us, 0);
+  bool crashed = false;
+  for (const auto& m : t.marks) crashed = crashed || m.what.find("crashed") != std::string::npos;
+  EXPECT_TRUE(crashed);
+  // One thread or two: the same timeline.
+  const auto one = harness::run_batch(s, 1, 40, 1);
+  ASSERT_TRUE(one.timeline.has_value());
+  EXPECT_EQ(one.timeline->seed, t.seed);
+  EXPECT_EQ(one.timeline->attempts.size(), t.attempts.size());
+  // Every run passing: no timeline.
+  EXPECT_FALSE(harness::run_batch(load("baseline.yaml"), 1, 3, 2).timeline.has_value());
+}

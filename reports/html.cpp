@@ -1,0 +1,511 @@
+#include "reports/html.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "harness/scenario.h"
+#include "reports/report.h"
+
+namespace idem::reports {
+
+using nlohmann::ordered_json;
+using namespace detail;
+
+namespace {
+
+std::string esc(const std::string& s) { return xml(s); }
+
+// A coordinate, one decimal.
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", v);
+  return b;
+}
+
+uint64_t u(const ordered_json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<uint64_t>() : 0; }
+int64_t i64(const ordered_json& j, const char* k, int64_t def = -1) {
+  return j.contains(k) && j[k].is_number() ? j[k].get<int64_t>() : def;
+}
+std::string str(const ordered_json& j, const char* k) {
+  return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+}
+
+// A simulated time for an axis: seconds with as many decimals as the tick step needs.
+std::string tick_text(int64_t us, int64_t step) {
+  int decimals = 0;
+  for (int64_t s = 1000000; s > step && decimals < 6; s /= 10) ++decimals;
+  char b[48];
+  std::snprintf(b, sizeof b, "%.*fs", decimals, static_cast<double>(us) / 1e6);
+  return b;
+}
+
+// 1, 2 or 5 times a power of ten, near span / 8.
+int64_t nice_step(int64_t span) {
+  const double raw = std::max<double>(1.0, static_cast<double>(span) / 8.0);
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double f = raw / mag;
+  return static_cast<int64_t>((f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag);
+}
+
+double nice_max(double v) {
+  if (v <= 0) return 1;
+  const double mag = std::pow(10.0, std::floor(std::log10(v)));
+  for (double f : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (f * mag >= v) return f * mag;
+  return 10 * mag;
+}
+
+std::string value_text(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", v);
+  return b;
+}
+
+// A bar plot: a bar per label, the value on hover and above the bar.
+std::string bar_chart(const std::string& title, const std::string& subtitle, const std::string& cls,
+                      const std::vector<std::string>& labels, const std::vector<double>& values,
+                      const std::string& xlabel, const std::string& ylabel) {
+  const double W = 540, H = 256, left = 56, right = 12, top = 42, bottom = 52;
+  const double pw = W - left - right, ph = H - top - bottom;
+  double most = 0;
+  for (double v : values) most = std::max(most, v);
+  const double ymax = nice_max(most);
+  std::ostringstream o;
+  o << "<svg class=\"plot " << cls << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
+    << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << esc(title) << "\">\n";
+  o << "<text class=\"title\" x=\"" << left << "\" y=\"16\">" << esc(title) << "</text>\n";
+  if (!subtitle.empty()) o << "<text class=\"tick\" x=\"" << left << "\" y=\"31\">" << esc(subtitle) << "</text>\n";
+  for (int k = 0; k <= 4; ++k) {
+    const double y = top + ph - ph * k / 4;
+    o << "<line class=\"grid\" x1=\"" << left << "\" x2=\"" << W - right << "\" y1=\"" << num(y) << "\" y2=\"" << num(y)
+      << "\"/><text class=\"tick\" x=\"" << left - 6 << "\" y=\"" << num(y + 4) << "\" text-anchor=\"end\">"
+      << value_text(ymax * k / 4) << "</text>\n";
+  }
+  const size_t n = std::max<size_t>(1, labels.size());
+  const double slot = pw / static_cast<double>(n);
+  const size_t every = std::max<size_t>(1, (n + 15) / 16);  // at most 16 labels under the axis
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const double v = i < values.size() ? values[i] : 0;
+    const double h = ph * v / ymax;
+    const double x = left + slot * static_cast<double>(i) + slot * 0.15;
+    o << "<rect class=\"bar\" x=\"" << num(x) << "\" y=\"" << num(top + ph - h) << "\" width=\"" << num(slot * 0.7)
+      << "\" height=\"" << num(h) << "\"><title>" << esc(labels[i]) << ": " << value_text(v) << "</title></rect>\n";
+    if (n <= 16 && v > 0)
+      o << "<text class=\"value\" x=\"" << num(x + slot * 0.35) << "\" y=\"" << num(top + ph - h - 3)
+        << "\" text-anchor=\"middle\">" << value_text(v) << "</text>\n";
+    if (i % every == 0)
+      o << "<text class=\"tick\" x=\"" << num(x + slot * 0.35) << "\" y=\"" << num(top + ph + 14)
+        << "\" text-anchor=\"middle\">" << esc(labels[i]) << "</text>\n";
+  }
+  o << "<text class=\"axis\" x=\"" << num(left + pw / 2) << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\">"
+    << esc(xlabel) << "</text>\n";
+  o << "<text class=\"axis\" transform=\"translate(14," << num(top + ph / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
+    << esc(ylabel) << "</text>\n</svg>\n";
+  return o.str();
+}
+
+// Retry amplification: intents by the attempts they made (gaps filled while the range is short).
+std::string attempts_plot(const ordered_json& d) {
+  const ordered_json& a = d["attempts_per_intent"];
+  std::vector<std::string> labels;
+  std::vector<double> values;
+  if (a.empty()) return "";
+  const uint64_t lo = a.front()[0].get<uint64_t>(), hi = a.back()[0].get<uint64_t>();
+  if (hi - lo <= 40) {
+    for (uint64_t n = lo; n <= hi; ++n) {
+      double v = 0;
+      for (const auto& p : a)
+        if (p[0].get<uint64_t>() == n) v = static_cast<double>(p[1].get<uint64_t>());
+      labels.push_back(std::to_string(n));
+      values.push_back(v);
+    }
+  } else {
+    for (const auto& p : a) {
+      labels.push_back(std::to_string(p[0].get<uint64_t>()));
+      values.push_back(static_cast<double>(p[1].get<uint64_t>()));
+    }
+  }
+  return bar_chart("Retry amplification", attempts_text(d), "amplification", labels, values,
+                   "attempts per intent, every layer", "intents");
+}
+
+// Completion latency: intents by the bucket their simulated time from first call to end fell in.
+std::string latency_plot(const ordered_json& d) {
+  const ordered_json& c = d["completion_ms"];
+  if (c.empty()) return "";
+  std::vector<std::string> labels;
+  std::vector<double> values;
+  const uint64_t lo = c.front()[0].get<uint64_t>(), hi = c.back()[0].get<uint64_t>();
+  for (size_t k = 0; k < harness::Distributions::kBuckets; ++k) {
+    const uint64_t bound = harness::Distributions::bucket_ms(k);
+    if (bound < lo || bound > hi) continue;
+    double v = 0;
+    for (const auto& p : c)
+      if (p[0].get<uint64_t>() == bound) v = static_cast<double>(p[1].get<uint64_t>());
+    labels.push_back("\u2264" + millis(bound));
+    values.push_back(v);
+  }
+  return bar_chart("Completion latency (simulated time)", completion_text(d), "latency", labels, values,
+                   "time from an intent's first call to its definite end", "intents");
+}
+
+// The shortest failing run as lanes: a client's attempt is an arrow to the frontend that took it
+// in and an arrow back with its answer (a cross where it timed out or was reset, or where a lost
+// request ended); launches are dots on their frontend's lane, those that broke a rule red
+// diamonds; each fault's window is shaded across the lanes and named in a band above them.
+// `close_up`: only the attempts in a violation's story, their clients' lanes and the service's,
+// over the time they span.
+bool in_story(const ordered_json& a) { return a.contains("story") && a["story"].is_boolean() && a["story"].get<bool>(); }
+
+std::string timeline_svg(const ordered_json& t, const std::string& id, bool close_up) {
+  const ordered_json& all_lanes = t["lanes"];
+  const ordered_json& attempts = t["attempts"];
+  const ordered_json& launches = t["launches"];
+  const ordered_json& faults = t["faults"];
+  const ordered_json& marks = t["marks"];
+  // The lanes drawn, and where each lane of the timeline went (-1: not drawn).
+  const int64_t all = static_cast<int64_t>(all_lanes.size());
+  std::vector<bool> shown(all_lanes.size(), !close_up);
+  for (size_t l = 0; l < all_lanes.size(); ++l) shown[l] = shown[l] || str(all_lanes[l], "kind") != "client";
+  if (close_up)
+    for (const auto& a : attempts)
+      if (in_story(a) && i64(a, "from") >= 0 && i64(a, "from") < all) shown[static_cast<size_t>(i64(a, "from"))] = true;
+  std::vector<uint64_t> story_ids;  // the story's attempts, for its launches
+  for (const auto& a : attempts)
+    if (in_story(a)) story_ids.push_back(u(a, "id"));
+  std::vector<int64_t> where(all_lanes.size(), -1);
+  std::vector<const ordered_json*> lane_list;
+  for (size_t l = 0; l < all_lanes.size(); ++l)
+    if (shown[l]) where[l] = static_cast<int64_t>(lane_list.size()), lane_list.push_back(&all_lanes[l]);
+  auto lane_of = [&](int64_t l) { return l >= 0 && l < all ? where[static_cast<size_t>(l)] : int64_t{-1}; };
+  // The time drawn: from the first thing drawn to the last, a little wider.
+  int64_t t0 = INT64_MAX, t1 = INT64_MIN;
+  auto see = [&](int64_t v) {
+    if (v < 0) return;
+    t0 = std::min(t0, v);
+    t1 = std::max(t1, v);
+  };
+  for (const auto& a : attempts)
+    if (!close_up || in_story(a)) see(i64(a, "sent_us")), see(i64(a, "taken_us")), see(i64(a, "ended_us"));
+  for (const auto& l : launches)
+    if (!close_up || (l.contains("bad") && l["bad"].is_boolean() && l["bad"].get<bool>())) see(i64(l, "at_us"));
+  if (!close_up)
+    for (const auto& m : marks) see(i64(m, "at_us"));
+  if (t0 > t1) t0 = 0, t1 = std::max<int64_t>(1, i64(t, "end_us", 1));
+  const int64_t pad = std::max<int64_t>(1000, (t1 - t0) / 30);
+  t0 = std::max<int64_t>(0, t0 - pad);
+  t1 += pad;
+  const double W = 1180, label_w = 190, right = 16, lane_h = 30, band_row = 16;
+  const double pw = W - label_w - right;
+  const double band = band_row * static_cast<double>(faults.size()) + (faults.empty() ? 0 : 8);
+  const double top = 8 + band;
+  const double lanes_h = lane_h * static_cast<double>(lane_list.size());
+  const double H = top + lanes_h + 40;
+  auto x = [&](int64_t us) {
+    const double f = static_cast<double>(std::clamp(us, t0, t1) - t0) / static_cast<double>(t1 - t0);
+    return label_w + f * pw;
+  };
+  auto y = [&](int64_t lane) { return top + lane_h * static_cast<double>(lane) + lane_h / 2; };
+  const int64_t nlanes = static_cast<int64_t>(lane_list.size());
+  auto lane_ok = [&](int64_t l) { return l >= 0 && l < nlanes; };
+  auto in_time = [&](int64_t us) { return us >= t0 && us <= t1; };
+  // Where a request that never reached the service ends: between the clients and the service.
+  int64_t first_service = nlanes;
+  for (int64_t l = 0; l < nlanes; ++l)
+    if (str(*lane_list[static_cast<size_t>(l)], "kind") != "client") {
+      first_service = l;
+      break;
+    }
+  const double gap_y = first_service < nlanes ? y(first_service) - lane_h : top + lanes_h;
+
+  std::ostringstream o;
+  o << "<svg class=\"timeline" << (close_up ? " close-up" : "") << "\" id=\"" << id << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W
+    << "\" height=\"" << num(H) << "\" viewBox=\"0 0 " << W << " " << num(H) << "\" role=\"img\" aria-label=\"timeline of seed "
+    << u(t, "seed") << "\">\n";
+  o << "<defs><marker id=\"arrow-" << id
+    << "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\">"
+       "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n";
+  // Lanes.
+  for (int64_t l = 0; l < nlanes; ++l) {
+    const ordered_json& lane = *lane_list[static_cast<size_t>(l)];
+    const std::string kind = str(lane, "kind");
+    o << "<rect class=\"lane " << esc(kind) << (l % 2 ? " odd" : "") << "\" x=\"0\" y=\"" << num(top + lane_h * l)
+      << "\" width=\"" << W << "\" height=\"" << lane_h << "\"/>"
+      << "<text class=\"lane-name " << esc(kind) << "\" x=\"8\" y=\"" << num(y(l) + 4) << "\">" << esc(str(lane, "name"))
+      << "</text>\n";
+  }
+  o << "<line class=\"frame\" x1=\"" << label_w << "\" x2=\"" << label_w << "\" y1=\"" << top << "\" y2=\"" << num(top + lanes_h)
+    << "\"/>\n";
+  // Faults: a band row each, and their windows shaded over the lanes.
+  for (size_t f = 0; f < faults.size(); ++f) {
+    const ordered_json& fj = faults[f];
+    const int64_t from = i64(fj, "from_us", 0), until = i64(fj, "until_us", 0);
+    if (until < t0 || from > t1) {
+      o << "<text class=\"fault-name\" x=\"" << label_w << "\" y=\"" << num(8 + band_row * f + 11) << "\">"
+        << esc(str(fj, "fault")) << " (outside the time drawn)</text>\n";
+      continue;
+    }
+    const double x0 = x(from), x1 = std::max(x(until), x0 + 2);
+    o << "<g class=\"fault fault-" << f % 6 << "\"><title>" << esc(str(fj, "fault")) << "</title>"
+      << "<rect class=\"fault-window\" x=\"" << num(x0) << "\" y=\"" << top << "\" width=\"" << num(x1 - x0)
+      << "\" height=\"" << num(lanes_h) << "\"/>"
+      << "<rect class=\"fault-band\" x=\"" << num(x0) << "\" y=\"" << num(8 + band_row * f) << "\" width=\"" << num(x1 - x0)
+      << "\" height=\"" << band_row - 3 << "\"/>"
+      << "<text class=\"fault-name\" x=\"" << num(std::min(x0 + 4, W - 300)) << "\" y=\"" << num(8 + band_row * f + 10)
+      << "\">" << esc(str(fj, "fault")) << "</text></g>\n";
+  }
+  // Attempts.
+  for (const auto& a : attempts) {
+    if (close_up && !in_story(a)) continue;
+    const int64_t from = lane_of(i64(a, "from")), to = lane_of(i64(a, "to"));
+    if (!lane_ok(from)) continue;
+    const int64_t sent = i64(a, "sent_us"), taken = i64(a, "taken_us"), ended = i64(a, "ended_us");
+    const std::string end = str(a, "end");
+    const bool story = in_story(a);
+    const bool answered = !end.empty() && end[0] >= '1' && end[0] <= '5';
+    const std::string status = answered ? end.substr(0, 1) + "xx" : "none";
+    const std::string label = lane_list[static_cast<size_t>(from)]->value("name", std::string()) + " attempt " +
+                              std::to_string(u(a, "id")) + " " + str(a, "what") + ": " + end;
+    o << "<g class=\"attempt" << (story ? " story" : "") << " s" << status << "\" data-id=\"" << u(a, "id")
+      << "\"><title>" << esc(label) << "</title>";
+    if (lane_ok(to) && taken >= 0) {
+      o << "<line class=\"request\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(y(from)) << "\" x2=\"" << num(x(taken))
+        << "\" y2=\"" << num(y(to)) << "\" marker-end=\"url(#arrow-" << id << ")\"/>";
+      if (answered && ended >= 0)
+        o << "<line class=\"answer\" x1=\"" << num(x(taken)) << "\" y1=\"" << num(y(to)) << "\" x2=\"" << num(x(ended))
+          << "\" y2=\"" << num(y(from)) << "\" marker-end=\"url(#arrow-" << id << ")\"/>";
+    } else {
+      // Never reached the service: a short arrow that stops between the lanes, crossed.
+      const double ex = x(sent) + 6, ey = y(from) + (gap_y - y(from)) * 0.6;
+      o << "<line class=\"request lost\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(y(from)) << "\" x2=\"" << num(ex)
+        << "\" y2=\"" << num(ey) << "\"/><path class=\"cross\" d=\"M" << num(ex - 4) << "," << num(ey - 4) << " l8,8 m0,-8 l-8,8\"/>";
+    }
+    if (!answered && ended >= 0) {
+      // Waited, then gave up (a timeout) or lost the connection: a dashed wait and a cross.
+      const double ex = x(ended), ey = y(from);
+      o << "<line class=\"wait\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(ey) << "\" x2=\"" << num(ex) << "\" y2=\""
+        << num(ey) << "\"/><path class=\"cross\" d=\"M" << num(ex - 4) << "," << num(ey - 4) << " l8,8 m0,-8 l-8,8\"/>";
+    }
+    o << "</g>\n";
+  }
+  // Launches.
+  for (const auto& l : launches) {
+    const int64_t lane = lane_of(i64(l, "lane"));
+    const bool bad = l.contains("bad") && l["bad"].is_boolean() && l["bad"].get<bool>();
+    if (!lane_ok(lane) || !in_time(i64(l, "at_us", 0))) continue;
+    if (close_up && !bad && std::find(story_ids.begin(), story_ids.end(), u(l, "attempt")) == story_ids.end()) continue;
+    const double cx = x(i64(l, "at_us", 0)), cy = y(lane);
+    const std::string what = str(l, "what") + " (attempt " + std::to_string(u(l, "attempt")) + ")";
+    if (bad) {
+      o << "<g class=\"launch violating\" data-attempt=\"" << u(l, "attempt") << "\"><title>violating launch: " << esc(what)
+        << "</title><path d=\"M" << num(cx) << "," << num(cy - 9) << " l9,9 l-9,9 l-9,-9 z\"/>"
+        << "<text x=\"" << num(std::min(cx + 11, W - 150)) << "\" y=\"" << num(cy - 6) << "\">violating launch</text></g>\n";
+    } else {
+      o << "<g class=\"launch\" data-attempt=\"" << u(l, "attempt") << "\"><title>launch: " << esc(what)
+        << "</title><circle cx=\"" << num(cx) << "\" cy=\"" << num(cy) << "\" r=\"4.5\"/></g>\n";
+    }
+  }
+  // The service's crashes and restarts, the callers' crashes.
+  for (const auto& m : marks) {
+    const int64_t lane = lane_of(i64(m, "lane"));
+    if (!lane_ok(lane) || !in_time(i64(m, "at_us", 0))) continue;
+    const double mx = x(i64(m, "at_us", 0)), my = y(lane);
+    o << "<g class=\"mark\"><title>" << esc(str(m, "what")) << "</title><line x1=\"" << num(mx) << "\" x2=\"" << num(mx)
+      << "\" y1=\"" << num(my - lane_h / 2 + 2) << "\" y2=\"" << num(my + lane_h / 2 - 2) << "\"/><text x=\"" << num(mx + 3)
+      << "\" y=\"" << num(my + lane_h / 2 - 4) << "\">" << esc(str(m, "what")) << "</text></g>\n";
+  }
+  // The time axis.
+  const double ay = top + lanes_h;
+  o << "<line class=\"frame\" x1=\"" << label_w << "\" x2=\"" << W - right << "\" y1=\"" << num(ay) << "\" y2=\"" << num(ay)
+    << "\"/>\n";
+  const int64_t step = nice_step(t1 - t0);
+  for (int64_t v = (t0 + step - 1) / step * step; v <= t1; v += step)
+    o << "<line class=\"frame\" x1=\"" << num(x(v)) << "\" x2=\"" << num(x(v)) << "\" y1=\"" << num(ay) << "\" y2=\""
+      << num(ay + 5) << "\"/><text class=\"tick\" x=\"" << num(x(v)) << "\" y=\"" << num(ay + 18)
+      << "\" text-anchor=\"middle\">" << tick_text(v, step) << "</text>\n";
+  o << "<text class=\"axis\" x=\"" << num(label_w + pw / 2) << "\" y=\"" << num(ay + 34)
+    << "\" text-anchor=\"middle\">simulated time</text>\n</svg>\n";
+  return o.str();
+}
+
+constexpr const char* kStyle = R"(
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1d2430; }
+h1 { font-size: 22px; margin: 0 0 8px; } h2 { font-size: 18px; margin: 32px 0 6px; } h3 { font-size: 15px; margin: 18px 0 6px; }
+.headline { font-weight: 600; padding: 8px 12px; border-radius: 4px; display: inline-block; }
+.headline.ok { background: #e3f4e6; } .headline.bad { background: #fde4e1; }
+table { border-collapse: collapse; margin: 8px 0 12px; } th, td { border: 1px solid #d5d9e0; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f2f4f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.met { color: #1b7a33; } .not-met { color: #b3261e; font-weight: 600; }
+code, .cmd { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
+.cmd { background: #f2f4f7; padding: 2px 6px; border-radius: 3px; user-select: all; }
+.plots { display: flex; flex-wrap: wrap; gap: 16px; }
+svg text { font: 11px system-ui, sans-serif; fill: #1d2430; }
+svg .title { font-weight: 600; font-size: 12px; } svg .tick { fill: #5b6472; } svg .axis { fill: #5b6472; }
+svg .grid { stroke: #e6e9ee; } svg .bar { fill: #4a78c2; } svg .bar:hover { fill: #2c5aa0; } svg .value { fill: #333; font-size: 10px; }
+.timeline-wrap { overflow-x: auto; border: 1px solid #d5d9e0; }
+.timeline .lane { fill: #ffffff; } .timeline .lane.odd { fill: #f7f8fa; } .timeline .lane.frontend, .timeline .lane.store { fill: #eef3fb; }
+.timeline .lane-name.frontend, .timeline .lane-name.store { font-weight: 600; }
+.timeline .frame { stroke: #9aa3af; }
+.timeline .fault-window { opacity: 0.13; } .timeline .fault-band { opacity: 0.55; } .timeline .fault-name { font-size: 10.5px; }
+.fault-0 rect { fill: #e8a33d; } .fault-1 rect { fill: #8e6bd1; } .fault-2 rect { fill: #3aa7a3; }
+.fault-3 rect { fill: #d16b9d; } .fault-4 rect { fill: #7a9a3a; } .fault-5 rect { fill: #c9783b; }
+.timeline .attempt line { stroke: #8a94a3; stroke-width: 1; opacity: 0.55; }
+.timeline .attempt.story line { stroke-width: 2; opacity: 1; }
+.timeline .attempt.story .request { stroke: #1d4f91; }
+.timeline .attempt .answer { stroke: #3f8f4f; } .timeline .attempt.s5xx .answer { stroke: #d9822b; } .timeline .attempt.s4xx .answer { stroke: #8e44ad; }
+.timeline .attempt .wait { stroke-dasharray: 3 3; }
+.timeline .attempt .cross { stroke: #b3261e; stroke-width: 1.6; fill: none; }
+.timeline .attempt.picked line { stroke: #000; opacity: 1; stroke-width: 2.5; }
+.timeline .attempt:hover line { opacity: 1; stroke-width: 2.5; cursor: pointer; }
+.timeline .launch circle { fill: #2e7d32; stroke: #fff; }
+.timeline .launch.violating path { fill: #d32f2f; stroke: #7f0000; stroke-width: 1.5; }
+.timeline .launch.violating text { fill: #b3261e; font-weight: 700; }
+.timeline .mark line { stroke: #000; stroke-width: 2; } .timeline .mark text { font-size: 10px; }
+.legend span { display: inline-block; margin-right: 14px; font-size: 12px; }
+.legend i { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin-right: 4px; }
+.picked-text { min-height: 1.4em; font-family: ui-monospace, monospace; font-size: 12.5px; color: #333; }
+)";
+
+// Clicking an attempt names it under its timeline; nothing is loaded, nothing logged.
+constexpr const char* kScript = R"(
+(function () {
+  var groups = document.querySelectorAll('svg.timeline g.attempt');
+  for (var i = 0; i < groups.length; i++) {
+    groups[i].addEventListener('click', function (ev) {
+      var g = ev.currentTarget, svg = g.ownerSVGElement, id = g.getAttribute('data-id');
+      var wrap = svg.closest('section');
+      var old = wrap.querySelectorAll('g.attempt.picked');
+      for (var k = 0; k < old.length; k++) old[k].classList.remove('picked');
+      var same = wrap.querySelectorAll('g.attempt[data-id="' + id + '"]');
+      for (var k = 0; k < same.length; k++) same[k].classList.add('picked');
+      var out = document.getElementById(svg.id.replace(/-story$/, '') + '-picked');
+      if (out) out.textContent = g.querySelector('title').textContent;
+    });
+  }
+  document.documentElement.setAttribute('data-ready', 'yes');
+})();
+)";
+
+void page_head(std::ostream& out, const std::string& title) {
+  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+         "script-src 'unsafe-inline'; img-src data:\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
+      << esc(title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
+}
+
+void page_tail(std::ostream& out) { out << "<script>" << kScript << "</script>\n</body>\n</html>\n"; }
+
+const ordered_json* result_of(const ordered_json& d, uint64_t seed) {
+  for (const auto& r : d["results"])
+    if (u(r, "seed") == seed) return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+void write_html(std::ostream& out, const std::vector<Merged>& ms) {
+  const bool all_met = std::all_of(ms.begin(), ms.end(), [](const Merged& m) { return m.doc["met_expectation"].get<bool>(); });
+  page_head(out, "idemsim report");
+  out << "<h1>idemsim report</h1>\n<p class=\"headline " << (all_met ? "ok" : "bad") << "\">" << esc(headline(ms)) << "</p>\n";
+  out << "<table class=\"summary\">\n<thead><tr><th>Scenario</th><th>Seeds</th><th>Failing</th><th>Intents</th><th>Ok</th>"
+         "<th>Unknown</th><th>Attempts per intent</th><th>Completion (simulated)</th><th>Instances / intended</th>"
+         "<th>Leaked (instance-hours)</th><th>Violations</th><th>Expect</th><th>Verdict</th></tr></thead>\n<tbody>\n";
+  for (size_t i = 0; i < ms.size(); ++i) {
+    const ordered_json& d = ms[i].doc;
+    const ordered_json& t = d["totals"];
+    const uint64_t intents = u(t, "intents");
+    const bool ok = d["met_expectation"].get<bool>();
+    out << "<tr><td><a href=\"#scenario-" << i << "\">" << esc(text_of(d["scenario"])) << "</a></td><td class=\"num\">"
+        << esc(seeds_text(d)) << "</td><td class=\"num\">" << u(d, "failing_runs") << "</td><td class=\"num\">" << intents
+        << "</td><td class=\"num\">" << two_decimals(u(t, "intents_ok") * 100, intents) << "%</td><td class=\"num\">"
+        << u(t, "intents_unknown") << "</td><td>" << esc(attempts_text(d)) << "</td><td>" << esc(completion_text(d))
+        << "</td><td class=\"num\">" << u(t, "instances") << " / " << u(t, "instances_intended") << "</td><td class=\"num\">"
+        << u(t, "leaked") << " (" << instance_hours(u(t, "leaked_instance_us")) << ")</td><td>" << esc(by_property(d))
+        << "</td><td><code>" << esc(text_of(d["expect"])) << "</code></td><td class=\"" << (ok ? "met" : "not-met") << "\">"
+        << (ok ? "met" : "not met") << "</td></tr>\n";
+  }
+  out << "</tbody>\n</table>\n";
+  for (size_t i = 0; i < ms.size(); ++i) {
+    const ordered_json& d = ms[i].doc;
+    const bool ok = d["met_expectation"].get<bool>();
+    out << "<section class=\"scenario\" id=\"scenario-" << i << "\">\n<h2>" << esc(text_of(d["scenario"])) << " <span class=\""
+        << (ok ? "met" : "not-met") << "\">" << (ok ? "met" : "not met") << "</span></h2>\n";
+    out << "<p><code>" << esc(text_of(d["file"])) << "</code>, content hash <code>" << esc(text_of(d["content_hash"]))
+        << "</code>, semantics " << esc(text_of(d["semantics"])) << ", expect <code>" << esc(text_of(d["expect"]))
+        << "</code>; seeds " << u(d, "first_seed") << " on, " << esc(seeds_text(d)) << "; " << u(d, "failing_runs")
+        << " failing.</p>\n";
+    if (!d["violations_by_property"].empty()) {
+      out << "<table class=\"properties\"><thead><tr><th>Property</th><th>Violations</th></tr></thead><tbody>\n";
+      for (auto it = d["violations_by_property"].begin(); it != d["violations_by_property"].end(); ++it)
+        out << "<tr><td>" << esc(it.key()) << "</td><td class=\"num\">" << it->get<uint64_t>() << "</td></tr>\n";
+      out << "</tbody></table>\n";
+    }
+    if (!d["faults"].empty()) {
+      out << "<table class=\"faults\"><thead><tr><th>Fault</th><th>Fired (every run)</th></tr></thead><tbody>\n";
+      for (const auto& f : d["faults"])
+        out << "<tr><td>" << esc(str(f, "fault")) << "</td><td class=\"num\">" << u(f, "fired") << "</td></tr>\n";
+      out << "</tbody></table>\n";
+    }
+    const std::string plots = attempts_plot(d) + latency_plot(d);
+    if (!plots.empty()) out << "<div class=\"plots\">\n" << plots << "</div>\n";
+    const auto [r, v] = first_violation(d, "");
+    if (v)
+      out << "<p>First violation: seed " << u(*r, "seed") << ": <code>" << esc(text_of((*v)["property"])) << "</code>: "
+          << esc(text_of((*v)["subject"])) << ": " << esc(text_of((*v)["detail"])) << "<br>reproduce: <span class=\"cmd\">"
+          << esc(str(*r, "reproduce")) << "</span></p>\n";
+    if (d.contains("timeline") && d["timeline"].is_object()) {
+      const ordered_json& t = d["timeline"];
+      const uint64_t seed = u(t, "seed");
+      const ordered_json* run = result_of(d, seed);
+      out << "<h3>Shortest failing run: seed " << seed << " (" << u(t, "events") << " events)</h3>\n<ul class=\"violations\">\n";
+      for (const auto& line : t["violations"]) out << "<li>" << esc(text_of(line)) << "</li>\n";
+      out << "</ul>\n";
+      if (run) out << "<p>reproduce: <span class=\"cmd\">" << esc(str(*run, "reproduce")) << "</span></p>\n";
+      if (u(t, "attempts_left_out"))
+        out << "<p>The run is too large to draw whole: " << u(t, "attempts_left_out")
+            << " attempts of clients in no violation's story are left out.</p>\n";
+      out << "<p class=\"legend\"><span><i style=\"background:#8a94a3\"></i>request</span><span><i style=\"background:#3f8f4f\"></i>"
+             "answer 2xx</span><span><i style=\"background:#d9822b\"></i>answer 5xx</span><span><i style=\"background:#8e44ad\"></i>"
+             "answer 4xx</span><span>&#x2715; timed out, reset or lost</span><span>thick: in a violation's story</span>"
+             "<span style=\"color:#2e7d32\">&#x25CF; launch</span><span style=\"color:#d32f2f\">&#x25C6; violating launch</span>"
+             "<span>shaded: a fault's window</span></p>\n";
+      const std::string id = "timeline-" + std::to_string(i);
+      size_t story = 0;
+      for (const auto& a : t["attempts"]) story += in_story(a) ? 1 : 0;
+      out << "<p>The whole run:</p>\n<div class=\"timeline-wrap\">\n" << timeline_svg(t, id, false) << "</div>\n";
+      // Close up, when the stories are a part of the run.
+      if (story > 0 && story < t["attempts"].size())
+        out << "<p>Close up: the " << story << " attempts in the violations' stories, over the time they span:</p>\n"
+            << "<div class=\"timeline-wrap\">\n" << timeline_svg(t, id + "-story", true) << "</div>\n";
+      out << "<p class=\"picked-text\" id=\"" << id << "-picked\">Click an arrow to name its attempt (hover for its story).</p>\n";
+    } else if (u(d, "failing_runs") > 0) {
+      out << "<p>No timeline in these results (written by an idemsim before timelines); run the scenario again to draw one.</p>\n";
+    }
+    out << "</section>\n";
+  }
+  page_tail(out);
+}
+
+void write_sweep_html(std::ostream& out, const std::string& title, const std::vector<std::string>& header,
+                      const std::vector<std::vector<std::string>>& rows, const std::vector<std::string>& labels,
+                      const std::vector<SweepSeries>& series) {
+  page_head(out, title);
+  out << "<h1>" << esc(title) << "</h1>\n<table class=\"sweep\">\n<thead><tr>";
+  for (const auto& h : header) out << "<th>" << esc(h) << "</th>";
+  out << "</tr></thead>\n<tbody>\n";
+  for (const auto& r : rows) {
+    out << "<tr>";
+    for (const auto& c : r) out << "<td>" << esc(c) << "</td>";
+    out << "</tr>\n";
+  }
+  out << "</tbody>\n</table>\n<div class=\"plots\">\n";
+  for (const SweepSeries& s : series) out << bar_chart(s.name, "", "sweep", labels, s.values, "setting", s.name);
+  out << "</div>\n";
+  page_tail(out);
+}
+
+}  // namespace idem::reports
