@@ -1088,7 +1088,7 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
     reports::write_sweep_html(f, "idemsim sweep of " + keys + ": " + original.name + " (" + file + "), seeds " +
                                      std::to_string(seed.value_or(original.seed)) + " .. " +
                                      std::to_string(seed.value_or(original.seed) + runs.value_or(original.runs) - 1),
-                              header, rows, labels, series);
+                              header, rows, labels, keys, series);
     if (!f) {
       std::cerr << "error: cannot write " << html_out << "\n";
       return 2;

@@ -251,6 +251,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     const Duration back = restart_time(std::get<faults::Crash>(s_.faults.faults[*i])) - now_;
     ++coverage_[size_t(Situation::caller_crash)];
     marks_.push_back(Mark{now_, c.region, client, true, "process crashed (" + std::string(model::caller_crash_point_name(when)) + ")"});
+    marks_.push_back(Mark{now_ + back, c.region, client, true, "process restarted"});
     notes_.push_back(Note{now_, {}, "caller " + c.label + "'s process crashed (" + std::string(model::caller_crash_point_name(when)) +
                                         "); it restarts in " + sim::format_duration(back) + ", knowing what its state kept",
                           true, c.label});
@@ -478,6 +479,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   }
 
   void on_arrive(uint32_t attempt) {
+    if (keep_timeline_) at_time(arrived_, attempt);
     model::AttemptRecord& a = history_.attempts[attempt];
     const model::CallRecord& c = history_.calls[a.call];
     const uint32_t region = c.request.region;
@@ -870,6 +872,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   // The answer to `attempt` on its way back. `acted`: the service took the request in (a storm
   // or a transient error turned it away otherwise, and faults after the service do not apply).
   void respond(uint32_t attempt, Response r, bool acted = true) {
+    if (keep_timeline_) at_time(answered_, attempt);
     const model::CallRecord& c = history_.calls[history_.attempts[attempt].call];
     model::AttemptRecord& a = history_.attempts[attempt];
     served_[attempt].answered = true;
@@ -1032,6 +1035,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     out.reaper_counts.resize(2 * s_.reapers.size());
   }
 
+  // Timeline::Attempt's reached_us and answered_us: now, for `attempt` (-1 until set).
+  void at_time(std::vector<int64_t>& v, uint32_t attempt) {
+    if (v.size() <= attempt) v.resize(attempt + 1, -1);
+    v[attempt] = (now_ - Time(0)).us;
+  }
+
   // The run drawn as lanes (RunOptions::keep_timeline; harness/world.h, Timeline).
   Timeline timeline(const RunResult& r) const {
     Timeline t;
@@ -1039,44 +1048,74 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     t.events = r.stats.events;
     t.end_us = (now_ - Time(0)).us;
     for (const model::Violation& v : r.violations) t.violations.push_back(v.property + " " + v.subject + ": " + v.detail);
-    std::vector<bool> in_story(history_.attempts.size(), false), bad(history_.attempts.size(), false);
-    for (const model::Violation& v : r.violations) {
-      for (uint32_t a : v.attempts) in_story[a] = true;
-      for (uint32_t a : v.bad_launches) bad[a] = true;
+    const size_t n = history_.attempts.size();
+    // Per attempt: in a violation's story (1), in the first violation's (2 and 1); a launch that
+    // broke a rule. An attempt that made a bad launch is in its story, and so is a copy the
+    // network made of an attempt in a story.
+    std::vector<uint8_t> story(n, 0);
+    std::vector<bool> bad(n, false);
+    for (size_t i = 0; i < r.violations.size(); ++i) {
+      const model::Violation& v = r.violations[i];
+      const uint8_t level = i == 0 ? 2 : 1;
+      for (uint32_t a : v.attempts) story[a] = std::max(story[a], level);
+      for (uint32_t a : v.bad_launches) bad[a] = true, story[a] = std::max(story[a], level);
+    }
+    for (uint32_t a = 0; a < n; ++a) {
+      const uint32_t of = history_.attempts[a].duplicate_of;
+      if (of != model::AttemptRecord::kNotTaken) story[a] = std::max(story[a], story[of]);
     }
     // A run too large to draw whole keeps the clients in a story, and says how much it left out.
     constexpr size_t kMostAttempts = 600;
-    std::vector<bool> drawn(history_.clients.size(), history_.attempts.size() <= kMostAttempts);
-    if (history_.attempts.size() > kMostAttempts)
-      for (uint32_t a = 0; a < history_.attempts.size(); ++a)
-        if (in_story[a]) drawn[call_of(a).client] = true;
+    std::vector<bool> drawn(history_.clients.size(), n <= kMostAttempts);
+    if (n > kMostAttempts)
+      for (uint32_t a = 0; a < n; ++a)
+        if (story[a]) drawn[call_of(a).client] = true;
+    std::vector<bool> region_drawn(regions_.size(), n <= kMostAttempts);
+    for (uint32_t c = 0; c < history_.clients.size(); ++c)
+      if (drawn[c]) region_drawn[history_.clients[c].region] = true;
+    for (const model::ReaperSpec& rp : s_.reapers) region_drawn[rp.region] = true;
     std::vector<int32_t> client_lane(history_.clients.size(), -1);
     for (uint32_t c = 0; c < history_.clients.size(); ++c) {
       if (!drawn[c]) continue;
       client_lane[c] = static_cast<int32_t>(t.lanes.size());
-      t.lanes.push_back({history_.clients[c].label, "client"});
+      t.lanes.push_back({history_.clients[c].label, "client", regions_[history_.clients[c].region]});
     }
-    std::vector<int32_t> first_frontend(regions_.size()), store_lane(regions_.size(), -1);
+    std::vector<int32_t> first_frontend(regions_.size(), -1), store_lane(regions_.size(), -1);
     for (uint32_t g = 0; g < regions_.size(); ++g) {
+      if (!region_drawn[g]) continue;
       first_frontend[g] = static_cast<int32_t>(t.lanes.size());
       for (uint32_t f = 0; f < frontends_[g].size(); ++f)
-        t.lanes.push_back({regions_[g] + (frontends_[g].size() == 1 ? std::string(" service") : " frontend " + std::to_string(f)), "frontend"});
+        t.lanes.push_back({regions_[g] + (frontends_[g].size() == 1 ? std::string(" service") : " frontend " + std::to_string(f)),
+                           "frontend", regions_[g]});
       for (const Mark& m : marks_)
         if (!m.client && m.which == kStore && m.region == g && store_lane[g] < 0) {
           store_lane[g] = static_cast<int32_t>(t.lanes.size());
-          t.lanes.push_back({regions_[g] + " token store", "store"});
+          t.lanes.push_back({regions_[g] + " token store", "store", regions_[g]});
         }
     }
-    const auto frontend_lane = [&](uint32_t attempt) -> int32_t {
+    std::vector<int32_t> reaper_lane(s_.reapers.size());
+    for (uint32_t i = 0; i < s_.reapers.size(); ++i) {
+      reaper_lane[i] = static_cast<int32_t>(t.lanes.size());
+      t.lanes.push_back({"reaper " + std::to_string(i), "reaper", regions_[s_.reapers[i].region]});
+    }
+    // The lane an attempt went to: the frontend that took it in, or, for one the Region's
+    // endpoint answered before any frontend did (a storm, the quota, every frontend down), the
+    // Region's first lane.
+    const auto lane_to = [&](uint32_t attempt) -> int32_t {
+      const uint32_t region = history_.calls[history_.attempts[attempt].call].request.region;
+      if (first_frontend[region] < 0) return -1;
       const uint32_t f = attempt < served_.size() ? served_[attempt].frontend : kNoFrontend;
-      if (f == kNoFrontend) return -1;
-      return first_frontend[history_.calls[history_.attempts[attempt].call].request.region] + static_cast<int32_t>(f);
+      return first_frontend[region] + static_cast<int32_t>(f == kNoFrontend ? 0 : f);
     };
-    const auto answer = [](const Response& x) {
-      return x.ok() ? "200 " + model::reservation_name(x.reservation)
-                    : std::to_string(x.status()) + " " + std::string(model::code_name(x.code));
+    const auto answer = [](model::Api api, const Response& x) {
+      if (!x.ok()) return std::to_string(x.status()) + " " + std::string(model::code_name(x.code));
+      if (api == model::Api::describe)
+        return x.count == 0 ? std::string("200 found nothing") : "200 found " + model::reservation_name(x.reservation);
+      if (api == model::Api::terminate) return std::string("200 terminating");
+      return "200 " + model::reservation_name(x.reservation);
     };
-    for (uint32_t a = 0; a < history_.attempts.size(); ++a) {
+    const auto time_of = [](const std::vector<int64_t>& v, uint32_t a) { return a < v.size() ? v[a] : int64_t{-1}; };
+    for (uint32_t a = 0; a < n; ++a) {
       const model::AttemptRecord& at = history_.attempts[a];
       const model::CallRecord& c = history_.calls[at.call];
       if (!drawn[c.client]) {
@@ -1086,14 +1125,16 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       Timeline::Attempt x;
       x.id = a;
       x.from = static_cast<uint32_t>(client_lane[c.client]);
-      x.to = at.taken_order == model::AttemptRecord::kNotTaken ? -1 : frontend_lane(a);
       x.sent_us = (at.sent - Time(0)).us;
-      x.taken_us = at.taken_order == model::AttemptRecord::kNotTaken ? -1 : (at.taken - Time(0)).us;
+      x.reached_us = time_of(arrived_, a);
+      x.to = x.reached_us >= 0 ? lane_to(a) : -1;
+      x.answered_us = time_of(answered_, a);
       x.what = std::string(model::api_name(c.api)) + " call " + std::to_string(at.call) + " try " + std::to_string(at.number);
       if (c.api == model::Api::run) x.what += at.has_token ? " token=" + sim::escaped(at.token.view()) : " no-token";
+      if (c.api == model::Api::describe && c.request.has_token) x.what += " client-token=" + sim::escaped(c.request.token.view());
       if (at.duplicate_of != model::AttemptRecord::kNotTaken)
         x.what += " (a second delivery of attempt " + std::to_string(at.duplicate_of) + ", by the network)";
-      x.story = in_story[a];
+      x.story = story[a];
       if (at.done) {
         x.ended_us = (at.ended - Time(0)).us;
         if (at.end == model::AttemptEnd::timeout) {
@@ -1101,25 +1142,28 @@ class World final : public model::ClientIo, public sim::Dispatcher {
                              at.fate == model::Fate::refused || at.fate == model::Fate::crashed;
           x.end = reset ? "connection reset" : "timed out";
         } else {
-          x.end = answer(at.response);
+          x.end = answer(c.api, at.response);
         }
-      } else if (at.late) {
-        x.end = "answered " + answer(at.late_response) + " with no one waiting";
       } else {
         x.end = at.duplicate_of != model::AttemptRecord::kNotTaken ? "no one waits for it" : "no end by the limit";
       }
+      if (at.late) {
+        x.late_us = (at.late_at - Time(0)).us;
+        x.end += "; answered " + answer(c.api, at.late_response) + " at " + sim::format_time(at.late_at) +
+                 (at.fate == model::Fate::caller_crashed ? ", as the caller's process died" : ", with no one waiting");
+      }
       switch (at.fate) {
         case model::Fate::request_lost: x.end += "; the request was lost on the way"; break;
-        case model::Fate::turned_away: x.end += "; a storm turned it away"; break;
+        case model::Fate::turned_away: x.end += "; a storm answered it before the service saw it"; break;
         case model::Fate::answer_replaced: x.end += "; a storm replaced the service's answer"; break;
         case model::Fate::response_lost: x.end += "; its answer was lost on the way back"; break;
         case model::Fate::reset_before: x.end += "; reset before the service saw it"; break;
         case model::Fate::reset_after: x.end += "; reset after the service acted"; break;
-        case model::Fate::transient: x.end += "; a transient error"; break;
-        case model::Fate::throttled: x.end += "; the request quota was empty"; break;
-        case model::Fate::refused: x.end += "; every frontend was down"; break;
+        case model::Fate::transient: x.end += "; a transient error before the service acted"; break;
+        case model::Fate::throttled: x.end += "; the account's request quota was empty"; break;
+        case model::Fate::refused: x.end += "; every frontend of the Region was down"; break;
         case model::Fate::crashed: x.end += "; its frontend crashed"; break;
-        case model::Fate::caller_crashed: x.end += "; the caller died before acting on it"; break;
+        case model::Fate::caller_crashed: break;
         case model::Fate::none: break;
       }
       if (at.store_down) x.end += "; the token store was down";
@@ -1127,30 +1171,46 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     }
     for (const model::Reservation& res : service_.reservations()) {
       const uint32_t a = static_cast<uint32_t>(res.tag);
+      if (!drawn[call_of(a).client]) continue;
       Timeline::Launch l;
       l.at_us = (res.at - Time(0)).us;
-      l.lane = frontend_lane(a);
+      l.lane = lane_to(a);
       l.attempt = a;
       l.what = model::reservation_name(res.id) + ": " + std::to_string(res.count) + " instance(s)" +
                (res.has_token ? " token=" + sim::escaped(res.token.view()) : " no token");
       l.bad = bad[a];
       t.launches.push_back(std::move(l));
     }
+    // Each fault's window, cut at heal_at and the limit; a crash at a time, from then until the
+    // process is back.
     const Time limit = Time(0) + s_.limit;
     for (const faults::Fault& f : s_.faults.faults) {
       const faults::Window& w = std::visit([](const auto& x) -> const faults::Window& { return x.window; }, f);
-      Time until = w.length ? w.from + *w.length : limit;
+      const std::optional<uint32_t> region = std::visit([](const auto& x) { return x.region; }, f);
+      Time from = w.from, until = w.length ? w.from + *w.length : limit;
+      if (const auto* c = std::get_if<faults::Crash>(&f); c && c->at) from = *c->at, until = *c->at + c->restart_after;
       if (s_.faults.heal_at) until = std::min(until, *s_.faults.heal_at);
       until = std::min(until, limit);
-      if (until <= w.from) continue;
-      t.faults.push_back({faults::describe(f, regions_, s_.group_names()), (w.from - Time(0)).us, (until - Time(0)).us});
+      if (until <= from) continue;
+      t.faults.push_back({faults::describe(f, regions_, s_.group_names()), (from - Time(0)).us, (until - Time(0)).us,
+                          region ? regions_[*region] : std::string()});
     }
     for (const Mark& m : marks_) {
       const int32_t lane = m.client ? client_lane[m.which]
+                           : first_frontend[m.region] < 0 ? -1
                            : m.which == kStore ? store_lane[m.region]
                                                : first_frontend[m.region] + static_cast<int32_t>(m.which);
       if (lane >= 0) t.marks.push_back({(m.at - Time(0)).us, lane, m.what});
     }
+    std::vector<uint8_t> reap_story(history_.reaps.size(), 0);
+    for (size_t i = 0; i < r.violations.size(); ++i)
+      for (uint32_t k : r.violations[i].reaps) reap_story[k] = std::max<uint8_t>(reap_story[k], i == 0 ? 2 : 1);
+    for (size_t k = 0; k < history_.reaps.size(); ++k) {
+      const model::ReapRecord& rr = history_.reaps[k];
+      t.marks.push_back({(rr.at - Time(0)).us, reaper_lane[rr.reaper],
+                         "terminated " + model::instance_name(rr.instance) + (rr.tagged ? "" : " (untagged)"), reap_story[k]});
+    }
+    std::stable_sort(t.marks.begin(), t.marks.end(), [](const Timeline::Mark& x, const Timeline::Mark& y) { return x.at_us < y.at_us; });
     return t;
   }
 
@@ -1247,6 +1307,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     std::string what;
   };
   std::vector<Mark> marks_;
+  std::vector<int64_t> arrived_, answered_;  // with keep_timeline_: per attempt, microseconds or -1
   std::vector<uint64_t> reaper_counts_;  // RunResult::reaper_counts
   Coverage coverage_{};
   std::vector<uint32_t> in_service_;             // with crash faults: attempts the service may still answer

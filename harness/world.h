@@ -109,19 +109,24 @@ struct IntentEnd {
 // Times in microseconds of simulated time.
 struct Timeline {
   struct Lane {
-    std::string name;  // "app#0", "us-east-1 frontend 0", "us-east-1 token store"
-    std::string kind;  // "client", "frontend", "store"
+    std::string name;    // "app#0", "us-east-1 frontend 0", "us-east-1 token store", "reaper 0"
+    std::string kind;    // "client", "frontend", "store", "reaper"
+    std::string region;  // the Region it is in (a client's: the one it calls)
   };
   struct Attempt {
     uint32_t id = 0;    // History::attempts index: the trace's and the story's attempt=N
     uint32_t from = 0;  // its client's lane
-    int32_t to = -1;    // the lane of the frontend that took it in; -1: it never reached the service
+    // The lane of the frontend that took it in (or, when the Region's endpoint answered it before
+    // any frontend did, the Region's first lane); -1: it never reached the Region.
+    int32_t to = -1;
     int64_t sent_us = 0;
-    int64_t taken_us = -1;  // when the service took it in; -1: never
-    int64_t ended_us = -1;  // when its client saw its end (an answer, a timeout, a reset); -1: none by the limit
-    std::string what;       // "RunInstances call 3 try 2 token=abc"
-    std::string end;        // "200 r-2", "timed out (its answer was lost on the way back)", ...
-    bool story = false;     // in a violation's story
+    int64_t reached_us = -1;   // when it reached the Region; -1: never (lost on the way)
+    int64_t answered_us = -1;  // when its answer left (the service's, a storm's, the quota's); -1: none
+    int64_t ended_us = -1;     // when its client saw its end (an answer, a timeout, a reset); -1: none by the limit
+    int64_t late_us = -1;      // when an answer reached it after its client stopped waiting; -1: none
+    std::string what;          // "RunInstances call 3 try 2 token=abc"
+    std::string end;           // "200 r-2", "timed out; its answer was lost on the way back", ...
+    uint8_t story = 0;         // 1: in a violation's story; 2: in the first violation's
   };
   struct Launch {
     int64_t at_us = 0;
@@ -133,11 +138,13 @@ struct Timeline {
   struct Span {
     std::string fault;  // its description, as in replay's header
     int64_t from_us = 0, until_us = 0;  // its window, cut at heal_at and the limit
+    std::string region;  // the Region it is limited to; "" for all
   };
   struct Mark {
     int64_t at_us = 0;
     int32_t lane = -1;
-    std::string what;  // "frontend 0 crashed", "back", "caller crashed"
+    std::string what;  // "frontend 0 crashed", "frontend 0 back", "process crashed (after-send)", "terminated i-3"
+    uint8_t story = 0;  // a reaper's termination in a violation's story: 1, or 2 in the first's
   };
   uint64_t seed = 0;
   uint64_t events = 0;

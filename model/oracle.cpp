@@ -625,6 +625,12 @@ class Checker {
         counts_->leaked_us_by_group[g] += leaked_us;
       }
       const uint32_t intended = static_cast<uint32_t>(intent.intended);
+      // The launch whose request left first is the one allowed (a network's copy left with its
+      // original: then the one that launched first).
+      const auto sent_first = [&](const Launch* x, const Launch* y) {
+        const Time xs = h_.attempts[x->attempt].sent, ys = h_.attempts[y->attempt].sent;
+        return xs < ys || (xs == ys && x->at < y->at);
+      };
       if (total > intended || ls.size() > 1) {
         Violation v = about(intent, "intent-instances");
         v.instances = total;
@@ -635,9 +641,7 @@ class Checker {
                    " instances allowed)";
         if (ls.size() > 1) {
           // The launch whose request left last is the one that went beyond the first.
-          const Launch* again = *std::max_element(ls.begin(), ls.end(), [&](const Launch* x, const Launch* y) {
-            return h_.attempts[x->attempt].sent < h_.attempts[y->attempt].sent;
-          });
+          const Launch* again = *std::max_element(ls.begin(), ls.end(), sent_first);
           // Any other launch with the same token: then the caller did right, and the service
           // launched again under a token it had (or should have had).
           const AttemptRecord& again_at = h_.attempts[again->attempt];
@@ -649,9 +653,9 @@ class Checker {
         }
         if (leaked) v.detail += "; " + std::to_string(leaked) + " instance(s) leaked: no answer to the intent named them";
         if (!ls.back()->reservation) v.detail += "; one still in flight at the time limit";
-        // Beyond the first launch (by time), every launch broke the rule; one launch of too many
-        // instances did.
-        const Launch* earliest = *std::min_element(ls.begin(), ls.end(), [](const Launch* x, const Launch* y) { return x->at < y->at; });
+        // Beyond the first launch (by its request's sending), every launch broke the rule; one
+        // launch of too many instances did.
+        const Launch* earliest = *std::min_element(ls.begin(), ls.end(), sent_first);
         for (const Launch* l : ls)
           if (l != earliest || ls.size() == 1) v.bad_launches.push_back(l->attempt);
         if (expired_reuse)
@@ -776,7 +780,9 @@ class Checker {
       if (L == UINT32_MAX) continue;
       if (told.size() <= r.reaper) told.resize(r.reaper + 1);
       Told& t = told[r.reaper];
+      const uint32_t reap = static_cast<uint32_t>(&r - h_.reaps.data());
       if (t.count++ > 0) {
+        out_[t.violation].reaps.push_back(reap);
         out_[t.violation].detail = std::to_string(t.count) + " instances that intents own; first: " +
                                    out_[t.violation].detail.substr(out_[t.violation].detail.find("terminated"));
         continue;
@@ -786,6 +792,7 @@ class Checker {
       v.property = "no-false-reap";
       v.group = group_of_intent(intent);
       v.subject = "reaper " + std::to_string(r.reaper);
+      v.reaps.push_back(reap);
       v.detail = "terminated " + instance_name(r.instance) + " of " + reservation_name(res) + ", which " +
                  intent_text(intent) + " owns (" + why + ")" +
                  (r.tagged ? "" : "; the listing showed it without its tags (not visible yet: younger than "

@@ -69,6 +69,7 @@ struct Violation {
   // rule (a launch beyond the one allowed, or one the rules forbid), in the order found.
   std::vector<uint32_t> attempts;
   std::vector<uint32_t> bad_launches;
+  std::vector<uint32_t> reaps;  // History::reaps indexes: the terminations that broke it (no-false-reap)
 };
 
 // The scenario's promises beyond the token rules (docs/scenario-format.md, `heal_at`).

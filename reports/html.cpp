@@ -32,12 +32,38 @@ std::string str(const ordered_json& j, const char* k) {
   return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
 }
 
-// A simulated time for an axis: seconds with as many decimals as the tick step needs.
-std::string tick_text(int64_t us, int64_t step) {
-  int decimals = 0;
-  for (int64_t s = 1000000; s > step && decimals < 6; s /= 10) ++decimals;
+// A simulated time for an axis, with as many decimals as the tick step needs: "850ms", "4.5s",
+// "2m30s", "20h05m" (minutes once the axis passes a minute).
+std::string tick_text(int64_t us, int64_t step, int64_t axis_end) {
+  char b[64];
+  const auto decimals = [&](int64_t unit) {
+    int d = 0;
+    for (int64_t s = unit; s > step && d < 6; s /= 10) ++d;
+    return d;
+  };
+  if (axis_end < 1000000) {
+    std::snprintf(b, sizeof b, "%.*fms", decimals(1000), static_cast<double>(us) / 1e3);
+  } else if (axis_end < 60000000) {
+    std::snprintf(b, sizeof b, "%.*fs", decimals(1000000), static_cast<double>(us) / 1e6);
+  } else {
+    const long long s = us / 1000000, h = s / 3600, m = s % 3600 / 60, sec = s % 60;
+    if (axis_end < 3600000000LL) {
+      if (step >= 1000000) std::snprintf(b, sizeof b, "%lldm%02llds", h * 60 + m, sec);
+      else std::snprintf(b, sizeof b, "%lldm%0*.*fs", h * 60 + m, 3 + decimals(1000000), decimals(1000000),
+                         static_cast<double>(us % 60000000) / 1e6);
+    } else if (step >= 60000000) {
+      std::snprintf(b, sizeof b, "%lldh%02lldm", h, m);
+    } else {
+      std::snprintf(b, sizeof b, "%lldh%02lldm%02llds", h, m, sec);
+    }
+  }
+  return b;
+}
+
+// A simulated time in a hover text, to the microsecond, as the trace writes it: "12.345678s".
+std::string time_text(int64_t us) {
   char b[48];
-  std::snprintf(b, sizeof b, "%.*fs", decimals, static_cast<double>(us) / 1e6);
+  std::snprintf(b, sizeof b, "%lld.%06llds", static_cast<long long>(us / 1000000), static_cast<long long>(us % 1000000));
   return b;
 }
 
@@ -49,12 +75,15 @@ int64_t nice_step(int64_t span) {
   return static_cast<int64_t>((f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag);
 }
 
+// The top of a plot's axis: four ticks of a 1, 2 or 5 times a power of ten step (whole numbers
+// for counts of 4 or more).
 double nice_max(double v) {
-  if (v <= 0) return 1;
-  const double mag = std::pow(10.0, std::floor(std::log10(v)));
-  for (double f : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (f * mag >= v) return f * mag;
-  return 10 * mag;
+  if (v <= 0) return 4;
+  const double quarter = v / 4;
+  const double mag = std::pow(10.0, std::floor(std::log10(quarter)));
+  for (double f : {1.0, 2.0, 5.0, 10.0})
+    if (f * mag >= quarter - 1e-12) return 4 * f * mag;
+  return 40 * mag;
 }
 
 std::string value_text(double v) {
@@ -93,7 +122,7 @@ std::string bar_chart(const std::string& title, const std::string& subtitle, con
     const double x = left + slot * static_cast<double>(i) + slot * 0.15;
     o << "<rect class=\"bar\" x=\"" << num(x) << "\" y=\"" << num(top + ph - h) << "\" width=\"" << num(slot * 0.7)
       << "\" height=\"" << num(h) << "\"><title>" << esc(labels[i]) << ": " << value_text(v) << "</title></rect>\n";
-    if (n <= 16 && v > 0)
+    if (n <= 16)
       o << "<text class=\"value\" x=\"" << num(x + slot * 0.35) << "\" y=\"" << num(top + ph - h - 3)
         << "\" text-anchor=\"middle\">" << value_text(v) << "</text>\n";
     if (i % every == 0)
@@ -153,12 +182,14 @@ std::string latency_plot(const ordered_json& d) {
 }
 
 // The shortest failing run as lanes: a client's attempt is an arrow to the frontend that took it
-// in and an arrow back with its answer (a cross where it timed out or was reset, or where a lost
-// request ended); launches are dots on their frontend's lane, those that broke a rule red
-// diamonds; each fault's window is shaded across the lanes and named in a band above them.
-// `close_up`: only the attempts in a violation's story, their clients' lanes and the service's,
-// over the time they span.
-bool in_story(const ordered_json& a) { return a.contains("story") && a["story"].is_boolean() && a["story"].get<bool>(); }
+// in (a crossed stub when it was lost on the way) and an arrow back from when its answer left to
+// when it arrived (a dashed one when it came after the client stopped waiting); a timeout or a
+// reset is a dashed wait ending in a cross. Launches are dots on their frontend's lane, those that
+// broke a rule red diamonds; each fault's window is shaded over its Region's lanes and named in a
+// band above them; crashes, restarts and a reaper's terminations are marked on their lanes.
+// `close_up`: only the attempts in the first violation's story, their clients' lanes and the
+// service's, over the time they span.
+int64_t story_of(const ordered_json& a) { return i64(a, "story", 0); }
 
 std::string timeline_svg(const ordered_json& t, const std::string& id, bool close_up) {
   const ordered_json& all_lanes = t["lanes"];
@@ -166,21 +197,33 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
   const ordered_json& launches = t["launches"];
   const ordered_json& faults = t["faults"];
   const ordered_json& marks = t["marks"];
+  const auto drawn_attempt = [&](const ordered_json& a) { return !close_up || story_of(a) == 2; };
   // The lanes drawn, and where each lane of the timeline went (-1: not drawn).
   const int64_t all = static_cast<int64_t>(all_lanes.size());
   std::vector<bool> shown(all_lanes.size(), !close_up);
-  for (size_t l = 0; l < all_lanes.size(); ++l) shown[l] = shown[l] || str(all_lanes[l], "kind") != "client";
-  if (close_up)
-    for (const auto& a : attempts)
-      if (in_story(a) && i64(a, "from") >= 0 && i64(a, "from") < all) shown[static_cast<size_t>(i64(a, "from"))] = true;
-  std::vector<uint64_t> story_ids;  // the story's attempts, for its launches
+  std::vector<uint64_t> story_ids;  // the attempts drawn, for the launches they made
   for (const auto& a : attempts)
-    if (in_story(a)) story_ids.push_back(u(a, "id"));
+    if (drawn_attempt(a)) {
+      story_ids.push_back(u(a, "id"));
+      if (close_up) shown[static_cast<size_t>(i64(a, "from"))] = true;
+    }
+  for (size_t l = 0; l < all_lanes.size(); ++l) {
+    const std::string kind = str(all_lanes[l], "kind");
+    shown[l] = shown[l] || kind == "frontend" || kind == "store";
+  }
+  // A reaper's terminations in the story, and their lane.
+  const auto mark_in_story = [&](const ordered_json& m) { return i64(m, "story", 0) == 2; };
+  if (close_up)
+    for (const auto& m : marks)
+      if (mark_in_story(m)) shown[static_cast<size_t>(i64(m, "lane"))] = true;
   std::vector<int64_t> where(all_lanes.size(), -1);
   std::vector<const ordered_json*> lane_list;
   for (size_t l = 0; l < all_lanes.size(); ++l)
     if (shown[l]) where[l] = static_cast<int64_t>(lane_list.size()), lane_list.push_back(&all_lanes[l]);
   auto lane_of = [&](int64_t l) { return l >= 0 && l < all ? where[static_cast<size_t>(l)] : int64_t{-1}; };
+  const auto launch_drawn = [&](const ordered_json& l) {
+    return !close_up || std::find(story_ids.begin(), story_ids.end(), u(l, "attempt")) != story_ids.end();
+  };
   // The time drawn: from the first thing drawn to the last, a little wider.
   int64_t t0 = INT64_MAX, t1 = INT64_MIN;
   auto see = [&](int64_t v) {
@@ -189,11 +232,12 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
     t1 = std::max(t1, v);
   };
   for (const auto& a : attempts)
-    if (!close_up || in_story(a)) see(i64(a, "sent_us")), see(i64(a, "taken_us")), see(i64(a, "ended_us"));
+    if (drawn_attempt(a))
+      for (const char* k : {"sent_us", "reached_us", "answered_us", "ended_us", "late_us"}) see(i64(a, k));
   for (const auto& l : launches)
-    if (!close_up || (l.contains("bad") && l["bad"].is_boolean() && l["bad"].get<bool>())) see(i64(l, "at_us"));
-  if (!close_up)
-    for (const auto& m : marks) see(i64(m, "at_us"));
+    if (launch_drawn(l)) see(i64(l, "at_us"));
+  for (const auto& m : marks)
+    if (!close_up || mark_in_story(m)) see(i64(m, "at_us"));
   if (t0 > t1) t0 = 0, t1 = std::max<int64_t>(1, i64(t, "end_us", 1));
   const int64_t pad = std::max<int64_t>(1000, (t1 - t0) / 30);
   t0 = std::max<int64_t>(0, t0 - pad);
@@ -220,15 +264,24 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
       break;
     }
   const double gap_y = first_service < nlanes ? y(first_service) - lane_h : top + lanes_h;
+  // Labels on a lane: one where the previous (on that lane) leaves room, else none (the
+  // element's hover text still names it).
+  std::vector<double> label_end(static_cast<size_t>(nlanes), -1e9);
+  const auto room = [&](int64_t lane, double at, double width) {
+    double& end = label_end[static_cast<size_t>(lane)];
+    if (at < end + 6) return false;
+    end = at + width;
+    return true;
+  };
+  const auto text_width = [](const std::string& s) { return 6.2 * static_cast<double>(s.size()); };
 
   std::ostringstream o;
-  o << "<svg class=\"timeline" << (close_up ? " close-up" : "") << "\" id=\"" << id << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W
-    << "\" height=\"" << num(H) << "\" viewBox=\"0 0 " << W << " " << num(H) << "\" role=\"img\" aria-label=\"timeline of seed "
+  o << "<svg class=\"timeline" << (close_up ? " close-up" : "") << "\" id=\"" << id << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\""
+    << W << "\" height=\"" << num(H) << "\" viewBox=\"0 0 " << W << " " << num(H) << "\" role=\"img\" aria-label=\"timeline of seed "
     << u(t, "seed") << "\">\n";
   o << "<defs><marker id=\"arrow-" << id
     << "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\">"
        "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n";
-  // Lanes.
   for (int64_t l = 0; l < nlanes; ++l) {
     const ordered_json& lane = *lane_list[static_cast<size_t>(l)];
     const std::string kind = str(lane, "kind");
@@ -239,43 +292,55 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
   }
   o << "<line class=\"frame\" x1=\"" << label_w << "\" x2=\"" << label_w << "\" y1=\"" << top << "\" y2=\"" << num(top + lanes_h)
     << "\"/>\n";
-  // Faults: a band row each, and their windows shaded over the lanes.
+  // Faults: a band row each, and their windows shaded over the lanes of their Region (all, when
+  // a fault names none).
   for (size_t f = 0; f < faults.size(); ++f) {
     const ordered_json& fj = faults[f];
     const int64_t from = i64(fj, "from_us", 0), until = i64(fj, "until_us", 0);
+    const std::string name = str(fj, "fault"), region = str(fj, "region");
+    const double row_y = 8 + band_row * static_cast<double>(f);
     if (until < t0 || from > t1) {
-      o << "<text class=\"fault-name\" x=\"" << label_w << "\" y=\"" << num(8 + band_row * f + 11) << "\">"
-        << esc(str(fj, "fault")) << " (outside the time drawn)</text>\n";
+      o << "<text class=\"fault-name\" x=\"" << label_w << "\" y=\"" << num(row_y + 10) << "\">" << esc(name)
+        << " (outside the time drawn)</text>\n";
       continue;
     }
     const double x0 = x(from), x1 = std::max(x(until), x0 + 2);
-    o << "<g class=\"fault fault-" << f % 6 << "\"><title>" << esc(str(fj, "fault")) << "</title>"
-      << "<rect class=\"fault-window\" x=\"" << num(x0) << "\" y=\"" << top << "\" width=\"" << num(x1 - x0)
-      << "\" height=\"" << num(lanes_h) << "\"/>"
-      << "<rect class=\"fault-band\" x=\"" << num(x0) << "\" y=\"" << num(8 + band_row * f) << "\" width=\"" << num(x1 - x0)
-      << "\" height=\"" << band_row - 3 << "\"/>"
-      << "<text class=\"fault-name\" x=\"" << num(std::min(x0 + 4, W - 300)) << "\" y=\"" << num(8 + band_row * f + 10)
-      << "\">" << esc(str(fj, "fault")) << "</text></g>\n";
+    o << "<g class=\"fault fault-" << f % 6 << "\"><title>" << esc(name) << "</title>";
+    for (int64_t l = 0; l < nlanes; ++l)
+      if (region.empty() || str(*lane_list[static_cast<size_t>(l)], "region") == region)
+        o << "<rect class=\"fault-window\" x=\"" << num(x0) << "\" y=\"" << num(top + lane_h * l) << "\" width=\""
+          << num(x1 - x0) << "\" height=\"" << lane_h << "\"/>";
+    // The name where it fits: after the window's start, or ending at the right edge.
+    const double tx = std::max(label_w + 4, std::min(x0 + 4, W - right - text_width(name)));
+    o << "<rect class=\"fault-band\" x=\"" << num(x0) << "\" y=\"" << num(row_y) << "\" width=\"" << num(x1 - x0)
+      << "\" height=\"" << band_row - 3 << "\"/><text class=\"fault-name\" x=\"" << num(tx) << "\" y=\"" << num(row_y + 10)
+      << "\">" << esc(name) << "</text></g>\n";
   }
   // Attempts.
   for (const auto& a : attempts) {
-    if (close_up && !in_story(a)) continue;
+    if (!drawn_attempt(a)) continue;
     const int64_t from = lane_of(i64(a, "from")), to = lane_of(i64(a, "to"));
     if (!lane_ok(from)) continue;
-    const int64_t sent = i64(a, "sent_us"), taken = i64(a, "taken_us"), ended = i64(a, "ended_us");
+    const int64_t sent = i64(a, "sent_us"), reached = i64(a, "reached_us"), answered = i64(a, "answered_us"),
+                  ended = i64(a, "ended_us"), late = i64(a, "late_us");
     const std::string end = str(a, "end");
-    const bool story = in_story(a);
-    const bool answered = !end.empty() && end[0] >= '1' && end[0] <= '5';
-    const std::string status = answered ? end.substr(0, 1) + "xx" : "none";
-    const std::string label = lane_list[static_cast<size_t>(from)]->value("name", std::string()) + " attempt " +
-                              std::to_string(u(a, "id")) + " " + str(a, "what") + ": " + end;
-    o << "<g class=\"attempt" << (story ? " story" : "") << " s" << status << "\" data-id=\"" << u(a, "id")
+    const bool answer_seen = !end.empty() && end[0] >= '1' && end[0] <= '5';  // its client saw an answer
+    const std::string status = answer_seen ? end.substr(0, 1) + "xx" : "none";
+    std::string label = str(*lane_list[static_cast<size_t>(from)], "name") + " attempt " + std::to_string(u(a, "id")) + " " +
+                        str(a, "what") + ": " + end + ". Sent " + time_text(sent);
+    if (reached >= 0) label += ", reached the service " + time_text(reached);
+    if (answered >= 0) label += ", answered " + time_text(answered);
+    if (ended >= 0) label += ", ended for its client " + time_text(ended);
+    o << "<g class=\"attempt" << (story_of(a) ? " story" : "") << " s" << status << "\" data-id=\"" << u(a, "id")
       << "\"><title>" << esc(label) << "</title>";
-    if (lane_ok(to) && taken >= 0) {
-      o << "<line class=\"request\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(y(from)) << "\" x2=\"" << num(x(taken))
+    if (lane_ok(to) && reached >= 0) {
+      o << "<line class=\"request\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(y(from)) << "\" x2=\"" << num(x(reached))
         << "\" y2=\"" << num(y(to)) << "\" marker-end=\"url(#arrow-" << id << ")\"/>";
-      if (answered && ended >= 0)
-        o << "<line class=\"answer\" x1=\"" << num(x(taken)) << "\" y1=\"" << num(y(to)) << "\" x2=\"" << num(x(ended))
+      if (answered >= 0 && answer_seen && ended >= 0)
+        o << "<line class=\"answer\" x1=\"" << num(x(answered)) << "\" y1=\"" << num(y(to)) << "\" x2=\"" << num(x(ended))
+          << "\" y2=\"" << num(y(from)) << "\" marker-end=\"url(#arrow-" << id << ")\"/>";
+      if (answered >= 0 && late >= 0)
+        o << "<line class=\"answer late\" x1=\"" << num(x(answered)) << "\" y1=\"" << num(y(to)) << "\" x2=\"" << num(x(late))
           << "\" y2=\"" << num(y(from)) << "\" marker-end=\"url(#arrow-" << id << ")\"/>";
     } else {
       // Never reached the service: a short arrow that stops between the lanes, crossed.
@@ -283,7 +348,7 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
       o << "<line class=\"request lost\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(y(from)) << "\" x2=\"" << num(ex)
         << "\" y2=\"" << num(ey) << "\"/><path class=\"cross\" d=\"M" << num(ex - 4) << "," << num(ey - 4) << " l8,8 m0,-8 l-8,8\"/>";
     }
-    if (!answered && ended >= 0) {
+    if (!answer_seen && ended >= 0) {
       // Waited, then gave up (a timeout) or lost the connection: a dashed wait and a cross.
       const double ex = x(ended), ey = y(from);
       o << "<line class=\"wait\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(ey) << "\" x2=\"" << num(ex) << "\" y2=\""
@@ -295,27 +360,40 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
   for (const auto& l : launches) {
     const int64_t lane = lane_of(i64(l, "lane"));
     const bool bad = l.contains("bad") && l["bad"].is_boolean() && l["bad"].get<bool>();
-    if (!lane_ok(lane) || !in_time(i64(l, "at_us", 0))) continue;
-    if (close_up && !bad && std::find(story_ids.begin(), story_ids.end(), u(l, "attempt")) == story_ids.end()) continue;
+    if (!lane_ok(lane) || !in_time(i64(l, "at_us", 0)) || !launch_drawn(l)) continue;
     const double cx = x(i64(l, "at_us", 0)), cy = y(lane);
-    const std::string what = str(l, "what") + " (attempt " + std::to_string(u(l, "attempt")) + ")";
+    const std::string what = str(l, "what") + " (attempt " + std::to_string(u(l, "attempt")) + ") at " +
+                             time_text(i64(l, "at_us", 0));
     if (bad) {
       o << "<g class=\"launch violating\" data-attempt=\"" << u(l, "attempt") << "\"><title>violating launch: " << esc(what)
-        << "</title><path d=\"M" << num(cx) << "," << num(cy - 9) << " l9,9 l-9,9 l-9,-9 z\"/>"
-        << "<text x=\"" << num(std::min(cx + 11, W - 150)) << "\" y=\"" << num(cy - 6) << "\">violating launch</text></g>\n";
+        << "</title><path d=\"M" << num(cx) << "," << num(cy - 9) << " l9,9 l-9,9 l-9,-9 z\"/>";
+      // Its label to the right, or to the left near the edge; none where the last one is too near.
+      const char* text = "violating launch";
+      const double w = text_width(text);
+      const bool left = cx + 11 + w > W - right;
+      const double tx = left ? cx - 11 - w : cx + 11;
+      if (room(lane, tx, w))
+        o << "<text x=\"" << num(tx) << "\" y=\"" << num(cy - 6) << "\">" << text << "</text>";
+      o << "</g>\n";
     } else {
       o << "<g class=\"launch\" data-attempt=\"" << u(l, "attempt") << "\"><title>launch: " << esc(what)
         << "</title><circle cx=\"" << num(cx) << "\" cy=\"" << num(cy) << "\" r=\"4.5\"/></g>\n";
     }
   }
-  // The service's crashes and restarts, the callers' crashes.
+  // The service's crashes and restarts, the callers' crashes and restarts, the reapers' terminations.
+  std::fill(label_end.begin(), label_end.end(), -1e9);
   for (const auto& m : marks) {
     const int64_t lane = lane_of(i64(m, "lane"));
     if (!lane_ok(lane) || !in_time(i64(m, "at_us", 0))) continue;
     const double mx = x(i64(m, "at_us", 0)), my = y(lane);
-    o << "<g class=\"mark\"><title>" << esc(str(m, "what")) << "</title><line x1=\"" << num(mx) << "\" x2=\"" << num(mx)
-      << "\" y1=\"" << num(my - lane_h / 2 + 2) << "\" y2=\"" << num(my + lane_h / 2 - 2) << "\"/><text x=\"" << num(mx + 3)
-      << "\" y=\"" << num(my + lane_h / 2 - 4) << "\">" << esc(str(m, "what")) << "</text></g>\n";
+    const std::string what = str(m, "what");
+    o << "<g class=\"mark\"><title>" << esc(what) << " at " << time_text(i64(m, "at_us", 0)) << "</title><line x1=\""
+      << num(mx) << "\" x2=\"" << num(mx) << "\" y1=\"" << num(my - lane_h / 2 + 2) << "\" y2=\"" << num(my + lane_h / 2 - 2)
+      << "\"/>";
+    const double w = text_width(what) * 0.9;
+    const double tx = mx + 3 + w > W - right ? mx - 3 - w : mx + 3;
+    if (room(lane, tx, w)) o << "<text x=\"" << num(tx) << "\" y=\"" << num(my + lane_h / 2 - 4) << "\">" << esc(what) << "</text>";
+    o << "</g>\n";
   }
   // The time axis.
   const double ay = top + lanes_h;
@@ -325,7 +403,7 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
   for (int64_t v = (t0 + step - 1) / step * step; v <= t1; v += step)
     o << "<line class=\"frame\" x1=\"" << num(x(v)) << "\" x2=\"" << num(x(v)) << "\" y1=\"" << num(ay) << "\" y2=\""
       << num(ay + 5) << "\"/><text class=\"tick\" x=\"" << num(x(v)) << "\" y=\"" << num(ay + 18)
-      << "\" text-anchor=\"middle\">" << tick_text(v, step) << "</text>\n";
+      << "\" text-anchor=\"middle\">" << tick_text(v, step, t1) << "</text>\n";
   o << "<text class=\"axis\" x=\"" << num(label_w + pw / 2) << "\" y=\"" << num(ay + 34)
     << "\" text-anchor=\"middle\">simulated time</text>\n</svg>\n";
   return o.str();
@@ -346,8 +424,8 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2430; }
 svg .title { font-weight: 600; font-size: 12px; } svg .tick { fill: #5b6472; } svg .axis { fill: #5b6472; }
 svg .grid { stroke: #e6e9ee; } svg .bar { fill: #4a78c2; } svg .bar:hover { fill: #2c5aa0; } svg .value { fill: #333; font-size: 10px; }
 .timeline-wrap { overflow-x: auto; border: 1px solid #d5d9e0; }
-.timeline .lane { fill: #ffffff; } .timeline .lane.odd { fill: #f7f8fa; } .timeline .lane.frontend, .timeline .lane.store { fill: #eef3fb; }
-.timeline .lane-name.frontend, .timeline .lane-name.store { font-weight: 600; }
+.timeline .lane { fill: #ffffff; } .timeline .lane.odd { fill: #f7f8fa; } .timeline .lane.frontend, .timeline .lane.store { fill: #eef3fb; } .timeline .lane.reaper { fill: #f6f0e6; }
+.timeline .lane-name.frontend, .timeline .lane-name.store, .timeline .lane-name.reaper { font-weight: 600; }
 .timeline .frame { stroke: #9aa3af; }
 .timeline .fault-window { opacity: 0.13; } .timeline .fault-band { opacity: 0.55; } .timeline .fault-name { font-size: 10.5px; }
 .fault-0 rect { fill: #e8a33d; } .fault-1 rect { fill: #8e6bd1; } .fault-2 rect { fill: #3aa7a3; }
@@ -356,7 +434,7 @@ svg .grid { stroke: #e6e9ee; } svg .bar { fill: #4a78c2; } svg .bar:hover { fill
 .timeline .attempt.story line { stroke-width: 2; opacity: 1; }
 .timeline .attempt.story .request { stroke: #1d4f91; }
 .timeline .attempt .answer { stroke: #3f8f4f; } .timeline .attempt.s5xx .answer { stroke: #d9822b; } .timeline .attempt.s4xx .answer { stroke: #8e44ad; }
-.timeline .attempt .wait { stroke-dasharray: 3 3; }
+.timeline .attempt .wait { stroke-dasharray: 3 3; } .timeline .attempt .answer.late { stroke-dasharray: 5 3; }
 .timeline .attempt .cross { stroke: #b3261e; stroke-width: 1.6; fill: none; }
 .timeline .attempt.picked line { stroke: #000; opacity: 1; stroke-width: 2.5; }
 .timeline .attempt:hover line { opacity: 1; stroke-width: 2.5; cursor: pointer; }
@@ -408,7 +486,10 @@ const ordered_json* result_of(const ordered_json& d, uint64_t seed) {
 }  // namespace
 
 void write_html(std::ostream& out, const std::vector<Merged>& ms) {
-  const bool all_met = std::all_of(ms.begin(), ms.end(), [](const Merged& m) { return m.doc["met_expectation"].get<bool>(); });
+  // Green only when every scenario met its expect over every seed of its run.
+  const bool all_met = std::all_of(ms.begin(), ms.end(), [](const Merged& m) {
+    return m.doc["met_expectation"].get<bool>() && m.doc["runs"] == m.doc["shard"]["runs"];
+  });
   page_head(out, "idemsim report");
   out << "<h1>idemsim report</h1>\n<p class=\"headline " << (all_met ? "ok" : "bad") << "\">" << esc(headline(ms)) << "</p>\n";
   out << "<table class=\"summary\">\n<thead><tr><th>Scenario</th><th>Seeds</th><th>Failing</th><th>Intents</th><th>Ok</th>"
@@ -470,17 +551,19 @@ void write_html(std::ostream& out, const std::vector<Merged>& ms) {
             << " attempts of clients in no violation's story are left out.</p>\n";
       out << "<p class=\"legend\"><span><i style=\"background:#8a94a3\"></i>request</span><span><i style=\"background:#3f8f4f\"></i>"
              "answer 2xx</span><span><i style=\"background:#d9822b\"></i>answer 5xx</span><span><i style=\"background:#8e44ad\"></i>"
-             "answer 4xx</span><span>&#x2715; timed out, reset or lost</span><span>thick: in a violation's story</span>"
+             "answer 4xx</span><span>dashed back: answered after its client stopped waiting</span><span>&#x2715; timed out, reset or lost</span><span>thick: in a violation's story</span>"
              "<span style=\"color:#2e7d32\">&#x25CF; launch</span><span style=\"color:#d32f2f\">&#x25C6; violating launch</span>"
-             "<span>shaded: a fault's window</span></p>\n";
+             "<span>shaded: a fault's window</span><span>black ticks: crashes, restarts, a reaper's terminations</span></p>\n";
       const std::string id = "timeline-" + std::to_string(i);
-      size_t story = 0;
-      for (const auto& a : t["attempts"]) story += in_story(a) ? 1 : 0;
-      out << "<p>The whole run:</p>\n<div class=\"timeline-wrap\">\n" << timeline_svg(t, id, false) << "</div>\n";
-      // Close up, when the stories are a part of the run.
-      if (story > 0 && story < t["attempts"].size())
-        out << "<p>Close up: the " << story << " attempts in the violations' stories, over the time they span:</p>\n"
-            << "<div class=\"timeline-wrap\">\n" << timeline_svg(t, id + "-story", true) << "</div>\n";
+      size_t first_story = 0;
+      for (const auto& a : t["attempts"]) first_story += story_of(a) == 2 ? 1 : 0;
+      out << "<p>The whole run, from the first thing drawn to the last:</p>\n<div class=\"timeline-wrap\">\n"
+          << timeline_svg(t, id, false) << "</div>\n";
+      // Close up on the first violation's story, when it is a part of the run.
+      if (first_story > 0 && first_story < t["attempts"].size())
+        out << "<p>Close up: the first violation's story (" << first_story << (first_story == 1 ? " attempt" : " attempts")
+            << "), over the time it spans:</p>\n<div class=\"timeline-wrap\">\n" << timeline_svg(t, id + "-story", true)
+            << "</div>\n";
       out << "<p class=\"picked-text\" id=\"" << id << "-picked\">Click an arrow to name its attempt (hover for its story).</p>\n";
     } else if (u(d, "failing_runs") > 0) {
       out << "<p>No timeline in these results (written by an idemsim before timelines); run the scenario again to draw one.</p>\n";
@@ -492,7 +575,7 @@ void write_html(std::ostream& out, const std::vector<Merged>& ms) {
 
 void write_sweep_html(std::ostream& out, const std::string& title, const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows, const std::vector<std::string>& labels,
-                      const std::vector<SweepSeries>& series) {
+                      const std::string& xlabel, const std::vector<SweepSeries>& series) {
   page_head(out, title);
   out << "<h1>" << esc(title) << "</h1>\n<table class=\"sweep\">\n<thead><tr>";
   for (const auto& h : header) out << "<th>" << esc(h) << "</th>";
@@ -503,7 +586,7 @@ void write_sweep_html(std::ostream& out, const std::string& title, const std::ve
     out << "</tr>\n";
   }
   out << "</tbody>\n</table>\n<div class=\"plots\">\n";
-  for (const SweepSeries& s : series) out << bar_chart(s.name, "", "sweep", labels, s.values, "setting", s.name);
+  for (const SweepSeries& s : series) out << bar_chart(s.name, "", "sweep", labels, s.values, xlabel, s.name);
   out << "</div>\n";
   page_tail(out);
 }

@@ -17,13 +17,13 @@ namespace idem::reports {
 void write_html(std::ostream& out, const std::vector<Merged>& ms);
 
 // A sweep's page: its table (`header`, `rows`), then a bar plot per series (a name and a value per
-// row) against the rows' labels.
+// row) against the rows' labels (`xlabel`: what they are the values of).
 struct SweepSeries {
   std::string name;
   std::vector<double> values;  // one per row
 };
 void write_sweep_html(std::ostream& out, const std::string& title, const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows, const std::vector<std::string>& labels,
-                      const std::vector<SweepSeries>& series);
+                      const std::string& xlabel, const std::vector<SweepSeries>& series);
 
 }  // namespace idem::reports

@@ -1,6 +1,7 @@
 #include "reports/merge.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -148,7 +149,89 @@ void need(const ordered_json& doc, const std::string& path, const char* key, ord
   const bool ok = type == ordered_json::value_t::number_unsigned ? v.is_number_unsigned()
                   : type == ordered_json::value_t::number_float  ? v.is_number()
                                                                  : v.type() == type;
+  if (!ok && type == ordered_json::value_t::number_unsigned)
+    throw BadResults(path + ": \"" + key + "\" must be a whole number >= 0, not " + v.dump());
   if (!ok) throw BadResults(path + ": \"" + key + "\" has the wrong type (" + v.type_name() + ")");
+}
+
+// Every field of a timeline the HTML report reads, with its type and range: a file edited by hand
+// is refused, naming the field, rather than drawn wrong.
+void check_timeline(const std::string& path, const ordered_json& t) {
+  const auto fail = [&](const std::string& where, const std::string& what) {
+    throw BadResults(path + ": timeline" + where + ": " + what + " (docs/results-format.md, \"timeline\"); run the scenario again");
+  };
+  const auto whole = [&](const ordered_json& o, const std::string& where, const char* k, int64_t lo, int64_t hi) {
+    if (!o.contains(k)) fail(where, "has no \"" + std::string(k) + "\"");
+    const ordered_json& v = o[k];
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) ||
+        v.get<int64_t>() < lo || v.get<int64_t>() > hi)
+      fail(where + "." + k, "must be a whole number from " + std::to_string(lo) +
+                                (hi == INT64_MAX ? " on" : " to " + std::to_string(hi)) + ", not " + v.dump());
+    return v.get<int64_t>();
+  };
+  const auto text = [&](const ordered_json& o, const std::string& where, const char* k) {
+    if (!o.contains(k) || !o[k].is_string()) fail(where + "." + k, "must be a string");
+  };
+  const auto list = [&](const char* k) -> const ordered_json& {
+    if (!t.contains(k) || !t[k].is_array()) fail(std::string(".") + k, "must be a list");
+    for (size_t i = 0; i < t[k].size(); ++i)
+      if (!t[k][i].is_object() && std::string(k) != "violations")
+        fail(std::string(".") + k + "[" + std::to_string(i) + "]", "must be an object");
+    return t[k];
+  };
+  constexpr int64_t kAny = INT64_MAX;
+  for (const char* k : {"seed", "events", "end_us", "attempts_left_out"}) whole(t, "", k, 0, kAny);
+  for (const auto& v : list("violations"))
+    if (!v.is_string()) fail(".violations", "must be a list of strings");
+  const ordered_json& lanes = list("lanes");
+  const int64_t n = static_cast<int64_t>(lanes.size());
+  for (size_t i = 0; i < lanes.size(); ++i) {
+    const std::string w = ".lanes[" + std::to_string(i) + "]";
+    text(lanes[i], w, "name");
+    text(lanes[i], w, "region");
+    text(lanes[i], w, "kind");
+    const std::string kind = lanes[i]["kind"].get<std::string>();
+    if (kind != "client" && kind != "frontend" && kind != "store" && kind != "reaper")
+      fail(w + ".kind", "must be client, frontend, store or reaper, not \"" + kind + "\"");
+  }
+  const ordered_json& attempts = list("attempts");
+  for (size_t i = 0; i < attempts.size(); ++i) {
+    const ordered_json& a = attempts[i];
+    const std::string w = ".attempts[" + std::to_string(i) + "]";
+    whole(a, w, "id", 0, kAny);
+    whole(a, w, "from", 0, n - 1);
+    whole(a, w, "to", -1, n - 1);
+    whole(a, w, "sent_us", 0, kAny);
+    for (const char* k : {"reached_us", "answered_us", "ended_us", "late_us"}) whole(a, w, k, -1, kAny);
+    whole(a, w, "story", 0, 2);
+    text(a, w, "what");
+    text(a, w, "end");
+  }
+  const ordered_json& launches = list("launches");
+  for (size_t i = 0; i < launches.size(); ++i) {
+    const std::string w = ".launches[" + std::to_string(i) + "]";
+    whole(launches[i], w, "at_us", 0, kAny);
+    whole(launches[i], w, "lane", -1, n - 1);
+    whole(launches[i], w, "attempt", 0, kAny);
+    text(launches[i], w, "what");
+    if (!launches[i].contains("bad") || !launches[i]["bad"].is_boolean()) fail(w + ".bad", "must be true or false");
+  }
+  const ordered_json& faults = list("faults");
+  for (size_t i = 0; i < faults.size(); ++i) {
+    const std::string w = ".faults[" + std::to_string(i) + "]";
+    const int64_t from = whole(faults[i], w, "from_us", 0, kAny);
+    whole(faults[i], w, "until_us", from, kAny);
+    text(faults[i], w, "fault");
+    text(faults[i], w, "region");
+  }
+  const ordered_json& marks = list("marks");
+  for (size_t i = 0; i < marks.size(); ++i) {
+    const std::string w = ".marks[" + std::to_string(i) + "]";
+    whole(marks[i], w, "at_us", 0, kAny);
+    whole(marks[i], w, "lane", 0, n - 1);
+    whole(marks[i], w, "story", 0, 2);
+    text(marks[i], w, "what");
+  }
 }
 
 // Counts summed, key by key; "most_..." objects keep the larger.
@@ -243,13 +326,8 @@ ordered_json read_results(const std::string& path) {
     need(doc, path, k, t);
   // The shortest failing run, drawn (absent from files of before it was added, null when every run passed).
   if (doc.contains("timeline") && !doc["timeline"].is_null()) {
-    const ordered_json& t = doc["timeline"];
-    if (!t.is_object()) throw BadResults(path + ": \"timeline\" is neither an object nor null");
-    for (const auto& [k, ty] : std::vector<std::pair<const char*, T>>{
-             {"seed", T::number_unsigned}, {"events", T::number_unsigned}, {"end_us", T::number_unsigned},
-             {"violations", T::array}, {"lanes", T::array}, {"attempts", T::array}, {"launches", T::array},
-             {"faults", T::array}, {"marks", T::array}})
-      need(t, path + ": timeline", k, ty);
+    if (!doc["timeline"].is_object()) throw BadResults(path + ": \"timeline\" is neither an object nor null");
+    check_timeline(path, doc["timeline"]);
   }
   if (doc["results"].size() != doc["runs"].get<uint64_t>())
     throw BadResults(path + ": says " + doc["runs"].dump() + " runs but holds " + std::to_string(doc["results"].size()) +

@@ -196,20 +196,17 @@ void write_timeline(std::ostream& os, const std::optional<harness::Timeline>& tl
   const harness::Timeline& t = *tl;
   ordered_json lanes = ordered_json::array(), attempts = ordered_json::array(), launches = ordered_json::array(),
                faults = ordered_json::array(), marks = ordered_json::array();
-  for (const auto& l : t.lanes) lanes.push_back({{"name", l.name}, {"kind", l.kind}});
-  for (const auto& a : t.attempts) {
-    ordered_json j{{"id", a.id}, {"from", a.from}, {"to", a.to}, {"sent_us", a.sent_us}, {"taken_us", a.taken_us},
-                   {"ended_us", a.ended_us}, {"what", a.what}, {"end", a.end}};
-    if (a.story) j["story"] = true;
-    attempts.push_back(j);
-  }
+  for (const auto& l : t.lanes) lanes.push_back({{"name", l.name}, {"kind", l.kind}, {"region", l.region}});
+  for (const auto& a : t.attempts)
+    attempts.push_back({{"id", a.id}, {"from", a.from}, {"to", a.to}, {"sent_us", a.sent_us}, {"reached_us", a.reached_us},
+                        {"answered_us", a.answered_us}, {"ended_us", a.ended_us}, {"late_us", a.late_us},
+                        {"what", a.what}, {"end", a.end}, {"story", a.story}});
   for (const auto& l : t.launches) {
-    ordered_json j{{"at_us", l.at_us}, {"lane", l.lane}, {"attempt", l.attempt}, {"what", l.what}};
-    if (l.bad) j["bad"] = true;
-    launches.push_back(j);
+    launches.push_back({{"at_us", l.at_us}, {"lane", l.lane}, {"attempt", l.attempt}, {"what", l.what}, {"bad", l.bad}});
   }
-  for (const auto& f : t.faults) faults.push_back({{"fault", f.fault}, {"from_us", f.from_us}, {"until_us", f.until_us}});
-  for (const auto& m : t.marks) marks.push_back({{"at_us", m.at_us}, {"lane", m.lane}, {"what", m.what}});
+  for (const auto& f : t.faults)
+    faults.push_back({{"fault", f.fault}, {"from_us", f.from_us}, {"until_us", f.until_us}, {"region", f.region}});
+  for (const auto& m : t.marks) marks.push_back({{"at_us", m.at_us}, {"lane", m.lane}, {"what", m.what}, {"story", m.story}});
   os << "{\n    \"seed\": " << t.seed << ",\n    \"events\": " << t.events << ",\n    \"end_us\": " << t.end_us
      << ",\n    \"attempts_left_out\": " << t.attempts_left_out
      << ",\n    \"violations\": " << ordered_json(t.violations).dump();

@@ -88,6 +88,29 @@ done
 "$bin" report "$tmp/whole" --format html --out "$tmp/whole.html" > /dev/null 2>&1
 check "three shards' HTML report is the whole run's, byte for byte" cmp -s "$tmp/shards.html" "$tmp/whole.html"
 
+# A partial report (a shard not given) is not green, whatever its scenarios met.
+"$bin" report "$tmp/shard1" "$tmp/shard2" --format html --out "$tmp/partial.html" > /dev/null 2>&1
+check "a partial report exits 1" test $? -eq 1
+check "a partial report's headline is not green" grep -q '<p class="headline bad">.*with seeds missing' "$tmp/partial.html"
+
+# An edited timeline is refused with the field it got wrong (exit 2), never drawn wrong.
+good=$(ls "$tmp/whole"/*.json)
+edit() {  # edit NAME SED-SCRIPT PATTERN: report on the edited file exits 2 and names the field
+  sed "$2" "$good" > "$tmp/$1.json"
+  local out
+  out=$("$bin" report "$tmp/$1.json" --format html 2>&1)
+  local code=$?
+  if [ "$code" != 2 ] || ! printf '%s\n' "$out" | grep -qE -- "$3"; then
+    echo "  $1: exit $code, output: $(printf '%s\n' "$out" | head -3)"
+    return 1
+  fi
+}
+check "a negative count is refused" edit neg 's/"attempts_left_out": 0/"attempts_left_out": -3/' 'timeline.attempts_left_out: must be a whole number from 0 on, not -3'
+check "a time as a string is refused" edit str '0,/"sent_us":\([0-9]*\)/s//"sent_us":"\1"/' 'timeline.attempts\[0\].sent_us: must be a whole number'
+check "a lane out of range is refused" edit lane '0,/"from":[0-9]*,/s//"from":99,/' 'timeline.attempts\[0\].from: must be a whole number from 0 to [0-9]+, not 99'
+check "a flag that is not true or false is refused" edit flag '0,/"bad":false/s//"bad":"yes"/' 'timeline.launches\[0\].bad: must be true or false'
+check "a negative seed count is refused" edit runs '0,/"failing_runs": [0-9]*/s//"failing_runs": -1/' '"failing_runs" must be a whole number >= 0, not -1'
+
 # sweep --html: the table and a plot per series, rendered without a console message.
 "$bin" sweep "$src/scenarios/no-token-response-loss.yaml" --set "clients[0].timeout=500ms,1s,5s" --runs 10 \
   --html "$tmp/sweep.html" > "$tmp/sweep.out" 2>&1
