@@ -1060,6 +1060,7 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
     series[1].values.push_back(static_cast<double>(b.violations));
     series[2].values.push_back(static_cast<double>(b.totals.leaked));
     series[3].values.push_back(intents ? static_cast<double>(attempts) / static_cast<double>(intents) : 0.0);
+    series[3].texts.push_back(reports::two_decimals(attempts, intents));
     for (const std::string& v : {std::to_string(b.runs.size()), std::to_string(b.failing_runs),
                                  props.empty() ? std::string("none") : props, std::to_string(b.totals.leaked),
                                  reports::two_decimals(b.totals.leaked_instance_us, 3600000000ull),

@@ -250,8 +250,10 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     if (!i) return std::nullopt;
     const Duration back = restart_time(std::get<faults::Crash>(s_.faults.faults[*i])) - now_;
     ++coverage_[size_t(Situation::caller_crash)];
-    marks_.push_back(Mark{now_, c.region, client, true, "process crashed (" + std::string(model::caller_crash_point_name(when)) + ")"});
-    marks_.push_back(Mark{now_ + back, c.region, client, true, "process restarted"});
+    if (keep_timeline_) {
+      marks_.push_back(Mark{now_, c.region, client, true, "process crashed (" + std::string(model::caller_crash_point_name(when)) + ")"});
+      marks_.push_back(Mark{now_ + back, c.region, client, true, "process restarted"});
+    }
     notes_.push_back(Note{now_, {}, "caller " + c.label + "'s process crashed (" + std::string(model::caller_crash_point_name(when)) +
                                         "); it restarts in " + sim::format_duration(back) + ", knowing what its state kept",
                           true, c.label});
@@ -771,7 +773,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     p.down = true;
     p.down_until = restart_time(c);
     service_.crash_store(region);
-    marks_.push_back(Mark{now_, region, kStore, false, "token store crashed"});
+    if (keep_timeline_) marks_.push_back(Mark{now_, region, kStore, false, "token store crashed"});
     note({}, "service: the token store of " + regions_[region] + " crashed" +
                  (s_.service.store.durability == model::Durability::lossy ? " and lost every record (volatile)" : "") +
                  "; back in " + sim::format_duration(p.down_until - now_),
@@ -787,7 +789,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     p.down = true;
     p.down_until = restart_time(c);
     ++p.incarnation;
-    marks_.push_back(Mark{now_, region, f, false, "frontend " + std::to_string(f) + " crashed"});
+    if (keep_timeline_) marks_.push_back(Mark{now_, region, f, false, "frontend " + std::to_string(f) + " crashed"});
     note({}, "service: frontend " + std::to_string(f) + " of " + regions_[region] + " crashed; back in " +
                  sim::format_duration(p.down_until - now_));
     trace_.line(now_, service_actor(region)).word("frontend").word("crash").kv("frontend", f)
@@ -861,7 +863,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   void on_restart(uint32_t region, uint32_t which) {
     Process& p = which == kStore ? stores_[region] : frontends_[region][which];
     p.down = false;
-    marks_.push_back(Mark{now_, region, which, false, which == kStore ? "token store back" : "frontend " + std::to_string(which) + " back"});
+    if (keep_timeline_) marks_.push_back(Mark{now_, region, which, false, which == kStore ? "token store back" : "frontend " + std::to_string(which) + " back"});
     note({}, "service: " + (which == kStore ? std::string("the token store") : "frontend " + std::to_string(which)) +
                  " of " + regions_[region] + " is back");
     auto line = trace_.line(now_, service_actor(region));
@@ -1196,6 +1198,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
                           region ? regions_[*region] : std::string()});
     }
     for (const Mark& m : marks_) {
+      if (m.at > now_) continue;  // a restart the run ended before
       const int32_t lane = m.client ? client_lane[m.which]
                            : first_frontend[m.region] < 0 ? -1
                            : m.which == kStore ? store_lane[m.region]
@@ -1298,7 +1301,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   std::vector<Served> served_;                   // per attempt
   std::vector<uint64_t> throttled_;              // per client group: requests the quota turned away
   std::vector<Note> notes_;
-  // The service's crashes and restarts, and the callers' crashes, for the timeline (rare events).
+  // With keep_timeline_: the service's crashes and restarts, and the callers' crashes and restarts.
   struct Mark {
     Time at;
     uint32_t region = 0;

@@ -625,11 +625,10 @@ class Checker {
         counts_->leaked_us_by_group[g] += leaked_us;
       }
       const uint32_t intended = static_cast<uint32_t>(intent.intended);
-      // The launch whose request left first is the one allowed (a network's copy left with its
-      // original: then the one that launched first).
-      const auto sent_first = [&](const Launch* x, const Launch* y) {
-        const Time xs = h_.attempts[x->attempt].sent, ys = h_.attempts[y->attempt].sent;
-        return xs < ys || (xs == ys && x->at < y->at);
+      // The launch allowed is the one whose request the service took in first, as for a token
+      // (scope()): the service's order, which has no ties.
+      const auto taken_first = [&](const Launch* x, const Launch* y) {
+        return h_.attempts[x->attempt].taken_order < h_.attempts[y->attempt].taken_order;
       };
       if (total > intended || ls.size() > 1) {
         Violation v = about(intent, "intent-instances");
@@ -640,8 +639,8 @@ class Checker {
                    " instances for one intent (exactly 1 reservation of at most " + std::to_string(intended) +
                    " instances allowed)";
         if (ls.size() > 1) {
-          // The launch whose request left last is the one that went beyond the first.
-          const Launch* again = *std::max_element(ls.begin(), ls.end(), sent_first);
+          // The launch whose request the service took in last is the one that went beyond the first.
+          const Launch* again = *std::max_element(ls.begin(), ls.end(), taken_first);
           // Any other launch with the same token: then the caller did right, and the service
           // launched again under a token it had (or should have had).
           const AttemptRecord& again_at = h_.attempts[again->attempt];
@@ -653,9 +652,9 @@ class Checker {
         }
         if (leaked) v.detail += "; " + std::to_string(leaked) + " instance(s) leaked: no answer to the intent named them";
         if (!ls.back()->reservation) v.detail += "; one still in flight at the time limit";
-        // Beyond the first launch (by its request's sending), every launch broke the rule; one
+        // Beyond the first launch (by the service's order), every launch broke the rule; one
         // launch of too many instances did.
-        const Launch* earliest = *std::min_element(ls.begin(), ls.end(), sent_first);
+        const Launch* earliest = *std::min_element(ls.begin(), ls.end(), taken_first);
         for (const Launch* l : ls)
           if (l != earliest || ls.size() == 1) v.bad_launches.push_back(l->attempt);
         if (expired_reuse)

@@ -94,9 +94,10 @@ std::string value_text(double v) {
 }
 
 // A bar plot: a bar per label, the value on hover and above the bar.
+// `texts`, when given: each bar's value as text (exact, where the double is not).
 std::string bar_chart(const std::string& title, const std::string& subtitle, const std::string& cls,
                       const std::vector<std::string>& labels, const std::vector<double>& values,
-                      const std::string& xlabel, const std::string& ylabel) {
+                      const std::string& xlabel, const std::string& ylabel, const std::vector<std::string>& texts = {}) {
   const double W = 540, H = 256, left = 56, right = 12, top = 42, bottom = 52;
   const double pw = W - left - right, ph = H - top - bottom;
   double most = 0;
@@ -118,13 +119,14 @@ std::string bar_chart(const std::string& title, const std::string& subtitle, con
   const size_t every = std::max<size_t>(1, (n + 15) / 16);  // at most 16 labels under the axis
   for (size_t i = 0; i < labels.size(); ++i) {
     const double v = i < values.size() ? values[i] : 0;
+    const std::string shown = i < texts.size() ? texts[i] : value_text(v);
     const double h = ph * v / ymax;
     const double x = left + slot * static_cast<double>(i) + slot * 0.15;
     o << "<rect class=\"bar\" x=\"" << num(x) << "\" y=\"" << num(top + ph - h) << "\" width=\"" << num(slot * 0.7)
-      << "\" height=\"" << num(h) << "\"><title>" << esc(labels[i]) << ": " << value_text(v) << "</title></rect>\n";
+      << "\" height=\"" << num(h) << "\"><title>" << esc(labels[i]) << ": " << esc(shown) << "</title></rect>\n";
     if (n <= 16)
       o << "<text class=\"value\" x=\"" << num(x + slot * 0.35) << "\" y=\"" << num(top + ph - h - 3)
-        << "\" text-anchor=\"middle\">" << value_text(v) << "</text>\n";
+        << "\" text-anchor=\"middle\">" << esc(shown) << "</text>\n";
     if (i % every == 0)
       o << "<text class=\"tick\" x=\"" << num(x + slot * 0.35) << "\" y=\"" << num(top + ph + 14)
         << "\" text-anchor=\"middle\">" << esc(labels[i]) << "</text>\n";
@@ -144,7 +146,8 @@ std::string attempts_plot(const ordered_json& d) {
   if (a.empty()) return "";
   const uint64_t lo = a.front()[0].get<uint64_t>(), hi = a.back()[0].get<uint64_t>();
   if (hi - lo <= 40) {
-    for (uint64_t n = lo; n <= hi; ++n) {
+    for (uint64_t k = 0; k <= hi - lo; ++k) {
+      const uint64_t n = lo + k;
       double v = 0;
       for (const auto& p : a)
         if (p[0].get<uint64_t>() == n) v = static_cast<double>(p[1].get<uint64_t>());
@@ -586,7 +589,7 @@ void write_sweep_html(std::ostream& out, const std::string& title, const std::ve
     out << "</tr>\n";
   }
   out << "</tbody>\n</table>\n<div class=\"plots\">\n";
-  for (const SweepSeries& s : series) out << bar_chart(s.name, "", "sweep", labels, s.values, xlabel, s.name);
+  for (const SweepSeries& s : series) out << bar_chart(s.name, "", "sweep", labels, s.values, xlabel, s.name, s.texts);
   out << "</div>\n";
   page_tail(out);
 }

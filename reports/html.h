@@ -21,6 +21,7 @@ void write_html(std::ostream& out, const std::vector<Merged>& ms);
 struct SweepSeries {
   std::string name;
   std::vector<double> values;  // one per row
+  std::vector<std::string> texts;  // one per row, as the table shows it; empty: the values as numbers
 };
 void write_sweep_html(std::ostream& out, const std::string& title, const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows, const std::vector<std::string>& labels,

@@ -180,7 +180,12 @@ void check_timeline(const std::string& path, const ordered_json& t) {
     return t[k];
   };
   constexpr int64_t kAny = INT64_MAX;
-  for (const char* k : {"seed", "events", "end_us", "attempts_left_out"}) whole(t, "", k, 0, kAny);
+  // Simulated times up to 2^53 microseconds (285 years): far past any limit, and room to draw.
+  constexpr int64_t kTime = int64_t{1} << 53;
+  for (const char* k : {"seed", "events"})
+    if (!t.contains(k) || !t[k].is_number_unsigned()) fail(std::string(".") + k, "must be a whole number >= 0");
+  whole(t, "", "end_us", 0, kTime);
+  whole(t, "", "attempts_left_out", 0, kAny);
   for (const auto& v : list("violations"))
     if (!v.is_string()) fail(".violations", "must be a list of strings");
   const ordered_json& lanes = list("lanes");
@@ -201,8 +206,8 @@ void check_timeline(const std::string& path, const ordered_json& t) {
     whole(a, w, "id", 0, kAny);
     whole(a, w, "from", 0, n - 1);
     whole(a, w, "to", -1, n - 1);
-    whole(a, w, "sent_us", 0, kAny);
-    for (const char* k : {"reached_us", "answered_us", "ended_us", "late_us"}) whole(a, w, k, -1, kAny);
+    whole(a, w, "sent_us", 0, kTime);
+    for (const char* k : {"reached_us", "answered_us", "ended_us", "late_us"}) whole(a, w, k, -1, kTime);
     whole(a, w, "story", 0, 2);
     text(a, w, "what");
     text(a, w, "end");
@@ -210,7 +215,7 @@ void check_timeline(const std::string& path, const ordered_json& t) {
   const ordered_json& launches = list("launches");
   for (size_t i = 0; i < launches.size(); ++i) {
     const std::string w = ".launches[" + std::to_string(i) + "]";
-    whole(launches[i], w, "at_us", 0, kAny);
+    whole(launches[i], w, "at_us", 0, kTime);
     whole(launches[i], w, "lane", -1, n - 1);
     whole(launches[i], w, "attempt", 0, kAny);
     text(launches[i], w, "what");
@@ -219,15 +224,15 @@ void check_timeline(const std::string& path, const ordered_json& t) {
   const ordered_json& faults = list("faults");
   for (size_t i = 0; i < faults.size(); ++i) {
     const std::string w = ".faults[" + std::to_string(i) + "]";
-    const int64_t from = whole(faults[i], w, "from_us", 0, kAny);
-    whole(faults[i], w, "until_us", from, kAny);
+    const int64_t from = whole(faults[i], w, "from_us", 0, kTime);
+    whole(faults[i], w, "until_us", from, kTime);
     text(faults[i], w, "fault");
     text(faults[i], w, "region");
   }
   const ordered_json& marks = list("marks");
   for (size_t i = 0; i < marks.size(); ++i) {
     const std::string w = ".marks[" + std::to_string(i) + "]";
-    whole(marks[i], w, "at_us", 0, kAny);
+    whole(marks[i], w, "at_us", 0, kTime);
     whole(marks[i], w, "lane", 0, n - 1);
     whole(marks[i], w, "story", 0, 2);
     text(marks[i], w, "what");
@@ -328,6 +333,17 @@ ordered_json read_results(const std::string& path) {
   if (doc.contains("timeline") && !doc["timeline"].is_null()) {
     if (!doc["timeline"].is_object()) throw BadResults(path + ": \"timeline\" is neither an object nor null");
     check_timeline(path, doc["timeline"]);
+  }
+  // Distributions: [value, count] pairs of whole numbers, values rising.
+  for (const char* k : {"attempts_per_intent", "completion_ms"}) {
+    const ordered_json& pairs = doc[k];
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      const ordered_json& p = pairs[i];
+      if (!p.is_array() || p.size() != 2 || !p[0].is_number_unsigned() || !p[1].is_number_unsigned() ||
+          (i > 0 && p[0].get<uint64_t>() <= pairs[i - 1][0].get<uint64_t>()))
+        throw BadResults(path + ": \"" + k + "\"[" + std::to_string(i) + "] must be a [value, count] pair of whole numbers "
+                         "with values rising, not " + p.dump() + "; run the scenario again");
+    }
   }
   if (doc["results"].size() != doc["runs"].get<uint64_t>())
     throw BadResults(path + ": says " + doc["runs"].dump() + " runs but holds " + std::to_string(doc["results"].size()) +

@@ -84,7 +84,9 @@ for k in 1 2 3; do
   "$bin" run "$src/scenarios/no-token-response-loss.yaml" --runs 30 --quiet --shard $k/3 --out "$tmp/shard$k" > /dev/null 2>&1
 done
 "$bin" run "$src/scenarios/no-token-response-loss.yaml" --runs 30 --quiet --out "$tmp/whole" > /dev/null 2>&1
-"$bin" report "$tmp/shard1" "$tmp/shard2" "$tmp/shard3" --format html --out "$tmp/shards.html" > /dev/null 2>&1
+# In reverse order: the merge must pick the whole run's shortest failing run (fewest events, then
+# the lowest seed), whichever file comes first.
+"$bin" report "$tmp/shard3" "$tmp/shard2" "$tmp/shard1" --format html --out "$tmp/shards.html" > /dev/null 2>&1
 "$bin" report "$tmp/whole" --format html --out "$tmp/whole.html" > /dev/null 2>&1
 check "three shards' HTML report is the whole run's, byte for byte" cmp -s "$tmp/shards.html" "$tmp/whole.html"
 
@@ -109,6 +111,8 @@ check "a negative count is refused" edit neg 's/"attempts_left_out": 0/"attempts
 check "a time as a string is refused" edit str '0,/"sent_us":\([0-9]*\)/s//"sent_us":"\1"/' 'timeline.attempts\[0\].sent_us: must be a whole number'
 check "a lane out of range is refused" edit lane '0,/"from":[0-9]*,/s//"from":99,/' 'timeline.attempts\[0\].from: must be a whole number from 0 to [0-9]+, not 99'
 check "a flag that is not true or false is refused" edit flag '0,/"bad":false/s//"bad":"yes"/' 'timeline.launches\[0\].bad: must be true or false'
+check "a time past 2^53 microseconds is refused" edit big '0,/"sent_us":[0-9]*/s//"sent_us":9223372036854775807/' 'timeline.attempts\[0\].sent_us: must be a whole number from 0 to 9007199254740992'
+check "a distribution out of order is refused" edit pairs 's/"attempts_per_intent": \[/"attempts_per_intent": [[18446744073709551615, 1], [2, 1], /' '"attempts_per_intent"\[0\]|"attempts_per_intent"\[1\]'
 check "a negative seed count is refused" edit runs '0,/"failing_runs": [0-9]*/s//"failing_runs": -1/' '"failing_runs" must be a whole number >= 0, not -1'
 
 # sweep --html: the table and a plot per series, rendered without a console message.

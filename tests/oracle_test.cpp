@@ -104,6 +104,23 @@ TEST(Oracle, ATokenThatLaunchedTwiceIsCaughtWithItsLeak) {
   EXPECT_EQ(vs[2].bad_launches, std::vector<uint32_t>{1});  // intent-instances
 }
 
+TEST(Oracle, TheTokenAndTheIntentAgreeOnWhichLaunchWentBeyondTheFirst) {
+  // A delayed request: sent after its retry (as its time says) but taken in first by the
+  // service. Both properties go by the service's order, so they mark the same launch, and the
+  // intent's text names the request that made it.
+  Story s(true);
+  const uint32_t c = s.call("t");
+  s.attempt(c, 0, /*lost=*/true);
+  s.attempt(c, 5);
+  s.h.attempts[1].number = 2;  // the SDK's retry of the call
+  s.h.attempts[0].sent = Time(0) + seconds(6);
+  auto vs = s.check();
+  ASSERT_EQ(properties(vs), (std::vector<std::string>{"answers", "token-instances", "intent-instances"}));
+  EXPECT_EQ(vs[1].bad_launches, std::vector<uint32_t>{1});
+  EXPECT_EQ(vs[2].bad_launches, std::vector<uint32_t>{1});
+  EXPECT_NE(vs[2].detail.find("came from the SDK's retry (attempt 2 of its call)"), std::string::npos) << vs[2].detail;
+}
+
 TEST(Oracle, NamesTheLaunchesThatBrokeARuleAndNoOther) {
   // A clean story marks nothing; one launch of a later intent's answer is not a bad launch.
   Story clean(false);
