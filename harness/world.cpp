@@ -1062,6 +1062,30 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       for (uint32_t a : v.attempts) story[a] = std::max(story[a], level);
       for (uint32_t a : v.bad_launches) bad[a] = true, story[a] = std::max(story[a], level);
     }
+    // What a story's answers rest on: the launch an answer names, and the calls that terminated
+    // a launch the story made (a token's life ends there); the network's copies of its requests.
+    const std::vector<model::Reservation>& reservations = service_.reservations();
+    for (uint32_t a = 0; a < n; ++a) {
+      const model::AttemptRecord& at = history_.attempts[a];
+      if (!story[a] || history_.calls[at.call].api == model::Api::terminate) continue;
+      for (const Response* x : {at.done ? &at.response : nullptr, at.late ? &at.late_response : nullptr})
+        if (x && x->ok() && x->reservation >= 1 && x->reservation <= reservations.size()) {
+          const uint32_t by = static_cast<uint32_t>(reservations[x->reservation - 1].tag);
+          story[by] = std::max(story[by], story[a]);
+        }
+    }
+    for (const model::Reservation& res : reservations) {
+      const uint8_t level = story[static_cast<uint32_t>(res.tag)];
+      if (!level) continue;
+      for (const model::CallRecord& c : history_.calls) {
+        if (c.api != model::Api::terminate) continue;
+        const bool ends_it = std::any_of(c.ids.begin(), c.ids.end(), [&](uint32_t id) {
+          return id >= res.first_instance && id < res.first_instance + res.count;
+        });
+        if (ends_it)
+          for (uint32_t a : c.attempts) story[a] = std::max(story[a], level);
+      }
+    }
     for (uint32_t a = 0; a < n; ++a) {
       const uint32_t of = history_.attempts[a].duplicate_of;
       if (of != model::AttemptRecord::kNotTaken) story[a] = std::max(story[a], story[of]);
@@ -1146,8 +1170,15 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         } else {
           x.end = answer(c.api, at.response);
         }
+      } else if (at.duplicate_of != model::AttemptRecord::kNotTaken) {
+        x.end = "no one waits for it";
       } else {
-        x.end = at.duplicate_of != model::AttemptRecord::kNotTaken ? "no one waits for it" : "no end by the limit";
+        // Its caller's process died while it waited, or the run reached its limit.
+        const auto crash = std::find_if(marks_.begin(), marks_.end(), [&](const Mark& m) {
+          return m.client && m.which == c.client && m.at >= at.sent && m.what.rfind("process crashed", 0) == 0;
+        });
+        x.end = crash != marks_.end() ? "no end: its caller's process crashed at " + sim::format_time(crash->at)
+                                      : "no end by the limit";
       }
       if (at.late) {
         x.late_us = (at.late_at - Time(0)).us;
@@ -1169,6 +1200,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
         case model::Fate::none: break;
       }
       if (at.store_down) x.end += "; the token store was down";
+      x.lost = at.fate == model::Fate::request_lost ? "request" : at.fate == model::Fate::response_lost ? "answer" : "";
       t.attempts.push_back(std::move(x));
     }
     for (const model::Reservation& res : service_.reservations()) {

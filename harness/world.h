@@ -126,6 +126,7 @@ struct Timeline {
     int64_t late_us = -1;      // when an answer reached it after its client stopped waiting; -1: none
     std::string what;          // "RunInstances call 3 try 2 token=abc"
     std::string end;           // "200 r-2", "timed out; its answer was lost on the way back", ...
+    std::string lost;          // "request": lost on the way; "answer": its answer lost on the way back; "" 
     uint8_t story = 0;         // 1: in a violation's story; 2: in the first violation's
   };
   struct Launch {

@@ -390,6 +390,7 @@ class Checker {
                                 " launched " + launches_[static_cast<size_t>(launch_of_[a])].name() +
                                 "; it must be answered with a 400 and launch nothing"
                           : "answered " + response_text(*answer_of(a)) + "; " + w;
+      if (launched) v.bad_launches.push_back(a);  // it must launch nothing
       add_attempt_steps(v, {a});
       if (launched) add_launch_steps(v, {&launches_[static_cast<size_t>(launch_of_[a])]});
       finish(v);

@@ -60,19 +60,22 @@ std::string tick_text(int64_t us, int64_t step, int64_t axis_end) {
   return b;
 }
 
+// A length of simulated time, short: "850ms", "12s", "4m30s", "4h59m".
+std::string duration_text(int64_t us) {
+  char b[48];
+  const long long s = us / 1000000;
+  if (us < 1000000) std::snprintf(b, sizeof b, "%lldms", static_cast<long long>(us / 1000));
+  else if (s < 60) std::snprintf(b, sizeof b, "%llds", s);
+  else if (s < 3600) std::snprintf(b, sizeof b, "%lldm%02llds", s / 60, s % 60);
+  else std::snprintf(b, sizeof b, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+  return b;
+}
+
 // A simulated time in a hover text, to the microsecond, as the trace writes it: "12.345678s".
 std::string time_text(int64_t us) {
   char b[48];
   std::snprintf(b, sizeof b, "%lld.%06llds", static_cast<long long>(us / 1000000), static_cast<long long>(us % 1000000));
   return b;
-}
-
-// 1, 2 or 5 times a power of ten, near span / 8.
-int64_t nice_step(int64_t span) {
-  const double raw = std::max<double>(1.0, static_cast<double>(span) / 8.0);
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  const double f = raw / mag;
-  return static_cast<int64_t>((f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag);
 }
 
 // The top of a plot's axis: four ticks of a 1, 2 or 5 times a power of ten step (whole numbers
@@ -101,8 +104,9 @@ std::string bar_chart(const std::string& title, const std::string& subtitle, con
   const double W = 540, H = 256, left = 56, right = 12, top = 42, bottom = 52;
   const double pw = W - left - right, ph = H - top - bottom;
   double most = 0;
-  for (double v : values) most = std::max(most, v);
-  const double ymax = nice_max(most);
+  bool whole_numbers = true;
+  for (double v : values) most = std::max(most, v), whole_numbers = whole_numbers && v == std::floor(v);
+  const double ymax = whole_numbers ? std::max(4.0, nice_max(most)) : nice_max(most);
   std::ostringstream o;
   o << "<svg class=\"plot " << cls << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
     << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << esc(title) << "\">\n";
@@ -184,16 +188,100 @@ std::string latency_plot(const ordered_json& d) {
                    "time from an intent's first call to its definite end", "intents");
 }
 
-// The shortest failing run as lanes: a client's attempt is an arrow to the frontend that took it
-// in (a crossed stub when it was lost on the way) and an arrow back from when its answer left to
-// when it arrived (a dashed one when it came after the client stopped waiting); a timeout or a
-// reset is a dashed wait ending in a cross. Launches are dots on their frontend's lane, those that
-// broke a rule red diamonds; each fault's window is shaded over its Region's lanes and named in a
-// band above them; crashes, restarts and a reaper's terminations are marked on their lanes.
-// `close_up`: only the attempts in the first violation's story, their clients' lanes and the
-// service's, over the time they span.
 int64_t story_of(const ordered_json& a) { return i64(a, "story", 0); }
 
+// The time axis of a timeline: the stretches of activity, each drawn to scale, with the quiet
+// stretches between them cut out (a break on the axis, labelled with the time it skips), so that
+// a burst of retries an hour into a run is as readable as one at its start.
+struct Scale {
+  struct Segment {
+    int64_t t0, t1;
+    double x0, x1;
+  };
+  static constexpr double kBreak = 26;  // pixels for a cut-out stretch
+  std::vector<Segment> segments;
+
+  // `points`: every time drawn. The longest quiet stretches, each longer than a twelfth of the
+  // whole, are cut (at most 8).
+  Scale(std::vector<int64_t> points, double left, double width) {
+    std::sort(points.begin(), points.end());
+    points.erase(std::unique(points.begin(), points.end()), points.end());
+    if (points.empty()) points = {0, 1};
+    const int64_t total = std::max<int64_t>(1, points.back() - points.front());
+    std::vector<std::pair<int64_t, size_t>> gaps;  // (length, index of the point after it)
+    for (size_t i = 1; i < points.size(); ++i)
+      if (points[i] - points[i - 1] > total / 12) gaps.emplace_back(points[i] - points[i - 1], i);
+    std::sort(gaps.begin(), gaps.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    if (gaps.size() > 8) gaps.resize(8);
+    std::vector<size_t> cuts;
+    for (const auto& g : gaps) cuts.push_back(g.second);
+    std::sort(cuts.begin(), cuts.end());
+    size_t from = 0;
+    std::vector<std::pair<int64_t, int64_t>> spans;
+    for (size_t c : cuts) spans.emplace_back(points[from], points[c - 1]), from = c;
+    spans.emplace_back(points[from], points.back());
+    // Each stretch padded a little on both sides; the width shared half by duration, half evenly.
+    int64_t sum = 0;
+    for (auto& [a, b] : spans) {
+      const int64_t pad = std::max<int64_t>({1000, (b - a) / 15, total / 400});
+      a = std::max<int64_t>(0, a - pad);
+      b += pad;
+      sum += b - a;
+    }
+    const double avail = width - kBreak * static_cast<double>(spans.size() - 1);
+    double x = left;
+    for (const auto& [a, b] : spans) {
+      const double w = avail * (0.5 * static_cast<double>(b - a) / static_cast<double>(sum) + 0.5 / static_cast<double>(spans.size()));
+      segments.push_back({a, b, x, x + w});
+      x += w + kBreak;
+    }
+  }
+
+  int64_t begin() const { return segments.front().t0; }
+  int64_t end() const { return segments.back().t1; }
+  // Where time `us` is drawn; in a cut-out stretch, across its break in proportion.
+  double x(int64_t us) const {
+    if (us <= segments.front().t0) return segments.front().x0;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      const Segment& s = segments[i];
+      if (us <= s.t1)
+        return s.x0 + (s.x1 - s.x0) * static_cast<double>(us - s.t0) / static_cast<double>(std::max<int64_t>(1, s.t1 - s.t0));
+      if (i + 1 < segments.size() && us < segments[i + 1].t0) {
+        const Segment& n = segments[i + 1];
+        return s.x1 + (n.x0 - s.x1) * static_cast<double>(us - s.t1) / static_cast<double>(n.t0 - s.t1);
+      }
+    }
+    return segments.back().x1;
+  }
+};
+
+// A tick step for a stretch of `span` microseconds drawn `width` pixels wide: one of 1, 2, 5 times
+// a power of ten below a second, then 1, 2, 5, 10, 15, 30 seconds or minutes, then 1, 2, 3, 6,
+// 12 hours or days: about one tick per 110 pixels.
+int64_t time_step(int64_t span, double width) {
+  const double want = static_cast<double>(span) / std::max(1.0, width / 110.0);
+  static const std::vector<int64_t> steps = [] {
+    std::vector<int64_t> v;
+    for (int64_t m = 1; m < 1000000; m *= 10)
+      for (int64_t f : {1, 2, 5}) v.push_back(f * m);
+    for (int64_t s : {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+                      172800, 432000, 864000})
+      v.push_back(s * 1000000);
+    return v;
+  }();
+  for (int64_t s : steps)
+    if (static_cast<double>(s) >= want) return s;
+  return steps.back();
+}
+
+// The shortest failing run as lanes: a client's attempt is an arrow to the frontend that took it
+// in (a crossed stub when it was lost on the way) and an arrow back from when its answer left to
+// when it arrived (a dashed one when it came after the client stopped waiting; a crossed stub
+// when it was lost on the way back); a timeout or a reset is a dashed wait ending in a cross.
+// Launches are dots on their frontend's lane, those that broke a rule red diamonds; each fault's
+// window is shaded over its Region's lanes and named in a band above them; crashes, restarts and
+// a reaper's terminations are marked on their lanes. `close_up`: only the first violation's
+// story, its clients' lanes and the service's, over the time it spans.
 std::string timeline_svg(const ordered_json& t, const std::string& id, bool close_up) {
   const ordered_json& all_lanes = t["lanes"];
   const ordered_json& attempts = t["attempts"];
@@ -201,6 +289,7 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
   const ordered_json& faults = t["faults"];
   const ordered_json& marks = t["marks"];
   const auto drawn_attempt = [&](const ordered_json& a) { return !close_up || story_of(a) == 2; };
+  const auto mark_in_story = [&](const ordered_json& m) { return i64(m, "story", 0) == 2; };
   // The lanes drawn, and where each lane of the timeline went (-1: not drawn).
   const int64_t all = static_cast<int64_t>(all_lanes.size());
   std::vector<bool> shown(all_lanes.size(), !close_up);
@@ -210,15 +299,13 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
       story_ids.push_back(u(a, "id"));
       if (close_up) shown[static_cast<size_t>(i64(a, "from"))] = true;
     }
+  if (close_up)
+    for (const auto& m : marks)
+      if (mark_in_story(m)) shown[static_cast<size_t>(i64(m, "lane"))] = true;
   for (size_t l = 0; l < all_lanes.size(); ++l) {
     const std::string kind = str(all_lanes[l], "kind");
     shown[l] = shown[l] || kind == "frontend" || kind == "store";
   }
-  // A reaper's terminations in the story, and their lane.
-  const auto mark_in_story = [&](const ordered_json& m) { return i64(m, "story", 0) == 2; };
-  if (close_up)
-    for (const auto& m : marks)
-      if (mark_in_story(m)) shown[static_cast<size_t>(i64(m, "lane"))] = true;
   std::vector<int64_t> where(all_lanes.size(), -1);
   std::vector<const ordered_json*> lane_list;
   for (size_t l = 0; l < all_lanes.size(); ++l)
@@ -227,34 +314,25 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
   const auto launch_drawn = [&](const ordered_json& l) {
     return !close_up || std::find(story_ids.begin(), story_ids.end(), u(l, "attempt")) != story_ids.end();
   };
-  // The time drawn: from the first thing drawn to the last, a little wider.
-  int64_t t0 = INT64_MAX, t1 = INT64_MIN;
-  auto see = [&](int64_t v) {
-    if (v < 0) return;
-    t0 = std::min(t0, v);
-    t1 = std::max(t1, v);
-  };
+  // Every time drawn, for the axis.
+  std::vector<int64_t> points;
   for (const auto& a : attempts)
     if (drawn_attempt(a))
-      for (const char* k : {"sent_us", "reached_us", "answered_us", "ended_us", "late_us"}) see(i64(a, k));
+      for (const char* k : {"sent_us", "reached_us", "answered_us", "ended_us", "late_us"})
+        if (i64(a, k) >= 0) points.push_back(i64(a, k));
   for (const auto& l : launches)
-    if (launch_drawn(l)) see(i64(l, "at_us"));
+    if (launch_drawn(l)) points.push_back(i64(l, "at_us", 0));
   for (const auto& m : marks)
-    if (!close_up || mark_in_story(m)) see(i64(m, "at_us"));
-  if (t0 > t1) t0 = 0, t1 = std::max<int64_t>(1, i64(t, "end_us", 1));
-  const int64_t pad = std::max<int64_t>(1000, (t1 - t0) / 30);
-  t0 = std::max<int64_t>(0, t0 - pad);
-  t1 += pad;
+    if (!close_up || mark_in_story(m)) points.push_back(i64(m, "at_us", 0));
   const double W = 1180, label_w = 190, right = 16, lane_h = 30, band_row = 16;
   const double pw = W - label_w - right;
+  const Scale scale(points, label_w, pw);
+  const int64_t t0 = scale.begin(), t1 = scale.end();
   const double band = band_row * static_cast<double>(faults.size()) + (faults.empty() ? 0 : 8);
   const double top = 8 + band;
   const double lanes_h = lane_h * static_cast<double>(lane_list.size());
-  const double H = top + lanes_h + 40;
-  auto x = [&](int64_t us) {
-    const double f = static_cast<double>(std::clamp(us, t0, t1) - t0) / static_cast<double>(t1 - t0);
-    return label_w + f * pw;
-  };
+  const double H = top + lanes_h + 44;
+  auto x = [&](int64_t us) { return scale.x(us); };
   auto y = [&](int64_t lane) { return top + lane_h * static_cast<double>(lane) + lane_h / 2; };
   const int64_t nlanes = static_cast<int64_t>(lane_list.size());
   auto lane_ok = [&](int64_t l) { return l >= 0 && l < nlanes; };
@@ -267,16 +345,19 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
       break;
     }
   const double gap_y = first_service < nlanes ? y(first_service) - lane_h : top + lanes_h;
-  // Labels on a lane: one where the previous (on that lane) leaves room, else none (the
-  // element's hover text still names it).
-  std::vector<double> label_end(static_cast<size_t>(nlanes), -1e9);
-  const auto room = [&](int64_t lane, double at, double width) {
-    double& end = label_end[static_cast<size_t>(lane)];
-    if (at < end + 6) return false;
+  // Labels on a lane, in two rows: one where the previous in its row leaves room, else none
+  // (the element's hover text still names it).
+  std::vector<double> label_end(2 * static_cast<size_t>(nlanes), -1e9);
+  const auto room = [&](int64_t lane, int row, double at, double width, double gap) {
+    double& end = label_end[2 * static_cast<size_t>(lane) + static_cast<size_t>(row)];
+    if (at < end + gap) return false;
     end = at + width;
     return true;
   };
   const auto text_width = [](const std::string& s) { return 6.2 * static_cast<double>(s.size()); };
+  const auto cross = [](double cx, double cy) {
+    return "<path class=\"cross\" d=\"M" + num(cx - 4) + "," + num(cy - 4) + " l8,8 m0,-8 l-8,8\"/>";
+  };
 
   std::ostringstream o;
   o << "<svg class=\"timeline" << (close_up ? " close-up" : "") << "\" id=\"" << id << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\""
@@ -300,8 +381,12 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
   for (size_t f = 0; f < faults.size(); ++f) {
     const ordered_json& fj = faults[f];
     const int64_t from = i64(fj, "from_us", 0), until = i64(fj, "until_us", 0);
-    const std::string name = str(fj, "fault"), region = str(fj, "region");
+    const std::string region = str(fj, "region");
+    std::string name = str(fj, "fault");
     const double row_y = 8 + band_row * static_cast<double>(f);
+    bool region_drawn = region.empty();
+    for (int64_t l = 0; l < nlanes; ++l) region_drawn = region_drawn || str(*lane_list[static_cast<size_t>(l)], "region") == region;
+    if (!region_drawn) name += " (no lane of " + region + " is drawn)";
     if (until < t0 || from > t1) {
       o << "<text class=\"fault-name\" x=\"" << label_w << "\" y=\"" << num(row_y + 10) << "\">" << esc(name)
         << " (outside the time drawn)</text>\n";
@@ -319,6 +404,11 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
       << "\" height=\"" << band_row - 3 << "\"/><text class=\"fault-name\" x=\"" << num(tx) << "\" y=\"" << num(row_y + 10)
       << "\">" << esc(name) << "</text></g>\n";
   }
+  // The quiet stretches cut out of the axis.
+  for (size_t i = 1; i < scale.segments.size(); ++i)
+    o << "<rect class=\"break\" x=\"" << num(scale.segments[i - 1].x1 + 3) << "\" y=\"" << top << "\" width=\""
+      << num(Scale::kBreak - 6) << "\" height=\"" << num(lanes_h) << "\"><title>"
+      << esc(time_text(scale.segments[i].t0 - scale.segments[i - 1].t1)) << " with nothing drawn, cut out</title></rect>\n";
   // Attempts.
   for (const auto& a : attempts) {
     if (!drawn_attempt(a)) continue;
@@ -326,7 +416,7 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
     if (!lane_ok(from)) continue;
     const int64_t sent = i64(a, "sent_us"), reached = i64(a, "reached_us"), answered = i64(a, "answered_us"),
                   ended = i64(a, "ended_us"), late = i64(a, "late_us");
-    const std::string end = str(a, "end");
+    const std::string end = str(a, "end"), lost = str(a, "lost");
     const bool answer_seen = !end.empty() && end[0] >= '1' && end[0] <= '5';  // its client saw an answer
     const std::string status = answer_seen ? end.substr(0, 1) + "xx" : "none";
     std::string label = str(*lane_list[static_cast<size_t>(from)], "name") + " attempt " + std::to_string(u(a, "id")) + " " +
@@ -345,17 +435,23 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
       if (answered >= 0 && late >= 0)
         o << "<line class=\"answer late\" x1=\"" << num(x(answered)) << "\" y1=\"" << num(y(to)) << "\" x2=\"" << num(x(late))
           << "\" y2=\"" << num(y(from)) << "\" marker-end=\"url(#arrow-" << id << ")\"/>";
+      if (answered >= 0 && lost == "answer") {
+        // Its answer left and was lost on the way back: a stub toward the client, crossed.
+        const double ex = x(answered) + 6, ey = y(to) + (y(from) - y(to)) * 0.4;
+        o << "<line class=\"answer lost\" x1=\"" << num(x(answered)) << "\" y1=\"" << num(y(to)) << "\" x2=\"" << num(ex)
+          << "\" y2=\"" << num(ey) << "\"/>" << cross(ex, ey);
+      }
     } else {
       // Never reached the service: a short arrow that stops between the lanes, crossed.
       const double ex = x(sent) + 6, ey = y(from) + (gap_y - y(from)) * 0.6;
       o << "<line class=\"request lost\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(y(from)) << "\" x2=\"" << num(ex)
-        << "\" y2=\"" << num(ey) << "\"/><path class=\"cross\" d=\"M" << num(ex - 4) << "," << num(ey - 4) << " l8,8 m0,-8 l-8,8\"/>";
+        << "\" y2=\"" << num(ey) << "\"/>" << cross(ex, ey);
     }
     if (!answer_seen && ended >= 0) {
       // Waited, then gave up (a timeout) or lost the connection: a dashed wait and a cross.
       const double ex = x(ended), ey = y(from);
       o << "<line class=\"wait\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(ey) << "\" x2=\"" << num(ex) << "\" y2=\""
-        << num(ey) << "\"/><path class=\"cross\" d=\"M" << num(ex - 4) << "," << num(ey - 4) << " l8,8 m0,-8 l-8,8\"/>";
+        << num(ey) << "\"/>" << cross(ex, ey);
     }
     o << "</g>\n";
   }
@@ -370,45 +466,86 @@ std::string timeline_svg(const ordered_json& t, const std::string& id, bool clos
     if (bad) {
       o << "<g class=\"launch violating\" data-attempt=\"" << u(l, "attempt") << "\"><title>violating launch: " << esc(what)
         << "</title><path d=\"M" << num(cx) << "," << num(cy - 9) << " l9,9 l-9,9 l-9,-9 z\"/>";
-      // Its label to the right, or to the left near the edge; none where the last one is too near.
+      // Its label to the right, or to the left near the edge; none where the last one is near.
       const char* text = "violating launch";
       const double w = text_width(text);
       const bool left = cx + 11 + w > W - right;
       const double tx = left ? cx - 11 - w : cx + 11;
-      if (room(lane, tx, w))
-        o << "<text x=\"" << num(tx) << "\" y=\"" << num(cy - 6) << "\">" << text << "</text>";
+      if (room(lane, 1, tx, w, 80)) o << "<text x=\"" << num(tx) << "\" y=\"" << num(cy - 6) << "\">" << text << "</text>";
       o << "</g>\n";
     } else {
       o << "<g class=\"launch\" data-attempt=\"" << u(l, "attempt") << "\"><title>launch: " << esc(what)
         << "</title><circle cx=\"" << num(cx) << "\" cy=\"" << num(cy) << "\" r=\"4.5\"/></g>\n";
     }
   }
-  // The service's crashes and restarts, the callers' crashes and restarts, the reapers' terminations.
+  // The service's crashes and restarts, the callers' crashes and restarts, the reapers'
+  // terminations: marks at one place on a lane are one, named together.
   std::fill(label_end.begin(), label_end.end(), -1e9);
-  for (const auto& m : marks) {
+  for (size_t i = 0; i < marks.size();) {
+    const ordered_json& m = marks[i];
     const int64_t lane = lane_of(i64(m, "lane"));
-    if (!lane_ok(lane) || !in_time(i64(m, "at_us", 0))) continue;
-    const double mx = x(i64(m, "at_us", 0)), my = y(lane);
-    const std::string what = str(m, "what");
-    o << "<g class=\"mark\"><title>" << esc(what) << " at " << time_text(i64(m, "at_us", 0)) << "</title><line x1=\""
-      << num(mx) << "\" x2=\"" << num(mx) << "\" y1=\"" << num(my - lane_h / 2 + 2) << "\" y2=\"" << num(my + lane_h / 2 - 2)
-      << "\"/>";
-    const double w = text_width(what) * 0.9;
+    const double mx = x(i64(m, "at_us", 0));
+    std::vector<std::string> whats{str(m, "what")};
+    std::string title = str(m, "what") + " at " + time_text(i64(m, "at_us", 0));
+    size_t j = i + 1;
+    for (; j < marks.size() && lane_of(i64(marks[j], "lane")) == lane && std::fabs(x(i64(marks[j], "at_us", 0)) - mx) < 3; ++j) {
+      whats.push_back(str(marks[j], "what"));
+      title += "; " + str(marks[j], "what") + " at " + time_text(i64(marks[j], "at_us", 0));
+    }
+    const bool drawn = lane_ok(lane) && in_time(i64(m, "at_us", 0)) && (!close_up || str(*lane_list[static_cast<size_t>(lane)], "kind") != "reaper" || mark_in_story(m));
+    i = j;
+    if (!drawn) continue;
+    const double my = y(lane);
+    o << "<g class=\"mark\"><title>" << esc(title) << "</title><line x1=\"" << num(mx) << "\" x2=\"" << num(mx) << "\" y1=\""
+      << num(my - lane_h / 2 + 2) << "\" y2=\"" << num(my + lane_h / 2 - 2) << "\"/>";
+    const std::string text = whats.front() + (whats.size() > 1 ? " (+" + std::to_string(whats.size() - 1) + ")" : "");
+    const double w = text_width(text) * 0.9;
     const double tx = mx + 3 + w > W - right ? mx - 3 - w : mx + 3;
-    if (room(lane, tx, w)) o << "<text x=\"" << num(tx) << "\" y=\"" << num(my + lane_h / 2 - 4) << "\">" << esc(what) << "</text>";
+    for (int row = 0; row < 2; ++row)
+      if (room(lane, row, tx, w, 8)) {
+        o << "<text x=\"" << num(tx) << "\" y=\"" << num(row == 0 ? my + lane_h / 2 - 4 : my - lane_h / 2 + 11) << "\">"
+          << esc(text) << "</text>";
+        break;
+      }
     o << "</g>\n";
   }
-  // The time axis.
+  // The time axis: each stretch with its own ticks, a break between stretches labelled with the
+  // time it skips; labels that would overlap the one before are left out.
   const double ay = top + lanes_h;
-  o << "<line class=\"frame\" x1=\"" << label_w << "\" x2=\"" << W - right << "\" y1=\"" << num(ay) << "\" y2=\"" << num(ay)
-    << "\"/>\n";
-  const int64_t step = nice_step(t1 - t0);
-  for (int64_t v = (t0 + step - 1) / step * step; v <= t1; v += step)
-    o << "<line class=\"frame\" x1=\"" << num(x(v)) << "\" x2=\"" << num(x(v)) << "\" y1=\"" << num(ay) << "\" y2=\""
-      << num(ay + 5) << "\"/><text class=\"tick\" x=\"" << num(x(v)) << "\" y=\"" << num(ay + 18)
-      << "\" text-anchor=\"middle\">" << tick_text(v, step, t1) << "</text>\n";
-  o << "<text class=\"axis\" x=\"" << num(label_w + pw / 2) << "\" y=\"" << num(ay + 34)
-    << "\" text-anchor=\"middle\">simulated time</text>\n</svg>\n";
+  std::vector<std::pair<double, std::string>> labels;  // x, text
+  for (size_t i = 0; i < scale.segments.size(); ++i) {
+    const Scale::Segment& s = scale.segments[i];
+    o << "<line class=\"frame\" x1=\"" << num(s.x0) << "\" x2=\"" << num(s.x1) << "\" y1=\"" << num(ay) << "\" y2=\"" << num(ay)
+      << "\"/>\n";
+    const int64_t step = time_step(s.t1 - s.t0, s.x1 - s.x0);
+    for (int64_t v = (s.t0 + step - 1) / step * step; v <= s.t1; v += step) {
+      o << "<line class=\"frame\" x1=\"" << num(x(v)) << "\" x2=\"" << num(x(v)) << "\" y1=\"" << num(ay) << "\" y2=\""
+        << num(ay + 5) << "\"/>";
+      labels.emplace_back(x(v), tick_text(v, step, t1));
+    }
+    if (i > 0) {
+      const double bx = (scale.segments[i - 1].x1 + s.x0) / 2;
+      o << "<path class=\"frame\" d=\"M" << num(bx - 6) << "," << num(ay + 4) << " l4,-8 M" << num(bx + 2) << "," << num(ay + 4)
+        << " l4,-8\"/>";
+      labels.emplace_back(bx, "+" + duration_text(s.t0 - scale.segments[i - 1].t1));
+    }
+  }
+  o << "\n";
+  // The breaks' labels first (what was cut out matters most), then the ticks where there is room.
+  std::stable_sort(labels.begin(), labels.end(), [](const auto& a, const auto& b) {
+    return (a.second[0] == '+') > (b.second[0] == '+') || ((a.second[0] == '+') == (b.second[0] == '+') && a.first < b.first);
+  });
+  std::vector<std::pair<double, double>> taken;  // x ranges of the labels written
+  for (const auto& [lx, text] : labels) {
+    const double w = text_width(text) * 0.9, lo = lx - w / 2 - 4, hi = lx + w / 2 + 4;
+    if (std::any_of(taken.begin(), taken.end(), [&](const auto& r) { return lo < r.second && r.first < hi; })) continue;
+    taken.emplace_back(lo, hi);
+    o << "<text class=\"tick" << (text[0] == '+' ? " skipped" : "") << "\" x=\"" << num(lx) << "\" y=\"" << num(ay + 18)
+      << "\" text-anchor=\"middle\">" << esc(text) << "</text>";
+  }
+  o << "\n<text class=\"axis\" x=\"" << num(label_w + pw / 2) << "\" y=\"" << num(ay + 36) << "\" text-anchor=\"middle\">simulated time"
+    << (scale.segments.size() > 1 ? " (quiet stretches cut out: // on the axis, with the time skipped)" : "")
+    << "</text>\n</svg>\n";
   return o.str();
 }
 
@@ -445,6 +582,7 @@ svg .grid { stroke: #e6e9ee; } svg .bar { fill: #4a78c2; } svg .bar:hover { fill
 .timeline .launch.violating path { fill: #d32f2f; stroke: #7f0000; stroke-width: 1.5; }
 .timeline .launch.violating text { fill: #b3261e; font-weight: 700; }
 .timeline .mark line { stroke: #000; stroke-width: 2; } .timeline .mark text { font-size: 10px; }
+.timeline .break { fill: #ffffff; opacity: 0.85; stroke: #c3c9d2; stroke-dasharray: 2 3; } svg .tick.skipped { font-style: italic; }
 .legend span { display: inline-block; margin-right: 14px; font-size: 12px; }
 .legend i { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin-right: 4px; }
 .picked-text { min-height: 1.4em; font-family: ui-monospace, monospace; font-size: 12.5px; color: #333; }
@@ -546,8 +684,15 @@ void write_html(std::ostream& out, const std::vector<Merged>& ms) {
       const uint64_t seed = u(t, "seed");
       const ordered_json* run = result_of(d, seed);
       out << "<h3>Shortest failing run: seed " << seed << " (" << u(t, "events") << " events)</h3>\n<ul class=\"violations\">\n";
-      for (const auto& line : t["violations"]) out << "<li>" << esc(text_of(line)) << "</li>\n";
+      // The first three violations, and the others folded.
+      const ordered_json& vs = t["violations"];
+      for (size_t k = 0; k < vs.size() && k < 3; ++k) out << "<li>" << esc(text_of(vs[k])) << "</li>\n";
       out << "</ul>\n";
+      if (vs.size() > 3) {
+        out << "<details><summary>" << vs.size() - 3 << " more violations in this run</summary>\n<ul class=\"violations\">\n";
+        for (size_t k = 3; k < vs.size(); ++k) out << "<li>" << esc(text_of(vs[k])) << "</li>\n";
+        out << "</ul>\n</details>\n";
+      }
       if (run) out << "<p>reproduce: <span class=\"cmd\">" << esc(str(*run, "reproduce")) << "</span></p>\n";
       if (u(t, "attempts_left_out"))
         out << "<p>The run is too large to draw whole: " << u(t, "attempts_left_out")

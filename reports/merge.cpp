@@ -107,7 +107,7 @@ std::string headline(const std::vector<Merged>& ms) {
                                   " did not meet " + (ms.size() == 1 ? "its" : "their") + " expect: " + names
                     : ms.size() == 1 ? "the scenario met its expect"
                                      : "all " + n + " scenarios met their expect";
-  if (partial) out += " (" + std::to_string(partial) + " with seeds missing: a shard not given?)";
+  if (partial) out += " in the seeds given (" + std::to_string(partial) + " with seeds missing: a shard not given?)";
   return out;
 }
 
@@ -184,12 +184,13 @@ void check_timeline(const std::string& path, const ordered_json& t) {
   constexpr int64_t kTime = int64_t{1} << 53;
   for (const char* k : {"seed", "events"})
     if (!t.contains(k) || !t[k].is_number_unsigned()) fail(std::string(".") + k, "must be a whole number >= 0");
-  whole(t, "", "end_us", 0, kTime);
+  const int64_t end = whole(t, "", "end_us", 0, kTime);
   whole(t, "", "attempts_left_out", 0, kAny);
   for (const auto& v : list("violations"))
     if (!v.is_string()) fail(".violations", "must be a list of strings");
   const ordered_json& lanes = list("lanes");
   const int64_t n = static_cast<int64_t>(lanes.size());
+  if (n == 0) fail(".lanes", "is empty: a timeline has at least the service's lane");
   for (size_t i = 0; i < lanes.size(); ++i) {
     const std::string w = ".lanes[" + std::to_string(i) + "]";
     text(lanes[i], w, "name");
@@ -211,13 +212,32 @@ void check_timeline(const std::string& path, const ordered_json& t) {
     whole(a, w, "story", 0, 2);
     text(a, w, "what");
     text(a, w, "end");
+    text(a, w, "lost");
+    const std::string lost = a["lost"].get<std::string>();
+    if (lost != "" && lost != "request" && lost != "answer") fail(w + ".lost", "must be \"request\", \"answer\" or \"\"");
+    // What the page draws must be possible: a request goes from a client to the service, and
+    // nothing ends before it was sent or after the run.
+    const int64_t to = a["to"].get<int64_t>();
+    if (to >= 0 && lanes[static_cast<size_t>(to)]["kind"] == "client") fail(w + ".to", "names a client's lane");
+    if (lanes[static_cast<size_t>(a["from"].get<int64_t>())]["kind"] != "client") fail(w + ".from", "must name a client's lane");
+    const int64_t sent = a["sent_us"].get<int64_t>(), reached = a["reached_us"].get<int64_t>();
+    for (const char* k : {"reached_us", "answered_us", "ended_us", "late_us"}) {
+      const int64_t v = a[k].get<int64_t>();
+      if (v >= 0 && (v < sent || v > end)) fail(w + "." + k, "must be -1 or from sent_us to end_us, not " + std::to_string(v));
+    }
+    if (a["answered_us"].get<int64_t>() >= 0 && a["answered_us"].get<int64_t>() < reached)
+      fail(w + ".answered_us", "is before reached_us");
   }
   const ordered_json& launches = list("launches");
   for (size_t i = 0; i < launches.size(); ++i) {
     const std::string w = ".launches[" + std::to_string(i) + "]";
-    whole(launches[i], w, "at_us", 0, kTime);
-    whole(launches[i], w, "lane", -1, n - 1);
-    whole(launches[i], w, "attempt", 0, kAny);
+    whole(launches[i], w, "at_us", 0, end);
+    const int64_t lane = whole(launches[i], w, "lane", -1, n - 1);
+    if (lane >= 0 && lanes[static_cast<size_t>(lane)]["kind"] != "frontend") fail(w + ".lane", "must name a frontend's lane");
+    const int64_t by = whole(launches[i], w, "attempt", 0, kAny);
+    if (t["attempts_left_out"].get<int64_t>() == 0 &&
+        std::none_of(attempts.begin(), attempts.end(), [&](const ordered_json& a) { return a["id"].get<int64_t>() == by; }))
+      fail(w + ".attempt", "names no attempt of the timeline");
     text(launches[i], w, "what");
     if (!launches[i].contains("bad") || !launches[i]["bad"].is_boolean()) fail(w + ".bad", "must be true or false");
   }
@@ -232,7 +252,7 @@ void check_timeline(const std::string& path, const ordered_json& t) {
   const ordered_json& marks = list("marks");
   for (size_t i = 0; i < marks.size(); ++i) {
     const std::string w = ".marks[" + std::to_string(i) + "]";
-    whole(marks[i], w, "at_us", 0, kTime);
+    whole(marks[i], w, "at_us", 0, end);
     whole(marks[i], w, "lane", 0, n - 1);
     whole(marks[i], w, "story", 0, 2);
     text(marks[i], w, "what");
@@ -333,6 +353,11 @@ ordered_json read_results(const std::string& path) {
   if (doc.contains("timeline") && !doc["timeline"].is_null()) {
     if (!doc["timeline"].is_object()) throw BadResults(path + ": \"timeline\" is neither an object nor null");
     check_timeline(path, doc["timeline"]);
+    const uint64_t seed = doc["timeline"]["seed"].get<uint64_t>();
+    if (std::none_of(doc["results"].begin(), doc["results"].end(), [&](const ordered_json& r) {
+          return r.is_object() && r.contains("seed") && r["seed"] == seed && r.contains("verdict") && r["verdict"] == "fail";
+        }))
+      throw BadResults(path + ": timeline.seed " + std::to_string(seed) + " is not a failing seed of these results; run the scenario again");
   }
   // Distributions: [value, count] pairs of whole numbers, values rising.
   for (const char* k : {"attempts_per_intent", "completion_ms"}) {

@@ -200,7 +200,7 @@ void write_timeline(std::ostream& os, const std::optional<harness::Timeline>& tl
   for (const auto& a : t.attempts)
     attempts.push_back({{"id", a.id}, {"from", a.from}, {"to", a.to}, {"sent_us", a.sent_us}, {"reached_us", a.reached_us},
                         {"answered_us", a.answered_us}, {"ended_us", a.ended_us}, {"late_us", a.late_us},
-                        {"what", a.what}, {"end", a.end}, {"story", a.story}});
+                        {"what", a.what}, {"end", a.end}, {"lost", a.lost}, {"story", a.story}});
   for (const auto& l : t.launches) {
     launches.push_back({{"at_us", l.at_us}, {"lane", l.lane}, {"attempt", l.attempt}, {"what", l.what}, {"bad", l.bad}});
   }

@@ -161,6 +161,11 @@ TEST(AnswersRule1, AnInvalidTokenMustBeRefused) {
   Tale lax(Semantics::current, {Bug::token_length_65});
   lax.run(lax.intent(), t65, params(), at(seconds(0)));
   EXPECT_TRUE(lax.broke("answers"));
+  // The launch it made is the one the violation names as breaking the rule (the timeline's red
+  // diamond): an invalid token must launch nothing.
+  const auto vs = check({lax.h, *lax.svc, lax.cfg});
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_EQ(vs[0].bad_launches, std::vector<uint32_t>{0});
   Tale ascii(Semantics::current, {Bug::non_ascii_token});
   ascii.run(ascii.intent(), std::string("t\xc3\xb6ken"), params(), at(seconds(0)));
   EXPECT_TRUE(ascii.broke("answers"));

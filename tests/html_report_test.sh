@@ -113,6 +113,9 @@ check "a lane out of range is refused" edit lane '0,/"from":[0-9]*,/s//"from":99
 check "a flag that is not true or false is refused" edit flag '0,/"bad":false/s//"bad":"yes"/' 'timeline.launches\[0\].bad: must be true or false'
 check "a time past 2^53 microseconds is refused" edit big '0,/"sent_us":[0-9]*/s//"sent_us":9223372036854775807/' 'timeline.attempts\[0\].sent_us: must be a whole number from 0 to 9007199254740992'
 check "a distribution out of order is refused" edit pairs 's/"attempts_per_intent": \[/"attempts_per_intent": [[18446744073709551615, 1], [2, 1], /' '"attempts_per_intent"\[0\]|"attempts_per_intent"\[1\]'
+check "a request to a client's lane is refused" edit tolane '0,/"to":[0-9]*,/s//"to":0,/' 'timeline.attempts\[0\].to: names a client'"'"'s lane'
+check "an answer before its request is refused" edit early '0,/"reached_us":[0-9]*,/s//"reached_us":0,/' 'timeline.attempts\[0\].reached_us: must be -1 or from sent_us to end_us'
+check "a timeline of a seed that did not fail is refused" edit seed 's/^    "seed": [0-9]*,/    "seed": 999999,/' 'timeline.seed 999999 is not a failing seed'
 check "a negative seed count is refused" edit runs '0,/"failing_runs": [0-9]*/s//"failing_runs": -1/' '"failing_runs" must be a whole number >= 0, not -1'
 
 # sweep --html: the table and a plot per series, rendered without a console message.

@@ -1433,3 +1433,29 @@ TEST(Timeline, TheShortestFailingRunDrawnWithItsViolatingLaunches) {
   // Every run passing: no timeline.
   EXPECT_FALSE(harness::run_batch(load("baseline.yaml"), 1, 3, 2).timeline.has_value());
 }
+
+// A close-up tells its violation whole: the TerminateInstances that ended a token's life is in the
+// story of an answer judged by it, an answer's launch is in the story of the answer, and a copy
+// the network made of a story's request is in it too.
+TEST(Timeline, AStoryHoldsWhatItsAnswersRestOn) {
+  const Scenario s = load("service/skew-frontend-clock-behind.yaml");
+  const auto b = harness::run_batch(s, 1, 10, 2);
+  ASSERT_TRUE(b.timeline.has_value());
+  bool terminate_in_story = false;
+  for (const auto& a : b.timeline->attempts)
+    terminate_in_story = terminate_in_story || (a.story == 2 && a.what.rfind("TerminateInstances", 0) == 0);
+  EXPECT_TRUE(terminate_in_story);
+  for (const auto& l : b.timeline->launches) {
+    if (!l.bad) continue;
+    const auto a = std::find_if(b.timeline->attempts.begin(), b.timeline->attempts.end(), [&](const auto& x) { return x.id == l.attempt; });
+    ASSERT_NE(a, b.timeline->attempts.end());
+    EXPECT_GT(a->story, 0);
+  }
+  const Scenario d = load("duplicate-delivery-no-token.yaml");
+  const auto dd = harness::run_batch(d, 1, 20, 2);
+  ASSERT_TRUE(dd.timeline.has_value());
+  size_t copies = 0;
+  for (const auto& a : dd.timeline->attempts)
+    if (a.what.find("a second delivery of attempt") != std::string::npos && a.story) ++copies;
+  EXPECT_GT(copies, 0u);
+}
