@@ -909,13 +909,19 @@ class Checker {
     const CallRecord& c = call_of(l.attempt);
     if (at.duplicate_of != AttemptRecord::kNotTaken) return "a copy of a request the network delivered again";
     const AttemptRecord& first = h_.attempts[c.attempts.front()];
-    if (at.number > 1 && (!at.has_token || !(at.token == first.token)))
+    // A token the SDK made for the attempt, or no token on a retry of the intent's first call:
+    // the SDK's doing.
+    if (at.number > 1 && ((!at.has_token && c.layer == Layer::first) || (at.has_token && !(at.token == first.token))))
       return "the SDK's retry (attempt " + std::to_string(at.number) + " of its call), " +
              (at.has_token ? "with a token made for that attempt" : "without a token") + " (layer sdk)";
     const std::string token = !at.has_token ? ", without a token"
                               : same_token  ? " with the same token as an earlier launch (the service launched again under it)"
                                             : " with a token of its own";
-    if (at.number > 1) return "the SDK's retry (attempt " + std::to_string(at.number) + " of its call)," + token + " (layer sdk)";
+    // An SDK retry of the intent's first call is the SDK's doing; of a later call (the
+    // application's, the controller's), with that call's own token, the later call's: say both.
+    if (at.number > 1 && c.layer == Layer::first)
+      return "the SDK's retry (attempt " + std::to_string(at.number) + " of its call)," + token + " (layer sdk)";
+    const std::string attempt = at.number > 1 ? " (its SDK's attempt " + std::to_string(at.number) + " launched)" : "";
     switch (c.layer) {
       case Layer::app: {
         // What made the application call again: a mismatch answered with a new token, or an
@@ -926,13 +932,13 @@ class Checker {
           const CallRecord& before = h_.calls[*--p];
           if (before.api != Api::run) continue;
           if (before.response.code == Code::IdempotentParameterMismatch)
-            return "an application-level retry after IdempotentParameterMismatch" + token +
+            return "an application-level retry after IdempotentParameterMismatch" + token + attempt +
                    " (layer app: on_mismatch new-token)";
           break;
         }
-        return "an application-level retry" + token + " (layer app)";
+        return "an application-level retry" + token + attempt + " (layer app)";
       }
-      case Layer::controller: return "the controller driving the intent again" + token + " (layer controller)";
+      case Layer::controller: return "the controller driving the intent again" + token + attempt + " (layer controller)";
       case Layer::first: break;
     }
     return "the first call of " + intent_text(h_.intents[c.intent]) + token + " (layer first: another delivery of the intent)";

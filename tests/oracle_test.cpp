@@ -193,3 +193,29 @@ TEST(Oracle, NoTokenDuplicatesAreCaughtPerIntent) {
   ASSERT_EQ(properties(vs), std::vector<std::string>{"intent-instances"});
   EXPECT_EQ(vs[0].leaked, 1u);
 }
+
+TEST(Oracle, ALaunchByAnSdkRetryOfALaterCallIsTheLaterCallsDoing) {
+  // The application calls again (layer app) after an unknown outcome; that call's first attempt
+  // is lost on the way, its SDK's second attempt launches: the extra launch is the application's
+  // retry, and the text says which attempt made it.
+  Story s(false);
+  const uint32_t first = s.call("");
+  s.attempt(first, 0, /*lost=*/true);
+  const uint32_t again = s.call("");
+  s.h.calls[again].layer = Layer::app;
+  AttemptRecord lost;
+  lost.call = again;
+  lost.sent = Time(0) + seconds(2);
+  lost.done = true;
+  lost.ended = Time(0) + seconds(3);
+  lost.fate = Fate::request_lost;
+  s.h.attempts.push_back(lost);
+  s.h.calls[again].attempts.push_back(static_cast<uint32_t>(s.h.attempts.size() - 1));
+  s.attempt(again, 4);
+  s.h.attempts.back().number = 2;
+  auto vs = s.check();
+  ASSERT_EQ(properties(vs), std::vector<std::string>{"intent-instances"});
+  EXPECT_NE(vs[0].detail.find("an application-level retry, without a token (its SDK's attempt 2 launched) (layer app)"),
+            std::string::npos)
+      << vs[0].detail;
+}
