@@ -4,16 +4,7 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1
-  shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 
 expect_exit() {  # expect_exit CODE PATTERN ARGS...: exit code and a pattern in stdout+stderr
   local code=$1 pattern=$2
@@ -312,5 +303,4 @@ check "replay says when nothing passes the filters" expect_exit 0 "replay: no ev
 check "replay --within needs --around" expect_exit 2 "--within goes with --around" replay "$inflight" --within 1s
 check "replay --violations --client narrows the violations" replay_has narrow "^VIOLATION intent-instances: intent notoken#4/" "^VIOLATION .*intent notoken#0/" "$src/scenarios/no-token-response-loss.yaml" --violations --client notoken#4
 
-echo "$passes passed, $fails failed"
-[ "$fails" = 0 ]
+checks_done

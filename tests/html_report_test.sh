@@ -10,15 +10,7 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1
-  shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
@@ -128,5 +120,4 @@ check "sweep's page: its table" dom_has sweep '<table class="sweep">'
 check "sweep's page: a plot of violations against the value" dom_has sweep '<svg class="plot sweep"[^>]*aria-label="violations"'
 check "sweep's page: a bar per value" dom_has sweep '<title>5s: [0-9]'
 
-echo "html report: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+checks_done "html report"

@@ -6,15 +6,7 @@
 set -u
 build=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-check() {  # check NAME COMMAND...
-  local name=$1
-  shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 cmake --install "$build" --prefix "$tmp/prefix" > "$tmp/install.log" 2>&1
 check "cmake --install succeeds" test $? = 0
 check "the program is installed" test -x "$tmp/prefix/bin/idemsim"
@@ -47,5 +39,4 @@ check "the passing scenario alone passes" test $? = 0
 if [ "$fails" != 0 ]; then
   for f in install configure ctest; do echo "--- $f.log"; tail -20 "$tmp/$f.log"; done
 fi
-echo "$passes passed, $fails failed"
-[ "$fails" = 0 ]
+checks_done
