@@ -195,8 +195,8 @@ the whole run.
                    and completion latency, and for a failing one a timeline of its shortest
                    failing run: clients and frontends as lanes, attempts as arrows, faults
                    shaded, the violating launches marked)
-  --out FILE       write the report there (default: standard output); an existing file is not
-                   overwritten without --force
+  --out FILE       write the report there (default: standard output), making its directory;
+                   an existing file is not overwritten without --force (checked before reading)
   --force          overwrite --out
 
 A scenario's expect is judged by its violations (`run --strict` judges warnings too: a shard's
@@ -235,6 +235,16 @@ format refuses), 3 internal error
 struct UsageError {
   std::string message;
 };
+
+// A report file a command is about to write: not one that exists (without --force), and its
+// directory made.
+void prepare_output(const std::string& path, bool force) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !force) throw UsageError{path + " exists; give --force to overwrite it, or another file"};
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (ec) throw UsageError{"cannot create the directory of " + path + ": " + ec.message()};
+}
 
 // A whole number in [lo, hi]; one message for every way it can be wrong.
 uint64_t parse_u64(const std::string& flag, const std::string& v, uint64_t lo = 0,
@@ -371,14 +381,8 @@ int cmd_run(int argc, char** argv, const std::string& program) {
   for (const auto& [x, y] : {std::pair{&junit_out, &md_out}, std::pair{&junit_out, &html_out}, std::pair{&md_out, &html_out}})
     if (!x->empty() && fs::path(*x).lexically_normal() == fs::path(*y).lexically_normal())
       throw UsageError{"--junit, --md and --html name one file, " + *x + "; give each its own"};
-  for (const std::string* o : {&junit_out, &md_out, &html_out}) {
-    std::error_code ec;
-    if (o->empty()) continue;
-    if (fs::exists(*o, ec) && !force) throw UsageError{*o + " exists; give --force to overwrite it, or another file"};
-    const fs::path parent = fs::path(*o).parent_path();
-    if (!parent.empty()) fs::create_directories(parent, ec);
-    if (ec) throw UsageError{"cannot create the directory of " + *o + ": " + ec.message()};
-  }
+  for (const std::string* o : {&junit_out, &md_out, &html_out})
+    if (!o->empty()) prepare_output(*o, force);
 
   std::vector<harness::Scenario> scenarios;
   bool bad = false;
@@ -836,6 +840,7 @@ int cmd_report(int argc, char** argv) {
     }
   }
   if (paths.empty()) throw UsageError{"report needs at least one results file or directory"};
+  if (!out.empty()) prepare_output(out, force);
   std::vector<std::string> files;
   for (const std::string& p : paths) {
     std::error_code ec;
@@ -868,11 +873,6 @@ int cmd_report(int argc, char** argv) {
   if (out.empty()) {
     std::cout << text.str();
   } else {
-    std::error_code ec;
-    if (fs::exists(out, ec) && !force) {
-      std::cerr << "error: " << out << " exists; give --force to overwrite it, or another --out\n";
-      return 2;
-    }
     std::ofstream f(out, std::ios::binary);
     f << text.str();
     if (!f) {
@@ -992,13 +992,7 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
   }
   if (file.empty()) throw UsageError{"sweep needs a scenario file"};
   if (sets.empty()) throw UsageError{"sweep needs at least one --set KEY=V1,V2,..."};
-  if (!html_out.empty()) {
-    std::error_code ec;
-    if (fs::exists(html_out, ec) && !force) throw UsageError{html_out + " exists; give --force to overwrite it, or another file"};
-    const fs::path parent = fs::path(html_out).parent_path();
-    if (!parent.empty()) fs::create_directories(parent, ec);
-    if (ec) throw UsageError{"cannot create the directory of " + html_out + ": " + ec.message()};
-  }
+  if (!html_out.empty()) prepare_output(html_out, force);
   const harness::Scenario original = harness::load_scenario_file(file);  // the file itself is sound
   std::ifstream in(file, std::ios::binary);
   std::ostringstream text;
