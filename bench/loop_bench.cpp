@@ -9,6 +9,7 @@
 
 #include "harness/load.h"
 #include "harness/world.h"
+#include "sim/malloc_tuning.h"
 
 using namespace idem;
 
@@ -29,7 +30,7 @@ Figures measure(const harness::Scenario& s, uint64_t seeds, int reps, bool asio)
       const auto res = harness::run_once(s, seed, opt);
       now.events += res.stats.events;
       now.instances += res.stats.instances;
-      now.violations += res.violations.size();
+      now.violations += res.findings.size();
       now.hash_sum += res.trace_hash;
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -41,6 +42,7 @@ Figures measure(const harness::Scenario& s, uint64_t seeds, int reps, bool asio)
 }  // namespace
 
 int main(int argc, char** argv) {
+  sim::keep_freed_memory();
   std::string file = "scenarios/bench/idem-launch-v1.yaml";
   uint64_t seeds = 100;
   int reps = 3;
@@ -61,11 +63,11 @@ int main(int argc, char** argv) {
       if (dispatch != "both" && (dispatch == "asio") != asio) continue;
       const Figures f = measure(s, seeds, reps, asio);
       std::printf("idemsim dispatch=%s scenario=%s seeds=%llu reps=%d events=%llu instances=%llu "
-                  "violations=%llu hash_sum=%016llx best_s=%.6f events_per_s=%.0f us_per_run=%.1f\n",
+                  "violations=%llu hash_sum=%016llx best_s=%.6f events_per_s=%.0f ns_per_event=%.1f us_per_run=%.1f\n",
                   asio ? "asio" : "direct", file.c_str(), static_cast<unsigned long long>(seeds), reps,
                   static_cast<unsigned long long>(f.events), static_cast<unsigned long long>(f.instances),
                   static_cast<unsigned long long>(f.violations), static_cast<unsigned long long>(f.hash_sum),
-                  f.best_s, f.events / f.best_s, f.best_s / seeds * 1e6);
+                  f.best_s, f.events / f.best_s, f.best_s / static_cast<double>(f.events) * 1e9, f.best_s / seeds * 1e6);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

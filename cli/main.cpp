@@ -23,9 +23,11 @@
 #include "harness/load.h"
 #include "reports/html.h"
 #include "reports/merge.h"
+#include "reports/replay.h"
 #include "reports/report.h"
 #include "reports/trace_filter.h"
 #include "sim/invariant.h"
+#include "sim/malloc_tuning.h"
 #include "sim/trace.h"
 
 namespace fs = std::filesystem;
@@ -506,7 +508,7 @@ int cmd_run(int argc, char** argv, const std::string& program) {
     if (b.deterministic()) continue;
     deterministic = false;
     std::cerr << "internal error: " << b.scenario->file << " at seed " << b.first_seed
-              << " gave two different traces (" << sim::format_hash(b.runs.front().trace_hash) << " then "
+              << " gave two different traces (" << sim::format_hash(b.first_hash) << " then "
               << sim::format_hash(b.rerun_hash) << "): idemsim itself is not deterministic here; "
               << "please report it with the scenario file\n";
   }
@@ -523,7 +525,6 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
   bool within_given = false;
   std::optional<uint64_t> seed;
   harness::RunOptions opt;
-  opt.keep_trace = true;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -564,9 +565,9 @@ int cmd_replay(int argc, char** argv, const std::string& program) {
   const harness::Scenario s = harness::load_scenario_file(file);
   const uint64_t run_seed = seed.value_or(s.seed);
   std::cout << "SEED=" << run_seed << "\n";
-  harness::RunResult r;
+  reports::Replay r;
   try {
-    r = harness::run_once(s, run_seed, opt);
+    r = reports::replay(s, run_seed, opt);
   } catch (const sim::InvariantError& e) {
     std::cout << std::flush;
     std::cerr << "internal error: " << file << " at seed " << run_seed << ": " << e.what()
@@ -747,6 +748,7 @@ int cmd_check(int argc, char** argv, const std::string& program) {
     }
     ++found;
     const harness::Scenario& c = r.counterexample;
+    const reports::Violation violation = reports::word(c, *r.counter_run.log, {r.counter_run.findings[r.finding]}).front();
     std::error_code ec;
     fs::create_directories(out_dir, ec);
     const std::string path =
@@ -771,7 +773,7 @@ int cmd_check(int argc, char** argv, const std::string& program) {
       file << "# A counterexample `idemsim check` found for " << s.file << " (" << kVersion << ", "
            << (opt.reproduce.empty() ? "RapidCheck seed " + std::to_string(opt.seed) : std::string("from a reproduce string"))
            << ", semantics " << (c.service.semantics == model::Semantics::current ? "current" : "2013")
-           << ", run seed " << c.seed << ").\n# It breaks " << r.violation.property << ": " << r.violation.subject
+           << ", run seed " << c.seed << ").\n# It breaks " << violation.property << ": " << violation.subject
            << "\n# The failure needs: " << need_text << "\n# Reproduce: " << program << " run " << path << "   (replay: "
            << reports::reproduce_command(program, path, c.seed) << ")\n# Search again: " << rc_cmd << "\n";
       file << harness::write_scenario(c);
@@ -782,7 +784,7 @@ int cmd_check(int argc, char** argv, const std::string& program) {
     std::cout << "counterexample after " << plural(static_cast<uint64_t>(r.tried), "run") << " (" << times << ", "
               << plural(static_cast<uint64_t>(r.shrinks), "shrink step") << "): "
               << plural(c.faults.faults.size(), "fault") << ", " << plural(c.clients.size(), "client group") << "\n"
-              << "  " << r.violation.property << ": " << r.violation.subject << ": " << r.violation.detail << "\n";
+              << "  " << violation.property << ": " << violation.subject << ": " << violation.detail << "\n";
     if (!r.also.empty()) {
       std::cout << "  the same run also breaks:";
       for (size_t i = 0; i < r.also.size(); ++i) std::cout << (i ? ", " : " ") << r.also[i];
@@ -795,7 +797,7 @@ int cmd_check(int argc, char** argv, const std::string& program) {
               << " intent(s), " << r.counter_events << " events\n";
     std::cout << "  the story:\n";
     size_t lines = 0;
-    for (const std::string& line : reports::excerpt(r.violation, 1)) {
+    for (const std::string& line : reports::excerpt(violation, 1)) {
       if (++lines > 12) {
         std::cout << "    ... (replay shows it all)\n";
         break;
@@ -1055,7 +1057,7 @@ int cmd_sweep(int argc, char** argv, const std::string& program) {
     series[2].values.push_back(static_cast<double>(b.totals.leaked));
     series[3].values.push_back(intents ? static_cast<double>(attempts) / static_cast<double>(intents) : 0.0);
     series[3].texts.push_back(reports::two_decimals(attempts, intents));
-    for (const std::string& v : {std::to_string(b.runs.size()), std::to_string(b.failing_runs),
+    for (const std::string& v : {std::to_string(b.runs()), std::to_string(b.failing_runs),
                                  props.empty() ? std::string("none") : props, std::to_string(b.totals.leaked),
                                  reports::two_decimals(b.totals.leaked_instance_us, 3600000000ull),
                                  reports::two_decimals(attempts, intents), std::to_string(most)})
@@ -1138,15 +1140,15 @@ int cmd_diff(int argc, char** argv) {
   a.service.semantics = sems[0];
   b.service.semantics = sems[1];
   harness::RunOptions opt;
-  opt.keep_intents = true;
+  opt.keep_log = true;
   uint64_t differing = 0, seeds_differing = 0, intents = 0;
   for (uint64_t k = 0; k < n; ++k) {
-    const harness::RunResult ra = harness::run_once(a, first + k, opt);
-    const harness::RunResult rb = harness::run_once(b, first + k, opt);
+    const std::vector<reports::IntentEnd> ra = reports::intent_ends(harness::run_once(a, first + k, opt));
+    const std::vector<reports::IntentEnd> rb = reports::intent_ends(harness::run_once(b, first + k, opt));
     bool any = false;
-    for (size_t i = 0; i < ra.intents.size() || i < rb.intents.size(); ++i) {
-      const harness::IntentEnd* x = i < ra.intents.size() ? &ra.intents[i] : nullptr;
-      const harness::IntentEnd* y = i < rb.intents.size() ? &rb.intents[i] : nullptr;
+    for (size_t i = 0; i < ra.size() || i < rb.size(); ++i) {
+      const reports::IntentEnd* x = i < ra.size() ? &ra[i] : nullptr;
+      const reports::IntentEnd* y = i < rb.size() ? &rb[i] : nullptr;
       ++intents;
       if (x && y && x->intent == y->intent && x->story == y->story) continue;
       const bool print = seeds_differing < show;
@@ -1169,6 +1171,7 @@ int cmd_diff(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  sim::keep_freed_memory();
   const std::string program = argc > 0 ? argv[0] : "idemsim";
   if (argc < 2) {
     std::cerr << kUsage;

@@ -54,7 +54,7 @@ std::string where(const Where& w, const Scenario& s) { return w.text.empty() ? s
 
 std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
   std::vector<std::string> out;
-  const std::string runs = std::to_string(b.runs.size());
+  const std::string runs = std::to_string(b.runs());
   for (size_t i = 0; i < b.fault_fires.size(); ++i) {
     if (b.fault_fires[i] > 0) continue;
     const bool crash = std::holds_alternative<faults::Crash>(s.faults.faults[i]);
@@ -117,6 +117,41 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
 
 }  // namespace
 
+SeedLog::SeedLog() : file_(std::tmpfile()) {}
+
+void SeedLog::add(const SeedResult& r) {
+  buffer_.push_back(r);
+  ++count_;
+  if (file_ && buffer_.size() >= 4096) {
+    if (std::fwrite(buffer_.data(), sizeof(SeedResult), buffer_.size(), file_.get()) != buffer_.size())
+      throw std::runtime_error("could not spool the seeds' results to a temporary file");
+    buffer_.clear();
+  }
+}
+
+void SeedLog::read(const std::function<bool(const SeedResult&)>& f) const {
+  const uint64_t in_file = count_ - buffer_.size();
+  if (in_file > 0) {
+    std::FILE* file = file_.get();
+    std::fflush(file);
+    std::rewind(file);
+    std::vector<SeedResult> chunk(4096);
+    for (uint64_t done = 0; done < in_file;) {
+      const size_t n = std::fread(chunk.data(), sizeof(SeedResult), std::min<uint64_t>(chunk.size(), in_file - done), file);
+      if (n == 0) throw std::runtime_error("could not read back the seeds' results from a temporary file");
+      for (size_t i = 0; i < n; ++i)
+        if (!f(chunk[i])) {
+          std::fseek(file, 0, SEEK_END);
+          return;
+        }
+      done += n;
+    }
+    std::fseek(file, 0, SEEK_END);
+  }
+  for (const SeedResult& r : buffer_)
+    if (!f(r)) return;
+}
+
 BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep,
                       const Progress* progress) {
   BatchResult out;
@@ -124,19 +159,22 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
   out.first_seed = first_seed;
   out.keep = keep;
   out.all_seeds = {first_seed, static_cast<uint64_t>(runs)};
-  out.runs.resize(static_cast<size_t>(runs));
   out.group_totals.resize(s.clients.size());
   out.group_violations.resize(s.clients.size());
   out.fault_fires.resize(s.faults.faults.size());
-  size_t kept = 0;
-  // Seeds run in chunks; after each, the results are folded in seed order and trimmed, so the
-  // events of failing runs past `keep` never pile up.
+  RunOptions keep_log;
+  keep_log.keep_log = true;
+  // Seeds run in chunks; after each, the results are folded in seed order and let go, so that
+  // memory holds a chunk of runs and the `keep` kept ones, however many seeds run.
+  const size_t total = static_cast<size_t>(std::max<int64_t>(runs, 0));
   const size_t chunk = std::max<size_t>(64, static_cast<size_t>(jobs) * 32);
-  for (size_t at = 0; at < out.runs.size(); at += chunk) {
-    const size_t n = std::min(chunk, out.runs.size() - at);
-    run_chunk(s, first_seed + at, out.runs.data() + at, n, jobs);
-    for (size_t i = at; i < at + n; ++i) {
-      RunResult& r = out.runs[i];
+  std::vector<RunResult> done(std::min(chunk, total));
+  std::optional<std::pair<uint64_t, uint64_t>> shortest;  // (events, seed) of the shortest failing run
+  for (size_t at = 0; at < total; at += chunk) {
+    const size_t n = std::min(chunk, total - at);
+    run_chunk(s, first_seed + at, done.data(), n, jobs);
+    for (size_t i = 0; i < n; ++i) {
+      RunResult& r = done[i];
       out.totals.add(r.stats);
       for (size_t g = 0; g < r.groups.size() && g < out.group_totals.size(); ++g) out.group_totals[g].add(r.groups[g]);
       add_into(out.fault_fires, r.fault_fires);
@@ -146,30 +184,27 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
       out.runs_with_open_intents += r.stats.intents_open > 0 ? 1 : 0;
       out.violations += r.violation_count;
       out.failing_runs += r.violation_count > 0 ? 1 : 0;
-      for (const auto& v : r.violations) {
-        ++out.violations_by_property[v.property];
-        if (v.group >= 0 && static_cast<size_t>(v.group) < out.group_violations.size()) ++out.group_violations[v.group];
+      for (const model::Finding& f : r.findings) {
+        ++out.violations_by_property[std::string(model::property_name(f.property))];
+        if (f.group >= 0 && static_cast<size_t>(f.group) < out.group_violations.size()) ++out.group_violations[f.group];
       }
-      // What the batch has folded in, a run no longer needs to hold. (Swapped with empty vectors:
-      // `v = {}` would keep their buffers.)
-      std::vector<RunStats>().swap(r.groups);
-      std::vector<uint64_t>().swap(r.fault_fires);
-      std::vector<uint64_t>().swap(r.distributions.attempts);
-      std::vector<uint64_t>().swap(r.distributions.completion);
-      if (r.violation_count > 0 && kept++ >= keep) std::vector<model::Violation>().swap(r.violations);
+      out.seeds.add(SeedResult{r.seed, r.trace_hash, r.stats.events, r.stats.intents, r.stats.requests, r.stats.instances,
+                               r.stats.leaked, (r.stats.end - sim::Time(0)).us, r.violation_count});
+      if (at + i == 0) out.first_hash = r.trace_hash;
+      if (r.violation_count > 0) {
+        if (!shortest || r.stats.events < shortest->first) shortest = std::make_pair(r.stats.events, r.seed);
+        if (out.kept.size() < keep) out.kept.push_back(guarded(s, r.seed, keep_log));
+      }
+      r = RunResult{};
     }
     if (progress) (*progress)(at + n, out.failing_runs);
   }
   if (runs > 0) out.rerun_hash = guarded(s, first_seed).trace_hash;
-  // The shortest failing run (fewest events, then the lowest seed), run again to draw it: a rule
-  // that picks the same run from the shards' picks as from the whole run's seeds.
-  const RunResult* shortest = nullptr;
-  for (const RunResult& r : out.runs)
-    if (r.violation_count > 0 && (!shortest || r.stats.events < shortest->stats.events)) shortest = &r;
+  // The shortest failing run (fewest events, then the lowest seed), with its log: a rule that picks
+  // the same run from the shards' picks as from the whole run's seeds.
   if (shortest) {
-    RunOptions opt;
-    opt.keep_timeline = true;
-    out.timeline = std::move(guarded(s, shortest->seed, opt).timeline);
+    const auto kept = std::find_if(out.kept.begin(), out.kept.end(), [&](const RunResult& r) { return r.seed == shortest->second; });
+    out.shortest = kept != out.kept.end() ? *kept : guarded(s, shortest->second, keep_log);
   }
   out.warnings = warnings_of(s, out);
   return out;

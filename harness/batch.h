@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
+#include <memory>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -14,13 +16,52 @@
 
 namespace idem::harness {
 
+// One seed's verdict and counts: a line of the results file.
+struct SeedResult {
+  uint64_t seed = 0;
+  uint64_t hash = 0;  // RunResult::trace_hash
+  uint64_t events = 0, intents = 0, requests = 0, instances = 0, leaked = 0;
+  int64_t end_us = 0;
+  uint32_t violations = 0;
+};
+
+// Every seed's SeedResult, in seed order, spooled to an unnamed temporary file as it comes, so that
+// a batch of a million seeds holds a few pages of them, not a million (in memory when no temporary
+// file can be made).
+class SeedLog {
+ public:
+  SeedLog();
+  SeedLog(SeedLog&&) noexcept = default;
+  SeedLog& operator=(SeedLog&&) noexcept = default;
+  void add(const SeedResult& r);
+  uint64_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // Calls f(result) for each seed in order until it returns false.
+  template <typename F>
+  void each(F f) const {
+    bool go = true;
+    read([&](const SeedResult& r) { return go = go && f(r); });
+  }
+
+ private:
+  void read(const std::function<bool(const SeedResult&)>& f) const;
+  struct Close {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, Close> file_;
+  std::vector<SeedResult> buffer_;  // not yet written (or all of them, without a file)
+  uint64_t count_ = 0;
+};
+
 struct BatchResult {
   const Scenario* scenario = nullptr;
   uint64_t first_seed = 0;
-  // In seed order; traces not kept. Only the first `keep` failing runs keep their violations
-  // with their events; the others keep their counts (violation_count), so that memory stays
-  // flat however many seeds run.
-  std::vector<RunResult> runs;
+  // Every seed's verdict and counts, in seed order (spooled).
+  SeedLog seeds;
+  uint64_t runs() const { return seeds.size(); }
+  // The first `keep` failing runs, in seed order, run again with their logs kept: what reports/
+  // words their violations and stories from.
+  std::vector<RunResult> kept;
   RunStats totals;
   std::vector<RunStats> group_totals;       // per client group
   std::vector<uint64_t> group_violations;   // per client group: violations that belong to it
@@ -41,12 +82,13 @@ struct BatchResult {
   std::pair<uint64_t, uint64_t> shard{1, 1};
   std::pair<uint64_t, uint64_t> all_seeds{0, 0};
   size_t keep = 10;  // run_batch's `keep`
-  // The shortest failing run (the fewest events, then the lowest seed), drawn; none when every run passed.
-  std::optional<Timeline> timeline;
-  // The first seed is run a second time; a different trace hash means the simulator itself is
-  // not deterministic (a bug of idemsim, not of the system under test).
-  uint64_t rerun_hash = 0;
-  bool deterministic() const { return runs.empty() || runs.front().trace_hash == rerun_hash; }
+  // The shortest failing run (the fewest events, then the lowest seed), run again with its log kept
+  // for the HTML report's timeline; none when every run passed.
+  std::optional<RunResult> shortest;
+  // The first seed is run a second time; a different hash means the simulator itself is not
+  // deterministic (a bug of idemsim, not of the system under test).
+  uint64_t first_hash = 0, rerun_hash = 0;
+  bool deterministic() const { return seeds.empty() || first_hash == rerun_hash; }
   // The scenario met its expectation: every run passed (expect: pass), or at least one run
   // was caught failing (expect: fail) -- by the property it names, when it names one.
   // With `strict`, a warning also fails it.
@@ -71,7 +113,7 @@ class RunFailure : public std::runtime_error {
 
 // REQUIRES: first_seed + runs - 1 does not pass 2^64-1 (the caller checks; seeds never wrap).
 // Throws RunFailure for a run that broke an invariant of idemsim.
-// `keep`: failing runs (the first ones, in seed order) that keep their violations' events.
+// `keep`: failing runs (the first ones, in seed order) run again with their logs kept.
 // `progress`, when given, is called after each chunk of seeds with the seeds done and the failing
 // ones so far (on the calling thread; for a progress bar).
 using Progress = std::function<void(uint64_t done, uint64_t failing)>;

@@ -452,10 +452,10 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
                           env.kinds[static_cast<size_t>(c.faults[i].kind)] != ExploreKind::crash_store);
       out.runs_faults_acted += acted;
     }
-    if (!r.violations.empty()) {
+    if (!r.findings.empty()) {
       if (!failed_at) failed_at = std::chrono::steady_clock::now();
       last_failure = c;
-      RC_FAIL(r.violations.front().property + ": " + r.violations.front().detail);
+      RC_FAIL(std::string(model::property_name(r.findings.front().property)) + " broken");
     }
   };
   rc::detail::TestParams params;
@@ -492,11 +492,11 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   }
   Candidate c = *last_failure;
   // The property the shrunk failure breaks; the story stays about it from here on.
-  std::string broken = run_once(concrete(base, env, c), c.seed).violations.front().property;
+  const model::Property broken = run_once(concrete(base, env, c), c.seed).findings.front().property;
   const auto breaks_at = [&](const Scenario& s, uint64_t seed) {
     const RunResult again = run_once(s, seed);
-    return std::any_of(again.violations.begin(), again.violations.end(),
-                       [&](const model::Violation& x) { return x.property == broken; });
+    return std::any_of(again.findings.begin(), again.findings.end(),
+                       [&](const model::Finding& x) { return x.property == broken; });
   };
   const auto breaks = [&](const Scenario& s) { return breaks_at(s, c.seed); };
   // RapidCheck shrinks each fault and the count; a last pass drops every fault the failure does
@@ -543,15 +543,19 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
   // The file states the promise the failure breaks: `run` of it fails (exit 1).
   out.counterexample.expect_fail = false;
   out.counterexample.expect_property.clear();
-  const RunResult r = run_once(out.counterexample, c.seed);
+  RunOptions keep_log;
+  keep_log.keep_log = true;
+  out.counter_run = run_once(out.counterexample, c.seed, keep_log);
+  const RunResult& r = out.counter_run;
   // Its first violation of that property (a run may break others too).
-  const auto first = std::find_if(r.violations.begin(), r.violations.end(),
-                                  [&](const model::Violation& x) { return x.property == broken; });
-  IDEM_CHECK(first != r.violations.end(), "the shrunk counterexample breaks the same property again");
-  out.violation = *first;
-  for (const model::Violation& x : r.violations)
-    if (x.property != broken && std::find(out.also.begin(), out.also.end(), x.property) == out.also.end())
-      out.also.push_back(x.property);
+  const auto first = std::find_if(r.findings.begin(), r.findings.end(),
+                                  [&](const model::Finding& x) { return x.property == broken; });
+  IDEM_CHECK(first != r.findings.end(), "the shrunk counterexample breaks the same property again");
+  out.finding = static_cast<size_t>(first - r.findings.begin());
+  for (const model::Finding& x : r.findings) {
+    const std::string name(model::property_name(x.property));
+    if (x.property != broken && std::find(out.also.begin(), out.also.end(), name) == out.also.end()) out.also.push_back(name);
+  }
   out.counter_events = r.stats.events;
   // Explain: which of its parts the failure needs: without it, the counterexample's property is
   // no longer broken at the same seed. Each fault, each caller setting the search drew (a token

@@ -43,7 +43,10 @@ struct CheckResult {
   std::string rapidcheck;          // RapidCheck's account of the result
   std::string reproduce;           // found: RapidCheck's reproduce string (for CheckOptions::reproduce)
   Scenario counterexample;         // found: the shrunk scenario (faults, callers, seed, runs 1)
-  model::Violation violation;      // its first violation of the property it was shrunk on
+  // The counterexample's run, with its log (reports/ words it), and its first finding of the
+  // property it was shrunk on (an index into the run's findings).
+  RunResult counter_run;
+  size_t finding = 0;
   std::vector<std::string> also;   // the other properties its run breaks
   uint64_t counter_events = 0;     // events of the counterexample's run
   std::vector<Cause> causes;       // found: each fault, drawn caller setting and bug, needed or not

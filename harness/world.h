@@ -1,17 +1,20 @@
-// One run of a scenario at one seed: clients, network, faults and the service in one event loop,
-// then the oracle. The result is plain data; the trace is kept when asked (replay).
+// One run of a scenario at one seed: the callers, the network, the service's host and the cleanup
+// jobs in one event loop, appending to one run log; then the oracle judges the log. The result is
+// plain data: counts, findings, and the log itself when asked (reports/ renders it).
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/coverage.h"
 #include "harness/scenario.h"
-#include "model/oracle.h"
+#include "model/observation.h"
+#include "model/oracle/oracle.h"
 
 namespace idem::harness {
 
@@ -96,73 +99,13 @@ struct Distributions {
   }
 };
 
-// How one intent ended, as its caller saw it (RunOptions::keep_intents): the outcome and every
-// call's answer, for comparing two runs (`idemsim diff`).
-struct IntentEnd {
-  std::string intent;  // "app#3/0"
-  std::string story;   // "ok: RunInstances 200 r-...; TerminateInstances 200; RunInstances (repeat) 200 r-..."
-};
-
-// A run drawn as lanes (RunOptions::keep_timeline), for the HTML report: the clients and the
-// service's frontends, each attempt from its client to the frontend that took it in and back, the
-// launches (those that broke a rule marked), the faults' windows and the service's crashes.
-// Times in microseconds of simulated time.
-struct Timeline {
-  struct Lane {
-    std::string name;    // "app#0", "us-east-1 frontend 0", "us-east-1 token store", "reaper 0"
-    std::string kind;    // "client", "frontend", "store", "reaper"
-    std::string region;  // the Region it is in (a client's: the one it calls)
-  };
-  struct Attempt {
-    uint32_t id = 0;    // History::attempts index: the trace's and the story's attempt=N
-    uint32_t from = 0;  // its client's lane
-    // The lane of the frontend that took it in (or, when the Region's endpoint answered it before
-    // any frontend did, the Region's first lane); -1: it never reached the Region.
-    int32_t to = -1;
-    int64_t sent_us = 0;
-    int64_t reached_us = -1;   // when it reached the Region; -1: never (lost on the way)
-    int64_t answered_us = -1;  // when its answer left (the service's, a storm's, the quota's); -1: none
-    int64_t ended_us = -1;     // when its client saw its end (an answer, a timeout, a reset); -1: none by the limit
-    int64_t late_us = -1;      // when an answer reached it after its client stopped waiting; -1: none
-    std::string what;          // "RunInstances call 3 try 2 token=abc"
-    std::string end;           // "200 r-2", "timed out; its answer was lost on the way back", ...
-    std::string lost;          // "request": lost on the way; "answer": its answer lost on the way back; "" 
-    uint8_t story = 0;         // 1: in a violation's story; 2: in the first violation's
-  };
-  struct Launch {
-    int64_t at_us = 0;
-    int32_t lane = -1;      // the frontend that launched it
-    uint32_t attempt = 0;   // the attempt that made it
-    std::string what;       // "r-2: 1 instance(s)"
-    bool bad = false;       // beyond the one allowed, or forbidden by the rules
-  };
-  struct Span {
-    std::string fault;  // its description, as in replay's header
-    int64_t from_us = 0, until_us = 0;  // its window, cut at heal_at and the limit
-    std::string region;  // the Region it is limited to; "" for all
-  };
-  struct Mark {
-    int64_t at_us = 0;
-    int32_t lane = -1;
-    std::string what;  // "frontend 0 crashed", "frontend 0 back", "process crashed (after-send)", "terminated i-3"
-    uint8_t story = 0;  // a reaper's termination in a violation's story: 1, or 2 in the first's
-  };
-  uint64_t seed = 0;
-  uint64_t events = 0;
-  int64_t end_us = 0;  // the run's end (its last event, or the limit)
-  std::vector<std::string> violations;  // "PROPERTY SUBJECT: DETAIL", each
-  std::vector<Lane> lanes;
-  std::vector<Attempt> attempts;
-  uint64_t attempts_left_out = 0;  // of clients in no violation's story, in a run too large to draw whole
-  std::vector<Launch> launches;
-  std::vector<Span> faults;
-  std::vector<Mark> marks;
-};
-
 struct RunResult {
   uint64_t seed = 0;
+  // The run's hash: its log's records and tables, its findings and its counts, as fixed-width
+  // integers (model/observation.h): the same seed gives the same hash on every machine and build.
   uint64_t trace_hash = 0;
   RunStats stats;
+  sim::Time end;  // the run's end: its last event, or its limit when events were still pending
   Distributions distributions;
   std::vector<RunStats> groups;       // the same counts per client group, in scenario order
   std::vector<uint64_t> fault_fires;  // per fault of the plan: how often it acted
@@ -170,23 +113,26 @@ struct RunResult {
   // grace), two numbers each.
   std::vector<uint64_t> reaper_counts;
   Coverage coverage{};  // how often each situation of the catalogue happened
-  std::vector<model::Violation> violations;  // emptied for failing runs past a batch's `keep`
-  uint32_t violation_count = 0;              // kept when the violations are not
-  std::string trace;  // one line per event, when kept
-  std::vector<IntentEnd> intents;  // when kept
+  std::vector<model::Finding> findings;  // what the oracle found (reports/ words them)
+  uint32_t violation_count = 0;          // findings.size(), kept when the findings are not
+  // The run log, when kept (RunOptions::keep_log): what reports/ renders the trace, the stories and
+  // the timeline from.
+  std::shared_ptr<const model::RunLog> log;
   std::vector<int64_t> send_seconds;  // when kept: the whole seconds in which attempts were sent, sorted, once each
-  std::optional<Timeline> timeline;   // when kept
 };
 
 struct RunOptions {
-  bool keep_trace = false;
+  bool keep_log = false;  // fill RunResult::log
   // Dispatch each event through a Boost.Asio io_context instead of calling it directly
-  // (same order, same trace; it exists to measure what Asio costs the loop).
+  // (same order, same log; it exists to measure what Asio costs the loop).
   bool via_asio = false;
-  bool keep_intents = false;  // fill RunResult::intents
   bool keep_send_seconds = false;  // fill RunResult::send_seconds
-  bool keep_timeline = false;  // fill RunResult::timeline
 };
+
+// The rules' settings and the promises the oracle judges a run of `s` by.
+model::Rules rules_of(const model::ServiceConfig& service);
+inline model::Rules rules_of(const Scenario& s) { return rules_of(s.service); }
+model::Promises promises_of(const Scenario& s);
 
 RunResult run_once(const Scenario& s, uint64_t seed, const RunOptions& opt = {});
 

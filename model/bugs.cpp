@@ -23,6 +23,7 @@ constexpr std::array<BugInfo, static_cast<size_t>(Bug::kCount)> kBugs = {{
     {"retention-from-launch", "rule 5: 2013 retention is counted from the launch, not from the termination", BugInfo::v2013_only},
     {"forget-at-termination", "rule 5: the token is forgotten as soon as its instances terminate"},
     {"degraded-repeat", "rule 2 (incident 15): a repeat answers 200 with the reservation but no instances"},
+    {"decide-at-arrival", "rule 5: under `current` whether the token's instances terminated is judged by the clock when the request arrived, not when the service decides after its validate and reserve steps", BugInfo::current_only},
     {"token-per-attempt", "incident 7: the client makes a new token for every attempt"},
     {"new-token-per-app-retry", "incidents 1, 16: an application that keeps its token mints a new one per retry"},
     {"new-token-on-mismatch", "incidents 5, 6: after IdempotentParameterMismatch the application retries with a new token"},

@@ -31,6 +31,7 @@ enum class Bug : uint8_t {
   retention_from_launch,      // rule 5: 2013 retention is counted from the launch
   forget_at_termination,      // rule 5: the token is forgotten when its instances terminate
   degraded_repeat,            // rule 2: a repeat answers 200 with the reservation but no instances
+  decide_at_arrival,          // rule 5: termination judged by the clock at arrival, not when the service decides
   // The client (model/client.cpp)
   token_per_attempt,          // incident 7: the SDK makes a new token for every attempt
   new_token_per_app_retry,    // incident 16: a persisted-token application mints a new token per retry

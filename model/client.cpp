@@ -60,30 +60,31 @@ std::string_view outcome_name(Outcome o) {
 }
 
 Client::Client(const ClientSpec& spec, uint32_t id, std::string label, sim::Prng prng,
-               History& history, ClientIo& io, sim::Trace& trace)
+               History& history, ClientIo& io, RunLog& log)
     : spec_(&spec),
       id_(id),
       label_(std::move(label)),
       prng_(prng),
       history_(&history),
       io_(&io),
-      trace_(&trace),
+      log_(&log),
       quota_(spec.retry) {
   mem_.reserve(static_cast<size_t>(std::min<int32_t>(spec.intents, 1 << 16)));
 }
 
-// A UUID v4 drawn from the client's own stream, as the SDKs' autofill makes one.
+// A UUID v4 drawn from the client's own stream, as the SDKs' autofill makes one: 8-4-4-4-12 hex
+// digits, two digits per byte from a table.
 Token Client::new_token() {
   static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr int kAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};  // each byte's place
   const uint64_t hi = (prng_.next() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   const uint64_t lo = (prng_.next() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   char s[36];
-  std::memset(s, '-', sizeof s);
-  int pos = 0;
-  for (int nibble = 0; nibble < 32; ++nibble) {
-    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
-    const uint64_t word = nibble < 16 ? hi : lo;
-    s[pos++] = kHex[(word >> (60 - 4 * (nibble % 16))) & 0xf];
+  s[8] = s[13] = s[18] = s[23] = '-';
+  for (int i = 0; i < 16; ++i) {
+    const unsigned byte = static_cast<unsigned>(((i < 8 ? hi : lo) >> (56 - 8 * (i % 8))) & 0xff);
+    s[kAt[i]] = kHex[byte >> 4];
+    s[kAt[i] + 1] = kHex[byte & 0xf];
   }
   return Token(std::string_view(s, sizeof s));
 }
@@ -101,7 +102,7 @@ void Client::on_wake(Time now) {
     case State::rate_wait: transmit(now); break;
     case State::down: restart(now); break;
     case State::resync:
-      trace_->line(now, label_).word("resync");
+      log_->add(Obs::caller_resync, now, id_);
       begin_intent(now);
       break;
     case State::app_backoff: begin_call(now, next_api_, false); break;
@@ -156,10 +157,13 @@ void Client::begin_intent(Time now) {
   }
   intent_token_ = m.token;
   for (uint32_t k : batch_k_) {
-    auto line = trace_->line(now, label_);
-    line.word("intent").kv("intent", static_cast<int64_t>(k)).kv("max-count", spec_->request.max);
-    if (again) line.word("again");
-    if (batch_k_.size() > 1) line.kv("batch-of", k_);
+    Record& r = log_->add(Obs::intent_begun, now, mem_[k].record);
+    r.a = id_;
+    r.b = k;
+    r.c = static_cast<uint32_t>(spec_->request.max);
+    r.d = batch_k_.size() > 1 ? k_ : kNone;
+    r.x = spec_->request.min;
+    r.flags = again ? kAgain : 0;
   }
   begin_call(now, Api::run, false);
 }
@@ -196,8 +200,10 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
       m.token = Token();
     }
   }
-  trace_->line(now, label_).word("crash").kv("when", caller_crash_point_name(when)).kv("restart-after", restart_after)
-      .kv("state", durable ? "durable" : "volatile");
+  Record& r = log_->add(Obs::caller_crash, now, id_);
+  r.a = durable ? 1 : 0;
+  r.code = static_cast<uint8_t>(when);
+  r.x = restart_after.us;
   io_->wake_after(id_, restart_after);
 }
 
@@ -205,10 +211,10 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
 void Client::restart(Time now) {
   next_k_ = 0;
   while (next_k_ < mem_.size() && mem_[next_k_].done) ++next_k_;
-  trace_->line(now, label_).word("restart").kv("from-intent", next_k_);
+  log_->add(Obs::caller_restart, now, id_).a = next_k_;
   if (next_k_ >= static_cast<uint32_t>(spec_->intents)) {
     state_ = State::done;
-    trace_->line(now, label_).word("done");
+    log_->add(Obs::caller_done, now, id_);
     return;
   }
   begin_intent(now);
@@ -274,16 +280,18 @@ void Client::begin_call(Time now, Api api, bool repeat) {
   intent.calls.push_back(call_);
   for (size_t j = 1; j < call.batch.size(); ++j) history_->intents[call.batch[j]].calls.push_back(call_);
   {
-    auto line = trace_->line(now, label_);
-    line.word("call").word(api_name(api)).kv("call", call_);
-    if (repeat) line.word("repeat");
-    if (call.layer == Layer::controller) line.kv("layer", "controller");
-    if (api == Api::describe) line.kv_text("filter-token", call.request.token.view());
-    if (api == Api::run) {
-      line.kv("type", call.request.params.type);
-      if (call.request.has_token) line.kv_text("token", call.request.token.view());
-      else line.kv("token", "-");
-    }
+    // A Describe's filter is the token of the call it looks for, sent or not.
+    call_token_ = (api == Api::describe || api == Api::run) && call.request.has_token ? log_->token(call.request.token) : kNone;
+    Record& r = log_->add(Obs::call_begun, now, call_);
+    r.a = intent_;
+    r.b = id_;
+    r.c = call_token_;
+    r.d = log_->params(call.request.params);
+    r.code = static_cast<uint8_t>(api);
+    r.flags = static_cast<uint16_t>((repeat ? kRepeat : 0) | static_cast<uint16_t>(call.layer) << 1);
+    r.x = call.app_try;
+    for (size_t j = 1; j < call.batch.size(); ++j) log_->add(Obs::call_serves, now, call_).a = call.batch[j];
+    for (uint32_t id : call.ids) log_->add(Obs::call_names, now, call_).a = id;
   }
   history_->calls.push_back(std::move(call));
   // The SDK retries the launch calls and the reconciling Describes; a repeat or a terminate is
@@ -298,8 +306,10 @@ void Client::send_attempt(Time now) {
     const Duration wait = limiter_.acquire(now);
     if (wait.us > 0) {
       state_ = State::rate_wait;
-      trace_->line(now, label_).word("rate-limit").kv("call", call_).kv("wait", wait).kv(
-          "rate-mrps", limiter_.fill_rate_mrps());
+      Record& r = log_->add(Obs::rate_wait, now, call_);
+      r.a = id_;
+      r.b = static_cast<uint32_t>(std::clamp<int64_t>(limiter_.fill_rate_mrps(), 0, UINT32_MAX));
+      r.x = wait.us;
       io_->wake_after(id_, wait);
       return;
     }
@@ -315,14 +325,22 @@ void Client::transmit(Time now) {
   a.sent = now;
   a.has_token = call.request.has_token;
   a.token = call.request.token;
+  uint32_t token = a.has_token ? call_token_ : kNone;
   // The bug of incident 7: the token is made inside the retry loop.
   if (a.number > 1 && a.has_token &&
-      (spec_->token == TokenMode::per_attempt || spec_->bugs.has(Bug::token_per_attempt)))
+      (spec_->token == TokenMode::per_attempt || spec_->bugs.has(Bug::token_per_attempt))) {
     a.token = new_token();
+    token = log_->token(a.token);
+  }
   attempt_ = static_cast<uint32_t>(history_->attempts.size());
   call.attempts.push_back(attempt_);
   history_->attempts.push_back(a);
   state_ = State::waiting;
+  Record& r = log_->add(Obs::sent, now, attempt_);
+  r.a = call_;
+  r.b = static_cast<uint32_t>(a.number);
+  r.c = token;
+  r.d = id_;
   io_->send(id_, attempt_);
   if (const auto restart_after = io_->crash_now(id_, CallerCrashPoint::after_send))
     crash(now, CallerCrashPoint::after_send, *restart_after);
@@ -346,10 +364,7 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
     // The answer reached the process; it may die before acting on it (or writing anything down):
     // then, like an answer to a client that stopped waiting, nobody learned it.
     if (const auto restart_after = io_->crash_now(id_, CallerCrashPoint::after_response)) {
-      a.fate = Fate::caller_crashed;
-      a.late = true;
-      a.late_at = now;
-      a.late_response = *r;
+      log_->add(Obs::unheeded, now, attempt_).a = id_;
       crash(now, CallerCrashPoint::after_response, *restart_after);
       return;
     }
@@ -371,8 +386,10 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
                                   : end;
   if (auto sleep = retry_->next(retry_as, quota_, prng_)) {
     state_ = State::backoff;
-    trace_->line(now, label_).word("backoff").kv("call", call_).kv("sleep", *sleep).kv(
-        "quota", quota_.available());
+    Record& b = log_->add(Obs::backoff, now, call_);
+    b.a = id_;
+    b.b = static_cast<uint32_t>(std::clamp<int64_t>(quota_.available(), 0, UINT32_MAX));
+    b.x = sleep->us;
     io_->wake_after(id_, *sleep);
     return;
   }
@@ -382,8 +399,12 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
   call.outcome = end == AttemptEnd::ok             ? Outcome::ok
                  : end == AttemptEnd::client_error ? Outcome::failed
                                                    : Outcome::unknown;
-  trace_->line(now, label_).word("end").kv("call", call_).word(outcome_name(call.outcome)).kv(
-      "why", retry_->stop_reason());
+  {
+    Record& e = log_->add(Obs::call_ended, now, call_);
+    e.a = id_;
+    e.b = static_cast<uint32_t>(stop_why(retry_->stop_reason()));
+    e.code = static_cast<uint8_t>(call.outcome);
+  }
   if (call.api == Api::run && !call.repeat) {
     run_call_ended(call, end, now);
   } else if (call.api == Api::describe) {
@@ -427,9 +448,9 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
       next_intent(now);
     } else if (how == OnMismatch::new_token) {
       fresh_token_ = true;
-      app_retry(now, Api::run, "mismatch/new-token");
+      app_retry(now, Api::run, RetryWhy::mismatch_new_token);
     } else {
-      app_retry(now, Api::describe, "mismatch/reconcile");
+      app_retry(now, Api::describe, RetryWhy::mismatch_reconcile);
     }
     return;
   }
@@ -437,23 +458,29 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
     // Incident 9's fix: "create pending" is written down, and nothing moves until a human clears it.
     for (uint32_t k : batch_k_) history_->intents[mem_[k].record].blocked = true;
     state_ = State::done;
-    trace_->line(now, label_).word("block").kv("intent", intent.index).kv("why", "outcome-unknown");
+    Record& b = log_->add(Obs::blocked, now, intent_);
+    b.a = id_;
+    b.b = static_cast<uint32_t>(intent.index);
     return;
   }
   if (budget && (retryable(end) || (capacity && !spec_->fallback_type.empty()))) {
     if (capacity && !spec_->fallback_type.empty()) type_ = spec_->fallback_type;
     const bool look = retryable(end) && (spec_->on_unknown == OnUnknown::reconcile || spec_->reconcile);
-    app_retry(now, look ? Api::describe : Api::run, look ? "unknown/reconcile" : "unknown/retry");
+    app_retry(now, look ? Api::describe : Api::run, look ? RetryWhy::unknown_reconcile : RetryWhy::unknown_retry);
     return;
   }
   next_intent(now);
 }
 
-void Client::app_retry(Time now, Api api, const char* why) {
+void Client::app_retry(Time now, Api api, RetryWhy why) {
   next_api_ = api;
   state_ = State::app_backoff;
-  trace_->line(now, label_).word("app-retry").kv("intent", history_->intents[intent_].index).kv("after", spec_->app_backoff)
-      .kv("next", api_name(api)).kv("why", why);
+  Record& r = log_->add(Obs::app_retry, now, intent_);
+  r.a = id_;
+  r.b = static_cast<uint32_t>(history_->intents[intent_].index);
+  r.c = static_cast<uint32_t>(why);
+  r.code = static_cast<uint8_t>(api);
+  r.x = spec_->app_backoff.us;
   io_->wake_after(id_, spec_->app_backoff);
 }
 
@@ -467,7 +494,10 @@ void Client::describe_ended(const CallRecord& call, const Response* r, Time now)
     intent.learned = *r;
     learned(k_);
     learned_call_ = call_;  // a describe call carries the request of the launch it looked for
-    trace_->line(now, label_).word("adopt").kv("intent", intent.index).kv_id("reservation", 'r', r->reservation);
+    Record& a = log_->add(Obs::adopted, now, intent_);
+    a.a = id_;
+    a.b = static_cast<uint32_t>(intent.index);
+    a.c = r->reservation;
     after_launch(now);
     return;
   }
@@ -494,14 +524,18 @@ void Client::describe_ended(const CallRecord& call, const Response* r, Time now)
       int32_t describes = 0;
       for (uint32_t c : intent.calls) describes += history_->calls[c].api == Api::describe ? 1 : 0;
       if (describes <= spec_->app_retries) {
-        app_retry(now, Api::describe, "describe-failed/retry");
+        app_retry(now, Api::describe, RetryWhy::describe_retry);
       } else {
         next_intent(now);  // out of budget: the outcome stays unknown
       }
       break;
     }
     case OnDescribeError::give_up:
-      trace_->line(now, label_).word("give-up").kv("intent", intent.index).kv("why", "describe-failed");
+      {
+        Record& g = log_->add(Obs::gave_up, now, intent_);
+        g.a = id_;
+        g.b = static_cast<uint32_t>(intent.index);
+      }
       next_intent(now);
       break;
   }
@@ -530,9 +564,14 @@ void Client::fan_out(const CallRecord& call, Time now) {
     if (short_of_it) ++left_short;
   }
   learned_call_ = call_;
-  trace_->line(now, label_).word("fan-out").kv("call", call_).kv("instances", r.count)
-      .kv("intents", static_cast<int64_t>(batch_k_.size())).kv("short", static_cast<int64_t>(short_k.size()) + left_short)
-      .word(short_k.empty() ? (left_short ? "recorded-done-anyway" : "whole") : "relaunch");
+  {
+    Record& f = log_->add(Obs::fanned_out, now, call_);
+    f.a = id_;
+    f.b = r.count;
+    f.c = static_cast<uint32_t>(batch_k_.size());
+    f.d = static_cast<uint32_t>(short_k.size() + static_cast<size_t>(left_short));
+    f.code = static_cast<uint8_t>(short_k.empty() ? (left_short ? FanOut::recorded_anyway : FanOut::whole) : FanOut::relaunch);
+  }
   if (!short_k.empty()) {
     // Finish the intents that got theirs, and launch the rest again.
     for (uint32_t k : batch_k_)
@@ -589,7 +628,7 @@ void Client::next_intent(Time now) {
     return;
   }
   state_ = State::done;
-  trace_->line(now, label_).word("done");
+  log_->add(Obs::caller_done, now, id_);
 }
 
 }  // namespace idem::model

@@ -18,7 +18,8 @@
 //  value:       every call sends one fixed string, valid or not (`token: {value: ...}`).
 //
 // The client is a state machine driven by the harness: on_wake, on_reply, on_timeout. It reaches
-// the world only through ClientIo and records what it did and saw in the History.
+// the world only through ClientIo, keeps its own bookkeeping in the History, and appends what it
+// does to the run log (model/observation.h): its intents, calls, requests, backoffs, crashes.
 #pragma once
 
 #include <cstdint>
@@ -27,11 +28,11 @@
 
 #include "model/bugs.h"
 #include "model/history.h"
+#include "model/observation.h"
 #include "model/retry.h"
 #include "model/types.h"
 #include "sim/latency.h"
 #include "sim/random.h"
-#include "sim/trace.h"
 
 namespace idem::model {
 
@@ -138,7 +139,7 @@ class ClientIo {
 class Client {
  public:
   Client(const ClientSpec& spec, uint32_t id, std::string label, sim::Prng prng, History& history,
-         ClientIo& io, sim::Trace& trace);
+         ClientIo& io, RunLog& log);
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
   Client(Client&&) = default;
@@ -173,7 +174,7 @@ class Client {
   void run_call_ended(CallRecord& call, AttemptEnd end, Time now);
   void describe_ended(const CallRecord& call, const Response* r, Time now);
   void fan_out(const CallRecord& call, Time now);
-  void app_retry(Time now, Api api, const char* why);
+  void app_retry(Time now, Api api, RetryWhy why);
   void after_launch(Time now);
   void next_intent(Time now);
   Token new_token();
@@ -211,7 +212,7 @@ class Client {
   sim::Prng prng_;
   History* history_;
   ClientIo* io_;
-  sim::Trace* trace_;
+  RunLog* log_;
   RetryQuota quota_;
   RateLimiter limiter_;  // aws-adaptive only
   std::optional<RetryCall> retry_;
@@ -220,6 +221,7 @@ class Client {
   uint32_t call_ = 0;     // index into history.calls
   uint32_t attempt_ = 0;  // index into history.attempts, while waiting
   Token intent_token_;      // persisted and value modes: the token the intent's calls send
+  uint32_t call_token_ = kNone;  // the current call's token in the run log (kNone: none)
   uint32_t learned_call_ = 0;  // the call whose request the intent's launch answered
   std::string type_;  // the instance type the next call asks for
   Api next_api_ = Api::run;      // what the application's next call (after app_backoff) is

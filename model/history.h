@@ -1,5 +1,7 @@
-// What the clients did and saw: every intent, call and attempt with its simulated times and
-// outcome. The oracle reads this beside the service's ground truth. Plain data, appended to only.
+// The callers' own bookkeeping: every intent, call and attempt they made, with what they saw of
+// it. The clients read and write it as they go (a retry resends its call's request; a controller
+// re-drives the intents it did not learn of); the network takes each request's content from it.
+// The oracle never reads it: it judges the run log (model/observation.h).
 #pragma once
 
 #include <cstdint>
@@ -21,22 +23,6 @@ std::string_view api_name(Api a);
 enum class Outcome : uint8_t { pending, ok, failed, unknown };
 std::string_view outcome_name(Outcome o);
 
-// What a fault did to an attempt, so a failure's story can say why an answer never came.
-enum class Fate : uint8_t {
-  none,
-  request_lost,     // lost on the way: the service never saw it
-  turned_away,      // a storm answered it before the service saw it
-  answer_replaced,  // a storm replaced the service's answer with a 5xx (after the service acted)
-  response_lost,    // the service acted; its answer was lost on the way back
-  reset_before,     // the connection was reset before the service saw the request
-  reset_after,      // the service acted, then the connection was reset before the answer
-  transient,        // a transient 400 (IncorrectState) before the service acted
-  throttled,        // the account's request quota was empty: RequestLimitExceeded, nothing done
-  refused,          // every frontend of the Region was down: the connection was refused
-  crashed,          // the frontend handling it crashed: no answer, the client saw a reset
-  caller_crashed,   // its answer reached the caller's process, which died before acting on it
-};
-
 struct AttemptRecord {
   static constexpr uint32_t kNotTaken = UINT32_MAX;
 
@@ -47,25 +33,13 @@ struct AttemptRecord {
   bool has_token = false;
   Token token;
   Time sent;
-  // When the service took the request in, and its place in the order it took requests in
-  // (kNotTaken: lost on the way, or turned away by a fault before the service saw it).
-  Time taken;
-  uint32_t taken_order = kNotTaken;
   Time ended;
   bool done = false;
   AttemptEnd end = AttemptEnd::timeout;
   Response response;  // when answered
-  // An answer that reached the client after it had stopped waiting (it ignores it); the
-  // oracle judges it all the same.
-  bool late = false;
-  // Taken in while the Region's token store was down: answered 503, nothing read or recorded.
-  bool store_down = false;
-  Fate fate = Fate::none;
   // A copy the network delivered a second time (the `duplicate` fault): the attempt it copies.
   // The client never sent it and waits for no answer to it; it is not in its call's attempts.
   uint32_t duplicate_of = kNotTaken;
-  Time late_at;
-  Response late_response;
 };
 
 // The layer of the retry stack that made a call: the intent's first call, an application-level
@@ -117,16 +91,7 @@ struct ClientRecord {
   std::string intent;  // the group's `intent` name, when it gave one
 };
 
-// A cleanup job's termination of an instance it believed nobody owns.
-struct ReapRecord {
-  Time at;
-  uint32_t reaper = 0;
-  uint32_t instance = 0;
-  bool tagged = true;  // whether the listing showed its tags
-};
-
 struct History {
-  std::vector<ReapRecord> reaps;
   std::vector<ClientRecord> clients;
   std::vector<IntentRecord> intents;
   std::vector<CallRecord> calls;

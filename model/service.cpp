@@ -145,7 +145,9 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
     return out;
   }
   const BugSet& bugs = config_.bugs;
-  const Time clock = at.clock();
+  // The service decides now, by the frontend's clock; the decide-at-arrival bug decides by the
+  // clock when the request arrived, before its validate and reserve steps.
+  const Time clock = bugs.has(Bug::decide_at_arrival) ? at.arrived.value_or(at.now) + at.skew : at.clock();
   const uint32_t op_id = static_cast<uint32_t>(ops_.size());
   // An Op is kept only for a launch that starts: a repeat, a mismatch or a join copies nothing.
   std::string zone = scope_zone(req);
@@ -231,18 +233,27 @@ void Service::write(uint32_t op_id, const Handling& at) {
 Response Service::launch(const Op& op, Time now) {
   const LaunchParams& p = op.req.params;
   int64_t n = p.max;
+  // Instances in use are counted only for types with a capacity (the only reader).
   auto cap = config_.capacity.find(p.type);
   if (cap != config_.capacity.end()) {
-    const int64_t free = cap->second - in_use_[{op.req.region, p.type}];
+    int64_t& used = in_use_[{op.req.region, p.type}];
+    const int64_t free = cap->second - used;
     if (free < p.min) return Response{Code::InsufficientInstanceCapacity, 0, 0, 0};
     n = std::min<int64_t>(n, free);
+    used += n;
   }
-  in_use_[{op.req.region, p.type}] += n;
   Reservation r;
   r.id = static_cast<uint32_t>(reservations_.size() + 1);
   r.region = op.req.region;
   r.account = op.req.account;
   r.zone = op.zone;
+  r.placed_zone = p.zone;
+  if (r.placed_zone.empty() && !p.subnet.empty()) {
+    const auto& subnets = config_.regions[op.req.region].subnets;
+    if (auto it = subnets.find(p.subnet); it != subnets.end()) r.placed_zone = it->second;
+  }
+  const auto& zones = config_.regions[op.req.region].zones;
+  if (r.placed_zone.empty() && !zones.empty()) r.placed_zone = zones[(reservations_.size()) % zones.size()];
   r.has_token = op.req.has_token;
   r.token = op.req.token;
   r.params = p;
@@ -252,7 +263,7 @@ Response Service::launch(const Op& op, Time now) {
   r.tag = op.tag;
   for (uint32_t i = 0; i < r.count; ++i)
     instances_.push_back(Instance{r.first_instance + i, r.id, now, std::nullopt});
-  reservations_.push_back(r);
+  reservations_.push_back(std::move(r));
   return Response{Code::Ok, r.id, r.first_instance, r.count};
 }
 
@@ -298,7 +309,7 @@ Completion Service::record(uint32_t op_id, const Handling& at) {
 
 Completion Service::complete(uint32_t op, Time now) {
   launch(op, now);
-  return record(op, Handling{now, {}, 0, 0});
+  return record(op, Handling{now, {}, 0, 0, {}});
 }
 
 std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t frontend, Time now) {
@@ -405,7 +416,7 @@ std::vector<InstanceView> Service::list(uint32_t region, uint32_t account, Time 
 }
 
 DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& ids, const Handling& at,
-                                  uint32_t account) {
+                                  uint32_t account, std::vector<uint32_t>* asked) {
   const Time now = at.now;
   DescribeResult check = describe(region, ids, std::nullopt, at.clock(), account);
   if (check.code != Code::Ok) return check;
@@ -413,8 +424,9 @@ DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& 
     Instance& i = instances_[id - 1];
     if (!i.terminate_requested) {
       i.terminate_requested = now;
+      if (asked) asked->push_back(id);
       const Reservation& r = reservations_[i.reservation - 1];
-      in_use_[{r.region, r.params.type}] -= 1;
+      if (config_.capacity.count(r.params.type)) in_use_[{r.region, r.params.type}] -= 1;
     }
   }
   return describe(region, ids, std::nullopt, at.clock(), account);

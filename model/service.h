@@ -52,12 +52,6 @@ namespace idem::model {
 using sim::Duration;
 using sim::Time;
 
-struct RegionSpec {
-  std::string name;
-  std::vector<std::string> zones;
-  std::map<std::string, std::string> subnets;  // subnet id -> its zone
-};
-
 enum class Balancer : uint8_t { random, round_robin };
 enum class StoreWrite : uint8_t { conditional, read_then_write };
 enum class Durability : uint8_t { durable, lossy };  // `volatile` in a scenario
@@ -133,6 +127,9 @@ struct Reservation {
   uint32_t region = 0;
   uint32_t account = 0;
   std::string zone;  // the scope's zone under current semantics, "" when regional
+  // Where its instances are: the zone asked for, else the subnet's, else one of the Region's
+  // (in turn); "" for a Region without zones.
+  std::string placed_zone;
   bool has_token = false;
   Token token;
   LaunchParams params;
@@ -174,6 +171,8 @@ struct Handling {
   Duration skew;
   uint32_t frontend = 0;
   uint32_t replica = 0;
+  // When the request reached the frontend (its validate and reserve steps ran since); unset: now.
+  std::optional<Time> arrived;
   Time clock() const { return now + skew; }
 };
 
@@ -226,7 +225,7 @@ class Service {
   Completion record(uint32_t op, const Handling& at);
   // A one-step launch on frontend 0 with an exact clock: admit, then launch and record at once
   // (unit tests and the model's properties use these).
-  Admission admit(const RunRequest& req, Time now, uint64_t tag) { return admit(req, Handling{now, {}, 0, 0}, tag); }
+  Admission admit(const RunRequest& req, Time now, uint64_t tag) { return admit(req, Handling{now, {}, 0, 0, {}}, tag); }
   Completion complete(uint32_t op, Time now);
 
   // Frontend `frontend` of `region` dies: its launches in flight are abandoned and settled as
@@ -247,10 +246,13 @@ class Service {
   // without its tags (eventual consistency: ansible/ansible PR #12642).
   std::vector<InstanceView> list(uint32_t region, uint32_t account, Time now) const;
   // TerminateInstances: idempotent by itself. Unknown or invisible ids (by the frontend's clock)
-  // fail the whole call; the termination is asked for at the true time.
-  DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, const Handling& at, uint32_t account = 0);
-  DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now, uint32_t account = 0) {
-    return terminate(region, ids, Handling{now, {}, 0, 0}, account);
+  // fail the whole call; the termination is asked for at the true time. `asked`, when given,
+  // gets the ids whose termination this call asked for first.
+  DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, const Handling& at, uint32_t account = 0,
+                           std::vector<uint32_t>* asked = nullptr);
+  DescribeResult terminate(uint32_t region, const std::vector<uint32_t>& ids, Time now, uint32_t account = 0,
+                           std::vector<uint32_t>* asked = nullptr) {
+    return terminate(region, ids, Handling{now, {}, 0, 0, {}}, account, asked);
   }
 
   // Room for about n launches (an optimisation only).

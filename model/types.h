@@ -6,8 +6,10 @@
 #include <compare>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace idem::model {
 
@@ -116,6 +118,13 @@ struct Response {
     return code == o.code && reservation == o.reservation && first_instance == o.first_instance &&
            count == o.count;
   }
+};
+
+// A Region as a scenario describes it: its Availability Zones and its subnets.
+struct RegionSpec {
+  std::string name;
+  std::vector<std::string> zones;
+  std::map<std::string, std::string> subnets;  // subnet id -> its zone
 };
 
 std::string reservation_name(uint32_t id);

@@ -9,6 +9,12 @@
 
 namespace idem::reports {
 
+const harness::RunResult* kept_run(const harness::BatchResult& b, uint64_t seed) {
+  const auto it = std::lower_bound(b.kept.begin(), b.kept.end(), seed,
+                                   [](const harness::RunResult& r, uint64_t x) { return r.seed < x; });
+  return it != b.kept.end() && it->seed == seed ? &*it : nullptr;
+}
+
 std::string reproduce_command(const std::string& program, const std::string& file, uint64_t seed) {
   return program + " replay " + file + " --seed " + std::to_string(seed);
 }
@@ -45,14 +51,14 @@ void print_table(std::ostream& out, const std::vector<harness::BatchResult>& bat
   harness::RunStats all;
   uint64_t runs = 0, violations = 0, met = 0;
   for (const auto& b : batches) {
-    row(std::to_string(b.runs.size()), b.totals, b.violations, verdict(b), b.scenario->name);
+    row(std::to_string(b.runs()), b.totals, b.violations, verdict(b), b.scenario->name);
     // With more than one client group, a row per group: which group broke what.
     if (b.scenario->clients.size() > 1)
       for (size_t g = 0; g < b.group_totals.size(); ++g)
         row("", b.group_totals[g], g < b.group_violations.size() ? b.group_violations[g] : 0, "",
             "  group " + b.scenario->clients[g].spec.group);
     all.add(b.totals);
-    runs += b.runs.size();
+    runs += b.runs();
     violations += b.violations;
     met += b.met() ? 1 : 0;
   }
@@ -122,7 +128,7 @@ std::string coverage_summary(const harness::Coverage& c, const harness::Scenario
          (never.empty() ? "" : "; never reached: " + never);
 }
 
-std::vector<std::string> excerpt(const model::Violation& v, size_t context) {
+std::vector<std::string> excerpt(const Violation& v, size_t context) {
   const size_t n = v.events.size();
   std::vector<std::string> out;
   size_t elided = 0;
@@ -150,26 +156,27 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
     const bool named_caught = s.expect_property.empty() || b.violations_by_property.count(s.expect_property);
     if (s.expect_fail && named_caught) why = " (expected: this scenario documents a bug)";
     else if (s.expect_fail) why = " (but not by " + s.expect_property + ", the property this scenario names)";
-    out << "\n" << s.name << " (" << s.file << "): " << b.failing_runs << " of " << b.runs.size()
+    out << "\n" << s.name << " (" << s.file << "): " << b.failing_runs << " of " << b.runs()
         << " runs broke a property" << why << "\n";
     // A caught bug needs one seed as evidence; an unexpected failure gets 3, unless told.
     const size_t limit = max_seeds ? *max_seeds : (s.expect_fail && b.met() ? 1 : 3);
     size_t shown = 0;
-    for (const auto& r : b.runs) {
-      if (r.violation_count == 0) continue;
+    b.seeds.each([&](const harness::SeedResult& r) {
+      if (r.violations == 0) return true;
       if (shown++ == limit) {
         out << "  ... " << (b.failing_runs - limit) << " more failing seeds in the results file\n";
-        break;
+        return false;
       }
-      if (r.violations.empty()) {  // past --keep: its count and how to see it again
-        out << "  seed " << r.seed << ": " << r.violation_count
-            << " violation(s), events not kept (raise --keep to keep them)\n"
+      const harness::RunResult* kept = kept_run(b, r.seed);
+      if (!kept) {  // past --keep: its count and how to see it again
+        out << "  seed " << r.seed << ": " << r.violations << " violation(s), events not kept (raise --keep to keep them)\n"
             << "    reproduce: " << reproduce_command(program, s.file, r.seed) << "\n";
-        continue;
+        return true;
       }
+      const std::vector<Violation> vs = word(s, *kept->log, kept->findings);
       // The violation of the property the scenario names first, when it names one.
-      const model::Violation* first = &r.violations.front();
-      for (const auto& x : r.violations)
+      const Violation* first = &vs.front();
+      for (const auto& x : vs)
         if (!s.expect_property.empty() && x.property == s.expect_property) {
           first = &x;
           break;
@@ -177,9 +184,10 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
       const auto& v = *first;
       out << "  seed " << r.seed << ": " << v.property << ": " << v.subject << ": " << v.detail << "\n";
       for (const std::string& line : excerpt(v)) out << "    " << line << "\n";
-      if (r.violations.size() > 1) out << "    (+" << r.violations.size() - 1 << " more violations in this run)\n";
+      if (vs.size() > 1) out << "    (+" << vs.size() - 1 << " more violations in this run)\n";
       out << "    reproduce: " << reproduce_command(program, s.file, r.seed) << "\n";
-    }
+      return true;
+    });
   }
 }
 
@@ -187,13 +195,13 @@ namespace {
 
 // The shortest failing run's timeline (null when every run passed): its fields, then its lists,
 // an element per line.
-void write_timeline(std::ostream& os, const std::optional<harness::Timeline>& tl) {
+void write_timeline(std::ostream& os, const std::optional<Timeline>& tl) {
   using nlohmann::ordered_json;
   if (!tl) {
     os << "null";
     return;
   }
-  const harness::Timeline& t = *tl;
+  const Timeline& t = *tl;
   ordered_json lanes = ordered_json::array(), attempts = ordered_json::array(), launches = ordered_json::array(),
                faults = ordered_json::array(), marks = ordered_json::array();
   for (const auto& l : t.lanes) lanes.push_back({{"name", l.name}, {"kind", l.kind}, {"region", l.region}});
@@ -253,7 +261,7 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   j["strict"] = b.strict;
   j["warnings"] = b.warnings;
   j["first_seed"] = b.first_seed;
-  j["runs"] = b.runs.size();
+  j["runs"] = b.runs();
   j["shard"] = {{"index", b.shard.first}, {"count", b.shard.second}, {"first_seed", b.all_seeds.first},
                 {"runs", b.all_seeds.second}};
   j["keep"] = b.keep;
@@ -297,22 +305,22 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   while (!head.empty() && head.back() == '\n') head.pop_back();
   os << head << ",\n  \"results\": [";
   bool first = true;
-  for (const auto& r : b.runs) {
+  b.seeds.each([&](const harness::SeedResult& r) {
     ordered_json jr;
     jr["seed"] = r.seed;
-    jr["verdict"] = r.violation_count > 0 ? "fail" : "pass";
-    jr["trace_hash"] = sim::format_hash(r.trace_hash);
-    jr["events"] = r.stats.events;
-    jr["end_us"] = r.stats.end.us;
-    jr["intents"] = r.stats.intents;
-    jr["requests"] = r.stats.requests;
-    jr["instances"] = r.stats.instances;
-    jr["leaked"] = r.stats.leaked;
-    jr["violations"] = r.violation_count;
-    if (r.violation_count > 0) jr["reproduce"] = reproduce_command(program, s.file, r.seed);
-    if (!r.violations.empty()) {
+    jr["verdict"] = r.violations > 0 ? "fail" : "pass";
+    jr["trace_hash"] = sim::format_hash(r.hash);
+    jr["events"] = r.events;
+    jr["end_us"] = r.end_us;
+    jr["intents"] = r.intents;
+    jr["requests"] = r.requests;
+    jr["instances"] = r.instances;
+    jr["leaked"] = r.leaked;
+    jr["violations"] = r.violations;
+    if (r.violations > 0) jr["reproduce"] = reproduce_command(program, s.file, r.seed);
+    if (const harness::RunResult* kept = r.violations > 0 ? kept_run(b, r.seed) : nullptr) {
       ordered_json vs = ordered_json::array();
-      for (const auto& v : r.violations) {
+      for (const auto& v : word(s, *kept->log, kept->findings)) {
         ordered_json jv{{"property", v.property}, {"subject", v.subject}, {"detail", v.detail},
                         {"instances", v.instances}, {"intended", v.intended}, {"leaked", v.leaked}};
         ordered_json ev = ordered_json::array();
@@ -324,9 +332,12 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
     }
     os << (first ? "\n    " : ",\n    ") << jr.dump();
     first = false;
-  }
+    return true;
+  });
   os << (first ? "]," : "\n  ],") << "\n  \"timeline\": ";
-  write_timeline(os, b.timeline);
+  std::optional<Timeline> drawn;
+  if (b.shortest) drawn = timeline(s, *b.shortest, word(s, *b.shortest->log, b.shortest->findings));
+  write_timeline(os, drawn);
   // Wall time last, alone: the one field that differs between two runs of the same seeds.
   char wall[64];
   std::snprintf(wall, sizeof wall, "%.3f", wall_s);

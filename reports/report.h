@@ -7,8 +7,13 @@
 #include <vector>
 
 #include "harness/batch.h"
+#include "reports/timeline.h"
+#include "reports/violations.h"
 
 namespace idem::reports {
+
+// The kept run of `seed` (BatchResult::kept), or none.
+const harness::RunResult* kept_run(const harness::BatchResult& b, uint64_t seed);
 
 // The one-line command that replays a run.
 std::string reproduce_command(const std::string& program, const std::string& file, uint64_t seed);
@@ -27,7 +32,7 @@ std::string retry_profile(const model::RetryPolicy& p);
 // The story of a violation, to print: every key event (each launch under the violating token or
 // intent, the attempts that made them and how each ended, the answers the rules do not allow),
 // the first and last `context` events, and a line saying how many were left out between.
-std::vector<std::string> excerpt(const model::Violation& v, size_t context = 3);
+std::vector<std::string> excerpt(const Violation& v, size_t context = 3);
 // num / den with two decimals, rounded half up ("1.04"; "0.00" when den is 0); exact for any
 // 64-bit counts (a sum of microseconds over millions of runs, over an hour in microseconds).
 std::string two_decimals(uint64_t num, uint64_t den);

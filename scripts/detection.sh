@@ -44,6 +44,7 @@ rows=(
   "bug retention-from-launch|rules/rule5-2013-within-retention+retention-from-launch.yaml|rules/rule5-2013-within-retention.yaml"
   "bug forget-at-termination|rules/rule5-current-terminated+forget-at-termination.yaml|rules/rule5-current-terminated.yaml"
   "bug degraded-repeat|rules/rule2-repeat+degraded-repeat.yaml|rules/rule2-repeat.yaml"
+  "bug decide-at-arrival|rules/rule5-current-decided-at-admission+decide-at-arrival.yaml|rules/rule5-current-decided-at-admission.yaml"
   "bug token-per-attempt|rules/caller-persisted-response-loss+token-per-attempt.yaml|rules/caller-persisted-response-loss.yaml"
   "bug new-token-per-app-retry|rules/caller-persisted-response-loss+new-token-per-app-retry.yaml|rules/caller-persisted-response-loss.yaml"
   "bug new-token-on-mismatch|rules/caller-mismatch-after-lost-launch+new-token-on-mismatch.yaml|rules/caller-mismatch-after-lost-launch.yaml"
@@ -131,6 +132,8 @@ for row in "${rows[@]}"; do
     if [ "${fleet#not found}" != "$fleet" ]; then
       if [ "$bug" = mismatch-ignores-subnet ]; then
         fleet="$fleet: no caller in them sends one token with another subnet"
+      elif [ "$bug" = decide-at-arrival ]; then
+        fleet="$fleet: their service decides the instant a request arrives (no \`service.steps\`), where arrival and decision are one"
       else
         echo "NOT FOUND FROM A FLEET: $bug" >&2
         bad=1

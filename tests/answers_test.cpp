@@ -8,145 +8,17 @@
 
 #include <algorithm>
 
-#include "model/oracle.h"
+#include "story.h"
 
 using namespace idem::model;
+using idem::sim::Time;
 using idem::sim::hours;
 using idem::sim::minutes;
 using idem::sim::seconds;
 
-namespace {
-
-LaunchParams params(const std::string& type = "m5.large", int32_t n = 1) {
-  LaunchParams p;
-  p.type = type;
-  p.min = p.max = n;
-  return p;
-}
-
-// A story: clients send requests to the reference service at given seconds; each request is
-// taken in and answered at once unless held in flight.
-struct Tale {
-  ServiceConfig cfg;
-  std::optional<Service> svc;
-  History h;
-
-  explicit Tale(Semantics sem = Semantics::current, std::vector<Bug> bugs = {}) {
-    cfg.semantics = sem;
-    cfg.terminate_time = seconds(10);
-    cfg.describe_lag = seconds(1);
-    cfg.regions = {{"us-east-1", {"us-east-1a", "us-east-1b"}, {{"subnet-a1", "us-east-1a"}, {"subnet-a2", "us-east-1a"}}},
-                   {"eu-west-1", {"eu-west-1a"}, {}}};
-    for (Bug b : bugs) cfg.bugs.add(b);
-    svc.emplace(cfg);
-  }
-
-  // A client with one intent of `max` instances; clients that share `group` are one intent.
-  uint32_t intent(int32_t max = 1, uint32_t group = UINT32_MAX) {
-    const uint32_t id = static_cast<uint32_t>(h.clients.size());
-    h.clients.push_back({"c" + std::to_string(id) + "#0", 0, id, 0, group == UINT32_MAX ? id : group, ""});
-    IntentRecord i;
-    i.client = id;
-    i.intended = max;
-    h.intents.push_back(i);
-    return static_cast<uint32_t>(h.intents.size() - 1);
-  }
-
-  uint32_t new_call(uint32_t intent, Api api, RunRequest req) {
-    CallRecord c;
-    c.client = h.intents[intent].client;
-    c.intent = intent;
-    c.api = api;
-    c.request = std::move(req);
-    h.calls.push_back(c);
-    h.intents[intent].calls.push_back(static_cast<uint32_t>(h.calls.size() - 1));
-    return static_cast<uint32_t>(h.calls.size() - 1);
-  }
-
-  uint32_t new_attempt(uint32_t call, int64_t t_us) {
-    AttemptRecord a;
-    a.call = call;
-    a.has_token = h.calls[call].request.has_token;
-    a.token = h.calls[call].request.token;
-    a.sent = a.taken = Time(t_us);
-    a.taken_order = static_cast<uint32_t>(h.attempts.size());
-    h.attempts.push_back(a);
-    h.calls[call].attempts.push_back(static_cast<uint32_t>(h.attempts.size() - 1));
-    return static_cast<uint32_t>(h.attempts.size() - 1);
-  }
-
-  void answered(uint32_t a, Response r) {
-    AttemptRecord& at = h.attempts[a];
-    at.done = true;
-    at.ended = at.taken;
-    at.end = classify(r.code);
-    at.response = r;
-    if (r.ok()) {
-      h.intents[h.calls[at.call].intent].learned = r;
-      h.intents[h.calls[at.call].intent].outcome = Outcome::ok;
-    }
-  }
-
-  // RunInstances at `t` (microseconds, or use at()); returns the attempt.
-  uint32_t run(uint32_t intent, std::optional<std::string> token, LaunchParams p, Time t, uint32_t region = 0) {
-    RunRequest req;
-    req.region = region;
-    req.params = std::move(p);
-    req.has_token = token.has_value();
-    if (token) req.token = *token;
-    const uint32_t a = new_attempt(new_call(intent, Api::run, req), t.us);
-    const Admission adm = svc->admit(h.calls[h.attempts[a].call].request, t, a);
-    if (adm.kind == Admission::Reply) answered(a, adm.reply);
-    if (adm.kind == Admission::Started) {
-      const Completion c = svc->complete(adm.op, t);
-      answered(a, c.response);
-      for (uint64_t j : c.joined) answered(static_cast<uint32_t>(j), c.response);
-    }
-    return a;
-  }
-
-  void terminate_learned(uint32_t intent, Time t) {
-    const Response& r = h.intents[intent].learned;
-    std::vector<uint32_t> ids;
-    for (uint32_t i = 0; i < r.count; ++i) ids.push_back(r.first_instance + i);
-    RunRequest req;
-    const uint32_t c = new_call(intent, Api::terminate, req);
-    h.calls[c].ids = ids;
-    const uint32_t a = new_attempt(c, t.us);
-    answered(a, Response{svc->terminate(0, ids, t).code, 0, 0, 0});
-  }
-
-  uint32_t describe(uint32_t intent, const std::string& token, Time t) {
-    RunRequest req;
-    req.has_token = true;
-    req.token = token;
-    const uint32_t a = new_attempt(new_call(intent, Api::describe, req), t.us);
-    const auto found = svc->describe(0, {}, Token(token), t);
-    Response r{found.code, 0, 0, 0};
-    if (!found.instances.empty()) {
-      r.reservation = found.instances.front().reservation;
-      r.first_instance = found.instances.front().id;
-      for (const auto& i : found.instances) r.count += i.reservation == r.reservation ? 1 : 0;
-    }
-    answered(a, r);
-    return a;
-  }
-
-  std::vector<std::string> props() const {
-    std::vector<std::string> out;
-    for (const auto& v : check({h, *svc, cfg})) out.push_back(v.property);
-    return out;
-  }
-  bool holds() const { return props().empty(); }
-  bool broke(const std::string& property) const {
-    const auto ps = props();
-    return std::find(ps.begin(), ps.end(), property) != ps.end();
-  }
-};
-
-Time at(idem::sim::Duration d) { return Time(0) + d; }
-
-}  // namespace
+using idem::test::at;
+using idem::test::params;
+using Tale = idem::test::Story;
 
 TEST(AnswersRule1, AnInvalidTokenMustBeRefused) {
   const std::string t64(64, 'x'), t65(65, 'x');
@@ -163,7 +35,7 @@ TEST(AnswersRule1, AnInvalidTokenMustBeRefused) {
   EXPECT_TRUE(lax.broke("answers"));
   // The launch it made is the one the violation names as breaking the rule (the timeline's red
   // diamond): an invalid token must launch nothing.
-  const auto vs = check({lax.h, *lax.svc, lax.cfg});
+  const auto vs = lax.violations();
   ASSERT_EQ(vs.size(), 1u);
   EXPECT_EQ(vs[0].bad_launches, std::vector<uint32_t>{0});
   Tale ascii(Semantics::current, {Bug::non_ascii_token});
@@ -192,7 +64,7 @@ TEST(AnswersRule2, ARepeatGetsTheSameReservationAndEveryInstance) {
   const uint32_t repeat = t.run(i, "t", params("m5.large", 3), at(seconds(5)));
   EXPECT_TRUE(t.holds());
   // The right reservation but one instance of three: not the same answer.
-  Response r = t.h.attempts[repeat].response;
+  Response r = t.response(repeat);
   r.count = 1;
   t.answered(repeat, r);
   EXPECT_TRUE(t.broke("answers"));
@@ -228,10 +100,10 @@ TEST(AnswersRule3, ComparedWithTheFirstRequestEvenWhenItFailed) {
   for (bool with_bug : {false, true}) {
     Tale t(Semantics::current, with_bug ? std::vector<Bug>{Bug::mismatch_vs_first_launch} : std::vector<Bug>{});
     t.cfg.capacity["m5.large"] = 0;
-    t.svc.emplace(t.cfg);
+    t.reset_service();
     const uint32_t i = t.intent();
     const uint32_t first = t.run(i, "t", params("m5.large"), at(seconds(0)));
-    EXPECT_EQ(t.h.attempts[first].response.code, Code::InsufficientInstanceCapacity);
+    EXPECT_EQ(t.response(first).code, Code::InsufficientInstanceCapacity);
     t.run(i, "t", params("c5.large"), at(seconds(5)));  // the fallback, same token
     EXPECT_EQ(t.broke("answers"), with_bug);
     EXPECT_EQ(t.svc->reservations().size(), with_bug ? 1u : 0u);
@@ -247,7 +119,7 @@ TEST(AnswersRule4, TheScopeIsTheRegionAndUnderCurrentTheZone) {
       if (bug == Bug::global_token_table) region_b = 1;
       else a.zone = "us-east-1a", b.zone = "us-east-1b";
       t.run(t.intent(), "t", a, at(seconds(0)));
-      t.run(t.intent(), "t", b, at(seconds(5)), region_b);
+      t.run(t.intent(1, kNone, region_b), "t", b, at(seconds(5)));
       EXPECT_EQ(t.broke("answers"), with_bug) << bug_info(bug).name;
       EXPECT_EQ(t.svc->reservations().size(), with_bug ? 1u : 2u);
     }
@@ -274,7 +146,7 @@ TEST(AnswersRule4, ARegionalRequestIsNotAnsweredWithAZonalReservation) {
   const uint32_t z = t.run(t.intent(), "t", zonal, at(seconds(0)));
   const uint32_t r = t.run(t.intent(), "t", params(), at(seconds(5)));  // regional: its own scope
   EXPECT_TRUE(t.holds());
-  t.answered(r, t.h.attempts[z].response);
+  t.answered(r, t.response(z));
   EXPECT_TRUE(t.broke("answers"));
 }
 
@@ -289,7 +161,7 @@ TEST(AnswersRule5, CurrentAnswersTerminatedOnceTheInstancesAreGone) {
       t.run(i, "t", params(), at(minutes(1) + seconds(5)));
       const uint32_t late = t.run(i, "t", params(), at(minutes(1) + seconds(11)));
       if (!with_bug) {
-        EXPECT_EQ(t.h.attempts[late].response.code, Code::IdempotentInstanceTerminated);
+        EXPECT_EQ(t.response(late).code, Code::IdempotentInstanceTerminated);
       }
       EXPECT_EQ(t.broke("answers"), with_bug) << bug_info(bug).name;
     }
@@ -316,25 +188,25 @@ TEST(AnswersRule5, Under2013PastTheRetentionEitherAnswerIsAllowed) {
   t.run(i, "t", params(), at(seconds(0)));
   t.terminate_learned(i, at(hours(1)));
   const uint32_t late = t.run(i, "t", params(), at(hours(1) + seconds(10) + hours(24) + minutes(1)));
-  EXPECT_NE(t.h.attempts[late].response.reservation, t.h.attempts[0].response.reservation);
+  EXPECT_NE(t.response(late).reservation, t.response(0).reservation);
   ASSERT_EQ(t.svc->reservations().size(), 2u);  // the service forgot the token and launched again
   const auto ps = t.props();
   EXPECT_EQ(std::count(ps.begin(), ps.end(), "answers"), 0);
   EXPECT_EQ(std::count(ps.begin(), ps.end(), "token-instances"), 0);
   // The caller's misuse of an expired token: one intent, two launches.
-  const auto vs = check({t.h, *t.svc, t.cfg});
+  const auto vs = t.violations();
   ASSERT_EQ(vs.size(), 1u);
   EXPECT_EQ(vs[0].property, "intent-instances");
   EXPECT_NE(vs[0].detail.find("expired token"), std::string::npos) << vs[0].detail;
   EXPECT_EQ(vs[0].leaked, 0u);  // the repeat's 200 named the new launch: the caller knows of both
   // Having launched anew, it must answer with the new launch, not the old one.
-  t.answered(late, t.h.attempts[0].response);
+  t.answered(late, t.response(0));
   EXPECT_TRUE(t.broke("answers"));
 
   // A service that keeps the token longer ("at least 24 hours") and answers the original is fine.
   Tale kept(Semantics::v2013);
   kept.cfg.token_retention = hours(48);
-  kept.svc.emplace(kept.cfg);
+  kept.reset_service();
   const uint32_t k = kept.intent();
   kept.run(k, "t", params(), at(seconds(0)));
   kept.terminate_learned(k, at(hours(1)));
@@ -342,7 +214,7 @@ TEST(AnswersRule5, Under2013PastTheRetentionEitherAnswerIsAllowed) {
   ServiceConfig rules = kept.cfg;
   rules.token_retention = hours(24);
   EXPECT_EQ(kept.svc->reservations().size(), 1u);
-  EXPECT_TRUE(check({kept.h, *kept.svc, rules}).empty());
+  EXPECT_TRUE(kept.findings(rules).empty());
 }
 
 TEST(AnswersRule6, WithoutATokenAnAnswerNamesItsOwnLaunch) {
@@ -350,7 +222,7 @@ TEST(AnswersRule6, WithoutATokenAnAnswerNamesItsOwnLaunch) {
   const uint32_t a = t.run(t.intent(), std::nullopt, params(), at(seconds(0)));
   const uint32_t b = t.run(t.intent(), std::nullopt, params(), at(seconds(1)));
   EXPECT_TRUE(t.holds());
-  t.answered(b, t.h.attempts[a].response);  // answered with the other request's launch
+  t.answered(b, t.response(a));  // answered with the other request's launch
   EXPECT_TRUE(t.broke("answers"));
 }
 
@@ -359,20 +231,12 @@ TEST(AnswersRule7, ARepeatInFlightJoinsTheFirstLaunch) {
     for (bool with_bug : {false, true}) {
       Tale t(Semantics::current, with_bug ? std::vector<Bug>{bug} : std::vector<Bug>{});
       const uint32_t i = t.intent();
-      RunRequest req;
-      req.params = params();
-      req.has_token = true;
-      req.token = "t";
       // Two attempts taken in before the first launch completes.
-      const uint32_t c = t.new_call(i, Api::run, req);
-      const uint32_t a1 = t.new_attempt(c, 0), a2 = t.new_attempt(c, 1000);
-      const Admission x = t.svc->admit(req, Time(0), a1), y = t.svc->admit(req, Time(1000), a2);
-      for (const Admission* adm : {&x, &y}) {
-        if (adm->kind != Admission::Started) continue;
-        const Completion done = t.svc->complete(adm->op, Time(2000));
-        t.answered(static_cast<uint32_t>(adm == &x ? a1 : a2), done.response);
-        for (uint64_t j : done.joined) t.answered(static_cast<uint32_t>(j), done.response);
-      }
+      const uint32_t c = t.call(i, Api::run, "t");
+      const uint32_t a1 = t.send(c, Time(0)), a2 = t.send(c, Time(1000));
+      const Admission x = t.take(a1, Time(0)), y = t.take(a2, Time(1000));
+      for (const Admission* adm : {&x, &y})
+        if (adm->kind == Admission::Started) t.complete(adm->op, Time(2000));
       EXPECT_EQ(t.broke("token-instances"), with_bug) << bug_info(bug).name;
       EXPECT_EQ(t.broke("answers"), with_bug) << bug_info(bug).name;
     }
@@ -385,8 +249,8 @@ TEST(AnswersDescribe, AVisibleLaunchMustBeFoundAndAnInvisibleOneNot) {
   t.run(i, "t", params(), at(seconds(0)));
   const uint32_t early = t.describe(i, "t", at(seconds(0) + idem::sim::millis(500)));  // inside the lag
   const uint32_t later = t.describe(i, "t", at(seconds(2)));
-  EXPECT_EQ(t.h.attempts[early].response.count, 0u);
-  EXPECT_EQ(t.h.attempts[later].response.count, 1u);
+  EXPECT_EQ(t.response(early).count, 0u);
+  EXPECT_EQ(t.response(later).count, 1u);
   EXPECT_TRUE(t.holds());
   t.answered(later, Response{Code::Ok, 0, 0, 0});  // "found nothing", though it was visible
   EXPECT_TRUE(t.broke("answers"));
@@ -396,9 +260,9 @@ TEST(AnswersTerminate, AVisibleInstanceTerminates) {
   Tale t;
   const uint32_t i = t.intent();
   t.run(i, "t", params(), at(seconds(0)));
-  t.terminate_learned(i, at(seconds(5)));
+  const uint32_t term = t.terminate_learned(i, at(seconds(5)));
   EXPECT_TRUE(t.holds());
-  t.answered(static_cast<uint32_t>(t.h.attempts.size() - 1), Response{Code::InvalidInstanceIDNotFound, 0, 0, 0});
+  t.answered(term, Response{Code::InvalidInstanceIDNotFound, 0, 0, 0});
   EXPECT_TRUE(t.broke("answers"));
 }
 
@@ -424,16 +288,16 @@ TEST(IntentInstances, TwoIntentsSharingATokenWithOtherParametersAreACollisionToo
   Tale t;
   t.run(t.intent(), "same", params("m5.large"), at(seconds(0)));
   const uint32_t b = t.run(t.intent(), "same", params("c5.large"), at(seconds(5)));
-  EXPECT_EQ(t.h.attempts[b].response.code, Code::IdempotentParameterMismatch);
+  EXPECT_EQ(t.response(b).code, Code::IdempotentParameterMismatch);
   EXPECT_FALSE(t.broke("answers"));
-  const auto vs = check({t.h, *t.svc, t.cfg});
+  const auto vs = t.violations();
   ASSERT_EQ(vs.size(), 1u);
   EXPECT_EQ(vs[0].property, "token-collision");
   EXPECT_NE(vs[0].detail.find("one token used by two intents"), std::string::npos) << vs[0].detail;
   // In two Regions the same token is two scopes: no collision.
   Tale apart;
-  apart.run(apart.intent(), "same", params("m5.large"), at(seconds(0)), 0);
-  apart.run(apart.intent(), "same", params("c5.large"), at(seconds(5)), 1);
+  apart.run(apart.intent(1, kNone, 0), "same", params("m5.large"), at(seconds(0)));
+  apart.run(apart.intent(1, kNone, 1), "same", params("c5.large"), at(seconds(5)));
   EXPECT_TRUE(apart.holds());
 }
 
@@ -442,9 +306,9 @@ TEST(IntentInstances, AnIntentTerminatesOnlyWhatItWasToldItHas) {
   const uint32_t mine = t.intent(), theirs = t.intent();
   t.run(mine, "a", params(), at(seconds(0)));
   t.run(theirs, "b", params(), at(seconds(1)));
-  t.terminate_learned(mine, at(seconds(10)));
+  const uint32_t term = t.terminate_learned(mine, at(seconds(10)));
   EXPECT_TRUE(t.holds());
-  t.h.calls[t.h.attempts.back().call].ids = {2};  // the neighbour's instance
+  t.names(t.call_of(term), 2);  // the neighbour's instance too
   EXPECT_TRUE(t.broke("no-false-reap"));
 }
 
@@ -454,8 +318,8 @@ TEST(IntentExact, AnIntentThatEndedWellWithoutInstancesOfItsOwnBreaksIt) {
   t.run(i, "t", params(), at(seconds(0)));
   EXPECT_TRUE(t.holds());
   const uint32_t empty = t.intent();
-  t.h.intents[empty].outcome = Outcome::ok;  // a caller that wrote "done" down with nothing launched
-  const auto vs = check({t.h, *t.svc, t.cfg});
+  t.state(empty, Outcome::ok);  // a caller that wrote "done" down with nothing launched
+  const auto vs = t.violations();
   ASSERT_EQ(vs.size(), 1u);
   EXPECT_EQ(vs[0].property, "intent-exact");
   EXPECT_NE(vs[0].detail.find("ended well with 0 instance(s) of its own, fewer than its MinCount (1)"), std::string::npos)
@@ -466,10 +330,10 @@ TEST(IntentInstances, AnIntentRecordedFailedLaunchedNothing) {
   Tale t;
   const uint32_t i = t.intent();
   const uint32_t a = t.run(i, "t", params(), at(seconds(0)));
-  t.h.attempts[a].end = AttemptEnd::timeout;  // the answer was lost: the outcome is unknown
-  t.h.intents[i].outcome = Outcome::unknown;
+  t.timed_out(a, at(seconds(2)));  // the answer was lost: the outcome is unknown
+  t.state(i, Outcome::unknown);
   EXPECT_TRUE(t.holds());
-  t.h.intents[i].outcome = Outcome::failed;  // a caller that wrote "failed" down
+  t.state(i, Outcome::failed);  // a caller that wrote "failed" down
   EXPECT_TRUE(t.broke("intent-instances"));
 }
 
@@ -477,7 +341,7 @@ TEST(IntentInstances, TwoSmallReservationsForOneIntentAreADuplicate) {
   // MaxCount 2, two launches of one instance each (no token): "at most 2" would pass it.
   Tale t;
   t.cfg.capacity["m5.large"] = 1;
-  t.svc.emplace(t.cfg);
+  t.reset_service();
   const uint32_t i = t.intent(2);
   LaunchParams p = params();
   p.min = 1;
@@ -497,7 +361,7 @@ TEST(AnswersParameters, ARequestTurnedAwayWithA400TakesNoPartInTheTokensLife) {
   bad.zone = "us-east-1b";
   bad.subnet = "subnet-a1";  // in us-east-1a
   const uint32_t b = t.run(t.intent(), "t", bad, at(seconds(0)));
-  EXPECT_EQ(t.h.attempts[b].response.code, Code::InvalidParameterValue);
+  EXPECT_EQ(t.response(b).code, Code::InvalidParameterValue);
   t.run(t.intent(), "t", good, at(seconds(5)));
   EXPECT_TRUE(t.holds());
   t.answered(b, Response{Code::Ok, 1, 1, 1});  // a 200 for a request that must be refused
@@ -509,8 +373,8 @@ TEST(AnswersDescribe, InsideTheLagEitherAnswerIsAllowed) {
   const uint32_t i = t.intent();
   const uint32_t run = t.run(i, "t", params(), at(seconds(0)));
   const uint32_t early = t.describe(i, "t", at(idem::sim::millis(500)));
-  EXPECT_EQ(t.h.attempts[early].response.count, 0u);
-  t.answered(early, t.h.attempts[run].response);  // a faster service already shows it: allowed
+  EXPECT_EQ(t.response(early).count, 0u);
+  t.answered(early, t.response(run));  // a faster service already shows it: allowed
   EXPECT_TRUE(t.holds());
 }
 
@@ -518,11 +382,13 @@ TEST(AnswersTerminate, A200MustHaveAskedEveryInstanceToTerminate) {
   Tale t;
   const uint32_t i = t.intent(2);
   t.run(i, "t", params("m5.large", 2), at(seconds(0)));
-  RunRequest req;
-  const uint32_t c = t.new_call(i, Api::terminate, req);
-  t.h.calls[c].ids = {1, 2};
-  const uint32_t a = t.new_attempt(c, seconds(5).us);
+  const uint32_t c = t.call(i, Api::terminate, std::nullopt, params(), at(seconds(5)));
+  t.names(c, 1);
+  t.names(c, 2);
+  const uint32_t a = t.send(c, at(seconds(5)));
   t.svc->terminate(0, {1}, at(seconds(5)));  // the service terminated one of the two...
+  t.log.add(Obs::terminated, at(seconds(5)), a);
+  t.terminating(1, at(seconds(5)));
   t.answered(a, Response{Code::Ok, 0, 0, 0});  // ...and answered 200 for both
   EXPECT_TRUE(t.broke("answers"));
 }
@@ -531,13 +397,15 @@ TEST(AnswersLate, AnAnswerThatArrivesAfterTheTimeoutIsJudgedToo) {
   Tale t;
   const uint32_t i = t.intent();
   const uint32_t first = t.run(i, "t", params(), at(seconds(0)));
-  const uint32_t repeat = t.run(i, "t", params(), at(seconds(5)));
-  AttemptRecord& r = t.h.attempts[repeat];
-  r.end = AttemptEnd::timeout;  // the client stopped waiting...
-  r.late = true;                // ...and the answer came after, naming no instances
-  r.late_response = t.h.attempts[first].response;
+  const uint32_t c = t.call(i, Api::run, "t", params(), at(seconds(5)));
+  const uint32_t repeat = t.send(c, at(seconds(5)));
+  t.take(repeat, at(seconds(5)), /*lost=*/true);
+  t.timed_out(repeat, at(seconds(7)));  // the client stopped waiting...
+  t.answered(repeat, t.response(first), at(seconds(8)), /*late=*/true);  // ...and the answer came after
   EXPECT_TRUE(t.holds());
-  r.late_response.count = 0;
+  Response none = t.response(first);
+  none.count = 0;  // an answer naming no instances
+  t.answered(repeat, none, at(seconds(9)), /*late=*/true);
   EXPECT_TRUE(t.broke("answers"));
 }
 
@@ -546,8 +414,8 @@ TEST(AnswersLaunches, ALaunchHoldsWhatItsRequestAskedFor) {
   const uint32_t i = t.intent();
   t.run(i, "t", params("m5.large"), at(seconds(0)));
   EXPECT_TRUE(t.holds());
-  // The history says the request asked for c5.large; the service launched m5.large.
-  t.h.calls[t.h.attempts[0].call].request.params.type = "c5.large";
+  // The request asked for m5.large; the service says it put up c5.large.
+  t.placed(1, 0, "us-east-1a", params("c5.large"), at(seconds(1)));
   EXPECT_TRUE(t.broke("answers"));
 }
 
@@ -572,15 +440,8 @@ RC_GTEST_PROP(OracleProps, ASplicedExtraLaunchIsAlwaysReported, ()) {
   RC_ASSERT(t.holds());
   const int victim = *rc::gen::inRange(0, intents);
   const bool answered = *rc::gen::arbitrary<bool>();
-  RunRequest req;
-  req.params = params();
-  req.has_token = true;
-  req.token = "spliced";
   now += 1000000;
-  const uint32_t a = t.new_attempt(t.new_call(ids[victim], Api::run, req), now);
-  const Admission adm = t.svc->admit(req, Time(now), a);
-  RC_ASSERT(adm.kind == Admission::Started);
-  const Completion c = t.svc->complete(adm.op, Time(now));
-  if (answered) t.answered(a, c.response);
+  const uint32_t a = t.send(t.call(ids[victim], Api::run, "spliced", params(), Time(now)), Time(now));
+  t.serve(a, Time(now), /*lost=*/!answered);
   RC_ASSERT(t.broke("intent-instances"));
 }

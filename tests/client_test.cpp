@@ -8,7 +8,6 @@
 using namespace idem::model;
 using idem::sim::Duration;
 using idem::sim::Prng;
-using idem::sim::Trace;
 
 namespace {
 
@@ -23,7 +22,7 @@ struct Harness {
   ClientSpec spec;
   History history;
   FakeIo io;
-  Trace trace{false};
+  RunLog log;
   std::optional<Client> client;
 
   explicit Harness(TokenMode mode, int app_retries, bool reconcile = false, std::string intent_id = "c") {
@@ -34,7 +33,7 @@ struct Harness {
     // A reconciling client gives up after one attempt, so its describe comes next.
     spec.retry = reconcile ? RetryPolicy::none() : RetryPolicy::aws_standard();
     history.clients.push_back({"c#0", 0, 0, 0, 0, ""});
-    client.emplace(spec, 0, "c#0", Prng(11), history, io, trace);
+    client.emplace(spec, 0, "c#0", Prng(11), history, io, log);
   }
   // Times out every attempt until the client stops sending; returns the tokens it used, in order.
   std::vector<std::string> time_out_everything() {

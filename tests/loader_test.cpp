@@ -555,9 +555,7 @@ TEST(Writer, EveryShippedScenarioRoundTrips) {
     EXPECT_EQ(write_scenario(back), text) << e.path();
     EXPECT_TRUE(back.inert.empty()) << e.path() << ": " << (back.inert.empty() ? "" : back.inert[0]);
     for (uint64_t seed : {1, 7}) {
-      RunOptions keep;
-      keep.keep_trace = true;
-      const RunResult a = run_once(s, seed, keep), b = run_once(back, seed, keep);
+      const RunResult a = run_once(s, seed), b = run_once(back, seed);
       EXPECT_EQ(a.trace_hash, b.trace_hash) << e.path() << " seed " << seed << "\n" << text;
     }
     ++n;

@@ -1,120 +1,89 @@
-// The oracle against histories built by hand and services made to misbehave (a dedupe window
-// that forgets tokens), so every property can be seen to fail as well as to hold.
+// The oracle on run logs: stories the reference service answered (some made to misbehave: a dedupe
+// window that forgets tokens), and logs written by hand that no simulated service produced, as a
+// real client on the wire or a production log would bring them. Every property is seen to fail as
+// well as to hold.
 #include <gtest/gtest.h>
 
-#include "model/oracle.h"
+#include "model/oracle/rules.h"
+#include "story.h"
 
 using namespace idem::model;
+using idem::sim::hours;
+using idem::sim::millis;
 using idem::sim::seconds;
+using idem::sim::Time;
+using idem::test::at;
+using idem::test::params;
+using idem::test::Story;
 
 namespace {
 
-struct Story {
-  ServiceConfig config;
-  std::optional<Service> service;
-  History h;
-  std::vector<std::string> regions{"us-east-1", "eu-west-1"};
-
-  explicit Story(bool forgetful) {
-    config.regions = {{"us-east-1", {"us-east-1a"}, {}}, {"eu-west-1", {"eu-west-1a"}, {}}};
-    if (forgetful) config.store.ttl = seconds(1);
-    service.emplace(config);
-    h.clients.push_back({"app#0", 0, 0, 0, 0, ""});
-    IntentRecord intent;
-    intent.intended = 1;
-    h.intents.push_back(intent);
-  }
-
-  uint32_t call(const std::string& token, const std::string& type = "m5.large", uint32_t region = 0) {
-    CallRecord c;
-    c.request.region = region;
-    c.request.params.type = type;
-    c.request.has_token = !token.empty();
-    c.request.token = token;
-    h.calls.push_back(c);
-    h.intents[0].calls.push_back(static_cast<uint32_t>(h.calls.size() - 1));
-    return static_cast<uint32_t>(h.calls.size() - 1);
-  }
-
-  // An attempt of `call` sent at `t`: the service acts on it; ok answers reach the client
-  // unless `lost`.
-  Response attempt(uint32_t call, int64_t t_s, bool lost = false) {
-    const uint32_t a = static_cast<uint32_t>(h.attempts.size());
-    AttemptRecord at;
-    at.call = call;
-    at.has_token = h.calls[call].request.has_token;
-    at.token = h.calls[call].request.token;
-    at.sent = Time(0) + seconds(t_s);
-    at.taken = at.sent;
-    at.taken_order = a;
-    Admission adm = service->admit(h.calls[call].request, at.sent, a);
-    Response r = adm.kind == Admission::Started ? service->complete(adm.op, at.sent).response : adm.reply;
-    at.done = true;
-    at.ended = at.sent;
-    at.end = lost ? AttemptEnd::timeout : classify(r.code);
-    if (!lost) at.response = r;
-    h.attempts.push_back(at);
-    h.calls[call].attempts.push_back(a);
-    if (!lost && r.ok()) {
-      h.intents[0].outcome = Outcome::ok;
-      h.intents[0].learned = r;
-    }
-    return r;
-  }
-
-  std::vector<Violation> check() { return idem::model::check({h, *service, service->config()}); }
-};
-
-std::vector<std::string> properties(const std::vector<Violation>& vs) {
+std::vector<std::string> properties(const std::vector<idem::reports::Violation>& vs) {
   std::vector<std::string> out;
   for (const auto& v : vs) out.push_back(v.property);
   return out;
 }
 
+// A story whose store forgets a token a second after recording it (a dedupe window shorter than
+// the retries), or keeps it.
+Story forgetful(bool forgets) {
+  Story s;
+  if (forgets) s.cfg.store.ttl = seconds(1);
+  s.reset_service();
+  return s;
+}
+
+// Attempt `number` of `call` at second `t`, served by the reference service.
+uint32_t attempt(Story& s, uint32_t call, int64_t t, bool lost = false, int32_t number = 1) {
+  const uint32_t a = s.send(call, at(seconds(t)), number);
+  s.serve(a, at(seconds(t)), lost);
+  return a;
+}
+
 }  // namespace
 
 TEST(Oracle, CleanRetriesUnderOneTokenHold) {
-  Story s(false);
-  uint32_t c = s.call("t");
-  s.attempt(c, 0, /*lost=*/true);
-  s.attempt(c, 5);
-  s.attempt(c, 6);
-  EXPECT_TRUE(s.check().empty());
+  Story s = forgetful(false);
+  const uint32_t c = s.call(s.intent(), Api::run, "t");
+  attempt(s, c, 0, /*lost=*/true);
+  attempt(s, c, 5, false, 2);
+  attempt(s, c, 6, false, 3);
+  EXPECT_TRUE(s.holds());
 }
 
 TEST(Oracle, ATokenThatLaunchedTwiceIsCaughtWithItsLeak) {
-  Story s(true);
-  uint32_t c = s.call("t");
-  s.attempt(c, 0, /*lost=*/true);
-  s.attempt(c, 5);
-  auto vs = s.check();
+  Story s = forgetful(true);
+  const uint32_t c = s.call(s.intent(), Api::run, "t");
+  attempt(s, c, 0, /*lost=*/true);
+  attempt(s, c, 5, false, 2);
+  const auto vs = s.violations();
   // The repeat's answer names the second launch (answers), the token launched twice
   // (token-instances), and so did the intent, whose first launch no answer named (leaked).
-  EXPECT_EQ(properties(vs), (std::vector<std::string>{"answers", "token-instances", "intent-instances"}));
+  ASSERT_EQ(properties(vs), (std::vector<std::string>{"answers", "token-instances", "intent-instances"}));
   EXPECT_EQ(vs[2].instances, 2u);
   EXPECT_EQ(vs[2].intended, 1u);
   EXPECT_EQ(vs[2].leaked, 1u);
   // The events behind it: two launches and two attempts, in time order.
   ASSERT_GE(vs[0].events.size(), 4u);
   for (size_t i = 1; i < vs[0].events.size(); ++i) EXPECT_LE(vs[0].events[i - 1].at, vs[0].events[i].at);
-  // By number, for the timeline: both attempts are in each story; the launch that broke the
-  // rule is the second attempt's (the one beyond the first), not the first's.
-  for (const Violation& v : vs) EXPECT_EQ(v.attempts, (std::vector<uint32_t>{0, 1})) << v.property;
+  // By number, for the timeline: both attempts are in each story; the launch that broke the rule
+  // is the second attempt's (the one beyond the first), not the first's.
+  for (const auto& v : vs) EXPECT_EQ(v.attempts, (std::vector<uint32_t>{0, 1})) << v.property;
   EXPECT_EQ(vs[1].bad_launches, std::vector<uint32_t>{1});  // token-instances
   EXPECT_EQ(vs[2].bad_launches, std::vector<uint32_t>{1});  // intent-instances
 }
 
 TEST(Oracle, TheTokenAndTheIntentAgreeOnWhichLaunchWentBeyondTheFirst) {
-  // A delayed request: sent after its retry (as its time says) but taken in first by the
-  // service. Both properties go by the service's order, so they mark the same launch, and the
-  // intent's text names the request that made it.
-  Story s(true);
-  const uint32_t c = s.call("t");
-  s.attempt(c, 0, /*lost=*/true);
-  s.attempt(c, 5);
-  s.h.attempts[1].number = 2;  // the SDK's retry of the call
-  s.h.attempts[0].sent = Time(0) + seconds(6);
-  auto vs = s.check();
+  // A delayed request: sent after its retry (as its time says) but decided first by the service.
+  // Both properties go by the service's order, so they mark the same launch, and the intent's
+  // text names the request that made it. (The log's records are not in time order: a hand-written
+  // log need not be.)
+  Story s = forgetful(true);
+  const uint32_t c = s.call(s.intent(), Api::run, "t");
+  const uint32_t first = s.send(c, at(seconds(6)), 1);
+  s.serve(first, at(seconds(0)), /*lost=*/true);
+  attempt(s, c, 5, false, 2);
+  const auto vs = s.violations();
   ASSERT_EQ(properties(vs), (std::vector<std::string>{"answers", "token-instances", "intent-instances"}));
   EXPECT_EQ(vs[1].bad_launches, std::vector<uint32_t>{1});
   EXPECT_EQ(vs[2].bad_launches, std::vector<uint32_t>{1});
@@ -122,74 +91,63 @@ TEST(Oracle, TheTokenAndTheIntentAgreeOnWhichLaunchWentBeyondTheFirst) {
 }
 
 TEST(Oracle, NamesTheLaunchesThatBrokeARuleAndNoOther) {
-  // A clean story marks nothing; one launch of a later intent's answer is not a bad launch.
-  Story clean(false);
-  const uint32_t c = clean.call("t");
-  clean.attempt(c, 0, /*lost=*/true);
-  clean.attempt(c, 5);
-  EXPECT_TRUE(clean.check().empty());
+  Story clean = forgetful(false);
+  const uint32_t c = clean.call(clean.intent(), Api::run, "t");
+  attempt(clean, c, 0, /*lost=*/true);
+  attempt(clean, c, 5, false, 2);
+  EXPECT_TRUE(clean.holds());
   // Without a token, three attempts, two of them lost: three launches, the last two beyond the first.
-  Story s(false);
-  const uint32_t n = s.call("");
-  s.attempt(n, 0, /*lost=*/true);
-  s.attempt(n, 2, /*lost=*/true);
-  s.attempt(n, 4);
-  auto vs = s.check();
+  Story s = forgetful(false);
+  const uint32_t n = s.call(s.intent(), Api::run, std::nullopt);
+  attempt(s, n, 0, /*lost=*/true);
+  attempt(s, n, 2, /*lost=*/true, 2);
+  attempt(s, n, 4, false, 3);
+  const auto vs = s.violations();
   ASSERT_EQ(properties(vs), std::vector<std::string>{"intent-instances"});
   EXPECT_EQ(vs[0].bad_launches, (std::vector<uint32_t>{1, 2}));
 }
 
 TEST(Oracle, DifferentSuccessfulAnswersForOneTokenAreCaught) {
-  Story s(true);
-  uint32_t c = s.call("t");
-  s.attempt(c, 0);
-  s.attempt(c, 5);
-  auto ps = properties(s.check());
-  EXPECT_NE(std::find(ps.begin(), ps.end(), "answers"), ps.end());
+  Story s = forgetful(true);
+  const uint32_t c = s.call(s.intent(), Api::run, "t");
+  attempt(s, c, 0);
+  attempt(s, c, 5, false, 2);
+  EXPECT_TRUE(s.broke("answers"));
 }
 
 TEST(Oracle, ALaunchWithOtherParametersUnderATokenIsCaught) {
-  Story s(true);
-  s.attempt(s.call("t", "m5.large"), 0);
-  s.attempt(s.call("t", "c5.large"), 5);
-  auto ps = properties(s.check());
-  EXPECT_NE(std::find(ps.begin(), ps.end(), "answers"), ps.end());
+  Story s = forgetful(true);
+  const uint32_t i = s.intent();
+  attempt(s, s.call(i, Api::run, "t", params("m5.large")), 0);
+  attempt(s, s.call(i, Api::run, "t", params("c5.large")), 5);
+  EXPECT_TRUE(s.broke("answers"));
 }
 
 TEST(Oracle, AMismatchAnsweredCorrectlyHolds) {
-  Story s(false);
-  s.attempt(s.call("t", "m5.large"), 0);
-  Response r = s.attempt(s.call("t", "c5.large"), 5);
-  EXPECT_EQ(r.code, Code::IdempotentParameterMismatch);
-  EXPECT_TRUE(s.check().empty());
+  Story s = forgetful(false);
+  const uint32_t i = s.intent();
+  attempt(s, s.call(i, Api::run, "t", params("m5.large")), 0);
+  const uint32_t b = attempt(s, s.call(i, Api::run, "t", params("c5.large")), 5);
+  EXPECT_EQ(s.response(b).code, Code::IdempotentParameterMismatch);
+  EXPECT_TRUE(s.holds());
 }
 
 TEST(Oracle, AnAnswerFromAnotherRegionIsCaught) {
-  Story s(false);
-  Response west = s.attempt(s.call("t", "m5.large", 1), 0);
-  // A (fabricated) answer in us-east-1 that names eu-west-1's reservation.
-  uint32_t c = s.call("t", "m5.large", 0);
-  AttemptRecord at;
-  at.call = c;
-  at.has_token = true;
-  at.token = "t";
-  at.taken = Time(0) + seconds(5);
-  at.taken_order = static_cast<uint32_t>(s.h.attempts.size());
-  at.done = true;
-  at.end = AttemptEnd::ok;
-  at.response = west;
-  s.h.attempts.push_back(at);
-  s.h.calls[c].attempts.push_back(static_cast<uint32_t>(s.h.attempts.size() - 1));
-  auto ps = properties(s.check());
-  EXPECT_NE(std::find(ps.begin(), ps.end(), "answers"), ps.end());
+  Story s = forgetful(false);
+  const uint32_t west = attempt(s, s.call(s.intent(1, kNone, 1), Api::run, "t"), 0);
+  // A hand-written answer in us-east-1 that names eu-west-1's reservation.
+  const uint32_t east = s.send(s.call(s.intent(1, kNone, 0), Api::run, "t"), at(seconds(5)));
+  s.admit(east, at(seconds(5)), Admit::reply);
+  s.answered(east, s.response(west), at(seconds(5)));
+  EXPECT_TRUE(s.broke("answers"));
 }
 
 TEST(Oracle, NoTokenDuplicatesAreCaughtPerIntent) {
-  Story s(false);
-  uint32_t c = s.call("");
-  s.attempt(c, 0, /*lost=*/true);
-  s.attempt(c, 2);
-  auto vs = s.check();
+  Story s = forgetful(false);
+  const uint32_t c = s.call(s.intent(), Api::run, std::nullopt);
+  attempt(s, c, 0, /*lost=*/true);
+  attempt(s, c, 2, false, 2);
+  const auto vs = s.violations();
   ASSERT_EQ(properties(vs), std::vector<std::string>{"intent-instances"});
   EXPECT_EQ(vs[0].leaked, 1u);
 }
@@ -198,24 +156,130 @@ TEST(Oracle, ALaunchByAnSdkRetryOfALaterCallIsTheLaterCallsDoing) {
   // The application calls again (layer app) after an unknown outcome; that call's first attempt
   // is lost on the way, its SDK's second attempt launches: the extra launch is the application's
   // retry, and the text says which attempt made it.
-  Story s(false);
-  const uint32_t first = s.call("");
-  s.attempt(first, 0, /*lost=*/true);
-  const uint32_t again = s.call("");
-  s.h.calls[again].layer = Layer::app;
-  AttemptRecord lost;
-  lost.call = again;
-  lost.sent = Time(0) + seconds(2);
-  lost.done = true;
-  lost.ended = Time(0) + seconds(3);
-  lost.fate = Fate::request_lost;
-  s.h.attempts.push_back(lost);
-  s.h.calls[again].attempts.push_back(static_cast<uint32_t>(s.h.attempts.size() - 1));
-  s.attempt(again, 4);
-  s.h.attempts.back().number = 2;
-  auto vs = s.check();
+  Story s = forgetful(false);
+  const uint32_t i = s.intent();
+  attempt(s, s.call(i, Api::run, std::nullopt), 0, /*lost=*/true);
+  const uint32_t again = s.call(i, Api::run, std::nullopt, params(), at(seconds(2)), Layer::app);
+  const uint32_t lost = s.send(again, at(seconds(2)));
+  s.log.add(Obs::lost_request, at(seconds(2)), lost);
+  s.timed_out(lost, at(seconds(3)));
+  attempt(s, again, 4, false, 2);
+  const auto vs = s.violations();
   ASSERT_EQ(properties(vs), std::vector<std::string>{"intent-instances"});
   EXPECT_NE(vs[0].detail.find("an application-level retry, without a token (its SDK's attempt 2 launched) (layer app)"),
             std::string::npos)
       << vs[0].detail;
+}
+
+// ---- Logs written by hand: what the service said it decided, and when
+
+// Intent x's three requests under one token (a and b ask for m5.large, c for c5.large). a's launch
+// (op 0) is taken on at 0 s; b joins it at 100 ms; at 500 ms a's frontend dies.
+Story released_launch(bool launched_first) {
+  Story s;
+  const uint32_t a = s.send(s.call(s.intent(1, 0), Api::run, "tok-1"), at(millis(0)));
+  const uint32_t b = s.send(s.call(s.intent(1, 0), Api::run, "tok-1"), at(millis(100)));
+  s.admit(a, at(millis(0)), Admit::started, 0);
+  s.admit(b, at(millis(100)), Admit::joined, 0);
+  if (launched_first) {
+    // It had launched: recovery binds the launch to the token, and b gets the answer.
+    s.launched(0, a, at(millis(400)), Response{Code::Ok, 1, 1, 1});
+    s.abandoned(0, a, at(millis(500)), kLaunched | kBound | kHadRecord);
+    s.answered(b, Response{Code::Ok, 1, 1, 1}, at(millis(500)));
+  } else {
+    // Nothing launched: recovery releases the record; b's join ends with a 500.
+    s.abandoned(0, a, at(millis(500)), kHadRecord);
+    s.answered(b, Response{Code::InternalError, 0, 0, 0}, at(millis(500)));
+  }
+  // c, at 3 s, for another instance type: the token is free again, so it launches.
+  const uint32_t c = s.send(s.call(s.intent(1, 0), Api::run, "tok-1", params("c5.large")), at(seconds(3)));
+  s.admit(c, at(seconds(3)), Admit::started, 1);
+  const uint32_t r = launched_first ? 2 : 1;
+  s.launched(1, c, at(seconds(4)), Response{Code::Ok, r, r, 1});
+  s.answered(c, Response{Code::Ok, r, r, 1}, at(seconds(4)));
+  return s;
+}
+
+TEST(OracleOnLogs, AJoinerOfAReleasedLaunchTakesNoPartInTheTokensLife) {
+  // Neither a (released before it launched) nor b (joined what was released) was the token's
+  // first request: c's launch under other parameters is the token's first.
+  const Story released = released_launch(false);
+  const auto ps = released.props();
+  EXPECT_EQ(std::count(ps.begin(), ps.end(), "answers"), 0) << ::testing::PrintToString(ps);
+  EXPECT_EQ(std::count(ps.begin(), ps.end(), "token-instances"), 0);
+  // Had a's launch happened (and been bound to the token), c's launch would be forbidden: other
+  // parameters than the token's first request must get a mismatch.
+  EXPECT_TRUE(released_launch(true).broke("answers"));
+}
+
+// A launch at 5 s terminated at 6 s (gone at 16 s, terminate_time 10 s); a repeat sent at 13 s and
+// decided at `decided`, answered `answer`.
+Story repeat_after_termination(Time decided, Code answer) {
+  Story s(Semantics::current);
+  const uint32_t i = s.intent();
+  const uint32_t c = s.call(i, Api::run, "t");
+  const uint32_t first = s.send(c, at(seconds(0)));
+  s.admit(first, at(seconds(5)), Admit::started, 0);
+  s.launched(0, first, at(seconds(5)), Response{Code::Ok, 1, 1, 1});
+  s.answered(first, Response{Code::Ok, 1, 1, 1}, at(seconds(5)));
+  s.terminating(1, at(seconds(6)));
+  const uint32_t repeat = s.send(s.call(i, Api::run, "t", params(), at(seconds(13)), Layer::first, true), at(seconds(13)));
+  s.admit(repeat, decided, Admit::reply, kNone, answer);
+  s.answered(repeat, answer == Code::Ok ? Response{Code::Ok, 1, 1, 1} : Response{answer, 0, 0, 0}, decided);
+  return s;
+}
+
+TEST(OracleOnLogs, TimeRulesAreJudgedAtTheInstantTheServiceDecided) {
+  // Decided at 18 s, after the instances terminated: IdempotentInstanceTerminated is right.
+  EXPECT_TRUE(repeat_after_termination(at(seconds(18)), Code::IdempotentInstanceTerminated).holds());
+  // A service that decided by the arrival (13 s) answers the original: wrong at 18 s.
+  EXPECT_TRUE(repeat_after_termination(at(seconds(18)), Code::Ok).broke("answers"));
+  // Decided at 14 s, still shutting down: the original answer is right, the terminated one not.
+  EXPECT_TRUE(repeat_after_termination(at(seconds(14)), Code::Ok).holds());
+  EXPECT_TRUE(repeat_after_termination(at(seconds(14)), Code::IdempotentInstanceTerminated).broke("answers"));
+}
+
+// A caller sends its launch at 0 s and `crashes` right after (else the call just never ends); after
+// a restart it launches again with a new token and is done at 5 s. A reaper terminates the first
+// launch's instance an hour later.
+Story reaped_after(bool crashes) {
+  Story s;
+  const uint32_t i = s.intent();
+  const uint32_t first = s.send(s.call(i, Api::run, "token-a"), at(seconds(0)));
+  if (crashes) s.log.add(Obs::caller_crash, at(seconds(0)), 0).x = seconds(5).us;
+  s.admit(first, at(millis(20)), Admit::started, 0);
+  s.launched(0, first, at(millis(40)), Response{Code::Ok, 1, 1, 1});
+  s.answered(first, Response{Code::Ok, 1, 1, 1}, at(millis(60)), /*late=*/true);  // nobody heard it
+  const uint32_t again = s.send(s.call(i, Api::run, "token-b", params(), at(seconds(5)), Layer::controller), at(seconds(5)));
+  s.admit(again, at(seconds(5)), Admit::started, 1);
+  s.launched(1, again, at(seconds(5)), Response{Code::Ok, 2, 2, 1});
+  s.answered(again, Response{Code::Ok, 2, 2, 1}, at(seconds(5)));
+  s.ended(1, at(seconds(5)), Outcome::ok);
+  s.log.add(Obs::reaped, at(hours(1)), 0).a = 1;
+  return s;
+}
+
+TEST(OracleOnLogs, AReapersCleanupOfACrashedCallersLeakIsNotAFalseReap) {
+  // The caller's crash ended its first call; the intent was done at 5 s: the leaked instance was an
+  // orphan an hour later. The duplicate itself is intent-instances' to report.
+  const auto ps = reaped_after(true).props();
+  EXPECT_EQ(ps, std::vector<std::string>{"intent-instances"});
+  // A call that never ended (no crash said it did) is one the caller may still be working on.
+  EXPECT_TRUE(reaped_after(false).broke("no-false-reap"));
+}
+
+TEST(OracleOnLogs, ALaunchIsWhereItsRequestAskedIt) {
+  Story s;
+  LaunchParams zonal = params();
+  zonal.zone = "us-east-1b";
+  const uint32_t a = s.send(s.call(s.intent(), Api::run, "t", zonal), at(seconds(0)));
+  s.admit(a, at(seconds(0)), Admit::started, 0);
+  s.launched(0, a, at(seconds(1)), Response{Code::Ok, 1, 1, 1});
+  s.answered(a, Response{Code::Ok, 1, 1, 1}, at(seconds(1)));
+  EXPECT_TRUE(s.holds());
+  s.placed(1, 0, "us-east-1a", zonal, at(seconds(1)));  // the service put it in another zone
+  const auto vs = s.violations();
+  ASSERT_EQ(properties(vs), std::vector<std::string>{"answers"});
+  EXPECT_EQ(vs[0].detail, "the service launched r-00000000000000001 in zone us-east-1a, not what the request that made it asked for");
+  EXPECT_EQ(vs[0].bad_launches, std::vector<uint32_t>{0});
 }

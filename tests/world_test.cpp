@@ -14,12 +14,15 @@
 #include "harness/check.h"
 #include "harness/writer.h"
 #include "harness/load.h"
+#include "reports/replay.h"
 #include "reports/report.h"
+#include "reports/timeline.h"
+#include "sim/trace.h"
 
 // `idemsim replay FILE --seed 1 | grep trace-hash` for each; see GoldenTraceHashes below.
-#define IDEMSIM_GOLDEN_BASELINE_HASH "0xb707f3b2df6d5cfd"
-#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x0dc07b7b4f73bcb6"
-#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0x5410cefb86c0c7a5"
+#define IDEMSIM_GOLDEN_BASELINE_HASH "0x09fd8a378e4588d7"
+#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x099f061c3ae0e9e7"
+#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xb7cefb3eeaf75678"
 
 using namespace idem;
 using harness::Scenario;
@@ -44,19 +47,33 @@ std::string body(const std::string& trace) {
   return out;
 }
 
-harness::RunResult kept(const Scenario& s, uint64_t seed) {
-  harness::RunOptions keep;
-  keep.keep_trace = true;
-  return harness::run_once(s, seed, keep);
+// One run with its log kept, and its trace and violations rendered from it.
+reports::Replay run(const Scenario& s, uint64_t seed, harness::RunOptions opt = {}) { return reports::replay(s, seed, opt); }
+reports::Replay kept(const Scenario& s, uint64_t seed) { return run(s, seed); }
+
+// A batch's seeds, as its results file lists them.
+std::vector<harness::SeedResult> seeds_of(const harness::BatchResult& b) {
+  std::vector<harness::SeedResult> out;
+  b.seeds.each([&](const harness::SeedResult& r) {
+    out.push_back(r);
+    return true;
+  });
+  return out;
+}
+
+// The timeline of a batch's shortest failing run, as the HTML report draws it.
+std::optional<reports::Timeline> drawn(const harness::BatchResult& b) {
+  if (!b.shortest) return std::nullopt;
+  return reports::timeline(*b.scenario, *b.shortest, reports::word(*b.scenario, *b.shortest->log, b.shortest->findings));
 }
 }  // namespace
 
 TEST(Determinism, SameSeedSameTraceByteForByte) {
   const Scenario s = load("storm-503-aws-standard.yaml");
   harness::RunOptions keep;
-  keep.keep_trace = true;
-  const auto a = harness::run_once(s, 7, keep);
-  const auto b = harness::run_once(s, 7, keep);
+  keep.keep_log = true;
+  const auto a = run(s, 7, keep);
+  const auto b = run(s, 7, keep);
   EXPECT_EQ(a.trace, b.trace);
   EXPECT_EQ(a.trace_hash, b.trace_hash);
   EXPECT_GT(a.stats.events, 1000u);
@@ -122,16 +139,16 @@ TEST(Determinism, ClientsDrawFromNamedStreams) {
 TEST(Determinism, KeepingTheTraceDoesNotChangeTheRun) {
   const Scenario s = load("no-token-response-loss.yaml");
   harness::RunOptions keep;
-  keep.keep_trace = true;
-  EXPECT_EQ(harness::run_once(s, 3, keep).trace_hash, harness::run_once(s, 3).trace_hash);
+  keep.keep_log = true;
+  EXPECT_EQ(run(s, 3, keep).trace_hash, run(s, 3).trace_hash);
 }
 
 TEST(Determinism, AsioDispatchGivesTheSameTrace) {
   const Scenario s = load("sdk-token-app-retry-after-storm.yaml");
   harness::RunOptions asio;
   asio.via_asio = true;
-  const auto direct = harness::run_once(s, 5);
-  const auto via = harness::run_once(s, 5, asio);
+  const auto direct = run(s, 5);
+  const auto via = run(s, 5, asio);
   EXPECT_EQ(direct.trace_hash, via.trace_hash);
   EXPECT_EQ(direct.stats.events, via.stats.events);
 }
@@ -140,14 +157,15 @@ TEST(Determinism, ThreadsDoNotChangeResults) {
   const Scenario s = load("response-loss-persisted.yaml");
   const auto one = harness::run_batch(s, 1, 8, 1);
   const auto two = harness::run_batch(s, 1, 8, 2);
-  ASSERT_EQ(one.runs.size(), two.runs.size());
-  for (size_t i = 0; i < one.runs.size(); ++i) EXPECT_EQ(one.runs[i].trace_hash, two.runs[i].trace_hash);
+  const auto a = seeds_of(one), b = seeds_of(two);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].hash, b[i].hash);
 }
 
 TEST(Determinism, BatchesRerunTheirFirstSeed) {
   const auto b = harness::run_batch(load("baseline.yaml"), 9, 3, 2);
   EXPECT_TRUE(b.deterministic());
-  EXPECT_EQ(b.rerun_hash, b.runs.front().trace_hash);
+  EXPECT_EQ(b.rerun_hash, seeds_of(b).front().hash);
   EXPECT_NE(b.rerun_hash, 0u);
 }
 
@@ -156,13 +174,13 @@ TEST(Determinism, GoldenTraceHashes) {
   // no fault, one with retries, lost responses and violations, and one with a storm after commit
   // and application retries. If a deliberate change moves them, update them in the same commit
   // and say why.
-  const auto baseline = harness::run_once(load("baseline.yaml"), 1);
+  const auto baseline = run(load("baseline.yaml"), 1);
   EXPECT_EQ(sim::format_hash(baseline.trace_hash), IDEMSIM_GOLDEN_BASELINE_HASH);
-  const auto no_token = harness::run_once(load("no-token-response-loss.yaml"), 1);
+  const auto no_token = run(load("no-token-response-loss.yaml"), 1);
   EXPECT_FALSE(no_token.violations.empty());
   EXPECT_GT(no_token.stats.retries, 0u);
   EXPECT_EQ(sim::format_hash(no_token.trace_hash), IDEMSIM_GOLDEN_NO_TOKEN_HASH);
-  const auto storm = harness::run_once(load("sdk-token-app-retry-after-storm.yaml"), 1);
+  const auto storm = run(load("sdk-token-app-retry-after-storm.yaml"), 1);
   EXPECT_FALSE(storm.violations.empty());
   EXPECT_EQ(sim::format_hash(storm.trace_hash), IDEMSIM_GOLDEN_STORM_AFTER_HASH);
 }
@@ -178,7 +196,7 @@ TEST(Verdicts, EveryShippedScenarioMeetsItsExpectation) {
 }
 
 TEST(Verdicts, ViolationsNameTheirEvents) {
-  const auto r = harness::run_once(load("no-token-response-loss.yaml"), 1);
+  const auto r = run(load("no-token-response-loss.yaml"), 1);
   ASSERT_FALSE(r.violations.empty());
   const auto& v = r.violations.front();
   EXPECT_EQ(v.property, "intent-instances");
@@ -219,7 +237,7 @@ RC_GTEST_PROP(FaultPlans, PersistedTokensHoldUnderAnyDrawnPlan, ()) {
   if (n == 0) yaml += "  []\n";
   const uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1000000);
   RC_LOG() << "save as drawn.yaml, then: idemsim replay drawn.yaml --seed " << seed << "\n" << yaml;
-  const auto r = harness::run_once(harness::parse_scenario(yaml, "drawn.yaml"), seed);
+  const auto r = run(harness::parse_scenario(yaml, "drawn.yaml"), seed);
   RC_ASSERT(r.violations.empty());
 }
 
@@ -231,7 +249,7 @@ TEST(Liveness, AnIntentCutOffByTheLimitIsCountedOpen) {
       "clients: [{name: a, timeout: 1s, retry: {policy: none}, app_retries: 1, app_backoff: 10s}]\n"
       "faults: [{lose: {what: request, rate: 100%}}]\n",
       "cut.yaml");
-  const auto r = harness::run_once(s, 1);
+  const auto r = run(s, 1);
   EXPECT_EQ(r.stats.intents, 1u);
   EXPECT_EQ(r.stats.intents_begun, 1u);
   // The columns partition the intents: one cut off is open, whatever its calls so far said.
@@ -247,8 +265,8 @@ TEST(Network, AGroupCanHaveItsOwnLinkLatency) {
       "clients: [{name: far, latency: 300ms}, {name: near}]\n",
       "net.yaml");
   harness::RunOptions keep;
-  keep.keep_trace = true;
-  const auto r = harness::run_once(s, 1, keep);
+  keep.keep_log = true;
+  const auto r = run(s, 1, keep);
   EXPECT_NE(r.trace.find("0.640000s far#0 recv"), std::string::npos) << r.trace;
   EXPECT_NE(r.trace.find("0.042000s near#0 recv"), std::string::npos) << r.trace;
 }
@@ -296,8 +314,8 @@ TEST(Verdicts, ViolationsShowEachAttemptsOwnToken) {
   const Scenario s = load("rules/caller-persisted-response-loss+token-per-attempt.yaml");
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     harness::RunOptions keep;
-    keep.keep_trace = true;
-    const auto r = harness::run_once(s, seed, keep);
+    keep.keep_log = true;
+    const auto r = run(s, seed, keep);
     for (const auto& v : r.violations) {
       std::set<std::string> tokens;
       for (const auto& e : v.events) {
@@ -318,7 +336,7 @@ TEST(Verdicts, LaunchesInFlightAtTheLimitCount) {
       "name: slow\nlimit: 5m\nservice: {latency: 10m}\n"
       "clients: [{name: a, token: sdk, timeout: 1s, retry: {policy: none}, app_retries: 1, app_backoff: 1s}]\n",
       "slow.yaml");
-  const auto r = harness::run_once(s, 1);
+  const auto r = run(s, 1);
   EXPECT_EQ(r.stats.instances, 0u);
   EXPECT_EQ(r.stats.launches_in_flight, 2u);
   EXPECT_EQ(r.stats.leaked, 0u);  // nothing launched yet: in flight, not leaked
@@ -375,7 +393,7 @@ TEST(Excerpts, EveryLaunchBehindAViolationIsShown) {
     const Scenario s = harness::load_scenario_file(e.path().string());
     if (!s.expect_fail) continue;
     for (uint64_t seed = s.seed; seed < s.seed + 3; ++seed) {
-      for (const auto& v : harness::run_once(s, seed).violations) {
+      for (const auto& v : run(s, seed).violations) {
         std::string shown;
         for (const auto& line : reports::excerpt(v)) shown += line + "\n";
         for (const auto& step : v.events) {
@@ -422,17 +440,22 @@ TEST(Vocabulary, AJoinNamesTheLaunchItJoins) {
 TEST(Batches, KeepBoundsWhatFailingRunsHold) {
   const Scenario s = load("no-token-response-loss.yaml");
   const auto b = harness::run_batch(s, 1, 12, 2, /*keep=*/2);
-  size_t with_events = 0, failing = 0;
+  size_t failing = 0;
   uint64_t counted = 0;
-  for (const auto& r : b.runs) {
-    failing += r.violation_count > 0 ? 1 : 0;
-    with_events += r.violations.empty() ? 0 : 1;
-    counted += r.violation_count;
-    EXPECT_TRUE(r.groups.empty());
+  std::vector<uint64_t> first_failing;
+  for (const auto& r : seeds_of(b)) {
+    failing += r.violations > 0 ? 1 : 0;
+    if (r.violations > 0 && first_failing.size() < 2) first_failing.push_back(r.seed);
+    counted += r.violations;
   }
   EXPECT_GT(failing, 2u);
-  EXPECT_EQ(with_events, 2u);
-  EXPECT_FALSE(b.runs.front().violations.empty());  // the first failing seeds keep theirs
+  // The first failing seeds keep their logs (run again), and only they.
+  ASSERT_EQ(b.kept.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(b.kept[i].seed, first_failing[i]);
+    ASSERT_TRUE(b.kept[i].log);
+    EXPECT_FALSE(b.kept[i].findings.empty());
+  }
   EXPECT_EQ(counted, b.violations);
   uint64_t by_property = 0;
   for (const auto& [p, n] : b.violations_by_property) by_property += n;
@@ -460,7 +483,7 @@ TEST(Liveness, ACallerThatGivesUpUnknownNeverConverges) {
       "clients: [{name: a, token: persisted, timeout: 1s, retry: {policy: none}, app_retries: 0}]\n"
       "faults: [{lose: {what: request, rate: 100%}}]\n",
       "gives-up.yaml");
-  const auto r = harness::run_once(s, 1);
+  const auto r = run(s, 1);
   ASSERT_EQ(r.violations.size(), 1u);
   const auto& v = r.violations[0];
   EXPECT_EQ(v.property, "liveness");
@@ -476,7 +499,7 @@ TEST(Liveness, AnIntentStillPendingAtTheLimitIsNamed) {
       "clients: [{name: a, token: persisted, timeout: 1s, retry: {policy: none}, app_retries: 3, app_backoff: 1h}]\n"
       "faults: [{lose: {what: request, rate: 100%}}]\n",
       "slow.yaml");
-  const auto r = harness::run_once(s, 1);
+  const auto r = run(s, 1);
   ASSERT_EQ(r.violations.size(), 1u);
   EXPECT_EQ(r.violations[0].property, "liveness");
   EXPECT_NE(r.violations[0].detail.find("still without a definite end at the time limit (last call unknown since 1.000000s)"),
@@ -491,7 +514,7 @@ TEST(Liveness, ACallerThatRetriesUntilDefiniteConvergesAndFaultsEndAtHealAt) {
       "faults: [{lose: {what: request, rate: 100%}}]\n",
       "keeps-going.yaml");
   for (uint64_t seed = 1; seed <= 20; ++seed) {
-    const auto r = harness::run_once(s, seed);
+    const auto r = run(s, seed);
     EXPECT_TRUE(r.violations.empty()) << seed << ": " << r.violations.front().detail;
     EXPECT_EQ(r.stats.intents_ok, 5u);            // every request after 10s gets through
     EXPECT_GT(r.fault_fires.at(0), 5u);           // and before it, every one was lost
@@ -506,7 +529,7 @@ TEST(Amplification, MoreAttemptsThanAllowedForOneIntentBreakIt) {
   auto with = [&](const std::string& max) {
     std::string t = text;
     t.replace(t.find("MAX"), 3, max);
-    return harness::run_once(harness::parse_scenario(t, "amp.yaml"), 1);
+    return run(harness::parse_scenario(t, "amp.yaml"), 1);
   };
   const auto strict = with("4");  // 3 SDK attempts x 3 application calls = 9 attempts
   ASSERT_FALSE(strict.violations.empty());
@@ -808,7 +831,7 @@ TEST(Reapers, AnUnknownReaperMayReapALeakedInstance) {
 namespace {
 // One client: its first launch (type c5.large, no capacity) gets a 500, its fallback to m5.large
 // with the same persisted token gets IdempotentParameterMismatch.
-harness::RunResult mismatch_story(const std::string& on_mismatch) {
+reports::Replay mismatch_story(const std::string& on_mismatch) {
   const Scenario s = harness::parse_scenario(
       "name: mismatch\nlimit: 1m\nservice: {capacity: {c5.large: 0}}\n"
       "clients: [{name: a, token: persisted, request: {type: c5.large}, fallback_type: m5.large,\n"
@@ -1147,10 +1170,11 @@ TEST(Determinism, EveryFaultKindAtOnceAcross200Seeds) {
       "all.yaml");
   const auto one = harness::run_batch(s, 1, 200, 1);
   const auto two = harness::run_batch(s, 1, 200, 2);
-  ASSERT_EQ(one.runs.size(), 200u);
-  for (size_t i = 0; i < one.runs.size(); ++i) {
-    EXPECT_EQ(one.runs[i].trace_hash, two.runs[i].trace_hash) << "seed " << one.runs[i].seed;
-    EXPECT_EQ(harness::run_once(s, one.runs[i].seed).trace_hash, one.runs[i].trace_hash) << "seed " << one.runs[i].seed;
+  const auto a = seeds_of(one), b = seeds_of(two);
+  ASSERT_EQ(a.size(), 200u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].hash, b[i].hash) << "seed " << a[i].seed;
+    EXPECT_EQ(harness::run_once(s, a[i].seed).trace_hash, a[i].hash) << "seed " << a[i].seed;
   }
   for (size_t f = 0; f < one.fault_fires.size(); ++f) EXPECT_GT(one.fault_fires[f], 0u) << "fault " << f << " never fired";
   EXPECT_TRUE(one.deterministic());
@@ -1166,7 +1190,7 @@ TEST(Liveness, AnIntentEndingUnknownAfterA400StillBreaksIt) {
       "clients: [{name: a, token: sdk, timeout: 1s, retry: {policy: none}, app_retries: 1, app_backoff: 1s}]\n"
       "faults: [{lose: {what: request, rate: 100%, for: 500ms}}, {transient: {from: 1s, for: 5s}}]\n",
       "unknown-then-400.yaml");
-  const auto r = harness::run_once(s, 1);
+  const auto r = run(s, 1);
   ASSERT_EQ(r.violations.size(), 1u) << (r.violations.empty() ? "" : r.violations[0].detail);
   EXPECT_EQ(r.violations[0].property, "liveness");
   EXPECT_NE(r.violations[0].detail.find("gave up with its outcome unknown (last call failed since 2."), std::string::npos)
@@ -1191,7 +1215,7 @@ RC_GTEST_PROP(OracleProps, NothingIsReportedOnAFaultFreeRunOfTheReferenceModel, 
             std::to_string(*rc::gen::inRange(0, 3)) + ", request: {max: " + std::to_string(*rc::gen::inRange(1, 4)) + "}}\n";
   }
   const Scenario s = harness::parse_scenario(text, "fault-free.yaml");
-  const auto r = harness::run_once(s, *rc::gen::inRange<uint64_t>(1, 1000000));
+  const auto r = run(s, *rc::gen::inRange<uint64_t>(1, 1000000));
   RC_ASSERT(r.violations.empty());
   RC_ASSERT(r.stats.intents_ok == r.stats.intents);
 }
@@ -1234,7 +1258,7 @@ TEST(Oracle, ARequestThatLeftNoRecordIsNotTheTokensFirst) {
                     "faults:\n  - ") + fault + "\n",
         "notrace.yaml");
     for (uint64_t seed = 1; seed <= 5; ++seed) {
-      const auto r = harness::run_once(s, seed);
+      const auto r = run(s, seed);
       ASSERT_EQ(r.stats.instances, 1u) << fault << " seed " << seed;  // the drifted request launched
       for (const auto& v : r.violations) EXPECT_NE(v.property, "answers") << fault << ": " << v.detail;
     }
@@ -1255,9 +1279,9 @@ TEST(Check, FindsBrokenDesignsAndNotTheirTwins) {
     for (const auto& c : r.causes)
       if (c.what.rfind("the fault ", 0) == 0) EXPECT_TRUE(c.needed) << buggy << ": " << c.what;
     const auto back = harness::parse_scenario(harness::write_scenario(r.counterexample), "counterexample.yaml");
-    const auto again = harness::run_once(back, back.seed);
+    const auto again = run(back, back.seed);
     ASSERT_FALSE(again.violations.empty()) << buggy;
-    EXPECT_EQ(again.violations.front().property, r.violation.property) << buggy;
+    EXPECT_EQ(again.findings.front().property, r.counter_run.findings[r.finding].property) << buggy;
   }
   for (const char* twin : {"rules/rule7-inflight.yaml", "service/durable-store-crash.yaml",
                            "service/conditional-duplicate-delivery.yaml", "incidents/07-token-per-attempt-fixed.yaml",
@@ -1314,7 +1338,7 @@ TEST(Check, NamesTheDrawnCallerSettingAFailureNeeds) {
   EXPECT_TRUE(named);
   const auto back = harness::parse_scenario(harness::write_scenario(r.counterexample), "cx.yaml");
   EXPECT_EQ(back.clients.front().spec.token, cx.token);
-  EXPECT_FALSE(harness::run_once(back, back.seed).violations.empty());
+  EXPECT_FALSE(run(back, back.seed).violations.empty());
   EXPECT_FALSE(harness::check_scenario(load("detect/token-behaviours.yaml"), {}).found);
 
   const auto t = harness::check_scenario(load("detect/token-values+case-insensitive-token.yaml"), {});
@@ -1360,7 +1384,7 @@ TEST(Check, LeavesOutTheGroupsAFailureDoesWithout) {
     EXPECT_LT(r.counterexample.clients.size(), s.clients.size()) << model::bug_info(bug).name;
     EXPECT_EQ(r.counterexample.at_group.size(), r.counterexample.clients.size());
     const auto back = harness::parse_scenario(harness::write_scenario(r.counterexample), "cx.yaml");
-    const auto again = harness::run_once(back, back.seed);
+    const auto again = run(back, back.seed);
     ASSERT_FALSE(again.violations.empty()) << model::bug_info(bug).name;
   }
   // Without a planted bug the fleet holds.
@@ -1384,13 +1408,13 @@ TEST(Timeline, TheShortestFailingRunDrawnWithItsViolatingLaunches) {
   const Scenario s = load("service/crash-between-launch-and-record-no-recovery.yaml");
   const auto b = harness::run_batch(s, 1, 40, 2);
   ASSERT_GT(b.failing_runs, 0u);
-  ASSERT_TRUE(b.timeline.has_value());
-  const harness::Timeline& t = *b.timeline;
+  const auto drawing = drawn(b);
+  ASSERT_TRUE(drawing.has_value());
+  const reports::Timeline& t = *drawing;
   // The shortest: no failing run has fewer events, and of those with as few, none a lower seed.
-  for (const auto& r : b.runs)
-    if (r.violation_count > 0)
-      EXPECT_TRUE(r.stats.events > t.events || (r.stats.events == t.events && r.seed >= t.seed)) << r.seed;
-  const auto again = harness::run_once(s, t.seed);
+  for (const auto& r : seeds_of(b))
+    if (r.violations > 0) EXPECT_TRUE(r.events > t.events || (r.events == t.events && r.seed >= t.seed)) << r.seed;
+  const auto again = run(s, t.seed);
   EXPECT_EQ(again.stats.events, t.events);
   EXPECT_EQ(t.violations.size(), again.violations.size());
   // Lanes: every client, then the Region's two frontends.
@@ -1426,12 +1450,12 @@ TEST(Timeline, TheShortestFailingRunDrawnWithItsViolatingLaunches) {
   for (const auto& m : t.marks) crashed = crashed || m.what.find("crashed") != std::string::npos;
   EXPECT_TRUE(crashed);
   // One thread or two: the same timeline.
-  const auto one = harness::run_batch(s, 1, 40, 1);
-  ASSERT_TRUE(one.timeline.has_value());
-  EXPECT_EQ(one.timeline->seed, t.seed);
-  EXPECT_EQ(one.timeline->attempts.size(), t.attempts.size());
+  const auto one = drawn(harness::run_batch(s, 1, 40, 1));
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->seed, t.seed);
+  EXPECT_EQ(one->attempts.size(), t.attempts.size());
   // Every run passing: no timeline.
-  EXPECT_FALSE(harness::run_batch(load("baseline.yaml"), 1, 3, 2).timeline.has_value());
+  EXPECT_FALSE(drawn(harness::run_batch(load("baseline.yaml"), 1, 3, 2)).has_value());
 }
 
 // A close-up tells its violation whole: the TerminateInstances that ended a token's life is in the
@@ -1440,22 +1464,23 @@ TEST(Timeline, TheShortestFailingRunDrawnWithItsViolatingLaunches) {
 TEST(Timeline, AStoryHoldsWhatItsAnswersRestOn) {
   const Scenario s = load("service/skew-frontend-clock-behind.yaml");
   const auto b = harness::run_batch(s, 1, 10, 2);
-  ASSERT_TRUE(b.timeline.has_value());
+  const auto tl = drawn(b);
+  ASSERT_TRUE(tl.has_value());
   bool terminate_in_story = false;
-  for (const auto& a : b.timeline->attempts)
+  for (const auto& a : tl->attempts)
     terminate_in_story = terminate_in_story || (a.story == 2 && a.what.rfind("TerminateInstances", 0) == 0);
   EXPECT_TRUE(terminate_in_story);
-  for (const auto& l : b.timeline->launches) {
+  for (const auto& l : tl->launches) {
     if (!l.bad) continue;
-    const auto a = std::find_if(b.timeline->attempts.begin(), b.timeline->attempts.end(), [&](const auto& x) { return x.id == l.attempt; });
-    ASSERT_NE(a, b.timeline->attempts.end());
+    const auto a = std::find_if(tl->attempts.begin(), tl->attempts.end(), [&](const auto& x) { return x.id == l.attempt; });
+    ASSERT_NE(a, tl->attempts.end());
     EXPECT_GT(a->story, 0);
   }
   const Scenario d = load("duplicate-delivery-no-token.yaml");
-  const auto dd = harness::run_batch(d, 1, 20, 2);
-  ASSERT_TRUE(dd.timeline.has_value());
+  const auto dd = drawn(harness::run_batch(d, 1, 20, 2));
+  ASSERT_TRUE(dd.has_value());
   size_t copies = 0;
-  for (const auto& a : dd.timeline->attempts)
+  for (const auto& a : dd->attempts)
     if (a.what.find("a second delivery of attempt") != std::string::npos && a.story) ++copies;
   EXPECT_GT(copies, 0u);
 }

@@ -1,0 +1,29 @@
+// One run replayed with its log kept, and what reports/ renders from it: its trace text and its
+// violations in words (what `idemsim replay` prints, and what tests read).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/world.h"
+#include "reports/violations.h"
+
+namespace idem::reports {
+
+struct Replay : harness::RunResult {
+  std::string trace;                 // the trace text (reports/trace_text.h)
+  std::vector<Violation> violations;  // the findings, worded
+};
+
+Replay replay(const harness::Scenario& s, uint64_t seed, harness::RunOptions opt = {});
+
+// How one intent ended, as its caller saw it: the outcome and every call's answer, for comparing
+// two runs (`idemsim diff`).
+struct IntentEnd {
+  std::string intent;  // "app#3/0"
+  std::string story;   // "ok: RunInstances 200 r1; TerminateInstances 200 Ok; RunInstances (repeat) 200 r1"
+};
+// REQUIRES: r.log.
+std::vector<IntentEnd> intent_ends(const harness::RunResult& r);
+
+}  // namespace idem::reports
