@@ -90,30 +90,39 @@ model::Handling ServiceHost::handling(uint32_t attempt, uint32_t f, bool request
 
 void ServiceHost::on_arrive(uint32_t attempt) {
   const sim::Time now = cx_.now;
-  model::Record& arrival = cx_.log.add(Obs::arrived, now, attempt);
-  arrival.a = model::kNone;  // until a frontend takes it in, below
+  // The arrival, first in the log: taken in by a frontend (with the service's time for it), or
+  // by none (the endpoint turned it away).
+  const auto arrived = [&](uint32_t frontend, Duration work) {
+    model::Record& r = cx_.log.add(Obs::arrived, now, attempt);
+    r.a = frontend == kNoFrontend ? model::kNone : frontend;
+    r.x = work.us;
+  };
   const model::CallRecord& c = cx_.call_of(attempt);
   const uint32_t region = c.request.region;
   served(attempt).arrived = now;
   if (auto code = cx_.injector.storm(faults::Storm::before, region, now)) {
+    arrived(kNoFrontend, {});
     cx_.log.add(Obs::storm_before, now, attempt).code = static_cast<uint8_t>(*code);
     respond(attempt, Response{*code, 0, 0, 0}, /*acted=*/false);
     return;
   }
   if (c.api == model::Api::run) {
     if (auto code = cx_.injector.transient(region, now)) {
+      arrived(kNoFrontend, {});
       cx_.log.add(Obs::transient, now, attempt).code = static_cast<uint8_t>(*code);
       respond(attempt, Response{*code, 0, 0, 0}, /*acted=*/false);
       return;
     }
   }
   if (cx_.s.service.throttle && !service_.take_quota(c.request.account, region, now)) {
+    arrived(kNoFrontend, {});
     cx_.log.add(Obs::throttled, now, attempt);
     respond(attempt, Response{model::Code::RequestLimitExceeded, 0, 0, 0}, /*acted=*/false);
     return;
   }
   const uint32_t f = pick_frontend(c.client, region);
   if (f == kNoFrontend) {
+    arrived(kNoFrontend, {});
     cx_.log.add(Obs::refused, now, attempt);
     served(attempt).answered = true;
     net_.reset_later(attempt);
@@ -125,8 +134,7 @@ void ServiceHost::on_arrive(uint32_t attempt) {
   sv.frontend = f;
   sv.incarnation = frontends_[region][f].incarnation;
   sv.work = cx_.s.service_latency.sample(work_prngs_[c.client]) + cx_.injector.spike(region, now);
-  arrival.a = f;  // nothing was added to the log since
-  arrival.x = sv.work.us;
+  arrived(f, sv.work);
   if (cx_.injector.has_crash()) in_service_.push_back(attempt);
   if (c.api == model::Api::describe) return describe(attempt, f);
   if (c.api == model::Api::terminate) return terminate(attempt, f);

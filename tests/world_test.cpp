@@ -1484,3 +1484,27 @@ TEST(Timeline, AStoryHoldsWhatItsAnswersRestOn) {
     if (a.what.find("a second delivery of attempt") != std::string::npos && a.story) ++copies;
   EXPECT_GT(copies, 0u);
 }
+
+// The three false verdicts a review found in the checker (it judged the model's bookkeeping, not
+// what was observed), as scenarios: at 500 seeds each breaks exactly the properties listed, and
+// no other. A joiner of a released launch is not the token's first request; a repeat is judged
+// when the service decides it, not when it arrives (and a service that decides by the arrival is
+// caught); a reaper's cleanup of a crashed caller's leak is not a false reap.
+TEST(ObservedVerdicts, EachBreaksExactlyWhatItShould) {
+  const std::vector<std::pair<std::string, std::set<std::string>>> cases = {
+      {"observed/joiner-of-released-launch.yaml", {}},
+      {"observed/reaper-cleanup-after-caller-crash.yaml", {"intent-instances"}},
+      {"rules/rule5-current-decided-at-admission.yaml", {}},
+      {"rules/rule5-current-decided-at-admission+decide-at-arrival.yaml", {"answers"}},
+      // The new launch past the retention is allowed (no answers, no token-instances); the
+      // intent's second launch is the caller's reuse of an expired token.
+      {"rules/rule5-2013-retention-decided-at-admission.yaml", {"intent-instances"}},
+  };
+  for (const auto& [file, expected] : cases) {
+    const auto b = harness::run_batch(load(file), 1, 500, 2);
+    std::set<std::string> got;
+    for (const auto& [p, n] : b.violations_by_property) got.insert(p);
+    EXPECT_EQ(got, expected) << file;
+    if (!expected.empty()) EXPECT_EQ(b.failing_runs, 500u) << file;
+  }
+}
