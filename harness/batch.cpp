@@ -135,18 +135,19 @@ void SeedLog::read(const std::function<bool(const SeedResult&)>& f) const {
     std::FILE* file = file_.get();
     std::fflush(file);
     std::rewind(file);
+    // Back at the end however the reading ends (a callback may throw), so that add() appends.
+    struct AtEnd {
+      std::FILE* file;
+      ~AtEnd() { std::fseek(file, 0, SEEK_END); }
+    } at_end{file};
     std::vector<SeedResult> chunk(4096);
     for (uint64_t done = 0; done < in_file;) {
       const size_t n = std::fread(chunk.data(), sizeof(SeedResult), std::min<uint64_t>(chunk.size(), in_file - done), file);
       if (n == 0) throw std::runtime_error("could not read back the seeds' results from a temporary file");
       for (size_t i = 0; i < n; ++i)
-        if (!f(chunk[i])) {
-          std::fseek(file, 0, SEEK_END);
-          return;
-        }
+        if (!f(chunk[i])) return;
       done += n;
     }
-    std::fseek(file, 0, SEEK_END);
   }
   for (const SeedResult& r : buffer_)
     if (!f(r)) return;
@@ -189,7 +190,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
         if (f.group >= 0 && static_cast<size_t>(f.group) < out.group_violations.size()) ++out.group_violations[f.group];
       }
       out.seeds.add(SeedResult{r.seed, r.trace_hash, r.stats.events, r.stats.intents, r.stats.requests, r.stats.instances,
-                               r.stats.leaked, (r.stats.end - sim::Time(0)).us, r.violation_count});
+                               r.stats.leaked, (r.stats.end - sim::Time(0)).us, r.violation_count, 0});
       if (at + i == 0) out.first_hash = r.trace_hash;
       if (r.violation_count > 0) {
         if (!shortest || r.stats.events < shortest->first) shortest = std::make_pair(r.stats.events, r.seed);

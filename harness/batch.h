@@ -23,7 +23,9 @@ struct SeedResult {
   uint64_t events = 0, intents = 0, requests = 0, instances = 0, leaked = 0;
   int64_t end_us = 0;
   uint32_t violations = 0;
+  uint32_t unused = 0;  // so that no byte of it is padding (it is written to a file whole)
 };
+static_assert(sizeof(SeedResult) == 72, "SeedResult has no padding");
 
 // Every seed's SeedResult, in seed order, spooled to an unnamed temporary file as it comes, so that
 // a batch of a million seeds holds a few pages of them, not a million (in memory when no temporary
@@ -31,8 +33,15 @@ struct SeedResult {
 class SeedLog {
  public:
   SeedLog();
-  SeedLog(SeedLog&&) noexcept = default;
-  SeedLog& operator=(SeedLog&&) noexcept = default;
+  SeedLog(SeedLog&& o) noexcept { *this = std::move(o); }
+  SeedLog& operator=(SeedLog&& o) noexcept {
+    file_ = std::move(o.file_);
+    buffer_ = std::move(o.buffer_);
+    count_ = o.count_;
+    o.buffer_.clear();
+    o.count_ = 0;  // what moved out is empty, not a count without its file
+    return *this;
+  }
   void add(const SeedResult& r);
   uint64_t size() const { return count_; }
   bool empty() const { return count_ == 0; }

@@ -33,9 +33,10 @@ void Reapers::on_reap(uint32_t r) {
   for (uint32_t id : chosen) {
     bool tagged = true;
     for (const auto& v : listing) tagged = v.id == id ? v.tagged : tagged;
-    std::vector<uint32_t> asked;
-    service_.terminate(spec.region, {id}, now, spec.account, &asked);
-    for (uint32_t i : asked) cx_.log.add(Obs::terminating, now, i).a = model::kNone;
+    one_.assign(1, id);
+    asked_.clear();
+    service_.terminate(spec.region, one_, now, spec.account, &asked_);
+    for (uint32_t i : asked_) cx_.log.add(Obs::terminating, now, i).a = model::kNone;
     model::Record& t = cx_.log.add(Obs::reaped, now, r);
     t.a = id;
     t.flags = tagged ? model::kTagged : 0;

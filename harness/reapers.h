@@ -17,6 +17,7 @@ class Reapers {
  private:
   Context& cx_;
   model::Service& service_;
+  std::vector<uint32_t> one_, asked_;  // scratch: the id a termination names, the ids it asked
 };
 
 }  // namespace idem::harness

@@ -164,10 +164,10 @@ void ServiceHost::describe(uint32_t attempt, uint32_t f) {
 
 void ServiceHost::terminate(uint32_t attempt, uint32_t f) {
   const model::CallRecord& c = cx_.call_of(attempt);
-  std::vector<uint32_t> asked;
-  const auto r = service_.terminate(c.request.region, c.ids, handling(attempt, f, true, false), c.request.account, &asked);
+  asked_.clear();
+  const auto r = service_.terminate(c.request.region, c.ids, handling(attempt, f, true, false), c.request.account, &asked_);
   cx_.log.add(Obs::terminated, cx_.now, attempt).code = static_cast<uint8_t>(r.code);
-  for (uint32_t id : asked) cx_.log.add(Obs::terminating, cx_.now, id).a = attempt;
+  for (uint32_t id : asked_) cx_.log.add(Obs::terminating, cx_.now, id).a = attempt;
   replies_[attempt] = Response{r.code, 0, 0, 0};
   cx_.q.push(cx_.now + served_[attempt].work, kReply, attempt);
 }

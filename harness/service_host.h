@@ -86,6 +86,7 @@ class ServiceHost {
   std::vector<model::Response> replies_;         // per attempt: the answer waiting to leave
   std::vector<uint32_t> op_attempt_;             // per launch op: the attempt that started it
   std::vector<uint32_t> in_service_;             // with crash faults: attempts the service may still answer
+  std::vector<uint32_t> asked_;                  // scratch: the instances a TerminateInstances asked to terminate
 };
 
 }  // namespace idem::harness

@@ -216,7 +216,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   void on_reset(uint32_t attempt) {
     if (cx_.history.attempts[attempt].done) return;
     const uint32_t client = cx_.client_of(attempt);
-    cx_.log.add(Obs::reset_seen, cx_.now, attempt).a = client;
+    model::Record& r = cx_.log.add(Obs::reset_seen, cx_.now, attempt);
+    r.a = client;
+    r.flags = clients_[client].waits_for(attempt) ? 0 : model::kUnheard;
     clients_[client].on_timeout(attempt, cx_.now);
   }
 

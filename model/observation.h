@@ -60,7 +60,8 @@ enum class Obs : uint8_t {
   delivered,       // subject attempt; a client; code, b reservation, c first instance, d count; x when the
                    // answer left the service (or the endpoint), microseconds
   ignored,         // subject attempt; a client: delivered after the caller stopped waiting (late)
-  reset_seen,      // subject attempt; a client: the connection was reset (outcome unknown)
+  reset_seen,      // subject attempt; a client: the connection was reset (outcome unknown); flags kUnheard: no
+                   // process waited on it (the caller's crashed)
   timed_out,       // subject attempt; a client (outcome unknown)
   intent_state,    // at the run's end; subject intent; code Outcome; flags kFinished | kBlocked; b, c, d the
                    // launch it learned (reservation, first instance, count)
@@ -120,6 +121,7 @@ inline constexpr uint16_t kQuiet = 1;
 inline constexpr uint16_t kLaunched = 1, kBound = 2, kHadRecord = 4;
 inline constexpr uint16_t kLossy = 1;
 inline constexpr uint16_t kTagged = 1;
+inline constexpr uint16_t kUnheard = 1;
 
 // admitted: how the service took the request in (model/service.h, Admission).
 enum class Admit : uint8_t { reply, started, joined };

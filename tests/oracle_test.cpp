@@ -283,3 +283,81 @@ TEST(OracleOnLogs, ALaunchIsWhereItsRequestAskedIt) {
   EXPECT_EQ(vs[0].detail, "the service launched r-00000000000000001 in zone us-east-1a, not what the request that made it asked for");
   EXPECT_EQ(vs[0].bad_launches, std::vector<uint32_t>{0});
 }
+
+TEST(OracleOnLogs, AMismatchDecidedAgainstARecordTheServiceReleasedIsJudgedAgainstThatRecord) {
+  // a (m5.large) reserves the token on one frontend; b (c5.large) meets a's record in flight from
+  // another and gets a mismatch, rightly; a's frontend dies before its launch and recovery
+  // releases the record; c (c5.large) then launches: the token's first real request.
+  auto story = [](Code b_answer) {
+    Story s;
+    const uint32_t a = s.send(s.call(s.intent(1, 0), Api::run, "tok-1"), at(millis(0)));
+    const uint32_t b = s.send(s.call(s.intent(1, 0), Api::run, "tok-1", params("c5.large")), at(millis(100)));
+    s.admit(a, at(millis(0)), Admit::started, 0);
+    s.admit(b, at(millis(100)), Admit::reply, kNone, b_answer, a);
+    s.answered(b, Response{b_answer, 0, 0, 0}, at(millis(100)));
+    s.abandoned(0, a, at(millis(500)), kHadRecord);
+    const uint32_t c = s.send(s.call(s.intent(1, 0), Api::run, "tok-1", params("c5.large")), at(seconds(3)));
+    s.admit(c, at(seconds(3)), Admit::started, 1);
+    s.launched(1, c, at(seconds(4)), Response{Code::Ok, 1, 1, 1});
+    s.answered(c, Response{Code::Ok, 1, 1, 1}, at(seconds(4)));
+    return s;
+  };
+  EXPECT_TRUE(story(Code::IdempotentParameterMismatch).holds());
+  // At its instant a's request was the token's first, with other parameters: b must get a mismatch.
+  EXPECT_TRUE(story(Code::InvalidParameterValue).broke("answers"));
+}
+
+TEST(OracleOnLogs, AnAnswerTheServiceNeverGaveSaysNothingAboutTheRules) {
+  // An invalid token, turned away by a transient 400 before the service saw it: the 400 is the
+  // fault's, not the service's answer to the token.
+  Story s;
+  const uint32_t a = s.send(s.call(s.intent(), Api::run, ""), at(seconds(0)));
+  s.log.add(Obs::arrived, at(millis(20)), a).a = kNone;
+  s.log.add(Obs::transient, at(millis(20)), a).code = static_cast<uint8_t>(Code::IncorrectState);
+  s.answered(a, Response{Code::IncorrectState, 0, 0, 0}, at(millis(40)));
+  EXPECT_TRUE(s.holds());
+  // The service's own answer to it must be InvalidParameterValue.
+  Story t;
+  const uint32_t b = t.send(t.call(t.intent(), Api::run, ""), at(seconds(0)));
+  t.admit(b, at(millis(20)), Admit::reply, kNone, Code::IncorrectState);
+  t.answered(b, Response{Code::IncorrectState, 0, 0, 0}, at(millis(40)));
+  EXPECT_TRUE(t.broke("answers"));
+}
+
+TEST(OracleOnLogs, ALaunchOfTooManyInstancesIsCaughtEvenWhereTheLogSaysNotWhere) {
+  Story s;
+  const uint32_t a = s.send(s.call(s.intent(), Api::run, "t"), at(seconds(0)));
+  s.admit(a, at(seconds(0)), Admit::started, 0);
+  Record& l = s.log.add(Obs::launched, at(seconds(1)), 0);  // no `placed` record
+  l.a = a;
+  l.set_response(Response{Code::Ok, 1, 1, 3});
+  s.answered(a, Response{Code::Ok, 1, 1, 3}, at(seconds(1)));
+  EXPECT_TRUE(s.broke("answers"));
+}
+
+TEST(OracleOnLogs, LivenessAndAnIntentLeftOpenAreJudgedFromTheLog) {
+  // An intent whose only call timed out and which its caller left open: with heal_at, liveness
+  // names it; a reaper's termination of its launch is a false reap (the caller may yet learn of it).
+  Story s;
+  const uint32_t i = s.intent();
+  const uint32_t a = s.send(s.call(i, Api::run, "t"), at(seconds(0)));
+  s.admit(a, at(seconds(0)), Admit::started, 0);
+  s.launched(0, a, at(seconds(1)), Response{Code::Ok, 1, 1, 1});
+  s.timed_out(a, at(seconds(2)));
+  s.state(i, Outcome::unknown, /*finished=*/false);
+  s.log.add(Obs::reaped, at(seconds(30)), 0).a = 1;
+  Promises p;
+  p.heal_at = at(seconds(10));
+  p.converge = seconds(60);
+  p.limit = at(hours(1));
+  std::vector<std::string> ps;
+  for (const Finding& f : s.findings(std::nullopt, &p)) ps.emplace_back(property_name(f.property));
+  EXPECT_EQ(ps, (std::vector<std::string>{"no-false-reap", "liveness"}));
+  // Once the caller is done with it (it gave up), the same termination is a cleanup; liveness still
+  // names the intent, whose outcome it never learned.
+  s.state(i, Outcome::unknown, /*finished=*/true);
+  s.ended(0, at(seconds(2)), Outcome::unknown);
+  ps.clear();
+  for (const Finding& f : s.findings(std::nullopt, &p)) ps.emplace_back(property_name(f.property));
+  EXPECT_EQ(ps, (std::vector<std::string>{"liveness"}));
+}

@@ -64,7 +64,7 @@ class Story {
     const uint32_t in = static_cast<uint32_t>(intents_.size());
     model::Record& i = log.add(Obs::intent_begun, Time(0), in);
     i.a = id, i.b = 0, i.c = static_cast<uint32_t>(max), i.d = kNone, i.x = 1;
-    intents_.push_back({id, model::Outcome::pending, {}, false});
+    intents_.push_back({id, model::Outcome::pending, {}, true});
     return in;
   }
 
@@ -97,11 +97,14 @@ class Story {
 
   // ---- what the service did and said, written by hand
 
-  void admit(uint32_t attempt, Time at, model::Admit kind, uint32_t op = kNone, Code reply = Code::Ok) {
+  // The service decided `attempt` at `at`; `owner`: the request whose token record it met.
+  void admit(uint32_t attempt, Time at, model::Admit kind, uint32_t op = kNone, Code reply = Code::Ok,
+             uint32_t owner = kNone) {
     model::Record& r = log.add(Obs::admitted, at, attempt);
     r.flags = static_cast<uint16_t>(kind);
     r.code = static_cast<uint8_t>(reply);
     r.a = op;
+    r.d = owner;
   }
   // A launch step that put up `r` (placed where its request asked: its zone, else the Region's first).
   void launched(uint32_t op, uint32_t attempt, Time at, const Response& r) {
@@ -151,7 +154,11 @@ class Story {
   }
   void timed_out(uint32_t attempt, Time at) { log.add(Obs::timed_out, at, attempt); }
   void ended(uint32_t call, Time at, model::Outcome o) { log.add(Obs::call_ended, at, call).code = static_cast<uint8_t>(o); }
-  void state(uint32_t intent, model::Outcome o) { intents_[intent].outcome = o, intents_[intent].forced = true; }
+  // How the caller recorded the intent at the end (`finished`: it was done with it).
+  void state(uint32_t intent, model::Outcome o, bool finished = true) {
+    intents_[intent].outcome = o;
+    intents_[intent].finished = finished;
+  }
   const Response& response(uint32_t attempt) const { return attempts_[attempt].response; }
   uint32_t call_of(uint32_t attempt) const { return attempts_[attempt].call; }
 
@@ -161,7 +168,8 @@ class Story {
   model::Admission take(uint32_t attempt, Time at, bool lost = false) {
     const model::RunRequest& req = calls_[attempts_[attempt].call].request;
     const model::Admission adm = svc->admit(req, at, attempt);
-    admit(attempt, at, static_cast<model::Admit>(adm.kind), adm.kind == model::Admission::Reply ? kNone : adm.op, adm.reply.code);
+    admit(attempt, at, static_cast<model::Admit>(adm.kind), adm.kind == model::Admission::Reply ? kNone : adm.op, adm.reply.code,
+          adm.owner ? static_cast<uint32_t>(*adm.owner) : kNone);
     if (adm.kind == model::Admission::Reply && !lost) answered(attempt, adm.reply, at);
     return adm;
   }
@@ -229,14 +237,16 @@ class Story {
       model::Record& r = out.add(Obs::intent_state, last_time(), i);
       r.set_response(intents_[i].learned);
       r.code = static_cast<uint8_t>(intents_[i].outcome);
-      r.flags = model::kFinished;
+      r.flags = intents_[i].finished ? model::kFinished : 0;
     }
     return out;
   }
-  std::vector<model::Finding> findings(std::optional<model::ServiceConfig> rules = std::nullopt) const {
+  // The oracle's findings on the log, under the story's rules (or `rules`) and, when given, promises.
+  std::vector<model::Finding> findings(std::optional<model::ServiceConfig> rules = std::nullopt,
+                                       const model::Promises* promises = nullptr) const {
     judged_ = judged();
     ledger_.emplace(model::index_log(judged_));
-    return model::check(*ledger_, harness::rules_of(rules.value_or(cfg)));
+    return model::check(*ledger_, harness::rules_of(rules.value_or(cfg)), promises);
   }
   std::vector<reports::Violation> violations() const {
     const std::vector<model::Finding> fs = findings();
@@ -270,7 +280,7 @@ class Story {
     uint32_t client;
     model::Outcome outcome;
     Response learned;
-    bool forced;
+    bool finished;
   };
   Time last_time() const { return log.records().empty() ? Time(0) : log.records().back().time(); }
   uint32_t op_attempt(uint32_t op) const {

@@ -1493,6 +1493,8 @@ TEST(Timeline, AStoryHoldsWhatItsAnswersRestOn) {
 TEST(ObservedVerdicts, EachBreaksExactlyWhatItShould) {
   const std::vector<std::pair<std::string, std::set<std::string>>> cases = {
       {"observed/joiner-of-released-launch.yaml", {}},
+      {"observed/mismatch-against-released-record.yaml", {}},
+      {"observed/transient-before-an-invalid-token.yaml", {}},
       {"observed/reaper-cleanup-after-caller-crash.yaml", {"intent-instances"}},
       {"rules/rule5-current-decided-at-admission.yaml", {}},
       {"rules/rule5-current-decided-at-admission+decide-at-arrival.yaml", {"answers"}},
@@ -1507,4 +1509,16 @@ TEST(ObservedVerdicts, EachBreaksExactlyWhatItShould) {
     EXPECT_EQ(got, expected) << file;
     if (!expected.empty()) EXPECT_EQ(b.failing_runs, 500u) << file;
   }
+  // The stories happen as told: the joiner joins, the launch is released, the mismatch meets it.
+  const auto r = reports::replay(load("observed/joiner-of-released-launch.yaml"), 1);
+  size_t joined = 0, released = 0;
+  for (const model::Record& x : r.log->records()) {
+    joined += x.kind == model::Obs::admitted && (x.flags & 3) == uint16_t(model::Admit::joined);
+    released += x.kind == model::Obs::abandoned && (x.flags & model::kHadRecord) && !(x.flags & (model::kBound | model::kLaunched));
+  }
+  EXPECT_EQ(joined, 1u);
+  EXPECT_EQ(released, 1u);
+  const auto m = reports::replay(load("observed/mismatch-against-released-record.yaml"), 1);
+  EXPECT_NE(m.trace.find("answer code=IdempotentParameterMismatch"), std::string::npos) << m.trace;
+  EXPECT_NE(m.trace.find("released"), std::string::npos) << m.trace;
 }

@@ -1,15 +1,23 @@
 #include "model/oracle/ledger.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace idem::model {
 
 namespace {
 
-// The element `i` of a table, grown to hold it (a hand-written log may name ids out of order).
+// The element `i` of a table, grown to hold it (a hand-written log may name ids out of order, but
+// not far past what it holds: a run's ids are dense).
 template <typename T>
-T& at(std::vector<T>& v, uint32_t i) {
-  if (v.size() <= i) [[unlikely]] v.resize(static_cast<size_t>(i) + 1);
+T& at(std::vector<T>& v, uint32_t i, size_t bound) {
+  if (v.size() <= i) [[unlikely]] {
+    if (i >= bound)
+      throw std::invalid_argument("the run log names id " + std::to_string(i) + ", beyond the " + std::to_string(bound) +
+                                  " its records allow: its ids are not dense");
+    v.resize(static_cast<size_t>(i) + 1);
+  }
   return v[i];
 }
 
@@ -29,12 +37,22 @@ class Indexer {
   }
 
  private:
-  Ledger::Attempt& attempt(uint32_t id) { return at(out_.attempts, id); }
+  Ledger::Attempt& attempt(uint32_t id) { return slot(out_.attempts, id); }
+  // A table's entry for id `i`: no id of a run is past the number of its records.
+  template <typename T>
+  T& slot(std::vector<T>& v, uint32_t i) { return at(v, i, log_.records().size() + 1); }
 
   // Every table at its size at once (ids are dense), so that indexing one grows nothing.
   void presize(const std::vector<Record>& rs) {
     uint32_t clients = 0, intents = 0, calls = 0, attempts = 0, ops = 0, launches = 0;
-    const auto upto = [](uint32_t& n, uint32_t id) { n = id != kNone && id >= n ? id + 1 : n; };
+    const size_t bound = rs.size() + 1;  // no id of a run is past the number of its records
+    const auto upto = [bound](uint32_t& n, uint32_t id) {
+      if (id == kNone || id < n) return;
+      if (id >= bound)
+        throw std::invalid_argument("the run log names id " + std::to_string(id) + ", beyond the " + std::to_string(bound) +
+                                    " its records allow: its ids are not dense");
+      n = id + 1;
+    };
     for (const Record& r : rs) {
       switch (r.kind) {
         case Obs::client: upto(clients, r.subject); break;
@@ -61,7 +79,7 @@ class Indexer {
     const sim::Time t = r.time();
     switch (r.kind) {
       case Obs::client: {
-        Ledger::Client& c = at(out_.clients, r.subject);
+        Ledger::Client& c = slot(out_.clients, r.subject);
         c.group = r.a, c.index = r.b, c.region = r.c, c.intent_group = r.d;
         c.account = r.flags;
         c.label = static_cast<uint32_t>(r.x);
@@ -70,51 +88,51 @@ class Indexer {
         break;
       }
       case Obs::intent_begun: {
-        Ledger::Intent& in = at(out_.intents, r.subject);
+        Ledger::Intent& in = slot(out_.intents, r.subject);
         in.client = r.a, in.k = r.b;
         in.intended = static_cast<int32_t>(r.c);
         in.least = static_cast<int32_t>(r.x);
         break;
       }
       case Obs::call_begun: {
-        Ledger::Call& c = at(out_.calls, r.subject);
+        Ledger::Call& c = slot(out_.calls, r.subject);
         c.intent = r.a, c.client = r.b, c.token = r.c, c.params = r.d;
         c.api = static_cast<Api>(r.code);
         c.repeat = (r.flags & kRepeat) != 0;
         c.layer = static_cast<Layer>(r.flags >> 1);
         c.app_try = static_cast<int32_t>(r.x);
         c.invoked = t;
-        at(out_.intents, r.a);
+        slot(out_.intents, r.a);
         intent_calls_.emplace_back(r.a, r.subject);
         break;
       }
       case Obs::call_serves: {
-        Ledger::Call& c = at(out_.calls, r.subject);
+        Ledger::Call& c = slot(out_.calls, r.subject);
         if (c.batch.empty()) c.batch.push_back(c.intent);
         c.batch.push_back(r.a);
-        at(out_.intents, r.a);
+        slot(out_.intents, r.a);
         intent_calls_.emplace_back(r.a, r.subject);
         break;
       }
-      case Obs::call_names: at(out_.calls, r.subject).ids.push_back(r.a); break;
+      case Obs::call_names: slot(out_.calls, r.subject).ids.push_back(r.a); break;
       case Obs::sent: {
         Ledger::Attempt& a = attempt(r.subject);
         a.call = r.a;
         a.number = static_cast<int32_t>(r.b);
         a.token = r.c;
         a.sent = t;
-        at(out_.calls, r.a);
+        slot(out_.calls, r.a);
         call_attempts_.emplace_back(r.a, r.subject);
         break;
       }
       case Obs::call_ended: {
-        Ledger::Call& c = at(out_.calls, r.subject);
+        Ledger::Call& c = slot(out_.calls, r.subject);
         c.ended = t;
         c.outcome = static_cast<Outcome>(r.code);
         c.quota_stopped = static_cast<StopWhy>(r.b) == StopWhy::quota;
         break;
       }
-      case Obs::caller_crash: at(out_.clients, r.subject).crashes.push_back(t); break;
+      case Obs::caller_crash: slot(out_.clients, r.subject).crashes.push_back(t); break;
       case Obs::delivered: {
         Ledger::Attempt& a = attempt(r.subject);
         // An answer the caller stopped waiting for, or one its process died before acting on,
@@ -130,19 +148,20 @@ class Indexer {
           a.end = Ledger::Attempt::answer;
           a.ended = t;
           a.response = r.response();
-          at(out_.calls, a.call).response = a.response;
+          slot(out_.calls, a.call).response = a.response;
         }
         break;
       }
       case Obs::timed_out:
       case Obs::reset_seen: {
         Ledger::Attempt& a = attempt(r.subject);
+        if (r.flags & kUnheard) break;  // nobody waited on it
         a.end = r.kind == Obs::timed_out ? Ledger::Attempt::timeout : Ledger::Attempt::reset;
         a.ended = t;
         break;
       }
       case Obs::intent_state: {
-        Ledger::Intent& in = at(out_.intents, r.subject);
+        Ledger::Intent& in = slot(out_.intents, r.subject);
         in.outcome = static_cast<Outcome>(r.code);
         in.finished = (r.flags & kFinished) != 0;
         in.blocked = (r.flags & kBlocked) != 0;
@@ -157,7 +176,7 @@ class Indexer {
         copy.duplicate_of = r.subject;
         copy.fate = Fate::none;
         copy.end = Ledger::Attempt::open;
-        at(out_.attempts, r.a) = copy;
+        slot(out_.attempts, r.a) = copy;
         break;
       }
       case Obs::arrived: {
@@ -177,7 +196,9 @@ class Indexer {
       case Obs::described:
       case Obs::terminated: attempt(r.subject).handled = t; break;
       case Obs::terminating: {
-        std::optional<sim::Time>& when = at(out_.terminating, r.subject - 1);
+        // Instances are numbered from 1; a launch puts up at most 10,000 of them.
+        if (r.subject == 0) throw std::invalid_argument("the run log asks instance 0 to terminate: instances count from 1");
+        std::optional<sim::Time>& when = at(out_.terminating, r.subject - 1, 10000 * log_.records().size() + 1);
         if (!when) when = t;
         break;
       }
@@ -188,31 +209,32 @@ class Indexer {
         a.order = admitted_++;
         a.admit = static_cast<Admit>(r.flags & 3);
         a.op = a.admit == Admit::reply ? kNone : r.a;
-        if (a.admit == Admit::started) at(out_.ops, r.a).attempt = r.subject;
-        if (a.admit == Admit::joined) at(out_.ops, r.a).joined.push_back(r.subject);
+        a.owner = r.d;
+        if (a.admit == Admit::started) slot(out_.ops, r.a).attempt = r.subject;
+        if (a.admit == Admit::joined) slot(out_.ops, r.a).joined.push_back(r.subject);
         break;
       }
       case Obs::launched: {
-        Ledger::Op& op = at(out_.ops, r.subject);
+        Ledger::Op& op = slot(out_.ops, r.subject);
         op.launched = true;
         const Response got = r.response();
         if (!got.ok() || got.reservation == 0) break;
         op.launch = got.reservation - 1;
-        Ledger::Launch& l = at(out_.launches, got.reservation - 1);
+        Ledger::Launch& l = slot(out_.launches, got.reservation - 1);
         l.op = r.subject, l.attempt = r.a;
         l.reservation = got.reservation, l.first = got.first_instance, l.count = got.count;
         l.at = t;
         break;
       }
       case Obs::placed: {
-        Ledger::Launch& l = at(out_.launches, r.subject - 1);
+        Ledger::Launch& l = slot(out_.launches, r.subject - 1);
         l.placed = true;
         l.region = r.a, l.account = r.b, l.zone = r.c, l.subnet = r.d;
         l.params = static_cast<uint32_t>(r.x);
         break;
       }
       case Obs::abandoned: {
-        Ledger::Op& op = at(out_.ops, r.subject);
+        Ledger::Op& op = slot(out_.ops, r.subject);
         op.abandoned = true;
         op.bound = (r.flags & kBound) != 0;
         op.had_record = (r.flags & kHadRecord) != 0;
@@ -256,6 +278,10 @@ class Indexer {
       out_.launches.push_back(l);
       ++out_.in_flight;
     }
+    for (const Ledger::Launch& l : out_.launches)
+      if (l.attempt == kNone || l.attempt >= out_.attempts.size())
+        throw std::invalid_argument("the run log's reservations are not dense: one has no launch (a `placed` without its "
+                                    "`launched`, or a gap in the numbering)");
     out_.launch_of.assign(out_.attempts.size(), kNone);
     for (uint32_t i = 0; i < out_.launches.size(); ++i) {
       const Ledger::Launch& l = out_.launches[i];

@@ -31,6 +31,13 @@ enum class Fate : uint8_t {
 };
 
 struct Ledger {
+  Ledger() = default;
+  // Its spans point into its own vectors: it moves, never copies.
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+  Ledger(Ledger&&) = default;
+  Ledger& operator=(Ledger&&) = default;
+
   struct Client {
     uint32_t group = 0, index = 0, region = 0, account = 0, intent_group = 0;
     uint32_t label = kNone;            // name id: "group#index"
@@ -79,6 +86,7 @@ struct Ledger {
     uint32_t order = kNone;            // its place among the admitted requests
     Admit admit = Admit::reply;
     uint32_t op = kNone;               // the launch it started or joined
+    uint32_t owner = kNone;            // the request whose token record the decision met (kNone: none)
     std::optional<sim::Time> handled;  // a Describe or a Terminate handled
     // The caller's side: the answer it received, on time or late, or how it stopped waiting.
     enum End : uint8_t { open, answer, timeout, reset } end = open;
@@ -139,7 +147,9 @@ struct Ledger {
   uint32_t account_of(uint32_t attempt) const { return clients[call_of(attempt).client].account; }
 };
 
-// REQUIRES: the log outlives the ledger.
+// REQUIRES: the log outlives the ledger. Throws std::invalid_argument for a log whose ids are not
+// dense (an attempt, call, intent, op or reservation id far past what the log holds, a reservation
+// missing between two others, instance 0): such a log was not written by a run or an importer.
 Ledger index_log(const RunLog& log);
 
 }  // namespace idem::model

@@ -61,8 +61,10 @@ ScopeKey scope_of(const Ledger& l, const Rules& rules, uint32_t attempt) {
 }
 
 std::optional<Misplaced> misplaced(const Ledger& l, const Rules& rules, const Ledger::Launch& launch) {
-  if (!launch.placed) return std::nullopt;  // the log does not say where
   const LaunchParams& asked = l.params_of(launch.attempt);
+  const bool count_ok =
+      launch.count >= static_cast<uint32_t>(asked.min) && launch.count <= static_cast<uint32_t>(asked.max);
+  if (!launch.placed) return count_ok ? std::nullopt : std::optional(Misplaced::count);  // the log does not say where
   const uint32_t region = l.region_of(launch.attempt);
   if (launch.region != region) return Misplaced::region;
   if (launch.account != l.account_of(launch.attempt)) return Misplaced::account;
@@ -85,8 +87,7 @@ std::optional<Misplaced> misplaced(const Ledger& l, const Rules& rules, const Le
     if (got.image != asked.image) return Misplaced::image;
     if (got.type != asked.type) return Misplaced::type;
   }
-  if (launch.count < static_cast<uint32_t>(asked.min) || launch.count > static_cast<uint32_t>(asked.max))
-    return Misplaced::count;
+  if (!count_ok) return Misplaced::count;
   return std::nullopt;
 }
 

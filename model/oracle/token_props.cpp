@@ -44,6 +44,10 @@ bool Judge::released(uint32_t attempt) const {
 bool Judge::allowed(uint32_t attempt, Expect e, uint32_t launch) const {
   const Response* answer = answer_of(attempt);
   if (!answer) return true;                  // no answer: says nothing
+  // The service never decided it: its answer came from a fault on the way (a storm, a transient
+  // error, the quota), not from the service.
+  const Ledger::Attempt& a = l.attempts[attempt];
+  if (!a.decided && !a.handled) return true;
   const Response& got = *answer;
   if (got.status() >= 500) return true;      // 5xx: may or may not have happened
   switch (e) {
@@ -97,6 +101,19 @@ struct ScopeJudge {
       // Never decided (lost, turned away, the store down), or released before it launched.
       if (!at.decided || at.store_down || j.released(a)) continue;
       const LaunchParams& params = l.params_of(a);
+      // Decided against a token record the service then released (its launch never happened): the
+      // answer is judged against that record's request, and takes no part in the token's life.
+      if (at.admit == Admit::reply && at.owner != kNone && at.owner < l.attempts.size() && j.released(at.owner)) {
+        const Expect against = same_parameters(l.params_of(at.owner), params) ? Expect::launch : Expect::mismatch;
+        if (!j.allowed(a, against, kNone)) {
+          if (!have_told) {
+            told.first = a, told.code = static_cast<uint8_t>(against), told.flags = 0, told.other = kNone;
+            have_told = true;
+          }
+          bad.push_back(a);
+        }
+        continue;
+      }
       const uint32_t li = l.launch_of[a];
       const Time t = *at.decided;
       const std::optional<Time> ended = current != kNone ? j.terminated_at(l.launches[current]) : std::nullopt;
