@@ -23,7 +23,7 @@ constexpr std::array<BugInfo, static_cast<size_t>(Bug::kCount)> kBugs = {{
     {"retention-from-launch", "rule 5: 2013 retention is counted from the launch, not from the termination", BugInfo::v2013_only},
     {"forget-at-termination", "rule 5: the token is forgotten as soon as its instances terminate"},
     {"degraded-repeat", "rule 2 (incident 15): a repeat answers 200 with the reservation but no instances"},
-    {"decide-at-arrival", "rule 5: under `current` whether the token's instances terminated is judged by the clock when the request arrived, not when the service decides after its validate and reserve steps", BugInfo::current_only},
+    {"decide-at-arrival", "rule 5: under `current` whether the token's instances terminated is judged by the clock when the request arrived, not when the service decides after its validate and reserve steps", BugInfo::current_only, true},
     {"token-per-attempt", "incident 7: the client makes a new token for every attempt"},
     {"new-token-per-app-retry", "incidents 1, 16: an application that keeps its token mints a new one per retry"},
     {"new-token-on-mismatch", "incidents 5, 6: after IdempotentParameterMismatch the application retries with a new token"},
@@ -36,8 +36,10 @@ std::string bug_acts_under(Bug b, Semantics s) {
   const BugInfo& i = bug_info(b);
   const bool current = s == Semantics::current;
   if ((i.under == BugInfo::v2013_only && current) || (i.under == BugInfo::current_only && !current))
-    return "'" + std::string(i.name) + "' has no effect under `" + (current ? "current" : "2013") +
-           "` semantics: it departs from the " + (current ? "2013" : "`current`") + " rules only";
+    return "'" + std::string(i.name) + "' " + (i.acts_under_other ? "cannot break the rules" : "has no effect") +
+           " under `" + (current ? "current" : "2013") + "` semantics: it departs from the " +
+           (current ? "2013" : "`current`") + " rules only" +
+           (i.acts_under_other ? " (it changes runs there, in ways those rules allow)" : "");
   return "";
 }
 

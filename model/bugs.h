@@ -44,6 +44,8 @@ struct BugInfo {
   std::string_view breaks;  // the rule or incident, one line
   // The token rules under which it departs from anything: both, or only `current` or `2013`.
   enum Under : uint8_t { both, current_only, v2013_only } under = both;
+  // Under the other semantics it still changes runs (in ways those rules allow), not nothing.
+  bool acts_under_other = false;
 };
 
 const BugInfo& bug_info(Bug b);

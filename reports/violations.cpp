@@ -213,7 +213,8 @@ class Wording {
         std::string d = "terminated " + model::instance_name(r.instance) + " of " + model::reservation_name(res) + ", which " +
                         intent_text(f.other) + " owns (" +
                         (f.code == 0 ? "an answer to it named the reservation"
-                                     : "it was launched for the intent, which the caller was still working on") +
+                                     : "it was launched for the intent, and the caller was still working with its "
+                                       "token: a call carrying it was not over, or came later") +
                         ")" +
                         (r.tagged ? "" : "; the listing showed it without its tags (not visible yet: younger than "
                                          "describe_lag + tag_lag)");
@@ -433,9 +434,8 @@ class Wording {
         case model::Obs::admitted:
           if ((r.flags & model::kForgot) && l_.attempts[r.subject].has_token())
             note(t,
-                 "service: the token's record had expired (store ttl " +
-                     (s_.service.store.ttl ? sim::format_duration(*s_.service.store.ttl) : std::string("none")) +
-                     ", or the retention) when attempt " + std::to_string(r.subject) + " arrived; it was dropped",
+                 "service: the token's record had expired (" + expiry() + ") when the service decided attempt " +
+                     std::to_string(r.subject) + "; it was dropped",
                  true, token_text(l_.attempts[r.subject].token));
           break;
         case model::Obs::store_crash:
@@ -467,6 +467,19 @@ class Wording {
         default: break;
       }
     }
+  }
+
+  // What makes a record expire under the scenario's settings.
+  std::string expiry() const {
+    std::vector<std::string> why;
+    if (s_.service.store.ttl) why.push_back("its store ttl of " + sim::format_duration(*s_.service.store.ttl));
+    if (s_.service.semantics == model::Semantics::v2013)
+      why.push_back("the 2013 retention of " + sim::format_duration(s_.service.token_retention) + " after its instances terminated");
+    if (s_.bugs.has(model::Bug::forget_at_termination)) why.push_back("the termination of its instances: the planted bug forget-at-termination");
+    if (why.empty()) return "no ttl or retention applies: a planted bug";
+    std::string out = why.front();
+    for (size_t i = 1; i < why.size(); ++i) out += ", or " + why[i];
+    return out;
   }
 
   // A story gets the crashes and restarts inside its time span, the forgotten and released records

@@ -1086,7 +1086,7 @@ TEST(Reapers, ReapingTheInstanceOfAnIntentStillInProgressIsAFalseReap) {
   bool caught = false;
   for (const auto& v : r.violations)
     caught = caught || (v.property == "no-false-reap" &&
-                        v.detail.find("the caller was still working on") != std::string::npos);
+                        v.detail.find("the caller was still working with its token") != std::string::npos);
   EXPECT_TRUE(caught);
 }
 
@@ -1496,6 +1496,9 @@ TEST(ObservedVerdicts, EachBreaksExactlyWhatItShould) {
       {"observed/mismatch-against-released-record.yaml", {}},
       {"observed/transient-before-an-invalid-token.yaml", {}},
       {"observed/reaper-cleanup-after-caller-crash.yaml", {"intent-instances"}},
+      {"observed/reaper-while-caller-down.yaml", {"intent-instances"}},
+      {"observed/reaper-during-backoff-new-token.yaml", {"intent-instances"}},
+      {"observed/reaper-while-caller-down-kept-token.yaml", {"intent-instances", "no-false-reap"}},
       {"rules/rule5-current-decided-at-admission.yaml", {}},
       {"rules/rule5-current-decided-at-admission+decide-at-arrival.yaml", {"answers"}},
       // The new launch past the retention is allowed (no answers, no token-instances); the

@@ -252,16 +252,30 @@ void Judge::intents() {
 
 namespace {
 
-// Whether the caller was still working on logical intent L at `t`: the intent was left open, or a
-// call of it began after t, or one that began before was not over by then (it ended, or the
-// caller's process crashed, after t).
-bool in_progress(const Judge& j, uint32_t L, Time t) {
+// Whether a call carries the token the launch of `attempt` was made with (or, for a launch without
+// a token, is the call that made it): only such a call can learn of the launch from its answer.
+bool learns_of(const Judge& j, const Ledger::Call& call, uint32_t c, uint32_t attempt) {
+  const Ledger::Attempt& made = j.l.attempts[attempt];
+  if (!made.has_token()) return j.l.attempts[attempt].call == c;
+  const Token& token = j.l.token(made.token);
+  if (call.token != kNone && j.l.token(call.token) == token) return true;
+  return std::any_of(call.attempts.begin(), call.attempts.end(), [&](uint32_t a) {
+    return j.l.attempts[a].has_token() && j.l.token(j.l.attempts[a].token) == token;
+  });
+}
+
+// Whether the caller of logical intent L was still working at `t` on what the launch of `attempt`
+// made: the intent was left open, or a call that can learn of the launch (with its token) was not
+// over by then (it ended, or the caller's process crashed, after t), or began after t (a retry
+// with the token it kept). A caller that goes on with new tokens never learns of it: that launch
+// is an orphan.
+bool in_progress(const Judge& j, uint32_t L, Time t, uint32_t attempt) {
   for (uint32_t m = j.member_begin[L]; m < j.member_begin[L + 1]; ++m) {
     const Ledger::Intent& i = j.l.intents[j.members[m]];
     if (!i.finished) return true;
     for (uint32_t c : i.calls) {
       const Ledger::Call& call = j.l.calls[c];
-      if (call.api == Api::terminate || call.repeat) continue;
+      if (call.api == Api::terminate || !learns_of(j, call, c, attempt)) continue;
       if (call.invoked > t || !call.over || *call.over > t) return true;
     }
   }
@@ -292,7 +306,7 @@ void Judge::reaps() {
       L = it->second;
     } else {
       const uint32_t by = logical[l.call_of(l.launches[res - 1].attempt).intent];
-      if (in_progress(*this, by, r.at)) L = by, why = 1;
+      if (in_progress(*this, by, r.at, l.launches[res - 1].attempt)) L = by, why = 1;
     }
     if (L == kNone) continue;
     if (told.size() <= r.reaper) told.resize(r.reaper + 1, 0);
