@@ -374,14 +374,14 @@ class Body {
 }  // namespace
 
 std::string trace_header(const harness::Scenario& s, uint64_t seed) {
-  sim::Trace t(true);
+  sim::Trace t;
   header(t, s, seed);
   return t.take_text();
 }
 
 std::string trace_text(const harness::Scenario& s, uint64_t seed, const model::RunLog& log,
                        const std::vector<Violation>& violations, Time end) {
-  sim::Trace t(true);
+  sim::Trace t;
   header(t, s, seed);
   Body body(t, s, log);
   for (const model::Record& r : log.records()) body.line(r);

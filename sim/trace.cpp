@@ -1,6 +1,5 @@
 #include "sim/trace.h"
 
-#include <bit>
 #include <cstdio>
 #include <cstring>
 
@@ -175,8 +174,6 @@ TraceLine Trace::line(Time at, std::string_view actor) {
   return TraceLine(*this);
 }
 
-// The hash takes the line eight bytes at a time, read little-endian byte by byte so every
-// machine agrees; a short tail is padded with zeros and the length closes each line.
 void Trace::commit() {
   if (cut_) {
     std::memcpy(buf_ + len_, kCutMark.data(), kCutMark.size());
@@ -184,22 +181,8 @@ void Trace::commit() {
     cut_ = false;
   }
   buf_[len_++] = '\n';
-  uint64_t h = hash_;
-  size_t i = 0;
-  auto word = [this](size_t at, size_t n) {
-    uint64_t w = 0;
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(&w, buf_ + at, n);
-    } else {
-      for (size_t k = 0; k < n; ++k) w |= static_cast<uint64_t>(static_cast<unsigned char>(buf_[at + k])) << (8 * k);
-    }
-    return w;
-  };
-  for (; i + 8 <= len_; i += 8) h = mix(h ^ word(i, 8));
-  if (i < len_) h = mix(h ^ word(i, len_ - i));
-  hash_ = mix(h ^ len_);
   ++count_;
-  if (keep_) text_.append(buf_, len_);
+  text_.append(buf_, len_);
   len_ = 0;
 }
 

@@ -1,9 +1,7 @@
-// The trace: one canonical text line per event, "<time> <actor> <what> key=value ...".
-//
-// Every line feeds a running 64-bit hash of its bytes (eight at a time, multiply-xorshift), so two
-// runs that agree on the hash agree on the trace, byte for byte, with overwhelming probability. Lines are built in a fixed buffer (no allocation on the hot path) and kept only when the
-// caller asks for them (replay); the hash is always computed. A line longer than kMaxLine ends in
-// " [line cut]".
+// Trace text: canonical lines, "<time> <actor> <what> key=value ...", built in a fixed buffer and
+// appended to a string. reports/ renders a run's log with it (`idemsim replay`); nothing formats
+// text during a run, and a run's hash is over its log, not over this text. A line longer than
+// kMaxLine ends in " [line cut]".
 #pragma once
 
 #include <cstdint>
@@ -48,26 +46,21 @@ class TraceLine {
 
 class Trace {
  public:
-  explicit Trace(bool keep_lines) : keep_(keep_lines) {}
+  Trace() = default;
   Trace(const Trace&) = delete;
   Trace& operator=(const Trace&) = delete;
 
   // Starts a line: "<time> <actor>".
   TraceLine line(Time at, std::string_view actor);
 
-  uint64_t hash() const { return hash_; }
   uint64_t lines() const { return count_; }
-  // The kept lines, each ending in '\n' (empty unless keep_lines).
+  // The lines, each ending in '\n'.
   const std::string& text() const { return text_; }
   std::string take_text() { return std::move(text_); }
 
  private:
   friend class TraceLine;
   void commit();
-  static uint64_t mix(uint64_t h) {
-    h *= 0x9E3779B97F4A7C15ULL;
-    return h ^ (h >> 29);
-  }
 
   static constexpr size_t kMaxLine = 2048;
   // Ends a line that did not fit (a very long token value, say).
@@ -75,8 +68,6 @@ class Trace {
   char buf_[kMaxLine];
   size_t len_ = 0;
   bool cut_ = false;
-  bool keep_;
-  uint64_t hash_ = 0xcbf29ce484222325ULL;  // any non-zero start
   uint64_t count_ = 0;
   std::string text_;
 };

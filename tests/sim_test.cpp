@@ -101,46 +101,12 @@ TEST(Latency, UniformStaysInBoundsAndQuantilesHold) {
   EXPECT_NEAR(below_p99, n * 99 / 100, n / 200);
 }
 
-// The hash, written again from its definition: per line (newline included), 8-byte little-endian
-// words xored in and mixed, the zero-padded tail likewise, then the line's length.
-uint64_t reference_hash(const std::string& text) {
-  auto mix = [](uint64_t h) {
-    h *= 0x9E3779B97F4A7C15ULL;
-    return h ^ (h >> 29);
-  };
-  uint64_t h = 0xcbf29ce484222325ULL;
-  size_t start = 0;
-  while (start < text.size()) {
-    const size_t end = text.find('\n', start) + 1;
-    for (size_t i = start; i < end; i += 8) {
-      uint64_t w = 0;
-      for (size_t k = 0; k < 8 && i + k < end; ++k) w |= uint64_t(static_cast<unsigned char>(text[i + k])) << (8 * k);
-      h = mix(h ^ w);
-    }
-    h = mix(h ^ (end - start));
-    start = end;
-  }
-  return h;
-}
-
-TEST(Trace, HashIsDefinedOverTheCanonicalText) {
-  Trace t(true);
+TEST(Trace, CanonicalLines) {
+  Trace t;
   t.line(Time(1500000), "client#1").word("send").kv("attempt", 3).kv("sleep", micros(250));
   t.line(Time(2), "net").word("lose");
   EXPECT_EQ(t.text(), "1.500000s client#1 send attempt=3 sleep=250us\n0.000002s net lose\n");
-  EXPECT_EQ(t.hash(), reference_hash(t.text()));
   EXPECT_EQ(t.lines(), 2u);
-  Trace other(false);
-  other.line(Time(1500000), "client#1").word("send").kv("attempt", 4).kv("sleep", micros(250));
-  other.line(Time(2), "net").word("lose");
-  EXPECT_NE(other.hash(), t.hash());
-}
-
-TEST(Trace, HashDoesNotDependOnKeepingLines) {
-  Trace kept(true), dropped(false);
-  for (Trace* t : {&kept, &dropped}) t->line(Time(5), "a").kv("k", "v");
-  EXPECT_EQ(kept.hash(), dropped.hash());
-  EXPECT_TRUE(dropped.text().empty());
 }
 
 TEST(TimeFormat, SecondsAndDurations) {
