@@ -23,7 +23,7 @@ T& at(std::vector<T>& v, uint32_t i, size_t bound) {
 
 class Indexer {
  public:
-  explicit Indexer(const RunLog& log) : log_(log) { out_.log = &log; }
+  explicit Indexer(const RunLog& log) : log_(log), bound_(log.records().size() + 1) { out_.log = &log; }
 
   Ledger run() {
     const std::vector<Record>& rs = log_.records();
@@ -40,7 +40,7 @@ class Indexer {
   Ledger::Attempt& attempt(uint32_t id) { return slot(out_.attempts, id); }
   // A table's entry for id `i`: no id of a run is past the number of its records.
   template <typename T>
-  T& slot(std::vector<T>& v, uint32_t i) { return at(v, i, log_.records().size() + 1); }
+  T& slot(std::vector<T>& v, uint32_t i) { return at(v, i, bound_); }
 
   // Every table at its size at once (ids are dense), so that indexing one grows nothing.
   void presize(const std::vector<Record>& rs) {
@@ -304,6 +304,7 @@ class Indexer {
   }
 
   const RunLog& log_;
+  const size_t bound_;  // no id of a run is past the number of its records
   Ledger out_;
   uint32_t admitted_ = 0;
   std::vector<std::pair<uint32_t, uint32_t>> call_attempts_, intent_calls_;  // (call, attempt), (intent, call)
