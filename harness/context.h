@@ -4,6 +4,7 @@
 // the network (network.h), the service's host (service_host.h), the cleanup jobs (reapers.h).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "faults/injector.h"

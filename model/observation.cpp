@@ -1,27 +1,10 @@
 #include "model/observation.h"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cstring>
 
 namespace idem::model {
-
-namespace {
-constexpr std::array<std::string_view, static_cast<size_t>(Obs::kCount)> kObsNames = {
-    "client",        "intent-begun",   "call-begun",     "call-serves",   "call-names",      "sent",
-    "backoff",       "rate-wait",      "call-ended",     "app-retry",     "adopted",         "gave-up",
-    "blocked",       "fanned-out",     "caller-crash",   "caller-restart", "caller-resync",  "caller-done",
-    "unheeded",      "delivered",      "ignored",        "reset-seen",    "timed-out",       "intent-state",
-    "lost-request",  "reset-before",   "duplicated",     "arrived",       "lost-response",   "reset-after",
-    "reset-by-crash", "storm-before",  "transient",      "storm-after",   "crash-step",      "crash-timed",
-    "throttled",     "refused",        "described",      "terminated",    "terminating",
-    "store-down",    "admitted",       "written",        "launched",      "placed",          "recorded",
-    "abandoned",     "store-crash",    "frontend-crash", "store-restart", "frontend-restart",
-    "sweep",         "reaped",         "limit"};
-}  // namespace
-
-std::string_view obs_name(Obs k) { return kObsNames[static_cast<size_t>(k)]; }
 
 StopWhy stop_why(std::string_view reason) {
   if (reason == "ok") return StopWhy::ok;
@@ -80,11 +63,6 @@ uint32_t RunLog::params(const LaunchParams& p) {
 void RunLog::reserve(size_t records, size_t tokens) {
   records_.reserve(records);
   tokens_.reserve(tokens);
-}
-
-size_t RunLog::bytes() const {
-  return records_.capacity() * sizeof(Record) + tokens_.capacity() * sizeof(Token) +
-         names_.capacity() * sizeof(std::string) + params_.capacity() * sizeof(LaunchParams);
 }
 
 namespace {

@@ -109,7 +109,6 @@ enum class Obs : uint8_t {
   limit,           // a events still pending when the run reached its limit
   kCount
 };
-std::string_view obs_name(Obs k);
 
 // Flags, per kind.
 inline constexpr uint16_t kAgain = 1;
@@ -192,8 +191,6 @@ class RunLog {
   // The 64-bit hash of the tables and the records, field by field as fixed-width integers
   // (the same on every machine).
   uint64_t hash() const;
-  // Room kept by the log's vectors, in bytes.
-  size_t bytes() const;
 
  private:
   std::vector<Record> records_;

@@ -152,7 +152,7 @@ done
 
 # Every bug docs/bugs.md describes has a row.
 for bug in $(sed -nE 's/^## `([a-z0-9-]+)`.*/\1/p' docs/bugs.md); do
-  # (A loop, not `printf | grep -q`: under pipefail grep's early exit can fail the pipe.)
+  # (A loop, not a pipe into grep: under pipefail grep's early exit can fail the pipe.)
   has_row=0
   for row in "${rows[@]}"; do [ "${row%%|*}" = "bug $bug" ] && has_row=1; done
   if [ $has_row -eq 0 ]; then

@@ -1277,7 +1277,9 @@ TEST(Check, FindsBrokenDesignsAndNotTheirTwins) {
     EXPECT_LE(r.counterexample.faults.faults.size(), 3u) << buggy;
     // Every fault left is needed, and the written scenario fails again when loaded back.
     for (const auto& c : r.causes)
-      if (c.what.rfind("the fault ", 0) == 0) EXPECT_TRUE(c.needed) << buggy << ": " << c.what;
+      if (c.what.rfind("the fault ", 0) == 0) {
+        EXPECT_TRUE(c.needed) << buggy << ": " << c.what;
+      }
     const auto back = harness::parse_scenario(harness::write_scenario(r.counterexample), "counterexample.yaml");
     const auto again = run(back, back.seed);
     ASSERT_FALSE(again.violations.empty()) << buggy;
@@ -1413,7 +1415,9 @@ TEST(Timeline, TheShortestFailingRunDrawnWithItsViolatingLaunches) {
   const reports::Timeline& t = *drawing;
   // The shortest: no failing run has fewer events, and of those with as few, none a lower seed.
   for (const auto& r : seeds_of(b))
-    if (r.violations > 0) EXPECT_TRUE(r.events > t.events || (r.events == t.events && r.seed >= t.seed)) << r.seed;
+    if (r.violations > 0) {
+      EXPECT_TRUE(r.events > t.events || (r.events == t.events && r.seed >= t.seed)) << r.seed;
+    }
   const auto again = run(s, t.seed);
   EXPECT_EQ(again.stats.events, t.events);
   EXPECT_EQ(t.violations.size(), again.violations.size());
@@ -1510,7 +1514,9 @@ TEST(ObservedVerdicts, EachBreaksExactlyWhatItShould) {
     std::set<std::string> got;
     for (const auto& [p, n] : b.violations_by_property) got.insert(p);
     EXPECT_EQ(got, expected) << file;
-    if (!expected.empty()) EXPECT_EQ(b.failing_runs, 500u) << file;
+    if (!expected.empty()) {
+      EXPECT_EQ(b.failing_runs, 500u) << file;
+    }
   }
   // The stories happen as told: the joiner joins, the launch is released, the mismatch meets it.
   const auto r = reports::replay(load("observed/joiner-of-released-launch.yaml"), 1);

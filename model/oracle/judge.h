@@ -35,8 +35,8 @@ struct Judge {
   void untokened();    // token_props.cpp: rule 6, and requests with an invalid token or parameters
   void others();       // token_props.cpp: DescribeInstances and TerminateInstances answers
   void placements();   // token_props.cpp: each launch as its request asked
-  void intents();      // intent_props.cpp
-  void reaps();        // intent_props.cpp
+  void intents();      // intent_props.cpp (fills `answered`)
+  void reaps();        // intent_props.cpp (reads `answered`: after intents())
   void promised();     // promises.cpp: liveness and amplification
 
   // ---- shared helpers

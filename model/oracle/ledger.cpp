@@ -211,7 +211,6 @@ class Indexer {
         a.op = a.admit == Admit::reply ? kNone : r.a;
         a.owner = r.d;
         if (a.admit == Admit::started) slot(out_.ops, r.a).attempt = r.subject;
-        if (a.admit == Admit::joined) slot(out_.ops, r.a).joined.push_back(r.subject);
         break;
       }
       case Obs::launched: {
@@ -237,7 +236,6 @@ class Indexer {
         Ledger::Op& op = slot(out_.ops, r.subject);
         op.abandoned = true;
         op.bound = (r.flags & kBound) != 0;
-        op.had_record = (r.flags & kHadRecord) != 0;
         break;
       }
       case Obs::reaped: out_.reaps.push_back({t, r.subject, r.a, (r.flags & kTagged) != 0}); break;

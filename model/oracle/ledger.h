@@ -102,10 +102,9 @@ struct Ledger {
   };
   struct Op {
     uint32_t attempt = kNone;          // the request that started it
-    std::vector<uint32_t> joined;      // requests that joined it
     uint32_t launch = kNone;           // its launch (index into launches), when it launched
     bool launched = false;             // its launch step ended (with instances, or an error)
-    bool abandoned = false, bound = false, had_record = false;
+    bool abandoned = false, bound = false;  // its frontend crashed; recovery bound it to its token
   };
   struct Launch {
     uint32_t op = kNone, attempt = kNone;

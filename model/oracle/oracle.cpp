@@ -14,15 +14,6 @@ constexpr std::array<std::string_view, static_cast<size_t>(Property::kCount)> kP
 
 std::string_view property_name(Property p) { return kPropertyNames[static_cast<size_t>(p)]; }
 
-bool parse_property(std::string_view name, Property& out) {
-  for (size_t i = 0; i < kPropertyNames.size(); ++i)
-    if (kPropertyNames[i] == name) {
-      out = static_cast<Property>(i);
-      return true;
-    }
-  return false;
-}
-
 std::vector<Finding> check(const Ledger& ledger, const Rules& rules, const Promises* promises, OracleCounts* counts) {
   Judge j(ledger, rules, promises, counts);
   j.after_expiry.assign(ledger.launches.size(), false);

@@ -76,7 +76,6 @@ enum class Property : uint8_t {
   kCount
 };
 std::string_view property_name(Property p);
-bool parse_property(std::string_view name, Property& out);
 
 // Why a property broke; reports/ words each one.
 enum class Reason : uint8_t {
