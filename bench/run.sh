@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Workload W1 (shared/bench/WORKLOAD.md) side by side, in one run on one machine:
-#   the peers (bare priority-queue loop, ns-3 event core) from ../shared/bench/peers/run.sh,
+# Workload W1 (bench/WORKLOAD.md) side by side, in one run on one machine:
+#   the peers (bare priority-queue loop, ns-3 event core) from $PEERS_DIR/run.sh when present,
 #   idemsim's own loop on scenarios/bench/idem-launch-v1.yaml, dispatched directly and via Asio,
 #   and the whole program: `idemsim run ... --runs N --jobs 1`, timed end to end.
 # Usage: bench/run.sh [--seeds N] [--reps N]      (defaults 100 seeds, 3 reps; best of reps)
@@ -19,7 +19,11 @@ peers=${PEERS_DIR:-../shared/bench/peers}
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --target idemsim loop_bench >/dev/null
 echo "== peers"
-bash "$peers/run.sh" --clients 100 --seeds "$seeds" --reps "$reps"
+if [ -f "$peers/run.sh" ]; then
+  bash "$peers/run.sh" --clients 100 --seeds "$seeds" --reps "$reps"
+else
+  echo "(no peers at $peers: set PEERS_DIR to a directory with the peers' run.sh to compare; bench/WORKLOAD.md)"
+fi
 echo "== idemsim event loop (loop_bench)"
 build/loop_bench scenarios/bench/idem-launch-v1.yaml --seeds "$seeds" --reps "$reps"
 echo "== idemsim run, end to end (one thread, results file included)"

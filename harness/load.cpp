@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "harness/load_reader.h"
+#include "model/oracle/oracle.h"
 
 namespace idem::harness {
 
@@ -27,8 +28,8 @@ Scenario Loader::load(const YAML::Node& root) {
                         "but it is " + kind_name(root) + "; see docs/scenario-format.md");
   Map m(r_, root, "",
         {"name", "description", "seed", "runs", "semantics", "limit", "regions", "network",
-         "service", "clients", "reapers", "faults", "heal_at", "converge", "max_attempts_per_intent", "bugs",
-         "expect", "explore"});
+         "service", "clients", "reapers", "faults", "heal_at", "converge", "max_attempts_per_intent", "leaks",
+         "bugs", "expect", "explore"});
   s.name = r_.text(m.need("name"), "name");
   if (s.name.empty()) r_.fail(m.get("name"), "name: must not be empty");
   if (m.has("description")) s.description = r_.text(m.get("description"), "description");
@@ -78,6 +79,7 @@ Scenario Loader::load(const YAML::Node& root) {
   if (m.has("max_attempts_per_intent"))
     s.max_attempts_per_intent =
         static_cast<int32_t>(r_.integer(m.get("max_attempts_per_intent"), "max_attempts_per_intent", 1, 1000000));
+  if (m.has("leaks")) leaks(m.get("leaks"), s);
   if (m.has("expect")) expect(m.get("expect"), s);
   if (m.given("explore")) explore(m.get("explore"), s);
   s.at_expect = Where{m.has("expect") ? r_.where(m.get("expect")) : r_.file()};
@@ -262,17 +264,50 @@ model::BugSet Loader::bugs(const YAML::Node& n) {
   return out;
 }
 
+// `leaks: {max_age: DURATION, max_instance_hours: NUMBER}`: the leaks property.
+void Loader::leaks(const YAML::Node& n, Scenario& s) {
+  Map m(r_, n, "leaks", {"max_age", "max_instance_hours"});
+  if (!m.has("max_age") && !m.has("max_instance_hours"))
+    r_.fail(n, "leaks: give max_age (how long a leaked instance may live, like 2h) or max_instance_hours (the "
+               "leaked instances' lives summed, like 10), or both");
+  if (m.has("max_age")) s.leaks.max_age = r_.duration(m.get("max_age"), m.at("max_age"), sim::micros(1));
+  if (m.has("max_instance_hours")) {
+    // A decimal number of hours, to the micro-hour (3.6 ms): kept as whole microseconds.
+    const YAML::Node& h = m.get("max_instance_hours");
+    const std::string text = r_.scalar(h, m.at("max_instance_hours"), "a number of instance-hours, like 10 or 0.5");
+    const size_t dot = text.find('.');
+    const std::string whole = text.substr(0, dot), frac = dot == std::string::npos ? "" : text.substr(dot + 1);
+    const bool digits = !whole.empty() && whole.size() <= 9 && frac.size() <= 6 &&
+                        std::all_of(whole.begin(), whole.end(), ::isdigit) && std::all_of(frac.begin(), frac.end(), ::isdigit) &&
+                        (dot == std::string::npos || !frac.empty());
+    if (!digits)
+      r_.fail(h, m.at("max_instance_hours") + ": '" + text + "' is not a number of instance-hours; write a number "
+                 "from 0.000001 to 999999999 with at most 6 decimals, like 10 or 0.5");
+    int64_t micro_hours = std::stoll(whole) * 1000000;
+    if (!frac.empty()) micro_hours += std::stoll(frac + std::string(6 - frac.size(), '0'));
+    if (micro_hours == 0) r_.fail(h, m.at("max_instance_hours") + ": must be more than 0");
+    s.leaks.max_instance_us = micro_hours * 3600;
+  }
+  s.at_leaks = Where{r_.where(n)};
+}
+
 // `expect: pass`, `expect: fail`, or `expect: {fail: PROPERTY}`.
 void Loader::expect(const YAML::Node& n, Scenario& s) {
-  static const std::vector<std::string> kProperties = {"answers",       "token-instances", "intent-instances",
-                                                       "intent-exact",  "token-collision", "no-false-reap",
-                                                       "liveness",      "amplification"};
+  std::vector<std::string> kProperties;
+  for (unsigned p = 0; p < static_cast<unsigned>(model::Property::kCount); ++p)
+    kProperties.emplace_back(model::property_name(static_cast<model::Property>(p)));
   if (n.IsMap()) {
     Map m(r_, n, "expect", {"fail"});
     const std::string p = r_.text(m.need("fail"), "expect.fail");
-    if (std::find(kProperties.begin(), kProperties.end(), p) == kProperties.end())
-      r_.fail(m.get("fail"), "expect.fail: '" + p + "' is not a property; use one of " + join(kProperties) +
-                                 " (docs/scenario-format.md, What is checked)");
+    if (std::find(kProperties.begin(), kProperties.end(), p) == kProperties.end()) {
+      std::string best;
+      size_t best_d = 3;
+      for (const std::string& k : kProperties)
+        if (const size_t d = edit_distance(p, k); d < best_d) best_d = d, best = k;
+      r_.fail(m.get("fail"), "expect.fail: '" + p + "' is not a property" +
+                                 (best.empty() ? std::string() : " (did you mean '" + best + "'?)") + "; use one of " +
+                                 join(kProperties) + " (docs/scenario-format.md, What is checked)");
+    }
     s.expect_fail = true;
     s.expect_property = p;
     return;

@@ -245,6 +245,8 @@ class Loader {
   // `explore:`: the envelope `idemsim check` draws from (harness/scenario.h, Explore).
   void explore(const YAML::Node& n, Scenario& s);
 
+  // `leaks: {max_age, max_instance_hours}`.
+  void leaks(const YAML::Node& n, Scenario& s);
   // `expect: pass`, `expect: fail`, or `expect: {fail: PROPERTY}`.
   void expect(const YAML::Node& n, Scenario& s);
 

@@ -14,6 +14,10 @@
 #include "model/service.h"
 #include "sim/latency.h"
 
+namespace idem::model {
+enum class Property : uint8_t;
+}
+
 namespace idem::harness {
 
 struct ClientGroup {
@@ -81,6 +85,13 @@ struct Scenario {
   // Liveness and amplification (model/oracle.h): `heal_at` is faults.heal_at.
   sim::Duration converge = sim::minutes(5);
   std::optional<int32_t> max_attempts_per_intent;
+  // `leaks:` (model/oracle.h, the leaks property): off unless one is set.
+  struct Leaks {
+    std::optional<sim::Duration> max_age;     // a leaked instance gone within this of its launch
+    std::optional<int64_t> max_instance_us;   // leaked instances' lives summed (max_instance_hours, in µs)
+    bool any() const { return max_age || max_instance_us; }
+  } leaks;
+  Where at_leaks;                 // `leaks`, or the file
   // Planted bugs the scenario switches on; the loader also copies them into `service` and into
   // each client's spec, where the model reads them.
   model::BugSet bugs;
@@ -105,6 +116,11 @@ struct Scenario {
     service.bugs = b;
     for (ClientGroup& g : clients) g.spec.bugs = b;
   }
+
+  // Why the oracle does not judge property `p` in this scenario ("" when it does): a promise the
+  // scenario does not make, or nothing the property is about (harness/world.cpp, beside the
+  // promises handed to the oracle).
+  std::string unchecked(model::Property p) const;
 
   std::vector<std::string> region_names() const;
   std::vector<std::string> group_names() const;

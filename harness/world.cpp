@@ -32,6 +32,24 @@ std::vector<std::string> Scenario::group_names() const {
   return out;
 }
 
+std::string Scenario::unchecked(model::Property p) const {
+  switch (p) {
+    case model::Property::liveness:
+      return faults.heal_at ? "" : "the scenario sets no heal_at (when the faults end), so no intent has a deadline to converge by";
+    case model::Property::amplification:
+      return max_attempts_per_intent ? "" : "the scenario sets no max_attempts_per_intent";
+    case model::Property::leaks:
+      return leaks.any() ? "" : "the scenario sets no leaks: {max_age, max_instance_hours}";
+    case model::Property::no_false_reap: {
+      const bool terminates = !reapers.empty() || std::any_of(clients.begin(), clients.end(), [](const ClientGroup& g) {
+        return g.spec.terminate_after.has_value();
+      });
+      return terminates ? "" : "nothing terminates instances here: no reaper, and no client group terminates what it launched";
+    }
+    default: return "";
+  }
+}
+
 std::vector<std::string> Scenario::region_names() const {
   std::vector<std::string> out;
   for (const auto& r : service.regions) out.push_back(r.name);
@@ -54,6 +72,8 @@ model::Promises promises_of(const Scenario& s) {
   p.heal_at = s.faults.heal_at;
   p.converge = s.converge;
   p.max_attempts_per_intent = s.max_attempts_per_intent;
+  p.leak_max_age = s.leaks.max_age;
+  p.leak_max_instance_us = s.leaks.max_instance_us;
   p.limit = sim::Time(0) + s.limit;
   return p;
 }

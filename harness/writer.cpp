@@ -222,6 +222,12 @@ std::string write_scenario(const Scenario& s) {
   }
   if (s.faults.heal_at) out += "heal_at: " + duration(*s.faults.heal_at - sim::Time(0)) + "\nconverge: " + duration(s.converge) + "\n";
   if (s.max_attempts_per_intent) out += "max_attempts_per_intent: " + std::to_string(*s.max_attempts_per_intent) + "\n";
+  if (s.leaks.any()) {
+    std::string keys;
+    if (s.leaks.max_age) keys += "max_age: " + duration(*s.leaks.max_age);
+    if (s.leaks.max_instance_us) keys += (keys.empty() ? "" : ", ") + std::string("max_instance_hours: ") + sim::format_instance_hours(*s.leaks.max_instance_us);
+    out += "leaks: {" + keys + "}\n";
+  }
   bool any_bug = false;
   for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b) {
     if (!s.bugs.has(static_cast<model::Bug>(b))) continue;

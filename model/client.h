@@ -1,12 +1,12 @@
 // A client: an application that holds launch intents, an SDK that retries, and the token mode
 // that decides which token each attempt carries.
 //
-// Token modes (DOMAIN.md, "How real clients retry"):
+// Token modes (docs/sdk-profiles.md, docs/scenario-format.md `token`):
 //  sdk:         the SDK fills a fresh UUID v4 once per call; its own retries reuse it, but an
 //               application-level retry is a new call with a new token.
 //  persisted:   the application makes one token per intent and keeps it across every retry.
 //  write-back:  the SDK fills a fresh UUID v4 on the intent's first call and writes it back into
-//               the caller's input (JS v3, Go v2): an application retry with the same input reuses it.
+//               the caller's input (Go v2; JS v3 does not): an application retry with the same input reuses it.
 //  per-attempt: a new UUID on every attempt, the SDK's retries included (incident 7: the token is
 //               made inside the retry loop).
 //  derived:     derived from the intent's durable id (its `intent` name, the client's index and the
@@ -105,8 +105,9 @@ struct ClientSpec {
   OnMismatch on_mismatch = OnMismatch::fail;
   OnDescribeError on_describe_error = OnDescribeError::launch;
   std::optional<ControllerSpec> controller;
-  // Batching (incident 12): `batch` intents go out as one call with MinCount 1 and MaxCount
-  // batch x request.max, and the reservation is fanned out in order, request.max instances each.
+  // Batching (incident 12): up to `batch` intents go out as one call with MinCount 1 and MaxCount
+  // (the intents it serves) x request.max, and the reservation is fanned out in order,
+  // request.max instances each.
   // on_short: when fewer come back, `ignore` (the intents left without instances are recorded as
   // done: the bug) or `relaunch` (a new call, with a new token, for the intents left short).
   int32_t batch = 1;

@@ -1,6 +1,6 @@
 // A cleanup job ("reaper"): every so often it lists an account's instances in a Region through
 // DescribeInstances (eventually consistent) and terminates those it believes nobody owns
-// (incidents 10 and 11 of INCIDENTS.md). Its choice is a pure function of the listing, what the
+// (incidents 10 and 11, docs/incidents.md). Its choice is a pure function of the listing, what the
 // callers have recorded, and the time.
 #pragma once
 

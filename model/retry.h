@@ -17,7 +17,7 @@
 //  aws-legacy:    5 attempts, no quota; sleep min(rand[0,1) * base * 2^(n-1), cap) (the cap after
 //                 the jitter), base 100 ms. The C++ SDK's legacy default is 11 attempts, base 25 ms.
 //
-// sdk_profile() maps an SDK and its version to its profile (DOMAIN.md's table).
+// sdk_profile() maps an SDK and its version to its profile (docs/sdk-profiles.md's table).
 #pragma once
 
 #include <algorithm>

@@ -13,7 +13,7 @@
 
 namespace idem::model {
 
-// Which token-lifetime rule the service follows (DOMAIN.md rule 5).
+// Which token-lifetime rule the service follows (rule 5, docs/bugs.md "The token rules").
 //  v2013:   a repeat after termination still returns the original response; scope is always regional.
 //  current: a repeat whose instances terminated answers IdempotentInstanceTerminated; the scope is
 //           zonal when an Availability Zone or subnet is given.

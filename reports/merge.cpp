@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/oracle/oracle.h"
 #include "reports/report.h"
 
 namespace idem::reports {
@@ -136,10 +137,14 @@ using namespace detail;
 
 namespace {
 
-// The properties a scenario is judged by, in the order the docs list them.
-const std::vector<std::string> kProperties = {"answers",       "token-instances", "intent-instances",
-                                              "intent-exact",  "token-collision", "no-false-reap",
-                                              "liveness",      "amplification"};
+// The properties a scenario is judged by, in the oracle's order.
+std::vector<std::string> property_names() {
+  std::vector<std::string> out;
+  for (unsigned p = 0; p < static_cast<unsigned>(model::Property::kCount); ++p)
+    out.emplace_back(model::property_name(static_cast<model::Property>(p)));
+  return out;
+}
+const std::vector<std::string> kProperties = property_names();
 
 void need(const ordered_json& doc, const std::string& path, const char* key, ordered_json::value_t type) {
   if (!doc.contains(key))
@@ -590,7 +595,7 @@ void write_report_json(std::ostream& out, const std::vector<Merged>& ms) {
 // property was broken; for `expect: fail`, the case `expect` fails when the bug was not caught,
 // and the properties that caught it pass (saying so).
 void write_junit(std::ostream& out, const std::vector<Merged>& ms) {
-  uint64_t tests = 0, failures = 0;
+  uint64_t tests = 0, failures = 0, skipped = 0;
   std::ostringstream suites;
   for (const Merged& m : ms) {
     const ordered_json& d = m.doc;
@@ -605,18 +610,33 @@ void write_junit(std::ostream& out, const std::vector<Merged>& ms) {
       cases << "    <testcase classname=\"" << classname << "\" name=\"expect " << xml(text_of(d["expect"])) << "\">\n";
       if (!ok) {
         ++suite_failures;
-        cases << "      <failure type=\"not-caught\" message=\"the bug this scenario documents was not caught in "
-              << d["runs"].get<uint64_t>() << " seeds\">the scenario expects `" << xml(text_of(d["expect"]))
-              << "`; no run broke it (reproduce: idemsim run " << xml(text_of(d["file"])) << " --seed "
+        std::string expected = text_of(d["expect"]);
+        const std::string p = expected.rfind("fail: ", 0) == 0 ? expected.substr(6) : "";
+        const uint64_t others = d["failing_runs"].get<uint64_t>();
+        const std::string missed =
+            p.empty() ? "no seed of " + std::to_string(d["runs"].get<uint64_t>()) + " broke any property"
+                      : "no seed of " + std::to_string(d["runs"].get<uint64_t>()) + " broke " + p +
+                            (others ? " (" + std::to_string(others) + " seed(s) broke other properties)" : std::string());
+        cases << "      <failure type=\"not-caught\" message=\"the bug this scenario documents was not caught: "
+              << xml(missed) << "\">the scenario expects `" << xml(expected)
+              << "`; " << xml(missed) << " (reproduce: idemsim run " << xml(text_of(d["file"])) << " --seed "
               << d["shard"]["first_seed"].get<uint64_t>() << " --runs " << d["shard"]["runs"].get<uint64_t>()
               << ")</failure>\n";
       }
       cases << "    </testcase>\n";
     }
+    // The property `expect` names (a bug documented by any property: every one).
+    std::string named = text_of(d["expect"]);
+    named = named.rfind("fail: ", 0) == 0 ? named.substr(6) : "";
+    uint64_t suite_skipped = 0;
     for (const std::string& p : kProperties) {
       const uint64_t n = d["violations_by_property"].value(p, uint64_t{0});
       cases << "    <testcase classname=\"" << classname << "\" name=\"" << p << "\">\n";
-      if (n > 0 && !documents_bug) {
+      const std::string why_not = d.contains("unchecked") ? d["unchecked"].value(p, std::string()) : std::string();
+      if (!why_not.empty()) {
+        ++suite_skipped;
+        cases << "      <skipped message=\"" << xml("not checked: " + why_not) << "\"/>\n";
+      } else if (n > 0 && !documents_bug) {
         ++suite_failures;
         const auto [r, v] = first_violation(d, p);
         std::string detail = std::to_string(n) + " violation(s) of " + p + " in " +
@@ -633,23 +653,28 @@ void write_junit(std::ostream& out, const std::vector<Merged>& ms) {
             }
         }
         cases << "      <failure type=\"" << p << "\" message=\"" << xml(detail) << "\">" << xml(body) << "</failure>\n";
+      } else if (n > 0 && (named.empty() || named == p)) {
+        cases << "      <system-out>" << n << " violation(s) in " << d["failing_runs"].get<uint64_t>()
+              << " failing seed(s): the bug the scenario documents, caught</system-out>\n";
       } else if (n > 0) {
-        cases << "      <system-out>" << n << " violation(s): the bug the scenario documents, caught</system-out>\n";
+        cases << "      <system-out>" << n << " violation(s); not the property `expect` names (" << xml(named)
+              << ")</system-out>\n";
       }
       cases << "    </testcase>\n";
     }
     const uint64_t suite_tests = kProperties.size() + (documents_bug ? 1 : 0);
     tests += suite_tests;
     failures += suite_failures;
+    skipped += suite_skipped;
     suites << "  <testsuite name=\"" << xml(text_of(d["scenario"])) << "\" tests=\"" << suite_tests << "\" failures=\""
-           << suite_failures << "\" errors=\"0\" skipped=\"0\">\n"
+           << suite_failures << "\" errors=\"0\" skipped=\"" << suite_skipped << "\">\n"
            << "    <properties>\n      <property name=\"file\" value=\"" << classname << "\"/>\n"
            << "      <property name=\"content_hash\" value=\"" << xml(text_of(d["content_hash"])) << "\"/>\n"
            << "      <property name=\"seeds\" value=\"" << xml(seeds_text(d)) << "\"/>\n    </properties>\n"
            << cases.str() << "  </testsuite>\n";
   }
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"idemsim\" tests=\"" << tests << "\" failures=\""
-      << failures << "\" errors=\"0\">\n"
+      << failures << "\" errors=\"0\" skipped=\"" << skipped << "\">\n"
       << suites.str() << "</testsuites>\n";
 }
 

@@ -271,6 +271,12 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   ordered_json by_property = ordered_json::object();
   for (const auto& [p, n] : b.violations_by_property) by_property[p] = n;
   j["violations_by_property"] = by_property;
+  ordered_json unchecked = ordered_json::object();
+  for (unsigned p = 0; p < static_cast<unsigned>(model::Property::kCount); ++p) {
+    const std::string why = s.unchecked(static_cast<model::Property>(p));
+    if (!why.empty()) unchecked[std::string(model::property_name(static_cast<model::Property>(p)))] = why;
+  }
+  j["unchecked"] = unchecked;
   ordered_json groups = ordered_json::array();
   for (size_t g = 0; g < b.group_totals.size(); ++g) {
     ordered_json jg{{"group", s.clients[g].spec.group}, {"retry_profile", retry_profile(s.clients[g].spec.retry)}};

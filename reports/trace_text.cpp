@@ -151,12 +151,14 @@ void header(sim::Trace& t, const harness::Scenario& s, uint64_t seed) {
     if (!retry.empty()) line.kv("retry", retry);
     if (!values.empty()) line.kv("tokens", values);
   }
-  if (s.faults.heal_at || s.max_attempts_per_intent) {
+  if (s.faults.heal_at || s.max_attempts_per_intent || s.leaks.any()) {
     auto line = t.line(Time(0), "world");
     line.word("promises");
     if (s.faults.heal_at)
       line.kv("heal-at", sim::format_duration(*s.faults.heal_at - Time(0))).kv("converge", sim::format_duration(s.converge));
     if (s.max_attempts_per_intent) line.kv("max-attempts-per-intent", *s.max_attempts_per_intent);
+    if (s.leaks.max_age) line.kv("leaks-max-age", sim::format_duration(*s.leaks.max_age));
+    if (s.leaks.max_instance_us) line.kv("leaks-max-instance-hours", sim::format_instance_hours(*s.leaks.max_instance_us));
   }
 }
 

@@ -64,6 +64,13 @@ class Wording {
                               (r.tagged ? "" : " (listed untagged)"),
                           true});
     }
+    if (f.reason == Reason::leak_outlived) {
+      std::string end = (f.flags & 1) ? model::instance_name(f.other) + " still running at the limit"
+                                      : model::instance_name(f.other) + " gone (its termination taken, plus terminate_time)";
+      for (uint32_t r : f.reaps)
+        if (!(f.flags & 1)) end += "; reaper " + std::to_string(l_.reaps[r].reaper) + " terminated it at " + sim::format_clock(l_.reaps[r].at);
+      v.events.push_back({Time(f.t2), end, true});
+    }
     if (f.launches_first) launch_steps(v, f.launches);
     attempt_steps(v, f.attempts, f.key_attempts);
     if (!f.launches_first) launch_steps(v, f.launches);
@@ -244,6 +251,21 @@ class Wording {
       case Reason::too_many_attempts:
         return std::to_string(f.count) + " attempts for one intent, across every layer (at most " + std::to_string(f.other) +
                " allowed)";
+      case Reason::leak_outlived: {
+        const sim::Duration lived(f.t2 - f.t1);
+        std::string d = model::instance_name(f.other) + ", launched at " + sim::format_clock(Time(f.t1)) + " for " +
+                        attempt_text(f.first) + ", was named in no answer to the intent (its caller cannot know it "
+                        "exists) and " + ((f.flags & 1) ? "was still running at the limit, " : "lived ") +
+                        sim::format_clock(Time(lived.us)) + ((f.flags & 1) ? " old" : "") + "; leaks.max_age allows " +
+                        sim::format_duration(*promises_.leak_max_age);
+        if (f.count > 1) d = std::to_string(f.count) + " leaked instances of this intent outlived leaks.max_age; first: " + d;
+        return d;
+      }
+      case Reason::leak_hours:
+        return "leaked instances (launched for an intent, named in no answer to it) ran " +
+               sim::format_instance_hours(f.t1) + " instance-hours in all (" + std::to_string(f.count) +
+               " instances; this intent's, the most: " + sim::format_clock(Time(sim::seconds(f.other).us)) +
+               "); leaks.max_instance_hours allows " + sim::format_instance_hours(f.t2);
     }
     return "";
   }

@@ -41,5 +41,11 @@ constexpr Duration hours(int64_t n) { return minutes(n * 60); }
 std::string format_time(Time t);
 // The shortest exact human form: "250ms", "2s", "1h30m", "1500us".
 std::string format_duration(Duration d);
+// An instant for a person: hours, minutes and seconds, with the microseconds when there are any:
+// "12.000345s", "3m05s", "47h51m01.326558s". The trace keeps format_time's canonical form.
+std::string format_clock(Time t);
+// Instance-hours (a sum of instances' lives, in µs) as a decimal number of hours to the
+// micro-hour: "10", "0.5", "12.345678".
+std::string format_instance_hours(int64_t us);
 
 }  // namespace idem::sim

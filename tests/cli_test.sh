@@ -110,6 +110,16 @@ check "sweep: seed and runs are options, not settings: exit 2" expect_exit 2 "--
 check "sweep: a key given twice: exit 2" expect_exit 2 "--set clients\[0\].timeout is given twice" sweep "$src/scenarios/baseline.yaml" --set "clients[0].timeout=1s" --set "clients[0].timeout=2s"
 check "report: the JUnit XML passes its schema" xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/whole.junit"
 check "report: a JUnit failure names the reproduce command" grep -q "reproduce: .*replay $tmp/regress.yaml --seed [0-9]" "$tmp/whole.junit"
+grep -A1 'baseline" name="liveness">' "$tmp/whole.junit" > "$tmp/liveness.junit"
+check "report: JUnit: liveness unchecked without heal_at is <skipped>, not a pass" grep -q '<skipped message="not checked: the scenario sets no heal_at' "$tmp/liveness.junit"
+check "report: JUnit counts the skipped cases" grep -qE '<testsuites name="idemsim" tests="[0-9]+" failures="[0-9]+" errors="0" skipped="[1-9][0-9]*">' "$tmp/whole.junit"
+# `expect: {fail: P}`: "caught" only under P; another property's violations say they are not P.
+sed 's/^expect: fail$/expect: {fail: token-instances}/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/named.yaml"
+"$bin" run "$tmp/named.yaml" --runs 12 --out "$tmp/named" > /dev/null 2>&1
+"$bin" report "$tmp/named" --format junit > "$tmp/named.junit" 2>&1
+check "report: JUnit: a missed named expect says which property no seed broke" grep -q 'not caught: no seed of 12 broke token-instances (12 seed(s) broke other properties)' "$tmp/named.junit"
+check "report: JUnit: another property's violations are not called the documented bug caught" grep -q 'violation(s); not the property `expect` names (token-instances)' "$tmp/named.junit"
+check "report: JUnit: no caught under a property expect does not name" test "$(grep -c 'the bug the scenario documents, caught' "$tmp/named.junit")" = 0
 sed 's/<testcase classname=/<testcase clsname=/' "$tmp/whole.junit" > "$tmp/bad.junit"
 check "the JUnit schema check can fail" test "$(xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/bad.junit" > /dev/null 2>&1; echo $?)" != 0
 rf=$(ls "$tmp/whole" | head -1)

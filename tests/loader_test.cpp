@@ -300,11 +300,22 @@ TEST(Loader, LivenessKeys) {
   EXPECT_EQ(s.faults.heal_at->us, 30000000);
   EXPECT_EQ(s.converge.us, 120000000);
   EXPECT_EQ(s.max_attempts_per_intent, 6);
+  EXPECT_FALSE(s.leaks.any());
+  const Scenario leaks = parse_scenario("name: x\nclients: [{name: a}]\nleaks: {max_age: 2h, max_instance_hours: 0.000125}\n", "s.yaml");
+  EXPECT_EQ(leaks.leaks.max_age, idem::sim::hours(2));
+  EXPECT_EQ(leaks.leaks.max_instance_us, 450000);  // 125 micro-hours of 3.6 s
+  EXPECT_EQ(idem::sim::format_instance_hours(*leaks.leaks.max_instance_us), "0.000125");
+  EXPECT_EQ(idem::sim::format_instance_hours(idem::sim::hours(10).us), "10");
   expect_refused({
       {"name: x\nconverge: 2m\nclients: [{name: a}]\n", 2, 11, "converge: the time to converge after the faults heal needs `heal_at`"},
       {"name: x\nheal_at: soon\nclients: [{name: a}]\n", 2, 10, "heal_at: 'soon' is not a duration"},
       {"name: x\nmax_attempts_per_intent: 0\nclients: [{name: a}]\n", 2, 26, "max_attempts_per_intent: 0 is out of range"},
-      {"name: x\nclients: [{name: a}]\nexpect: {fail: livenes}\n", 3, 16, "'livenes' is not a property; use one of answers, token-instances, intent-instances, intent-exact, token-collision, no-false-reap, liveness, amplification"},
+      {"name: x\nclients: [{name: a}]\nexpect: {fail: livenes}\n", 3, 16, "'livenes' is not a property (did you mean 'liveness'?); use one of answers, token-instances, token-collision, intent-instances, intent-exact, no-false-reap, liveness, amplification, leaks"},
+      {"name: x\nclients: [{name: a}]\nleaks: {}\n", 3, 8, "leaks: give max_age"},
+      {"name: x\nclients: [{name: a}]\nleaks: {max_age: 0s}\n", 3, 18, "leaks.max_age: must be at least 1us"},
+      {"name: x\nclients: [{name: a}]\nleaks: {max_instance_hours: 1.5h}\n", 3, 29, "'1.5h' is not a number of instance-hours"},
+      {"name: x\nclients: [{name: a}]\nleaks: {max_instance_hours: 0}\n", 3, 29, "max_instance_hours: must be more than 0"},
+      {"name: x\nclients: [{name: a}]\nleaks: {max_age: 1h, maxage: 2h}\n", 3, 22, "unknown key 'maxage'; did you mean 'max_age'?"},
   });
 }
 

@@ -361,3 +361,53 @@ TEST(OracleOnLogs, LivenessAndAnIntentLeftOpenAreJudgedFromTheLog) {
   for (const Finding& f : s.findings(std::nullopt, &p)) ps.emplace_back(property_name(f.property));
   EXPECT_EQ(ps, (std::vector<std::string>{"liveness"}));
 }
+
+namespace {
+// The leaks property on reaped_after(true): instance 1 leaked (its answer reached nobody) and, when
+// `reaped_at` is given, its termination was taken then.
+std::vector<Finding> leak_findings(std::optional<idem::sim::Duration> reaped_at, std::optional<idem::sim::Duration> max_age,
+                                   std::optional<int64_t> max_instance_us, idem::sim::Duration limit = hours(48)) {
+  Story s = reaped_after(true);
+  if (reaped_at) s.log.add(Obs::terminating, at(*reaped_at), 1);
+  Promises p;
+  p.limit = at(limit);
+  p.leak_max_age = max_age;
+  p.leak_max_instance_us = max_instance_us;
+  std::vector<Finding> out;
+  for (const Finding& f : s.findings(std::nullopt, &p))
+    if (f.property == Property::leaks) out.push_back(f);
+  return out;
+}
+}  // namespace
+
+TEST(OracleOnLogs, ALeakedInstanceMustBeGoneWithinMaxAge) {
+  // Reaped an hour in: gone at 1h + terminate_time (10 s).
+  EXPECT_TRUE(leak_findings(hours(1), hours(2), std::nullopt).empty());
+  const auto late = leak_findings(hours(1), idem::sim::minutes(30), std::nullopt);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].reason, Reason::leak_outlived);
+  EXPECT_EQ(late[0].other, 1u);   // the instance
+  EXPECT_EQ(late[0].first, 0u);   // the attempt that launched it (the crashed caller's first)
+  EXPECT_EQ(late[0].t2 - late[0].t1, (hours(1) + seconds(10) - millis(40)).us);
+  EXPECT_EQ(late[0].flags, 0);
+  // Never terminated: still running at the limit, judged once older than max_age.
+  const auto running = leak_findings(std::nullopt, hours(2), std::nullopt);
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(running[0].flags, 1);
+  EXPECT_EQ(running[0].t2, at(hours(48)).us);
+  EXPECT_TRUE(leak_findings(std::nullopt, hours(2), std::nullopt, idem::sim::minutes(90)).empty());
+  // The sum of leaked lives: an hour and ten seconds.
+  EXPECT_TRUE(leak_findings(hours(1), std::nullopt, hours(2).us).empty());
+  const auto hours_over = leak_findings(hours(1), std::nullopt, idem::sim::minutes(30).us);
+  ASSERT_EQ(hours_over.size(), 1u);
+  EXPECT_EQ(hours_over[0].reason, Reason::leak_hours);
+  EXPECT_EQ(hours_over[0].count, 1u);
+  // Off unless asked: the same leak breaks nothing of its own.
+  EXPECT_TRUE(leak_findings(std::nullopt, std::nullopt, std::nullopt).empty());
+}
+
+TEST(OracleOnLogs, AnInstanceAnAnswerNamedIsNoLeakHoweverLongItRuns) {
+  // The restarted caller's own instance (2) runs to the limit: named to it, not a leak.
+  const auto fs = leak_findings(hours(1), idem::sim::minutes(90), std::nullopt);
+  EXPECT_TRUE(fs.empty());
+}

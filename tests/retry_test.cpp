@@ -161,7 +161,7 @@ TEST(AwsStandard, SuccessNeverOverfillsTheQuota) {
   EXPECT_EQ(q.available(), 500);
 }
 
-// ---- The SDK profiles (model/retry.h, top; DOMAIN.md, "How real clients retry")
+// ---- The SDK profiles (model/retry.h, top; docs/sdk-profiles.md)
 
 TEST(AwsStandard2026, BaseFiftyMillisOneSecondAfterThrottling) {
   const RetryPolicy p = RetryPolicy::aws_standard_2026();

@@ -1,4 +1,4 @@
-// The client token rules of DOMAIN.md, one test (or a few) per rule, against model::Service.
+// The client token rules (docs/bugs.md, "The token rules"), one test (or a few) per rule, against model::Service.
 #include <gtest/gtest.h>
 
 #include "model/service.h"

@@ -75,20 +75,22 @@ int32_t intent_min(const Judge& j, uint32_t L) {
 }  // namespace
 
 void Judge::intents() {
-  // (logical intent, launch, its share of the launch's instances): a batch call's launch is fanned
-  // out in order, MaxCount / batch size to each of its intents while they last. Flat and sorted.
-  std::vector<std::tuple<uint32_t, uint32_t, uint32_t>> launched;
+  // (logical intent, launch, its share of the launch's instances, the first of them): a batch
+  // call's launch is fanned out in order, MaxCount / batch size to each of its intents while they
+  // last. Flat and sorted.
+  std::vector<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t>> launched;
   for (uint32_t li = 0; li < l.launches.size(); ++li) {
     const Ledger::Launch& launch = l.launches[li];
     const Ledger::Call& c = l.call_of(launch.attempt);
     if (c.batch.empty()) {
-      launched.emplace_back(logical[c.intent], li, launch.count);
+      launched.emplace_back(logical[c.intent], li, launch.count, launch.first);
       continue;
     }
     const uint32_t per = static_cast<uint32_t>(l.params(c.params).max) / static_cast<uint32_t>(c.batch.size());
     for (uint32_t k = 0; k < c.batch.size(); ++k) {
       const uint32_t from = k * per;
-      launched.emplace_back(logical[c.batch[k]], li, launch.count > from ? std::min(per, launch.count - from) : 0);
+      launched.emplace_back(logical[c.batch[k]], li, launch.count > from ? std::min(per, launch.count - from) : 0,
+                            launch.first + from);
     }
   }
   std::sort(launched.begin(), launched.end());
@@ -113,7 +115,7 @@ void Judge::intents() {
     bool expired_reuse = false;
     ls.clear();
     for (; next_launch < launched.size() && std::get<0>(launched[next_launch]) == L; ++next_launch) {
-      const auto [unused, li, share] = launched[next_launch];
+      const auto [unused, li, share, first] = launched[next_launch];
       (void)unused;
       const Ledger::Launch& launch = l.launches[li];
       if (share == 0) continue;  // a batch's launch that came short of this intent
@@ -125,10 +127,9 @@ void Judge::intents() {
       // has no instances yet; it counts toward the intent's total, not as leaked.
       if (launch.reservation && !named(L, launch.reservation)) {
         leaked += share;
-        if (counts && promises) {
-          const Time end = std::min(terminated_at(launch).value_or(promises->limit), promises->limit);
-          leaked_us += static_cast<uint64_t>(share) * static_cast<uint64_t>(std::max<int64_t>(0, (end - launch.at).us));
-        }
+        leaks.push_back({L, li, first, share});
+        if (counts && promises)
+          for (uint32_t id = first; id < first + share; ++id) leaked_us += static_cast<uint64_t>(life(id, launch.at).us);
       }
     }
     if (counts) {

@@ -29,6 +29,10 @@ struct Judge {
   std::vector<bool> after_expiry;      // per launch: made by a repeat of a 2013 token past its retention
   // (logical intent, reservation) of every answer that named a reservation to an intent, sorted.
   std::vector<std::pair<uint32_t, uint32_t>> answered;
+  // Instances launched for a logical intent that no answer to it named: (intent, launch, first
+  // instance, how many), in intent order (filled by intents(), read by promised()).
+  struct Leak { uint32_t L, launch, first, count; };
+  std::vector<Leak> leaks;
 
   void logical_intents();
   void scopes();       // token_props.cpp: answers, token-collision, token-instances
@@ -37,7 +41,8 @@ struct Judge {
   void placements();   // token_props.cpp: each launch as its request asked
   void intents();      // intent_props.cpp (fills `answered`)
   void reaps();        // intent_props.cpp (reads `answered`: after intents())
-  void promised();     // promises.cpp: liveness and amplification
+  void promised();     // promises.cpp: liveness, amplification and leaks (reads `leaks`: after intents())
+  void leaked();       // promises.cpp: leaks
 
   // ---- shared helpers
   // Rule 1 for a token of the log, and the parameters of a request valid in its Region (each
@@ -49,6 +54,17 @@ struct Judge {
   // When every instance of a launch has terminated (asked for, plus terminate_time), or none
   // while one has not been asked to.
   std::optional<Time> terminated_at(const Ledger::Launch& launch) const;
+  // When instance `id` was gone: its termination asked (by anyone), plus terminate_time.
+  std::optional<Time> gone_at(uint32_t id) const {
+    if (id == 0 || id - 1 >= l.terminating.size() || !l.terminating[id - 1]) return std::nullopt;
+    return *l.terminating[id - 1] + rules.terminate_time;
+  }
+  // How long instance `id`, launched at `at`, ran: until it was gone, or the limit (with promises).
+  Duration life(uint32_t id, Time at) const {
+    const Time limit = promises ? promises->limit : Time(INT64_MAX);
+    const Time end = std::min(gone_at(id).value_or(limit), limit);
+    return Duration(std::max<int64_t>(0, (end - at).us));
+  }
   // A request that takes no part in its token's life: the service released its launch before it
   // happened (its frontend crashed; recovery freed the token), or it joined such a launch.
   bool released(uint32_t attempt) const;

@@ -9,7 +9,7 @@ namespace idem::model {
 namespace {
 constexpr std::array<std::string_view, static_cast<size_t>(Property::kCount)> kPropertyNames = {
     "answers", "token-instances", "token-collision", "intent-instances", "intent-exact", "no-false-reap",
-    "liveness", "amplification"};
+    "liveness", "amplification", "leaks"};
 }  // namespace
 
 std::string_view property_name(Property p) { return kPropertyNames[static_cast<size_t>(p)]; }

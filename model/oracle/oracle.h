@@ -39,6 +39,11 @@
 //                    + converge.
 //  amplification:    (with `max_attempts_per_intent`) no intent makes more attempts than that, across
 //                    every layer.
+//  leaks:            (with `leaks`) an instance launched for an intent that no answer to the intent
+//                    named (the caller cannot know it exists) is gone (its termination asked, by anyone,
+//                    plus terminate_time) within `max_age` of its launch; and the lives of all such
+//                    instances add up to at most `max_instance_hours`. One still running at the limit
+//                    breaks max_age only once it is older than that.
 #pragma once
 
 #include <cstdint>
@@ -68,12 +73,14 @@ struct Promises {
   std::optional<Time> heal_at;          // every fault ends here; liveness is checked only when set
   Duration converge = sim::minutes(5);  // after heal_at, every intent reaches a definite end within this
   std::optional<int32_t> max_attempts_per_intent;  // amplification: attempts of one intent, every layer
+  std::optional<Duration> leak_max_age;            // leaks: how long a leaked instance may live
+  std::optional<int64_t> leak_max_instance_us;     // leaks: leaked instances' lives summed (instance-µs)
   Time limit;                           // the run's end: an intent still open then is judged only if the deadline passed
 };
 
 enum class Property : uint8_t {
   answers, token_instances, token_collision, intent_instances, intent_exact, no_false_reap, liveness, amplification,
-  kCount
+  leaks, kCount
 };
 std::string_view property_name(Property p);
 
@@ -99,6 +106,8 @@ enum class Reason : uint8_t {
   blocked,              // liveness: the caller blocked, waiting for a human
   open_at_limit,        // liveness: no definite end at the limit, past the deadline
   too_many_attempts,    // amplification
+  leak_outlived,        // leaks: a leaked instance lived longer than max_age
+  leak_hours,           // leaks: leaked instances' lives summed beyond max_instance_hours
 };
 
 // What the first wrong answer of a scope should have been (Reason::wrong_answers, invalid_*).

@@ -1,5 +1,6 @@
 // The scenario's promises beyond the token rules: liveness (every intent reaches a definite end
-// after the faults heal) and amplification (a bound on attempts per intent).
+// after the faults heal), amplification (a bound on attempts per intent) and leaks (an instance no
+// answer named is cleaned up in time).
 #include <algorithm>
 
 #include "model/oracle/judge.h"
@@ -7,6 +8,7 @@
 namespace idem::model {
 
 void Judge::promised() {
+  leaked();
   if (!promises || (!promises->heal_at && !promises->max_attempts_per_intent)) return;
   const Promises& p = *promises;
   // Amplification, per logical intent: every layer's attempts (SDK retries, application calls,
@@ -62,6 +64,61 @@ void Judge::promised() {
     f.t1 = decided ? decided->us : 0;
     f.t2 = deadline.us;
     f.attempts = std::move(attempts);
+    out.push_back(std::move(f));
+  }
+}
+
+// Leaks: each leaked instance gone within max_age of its launch (one finding per intent, naming
+// its first instance that was not); their lives summed within max_instance_hours (one finding).
+void Judge::leaked() {
+  if (!promises || (!promises->leak_max_age && !promises->leak_max_instance_us)) return;
+  const Promises& p = *promises;
+  int64_t total_us = 0;
+  uint32_t total = 0, most_L = kNone;
+  int64_t most_us = -1;
+  for (size_t i = 0; i < leaks.size();) {
+    const uint32_t L = leaks[i].L;
+    Finding f = about(head[L], Property::leaks, Reason::leak_outlived);
+    int64_t intent_us = 0;
+    for (; i < leaks.size() && leaks[i].L == L; ++i) {
+      const Leak& k = leaks[i];
+      const Ledger::Launch& launch = l.launches[k.launch];
+      for (uint32_t id = k.first; id < k.first + k.count; ++id) {
+        const Duration lived = life(id, launch.at);
+        intent_us += lived.us;
+        ++total;
+        // Still running at the limit: judged only once it is older than max_age.
+        if (!p.leak_max_age || lived <= *p.leak_max_age) continue;
+        if (f.count++ > 0) continue;
+        const std::optional<Time> gone = gone_at(id);
+        f.first = launch.attempt;
+        f.other = id;
+        f.t1 = launch.at.us;
+        f.t2 = (gone && *gone <= p.limit ? *gone : p.limit).us;
+        f.flags = gone && *gone <= p.limit ? 0 : 1;
+        f.launches = {k.launch};
+        f.bad_launches = {launch.attempt};
+        for (uint32_t r = 0; r < l.reaps.size(); ++r)
+          if (l.reaps[r].instance == id) f.reaps.push_back(r);
+      }
+    }
+    total_us += intent_us;
+    if (intent_us > most_us) most_us = intent_us, most_L = L;
+    if (f.count == 0) continue;
+    f.launches_first = true;
+    f.attempts = intent_attempts(L);
+    out.push_back(std::move(f));
+  }
+  if (p.leak_max_instance_us && total_us > *p.leak_max_instance_us && most_L != kNone) {
+    Finding f = about(head[most_L], Property::leaks, Reason::leak_hours);
+    f.count = total;
+    f.t1 = total_us;
+    f.t2 = *p.leak_max_instance_us;
+    f.other = static_cast<uint32_t>(std::min<int64_t>(most_us / 1000000, UINT32_MAX));  // the intent's share, in s
+    for (const Leak& k : leaks)
+      if (k.L == most_L) f.launches.push_back(k.launch), f.bad_launches.push_back(l.launches[k.launch].attempt);
+    f.launches_first = true;
+    f.attempts = intent_attempts(most_L);
     out.push_back(std::move(f));
   }
 }

@@ -27,9 +27,9 @@ std::optional<Time> Judge::terminated_at(const Ledger::Launch& launch) const {
   if (!launch.reservation || launch.count == 0) return std::nullopt;
   Time last;
   for (uint32_t i = 0; i < launch.count; ++i) {
-    const uint32_t id = launch.first + i;
-    if (id - 1 >= l.terminating.size() || !l.terminating[id - 1]) return std::nullopt;
-    last = std::max(last, *l.terminating[id - 1] + rules.terminate_time);
+    const std::optional<Time> gone = gone_at(launch.first + i);
+    if (!gone) return std::nullopt;
+    last = std::max(last, *gone);
   }
   return last;
 }
