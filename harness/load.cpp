@@ -127,6 +127,8 @@ void Loader::regions(const Map& m, Scenario& s, const Latency& net) {
     r_.fail(n, "regions: expected a mapping of Region names, like {us-east-1: {zones: [us-east-1a]}}");
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string name = r_.text(it->first, "regions");
+    if (name.empty() || name.find_first_of(" \t/") != std::string::npos)
+      r_.fail(it->first, "regions: '" + name + "' is not a Region name; write one like us-east-1 (no spaces or '/')");
     for (const auto& r : s.service.regions)
       if (r.name == name) r_.fail(it->first, "regions: Region '" + name + "' is given twice");
     model::RegionSpec spec{name, {}, {}};
@@ -137,7 +139,17 @@ void Loader::regions(const Map& m, Scenario& s, const Latency& net) {
       if (rm.has("zones")) {
         const YAML::Node& z = rm.get("zones");
         if (!z.IsSequence()) r_.fail(z, rm.at("zones") + ": expected a list of zone names");
-        for (const auto& zone : z) spec.zones.push_back(r_.text(zone, rm.at("zones")));
+        for (const auto& zone : z) {
+          const std::string name_z = r_.text(zone, rm.at("zones"));
+          if (name_z.empty()) r_.fail(zone, rm.at("zones") + ": a zone name must not be empty; write one like " + name + "a");
+          if (std::find(spec.zones.begin(), spec.zones.end(), name_z) != spec.zones.end())
+            r_.fail(zone, rm.at("zones") + ": zone '" + name_z + "' is given twice; keep one");
+          for (const auto& other : s.service.regions)
+            if (std::find(other.zones.begin(), other.zones.end(), name_z) != other.zones.end())
+              r_.fail(zone, rm.at("zones") + ": zone '" + name_z + "' is already a zone of " + other.name +
+                                "; a zone belongs to one Region");
+          spec.zones.push_back(name_z);
+        }
       }
       if (rm.has("subnets")) {
         const YAML::Node& sn = rm.get("subnets");
@@ -146,7 +158,11 @@ void Loader::regions(const Map& m, Scenario& s, const Latency& net) {
           const std::string zone = r_.text(j->second, rm.at("subnets"));
           if (std::find(spec.zones.begin(), spec.zones.end(), zone) == spec.zones.end())
             r_.fail(j->second, rm.at("subnets") + ": zone '" + zone + "' is not one of this Region's zones (" + join(spec.zones) + ")");
-          spec.subnets[r_.text(j->first, rm.at("subnets"))] = zone;
+          const std::string subnet = r_.text(j->first, rm.at("subnets"));
+          if (subnet.empty()) r_.fail(j->first, rm.at("subnets") + ": a subnet id must not be empty; write one like subnet-1");
+          if (spec.subnets.count(subnet))
+            r_.fail(j->first, rm.at("subnets") + ": subnet '" + subnet + "' is given twice; keep one");
+          spec.subnets[subnet] = zone;
         }
       }
       if (rm.has("latency")) lat = latency(rm.get("latency"), rm.at("latency"));
@@ -211,6 +227,8 @@ void Loader::service(const Map& m, Scenario& s) {
     if (!n.IsMap()) r_.fail(n, m.at("capacity") + ": expected a mapping of instance types to counts, like {m5.large: 10}");
     for (auto it = n.begin(); it != n.end(); ++it) {
       const std::string type = r_.text(it->first, m.at("capacity"));
+      if (type.empty()) r_.fail(it->first, m.at("capacity") + ": an instance type must not be empty; write one like m5.large");
+      if (c.capacity.count(type)) r_.fail(it->first, m.at("capacity") + ": instance type '" + type + "' is given twice; keep one");
       c.capacity[type] = r_.integer(it->second, m.at("capacity") + "." + type, 0, 1000000000);
     }
   }
@@ -366,6 +384,26 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
       const std::string why = model::bug_acts_under(b, s.service.semantics);
       if (!why.empty()) s.inert.push_back(r_.where(named[i]) + ": bugs[" + std::to_string(i) + "]: " + why);
     }
+  // Every fault ends at heal_at and no event runs past the limit: a drawn fault longer than what
+  // is left after the window's start is cut, and the envelope's longer lengths test nothing new.
+  if (const YAML::Node length = root["explore"]; length && length.IsMap() && length["length"] && length["length"].IsMap() &&
+                                                 length["length"]["max"] && s.explore.max_for) {
+    const Duration from = s.explore.from.value_or(Duration(0));
+    const sim::Time end = std::min(s.faults.heal_at.value_or(sim::Time(0) + s.limit), sim::Time(0) + s.limit);
+    const Duration room = end - (sim::Time(0) + from);
+    if (room.us > 0 && *s.explore.max_for > room)
+      s.inert.push_back(r_.where(length["length"]["max"]) + ": explore.length.max (" + sim::format_duration(*s.explore.max_for) +
+                        ") has no effect past " + sim::format_duration(room) + ": every fault ends at " +
+                        (s.faults.heal_at && *s.faults.heal_at < sim::Time(0) + s.limit ? "heal_at (" : "the limit (") +
+                        sim::format_duration(end - sim::Time(0)) + ") and the earliest start is " + sim::format_duration(from) +
+                        ", so a longer fault is cut; use at most " + sim::format_duration(room) + ", or move " +
+                        (s.faults.heal_at ? "heal_at" : "limit"));
+  }
+  if (const YAML::Node leaks = root["leaks"]; leaks && leaks.IsMap() && leaks["max_age"] && s.leaks.max_age &&
+                                              *s.leaks.max_age >= s.limit)
+    s.inert.push_back(r_.where(leaks["max_age"]) + ": leaks.max_age (" + sim::format_duration(*s.leaks.max_age) +
+                      ") has no effect: it is not shorter than the limit (" + sim::format_duration(s.limit) +
+                      "), so no instance can outlive it; lower it, or raise `limit`");
   const YAML::Node clients = root["clients"];
   for (size_t i = 0; i < s.clients.size(); ++i) {
     const YAML::Node g = clients[i];
@@ -396,6 +434,12 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
                             " has no effect: no fault crashes this group's processes (add a crash with target: client)");
       const bool holds = c.token == model::TokenMode::persisted || c.token == model::TokenMode::write_back ||
                          c.token == model::TokenMode::timestamp;
+      if (ctl["persist"] && (crashes || drawn) && c.token == model::TokenMode::write_back && c.controller &&
+          c.controller->persist == model::ControllerSpec::before_send)
+        s.inert.push_back(r_.where(ctl["persist"]) + ": " + what +
+                          ".controller.persist: before-send has no effect with token: write-back (the SDK makes the "
+                          "token inside the call, so the caller can write it down only once an answer comes back: it "
+                          "runs as after-response); use token: persisted to write the token down before the send");
       if (ctl["persist"] && crashes && !holds)
         s.inert.push_back(r_.where(ctl["persist"]) + ": " + what + ".controller.persist has no effect with token: " +
                           std::string(model::token_mode_name(c.token)) +

@@ -135,6 +135,7 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
   if (!n.IsSequence() || n.size() == 0)
     r_.fail(n, "clients: expected a list of client groups, like - {name: app, count: 10, token: persisted}");
   std::set<std::string> names;
+  int64_t intents_in_run = 0, instances_in_run = 0;  // the total work of one run, bounded
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string what = "clients[" + std::to_string(i) + "]";
     Map m(r_, n[i], what,
@@ -239,6 +240,20 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
       r_.fail(m.get("request"), m.at("request") + ".subnet: '" + c.request.subnet + "' is in " +
                                     region.subnets.at(c.request.subnet) + ", not in the request's zone " +
                                     c.request.zone + "; name one of them, or a subnet of that zone");
+    if (static_cast<int64_t>(c.batch) * c.request.max > kMostInstancesPerCall)
+      r_.fail(m.get("batch"), m.at("batch") + ": one call of " + std::to_string(c.batch) + " intents of up to " +
+                                  std::to_string(c.request.max) + " instances asks for " +
+                                  std::to_string(static_cast<int64_t>(c.batch) * c.request.max) +
+                                  " instances, more than " + std::to_string(kMostInstancesPerCall) +
+                                  " (the most one call may ask for here); lower batch or request.max");
+    intents_in_run += static_cast<int64_t>(g.count) * c.intents;
+    instances_in_run += static_cast<int64_t>(g.count) * c.intents * c.request.max;
+    if (intents_in_run > kMostIntentsPerRun || instances_in_run > kMostInstancesPerRun)
+      r_.fail(n[i], what + ": with this group the scenario plans " + std::to_string(intents_in_run) + " intents of up to " +
+                        std::to_string(instances_in_run) + " instances in one run (count x intents, x request.max, summed "
+                        "over the groups), more than one run holds (" + std::to_string(kMostIntentsPerRun) + " intents, " +
+                        std::to_string(kMostInstancesPerRun) + " instances); split the scenario into several files, each "
+                        "with fewer clients or intents (a group per file, say), and run the directory: idemsim run DIR");
     s.clients.push_back(std::move(g));
     s.at_group.push_back(Where{r_.where(n[i])});
   }

@@ -72,6 +72,12 @@ inline const std::vector<std::pair<std::string, model::PolicyKind>> kPolicies = 
     {"aws-adaptive", model::PolicyKind::aws_adaptive},
     {"aws-legacy", model::PolicyKind::aws_legacy}};
 
+// The most one run holds: a scenario past these is refused with how to split it (a run keeps its
+// intents, and every instance's id and times, in memory).
+constexpr int64_t kMostIntentsPerRun = 10000000;
+constexpr int64_t kMostInstancesPerRun = 20000000;
+constexpr int64_t kMostInstancesPerCall = 100000;
+
 class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}

@@ -663,3 +663,93 @@ RC_GTEST_PROP(Writer, GeneratedScenariosRoundTrip, ()) {
   RC_ASSERT(write_scenario(back) == written);
   RC_ASSERT(run_once(s, 3).trace_hash == run_once(back, 3).trace_hash);
 }
+
+// Every setting that has no effect under the scenario's other settings warns, with its place: one
+// case per inert condition the loader knows, each in a scenario where it is inert, and the same
+// key in a scenario where it acts, which must not warn (a warning that fires always is no warning).
+TEST(Loader, EverySettingWithNoEffectWarnsWhereItIsInert) {
+  struct Case {
+    const char* inert;   // a scenario where the key has no effect
+    const char* acts;    // the same key where it acts
+    int line;
+    const char* says;
+  };
+  const std::string base = "name: x\nlimit: 10m\n";
+  const std::vector<Case> cases = {
+      {"service: {token_retention: 1h}\nclients: [{name: a}]\n",
+       "semantics: \"2013\"\nservice: {token_retention: 1h}\nclients: [{name: a}]\n", 3, "service.token_retention has no effect under `semantics: current`"},
+      {"service: {describe_lag: 2s}\nclients: [{name: a}]\n",
+       "service: {describe_lag: 2s}\nclients: [{name: a, terminate_after: 1m}]\n", 3, "service.describe_lag has no effect"},
+      {"service: {tag_lag: 2s}\nclients: [{name: a}]\n",
+       "service: {tag_lag: 2s}\nclients: [{name: a}]\nreapers: [{every: 1m, reaps: untagged}]\n", 3, "service.tag_lag has no effect"},
+      {"service: {capacity: {c5.large: 1}}\nclients: [{name: a}]\n",
+       "service: {capacity: {c5.large: 1}}\nclients: [{name: a, request: {type: c5.large}}]\n", 3, "service.capacity.c5.large has no effect"},
+      {"service: {balancer: round-robin}\nclients: [{name: a}]\n",
+       "service: {balancer: round-robin, frontends: 2}\nclients: [{name: a}]\n", 3, "service.balancer has no effect with one frontend"},
+      {"service: {recover: false}\nclients: [{name: a}]\n",
+       "service: {recover: false}\nclients: [{name: a}]\nfaults: [{crash: {target: frontend, at: 1s}}]\n", 3, "service.recover has no effect"},
+      {"service: {store: {durability: volatile}}\nclients: [{name: a}]\n",
+       "service: {store: {durability: volatile}}\nclients: [{name: a}]\nfaults: [{crash: {target: store, at: 1s}}]\n", 3, "durability: volatile has no effect"},
+      {"service: {store: {replicas: 2}}\nclients: [{name: a}]\n",
+       "service: {store: {replicas: 2, write: read-then-write}}\nclients: [{name: a}]\n", 3, "service.store.replicas has no effect"},
+      {"clients: [{name: a}]\nfaults: [{skew: {frontend: 0, offset: 1m}}]\n",
+       "service: {store: {ttl: 1h}}\nclients: [{name: a}]\nfaults: [{skew: {frontend: 0, offset: 1m}}]\n", 4, "skew has no effect"},
+      {"clients: [{name: a}]\nbugs: [zone-as-parameter]\n",
+       "semantics: \"2013\"\nclients: [{name: a}]\nbugs: [zone-as-parameter]\n", 4, "bugs[0]"},
+      {"clients: [{name: a, app_backoff: 1s}]\n", "clients: [{name: a, app_retries: 1, app_backoff: 1s}]\n", 3, "app_backoff has no effect"},
+      {"clients: [{name: a, fallback_type: c5.large}]\n", "clients: [{name: a, app_retries: 1, fallback_type: c5.large}]\n", 3,
+       "fallback_type has no effect"},
+      {"clients: [{name: a, on_mismatch: new-token}]\n", "clients: [{name: a, app_retries: 1, on_mismatch: new-token}]\n", 3,
+       "on_mismatch has no effect"},
+      {"clients: [{name: a, on_unknown: reconcile}]\n", "clients: [{name: a, app_retries: 1, on_unknown: reconcile}]\n", 3,
+       "on_unknown: reconcile has no effect"},
+      {"clients: [{name: a, on_short: relaunch}]\n", "clients: [{name: a, batch: 2, on_short: relaunch}]\n", 3, "on_short has no effect"},
+      {"clients: [{name: a, on_describe_error: retry}]\n",
+       "clients: [{name: a, app_retries: 1, on_unknown: reconcile, on_describe_error: retry}]\n", 3, "on_describe_error has no effect"},
+      {"clients: [{name: a, token: persisted, controller: {persist: before-send}}]\n",
+       "clients: [{name: a, token: persisted, controller: {persist: before-send}}]\nfaults: [{crash: {target: client, group: a, when: after-send, rate: 20%}}]\n", 3,
+       "controller.persist has no effect: no fault crashes"},
+      {"clients: [{name: a, token: sdk, controller: {persist: before-send}}]\nfaults: [{crash: {target: client, group: a, when: after-send, rate: 20%}}]\n",
+       "clients: [{name: a, token: timestamp, controller: {persist: before-send}}]\nfaults: [{crash: {target: client, group: a, when: after-send, rate: 20%}}]\n", 3,
+       "controller.persist has no effect with token: sdk"},
+      {"clients: [{name: a, token: write-back, controller: {persist: before-send}}]\nfaults: [{crash: {target: client, group: a, when: after-send, rate: 20%}}]\n",
+       "clients: [{name: a, token: persisted, controller: {persist: before-send}}]\nfaults: [{crash: {target: client, group: a, when: after-send, rate: 20%}}]\n", 3,
+       "persist: before-send has no effect with token: write-back"},
+      {"heal_at: 2m\nclients: [{name: a}]\nexplore: {length: {max: 6h}}\n", "heal_at: 2m\nclients: [{name: a}]\nexplore: {length: {max: 1m}}\n", 5,
+       "explore.length.max (6h) has no effect past 2m: every fault ends at heal_at (2m)"},
+      {"clients: [{name: a}]\nexplore: {length: {max: 1h}}\n", "clients: [{name: a}]\nexplore: {length: {max: 10m}}\n", 4,
+       "explore.length.max (1h) has no effect past 10m: every fault ends at the limit"},
+      {"clients: [{name: a}]\nleaks: {max_age: 10m}\n", "clients: [{name: a}]\nleaks: {max_age: 9m}\n", 4, "leaks.max_age (10m) has no effect"},
+  };
+  for (const Case& c : cases) {
+    const Scenario inert = parse_scenario(base + c.inert, "s.yaml");
+    std::string all;
+    for (const std::string& w : inert.inert) all += w + "\n";
+    EXPECT_NE(all.find(c.says), std::string::npos) << c.inert << "warned:\n" << all;
+    EXPECT_NE(all.find("s.yaml:" + std::to_string(c.line) + ":"), std::string::npos) << c.inert << "warned:\n" << all;
+    const Scenario acts = parse_scenario(base + c.acts, "s.yaml");
+    for (const std::string& w : acts.inert) EXPECT_EQ(w.find(c.says), std::string::npos) << c.acts << "warned: " << w;
+  }
+}
+
+// What the loader once let through: duplicate keys where the last won, empty and duplicate names,
+// and a run too large to hold (count and intents bounded each on its own let 10^12 intents by).
+TEST(Loader, DuplicatesEmptyNamesAndTooMuchWorkAreRefusedWithTheirPlace) {
+  expect_refused({
+      {"name: x\nservice: {capacity: {m5.large: 1, m5.large: 2}}\nclients: [{name: a}]\n", 2, 35,
+       "service.capacity: instance type 'm5.large' is given twice"},
+      {"name: x\nregions: {r1: {zones: [z1], subnets: {s1: z1, s1: z1}}}\nclients: [{name: a}]\n", 2, 47,
+       "subnet 's1' is given twice"},
+      {"name: x\nregions: {\"\": {zones: [z1]}}\nclients: [{name: a}]\n", 2, 11, "'' is not a Region name"},
+      {"name: x\nregions: {r1: {zones: [z1, z1]}}\nclients: [{name: a}]\n", 2, 28, "zone 'z1' is given twice"},
+      {"name: x\nregions: {r1: {zones: [\"\"]}}\nclients: [{name: a}]\n", 2, 24, "a zone name must not be empty"},
+      {"name: x\nregions: {r1: {zones: [z1]}, r2: {zones: [z1]}}\nclients: [{name: a}]\n", 2, 43,
+       "zone 'z1' is already a zone of r1"},
+      {"name: x\nclients: [{name: a, count: 1000000, intents: 1000000}]\n", 2, 11,
+       "plans 1000000000000 intents of up to 1000000000000 instances in one run"},
+      {"name: x\nclients:\n  - {name: a, count: 5000, intents: 1000}\n  - {name: b, count: 5000, intents: 1001}\n", 4, 5,
+       "split the scenario into several files"},
+      {"name: x\nclients: [{name: a, batch: 10000, request: {max: 10000}}]\n", 2, 28,
+       "asks for 100000000 instances, more than 100000"},
+  });
+}
