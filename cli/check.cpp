@@ -137,7 +137,7 @@ int cmd_check(const Args& args, const std::string& program) {
       std::cout << "\n" << aside << "  explored: " << plural(static_cast<uint64_t>(r.tried), "run") << ", "
                 << rounded_duration(r.simulated_us) << " simulated, " << r.events << " events, "
                 << plural(r.distinct_mixes, "distinct mix", "distinct mixes") << " of fault kinds (a drawn fault met a request or a launch in "
-                << r.runs_faults_acted << " of the runs), in " << secs << " s of wall time\n  " << reports::coverage_summary(r.coverage, s) << "\n  RapidCheck seed "
+                << r.runs_faults_acted << " of the runs), in " << secs << " s of wall time\n  " << reports::coverage_summary(r.coverage, s, /*why=*/true) << "\n  RapidCheck seed "
                 << opt.seed << "; RapidCheck: "
                 << (r.budget_spent ? "stopped at the budget" : first_line(r.rapidcheck)) << "\n";
       continue;

@@ -4,8 +4,11 @@
 #include <stdexcept>
 
 #include "cli/common.h"
+#include "reports/report.h"
 
 namespace idem::cli {
+
+using reports::wrap;
 
 namespace {
 
@@ -41,30 +44,6 @@ std::string suggestion(const Command& command, std::string_view name) {
     for (const Flag& f : s.flags)
       if (const size_t d = distance(bare, f.name.substr(2)); d < best_d) best_d = d, best = &f;
   return best ? "; did you mean '" + std::string(best->name) + "'?" : "";
-}
-
-// The words of `text` in lines that start at `column` and end by `width`; the first line starts
-// where the caller left off (at `column`).
-void wrap(std::ostream& out, std::string_view text, size_t column, size_t width) {
-  size_t at = column;
-  bool first = true;
-  size_t from = 0;
-  while (from < text.size()) {
-    const size_t space = std::min(text.find(' ', from), text.size());
-    const std::string_view word = text.substr(from, space - from);
-    from = space + 1;
-    if (word.empty()) continue;
-    if (!first && at + 1 + word.size() > width) {
-      out << "\n" << std::string(column, ' ');
-      at = column;
-      first = true;
-    }
-    if (!first) out << ' ', ++at;
-    out << word;
-    at += word.size();
-    first = false;
-  }
-  out << "\n";
 }
 
 // "--seed N", "--strict".

@@ -58,6 +58,7 @@ int cmd_run(const Args& args, const std::string& program) {
   const std::string junit_out = args.text("--junit", ""), md_out = args.text("--md", ""), html_out = args.text("--html", "");
   const bool force = args.has("--force");
   const bool quiet = args.has("--quiet");        // no progress bar
+  const bool summary = args.has("--summary");    // a row per directory; only what did not meet its expect
   const bool progress = args.has("--progress");  // one even off a terminal, from the start
   for (const auto& [x, y] : {std::pair{&junit_out, &md_out}, std::pair{&junit_out, &html_out}, std::pair{&md_out, &html_out}})
     if (!x->empty() && fs::path(*x).lexically_normal() == fs::path(*y).lexically_normal())
@@ -139,10 +140,17 @@ int cmd_run(const Args& args, const std::string& program) {
     }
   }
 
-  reports::print_table(std::cout, batches);
-  reports::print_details(std::cout, batches);
-  reports::print_warnings(std::cout, batches);
-  reports::print_failures(std::cout, batches, program, show);
+  if (summary) {
+    reports::print_summary(std::cout, batches);
+    reports::print_caught(std::cout, batches, program);
+    reports::print_warnings(std::cout, batches);
+    reports::print_failures(std::cout, batches, program, show.value_or(1), /*only_unmet=*/true);
+  } else {
+    reports::print_table(std::cout, batches);
+    reports::print_details(std::cout, batches);
+    reports::print_warnings(std::cout, batches);
+    reports::print_failures(std::cout, batches, program, show);
+  }
 
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -161,6 +169,9 @@ int cmd_run(const Args& args, const std::string& program) {
     }
   }
   std::cout << "\nresults: " << out_dir << "/ (one JSON file per scenario)\n";
+  if (summary && html_out.empty() && md_out.empty())
+    std::cout << "every scenario's row, and each caught bug's story: " << program << " run PATH (without --summary), or "
+              << program << " report " << out_dir << " --format html\n";
   if (!junit_out.empty() || !md_out.empty() || !html_out.empty()) {
     // The reports `idemsim report` would write from these results files.
     std::vector<std::pair<std::string, nlohmann::ordered_json>> docs;
@@ -236,6 +247,10 @@ ever named: the caller cannot know they exist), violations.
           {.name = "--strict",
            .help = "a warning (a fault that never fired, intents cut off by the limit, a group that never started, a "
                    "key with no effect, an expect: fail caught by another property) fails its scenario"},
+          {.name = "--summary",
+           .help = "a row per directory instead of per scenario, and the failing seeds of only the scenarios that did "
+                   "not meet their expect (one each, unless --show); the caught bugs' stories are in the results and "
+                   "in --md or --html"},
           {.name = "--quiet",
            .help = "no progress bar (there is one on stderr when it is a terminal and a scenario runs longer than a "
                    "second: seeds done, seeds per second, failing seeds, time left)"},

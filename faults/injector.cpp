@@ -23,8 +23,20 @@ std::string window_text(const F& f, const std::vector<std::string>& names) {
   return out;
 }
 
-std::string rate_text(sim::Ratio r) {
-  return std::to_string(r.num) + "/" + std::to_string(r.den);
+// A fault's random stream is named by this form (the rate as a ratio): a stable key, so that the
+// wording describe() gives a person can change without changing any run.
+std::string ratio_text(sim::Ratio r) { return std::to_string(r.num) + "/" + std::to_string(r.den); }
+
+// "80%", "0.5%", or the ratio as written when no percentage with up to 4 decimals is exact.
+std::string percent_text(sim::Ratio r) {
+  const unsigned __int128 scaled = static_cast<unsigned __int128>(r.num) * 1000000;  // percent, to 4 decimals
+  if (r.den == 0 || scaled % r.den != 0) return std::to_string(r.num) + "/" + std::to_string(r.den);
+  const uint64_t ten_thousandths = static_cast<uint64_t>(scaled / r.den);
+  std::string out = std::to_string(ten_thousandths / 10000);
+  std::string frac = std::to_string(ten_thousandths % 10000);
+  frac = std::string(4 - frac.size(), '0') + frac;
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return out + (frac.empty() ? "" : "." + frac) + "%";
 }
 }  // namespace
 
@@ -37,24 +49,26 @@ std::string_view crash_step_name(Crash::Step s) {
   return "?";
 }
 
-std::string describe(const Fault& f, const std::vector<std::string>& names, const std::vector<std::string>& groups) {
+namespace {
+std::string describe_with(const Fault& f, const std::vector<std::string>& names, const std::vector<std::string>& groups,
+                          std::string (*rate_text)(sim::Ratio)) {
   auto group = [&](uint32_t g) { return g < groups.size() ? groups[g] : std::to_string(g); };
   return std::visit(
       Overloaded{
-          [&names](const Lose& l) {
+          [&names, rate_text](const Lose& l) {
             return std::string("lose ") + (l.what == Lose::request ? "request" : "response") +
                    " rate " + rate_text(l.rate) + window_text(l, names);
           },
-          [&names](const Spike& s) {
+          [&names, rate_text](const Spike& s) {
             return "spike rate " + rate_text(s.rate) + " delay " + sim::format_duration(s.delay.min) + ".." +
                    sim::format_duration(s.delay.median) + ".." + sim::format_duration(s.delay.p99) + ".." +
                    sim::format_duration(s.delay.max) + window_text(s, names);
           },
-          [&names](const Storm& s) {
+          [&names, rate_text](const Storm& s) {
             return "storm " + std::string(model::code_name(s.code)) + " rate " + rate_text(s.rate) +
                    (s.phase == Storm::after ? " after commit" : "") + window_text(s, names);
           },
-          [&names](const Reset& r) {
+          [&names, rate_text](const Reset& r) {
             return std::string("reset ") + (r.phase == Reset::before ? "before" : "after") + " rate " +
                    rate_text(r.rate) + window_text(r, names);
           },
@@ -63,14 +77,14 @@ std::string describe(const Fault& f, const std::vector<std::string>& names, cons
                    (p.direction == Partition::both ? "both" : p.direction == Partition::requests ? "requests" : "responses") +
                    window_text(p, names);
           },
-          [&names](const Duplicate& d) {
+          [&names, rate_text](const Duplicate& d) {
             return "duplicate rate " + rate_text(d.rate) + " delay " + sim::format_duration(d.delay.min) + ".." +
                    sim::format_duration(d.delay.max) + window_text(d, names);
           },
-          [&names](const Transient& t) {
+          [&names, rate_text](const Transient& t) {
             return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t, names);
           },
-          [&names, &group](const Crash& c) {
+          [&names, &group, rate_text](const Crash& c) {
             if (c.target == Crash::client) {
               std::string out = "crash client group " + group(c.group) + " " +
                                 std::string(model::caller_crash_point_name(c.when)) + " rate " + rate_text(c.rate);
@@ -96,6 +110,11 @@ std::string describe(const Fault& f, const std::vector<std::string>& names, cons
       },
       f);
 }
+}  // namespace
+
+std::string describe(const Fault& f, const std::vector<std::string>& names, const std::vector<std::string>& groups) {
+  return describe_with(f, names, groups, percent_text);
+}
 
 Injector::Injector(const FaultPlan& plan, uint64_t seed) : plan_(&plan) {
   prngs_.reserve(plan.faults.size());
@@ -104,7 +123,7 @@ Injector::Injector(const FaultPlan& plan, uint64_t seed) : plan_(&plan) {
   // among the identical ones.
   std::vector<std::string> names;
   for (const Fault& f : plan.faults) {
-    const std::string name = "fault/" + describe(f);
+    const std::string name = "fault/" + describe_with(f, {}, {}, ratio_text);
     const auto rank = std::count(names.begin(), names.end(), name);
     names.push_back(name);
     prngs_.push_back(sim::Prng::named(seed, name + "#" + std::to_string(rank)));

@@ -134,8 +134,9 @@ struct FaultPlan {
   std::optional<Time> heal_at;
 };
 
-// What a fault is, in words. Its random stream is named after describe(f) (Region indexes);
-// with the scenario's Region names, for people.
+// What a fault is, in words, with the scenario's Region and group names, its rates in percent.
+// (Its random stream is named by a stable form of the same, with Region indexes and rates as
+// ratios, so that this wording may change without changing any run.)
 std::string describe(const Fault& f, const std::vector<std::string>& region_names = {},
                      const std::vector<std::string>& group_names = {});
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 #include "sim/trace.h"
 
@@ -66,9 +67,83 @@ void print_table(std::ostream& out, const std::vector<harness::BatchResult>& bat
       std::to_string(met) + "/" + std::to_string(batches.size()) + " met expect", "total");
 }
 
+void print_summary(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
+  struct Dir {
+    std::string name;
+    uint64_t scenarios = 0, met = 0, passed = 0, caught = 0, runs = 0, intents = 0, instances = 0, leaked = 0,
+             violations = 0;
+  };
+  std::vector<Dir> dirs;
+  auto add = [](Dir& d, const harness::BatchResult& b) {
+    ++d.scenarios;
+    d.met += b.met() ? 1 : 0;
+    d.passed += !b.scenario->expect_fail && b.met() ? 1 : 0;
+    d.caught += b.scenario->expect_fail && b.met() ? 1 : 0;
+    d.runs += b.runs();
+    d.intents += b.totals.intents;
+    d.instances += b.totals.instances;
+    d.leaked += b.totals.leaked;
+    d.violations += b.violations;
+  };
+  Dir all{"total"};
+  for (const auto& b : batches) {
+    const std::string file = b.scenario->file;
+    const size_t slash = file.rfind('/');
+    const std::string dir = slash == std::string::npos ? "./" : file.substr(0, slash + 1);
+    auto it = std::find_if(dirs.begin(), dirs.end(), [&](const Dir& d) { return d.name == dir; });
+    if (it == dirs.end()) it = dirs.insert(dirs.end(), Dir{dir});
+    add(*it, b);
+    add(all, b);
+  }
+  char line[512];
+  std::snprintf(line, sizeof line, "%9s %9s %6s %6s %8s %9s %9s %7s %10s  %s\n", "scenarios", "met", "pass", "caught",
+                "runs", "intents", "instances", "leaked", "violations", "directory");
+  out << line;
+  using ull = unsigned long long;
+  for (const Dir* d : [&] {
+         std::vector<const Dir*> v;
+         for (const Dir& x : dirs) v.push_back(&x);
+         v.push_back(&all);
+         return v;
+       }()) {
+    const std::string met = std::to_string(d->met) + "/" + std::to_string(d->scenarios);
+    std::snprintf(line, sizeof line, "%9llu %9s %6llu %6llu %8llu %9llu %9llu %7llu %10llu  ", ull(d->scenarios), met.c_str(),
+                  ull(d->passed), ull(d->caught), ull(d->runs), ull(d->intents), ull(d->instances), ull(d->leaked),
+                  ull(d->violations));
+    out << line << d->name << "\n";
+  }
+  wrap(out, "(met: the scenario met its `expect`; pass: `expect: pass`, no property broken; caught: `expect: fail`, a "
+            "documented bug the checker caught)", 0);
+}
+
+void print_caught(std::ostream& out, const std::vector<harness::BatchResult>& batches, const std::string& program) {
+  bool any = false;
+  for (const auto& b : batches) {
+    if (!b.scenario->expect_fail || !b.met() || b.failing_runs == 0) continue;
+    if (!any)
+      out << "\ndocumented bugs caught: the property, the runs that broke it, the scenario and a failing seed\n"
+             "(replay it: " << program << " replay FILE --seed N):\n";
+    any = true;
+    std::string props;
+    for (const auto& [p, n] : b.violations_by_property)
+      if (b.scenario->expect_property.empty() || p == b.scenario->expect_property) props += (props.empty() ? "" : ", ") + p;
+    uint64_t seed = b.first_seed;
+    b.seeds.each([&](const harness::SeedResult& r) {
+      if (r.violations == 0) return true;
+      seed = r.seed;
+      return false;
+    });
+    char head[128];
+    const std::string runs = std::to_string(b.failing_runs) + "/" + std::to_string(b.runs());
+    std::snprintf(head, sizeof head, "  %-16s %9s  ", props.c_str(), runs.c_str());
+    out << head;
+    wrap(out, b.scenario->file + " --seed " + std::to_string(seed), std::string_view(head).size());
+  }
+}
+
 void print_warnings(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
   for (const auto& b : batches)
-    for (const std::string& w : b.warnings) out << "warning: " << w << "\n";
+    for (const std::string& w : b.warnings) out << "warning: " << w << "\n";  // one line: file:line:column: what
 }
 
 std::string retry_profile(const model::RetryPolicy& p) {
@@ -78,27 +153,34 @@ std::string retry_profile(const model::RetryPolicy& p) {
 }
 
 void print_details(std::ostream& out, const std::vector<harness::BatchResult>& batches) {
-  out << "\nper scenario: each group's retry profile; how often each fault fired (summed over the runs); retries per\n"
-         "intent by layer (mean over the intents begun, and the most for one): the SDK's retries, the application's\n"
-         "calls (launches and reconciling Describes), the controller's drives after a restart or on a resync:\n";
+  out << "\n";
+  wrap(out,
+       "per scenario: each group's retry profile; how often each fault fired (summed over the runs); retries per "
+       "intent by layer (mean over the intents begun, and the most for one): the SDK's retries, the application's "
+       "calls (launches and reconciling Describes), the controller's drives after a restart or on a resync; and "
+       "coverage: which of the catalogue's " + std::to_string(harness::kSituations) + " situations its runs reached "
+       "(docs/scenario-format.md, Coverage), those its settings allow but no run reached, and how many its settings "
+       "rule out (`idemsim check FILE` names them with why):", 0);
   for (const auto& b : batches) {
     const harness::Scenario& s = *b.scenario;
-    out << "  " << s.name << ": retry";
+    std::ostringstream line;
+    line << s.name << ": retry";
     for (size_t g = 0; g < s.clients.size(); ++g)
-      out << (g ? ", " : " ") << s.clients[g].spec.group << "=" << retry_profile(s.clients[g].spec.retry);
+      line << (g ? ", " : " ") << s.clients[g].spec.group << "=" << retry_profile(s.clients[g].spec.retry);
     for (size_t f = 0; f < b.fault_fires.size(); ++f)
-      out << "; faults[" << f << "] " << faults::describe(s.faults.faults[f], s.region_names(), s.group_names()) << ": " << b.fault_fires[f];
-    if (s.service.throttle) out << "; throttled (RequestLimitExceeded): " << b.totals.throttled;
+      line << "; faults[" << f << "] " << faults::describe(s.faults.faults[f], s.region_names(), s.group_names()) << ": " << b.fault_fires[f];
+    if (s.service.throttle) line << "; throttled (RequestLimitExceeded): " << b.totals.throttled;
     // Retries per intent begun, by layer: mean (two decimals) and the most for one intent.
     const harness::RunStats& t = b.totals;
     const uint64_t n = std::max<uint64_t>(t.intents_begun, 1);
     auto mean = [&](uint64_t sum) { return two_decimals(sum, n); };
-    out << "; retries per intent: sdk " << mean(t.attempts_sdk) << " (max " << t.most_sdk << "), app calls "
-        << mean(t.attempts_app) << " (max " << t.most_app << "), controller drives " << mean(t.attempts_controller)
-        << " (max " << t.most_controller << ")";
-    if (t.intents_blocked) out << "; blocked for a human: " << t.intents_blocked;
-    out << "; " << coverage_summary(b.coverage, s);
-    out << "\n";
+    line << "; retries per intent: sdk " << mean(t.attempts_sdk) << " (max " << t.most_sdk << "), app calls "
+         << mean(t.attempts_app) << " (max " << t.most_app << "), controller drives " << mean(t.attempts_controller)
+         << " (max " << t.most_controller << ")";
+    if (t.intents_blocked) line << "; blocked for a human: " << t.intents_blocked;
+    line << "; " << coverage_summary(b.coverage, s);
+    out << "  ";
+    wrap(out, line.str(), 4);
   }
 }
 
@@ -112,20 +194,52 @@ std::string two_decimals(uint64_t num, uint64_t den) {
   return digits + "." + static_cast<char>('0' + frac / 10) + static_cast<char>('0' + frac % 10);
 }
 
-std::string coverage_summary(const harness::Coverage& c, const harness::Scenario& s) {
-  size_t reached = 0;
-  std::string never;
+std::string coverage_summary(const harness::Coverage& c, const harness::Scenario& s, bool why) {
+  size_t reached = 0, ruled_out = 0;
+  std::string seen, missed, out_why;
   for (size_t k = 0; k < harness::kSituations; ++k) {
+    const auto sit = static_cast<harness::Situation>(k);
+    const std::string name(harness::situation_name(sit));
     if (c[k]) {
       ++reached;
+      seen += (seen.empty() ? "" : ", ") + name;
       continue;
     }
-    const auto sit = static_cast<harness::Situation>(k);
-    const std::string why = harness::unreachable_because(sit, s);
-    never += (never.empty() ? "" : ", ") + std::string(harness::situation_name(sit)) + (why.empty() ? "" : " (" + why + ")");
+    const std::string because = harness::unreachable_because(sit, s);
+    if (because.empty()) {
+      missed += (missed.empty() ? "" : ", ") + name;
+    } else {
+      ++ruled_out;
+      out_why += (out_why.empty() ? "" : ", ") + name + " (" + because + ")";
+    }
   }
-  return "reached " + std::to_string(reached) + " of " + std::to_string(harness::kSituations) + " situations" +
-         (never.empty() ? "" : "; never reached: " + never);
+  std::string out = "reached " + std::to_string(reached) + " of " + std::to_string(harness::kSituations) + " situations" +
+                    (seen.empty() ? "" : ": " + seen);
+  if (!missed.empty()) out += "; not reached though its settings allow: " + missed;
+  if (ruled_out) out += why ? "; ruled out by its settings: " + out_why : "; " + std::to_string(ruled_out) + " ruled out by its settings";
+  return out;
+}
+
+void wrap(std::ostream& out, std::string_view text, size_t column, size_t width) {
+  size_t at = column;
+  bool first = true;
+  size_t from = 0;
+  while (from < text.size()) {
+    const size_t space = std::min(text.find(' ', from), text.size());
+    const std::string_view word = text.substr(from, space - from);
+    from = space + 1;
+    if (word.empty()) continue;
+    if (!first && at + 1 + word.size() > width) {
+      out << "\n" << std::string(column, ' ');
+      at = column;
+      first = true;
+    }
+    if (!first) out << ' ', ++at;
+    out << word;
+    at += word.size();
+    first = false;
+  }
+  out << "\n";
 }
 
 std::vector<std::string> excerpt(const Violation& v, size_t context) {
@@ -148,9 +262,9 @@ std::vector<std::string> excerpt(const Violation& v, size_t context) {
 }
 
 void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& batches,
-                    const std::string& program, std::optional<size_t> max_seeds) {
+                    const std::string& program, std::optional<size_t> max_seeds, bool only_unmet) {
   for (const auto& b : batches) {
-    if (b.failing_runs == 0) continue;
+    if (b.failing_runs == 0 || (only_unmet && b.met())) continue;
     const harness::Scenario& s = *b.scenario;
     std::string why;
     const bool named_caught = s.expect_property.empty() || b.violations_by_property.count(s.expect_property);

@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages idemsim needs, only those that are missing. Run as root.
+#   install-deps.sh           what building and running idemsim needs (README command 1)
+#   install-deps.sh --tests   and what its test suite needs besides (README command 2, CI)
 set -euo pipefail
 packages=(
   g++ cmake ninja-build            # toolchain
   libboost-dev                     # Boost.Asio (thread pool, io_context loop)
   libyaml-cpp-dev                  # scenario files
   nlohmann-json3-dev               # result files (Boost 1.74 has no Boost.JSON)
-  librapidcheck-dev                # property tests
-  libgtest-dev libgmock-dev        # unit tests
-  libxml2-utils                    # xmllint: the JUnit report checked against its schema in the tests
-  chromium                         # headless: the HTML report rendered in a real browser in the tests
+  librapidcheck-dev                # `idemsim check`: the search for a failing story, and the property tests
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(
+    libgtest-dev libgmock-dev      # unit tests
+    libxml2-utils                  # xmllint: the JUnit report checked against its schema
+    chromium                       # headless: the HTML report rendered in a real browser
+  )
+elif [ $# -gt 0 ]; then
+  echo "usage: install-deps.sh [--tests]" >&2
+  exit 2
+fi
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

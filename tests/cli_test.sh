@@ -178,7 +178,7 @@ printf 'name: never\nlimit: 5s\nclients: [{name: a, count: 4, intents: 20, think
 vacuous "intents that never began" "$tmp/never.yaml" ".*never.yaml:2:8: 60 of 80 intents were not done by the 5s limit in 1 of 1 runs \(60 never began"
 check "the intent columns add up" expect_exit 0 "^ +1 +80 +20 +0 +0 +60 " run "$tmp/never.yaml" --out "$tmp/r"
 printf 'name: late storm\nlimit: 1h\nclients: [{name: a}]\nfaults:\n  - storm: {from: 30m, for: 1m}\n' > "$tmp/late.yaml"
-vacuous "a fault that never fired" "$tmp/late.yaml" ".*late.yaml:5:5: faults\[0\] \(storm Unavailable rate 1/1 from 30m for 1m\) never fired in any of the 1 runs"
+vacuous "a fault that never fired" "$tmp/late.yaml" ".*late.yaml:5:5: faults\[0\] \(storm Unavailable rate 100% from 30m for 1m\) never fired in any of the 1 runs"
 printf 'name: late group\nlimit: 1m\nclients:\n  - {name: a}\n  - {name: b, start: 2m}\n' > "$tmp/group.yaml"
 vacuous "a group that never started" "$tmp/group.yaml" ".*group.yaml:5:5: clients\[1\] \(b\) never began an intent in any of the 1 runs"
 printf 'name: inert\nservice: {token_retention: 12h}\nclients: [{name: a}]\n' > "$tmp/inert.yaml"
@@ -216,7 +216,7 @@ check "the written counterexample fails when run" expect_exit 1 "FAIL" run "$tmp
 check "the written counterexample names version, seed, semantics and reproduce command" grep -qE "^# A counterexample .*idemsim [0-9.]+, RapidCheck seed 1, semantics current, run seed [0-9]+\).*" "$tmp/cx/rule7-inflight+record-after-launch-counterexample.yaml"
 check "check explains which faults a failure needs" expect_exit 1 "the failure needs: .*lose response" check "$src/scenarios/incidents/01-no-token.yaml" --out "$tmp/cx"
 check "check finds nothing in the correct twin, and says what it explored" expect_exit 0 "explored: 100 runs, [0-9hms]+ simulated, [0-9]+ events, [0-9]+ distinct mixes of fault kinds" check "$src/scenarios/rules/rule7-inflight.yaml" --out "$tmp/cx"
-check "check prints the situations it reached" expect_exit 0 "reached [0-9]+ of 10 situations; never reached: " check "$src/scenarios/rules/rule7-inflight.yaml" --out "$tmp/cx"
+check "check prints the situations it reached" expect_exit 0 "reached [0-9]+ of 10 situations.*; ruled out by its settings: repeat-between-launch-and-record \(" check "$src/scenarios/rules/rule7-inflight.yaml" --out "$tmp/cx"
 check "check draws token values: the case bug" expect_exit 1 "the failure needs: .*its case varied.*the planted bug case-insensitive-token" check "$src/scenarios/detect/token-values+case-insensitive-token.yaml" --out "$tmp/cx"
 check "check draws token behaviours and names the one a failure needs" expect_exit 1 "the failure needs: .*group app with token: (per-attempt|timestamp) \(written: persisted\)" check "$src/scenarios/detect/token-behaviours-broken.yaml" --out "$tmp/cx"
 # The same command and seed write the same file, byte for byte; RapidCheck's reproduce string
@@ -312,5 +312,15 @@ check "replay filters drop the oracle's lines too" replay_has no-oracle "^5.00" 
 check "replay says when nothing passes the filters" expect_exit 0 "replay: no event of this run passes the filters" replay "$inflight" --client nosuch
 check "replay --within needs --around" expect_exit 2 "--within goes with --around" replay "$inflight" --within 1s
 check "replay --violations --client narrows the violations" replay_has narrow "^VIOLATION intent-instances: intent notoken#4/" "^VIOLATION .*intent notoken#0/" "$src/scenarios/no-token-response-loss.yaml" --violations --client notoken#4
+
+# Output a person reads: footers wrapped at 100 columns, rates in percent, --summary a row per directory.
+"$bin" run "$src/scenarios/storm-503-aws-standard.yaml" "$src/scenarios/service" --runs 3 --out "$tmp/wr" > "$tmp/wrapped.txt" 2>&1
+check "run: the per-scenario footer is wrapped at 100 columns" test "$(sed -n '/^per scenario:/,/^$/p' "$tmp/wrapped.txt" | awk 'length($0) > 100' | wc -l)" = 0
+check "run: a fault's rate in percent" grep -q "Unavailable rate 80% from 5s" "$tmp/wrapped.txt"
+check "run: coverage names what was reached, and counts what the settings rule out" grep -q "ruled out by its settings" "$tmp/wrapped.txt"
+"$bin" run "$src/scenarios" --summary --runs 2 --out "$tmp/sum" > "$tmp/summary.txt" 2>&1
+check "run --summary: a row per directory, the total last" grep -qE "^ +[0-9]+ +[0-9]+/[0-9]+ .* (\./)?scenarios/incidents/$" "$tmp/summary.txt"
+check "run --summary: each caught bug on one line with a seed" grep -qE "^  intent-instances +[0-9]+/2  .*scenarios/no-token-response-loss.yaml --seed [0-9]+$" "$tmp/summary.txt"
+check "run --summary: under 150 lines for the shipped scenarios" test "$(wc -l < "$tmp/summary.txt")" -lt 150
 
 checks_done

@@ -14,7 +14,7 @@ source "$(dirname "$0")/checks.sh"
 
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
-  echo "FAIL: chromium is not installed: run scripts/install-deps.sh as root (it installs Debian's chromium)"
+  echo "FAIL: chromium is not installed: run scripts/install-deps.sh --tests as root (it installs Debian's chromium)"
   exit 1
 fi
 
