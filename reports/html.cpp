@@ -6,18 +6,15 @@
 #include <sstream>
 
 #include "harness/scenario.h"
+#include "reports/html_parts.h"
 #include "reports/report.h"
 
 namespace idem::reports {
 
-using nlohmann::ordered_json;
-using namespace detail;
+namespace html {
 
-namespace {
+std::string esc(const std::string& s) { return detail::xml(s); }
 
-std::string esc(const std::string& s) { return xml(s); }
-
-// A coordinate, one decimal.
 std::string num(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1f", v);
@@ -25,58 +22,59 @@ std::string num(double v) {
 }
 
 uint64_t u(const ordered_json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<uint64_t>() : 0; }
-int64_t i64(const ordered_json& j, const char* k, int64_t def = -1) {
+int64_t i64(const ordered_json& j, const char* k, int64_t def) {
   return j.contains(k) && j[k].is_number() ? j[k].get<int64_t>() : def;
 }
 std::string str(const ordered_json& j, const char* k) {
   return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
 }
 
-// A simulated time for an axis, with as many decimals as the tick step needs: "850ms", "4.5s",
-// "2m30s", "20h05m" (minutes once the axis passes a minute).
-std::string tick_text(int64_t us, int64_t step, int64_t axis_end) {
-  char b[64];
-  const auto decimals = [&](int64_t unit) {
-    int d = 0;
-    for (int64_t s = unit; s > step && d < 6; s /= 10) ++d;
-    return d;
-  };
-  if (axis_end < 1000000) {
-    std::snprintf(b, sizeof b, "%.*fms", decimals(1000), static_cast<double>(us) / 1e3);
-  } else if (axis_end < 60000000) {
-    std::snprintf(b, sizeof b, "%.*fs", decimals(1000000), static_cast<double>(us) / 1e6);
-  } else {
-    const long long s = us / 1000000, h = s / 3600, m = s % 3600 / 60, sec = s % 60;
-    if (axis_end < 3600000000LL) {
-      if (step >= 1000000) std::snprintf(b, sizeof b, "%lldm%02llds", h * 60 + m, sec);
-      else std::snprintf(b, sizeof b, "%lldm%0*.*fs", h * 60 + m, 3 + decimals(1000000), decimals(1000000),
-                         static_cast<double>(us % 60000000) / 1e6);
-    } else if (step >= 60000000) {
-      std::snprintf(b, sizeof b, "%lldh%02lldm", h, m);
-    } else {
-      std::snprintf(b, sizeof b, "%lldh%02lldm%02llds", h, m, sec);
-    }
+double text_width(const std::string& s, double px, bool bold) {
+  // DejaVu Sans's advance of each printable ASCII character, in thousandths of an em, regular and
+  // bold (measured in chromium).
+  static constexpr uint16_t kRegular[95] = {
+      318, 401, 460, 838, 637, 951, 780, 275, 391, 391, 500, 838, 318, 361, 318, 337, 637, 637, 637, 637, 637, 637, 637, 637,
+      637, 637, 337, 337, 838, 838, 838, 531, 1000, 685, 687, 699, 771, 632, 576, 775, 752, 295, 295, 656, 558, 863, 749, 788,
+      604, 788, 695, 635, 611, 732, 685, 989, 686, 611, 686, 391, 337, 391, 838, 500, 500, 613, 635, 550, 635, 616, 353, 635,
+      634, 278, 278, 580, 278, 975, 634, 612, 635, 635, 412, 521, 393, 634, 592, 818, 592, 592, 525, 637, 337, 637, 838};
+  static constexpr uint16_t kBold[95] = {
+      349, 457, 521, 838, 696, 1002, 873, 307, 458, 458, 523, 838, 380, 416, 380, 366, 696, 696, 696, 696, 696, 696, 696, 696,
+      696, 696, 400, 400, 838, 838, 838, 581, 1000, 774, 763, 734, 831, 684, 684, 821, 837, 373, 373, 775, 638, 996, 837, 851,
+      733, 851, 771, 721, 683, 813, 774, 1104, 771, 725, 726, 458, 366, 458, 838, 500, 500, 675, 716, 593, 716, 679, 436, 716,
+      712, 343, 343, 666, 343, 1042, 712, 688, 716, 716, 494, 596, 479, 712, 652, 924, 646, 652, 583, 712, 366, 712, 838};
+  double ems = 0;
+  for (unsigned char c : s) {
+    if (c >= 32 && c < 127) ems += (bold ? kBold : kRegular)[c - 32] / 1000.0;
+    else if (c >= 0xC0 || c < 32) ems += 1.0;  // a character outside ASCII (its first byte): a whole em
   }
-  return b;
+  return ems * px;
 }
 
-// A length of simulated time, short: "850ms", "12s", "4m30s", "4h59m".
-std::string duration_text(int64_t us) {
-  char b[48];
-  const long long s = us / 1000000;
-  if (us < 1000000) std::snprintf(b, sizeof b, "%lldms", static_cast<long long>(us / 1000));
-  else if (s < 60) std::snprintf(b, sizeof b, "%llds", s);
-  else if (s < 3600) std::snprintf(b, sizeof b, "%lldm%02llds", s / 60, s % 60);
-  else std::snprintf(b, sizeof b, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-  return b;
+// Glyph boxes as chromium lays them out: from the font's ascent above the baseline to its descent
+// below (DejaVu Sans: 0.93 and 0.24 em), a little more.
+Labels::Box Labels::box(const std::string& text, double x, double y, double px, const char* anchor, bool bold) {
+  const double w = text_width(text, px, bold);
+  const double x0 = std::string(anchor) == "middle" ? x - w / 2 : std::string(anchor) == "end" ? x - w : x;
+  return {x0 - 1, y - 0.96 * px, x0 + w + 1, y + 0.26 * px};
 }
 
-// A simulated time in a hover text, to the microsecond, as the trace writes it: "12.345678s".
-std::string time_text(int64_t us) {
-  char b[48];
-  std::snprintf(b, sizeof b, "%lld.%06llds", static_cast<long long>(us / 1000000), static_cast<long long>(us % 1000000));
-  return b;
+bool Labels::free(const Box& b) const {
+  return std::none_of(boxes_.begin(), boxes_.end(),
+                      [&](const Box& o) { return b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1; });
 }
+
+bool Labels::take(const Box& b) {
+  if (!free(b)) return false;
+  boxes_.push_back(b);
+  return true;
+}
+
+}  // namespace html
+
+using namespace detail;
+using namespace html;
+
+namespace {
 
 // The top of a plot's axis: four ticks of a 1, 2 or 5 times a power of ten step (whole numbers
 // for counts of 4 or more).
@@ -96,76 +94,120 @@ std::string value_text(double v) {
   return b;
 }
 
-// A bar plot: a bar per label, the value on hover and above the bar.
-// `texts`, when given: each bar's value as text (exact, where the double is not).
+// A plot's frame: its title and subtitle, a value axis of five grid lines (the left margin as wide
+// as their labels need), the axis names; the bars and their labels go between. Every text goes
+// through `labels`, so none overlaps another.
+struct Plot {
+  static constexpr double W = 540, H = 256, right = 12, top = 48, bottom = 52;
+  double left = 56, ymax = 4;
+  Labels labels;
+  std::ostringstream o;
+
+  double pw() const { return W - left - right; }
+  double ph() const { return H - top - bottom; }
+  double y(double v) const { return top + ph() - ph() * v / ymax; }
+  void text(const std::string& cls, double x, double y, const std::string& t, const char* anchor = "start", double px = 11) {
+    if (!labels.take(Labels::box(t, x, y, px, anchor))) return;
+    o << "<text class=\"" << cls << "\" x=\"" << num(x) << "\" y=\"" << num(y) << "\""
+      << (std::string(anchor) == "start" ? std::string() : std::string(" text-anchor=\"") + anchor + "\"") << ">" << esc(t)
+      << "</text>";
+  }
+
+  Plot(const std::string& title, const std::string& subtitle, const std::string& cls, const std::vector<double>& values,
+       const std::string& xlabel, const std::string& ylabel) {
+    double most = 0;
+    bool whole_numbers = true;
+    for (double v : values) most = std::max(most, v), whole_numbers = whole_numbers && v == std::floor(v);
+    ymax = whole_numbers ? std::max(4.0, nice_max(most)) : nice_max(most);
+    double widest = 0;
+    for (int k = 0; k <= 4; ++k) widest = std::max(widest, text_width(value_text(ymax * k / 4), 11));
+    left = std::max(56.0, widest + 30);
+    o << "<svg class=\"plot " << cls << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
+      << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << esc(title) << "\">\n";
+    // The value axis's name, turned: its box, from x 14 less the ascent to x 14 plus the descent.
+    labels.reserve({14 - 11.0, top + ph() / 2 - text_width(ylabel, 11) / 2, 14 + 3.0, top + ph() / 2 + text_width(ylabel, 11) / 2});
+    o << "<text class=\"axis\" transform=\"translate(14," << num(top + ph() / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
+      << esc(ylabel) << "</text>\n";
+    text("title", left, 16, title, "start", 12);
+    if (!subtitle.empty()) text("tick", left, 31, subtitle);
+    text("axis", left + pw() / 2, H - 8, xlabel, "middle");
+    o << "\n";
+    for (int k = 0; k <= 4; ++k) {
+      o << "<line class=\"grid\" x1=\"" << num(left) << "\" x2=\"" << W - right << "\" y1=\"" << num(y(ymax * k / 4))
+        << "\" y2=\"" << num(y(ymax * k / 4)) << "\"/>";
+      text("tick", left - 6, y(ymax * k / 4) + 4, value_text(ymax * k / 4), "end");
+      o << "\n";
+    }
+  }
+
+  // A bar centred at x, `width` wide, of value v; its hover text `title`, `shown` above it where
+  // there is room.
+  void bar(double x, double width, double v, const std::string& title, const std::string& shown) {
+    const double h = ph() * v / ymax;
+    o << "<rect class=\"bar\" x=\"" << num(x - width / 2) << "\" y=\"" << num(top + ph() - h) << "\" width=\"" << num(width)
+      << "\" height=\"" << num(h) << "\"><title>" << esc(title) << "</title></rect>";
+    text("value", x, top + ph() - h - 3, shown, "middle", 10);
+    o << "\n";
+  }
+
+  std::string done() {
+    o << "</svg>\n";
+    return o.str();
+  }
+};
+
+// A bar plot of categories: a bar per label, in a slot of its own, the value on hover and above
+// the bar; the labels under the axis where there is room. `texts`, when given: each bar's value as
+// text (exact, where the double is not).
 std::string bar_chart(const std::string& title, const std::string& subtitle, const std::string& cls,
                       const std::vector<std::string>& labels, const std::vector<double>& values,
                       const std::string& xlabel, const std::string& ylabel, const std::vector<std::string>& texts = {}) {
-  const double W = 540, H = 256, left = 56, right = 12, top = 42, bottom = 52;
-  const double pw = W - left - right, ph = H - top - bottom;
-  double most = 0;
-  bool whole_numbers = true;
-  for (double v : values) most = std::max(most, v), whole_numbers = whole_numbers && v == std::floor(v);
-  const double ymax = whole_numbers ? std::max(4.0, nice_max(most)) : nice_max(most);
-  std::ostringstream o;
-  o << "<svg class=\"plot " << cls << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
-    << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << esc(title) << "\">\n";
-  o << "<text class=\"title\" x=\"" << left << "\" y=\"16\">" << esc(title) << "</text>\n";
-  if (!subtitle.empty()) o << "<text class=\"tick\" x=\"" << left << "\" y=\"31\">" << esc(subtitle) << "</text>\n";
-  for (int k = 0; k <= 4; ++k) {
-    const double y = top + ph - ph * k / 4;
-    o << "<line class=\"grid\" x1=\"" << left << "\" x2=\"" << W - right << "\" y1=\"" << num(y) << "\" y2=\"" << num(y)
-      << "\"/><text class=\"tick\" x=\"" << left - 6 << "\" y=\"" << num(y + 4) << "\" text-anchor=\"end\">"
-      << value_text(ymax * k / 4) << "</text>\n";
-  }
+  Plot p(title, subtitle, cls, values, xlabel, ylabel);
   const size_t n = std::max<size_t>(1, labels.size());
-  const double slot = pw / static_cast<double>(n);
-  const size_t every = std::max<size_t>(1, (n + 15) / 16);  // at most 16 labels under the axis
+  const double slot = p.pw() / static_cast<double>(n);
   for (size_t i = 0; i < labels.size(); ++i) {
     const double v = i < values.size() ? values[i] : 0;
     const std::string shown = i < texts.size() ? texts[i] : value_text(v);
-    const double h = ph * v / ymax;
-    const double x = left + slot * static_cast<double>(i) + slot * 0.15;
-    o << "<rect class=\"bar\" x=\"" << num(x) << "\" y=\"" << num(top + ph - h) << "\" width=\"" << num(slot * 0.7)
-      << "\" height=\"" << num(h) << "\"><title>" << esc(labels[i]) << ": " << esc(shown) << "</title></rect>\n";
-    if (n <= 16)
-      o << "<text class=\"value\" x=\"" << num(x + slot * 0.35) << "\" y=\"" << num(top + ph - h - 3)
-        << "\" text-anchor=\"middle\">" << esc(shown) << "</text>\n";
-    if (i % every == 0)
-      o << "<text class=\"tick\" x=\"" << num(x + slot * 0.35) << "\" y=\"" << num(top + ph + 14)
-        << "\" text-anchor=\"middle\">" << esc(labels[i]) << "</text>\n";
+    const double x = p.left + slot * (static_cast<double>(i) + 0.5);
+    p.bar(x, slot * 0.7, v, labels[i] + ": " + shown, shown);
+    p.text("tick", x, p.top + p.ph() + 14, labels[i], "middle");
   }
-  o << "<text class=\"axis\" x=\"" << num(left + pw / 2) << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\">"
-    << esc(xlabel) << "</text>\n";
-  o << "<text class=\"axis\" transform=\"translate(14," << num(top + ph / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
-    << esc(ylabel) << "</text>\n</svg>\n";
-  return o.str();
+  return p.done();
 }
 
-// Retry amplification: intents by the attempts they made (gaps filled while the range is short).
+// Retry amplification: intents by the attempts they made, on a linear axis (a gap between two
+// counts of attempts is a gap on the axis), with ticks at round numbers.
 std::string attempts_plot(const ordered_json& d) {
   const ordered_json& a = d["attempts_per_intent"];
-  std::vector<std::string> labels;
-  std::vector<double> values;
   if (a.empty()) return "";
-  const uint64_t lo = a.front()[0].get<uint64_t>(), hi = a.back()[0].get<uint64_t>();
-  if (hi - lo <= 40) {
-    for (uint64_t k = 0; k <= hi - lo; ++k) {
-      const uint64_t n = lo + k;
-      double v = 0;
-      for (const auto& p : a)
-        if (p[0].get<uint64_t>() == n) v = static_cast<double>(p[1].get<uint64_t>());
-      labels.push_back(std::to_string(n));
-      values.push_back(v);
+  std::vector<double> values;
+  for (const auto& pair : a) values.push_back(static_cast<double>(pair[1].get<uint64_t>()));
+  const double lo = static_cast<double>(a.front()[0].get<uint64_t>()), hi = static_cast<double>(a.back()[0].get<uint64_t>());
+  Plot p("Retry amplification", attempts_text(d), "amplification", values, "attempts per intent, every layer", "intents");
+  // The axis: from half a unit before the least to half a unit past the most, and a little more;
+  // a tick every 1, 2 or 5 times a power of ten, at most ten of them.
+  const double pad = (hi - lo) * 0.03, from = lo - 0.5 - pad, to = hi + 0.5 + pad;
+  double step = 1;
+  for (double mag = 1; (to - from) / step > 10; mag *= 10)
+    for (double f : {1.0, 2.0, 5.0}) {
+      step = f * mag;
+      if ((to - from) / step <= 10) break;
     }
-  } else {
-    for (const auto& p : a) {
-      labels.push_back(std::to_string(p[0].get<uint64_t>()));
-      values.push_back(static_cast<double>(p[1].get<uint64_t>()));
-    }
+  const auto x = [&](double v) { return p.left + p.pw() * (v - from) / (to - from); };
+  const double ay = p.top + p.ph();
+  for (double v = std::ceil(from / step) * step; v <= to; v += step) {
+    p.o << "<line class=\"grid\" x1=\"" << num(x(v)) << "\" x2=\"" << num(x(v)) << "\" y1=\"" << num(ay) << "\" y2=\""
+        << num(ay + 4) << "\"/>";
+    p.text("tick x", x(v), ay + 16, value_text(v), "middle");
   }
-  return bar_chart("Retry amplification", attempts_text(d), "amplification", labels, values,
-                   "attempts per intent, every layer", "intents");
+  p.o << "\n";
+  const double width = std::clamp(0.7 * p.pw() / (to - from), 2.0, 48.0);
+  for (const auto& pair : a) {
+    const uint64_t n = pair[0].get<uint64_t>(), k = pair[1].get<uint64_t>();
+    p.bar(x(static_cast<double>(n)), width, static_cast<double>(k),
+          std::to_string(n) + ": " + std::to_string(k) + (k == 1 ? " intent" : " intents"), std::to_string(k));
+  }
+  return p.done();
 }
 
 // Completion latency: intents by the bucket their simulated time from first call to end fell in.
@@ -188,367 +230,6 @@ std::string latency_plot(const ordered_json& d) {
                    "time from an intent's first call to its definite end", "intents");
 }
 
-int64_t story_of(const ordered_json& a) { return i64(a, "story", 0); }
-
-// The time axis of a timeline: the stretches of activity, each drawn to scale, with the quiet
-// stretches between them cut out (a break on the axis, labelled with the time it skips), so that
-// a burst of retries an hour into a run is as readable as one at its start.
-struct Scale {
-  struct Segment {
-    int64_t t0, t1;
-    double x0, x1;
-  };
-  static constexpr double kBreak = 26;  // pixels for a cut-out stretch
-  std::vector<Segment> segments;
-
-  // `points`: every time drawn. The longest quiet stretches, each longer than a twelfth of the
-  // whole, are cut (at most 8).
-  Scale(std::vector<int64_t> points, double left, double width) {
-    std::sort(points.begin(), points.end());
-    points.erase(std::unique(points.begin(), points.end()), points.end());
-    if (points.empty()) points = {0, 1};
-    const int64_t total = std::max<int64_t>(1, points.back() - points.front());
-    std::vector<std::pair<int64_t, size_t>> gaps;  // (length, index of the point after it)
-    for (size_t i = 1; i < points.size(); ++i)
-      if (points[i] - points[i - 1] > total / 12) gaps.emplace_back(points[i] - points[i - 1], i);
-    std::sort(gaps.begin(), gaps.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
-    if (gaps.size() > 8) gaps.resize(8);
-    std::vector<size_t> cuts;
-    for (const auto& g : gaps) cuts.push_back(g.second);
-    std::sort(cuts.begin(), cuts.end());
-    size_t from = 0;
-    std::vector<std::pair<int64_t, int64_t>> spans;
-    for (size_t c : cuts) spans.emplace_back(points[from], points[c - 1]), from = c;
-    spans.emplace_back(points[from], points.back());
-    // Each stretch padded a little on both sides; the width shared half by duration, half evenly.
-    int64_t sum = 0;
-    for (auto& [a, b] : spans) {
-      const int64_t pad = std::max<int64_t>({1000, (b - a) / 15, total / 400});
-      a = std::max<int64_t>(0, a - pad);
-      b += pad;
-      sum += b - a;
-    }
-    const double avail = width - kBreak * static_cast<double>(spans.size() - 1);
-    double x = left;
-    for (const auto& [a, b] : spans) {
-      const double w = avail * (0.5 * static_cast<double>(b - a) / static_cast<double>(sum) + 0.5 / static_cast<double>(spans.size()));
-      segments.push_back({a, b, x, x + w});
-      x += w + kBreak;
-    }
-  }
-
-  int64_t begin() const { return segments.front().t0; }
-  int64_t end() const { return segments.back().t1; }
-  // Where time `us` is drawn; in a cut-out stretch, across its break in proportion.
-  double x(int64_t us) const {
-    if (us <= segments.front().t0) return segments.front().x0;
-    for (size_t i = 0; i < segments.size(); ++i) {
-      const Segment& s = segments[i];
-      if (us <= s.t1)
-        return s.x0 + (s.x1 - s.x0) * static_cast<double>(us - s.t0) / static_cast<double>(std::max<int64_t>(1, s.t1 - s.t0));
-      if (i + 1 < segments.size() && us < segments[i + 1].t0) {
-        const Segment& n = segments[i + 1];
-        return s.x1 + (n.x0 - s.x1) * static_cast<double>(us - s.t1) / static_cast<double>(n.t0 - s.t1);
-      }
-    }
-    return segments.back().x1;
-  }
-};
-
-// A tick step for a stretch of `span` microseconds drawn `width` pixels wide: one of 1, 2, 5 times
-// a power of ten below a second, then 1, 2, 5, 10, 15, 30 seconds or minutes, then 1, 2, 3, 6,
-// 12 hours or days: about one tick per 110 pixels.
-int64_t time_step(int64_t span, double width) {
-  const double want = static_cast<double>(span) / std::max(1.0, width / 110.0);
-  static const std::vector<int64_t> steps = [] {
-    std::vector<int64_t> v;
-    for (int64_t m = 1; m < 1000000; m *= 10)
-      for (int64_t f : {1, 2, 5}) v.push_back(f * m);
-    for (int64_t s : {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
-                      172800, 432000, 864000})
-      v.push_back(s * 1000000);
-    return v;
-  }();
-  for (int64_t s : steps)
-    if (static_cast<double>(s) >= want) return s;
-  return steps.back();
-}
-
-// The shortest failing run as lanes: a client's attempt is an arrow to the frontend that took it
-// in (a crossed stub when it was lost on the way) and an arrow back from when its answer left to
-// when it arrived (a dashed one when it came after the client stopped waiting; a crossed stub
-// when it was lost on the way back); a timeout or a reset is a dashed wait ending in a cross.
-// Launches are dots on their frontend's lane, those that broke a rule red diamonds; each fault's
-// window is shaded over its Region's lanes and named in a band above them; crashes, restarts and
-// a reaper's terminations are marked on their lanes. `close_up`: only the first violation's
-// story, its clients' lanes and the service's, over the time it spans.
-std::string timeline_svg(const ordered_json& t, const std::string& id, bool close_up) {
-  const ordered_json& all_lanes = t["lanes"];
-  const ordered_json& attempts = t["attempts"];
-  const ordered_json& launches = t["launches"];
-  const ordered_json& faults = t["faults"];
-  const ordered_json& marks = t["marks"];
-  const auto drawn_attempt = [&](const ordered_json& a) { return !close_up || story_of(a) == 2; };
-  const auto mark_in_story = [&](const ordered_json& m) { return i64(m, "story", 0) == 2; };
-  // The lanes drawn, and where each lane of the timeline went (-1: not drawn).
-  const int64_t all = static_cast<int64_t>(all_lanes.size());
-  std::vector<bool> shown(all_lanes.size(), !close_up);
-  std::vector<uint64_t> story_ids;  // the attempts drawn, for the launches they made
-  for (const auto& a : attempts)
-    if (drawn_attempt(a)) {
-      story_ids.push_back(u(a, "id"));
-      if (close_up) shown[static_cast<size_t>(i64(a, "from"))] = true;
-    }
-  if (close_up)
-    for (const auto& m : marks)
-      if (mark_in_story(m)) shown[static_cast<size_t>(i64(m, "lane"))] = true;
-  for (size_t l = 0; l < all_lanes.size(); ++l) {
-    const std::string kind = str(all_lanes[l], "kind");
-    shown[l] = shown[l] || kind == "frontend" || kind == "store";
-  }
-  std::vector<int64_t> where(all_lanes.size(), -1);
-  std::vector<const ordered_json*> lane_list;
-  for (size_t l = 0; l < all_lanes.size(); ++l)
-    if (shown[l]) where[l] = static_cast<int64_t>(lane_list.size()), lane_list.push_back(&all_lanes[l]);
-  auto lane_of = [&](int64_t l) { return l >= 0 && l < all ? where[static_cast<size_t>(l)] : int64_t{-1}; };
-  const auto launch_drawn = [&](const ordered_json& l) {
-    return !close_up || std::find(story_ids.begin(), story_ids.end(), u(l, "attempt")) != story_ids.end();
-  };
-  // Every time drawn, for the axis.
-  std::vector<int64_t> points;
-  for (const auto& a : attempts)
-    if (drawn_attempt(a))
-      for (const char* k : {"sent_us", "reached_us", "answered_us", "ended_us", "late_us"})
-        if (i64(a, k) >= 0) points.push_back(i64(a, k));
-  for (const auto& l : launches)
-    if (launch_drawn(l)) points.push_back(i64(l, "at_us", 0));
-  for (const auto& m : marks)
-    if (!close_up || mark_in_story(m)) points.push_back(i64(m, "at_us", 0));
-  const double W = 1180, label_w = 190, right = 16, lane_h = 30, band_row = 16;
-  const double pw = W - label_w - right;
-  const Scale scale(points, label_w, pw);
-  const int64_t t0 = scale.begin(), t1 = scale.end();
-  const double band = band_row * static_cast<double>(faults.size()) + (faults.empty() ? 0 : 8);
-  const double top = 8 + band;
-  const double lanes_h = lane_h * static_cast<double>(lane_list.size());
-  const double H = top + lanes_h + 44;
-  auto x = [&](int64_t us) { return scale.x(us); };
-  auto y = [&](int64_t lane) { return top + lane_h * static_cast<double>(lane) + lane_h / 2; };
-  const int64_t nlanes = static_cast<int64_t>(lane_list.size());
-  auto lane_ok = [&](int64_t l) { return l >= 0 && l < nlanes; };
-  auto in_time = [&](int64_t us) { return us >= t0 && us <= t1; };
-  // Where a request that never reached the service ends: between the clients and the service.
-  int64_t first_service = nlanes;
-  for (int64_t l = 0; l < nlanes; ++l)
-    if (str(*lane_list[static_cast<size_t>(l)], "kind") != "client") {
-      first_service = l;
-      break;
-    }
-  const double gap_y = first_service < nlanes ? y(first_service) - lane_h : top + lanes_h;
-  // Labels on a lane, in two rows: one where the previous in its row leaves room, else none
-  // (the element's hover text still names it).
-  std::vector<double> label_end(2 * static_cast<size_t>(nlanes), -1e9);
-  const auto room = [&](int64_t lane, int row, double at, double width, double gap) {
-    double& end = label_end[2 * static_cast<size_t>(lane) + static_cast<size_t>(row)];
-    if (at < end + gap) return false;
-    end = at + width;
-    return true;
-  };
-  const auto text_width = [](const std::string& s) { return 6.2 * static_cast<double>(s.size()); };
-  const auto cross = [](double cx, double cy) {
-    return "<path class=\"cross\" d=\"M" + num(cx - 4) + "," + num(cy - 4) + " l8,8 m0,-8 l-8,8\"/>";
-  };
-
-  std::ostringstream o;
-  o << "<svg class=\"timeline" << (close_up ? " close-up" : "") << "\" id=\"" << id << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\""
-    << W << "\" height=\"" << num(H) << "\" viewBox=\"0 0 " << W << " " << num(H) << "\" role=\"img\" aria-label=\"timeline of seed "
-    << u(t, "seed") << "\">\n";
-  o << "<defs><marker id=\"arrow-" << id
-    << "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\">"
-       "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n";
-  for (int64_t l = 0; l < nlanes; ++l) {
-    const ordered_json& lane = *lane_list[static_cast<size_t>(l)];
-    const std::string kind = str(lane, "kind");
-    o << "<rect class=\"lane " << esc(kind) << (l % 2 ? " odd" : "") << "\" x=\"0\" y=\"" << num(top + lane_h * l)
-      << "\" width=\"" << W << "\" height=\"" << lane_h << "\"/>"
-      << "<text class=\"lane-name " << esc(kind) << "\" x=\"8\" y=\"" << num(y(l) + 4) << "\">" << esc(str(lane, "name"))
-      << "</text>\n";
-  }
-  o << "<line class=\"frame\" x1=\"" << label_w << "\" x2=\"" << label_w << "\" y1=\"" << top << "\" y2=\"" << num(top + lanes_h)
-    << "\"/>\n";
-  // Faults: a band row each, and their windows shaded over the lanes of their Region (all, when
-  // a fault names none).
-  for (size_t f = 0; f < faults.size(); ++f) {
-    const ordered_json& fj = faults[f];
-    const int64_t from = i64(fj, "from_us", 0), until = i64(fj, "until_us", 0);
-    const std::string region = str(fj, "region");
-    std::string name = str(fj, "fault");
-    const double row_y = 8 + band_row * static_cast<double>(f);
-    bool region_drawn = region.empty();
-    for (int64_t l = 0; l < nlanes; ++l) region_drawn = region_drawn || str(*lane_list[static_cast<size_t>(l)], "region") == region;
-    if (!region_drawn) name += " (no lane of " + region + " is drawn)";
-    if (until < t0 || from > t1) {
-      o << "<text class=\"fault-name\" x=\"" << label_w << "\" y=\"" << num(row_y + 10) << "\">" << esc(name)
-        << " (outside the time drawn)</text>\n";
-      continue;
-    }
-    const double x0 = x(from), x1 = std::max(x(until), x0 + 2);
-    o << "<g class=\"fault fault-" << f % 6 << "\"><title>" << esc(name) << "</title>";
-    for (int64_t l = 0; l < nlanes; ++l)
-      if (region.empty() || str(*lane_list[static_cast<size_t>(l)], "region") == region)
-        o << "<rect class=\"fault-window\" x=\"" << num(x0) << "\" y=\"" << num(top + lane_h * l) << "\" width=\""
-          << num(x1 - x0) << "\" height=\"" << lane_h << "\"/>";
-    // The name where it fits: after the window's start, or ending at the right edge.
-    const double tx = std::max(label_w + 4, std::min(x0 + 4, W - right - text_width(name)));
-    o << "<rect class=\"fault-band\" x=\"" << num(x0) << "\" y=\"" << num(row_y) << "\" width=\"" << num(x1 - x0)
-      << "\" height=\"" << band_row - 3 << "\"/><text class=\"fault-name\" x=\"" << num(tx) << "\" y=\"" << num(row_y + 10)
-      << "\">" << esc(name) << "</text></g>\n";
-  }
-  // The quiet stretches cut out of the axis.
-  for (size_t i = 1; i < scale.segments.size(); ++i)
-    o << "<rect class=\"break\" x=\"" << num(scale.segments[i - 1].x1 + 3) << "\" y=\"" << top << "\" width=\""
-      << num(Scale::kBreak - 6) << "\" height=\"" << num(lanes_h) << "\"><title>"
-      << esc(time_text(scale.segments[i].t0 - scale.segments[i - 1].t1)) << " with nothing drawn, cut out</title></rect>\n";
-  // Attempts.
-  for (const auto& a : attempts) {
-    if (!drawn_attempt(a)) continue;
-    const int64_t from = lane_of(i64(a, "from")), to = lane_of(i64(a, "to"));
-    if (!lane_ok(from)) continue;
-    const int64_t sent = i64(a, "sent_us"), reached = i64(a, "reached_us"), answered = i64(a, "answered_us"),
-                  ended = i64(a, "ended_us"), late = i64(a, "late_us");
-    const std::string end = str(a, "end"), lost = str(a, "lost");
-    const bool answer_seen = !end.empty() && end[0] >= '1' && end[0] <= '5';  // its client saw an answer
-    const std::string status = answer_seen ? end.substr(0, 1) + "xx" : "none";
-    std::string label = str(*lane_list[static_cast<size_t>(from)], "name") + " attempt " + std::to_string(u(a, "id")) + " " +
-                        str(a, "what") + ": " + end + ". Sent " + time_text(sent);
-    if (reached >= 0) label += ", reached the service " + time_text(reached);
-    if (answered >= 0) label += ", answered " + time_text(answered);
-    if (ended >= 0) label += ", ended for its client " + time_text(ended);
-    o << "<g class=\"attempt" << (story_of(a) ? " story" : "") << " s" << status << "\" data-id=\"" << u(a, "id")
-      << "\"><title>" << esc(label) << "</title>";
-    if (lane_ok(to) && reached >= 0) {
-      o << "<line class=\"request\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(y(from)) << "\" x2=\"" << num(x(reached))
-        << "\" y2=\"" << num(y(to)) << "\" marker-end=\"url(#arrow-" << id << ")\"/>";
-      if (answered >= 0 && answer_seen && ended >= 0)
-        o << "<line class=\"answer\" x1=\"" << num(x(answered)) << "\" y1=\"" << num(y(to)) << "\" x2=\"" << num(x(ended))
-          << "\" y2=\"" << num(y(from)) << "\" marker-end=\"url(#arrow-" << id << ")\"/>";
-      if (answered >= 0 && late >= 0)
-        o << "<line class=\"answer late\" x1=\"" << num(x(answered)) << "\" y1=\"" << num(y(to)) << "\" x2=\"" << num(x(late))
-          << "\" y2=\"" << num(y(from)) << "\" marker-end=\"url(#arrow-" << id << ")\"/>";
-      if (answered >= 0 && lost == "answer") {
-        // Its answer left and was lost on the way back: a stub toward the client, crossed.
-        const double ex = x(answered) + 6, ey = y(to) + (y(from) - y(to)) * 0.4;
-        o << "<line class=\"answer lost\" x1=\"" << num(x(answered)) << "\" y1=\"" << num(y(to)) << "\" x2=\"" << num(ex)
-          << "\" y2=\"" << num(ey) << "\"/>" << cross(ex, ey);
-      }
-    } else {
-      // Never reached the service: a short arrow that stops between the lanes, crossed.
-      const double ex = x(sent) + 6, ey = y(from) + (gap_y - y(from)) * 0.6;
-      o << "<line class=\"request lost\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(y(from)) << "\" x2=\"" << num(ex)
-        << "\" y2=\"" << num(ey) << "\"/>" << cross(ex, ey);
-    }
-    if (!answer_seen && ended >= 0) {
-      // Waited, then gave up (a timeout) or lost the connection: a dashed wait and a cross.
-      const double ex = x(ended), ey = y(from);
-      o << "<line class=\"wait\" x1=\"" << num(x(sent)) << "\" y1=\"" << num(ey) << "\" x2=\"" << num(ex) << "\" y2=\""
-        << num(ey) << "\"/>" << cross(ex, ey);
-    }
-    o << "</g>\n";
-  }
-  // Launches.
-  for (const auto& l : launches) {
-    const int64_t lane = lane_of(i64(l, "lane"));
-    const bool bad = l.contains("bad") && l["bad"].is_boolean() && l["bad"].get<bool>();
-    if (!lane_ok(lane) || !in_time(i64(l, "at_us", 0)) || !launch_drawn(l)) continue;
-    const double cx = x(i64(l, "at_us", 0)), cy = y(lane);
-    const std::string what = str(l, "what") + " (attempt " + std::to_string(u(l, "attempt")) + ") at " +
-                             time_text(i64(l, "at_us", 0));
-    if (bad) {
-      o << "<g class=\"launch violating\" data-attempt=\"" << u(l, "attempt") << "\"><title>violating launch: " << esc(what)
-        << "</title><path d=\"M" << num(cx) << "," << num(cy - 9) << " l9,9 l-9,9 l-9,-9 z\"/>";
-      // Its label to the right, or to the left near the edge; none where the last one is near.
-      const char* text = "violating launch";
-      const double w = text_width(text);
-      const bool left = cx + 11 + w > W - right;
-      const double tx = left ? cx - 11 - w : cx + 11;
-      if (room(lane, 1, tx, w, 80)) o << "<text x=\"" << num(tx) << "\" y=\"" << num(cy - 6) << "\">" << text << "</text>";
-      o << "</g>\n";
-    } else {
-      o << "<g class=\"launch\" data-attempt=\"" << u(l, "attempt") << "\"><title>launch: " << esc(what)
-        << "</title><circle cx=\"" << num(cx) << "\" cy=\"" << num(cy) << "\" r=\"4.5\"/></g>\n";
-    }
-  }
-  // The service's crashes and restarts, the callers' crashes and restarts, the reapers'
-  // terminations: marks at one place on a lane are one, named together.
-  std::fill(label_end.begin(), label_end.end(), -1e9);
-  for (size_t i = 0; i < marks.size();) {
-    const ordered_json& m = marks[i];
-    const int64_t lane = lane_of(i64(m, "lane"));
-    const double mx = x(i64(m, "at_us", 0));
-    std::vector<std::string> whats{str(m, "what")};
-    std::string title = str(m, "what") + " at " + time_text(i64(m, "at_us", 0));
-    size_t j = i + 1;
-    for (; j < marks.size() && lane_of(i64(marks[j], "lane")) == lane && std::fabs(x(i64(marks[j], "at_us", 0)) - mx) < 3; ++j) {
-      whats.push_back(str(marks[j], "what"));
-      title += "; " + str(marks[j], "what") + " at " + time_text(i64(marks[j], "at_us", 0));
-    }
-    const bool drawn = lane_ok(lane) && in_time(i64(m, "at_us", 0)) && (!close_up || str(*lane_list[static_cast<size_t>(lane)], "kind") != "reaper" || mark_in_story(m));
-    i = j;
-    if (!drawn) continue;
-    const double my = y(lane);
-    o << "<g class=\"mark\"><title>" << esc(title) << "</title><line x1=\"" << num(mx) << "\" x2=\"" << num(mx) << "\" y1=\""
-      << num(my - lane_h / 2 + 2) << "\" y2=\"" << num(my + lane_h / 2 - 2) << "\"/>";
-    const std::string text = whats.front() + (whats.size() > 1 ? " (+" + std::to_string(whats.size() - 1) + ")" : "");
-    const double w = text_width(text) * 0.9;
-    const double tx = mx + 3 + w > W - right ? mx - 3 - w : mx + 3;
-    for (int row = 0; row < 2; ++row)
-      if (room(lane, row, tx, w, 8)) {
-        o << "<text x=\"" << num(tx) << "\" y=\"" << num(row == 0 ? my + lane_h / 2 - 4 : my - lane_h / 2 + 11) << "\">"
-          << esc(text) << "</text>";
-        break;
-      }
-    o << "</g>\n";
-  }
-  // The time axis: each stretch with its own ticks, a break between stretches labelled with the
-  // time it skips; labels that would overlap the one before are left out.
-  const double ay = top + lanes_h;
-  std::vector<std::pair<double, std::string>> labels;  // x, text
-  for (size_t i = 0; i < scale.segments.size(); ++i) {
-    const Scale::Segment& s = scale.segments[i];
-    o << "<line class=\"frame\" x1=\"" << num(s.x0) << "\" x2=\"" << num(s.x1) << "\" y1=\"" << num(ay) << "\" y2=\"" << num(ay)
-      << "\"/>\n";
-    const int64_t step = time_step(s.t1 - s.t0, s.x1 - s.x0);
-    for (int64_t v = (s.t0 + step - 1) / step * step; v <= s.t1; v += step) {
-      o << "<line class=\"frame\" x1=\"" << num(x(v)) << "\" x2=\"" << num(x(v)) << "\" y1=\"" << num(ay) << "\" y2=\""
-        << num(ay + 5) << "\"/>";
-      labels.emplace_back(x(v), tick_text(v, step, t1));
-    }
-    if (i > 0) {
-      const double bx = (scale.segments[i - 1].x1 + s.x0) / 2;
-      o << "<path class=\"frame\" d=\"M" << num(bx - 6) << "," << num(ay + 4) << " l4,-8 M" << num(bx + 2) << "," << num(ay + 4)
-        << " l4,-8\"/>";
-      labels.emplace_back(bx, "+" + duration_text(s.t0 - scale.segments[i - 1].t1));
-    }
-  }
-  o << "\n";
-  // The breaks' labels first (what was cut out matters most), then the ticks where there is room.
-  std::stable_sort(labels.begin(), labels.end(), [](const auto& a, const auto& b) {
-    return (a.second[0] == '+') > (b.second[0] == '+') || ((a.second[0] == '+') == (b.second[0] == '+') && a.first < b.first);
-  });
-  std::vector<std::pair<double, double>> taken;  // x ranges of the labels written
-  for (const auto& [lx, text] : labels) {
-    const double w = text_width(text) * 0.9, lo = lx - w / 2 - 4, hi = lx + w / 2 + 4;
-    if (std::any_of(taken.begin(), taken.end(), [&](const auto& r) { return lo < r.second && r.first < hi; })) continue;
-    taken.emplace_back(lo, hi);
-    o << "<text class=\"tick" << (text[0] == '+' ? " skipped" : "") << "\" x=\"" << num(lx) << "\" y=\"" << num(ay + 18)
-      << "\" text-anchor=\"middle\">" << esc(text) << "</text>";
-  }
-  o << "\n<text class=\"axis\" x=\"" << num(label_w + pw / 2) << "\" y=\"" << num(ay + 36) << "\" text-anchor=\"middle\">simulated time"
-    << (scale.segments.size() > 1 ? " (quiet stretches cut out: // on the axis, with the time skipped)" : "")
-    << "</text>\n</svg>\n";
-  return o.str();
-}
-
 constexpr const char* kStyle = R"(
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1d2430; }
 h1 { font-size: 22px; margin: 0 0 8px; } h2 { font-size: 18px; margin: 32px 0 6px; } h3 { font-size: 15px; margin: 18px 0 6px; }
@@ -567,9 +248,12 @@ svg .grid { stroke: #e6e9ee; } svg .bar { fill: #4a78c2; } svg .bar:hover { fill
 .timeline .lane { fill: #ffffff; } .timeline .lane.odd { fill: #f7f8fa; } .timeline .lane.frontend, .timeline .lane.store { fill: #eef3fb; } .timeline .lane.reaper { fill: #f6f0e6; }
 .timeline .lane-name.frontend, .timeline .lane-name.store, .timeline .lane-name.reaper { font-weight: 600; }
 .timeline .frame { stroke: #9aa3af; }
-.timeline .fault-window { opacity: 0.13; } .timeline .fault-band { opacity: 0.55; } .timeline .fault-name { font-size: 10.5px; }
+.timeline .fault-window { opacity: 0.1; } .timeline .fault-band { opacity: 0.55; } .timeline .fault-name { font-size: 10.5px; }
+.timeline .fault-edge { stroke-width: 1; stroke-dasharray: 4 3; opacity: 0.7; } .timeline .fault-armed { opacity: 0.45; }
 .fault-0 rect { fill: #e8a33d; } .fault-1 rect { fill: #8e6bd1; } .fault-2 rect { fill: #3aa7a3; }
 .fault-3 rect { fill: #d16b9d; } .fault-4 rect { fill: #7a9a3a; } .fault-5 rect { fill: #c9783b; }
+.fault-0 line { stroke: #e8a33d; } .fault-1 line { stroke: #8e6bd1; } .fault-2 line { stroke: #3aa7a3; }
+.fault-3 line { stroke: #d16b9d; } .fault-4 line { stroke: #7a9a3a; } .fault-5 line { stroke: #c9783b; }
 .timeline .attempt line { stroke: #8a94a3; stroke-width: 1; opacity: 0.55; }
 .timeline .attempt.story line { stroke-width: 2; opacity: 1; }
 .timeline .attempt.story .request { stroke: #1d4f91; }
@@ -580,10 +264,17 @@ svg .grid { stroke: #e6e9ee; } svg .bar { fill: #4a78c2; } svg .bar:hover { fill
 .timeline .attempt:hover line { opacity: 1; stroke-width: 2.5; cursor: pointer; }
 .timeline .launch circle { fill: #2e7d32; stroke: #fff; }
 .timeline .launch.violating path { fill: #d32f2f; stroke: #7f0000; stroke-width: 1.5; }
+.timeline .launch text, .timeline .mark text, .timeline .life-text text { font-size: 10px; }
+.timeline .launch.leaked rect { fill: #f0a030; stroke: #7a4a00; stroke-width: 1.2; } .timeline .launch.leaked text { fill: #8a5300; }
 .timeline .launch.violating text { fill: #b3261e; font-weight: 700; }
-.timeline .mark line { stroke: #000; stroke-width: 2; } .timeline .mark text { font-size: 10px; }
+.timeline .launch.violating.leaked path { stroke: #f0a030; stroke-width: 2.5; }
+.timeline .life { stroke: #d08000; stroke-width: 1.6; stroke-dasharray: 6 3; } .timeline circle.life-end { fill: #d08000; }
+.timeline path.life-end { fill: none; stroke: #d08000; stroke-width: 1.6; }
+.timeline .life:hover { stroke-width: 3; } .timeline .life-text text { fill: #8a5300; font-style: italic; }
+.timeline .mark line { stroke: #000; stroke-width: 2; }
 .timeline .break { fill: #ffffff; opacity: 0.85; stroke: #c3c9d2; stroke-dasharray: 2 3; } svg .tick.skipped { font-style: italic; }
 .legend span { display: inline-block; margin-right: 14px; font-size: 12px; }
+.legend-note { font-size: 12px; color: #5b6472; margin-top: 0; }
 .legend i { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin-right: 4px; }
 .picked-text { min-height: 1.4em; font-family: ui-monospace, monospace; font-size: 12.5px; color: #333; }
 )";
@@ -701,15 +392,25 @@ void write_html(std::ostream& out, const std::vector<Merged>& ms) {
              "answer 2xx</span><span><i style=\"background:#d9822b\"></i>answer 5xx</span><span><i style=\"background:#8e44ad\"></i>"
              "answer 4xx</span><span>dashed back: answered after its client stopped waiting</span><span>&#x2715; timed out, reset or lost</span><span>thick: in a violation's story</span>"
              "<span style=\"color:#2e7d32\">&#x25CF; launch</span><span style=\"color:#d32f2f\">&#x25C6; violating launch</span>"
-             "<span>shaded: a fault's window</span><span>black ticks: crashes, restarts, a reaper's terminations</span></p>\n";
+             "<span style=\"color:#b06a00\">&#x25A0; leaked</span><span>dashed amber: a leaked launch's life, to the "
+             "termination that ended it (&#x203A; still running at the limit)</span><span>shaded: a fault's window</span>"
+             "<span>ticks in a fault's row: where a crash struck</span><span>black ticks: crashes, restarts, a reaper's "
+             "terminations</span></p>\n"
+             "<p class=\"legend-note\">A launch is violating where the property's story puts it: for an intent, the launch "
+             "no answer to it named (the one its caller could not know of) rather than the one it was told of. Leaked: no "
+             "answer the intent's caller received named it.</p>\n";
       const std::string id = "timeline-" + std::to_string(i);
       size_t first_story = 0;
-      for (const auto& a : t["attempts"]) first_story += story_of(a) == 2 ? 1 : 0;
+      for (const auto& a : t["attempts"]) first_story += i64(a, "story", 0) == 2 ? 1 : 0;
+      // The close-up's violation: the first of the property the scenario expects, else the first.
+      const int64_t focus = i64(t, "focus", 0);
+      const std::string focused = focus >= 0 && static_cast<size_t>(focus) < vs.size() ? text_of(vs[static_cast<size_t>(focus)]) : "";
       out << "<p>The whole run, from the first thing drawn to the last:</p>\n<div class=\"timeline-wrap\">\n"
           << timeline_svg(t, id, false) << "</div>\n";
       // Close up on the first violation's story, when it is a part of the run.
       if (first_story > 0 && first_story < t["attempts"].size())
-        out << "<p>Close up: the first violation's story (" << first_story << (first_story == 1 ? " attempt" : " attempts")
+        out << "<p>Close up: the story of the first <code>" << esc(focused.substr(0, focused.find(' '))) << "</code> violation ("
+            << first_story << (first_story == 1 ? " attempt" : " attempts")
             << "), over the time it spans:</p>\n<div class=\"timeline-wrap\">\n" << timeline_svg(t, id + "-story", true)
             << "</div>\n";
       out << "<p class=\"picked-text\" id=\"" << id << "-picked\">Click an arrow to name its attempt (hover for its story).</p>\n";

@@ -165,14 +165,16 @@ void check_timeline(const std::string& path, const ordered_json& t) {
   const auto fail = [&](const std::string& where, const std::string& what) {
     throw BadResults(path + ": timeline" + where + ": " + what + " (docs/results-format.md, \"timeline\"); run the scenario again");
   };
-  const auto whole = [&](const ordered_json& o, const std::string& where, const char* k, int64_t lo, int64_t hi) {
-    if (!o.contains(k)) fail(where, "has no \"" + std::string(k) + "\"");
-    const ordered_json& v = o[k];
+  const auto number = [&](const ordered_json& v, const std::string& where, int64_t lo, int64_t hi) {
     if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) ||
         v.get<int64_t>() < lo || v.get<int64_t>() > hi)
-      fail(where + "." + k, "must be a whole number from " + std::to_string(lo) +
-                                (hi == INT64_MAX ? " on" : " to " + std::to_string(hi)) + ", not " + v.dump());
+      fail(where, "must be a whole number from " + std::to_string(lo) + (hi == INT64_MAX ? " on" : " to " + std::to_string(hi)) +
+                      ", not " + v.dump());
     return v.get<int64_t>();
+  };
+  const auto whole = [&](const ordered_json& o, const std::string& where, const char* k, int64_t lo, int64_t hi) {
+    if (!o.contains(k)) fail(where, "has no \"" + std::string(k) + "\"");
+    return number(o[k], where + "." + k, lo, hi);
   };
   const auto text = [&](const ordered_json& o, const std::string& where, const char* k) {
     if (!o.contains(k) || !o[k].is_string()) fail(where + "." + k, "must be a string");
@@ -193,6 +195,17 @@ void check_timeline(const std::string& path, const ordered_json& t) {
   whole(t, "", "attempts_left_out", 0, kAny);
   for (const auto& v : list("violations"))
     if (!v.is_string()) fail(".violations", "must be a list of strings");
+  const int64_t nviolations = static_cast<int64_t>(t["violations"].size());
+  // Fields added after the first timelines: absent in an older file, checked when present.
+  const auto flag = [&](const ordered_json& o, const std::string& where, const char* k) {
+    if (o.contains(k) && !o[k].is_boolean()) fail(where + "." + k, "must be true or false");
+  };
+  const auto wholes = [&](const ordered_json& o, const std::string& where, const char* k, int64_t lo, int64_t hi) {
+    if (!o.contains(k)) return;
+    if (!o[k].is_array()) fail(where + "." + k, "must be a list");
+    for (size_t i = 0; i < o[k].size(); ++i) number(o[k][i], where + "." + k + "[" + std::to_string(i) + "]", lo, hi);
+  };
+  if (t.contains("focus")) whole(t, "", "focus", 0, std::max<int64_t>(0, nviolations - 1));
   const ordered_json& lanes = list("lanes");
   const int64_t n = static_cast<int64_t>(lanes.size());
   if (n == 0) fail(".lanes", "is empty: a timeline has at least the service's lane");
@@ -245,6 +258,17 @@ void check_timeline(const std::string& path, const ordered_json& t) {
       fail(w + ".attempt", "names no attempt of the timeline");
     text(launches[i], w, "what");
     if (!launches[i].contains("bad") || !launches[i]["bad"].is_boolean()) fail(w + ".bad", "must be true or false");
+    wholes(launches[i], w, "bad_in", 0, nviolations - 1);
+    flag(launches[i], w, "leaked");
+    if (launches[i].contains("terminated_us")) {
+      const int64_t at = whole(launches[i], w, "terminated_us", -1, end);
+      if (at >= 0 && at < launches[i]["at_us"].get<int64_t>()) fail(w + ".terminated_us", "is before at_us");
+    }
+    if (launches[i].contains("terminated_lane")) {
+      const int64_t to = whole(launches[i], w, "terminated_lane", -1, n - 1);
+      if (to >= 0 && lanes[static_cast<size_t>(to)]["kind"] == "client") fail(w + ".terminated_lane", "names a client's lane");
+    }
+    if (launches[i].contains("terminated_by")) text(launches[i], w, "terminated_by");
   }
   const ordered_json& faults = list("faults");
   for (size_t i = 0; i < faults.size(); ++i) {
@@ -253,6 +277,8 @@ void check_timeline(const std::string& path, const ordered_json& t) {
     whole(faults[i], w, "until_us", from, kTime);
     text(faults[i], w, "fault");
     text(faults[i], w, "region");
+    flag(faults[i], w, "instant");
+    wholes(faults[i], w, "at_us", 0, end);
   }
   const ordered_json& marks = list("marks");
   for (size_t i = 0; i < marks.size(); ++i) {

@@ -324,14 +324,17 @@ void write_timeline(std::ostream& os, const std::optional<Timeline>& tl) {
                         {"answered_us", a.answered_us}, {"ended_us", a.ended_us}, {"late_us", a.late_us},
                         {"what", a.what}, {"end", a.end}, {"lost", a.lost}, {"story", a.story}});
   for (const auto& l : t.launches) {
-    launches.push_back({{"at_us", l.at_us}, {"lane", l.lane}, {"attempt", l.attempt}, {"what", l.what}, {"bad", l.bad}});
+    launches.push_back({{"at_us", l.at_us}, {"lane", l.lane}, {"attempt", l.attempt}, {"what", l.what}, {"bad", l.bad},
+                        {"bad_in", l.bad_in}, {"leaked", l.leaked}, {"terminated_us", l.terminated_us},
+                        {"terminated_lane", l.terminated_lane}, {"terminated_by", l.terminated_by}});
   }
   for (const auto& f : t.faults)
-    faults.push_back({{"fault", f.fault}, {"from_us", f.from_us}, {"until_us", f.until_us}, {"region", f.region}});
+    faults.push_back({{"fault", f.fault}, {"from_us", f.from_us}, {"until_us", f.until_us}, {"region", f.region},
+                      {"instant", f.instant}, {"at_us", f.at_us}});
   for (const auto& m : t.marks) marks.push_back({{"at_us", m.at_us}, {"lane", m.lane}, {"what", m.what}, {"story", m.story}});
   os << "{\n    \"seed\": " << t.seed << ",\n    \"events\": " << t.events << ",\n    \"end_us\": " << t.end_us
      << ",\n    \"attempts_left_out\": " << t.attempts_left_out
-     << ",\n    \"violations\": " << ordered_json(t.violations).dump();
+     << ",\n    \"violations\": " << ordered_json(t.violations).dump() << ",\n    \"focus\": " << t.focus;
   for (const auto& [key, list] : {std::pair<const char*, const ordered_json*>{"lanes", &lanes}, {"attempts", &attempts},
                                   {"launches", &launches}, {"faults", &faults}, {"marks", &marks}}) {
     os << ",\n    \"" << key << "\": [";

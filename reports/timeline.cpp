@@ -1,6 +1,7 @@
 #include "reports/timeline.h"
 
 #include <algorithm>
+#include <tuple>
 #include <variant>
 
 #include "model/oracle/ledger.h"
@@ -47,6 +48,101 @@ std::vector<Mark> marks_of(const Ledger& l) {
   return out;
 }
 
+// Per launch of the ledger: leaked, as the oracle counts it (model/oracle/intent_props.cpp):
+// launched, and named by no answer an intent it was launched for received in time (a batch's
+// launch shared out MaxCount / batch size to each of its intents while it lasts; the intents of
+// groups that name one `intent` are one).
+std::vector<bool> leaked_launches(const Ledger& l) {
+  using Key = std::tuple<uint32_t, uint32_t, uint32_t>;
+  const auto logical = [&](uint32_t intent) {
+    const Ledger::Client& c = l.clients[l.intents[intent].client];
+    return Key{c.intent_group, c.index, l.intents[intent].k};
+  };
+  std::vector<std::pair<Key, uint32_t>> named;  // (logical intent, reservation)
+  for (uint32_t a = 0; a < l.attempts.size(); ++a) {
+    const Ledger::Attempt& at = l.attempts[a];
+    const Ledger::Call& c = l.call_of(a);
+    if (c.api == model::Api::terminate || at.end != Ledger::Attempt::answer || !at.response.ok() || !at.response.reservation)
+      continue;
+    if (c.batch.empty()) named.emplace_back(logical(c.intent), at.response.reservation);
+    for (uint32_t i : c.batch) named.emplace_back(logical(i), at.response.reservation);
+  }
+  std::sort(named.begin(), named.end());
+  const auto told = [&](uint32_t intent, uint32_t res) {
+    return std::binary_search(named.begin(), named.end(), std::make_pair(logical(intent), res));
+  };
+  std::vector<bool> out(l.launches.size(), false);
+  for (uint32_t li = 0; li < l.launches.size(); ++li) {
+    const Ledger::Launch& x = l.launches[li];
+    if (!x.reservation) continue;  // in flight at the limit: no instances yet
+    const Ledger::Call& c = l.call_of(x.attempt);
+    if (c.batch.empty()) {
+      out[li] = !told(c.intent, x.reservation);
+      continue;
+    }
+    const uint32_t per = static_cast<uint32_t>(l.params(c.params).max) / static_cast<uint32_t>(c.batch.size());
+    for (uint32_t k = 0; k < c.batch.size(); ++k)
+      if (x.count > k * per && per > 0 && !told(c.batch[k], x.reservation)) out[li] = true;
+  }
+  return out;
+}
+
+// The attempts whose launches broke the rule of `v`. An intent's launches beyond the one allowed
+// are told from its caller's side: the one allowed is the first (in the service's order) that an
+// answer to the intent named, and the others (the launches nobody told it of first) went beyond it;
+// when no answer named any, the oracle's pick stands (the first the service decided is allowed).
+std::vector<uint32_t> bad_launches(const Ledger& l, const Violation& v, const std::vector<bool>& leaked) {
+  if (v.reason != model::Reason::intent_launches || v.launches.size() < 2) return v.bad_launches;
+  uint32_t allowed = kNone;
+  for (uint32_t li : v.launches) {
+    if (li >= l.launches.size() || !l.launches[li].reservation || leaked[li]) continue;
+    if (allowed == kNone || l.attempts[l.launches[li].attempt].order < l.attempts[l.launches[allowed].attempt].order)
+      allowed = li;
+  }
+  if (allowed == kNone) return v.bad_launches;
+  std::vector<uint32_t> out;
+  for (uint32_t li : v.launches)
+    if (li != allowed && li < l.launches.size()) out.push_back(l.launches[li].attempt);
+  return out;
+}
+
+// Per fault of the plan: the instants a crash fault struck, from the log's records: a caller's
+// crash, a crash at a launch's step, a timed crash. Each is the first crash fault that could have
+// struck then (the injector's order; two faults of one kind over one window share their strikes).
+std::vector<std::vector<int64_t>> crash_instants(const harness::Scenario& s, const Ledger& l) {
+  const auto& plan = s.faults;
+  std::vector<std::vector<int64_t>> out(plan.faults.size());
+  const auto applies = [&](const faults::Crash& c, uint32_t region, Time at) {
+    return c.window.contains(at) && (!c.region || *c.region == region) && (!plan.heal_at || at < *plan.heal_at);
+  };
+  const auto first = [&](auto&& fits) -> size_t {
+    for (size_t i = 0; i < plan.faults.size(); ++i)
+      if (const auto* c = std::get_if<faults::Crash>(&plan.faults[i]); c && fits(*c)) return i;
+    return plan.faults.size();
+  };
+  for (const model::Record& r : l.log->records()) {
+    const Time at = r.time();
+    size_t i = plan.faults.size();
+    if (r.kind == model::Obs::caller_crash && r.subject < l.clients.size()) {
+      const Ledger::Client& c = l.clients[r.subject];
+      i = first([&](const faults::Crash& k) {
+        return k.target == faults::Crash::client && k.group == c.group && static_cast<uint8_t>(k.when) == r.code &&
+               applies(k, c.region, at);
+      });
+    } else if (r.kind == model::Obs::crash_timed) {
+      i = r.subject;
+    } else if (r.kind == model::Obs::crash_step && r.a < l.attempts.size()) {
+      const uint32_t frontend = l.attempts[r.a].frontend;
+      i = first([&](const faults::Crash& k) {
+        return k.step && static_cast<uint8_t>(*k.step) == r.code && applies(k, l.region_of(r.a), at) &&
+               (k.target != faults::Crash::frontend || !k.which || *k.which == frontend);
+      });
+    }
+    if (i < out.size()) out[i].push_back((at - Time(0)).us);
+  }
+  return out;
+}
+
 }  // namespace
 
 Timeline timeline(const harness::Scenario& s, const harness::RunResult& r, const std::vector<Violation>& vs) {
@@ -59,16 +155,25 @@ Timeline timeline(const harness::Scenario& s, const harness::RunResult& r, const
   t.events = r.stats.events;
   t.end_us = (now - Time(0)).us;
   for (const Violation& v : vs) t.violations.push_back(v.property + " " + v.subject + ": " + v.detail);
+  for (uint32_t i = 0; i < vs.size(); ++i)
+    if (!s.expect_property.empty() && vs[i].property == s.expect_property) {
+      t.focus = i;
+      break;
+    }
   const size_t n = l.attempts.size();
-  // Per attempt: in a violation's story (1), in the first violation's (2 and 1); a launch that
-  // broke a rule. An attempt that made a bad launch is in its story, and so is a copy the network
+  const std::vector<bool> leaked = leaked_launches(l);
+  // Per attempt: in a violation's story (1), in the focus violation's (2); the violations its
+  // launch broke. An attempt that made a bad launch is in its story, and so is a copy the network
   // made of an attempt in a story.
   std::vector<uint8_t> story(n, 0);
-  std::vector<bool> bad(n, false);
-  for (size_t i = 0; i < vs.size(); ++i) {
-    const uint8_t level = i == 0 ? 2 : 1;
+  std::vector<std::vector<uint32_t>> bad_in(n);
+  for (uint32_t i = 0; i < vs.size(); ++i) {
+    const uint8_t level = i == t.focus ? 2 : 1;
     for (uint32_t a : vs[i].attempts) story[a] = std::max(story[a], level);
-    for (uint32_t a : vs[i].bad_launches) bad[a] = true, story[a] = std::max(story[a], level);
+    for (uint32_t a : bad_launches(l, vs[i], leaked)) {
+      if (bad_in[a].empty() || bad_in[a].back() != i) bad_in[a].push_back(i);
+      story[a] = std::max(story[a], level);
+    }
   }
   // What a story's answers rest on: the launch an answer names, and the calls that terminated a
   // launch the story made (a token's life ends there); the network's copies of its requests.
@@ -213,7 +318,14 @@ Timeline timeline(const harness::Scenario& s, const harness::RunResult& r, const
     x.lost = at.fate == Fate::request_lost ? "request" : at.fate == Fate::response_lost ? "answer" : "";
     t.attempts.push_back(std::move(x));
   }
-  for (const Ledger::Launch& res : l.launches) {
+  // The first time each instance's termination was asked, and by whom (an attempt, or kNone: a
+  // cleanup job).
+  std::vector<std::optional<std::pair<Time, uint32_t>>> asked(l.terminating.size());
+  for (const model::Record& rec : l.log->records())
+    if (rec.kind == model::Obs::terminating && rec.subject >= 1 && rec.subject <= asked.size() && !asked[rec.subject - 1])
+      asked[rec.subject - 1] = std::make_pair(rec.time(), rec.a);
+  for (uint32_t li = 0; li < l.launches.size(); ++li) {
+    const Ledger::Launch& res = l.launches[li];
     if (!res.reservation) continue;
     const uint32_t a = res.attempt;
     if (!drawn[l.call_of(a).client]) continue;
@@ -224,22 +336,59 @@ Timeline timeline(const harness::Scenario& s, const harness::RunResult& r, const
     x.attempt = a;
     x.what = model::reservation_name(res.reservation) + ": " + std::to_string(res.count) + " instance(s)" +
              (at.has_token() ? " token=" + sim::escaped(l.token(at.token).view()) : " no token");
-    x.bad = bad[a];
+    x.bad_in = bad_in[a];
+    x.bad = !x.bad_in.empty();
+    x.leaked = leaked[li];
+    // The termination that ended it: its last instance's to be asked, when every one was.
+    std::optional<std::pair<Time, uint32_t>> last;
+    uint32_t last_id = 0;
+    bool all = res.count > 0;
+    for (uint32_t id = res.first; all && id < res.first + res.count; ++id) {
+      const auto& q = id >= 1 && id <= asked.size() ? asked[id - 1] : std::nullopt;
+      if (!q) all = false;
+      else if (!last || q->first >= last->first) last = q, last_id = id;
+    }
+    if (all && last && last->first <= now) {
+      x.terminated_us = (last->first - Time(0)).us;
+      if (last->second != kNone && last->second < n) {
+        const Ledger::Call& by = l.call_of(last->second);
+        x.terminated_lane = lane_to(last->second);
+        x.terminated_by = l.log->name_of(l.clients[by.client].label) + " TerminateInstances attempt " + std::to_string(last->second);
+      } else {
+        const auto reap = std::find_if(l.reaps.begin(), l.reaps.end(),
+                                       [&](const Ledger::Reap& rr) { return rr.instance == last_id && rr.at == last->first; });
+        if (reap != l.reaps.end()) {
+          x.terminated_lane = reaper_lane[reap->reaper];
+          x.terminated_by = "reaper " + std::to_string(reap->reaper);
+        } else {
+          x.terminated_by = "a cleanup job";
+        }
+      }
+    }
     t.launches.push_back(std::move(x));
   }
-  // Each fault's window, cut at heal_at and the limit; a crash at a time, from then until the
-  // process is back.
+  // Each fault's window, cut at heal_at and the limit. A crash strikes at instants: its window is
+  // when it may (a crash at a time: that instant), with the instants it struck.
   const Time limit = Time(0) + s.limit;
-  for (const faults::Fault& f : s.faults.faults) {
+  const std::vector<std::vector<int64_t>> instants = crash_instants(s, l);
+  for (size_t i = 0; i < s.faults.faults.size(); ++i) {
+    const faults::Fault& f = s.faults.faults[i];
     const faults::Window& w = std::visit([](const auto& x) -> const faults::Window& { return x.window; }, f);
     const std::optional<uint32_t> region = std::visit([](const auto& x) { return x.region; }, f);
     Time from = w.from, until = w.length ? w.from + *w.length : limit;
-    if (const auto* c = std::get_if<faults::Crash>(&f); c && c->at) from = *c->at, until = *c->at + c->restart_after;
+    const auto* crash = std::get_if<faults::Crash>(&f);
+    if (crash && crash->at) from = until = *crash->at;
     if (s.faults.heal_at) until = std::min(until, *s.faults.heal_at);
     until = std::min(until, limit);
-    if (until <= from) continue;
-    t.faults.push_back({faults::describe(f, regions, s.group_names()), (from - Time(0)).us, (until - Time(0)).us,
-                        region ? regions[*region] : std::string()});
+    if (crash ? until < from : until <= from) continue;
+    Timeline::Span span;
+    span.fault = faults::describe(f, regions, s.group_names());
+    span.from_us = (from - Time(0)).us;
+    span.until_us = (until - Time(0)).us;
+    span.region = region ? regions[*region] : std::string();
+    span.instant = crash != nullptr;
+    span.at_us = instants[i];
+    t.faults.push_back(std::move(span));
   }
   for (const Mark& m : marks) {
     if (m.at > now) continue;  // a restart the run ended before
@@ -249,9 +398,17 @@ Timeline timeline(const harness::Scenario& s, const harness::RunResult& r, const
                                                        : first_frontend[m.region] + static_cast<int32_t>(m.which);
     if (lane >= 0) t.marks.push_back({(m.at - Time(0)).us, lane, m.what});
   }
+  // A reaper's termination is in a story when the violation names it, or when it ended a launch
+  // the story made.
   std::vector<uint8_t> reap_story(l.reaps.size(), 0);
   for (size_t i = 0; i < vs.size(); ++i)
-    for (uint32_t k : vs[i].reaps) reap_story[k] = std::max<uint8_t>(reap_story[k], i == 0 ? 2 : 1);
+    for (uint32_t k : vs[i].reaps) reap_story[k] = std::max<uint8_t>(reap_story[k], i == t.focus ? 2 : 1);
+  for (size_t k = 0; k < l.reaps.size(); ++k) {
+    const uint32_t id = l.reaps[k].instance;
+    const uint32_t res = id >= 1 && id <= l.reservation_of.size() ? l.reservation_of[id - 1] : 0;
+    if (res >= 1 && res <= l.launches.size() && l.launches[res - 1].reservation == res)
+      reap_story[k] = std::max(reap_story[k], story[l.launches[res - 1].attempt]);
+  }
   for (size_t k = 0; k < l.reaps.size(); ++k) {
     const Ledger::Reap& rr = l.reaps[k];
     t.marks.push_back({(rr.at - Time(0)).us, reaper_lane[rr.reaper],

@@ -57,6 +57,8 @@ class Wording {
     v.detail = detail(f);
     v.bad_launches = f.bad_launches;
     v.reaps = f.reaps;
+    v.reason = f.reason;
+    v.launches = f.launches;
     if (f.reason == Reason::reaped_owned) {
       const Ledger::Reap& r = l_.reaps[f.first];
       v.events.push_back({r.at,

@@ -33,6 +33,10 @@ struct Violation {
   std::vector<uint32_t> attempts;
   std::vector<uint32_t> bad_launches;
   std::vector<uint32_t> reaps;
+  // Why, and the launches it counts (the run's launches, by index): the timeline reads them to mark
+  // an intent's launch too many from its caller's side (reports/timeline.h, Launch::bad_in).
+  model::Reason reason = model::Reason::wrong_answers;
+  std::vector<uint32_t> launches;
 };
 
 // Each finding of a run of `s`, worded, in the oracle's order. REQUIRES: the findings are the
