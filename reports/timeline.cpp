@@ -4,7 +4,9 @@
 #include <tuple>
 #include <variant>
 
+#include "harness/world.h"
 #include "model/oracle/ledger.h"
+#include "model/oracle/oracle.h"
 #include "sim/trace.h"
 
 namespace idem::reports {
@@ -45,64 +47,6 @@ std::vector<Mark> marks_of(const Ledger& l) {
       default: break;
     }
   }
-  return out;
-}
-
-// Per launch of the ledger: leaked, as the oracle counts it (model/oracle/intent_props.cpp):
-// launched, and named by no answer an intent it was launched for received in time (a batch's
-// launch shared out MaxCount / batch size to each of its intents while it lasts; the intents of
-// groups that name one `intent` are one).
-std::vector<bool> leaked_launches(const Ledger& l) {
-  using Key = std::tuple<uint32_t, uint32_t, uint32_t>;
-  const auto logical = [&](uint32_t intent) {
-    const Ledger::Client& c = l.clients[l.intents[intent].client];
-    return Key{c.intent_group, c.index, l.intents[intent].k};
-  };
-  std::vector<std::pair<Key, uint32_t>> named;  // (logical intent, reservation)
-  for (uint32_t a = 0; a < l.attempts.size(); ++a) {
-    const Ledger::Attempt& at = l.attempts[a];
-    const Ledger::Call& c = l.call_of(a);
-    if (c.api == model::Api::terminate || at.end != Ledger::Attempt::answer || !at.response.ok() || !at.response.reservation)
-      continue;
-    if (c.batch.empty()) named.emplace_back(logical(c.intent), at.response.reservation);
-    for (uint32_t i : c.batch) named.emplace_back(logical(i), at.response.reservation);
-  }
-  std::sort(named.begin(), named.end());
-  const auto told = [&](uint32_t intent, uint32_t res) {
-    return std::binary_search(named.begin(), named.end(), std::make_pair(logical(intent), res));
-  };
-  std::vector<bool> out(l.launches.size(), false);
-  for (uint32_t li = 0; li < l.launches.size(); ++li) {
-    const Ledger::Launch& x = l.launches[li];
-    if (!x.reservation) continue;  // in flight at the limit: no instances yet
-    const Ledger::Call& c = l.call_of(x.attempt);
-    if (c.batch.empty()) {
-      out[li] = !told(c.intent, x.reservation);
-      continue;
-    }
-    const uint32_t per = static_cast<uint32_t>(l.params(c.params).max) / static_cast<uint32_t>(c.batch.size());
-    for (uint32_t k = 0; k < c.batch.size(); ++k)
-      if (x.count > k * per && per > 0 && !told(c.batch[k], x.reservation)) out[li] = true;
-  }
-  return out;
-}
-
-// The attempts whose launches broke the rule of `v`. An intent's launches beyond the one allowed
-// are told from its caller's side: the one allowed is the first (in the service's order) that an
-// answer to the intent named, and the others (the launches nobody told it of first) went beyond it;
-// when no answer named any, the oracle's pick stands (the first the service decided is allowed).
-std::vector<uint32_t> bad_launches(const Ledger& l, const Violation& v, const std::vector<bool>& leaked) {
-  if (v.reason != model::Reason::intent_launches || v.launches.size() < 2) return v.bad_launches;
-  uint32_t allowed = kNone;
-  for (uint32_t li : v.launches) {
-    if (li >= l.launches.size() || !l.launches[li].reservation || leaked[li]) continue;
-    if (allowed == kNone || l.attempts[l.launches[li].attempt].order < l.attempts[l.launches[allowed].attempt].order)
-      allowed = li;
-  }
-  if (allowed == kNone) return v.bad_launches;
-  std::vector<uint32_t> out;
-  for (uint32_t li : v.launches)
-    if (li != allowed && li < l.launches.size()) out.push_back(l.launches[li].attempt);
   return out;
 }
 
@@ -161,7 +105,13 @@ Timeline timeline(const harness::Scenario& s, const harness::RunResult& r, const
       break;
     }
   const size_t n = l.attempts.size();
-  const std::vector<bool> leaked = leaked_launches(l);
+  // Leaked launches, as the oracle counts them (its own pass over the log: one rule, one place).
+  std::vector<bool> leaked(l.launches.size(), false);
+  {
+    model::OracleCounts counts;
+    model::check(l, harness::rules_of(s.service), nullptr, &counts);
+    for (uint32_t li : counts.leaked_launches) leaked[li] = true;
+  }
   // Per attempt: in a violation's story (1), in the focus violation's (2); the violations its
   // launch broke. An attempt that made a bad launch is in its story, and so is a copy the network
   // made of an attempt in a story.
@@ -170,7 +120,7 @@ Timeline timeline(const harness::Scenario& s, const harness::RunResult& r, const
   for (uint32_t i = 0; i < vs.size(); ++i) {
     const uint8_t level = i == t.focus ? 2 : 1;
     for (uint32_t a : vs[i].attempts) story[a] = std::max(story[a], level);
-    for (uint32_t a : bad_launches(l, vs[i], leaked)) {
+    for (uint32_t a : vs[i].bad_launches) {
       if (bad_in[a].empty() || bad_in[a].back() != i) bad_in[a].push_back(i);
       story[a] = std::max(story[a], level);
     }

@@ -128,6 +128,7 @@ void Judge::intents() {
       if (launch.reservation && !named(L, launch.reservation)) {
         leaked += share;
         leaks.push_back({L, li, first, share});
+        if (counts) counts->leaked_launches.push_back(li);
         if (counts && promises)
           for (uint32_t id = first; id < first + share; ++id) leaked_us += static_cast<uint64_t>(life(id, launch.at).us);
       }
@@ -165,11 +166,18 @@ void Judge::intents() {
       }
       if (!l.launches[ls.back()].reservation) f.flags |= 2;  // one still in flight at the limit
       if (expired_reuse) f.flags |= 4;
-      // Beyond the first launch (by the service's order) every launch broke the rule; one launch
-      // of too many instances did.
-      const uint32_t earliest = *std::min_element(ls.begin(), ls.end(), decided_first);
+      // One launch is allowed, as the caller sees it: the first (by the service's order) that an
+      // answer to the intent named, the one it tracks; when no answer named any, the first the
+      // service decided. Every other launch broke the rule (for an SRE, the orphan no answer named
+      // is the one to look for); one launch of too many instances did.
+      uint32_t allowed = kNone;
       for (uint32_t li : ls)
-        if (li != earliest || ls.size() == 1) f.bad_launches.push_back(l.launches[li].attempt);
+        if (l.launches[li].reservation && named(L, l.launches[li].reservation) &&
+            (allowed == kNone || decided_first(li, allowed)))
+          allowed = li;
+      if (allowed == kNone) allowed = *std::min_element(ls.begin(), ls.end(), decided_first);
+      for (uint32_t li : ls)
+        if (li != allowed || ls.size() == 1) f.bad_launches.push_back(l.launches[li].attempt);
       f.launches = ls;
       f.launches_first = true;
       f.attempts = intent_attempts(L);

@@ -1,5 +1,6 @@
 #include "model/oracle/oracle.h"
 
+#include <algorithm>
 #include <array>
 
 #include "model/oracle/judge.h"
@@ -26,6 +27,11 @@ std::vector<Finding> check(const Ledger& ledger, const Rules& rules, const Promi
   j.intents();
   j.reaps();
   j.promised();
+  if (counts) {
+    std::sort(counts->leaked_launches.begin(), counts->leaked_launches.end());
+    counts->leaked_launches.erase(std::unique(counts->leaked_launches.begin(), counts->leaked_launches.end()),
+                                  counts->leaked_launches.end());
+  }
   return std::move(j.out);
 }
 

@@ -150,6 +150,7 @@ struct OracleCounts {
   uint32_t launches_in_flight = 0;  // taken on but not finished at the time limit
   std::vector<uint32_t> leaked_by_group;
   std::vector<uint64_t> leaked_us_by_group;  // leaked instances' lives, launch to termination (or the limit)
+  std::vector<uint32_t> leaked_launches;     // the launches (ledger indexes) with a leaked instance, in order
 };
 
 std::vector<Finding> check(const Ledger& ledger, const Rules& rules, const Promises* promises = nullptr,
