@@ -47,5 +47,6 @@ const Command& diff_command();
 const Command& check_command();
 const Command& report_command();
 const Command& sweep_command();
+const Command& keys_command();
 
 }  // namespace idem::cli

@@ -86,7 +86,7 @@ int cmd_report(const Args& args, const std::string&) {
 const Command& report_command() {
   static const Command command{
       .name = "report",
-      .summary = "merge results files (shards, jobs, days) into one report: Markdown, CSV, JSON or JUnit XML",
+      .summary = "merge results files (shards, jobs, days) into one report: Markdown, CSV, JSON, JUnit XML or HTML",
       .operand = {.name = "RESULTS", .help = "a results file, or a directory of them", .repeat = true,
                   .missing = "report needs at least one results file or directory"},
       .prose = R"(Reads results files (the JSON files `idemsim run` writes; a directory stands for its *.json

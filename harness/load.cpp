@@ -26,10 +26,7 @@ Scenario Loader::load(const YAML::Node& root) {
     throw ScenarioError(r_.file(), 0, 0,
                         "the top level must be a mapping of keys such as name, clients and faults, "
                         "but it is " + kind_name(root) + "; see docs/scenario-format.md");
-  Map m(r_, root, "",
-        {"name", "description", "seed", "runs", "semantics", "limit", "regions", "network",
-         "service", "clients", "reapers", "faults", "heal_at", "converge", "max_attempts_per_intent", "leaks",
-         "bugs", "expect", "explore"});
+  Map m(r_, root, "", keys_under(""));
   s.name = r_.text(m.need("name"), "name");
   if (s.name.empty()) r_.fail(m.get("name"), "name: must not be empty");
   if (m.has("description")) s.description = r_.text(m.get("description"), "description");
@@ -42,7 +39,7 @@ Scenario Loader::load(const YAML::Node& root) {
   s.at_limit = Where{m.has("limit") ? r_.where(m.get("limit")) : r_.file()};
   Latency net = Latency{sim::micros(500), sim::millis(1), sim::millis(5), sim::millis(20)};
   if (m.has("network")) {
-    Map n(r_, m.get("network"), "network", {"latency"});
+    Map n(r_, m.get("network"), "network", keys_under("network"));
     if (n.has("latency")) net = latency(n.get("latency"), "network.latency");
   }
   regions(m, s, net);
@@ -59,10 +56,7 @@ Scenario Loader::load(const YAML::Node& root) {
       r_.fail(sv["token_window"], "service.token_window: this key is now service.store.ttl (the token store forgets a "
                                   "record this long after writing it); write store: {ttl: " +
                                       (sv["token_window"].IsScalar() ? sv["token_window"].Scalar() : std::string("...")) + "}");
-    service(Map(r_, sv, "service",
-                {"latency", "launch_time", "terminate_time", "describe_lag", "tag_lag", "token_retention", "capacity",
-                 "frontends", "balancer", "store", "steps", "recover", "throttle"}),
-            s);
+    service(Map(r_, sv, "service", keys_under("service")), s);
   }
   if (m.has("bugs")) s.bugs = bugs(m.get("bugs"));
   s.service.bugs = s.bugs;
@@ -90,7 +84,7 @@ Scenario Loader::load(const YAML::Node& root) {
 
 Latency Loader::latency(const YAML::Node& n, const std::string& what) {
   if (n.IsScalar()) return Latency::fixed(r_.duration(n, what));
-  Map m(r_, n, what, {"min", "median", "p99", "max"});
+  Map m(r_, n, what, keys_under("<latency>"));
   auto get = [&](const char* k) -> std::optional<Duration> {
     if (!m.has(k)) return std::nullopt;
     return r_.duration(m.get(k), m.at(k));
@@ -135,7 +129,7 @@ void Loader::regions(const Map& m, Scenario& s, const Latency& net) {
     Latency lat = net;
     const std::string what = "regions." + name;
     if (!it->second.IsNull()) {
-      Map rm(r_, it->second, what, {"zones", "subnets", "latency"});
+      Map rm(r_, it->second, what, keys_under("regions.*"));
       if (rm.has("zones")) {
         const YAML::Node& z = rm.get("zones");
         if (!z.IsSequence()) r_.fail(z, rm.at("zones") + ": expected a list of zone names");
@@ -184,21 +178,21 @@ void Loader::service(const Map& m, Scenario& s) {
   if (m.has("frontends")) c.frontends = static_cast<uint32_t>(r_.integer(m.get("frontends"), m.at("frontends"), 1, 64));
   if (m.has("balancer"))
     c.balancer = r_.choice<model::Balancer>(m.get("balancer"), m.at("balancer"),
-                                            {{"random", model::Balancer::random}, {"round-robin", model::Balancer::round_robin}});
+                                            named(model::balancer_name, model::Balancer::round_robin));
   if (m.has("store")) {
-    Map st(r_, m.get("store"), m.at("store"), {"write", "gap", "replicas", "lag", "durability", "ttl"});
+    Map st(r_, m.get("store"), m.at("store"), keys_under("service.store"));
     model::StoreConfig& sc = c.store;
     if (st.has("write"))
       sc.write = r_.choice<model::StoreWrite>(
           st.get("write"), st.at("write"),
-          {{"conditional", model::StoreWrite::conditional}, {"read-then-write", model::StoreWrite::read_then_write}});
+          named(model::store_write_name, model::StoreWrite::read_then_write));
     if (st.has("gap")) sc.gap = r_.duration(st.get("gap"), st.at("gap"));
     if (st.has("replicas")) sc.replicas = static_cast<uint32_t>(r_.integer(st.get("replicas"), st.at("replicas"), 1, 16));
     if (st.has("lag")) sc.lag = r_.duration(st.get("lag"), st.at("lag"));
     if (st.has("durability"))
       sc.durability = r_.choice<model::Durability>(
           st.get("durability"), st.at("durability"),
-          {{"durable", model::Durability::durable}, {"volatile", model::Durability::lossy}});
+          named(model::durability_name, model::Durability::lossy));
     if (st.has("ttl")) sc.ttl = r_.duration(st.get("ttl"), st.at("ttl"), sim::micros(1));
     if (st.has("gap") && sc.write != model::StoreWrite::read_then_write)
       r_.fail(st.get("gap"), st.at("gap") + ": only a read-then-write store has a gap between its read and its "
@@ -207,7 +201,7 @@ void Loader::service(const Map& m, Scenario& s) {
       r_.fail(st.get("lag"), st.at("lag") + ": a lag needs read replicas; add replicas: 2 (or more), or remove lag");
   }
   if (m.has("steps")) {
-    Map st(r_, m.get("steps"), m.at("steps"), {"validate", "reserve", "launch", "record", "reply"});
+    Map st(r_, m.get("steps"), m.at("steps"), keys_under("service.steps"));
     model::Steps& k = c.steps;
     for (auto [key, d] : {std::pair<const char*, Duration*>{"validate", &k.validate}, {"reserve", &k.reserve},
                           {"launch", &k.launch}, {"record", &k.record}, {"reply", &k.reply}})
@@ -215,7 +209,7 @@ void Loader::service(const Map& m, Scenario& s) {
   }
   if (m.has("recover")) c.recover = r_.boolean(m.get("recover"), m.at("recover"));
   if (m.has("throttle")) {
-    Map th(r_, m.get("throttle"), m.at("throttle"), {"bucket", "refill"});
+    Map th(r_, m.get("throttle"), m.at("throttle"), keys_under("service.throttle"));
     model::Throttle t;
     t.bucket = r_.integer(th.need("bucket"), th.at("bucket"), 1, 1000000000);
     refill(th.need("refill"), th.at("refill"), t);
@@ -284,7 +278,7 @@ model::BugSet Loader::bugs(const YAML::Node& n) {
 
 // `leaks: {max_age: DURATION, max_instance_hours: NUMBER}`: the leaks property.
 void Loader::leaks(const YAML::Node& n, Scenario& s) {
-  Map m(r_, n, "leaks", {"max_age", "max_instance_hours"});
+  Map m(r_, n, "leaks", keys_under("leaks"));
   if (!m.has("max_age") && !m.has("max_instance_hours"))
     r_.fail(n, "leaks: give max_age (how long a leaked instance may live, like 2h) or max_instance_hours (the "
                "leaked instances' lives summed, like 10), or both");
@@ -315,7 +309,7 @@ void Loader::expect(const YAML::Node& n, Scenario& s) {
   for (unsigned p = 0; p < static_cast<unsigned>(model::Property::kCount); ++p)
     kProperties.emplace_back(model::property_name(static_cast<model::Property>(p)));
   if (n.IsMap()) {
-    Map m(r_, n, "expect", {"fail"});
+    Map m(r_, n, "expect", keys_under("expect"));
     const std::string p = r_.text(m.need("fail"), "expect.fail");
     if (std::find(kProperties.begin(), kProperties.end(), p) == kProperties.end()) {
       std::string best;

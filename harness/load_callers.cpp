@@ -6,7 +6,7 @@ namespace idem::harness::load_detail {
 
 void Loader::token(const YAML::Node& n, const std::string& what, model::ClientSpec& c) {
   if (n.IsMap()) {
-    Map m(r_, n, what, {"value"});
+    Map m(r_, n, what, keys_under("clients[].token"));
     if (m.given("value") && m.get("value").IsNull())
       r_.fail(m.get("value").Mark().is_null() ? n : m.get("value"),
               m.at("value") + ": has no value; give the token as a quoted string, like {value: \"my-token-1\"} "
@@ -40,8 +40,7 @@ void Loader::token(const YAML::Node& n, const std::string& what, model::ClientSp
 
 
 model::RetryPolicy Loader::retry(const YAML::Node& n, const std::string& what) {
-  Map m(r_, n, what, {"policy", "sdk", "attempts", "base", "throttle_base", "cap", "jitter", "quota",
-                      "cost", "timeout_cost", "throttle_cost", "retry_codes"});
+  Map m(r_, n, what, keys_under("clients[].retry"));
   model::RetryPolicy p;
   if (m.has("sdk")) {
     if (m.has("policy"))
@@ -86,8 +85,7 @@ model::RetryPolicy Loader::retry(const YAML::Node& n, const std::string& what) {
   if (m.has("cap")) p.cap = r_.duration(m.get("cap"), m.at("cap"));
   if (m.has("jitter"))
     p.jitter = r_.choice<model::Jitter>(m.get("jitter"), m.at("jitter"),
-                                        {{"none", model::Jitter::none}, {"full", model::Jitter::full},
-                                         {"equal", model::Jitter::equal}, {"decorrelated", model::Jitter::decorrelated}});
+                                        named(model::jitter_name, model::Jitter::decorrelated));
   if (m.has("quota")) p.quota = r_.integer(m.get("quota"), m.at("quota"), 0, 1000000000);
   if (m.has("cost")) {
     p.retry_cost = r_.integer(m.get("cost"), m.at("cost"), 0, 1000000000);
@@ -116,7 +114,7 @@ model::RetryPolicy Loader::retry(const YAML::Node& n, const std::string& what) {
 
 
 void Loader::request(const YAML::Node& n, const std::string& what, model::LaunchParams& p) {
-  Map m(r_, n, what, {"image", "type", "min", "max", "key", "zone", "subnet"});
+  Map m(r_, n, what, keys_under("clients[].request"));
   if (m.has("image")) p.image = r_.text(m.get("image"), m.at("image"));
   if (m.has("type")) p.type = r_.text(m.get("type"), m.at("type"));
   if (m.has("image") && p.image.empty()) r_.fail(m.get("image"), m.at("image") + ": must not be empty; give an AMI id like ami-00000001");
@@ -138,10 +136,7 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
   int64_t intents_in_run = 0, instances_in_run = 0;  // the total work of one run, bounded
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string what = "clients[" + std::to_string(i) + "]";
-    Map m(r_, n[i], what,
-          {"name", "count", "region", "latency", "intents", "intent", "start", "think", "request", "token", "timeout",
-           "retry", "app_retries", "app_backoff", "reconcile", "fallback_type", "terminate_after", "repeat_after",
-           "account", "on_unknown", "on_mismatch", "on_describe_error", "controller", "batch", "on_short"});
+    Map m(r_, n[i], what, keys_under("clients[]"));
     ClientGroup g;
     model::ClientSpec& c = g.spec;
     c.group = r_.text(m.need("name"), m.at("name"));
@@ -180,9 +175,7 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
     if (m.has("reconcile")) c.reconcile = r_.boolean(m.get("reconcile"), m.at("reconcile"));
     if (m.has("on_unknown")) {
       c.on_unknown = r_.choice<model::OnUnknown>(m.get("on_unknown"), m.at("on_unknown"),
-                                                 {{"retry", model::OnUnknown::retry},
-                                                  {"reconcile", model::OnUnknown::reconcile},
-                                                  {"block", model::OnUnknown::block}});
+                                                 named(model::on_unknown_name, model::OnUnknown::block));
       if (m.has("reconcile") && c.reconcile && c.on_unknown != model::OnUnknown::reconcile)
         r_.fail(m.get("reconcile"), m.at("reconcile") + ": `reconcile: true` is `on_unknown: reconcile`, but on_unknown "
                                                         "says otherwise; keep one of them");
@@ -190,9 +183,7 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
     if (c.reconcile) c.on_unknown = model::OnUnknown::reconcile;
     if (m.has("on_mismatch"))
       c.on_mismatch = r_.choice<model::OnMismatch>(m.get("on_mismatch"), m.at("on_mismatch"),
-                                                   {{"fail", model::OnMismatch::fail},
-                                                    {"new-token", model::OnMismatch::new_token},
-                                                    {"reconcile", model::OnMismatch::reconcile}});
+                                                   named(model::on_mismatch_name, model::OnMismatch::reconcile));
     if (m.has("batch")) {
       c.batch = static_cast<int32_t>(r_.integer(m.get("batch"), m.at("batch"), 1, 10000));
       for (const char* key : {"terminate_after", "repeat_after"})
@@ -205,7 +196,7 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
           m.get("on_short"), m.at("on_short"),
           {{"ignore", model::ClientSpec::OnShort::ignore}, {"relaunch", model::ClientSpec::OnShort::relaunch}});
     if (m.has("controller")) {
-      Map cm(r_, m.get("controller"), m.at("controller"), {"state", "persist", "resync"});
+      Map cm(r_, m.get("controller"), m.at("controller"), keys_under("clients[].controller"));
       model::ControllerSpec ctl;
       if (cm.has("state"))
         ctl.state = r_.choice<model::ControllerSpec::State>(
@@ -220,8 +211,7 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
     if (m.has("on_describe_error"))
       c.on_describe_error = r_.choice<model::OnDescribeError>(
           m.get("on_describe_error"), m.at("on_describe_error"),
-          {{"launch", model::OnDescribeError::launch}, {"retry", model::OnDescribeError::retry},
-           {"give-up", model::OnDescribeError::give_up}});
+          named(model::on_describe_error_name, model::OnDescribeError::give_up));
     if (m.has("fallback_type")) c.fallback_type = r_.text(m.get("fallback_type"), m.at("fallback_type"));
     if (m.has("terminate_after")) c.terminate_after = r_.duration(m.get("terminate_after"), m.at("terminate_after"));
     if (m.has("repeat_after")) c.repeat_after = r_.duration(m.get("repeat_after"), m.at("repeat_after"));
@@ -265,7 +255,7 @@ void Loader::reapers(const YAML::Node& n, Scenario& s) {
     r_.fail(n, "reapers: expected a list, like - {every: 1m, reaps: untagged}");
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string what = "reapers[" + std::to_string(i) + "]";
-    Map m(r_, n[i], what, {"region", "account", "every", "reaps", "grace", "start"});
+    Map m(r_, n[i], what, keys_under("reapers[]"));
     model::ReaperSpec r;
     if (m.has("region")) r.region = region_index(s, m.get("region"), m.at("region"));
     if (m.has("account")) {
@@ -279,7 +269,7 @@ void Loader::reapers(const YAML::Node& n, Scenario& s) {
     }
     r.every = r_.duration(m.need("every"), m.at("every"), sim::seconds(1));
     r.reaps = r_.choice<model::ReaperSpec::Reaps>(
-        m.need("reaps"), m.at("reaps"), {{"untagged", model::ReaperSpec::untagged}, {"unknown", model::ReaperSpec::unknown}});
+        m.need("reaps"), m.at("reaps"), named(model::reaps_name, model::ReaperSpec::unknown));
     if (m.has("grace")) r.grace = r_.duration(m.get("grace"), m.at("grace"));
     r.start = m.has("start") ? r_.duration(m.get("start"), m.at("start")) : r.every;
     s.reapers.push_back(r);

@@ -8,7 +8,7 @@ void Loader::explore(const YAML::Node& n, Scenario& s) {
   Explore& e = s.explore;
   e.given = true;
   if (n.IsNull()) return;  // `explore:` alone: the default envelope, said out loud
-  Map m(r_, n, "explore", {"faults", "max_faults", "window", "length", "rate", "clients", "tokens"});
+  Map m(r_, n, "explore", keys_under("explore"));
   // A list of names, each one of `options` and none twice.
   auto names = [&]<typename E>(const YAML::Node& list, const std::string& what,
                                const std::vector<std::pair<std::string, E>>& options) {
@@ -60,7 +60,7 @@ void Loader::explore(const YAML::Node& n, Scenario& s) {
   }
   if (m.has("max_faults")) e.max_faults = static_cast<int32_t>(r_.integer(m.get("max_faults"), m.at("max_faults"), 0, 8));
   if (m.has("window")) {
-    Map w(r_, m.get("window"), m.at("window"), {"from", "until"});
+    Map w(r_, m.get("window"), m.at("window"), keys_under("explore.window"));
     if (w.has("from")) e.from = seconds(w.get("from"), w.at("from"), Duration(0));
     if (w.has("until")) e.until = seconds(w.get("until"), w.at("until"), Duration(0));
     if (e.until && *e.until > s.limit)
@@ -73,14 +73,14 @@ void Loader::explore(const YAML::Node& n, Scenario& s) {
                                  sim::format_duration(until) + "); faults start between from and until");
   }
   if (m.has("length")) {
-    Map l(r_, m.get("length"), m.at("length"), {"min", "max"});
+    Map l(r_, m.get("length"), m.at("length"), keys_under("explore.length"));
     if (l.has("min")) e.min_for = seconds(l.get("min"), l.at("min"), sim::seconds(1));
     if (l.has("max")) e.max_for = seconds(l.get("max"), l.at("max"), sim::seconds(1));
     if (e.min_for && e.max_for && *e.max_for < *e.min_for)
       r_.fail(l.get("max"), l.at("max") + ": must not be less than min (" + sim::format_duration(*e.min_for) + ")");
   }
   if (m.has("rate")) {
-    Map rt(r_, m.get("rate"), m.at("rate"), {"min", "max"});
+    Map rt(r_, m.get("rate"), m.at("rate"), keys_under("explore.rate"));
     auto percent = [&](const char* key) {
       const YAML::Node& v = rt.get(key);
       const std::string text = r_.scalar(v, rt.at(key), "a whole percent like 5% or 100%");
@@ -97,7 +97,7 @@ void Loader::explore(const YAML::Node& n, Scenario& s) {
               rt.at("max") + ": " + std::to_string(e.max_rate) + "% is less than min (" + std::to_string(e.min_rate) + "%)");
   }
   if (m.has("clients")) {
-    Map c(r_, m.get("clients"), m.at("clients"), {"count", "intents", "token", "retry"});
+    Map c(r_, m.get("clients"), m.at("clients"), keys_under("explore.clients"));
     if (c.has("count")) e.count = static_cast<int32_t>(r_.integer(c.get("count"), c.at("count"), 1, 100));
     if (c.has("intents")) e.intents = static_cast<int32_t>(r_.integer(c.get("intents"), c.at("intents"), 1, 1000));
     if (c.has("token"))
@@ -166,23 +166,23 @@ void Loader::faults(const YAML::Node& n, Scenario& s) {
     if (!f.IsMap() || f.size() != 1)
       r_.fail(f, what + ": each fault is a mapping with one key: lose, spike, storm, reset, partition, transient, "
                         "duplicate, crash or skew");
-    Map outer(r_, f, what, {"lose", "spike", "storm", "reset", "partition", "transient", "duplicate", "crash", "skew"});
+    Map outer(r_, f, what, keys_under("faults[]"));
     s.at_fault.push_back(Where{r_.where(f)});
     if (outer.has("lose")) {
-      Map m(r_, outer.get("lose"), what + ".lose", {"what", "rate", "from", "for", "region"});
+      Map m(r_, outer.get("lose"), what + ".lose", keys_under("faults[].lose"));
       faults::Lose l;
       l.what = r_.choice<faults::Lose::What>(m.need("what"), m.at("what"),
                                              {{"request", faults::Lose::request}, {"response", faults::Lose::response}});
       l.rate = r_.ratio(m.need("rate"), m.at("rate"));
       add(m, s, l);
     } else if (outer.has("spike")) {
-      Map m(r_, outer.get("spike"), what + ".spike", {"rate", "delay", "from", "for", "region"});
+      Map m(r_, outer.get("spike"), what + ".spike", keys_under("faults[].spike"));
       faults::Spike sp;
       sp.rate = r_.ratio(m.need("rate"), m.at("rate"));
       sp.delay = latency(m.need("delay"), m.at("delay"));
       add(m, s, sp);
     } else if (outer.has("storm")) {
-      Map m(r_, outer.get("storm"), what + ".storm", {"status", "code", "rate", "from", "for", "region", "phase"});
+      Map m(r_, outer.get("storm"), what + ".storm", keys_under("faults[].storm"));
       faults::Storm st;
       int status = 503;
       if (m.has("status")) status = static_cast<int>(r_.integer(m.get("status"), m.at("status"), 500, 599));
@@ -208,14 +208,14 @@ void Loader::faults(const YAML::Node& n, Scenario& s) {
                                                    {{"before", faults::Storm::before}, {"after", faults::Storm::after}});
       add(m, s, st);
     } else if (outer.has("reset")) {
-      Map m(r_, outer.get("reset"), what + ".reset", {"phase", "rate", "from", "for", "region"});
+      Map m(r_, outer.get("reset"), what + ".reset", keys_under("faults[].reset"));
       faults::Reset rs;
       rs.phase = r_.choice<faults::Reset::Phase>(m.need("phase"), m.at("phase"),
                                                  {{"before", faults::Reset::before}, {"after", faults::Reset::after}});
       if (m.has("rate")) rs.rate = r_.ratio(m.get("rate"), m.at("rate"));
       add(m, s, rs);
     } else if (outer.has("partition")) {
-      Map m(r_, outer.get("partition"), what + ".partition", {"group", "direction", "from", "for", "region"});
+      Map m(r_, outer.get("partition"), what + ".partition", keys_under("faults[].partition"));
       faults::Partition p;
       p.group = group_index(s, m.need("group"), m.at("group"));
       if (m.has("direction"))
@@ -225,23 +225,21 @@ void Loader::faults(const YAML::Node& n, Scenario& s) {
              {"responses", faults::Partition::responses}});
       add(m, s, p);
     } else if (outer.has("duplicate")) {
-      Map m(r_, outer.get("duplicate"), what + ".duplicate", {"rate", "delay", "from", "for", "region"});
+      Map m(r_, outer.get("duplicate"), what + ".duplicate", keys_under("faults[].duplicate"));
       faults::Duplicate d;
       if (m.has("rate")) d.rate = r_.ratio(m.get("rate"), m.at("rate"));
       if (m.has("delay")) d.delay = latency(m.get("delay"), m.at("delay"));
       add(m, s, d);
     } else if (outer.has("crash")) {
-      crash(Map(r_, outer.get("crash"), what + ".crash",
-                {"target", "which", "at", "step", "rate", "restart_after", "group", "when", "from", "for", "region"}),
-            s);
+      crash(Map(r_, outer.get("crash"), what + ".crash", keys_under("faults[].crash")), s);
     } else if (outer.has("skew")) {
-      Map m(r_, outer.get("skew"), what + ".skew", {"frontend", "offset", "from", "for", "region"});
+      Map m(r_, outer.get("skew"), what + ".skew", keys_under("faults[].skew"));
       faults::Skew k;
       if (m.has("frontend")) k.frontend = frontend_index(s, m.get("frontend"), m.at("frontend"));
       k.offset = signed_duration(m.need("offset"), m.at("offset"));
       add(m, s, k);
     } else if (outer.has("transient")) {
-      Map m(r_, outer.get("transient"), what + ".transient", {"code", "rate", "from", "for", "region"});
+      Map m(r_, outer.get("transient"), what + ".transient", keys_under("faults[].transient"));
       faults::Transient t;
       if (m.has("code")) {
         const std::string code = r_.text(m.get("code"), m.at("code"));
@@ -296,7 +294,7 @@ void Loader::crash(const Map& m, Scenario& s) {
                                    "name the group's");
     c.when = r_.choice<model::CallerCrashPoint>(
         m.need("when"), m.at("when"),
-        {{"after-send", model::CallerCrashPoint::after_send}, {"after-response", model::CallerCrashPoint::after_response}});
+        named(model::caller_crash_point_name, model::CallerCrashPoint::after_response));
     if (m.has("rate")) c.rate = r_.ratio(m.get("rate"), m.at("rate"));
     if (m.has("restart_after")) c.restart_after = r_.duration(m.get("restart_after"), m.at("restart_after"), sim::micros(1));
     add(m, s, c);
@@ -320,9 +318,7 @@ void Loader::crash(const Map& m, Scenario& s) {
   if (m.has("at")) c.at = sim::Time(0) + r_.duration(m.get("at"), m.at("at"));
   if (m.has("step"))
     c.step = r_.choice<faults::Crash::Step>(m.get("step"), m.at("step"),
-                                            {{"after-reserve", faults::Crash::after_reserve},
-                                             {"after-launch", faults::Crash::after_launch},
-                                             {"after-record", faults::Crash::after_record}});
+                                            named(faults::crash_step_name, faults::Crash::after_record));
   if (m.has("rate")) {
     if (!c.step) r_.fail(m.get("rate"), m.at("rate") + ": a crash `at` a time happens once; `rate` goes with `step`");
     c.rate = r_.ratio(m.get("rate"), m.at("rate"));

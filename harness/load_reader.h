@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/keys.h"
 #include "harness/load.h"
 
 namespace idem::harness::load_detail {
@@ -57,20 +58,24 @@ inline std::string kind_name(const YAML::Node& n) {
   }
 }
 
+// The names a scenario gives an enum's values: the model's own name function (one table, the
+// model's), every value from the first to `last` but those in `skip`.
+template <typename E, typename F>
+std::vector<std::pair<std::string, E>> named(F name, E last, std::initializer_list<E> skip = {}) {
+  std::vector<std::pair<std::string, E>> out;
+  for (unsigned v = 0; v <= static_cast<unsigned>(last); ++v) {
+    const E e = static_cast<E>(v);
+    if (std::find(skip.begin(), skip.end(), e) == skip.end()) out.emplace_back(std::string(name(e)), e);
+  }
+  return out;
+}
+
 // The token behaviours a group may name (a value of its own is {value: ...}), and the retry
 // policies; `clients[]` and `explore.clients` read them from these lists.
-inline const std::vector<std::pair<std::string, model::TokenMode>> kTokenModes = {
-    {"sdk", model::TokenMode::sdk},           {"persisted", model::TokenMode::persisted},
-    {"write-back", model::TokenMode::write_back}, {"per-attempt", model::TokenMode::per_attempt},
-    {"derived", model::TokenMode::derived},   {"timestamp", model::TokenMode::timestamp},
-    {"none", model::TokenMode::none}};
-inline const std::vector<std::pair<std::string, model::PolicyKind>> kPolicies = {
-    {"none", model::PolicyKind::none},
-    {"exponential", model::PolicyKind::exponential},
-    {"aws-standard", model::PolicyKind::aws_standard},
-    {"aws-standard-2026", model::PolicyKind::aws_standard_2026},
-    {"aws-adaptive", model::PolicyKind::aws_adaptive},
-    {"aws-legacy", model::PolicyKind::aws_legacy}};
+inline const std::vector<std::pair<std::string, model::TokenMode>> kTokenModes =
+    named(model::token_mode_name, model::TokenMode::timestamp, {model::TokenMode::value});
+inline const std::vector<std::pair<std::string, model::PolicyKind>> kPolicies =
+    named(model::policy_name, model::PolicyKind::aws_legacy);
 
 // The most one run holds: a scenario past these is refused with how to split it (a run keeps its
 // intents, and every instance's id and times, in memory).
