@@ -172,7 +172,10 @@ int cmd_check(const Args& args, const std::string& program) {
            << ", run seed " << c.seed << ").\n# It breaks " << violation.property << ": " << violation.subject
            << "\n# The failure needs: " << need_text << "\n# Reproduce: " << program << " run " << path << "   (replay: "
            << reports::reproduce_command(program, path, c.seed) << ")\n# Search again: " << rc_cmd << "\n";
-      file << harness::write_scenario(c);
+      // Its own name, which says whose counterexample it is (a table of results tells them apart).
+      harness::Scenario named = c;
+      named.name = "counterexample of " + s.name + (planted.empty() ? std::string() : " +" + planted.substr(9));
+      file << harness::write_scenario(named);
       if (!file) throw std::runtime_error("cannot write " + path);
     }
     char times[96];

@@ -198,6 +198,8 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
     if (m.has("controller")) {
       Map cm(r_, m.get("controller"), m.at("controller"), keys_under("clients[].controller"));
       model::ControllerSpec ctl;
+      g.gave_state = cm.has("state");
+      g.gave_persist = cm.has("persist");
       if (cm.has("state"))
         ctl.state = r_.choice<model::ControllerSpec::State>(
             cm.get("state"), cm.at("state"), {{"durable", model::ControllerSpec::durable}, {"volatile", model::ControllerSpec::lossy}});

@@ -28,6 +28,9 @@ struct ClientGroup {
   std::string intent;
   // One-way latency between this group and its Region's endpoint; unset: the Region's.
   std::optional<sim::Latency> latency;
+  // Settings the file gave at their default value, which a written copy (a counterexample)
+  // keeps: `controller.state`, `controller.persist`.
+  bool gave_state = false, gave_persist = false;
 };
 
 // A place in the scenario file ("file:12:5"), for messages about what it says; "" when the

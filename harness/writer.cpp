@@ -10,6 +10,34 @@ namespace {
 
 std::string duration(sim::Duration d) { return sim::format_duration(d); }
 
+std::string quoted(const std::string& s);
+
+// Free text as a YAML literal block (" |" and its lines, indented), as a person wrote it; when it
+// has a control character other than a newline, or a line that begins with a space (which a block
+// cannot say without an indentation indicator), a quoted string (" \"...\"").
+std::string block_or_quoted(const std::string& s) {
+  bool plain = !s.empty() && s[0] != ' ';
+  for (size_t i = 0; i < s.size() && plain; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 && c != '\n') || c == 0x7f) plain = false;
+    if (c == '\n' && i + 1 < s.size() && (s[i + 1] == ' ' || s[i + 1] == '\n')) plain = false;
+  }
+  if (!plain) return " " + quoted(s);
+  // The chomping indicator keeps the ends exactly: one final newline (|), none (|-), more (|+).
+  size_t trailing = 0;
+  while (trailing < s.size() && s[s.size() - 1 - trailing] == '\n') ++trailing;
+  std::string out = trailing == 1 ? " |" : trailing == 0 ? " |-" : " |+";
+  const std::string body = s.substr(0, s.size() - trailing);
+  size_t from = 0;
+  while (from <= body.size()) {
+    const size_t nl = std::min(body.find('\n', from), body.size());
+    out += "\n  " + body.substr(from, nl - from);
+    from = nl + 1;
+  }
+  for (size_t i = 1; i < trailing; ++i) out += "\n";
+  return out;
+}
+
 // A YAML double-quoted string: control characters, the quote and the backslash as escapes (below
 // 0x80 an \xHH escape is that byte); UTF-8 as it is (a scenario file is UTF-8 text, so every value
 // in one is), so any token value survives exactly.
@@ -122,7 +150,7 @@ std::string write_scenario(const Scenario& s) {
   const model::ServiceConfig& c = s.service;
   std::string out;
   out += "name: " + quoted(s.name) + "\n";
-  if (!s.description.empty()) out += "description: " + quoted(s.description) + "\n";
+  if (!s.description.empty()) out += "description:" + block_or_quoted(s.description) + "\n";
   out += "seed: " + std::to_string(s.seed) + "\nruns: " + std::to_string(s.runs) + "\n";
   out += std::string("semantics: ") + (c.semantics == model::Semantics::current ? "current" : "\"2013\"") + "\n";
   out += "limit: " + duration(s.limit) + "\n";
@@ -199,9 +227,13 @@ std::string write_scenario(const Scenario& s) {
     if (k.terminate_after) out += "    terminate_after: " + duration(*k.terminate_after) + "\n";
     if (k.repeat_after) out += "    repeat_after: " + duration(*k.repeat_after) + "\n";
     if (k.controller) {
+      // What the original said, defaults it gave included.
       std::string fields;
-      if (k.controller->state != model::ControllerSpec::durable) fields += "state: volatile";
-      if (k.controller->persist != model::ControllerSpec::after_response) fields += (fields.empty() ? "" : ", ") + std::string("persist: before-send");
+      if (k.controller->state != model::ControllerSpec::durable || g.gave_state)
+        fields += std::string("state: ") + (k.controller->state == model::ControllerSpec::durable ? "durable" : "volatile");
+      if (k.controller->persist != model::ControllerSpec::after_response || g.gave_persist)
+        fields += (fields.empty() ? "" : ", ") + std::string("persist: ") +
+                  (k.controller->persist == model::ControllerSpec::after_response ? "after-response" : "before-send");
       if (k.controller->resync) fields += (fields.empty() ? "" : ", ") + std::string("resync: ") + duration(*k.controller->resync);
       out += "    controller: {" + fields + "}\n";
     }

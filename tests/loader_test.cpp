@@ -753,3 +753,25 @@ TEST(Loader, DuplicatesEmptyNamesAndTooMuchWorkAreRefusedWithTheirPlace) {
        "asks for 100000000 instances, more than 100000"},
   });
 }
+
+// A written copy (a counterexample) reads as its source did: free text as a block, not escapes;
+// the settings its source gave at their defaults kept.
+TEST(Writer, KeepsTheTextAndTheSettingsItsSourceGave) {
+  const std::string src =
+      "name: x\ndescription: >\n  two lines: the first\n  and the second.\n\n  A paragraph: # not a comment\n"
+      "clients: [{name: a, token: persisted, controller: {state: durable, persist: after-response}}]\n"
+      "faults: [{crash: {target: client, group: a, when: after-send, rate: 20%}}]\n";
+  const Scenario s = parse_scenario(src, "s.yaml");
+  const std::string written = idem::harness::write_scenario(s);
+  EXPECT_EQ(written.find("\\x0A"), std::string::npos) << written;
+  EXPECT_NE(written.find("description: |\n  two lines: the first and the second.\n  A paragraph: # not a comment\n"),
+            std::string::npos) << written;
+  EXPECT_NE(written.find("controller: {state: durable, persist: after-response}"), std::string::npos) << written;
+  const Scenario back = parse_scenario(written, "written.yaml");
+  EXPECT_EQ(back.description, s.description);
+  // Text a block cannot hold as it is (a tab, a leading space) stays a quoted string, exactly.
+  Scenario odd = s;
+  odd.description = " starts with a space\tand a tab\n";
+  const Scenario odd_back = parse_scenario(idem::harness::write_scenario(odd), "odd.yaml");
+  EXPECT_EQ(odd_back.description, odd.description);
+}
