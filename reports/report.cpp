@@ -255,7 +255,10 @@ std::vector<std::string> excerpt(const Violation& v, size_t context) {
     }
     if (elided) out.push_back("... " + std::to_string(elided) + " more events (replay shows all)");
     elided = 0;
-    out.push_back(sim::format_time(e.at) + "  " + e.what);
+    // For a person: hours, minutes and seconds (replay --around takes the same form).
+    std::string when = sim::format_clock(e.at);
+    if (when.size() < 12) when.insert(0, 12 - when.size(), ' ');
+    out.push_back(when + "  " + e.what);
   }
   if (elided) out.push_back("... " + std::to_string(elided) + " more events (replay shows all)");
   return out;

@@ -296,7 +296,7 @@ class Wording {
   std::string liveness(const Finding& f) const {
     const Ledger::Call& last = l_.calls[f.first];
     const Time since = last.outcome == model::Outcome::pending ? last.invoked : last.ended.value_or(last.invoked);
-    const std::string last_call = std::string(model::outcome_name(last.outcome)) + " since " + sim::format_time(since);
+    const std::string last_call = std::string(model::outcome_name(last.outcome)) + " since " + sim::format_clock(since);
     std::string why;
     switch (f.reason) {
       case Reason::gave_up_unknown:
@@ -305,7 +305,7 @@ class Wording {
         break;
       case Reason::settled_late:
         why = "its outcome (" + std::string(model::outcome_name(l_.intents[f.subject].outcome)) + ") was settled only at " +
-              sim::format_time(Time(f.t1)) + ", after the deadline";
+              sim::format_clock(Time(f.t1)) + ", after the deadline";
         break;
       case Reason::blocked:
         why = "the caller blocked on its unknown outcome (last call " + last_call +
@@ -315,7 +315,7 @@ class Wording {
     }
     const Ledger::Attempt* last_attempt = f.other == kNone ? nullptr : &l_.attempts[f.other];
     return "no definite end within " + sim::format_duration(promises_.converge) + " of the faults healing at " +
-           sim::format_time(*promises_.heal_at) + ": " + why + " " + sim::format_time(Time(f.t2)) + "; token " +
+           sim::format_clock(*promises_.heal_at) + ": " + why + " " + sim::format_clock(Time(f.t2)) + "; token " +
            (last_attempt && last_attempt->has_token() ? token_text(last_attempt->token) : std::string("none"));
   }
 

@@ -490,7 +490,7 @@ TEST(Liveness, ACallerThatGivesUpUnknownNeverConverges) {
   EXPECT_EQ(v.subject, "intent a#0/0");
   EXPECT_NE(v.detail.find("gave up with its outcome unknown"), std::string::npos) << v.detail;
   EXPECT_NE(v.detail.find("token "), std::string::npos) << v.detail;
-  EXPECT_NE(v.detail.find("70.000000s"), std::string::npos) << v.detail;  // the deadline: 10s + 1m
+  EXPECT_NE(v.detail.find("the deadline was 1m10s"), std::string::npos) << v.detail;  // the deadline: 10s + 1m
 }
 
 TEST(Liveness, AnIntentStillPendingAtTheLimitIsNamed) {
@@ -502,7 +502,7 @@ TEST(Liveness, AnIntentStillPendingAtTheLimitIsNamed) {
   const auto r = run(s, 1);
   ASSERT_EQ(r.violations.size(), 1u);
   EXPECT_EQ(r.violations[0].property, "liveness");
-  EXPECT_NE(r.violations[0].detail.find("still without a definite end at the time limit (last call unknown since 1.000000s)"),
+  EXPECT_NE(r.violations[0].detail.find("still without a definite end at the time limit (last call unknown since 1s)"),
             std::string::npos)
       << r.violations[0].detail;
 }
