@@ -19,6 +19,11 @@ std::string_view situation_name(Situation s) {
     case Situation::describe_too_soon: return "describe-before-visible";
     case Situation::caller_crash: return "caller-crash-before-record";
     case Situation::quota_mid_chain: return "retry-quota-exhausted";
+    case Situation::rate_limited: return "rate-limiter-waited";
+    case Situation::batch_partly_filled: return "batch-partly-filled";
+    case Situation::clock_ahead: return "frontend-clock-ahead";
+    case Situation::clock_behind: return "frontend-clock-behind";
+    case Situation::reaped_untagged: return "reaped-while-untagged";
     case Situation::kCount: break;
   }
   return "?";
@@ -50,6 +55,27 @@ std::string unreachable_because(Situation s, const Scenario& sc) {
                  : "no fault crashes a caller";
     case Situation::quota_mid_chain:
       return any_client([](const ClientGroup& g) { return g.spec.retry.uses_quota(); }) ? "" : "no client has a retry quota";
+    case Situation::rate_limited:
+      return any_client([](const ClientGroup& g) { return g.spec.retry.kind == model::PolicyKind::aws_adaptive; })
+                 ? ""
+                 : "no client uses aws-adaptive";
+    case Situation::batch_partly_filled:
+      return any_client([](const ClientGroup& g) { return g.spec.batch > 1; }) ? "" : "no client batches (batch > 1)";
+    case Situation::clock_ahead:
+    case Situation::clock_behind: {
+      const bool ahead = s == Situation::clock_ahead;
+      const bool skewed = std::any_of(sc.faults.faults.begin(), sc.faults.faults.end(), [&](const faults::Fault& f) {
+        const auto* k = std::get_if<faults::Skew>(&f);
+        return k && (ahead ? k->offset.us > 0 : k->offset.us < 0);
+      });
+      return skewed ? "" : ahead ? "no skew fault puts a frontend's clock ahead" : "no skew fault puts a frontend's clock behind";
+    }
+    case Situation::reaped_untagged: {
+      const bool can = std::any_of(sc.reapers.begin(), sc.reapers.end(), [&](const model::ReaperSpec& r) {
+        return r.reaps == model::ReaperSpec::untagged && r.grace < sc.service.describe_lag + sc.service.tag_lag;
+      });
+      return can ? "" : "no reaper with reaps: untagged and a grace shorter than describe_lag + tag_lag";
+    }
     default: return "";
   }
 }

@@ -1,6 +1,8 @@
 // Coverage in the domain's terms: a fixed catalogue of situations a run can reach, counted per
-// run and over a batch, so that a user sees what a scenario exercised ("reached 6 of 10; never
-// reached: ...") and, where the scenario's settings rule one out, why.
+// run and over a batch, so that a user sees what a scenario exercised ("reached 6 of 15: ...;
+// not reached though its settings allow: ...") and, where the scenario's settings rule one out,
+// why. Besides the domain's situations, the boundaries of knobs (a rate limiter that waited, a
+// batch partly filled, a clock ahead or behind, a reap of an instance listed without its tags).
 #pragma once
 
 #include <array>
@@ -23,6 +25,12 @@ enum class Situation : uint8_t {
   describe_too_soon,       // a Describe by token that missed a launch not visible yet
   caller_crash,            // a caller crashed between a call and recording its result
   quota_mid_chain,         // the SDK's retry quota ran out in the middle of a retry chain
+  // The boundaries of knobs: a run that never crossed one cannot show what the knob changes.
+  rate_limited,            // aws-adaptive's client-side rate limiter made an attempt wait
+  batch_partly_filled,     // a batch call served fewer intents than its group's `batch`
+  clock_ahead,             // a frontend whose clock was ahead took a request in
+  clock_behind,            // ... one whose clock was behind
+  reaped_untagged,         // a reaper terminated an instance its listing showed without tags
   kCount
 };
 constexpr size_t kSituations = static_cast<size_t>(Situation::kCount);

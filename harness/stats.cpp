@@ -104,6 +104,8 @@ void count_records(RunResult& out, std::vector<RunStats>& gs, const Scenario& s,
         break;
       case Obs::admitted: {
         const auto kind = static_cast<model::Admit>(r.flags & 3);
+        if (r.x > 0) bump(Situation::clock_ahead);
+        if (r.x < 0) bump(Situation::clock_behind);
         if (kind == model::Admit::joined) bump(Situation::repeat_in_flight);
         if (r.flags & model::kAfterLaunch) bump(Situation::repeat_launch_record);
         if (r.flags & model::kAfterTermination) bump(Situation::repeat_after_terminate);
@@ -131,6 +133,15 @@ void count_records(RunResult& out, std::vector<RunStats>& gs, const Scenario& s,
         break;
       }
       case Obs::caller_crash: bump(Situation::caller_crash); break;
+      case Obs::rate_wait: bump(Situation::rate_limited); break;
+      case Obs::fanned_out: {
+        const uint32_t g = l.clients[r.a].group;
+        if (g < s.clients.size() && r.c < static_cast<uint32_t>(s.clients[g].spec.batch)) bump(Situation::batch_partly_filled);
+        break;
+      }
+      case Obs::reaped:
+        if (!(r.flags & model::kTagged)) bump(Situation::reaped_untagged);
+        break;
       case Obs::lost_response:
         if (!(r.flags & model::kPartition) && (r.flags & model::kActed) &&
             static_cast<model::Code>(r.code) == model::Code::Ok && l.call_of(r.subject).api == Api::run)

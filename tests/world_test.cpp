@@ -20,9 +20,9 @@
 #include "sim/trace.h"
 
 // `idemsim replay FILE --seed 1 | grep trace-hash` for each; see GoldenTraceHashes below.
-#define IDEMSIM_GOLDEN_BASELINE_HASH "0x09fd8a378e4588d7"
-#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x7e663aa5ca65daeb"
-#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0x792df3fa296501ab"
+#define IDEMSIM_GOLDEN_BASELINE_HASH "0x82638d06422b9d43"
+#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x9be99ba557efcb68"
+#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xdfde5a886cc1208f"
 
 using namespace idem;
 using harness::Scenario;
@@ -1231,6 +1231,16 @@ TEST(Coverage, EachSituationIsCountedWhereItHappens) {
   EXPECT_GT(cov("incidents/05-fallback-same-token.yaml")[size_t(Situation::mismatch_after_fallback)], 0u);
   EXPECT_GT(cov("incidents/08-controller-crash-before-record.yaml")[size_t(Situation::caller_crash)], 0u);
   EXPECT_GT(cov("token-after-termination-current.yaml")[size_t(Situation::repeat_after_terminate)], 0u);
+  // The knobs' boundaries, each crossed by its scenario and not by its twin on the safe side.
+  EXPECT_GT(cov("knobs/adaptive-throttle.yaml")[size_t(Situation::rate_limited)], 0u);
+  EXPECT_EQ(cov("knobs/adaptive-throttle-standard.yaml")[size_t(Situation::rate_limited)], 0u);
+  EXPECT_GT(cov("knobs/batch-partial-last.yaml")[size_t(Situation::batch_partly_filled)], 0u);
+  EXPECT_GT(cov("knobs/skew-ahead-terminated.yaml")[size_t(Situation::clock_ahead)], 0u);
+  EXPECT_EQ(cov("knobs/skew-ahead-terminated.yaml")[size_t(Situation::clock_behind)], 0u);
+  EXPECT_GT(cov("knobs/skew-ahead-terminated-behind.yaml")[size_t(Situation::clock_behind)], 0u);
+  EXPECT_GT(cov("knobs/reaper-grace-between-lags.yaml")[size_t(Situation::reaped_untagged)], 0u);
+  EXPECT_EQ(harness::unreachable_because(Situation::reaped_untagged, load("knobs/reaper-grace-between-lags-at-sum.yaml")),
+            "no reaper with reaps: untagged and a grace shorter than describe_lag + tag_lag");
   const auto base = cov("baseline.yaml");
   for (size_t k = 0; k < harness::kSituations; ++k)
     EXPECT_EQ(base[k], 0u) << harness::situation_name(static_cast<Situation>(k));
