@@ -66,6 +66,24 @@ class Wording {
                               (r.tagged ? "" : " (listed untagged)"),
                           true});
     }
+    if (f.reason == Reason::wrong_answers || f.reason == Reason::invalid_answered) {
+      // When the service decided the answer (after its validate and reserve steps), and, for a
+      // token whose launch terminated, when that happened: rule 5 is judged at the decision.
+      const Ledger::Attempt& a = l_.attempts[f.first];
+      if (a.decided && a.arrived && *a.decided != *a.arrived)
+        v.events.push_back({*a.decided, "service decided " + attempt_text(f.first) + " (it arrived at " +
+                                            sim::format_clock(*a.arrived) + "; the rules apply at the decision)", true});
+      if (f.other != kNone && f.other < l_.launches.size() && l_.launches[f.other].reservation) {
+        const Ledger::Launch& launch = l_.launches[f.other];
+        for (uint32_t id = launch.first; id < launch.first + launch.count && id - 1 < l_.terminating.size(); ++id) {
+          if (!l_.terminating[id - 1]) continue;
+          v.events.push_back({*l_.terminating[id - 1], model::instance_name(id) + " asked to terminate; terminated at " +
+                                                           sim::format_clock(*l_.terminating[id - 1] + rules_.terminate_time),
+                              true});
+          break;
+        }
+      }
+    }
     if (f.reason == Reason::leak_outlived) {
       std::string end = (f.flags & 1) ? model::instance_name(f.other) + " still running at the limit"
                                       : model::instance_name(f.other) + " gone (its termination taken, plus terminate_time)";
