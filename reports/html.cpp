@@ -365,7 +365,7 @@ void write_html(std::ostream& out, const std::vector<Merged>& ms) {
     }
     const std::string plots = attempts_plot(d) + latency_plot(d);
     if (!plots.empty()) out << "<div class=\"plots\">\n" << plots << "</div>\n";
-    const auto [r, v] = first_violation(d, "");
+    const auto [r, v] = shown_violation(d);
     if (v)
       out << "<p>First violation: seed " << u(*r, "seed") << ": <code>" << esc(text_of((*v)["property"])) << "</code>: "
           << esc(text_of((*v)["subject"])) << ": " << esc(text_of((*v)["detail"])) << "<br>reproduce: <span class=\"cmd\">"

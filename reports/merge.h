@@ -43,6 +43,9 @@ std::string instance_hours(uint64_t us);
 std::pair<const nlohmann::ordered_json*, const nlohmann::ordered_json*> first_violation(
     const nlohmann::ordered_json& d, const std::string& property);
 std::string text_of(const nlohmann::ordered_json& v);
+// The violation a report shows first: of the property `expect` names when it names one (as `run`
+// prints it), else the first.
+std::pair<const nlohmann::ordered_json*, const nlohmann::ordered_json*> shown_violation(const nlohmann::ordered_json& d);
 std::string by_property(const nlohmann::ordered_json& d);  // "token-instances 3; answers 1", or "none"
 std::string seeds_text(const nlohmann::ordered_json& d);   // "100", or "40 of 100 (partial)"
 // "all 3 scenarios met their expect", "1 of 3 scenarios did not meet their expect: NAME", and

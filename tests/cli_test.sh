@@ -324,4 +324,17 @@ check "run --summary: a row per directory, the total last" grep -qE "^ +[0-9]+ +
 check "run --summary: each caught bug on one line with a seed" grep -qE "^  intent-instances +[0-9]+/2  .*scenarios/no-token-response-loss.yaml --seed [0-9]+$" "$tmp/summary.txt"
 check "run --summary: under 150 lines for the shipped scenarios" test "$(wc -l < "$tmp/summary.txt")" -lt 150
 
+# --strict: a warning fails the scenario, and the JUnit and Markdown reports say so (with the warning).
+"$bin" run "$tmp/inert.yaml" --strict --out "$tmp/strictw" --junit "$tmp/strict.junit" --md "$tmp/strict.md" > /dev/null 2>&1
+check "run --strict --junit: a warning is a failed test case, not a green suite" grep -qE '<testsuites name="idemsim" tests="[0-9]+" failures="1" ' "$tmp/strict.junit"
+check "run --strict --junit: the failure names the warning with its place" grep -q 'inert.yaml:2:28: service.token_retention has no effect' "$tmp/strict.junit"
+check "run --strict --md: the Markdown says why it is not met" grep -q -- '- warning: .*inert.yaml:2:28: service.token_retention' "$tmp/strict.md"
+# A documented bug caught, failed only by --strict: not reported as "not caught".
+sed 's/^expect: fail$/expect: {fail: intent-instances}/; s/^seed: .*/seed: 1\nservice: {token_retention: 12h}/' "$src/scenarios/no-token-response-loss.yaml" > "$tmp/caught-warned.yaml"
+"$bin" run "$tmp/caught-warned.yaml" --strict --runs 5 --out "$tmp/cw" --junit "$tmp/cw.junit" > /dev/null 2>&1
+check "run --strict --junit: a caught bug failed by a warning is not called missed" test "$(grep -c 'not-caught' "$tmp/cw.junit")" = 0
+check "run --strict --junit: ... its warnings fail it" grep -q 'name="warnings (--strict)"' "$tmp/cw.junit"
+xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/cw.junit" > /dev/null 2>&1
+check "run --strict --junit: still valid JUnit" test $? = 0
+
 checks_done
