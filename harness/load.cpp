@@ -75,6 +75,12 @@ Scenario Loader::load(const YAML::Node& root) {
         static_cast<int32_t>(r_.integer(m.get("max_attempts_per_intent"), "max_attempts_per_intent", 1, 1000000));
   if (m.has("leaks")) leaks(m.get("leaks"), s);
   if (m.has("expect")) expect(m.get("expect"), s);
+  if (!s.expect_property.empty())
+    for (unsigned p = 0; p < static_cast<unsigned>(model::Property::kCount); ++p)
+      if (model::property_name(static_cast<model::Property>(p)) == s.expect_property)
+        if (const std::string why = s.unchecked(static_cast<model::Property>(p)); !why.empty())
+          r_.fail(m.get("expect")["fail"], "expect.fail: " + s.expect_property + " is never checked in this scenario: " +
+                                               why + "; set what it needs, or name another property");
   if (m.given("explore")) explore(m.get("explore"), s);
   s.at_expect = Where{m.has("expect") ? r_.where(m.get("expect")) : r_.file()};
   inert_keys(root, s);
@@ -393,6 +399,40 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
                         ", so a longer fault is cut; use at most " + sim::format_duration(room) + ", or move " +
                         (s.faults.heal_at ? "heal_at" : "limit"));
   }
+  if (const YAML::Node store = service ? service["store"] : YAML::Node(); store && store.IsMap() && store["ttl"] &&
+                                                                         s.service.store.ttl && *s.service.store.ttl >= s.limit)
+    s.inert.push_back(r_.where(store["ttl"]) + ": service.store.ttl (" + sim::format_duration(*s.service.store.ttl) +
+                      ") has no effect: it is not shorter than the limit (" + sim::format_duration(s.limit) +
+                      "), so no record expires within a run; lower it, or raise `limit`");
+  // A Region no one calls (and `check` moves no one to: explore.tokens without `regions`): its
+  // settings test nothing.
+  const bool drawn_regions = std::find(s.explore.token_values.begin(), s.explore.token_values.end(), TokenFamily::regions) !=
+                             s.explore.token_values.end();
+  if (const YAML::Node regions = root["regions"]; regions && regions.IsMap() && s.service.regions.size() > 1 && !drawn_regions)
+    for (auto it = regions.begin(); it != regions.end(); ++it) {
+      const std::string name = it->first.Scalar();
+      const bool used = std::any_of(s.clients.begin(), s.clients.end(), [&](const ClientGroup& g) {
+        return s.service.regions[g.spec.region].name == name;
+      });
+      if (!used)
+        s.inert.push_back(r_.where(it->first) + ": regions." + name + " has no effect: no client group calls this "
+                                                "Region (give a group `region: " + name + "`, or remove it)");
+    }
+  // Every fault ends at heal_at: a window past it is cut (or never opens).
+  if (const YAML::Node fs = root["faults"]; fs && fs.IsSequence() && s.faults.heal_at)
+    for (size_t i = 0; i < s.faults.faults.size() && i < fs.size(); ++i) {
+      const faults::Window w = std::visit([](const auto& f) { return f.window; }, s.faults.faults[i]);
+      const YAML::Node body = fs[i].IsMap() && fs[i].size() == 1 ? fs[i].begin()->second : YAML::Node();
+      if (w.from >= *s.faults.heal_at)
+        s.inert.push_back(s.at_fault[i].text + ": faults[" + std::to_string(i) + "] has no effect: it starts at " +
+                          sim::format_duration(w.from - sim::Time(0)) + ", at or after heal_at (" +
+                          sim::format_duration(*s.faults.heal_at - sim::Time(0)) + "), when every fault ends");
+      else if (w.length && w.from + *w.length > *s.faults.heal_at && body.IsMap() && body["for"])
+        s.inert.push_back(r_.where(body["for"]) + ": faults[" + std::to_string(i) + "].for (" + sim::format_duration(*w.length) +
+                          ") goes past heal_at (" + sim::format_duration(*s.faults.heal_at - sim::Time(0)) +
+                          "), when every fault ends: it acts for " + sim::format_duration(*s.faults.heal_at - w.from) +
+                          " at most; shorten it, or move heal_at");
+    }
   if (const YAML::Node leaks = root["leaks"]; leaks && leaks.IsMap() && leaks["max_age"] && s.leaks.max_age &&
                                               *s.leaks.max_age >= s.limit)
     s.inert.push_back(r_.where(leaks["max_age"]) + ": leaks.max_age (" + sim::format_duration(*s.leaks.max_age) +
@@ -411,6 +451,9 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
     if (c.app_retries == 0 && g["on_unknown"] && c.on_unknown == model::OnUnknown::reconcile)
       s.inert.push_back(r_.where(g["on_unknown"]) + ": " + what +
                         ".on_unknown: reconcile has no effect: the group makes no application-level retry (app_retries is 0)");
+    if (g["think"] && c.intents <= 1 && !s.explore.intents)
+      s.inert.push_back(r_.where(g["think"]) + ": " + what + ".think has no effect: each client has one intent (the "
+                                                             "pause is between a client's intents; raise `intents`, or remove it)");
     if (g["on_short"] && c.batch <= 1)
       s.inert.push_back(r_.where(g["on_short"]) + ": " + what + ".on_short has no effect without batching (batch > 1)");
     if (g["controller"] && g["controller"].IsMap()) {

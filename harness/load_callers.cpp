@@ -70,6 +70,7 @@ model::RetryPolicy Loader::retry(const YAML::Node& n, const std::string& what) {
   only("attempts", kind != model::PolicyKind::none, "a policy other than none");
   only("base", kind != model::PolicyKind::none, "a policy other than none");
   only("cap", kind != model::PolicyKind::none, "a policy other than none");
+  only("retry_codes", kind != model::PolicyKind::none, "a policy other than none (with none there is no retry)");
   only("jitter", kind == model::PolicyKind::exponential, "exponential (the SDKs' modes use full jitter)");
   only("throttle_base", p.aws(), "an aws-* policy");
   only("quota", p.uses_quota(), "an aws-* policy with a retry quota (not aws-legacy)");

@@ -203,7 +203,9 @@ std::string write_scenario(const Scenario& s) {
     if (g.latency) out += "    latency: " + latency(*g.latency) + "\n";
     out += "    intents: " + std::to_string(k.intents) + "\n";
     if (!g.intent.empty()) out += "    intent: " + quoted(g.intent) + "\n";
-    out += "    start: " + latency(k.start) + "\n    think: " + latency(k.think) + "\n";
+    out += "    start: " + latency(k.start) + "\n";
+    // The pause between a client's intents: none to pause between with one (unless check draws more).
+    if (k.intents > 1 || s.explore.intents) out += "    think: " + latency(k.think) + "\n";
     const model::LaunchParams& p = k.request;
     out += "    request: {image: " + quoted(p.image) + ", type: " + quoted(p.type) + ", min: " + std::to_string(p.min) +
            ", max: " + std::to_string(p.max);

@@ -335,7 +335,7 @@ TEST(Loader, ResetPartitionAndTransientFaults) {
       {"name: x\nclients: [{name: a}]\nfaults: [{partition: {group: z}}]\n", 3, 30, "no client group is named 'z'; the groups are a"},
       {"name: x\nclients: [{name: a}]\nfaults: [{partition: {group: a, direction: up}}]\n", 3, 44, "'up' is not one of both, requests, responses"},
       {"name: x\nclients: [{name: a}]\nfaults: [{transient: {code: Unavailable}}]\n", 3, 29, "is not a transient 400"},
-      {"name: x\nclients: [{name: a, retry: {policy: none, retry_codes: [InternalError]}}]\n", 2, 57, "'InternalError' cannot be retried"},
+      {"name: x\nclients: [{name: a, retry: {policy: aws-standard, retry_codes: [InternalError]}}]\n", 2, 65, "'InternalError' cannot be retried"},
       {"name: x\nclients: [{name: a}]\nfaults: [{brownout: {}}]\n", 3, 11, "unknown key 'brownout'"},
       {"name: x\nclients: [{name: a}]\nfaults: [{duplicate: {delay: later}}]\n", 3, 30, "faults[0].duplicate.delay: 'later' is not a duration"},
   });
@@ -720,6 +720,16 @@ TEST(Loader, EverySettingWithNoEffectWarnsWhereItIsInert) {
       {"clients: [{name: a}]\nexplore: {length: {max: 1h}}\n", "clients: [{name: a}]\nexplore: {length: {max: 10m}}\n", 4,
        "explore.length.max (1h) has no effect past 10m: every fault ends at the limit"},
       {"clients: [{name: a}]\nleaks: {max_age: 10m}\n", "clients: [{name: a}]\nleaks: {max_age: 9m}\n", 4, "leaks.max_age (10m) has no effect"},
+      {"service: {store: {ttl: 10m}}\nclients: [{name: a}]\n", "service: {store: {ttl: 9m}}\nclients: [{name: a}]\n", 3,
+       "service.store.ttl (10m) has no effect"},
+      {"regions: {r1: {zones: [z1]}, r2: {zones: [z2]}}\nclients: [{name: a, region: r1}]\n",
+       "regions: {r1: {zones: [z1]}, r2: {zones: [z2]}}\nclients: [{name: a, region: r1}, {name: b, region: r2}]\n", 3,
+       "regions.r2 has no effect: no client group calls this Region"},
+      {"heal_at: 1m\nclients: [{name: a}]\nfaults: [{storm: {from: 30s, for: 2h}}]\n",
+       "heal_at: 1m\nclients: [{name: a}]\nfaults: [{storm: {from: 30s, for: 30s}}]\n", 5, "faults[0].for (2h) goes past heal_at (1m)"},
+      {"heal_at: 1m\nclients: [{name: a}]\nfaults: [{storm: {from: 2m}}]\n",
+       "heal_at: 1m\nclients: [{name: a}]\nfaults: [{storm: {from: 30s}}]\n", 5, "faults[0] has no effect: it starts at 2m"},
+      {"clients: [{name: a, think: 30s}]\n", "clients: [{name: a, intents: 2, think: 30s}]\n", 3, "think has no effect"},
   };
   for (const Case& c : cases) {
     const Scenario inert = parse_scenario(base + c.inert, "s.yaml");
@@ -736,6 +746,11 @@ TEST(Loader, EverySettingWithNoEffectWarnsWhereItIsInert) {
 // and a run too large to hold (count and intents bounded each on its own let 10^12 intents by).
 TEST(Loader, DuplicatesEmptyNamesAndTooMuchWorkAreRefusedWithTheirPlace) {
   expect_refused({
+      {"name: x\nclients: [{name: a}]\nexpect: {fail: amplification}\n", 3, 16,
+       "expect.fail: amplification is never checked in this scenario: the scenario sets no max_attempts_per_intent"},
+      {"name: x\nclients: [{name: a}]\nexpect: {fail: no-false-reap}\n", 3, 16, "no-false-reap is never checked"},
+      {"name: x\nclients: [{name: a, retry: {policy: none, retry_codes: [IncorrectState]}}]\n", 2, 56,
+       "only a policy other than none (with none there is no retry) takes 'retry_codes'"},
       {"name: x\nservice: {capacity: {m5.large: 1, m5.large: 2}}\nclients: [{name: a}]\n", 2, 35,
        "service.capacity: instance type 'm5.large' is given twice"},
       {"name: x\nregions: {r1: {zones: [z1], subnets: {s1: z1, s1: z1}}}\nclients: [{name: a}]\n", 2, 47,
