@@ -35,12 +35,17 @@ int cmd_report(const Args& args, const std::string&) {
       files.push_back(p);
       continue;
     }
-    std::vector<std::string> found;
-    for (const auto& e : fs::directory_iterator(p, ec))
-      if (e.path().extension() == ".json") found.push_back(e.path().string());
+    // Every *.json file in it and in its subdirectories, at any depth (idemsim_add_scenarios
+    // writes one results directory per test), in name order: a directory's files and
+    // subdirectories by name, each subdirectory's in its place.
+    std::vector<fs::path> found;
+    fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
+    for (; !ec && it != end; it.increment(ec))
+      if (it->path().extension() == ".json" && it->is_regular_file(ec)) found.push_back(it->path());
+    if (ec) throw UsageError{p + ": cannot be read (" + ec.message() + ")"};
     std::sort(found.begin(), found.end());
-    if (found.empty()) throw UsageError{p + " is a directory with no *.json results files"};
-    files.insert(files.end(), found.begin(), found.end());
+    if (found.empty()) throw UsageError{p + " is a directory with no *.json results files, in it or below it"};
+    for (const fs::path& f : found) files.push_back(f.string());
   }
   std::vector<reports::Merged> merged;
   try {
@@ -87,13 +92,16 @@ const Command& report_command() {
   static const Command command{
       .name = "report",
       .summary = "merge results files (shards, jobs, days) into one report: Markdown, CSV, JSON, JUnit XML or HTML",
-      .operand = {.name = "RESULTS", .help = "a results file, or a directory of them", .repeat = true,
+      .operand = {.name = "RESULTS", .help = "a results file, or a directory holding them (searched recursively)",
+                  .repeat = true,
                   .missing = "report needs at least one results file or directory"},
-      .prose = R"(Reads results files (the JSON files `idemsim run` writes; a directory stands for its *.json
-files), merges those of one scenario (the shards of a run with --shard K/N, or runs of other
-seeds: the seeds must not repeat) and writes one report: a row per scenario, then each failing
-scenario's first violation and its reproduce command. Shards merge into exactly the report of
-the whole run.
+      .prose = R"(Reads results files (the JSON files `idemsim run` writes; a directory stands for the *.json
+files in it and in its subdirectories, at any depth, in name order), merges those of one scenario
+(the shards of a run with --shard K/N, or runs of other seeds: the seeds must not repeat) and
+writes one report: a row per scenario, then each failing scenario's first violation and its
+reproduce command. Shards merge into exactly the report of the whole run. `idemsim report
+build/idemsim-results` merges the results of every test idemsim_add_scenarios registered (one
+directory per test).
 )",
       .sections = {{.flags = {
           {.name = "--format", .value = "md|csv|json|junit|html",

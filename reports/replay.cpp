@@ -19,22 +19,43 @@ std::vector<IntentEnd> intent_ends(const harness::RunResult& r) {
   std::vector<IntentEnd> out;
   for (const model::Ledger::Intent& i : l.intents) {
     IntentEnd e;
-    e.intent = l.log->name_of(l.clients[i.client].label) + "/" + std::to_string(i.k);
-    e.story = std::string(model::outcome_name(i.outcome)) + ":";
-    for (size_t n = 0; n < i.calls.size(); ++n) {
-      const model::Ledger::Call& c = l.calls[i.calls[n]];
-      e.story += (n ? "; " : " ") + std::string(model::api_name(c.api)) + (c.repeat ? " (repeat)" : "");
+    e.intent = l.log->name_of(l.clients[i.client].label);
+    e.intent += '/';
+    e.intent += std::to_string(i.k);
+    e.outcome = model::outcome_name(i.outcome);
+    for (const uint32_t n : i.calls) {
+      const model::Ledger::Call& c = l.calls[n];
+      std::string call(model::api_name(c.api));
+      if (c.repeat) call += " (repeat)";
       const model::Ledger::Attempt* last = c.attempts.empty() ? nullptr : &l.attempts[c.attempts.back()];
       if (c.outcome == model::Outcome::pending) {
-        e.story += " pending";
+        call += " pending";
       } else if (!last || last->end != model::Ledger::Attempt::answer) {
-        e.story += " no answer";
+        call += " no answer";
       } else {
-        e.story += " " + std::to_string(c.response.status()) + " " + std::string(model::code_name(c.response.code));
-        if (c.response.ok() && c.response.reservation) e.story += " r" + std::to_string(c.response.reservation);
+        call += ' ';
+        call += std::to_string(c.response.status());
+        call += ' ';
+        call += model::code_name(c.response.code);
+        if (c.response.ok() && c.response.reservation) {
+          call += " r";
+          call += std::to_string(c.response.reservation);
+        }
       }
+      e.calls.push_back(std::move(call));
     }
     out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<std::string> fold_repeats(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < items.size();) {
+    size_t j = i + 1;
+    while (j < items.size() && items[j] == items[i]) ++j;
+    out.push_back(j - i > 1 ? items[i] + " \u00d7" + std::to_string(j - i) : items[i]);
+    i = j;
   }
   return out;
 }

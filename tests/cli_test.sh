@@ -98,6 +98,20 @@ check "report: the Markdown begins with what did not meet its expect" expect_exi
 "$bin" run "$src/scenarios/baseline.yaml" --seed 1 --runs 5 --out "$tmp/day1" > /dev/null 2>&1
 "$bin" run "$src/scenarios/baseline.yaml" --seed 6 --runs 5 --out "$tmp/day2" > /dev/null 2>&1
 check "report: runs of other seeds merge into the run of them all" expect_exit 0 "^\| clean baseline \| 10 \| 0 \|" report "$tmp/day1" "$tmp/day2"
+# report DIR looks into subdirectories at any depth (idemsim_add_scenarios writes one results
+# directory per test), taking the files in name order: the same report as the files listed so.
+mkdir -p "$tmp/tree/zz2/deep" "$tmp/tree/zz1"
+"$bin" run "$src/scenarios/baseline.yaml" --runs 3 --out "$tmp/tree/zz2/deep" > /dev/null 2>&1
+"$bin" run "$tmp/regress.yaml" --runs 3 --out "$tmp/tree/zz1" > /dev/null 2>&1
+"$bin" run "$src/scenarios/no-token-response-loss.yaml" --runs 3 --out "$tmp/tree" > /dev/null 2>&1
+"$bin" report "$tmp/tree" > "$tmp/tree.md" 2>&1
+check "report DIR: results in subdirectories are merged too" test "$(grep -cE '^\| (clean baseline|no token under response loss) \|' "$tmp/tree.md")" = 3
+"$bin" report "$tmp"/tree/*.json "$tmp"/tree/zz1/*.json "$tmp"/tree/zz2/deep/*.json > "$tmp/tree-listed.md" 2>&1
+check "report DIR: the files in name order, each subdirectory's in its place" cmp -s "$tmp/tree.md" "$tmp/tree-listed.md"
+mkdir -p "$tmp/dup/b" "$tmp/dup/a/c" && tf=$(ls "$tmp/tree/zz1") && cp "$tmp/tree/zz1/$tf" "$tmp/dup/b/" && cp "$tmp/tree/zz1/$tf" "$tmp/dup/a/c/"
+check "report DIR: files found in name order (an error names them so)" expect_exit 2 "is in two of the files given \($tmp/dup/a/c/$tf and $tmp/dup/b/$tf\)" report "$tmp/dup"
+mkdir -p "$tmp/emptytree/x/y"
+check "report DIR: no results file in it or below it: exit 2" expect_exit 2 "emptytree is a directory with no \*.json results files" report "$tmp/emptytree"
 mkdir -p "$tmp/col/a" && cp "$src/scenarios/baseline.yaml" "$tmp/col/a_b.yaml" && cp "$src/scenarios/baseline.yaml" "$tmp/col/a/b.yaml"
 check "run: two scenarios that would write one results file: exit 2" expect_exit 2 "would write the same results file .*; rename one of them" run "$tmp/col" --runs 1 --out "$tmp/colr"
 check "run: --junit and --md on one file: exit 2" expect_exit 2 "--junit, --md and --html name one file" run "$src/scenarios/baseline.yaml" --runs 1 --junit "$tmp/same.txt" --md "$tmp/same.txt"
@@ -206,7 +220,34 @@ check "expect names the property that caught it: met" expect_exit 0 "caught \(ex
 printf 'name: x\nclients: [{name: a}]\nexpect: {fail: same-response}\n' > "$tmp/badprop.yaml"
 check "expect names an unknown property: exit 2" expect_exit 2 "badprop.yaml:3:16: expect.fail: 'same-response' is not a property" run "$tmp/badprop.yaml"
 check "diff --help" expect_exit 0 "usage: idemsim diff FILE" diff --help
-check "diff shows what the 2025 rule changes" expect_exit 1 "current: ok: .*RunInstances \(repeat\) 400 IdempotentInstanceTerminated" diff "$src/scenarios/token-after-termination-current.yaml" --runs 2
+check "diff shows what the 2025 rule changes" expect_exit 1 "current: ok: RunInstances 200 Ok r[0-9]+; TerminateInstances 200 Ok;$" diff "$src/scenarios/token-after-termination-current.yaml" --runs 2
+check "diff: the calls wrapped, the next line under the first call" expect_exit 1 "^ {17}RunInstances \(repeat\) 400 IdempotentInstanceTerminated$" diff "$src/scenarios/token-after-termination-current.yaml" --runs 2
+# An intent whose calls repeat one answer 571 times under 2013 (a token retained 2m relaunches on
+# the repeat and takes the only capacity; the late group's 570 application retries all get 500):
+# one line of 27,000 characters, before repeats were folded.
+cat > "$tmp/repeats.yaml" <<'YAML'
+name: one answer 571 times
+seed: 1
+runs: 1
+semantics: current
+limit: 4h
+service: {launch_time: 30s, terminate_time: 10s, token_retention: 2m, capacity: {m5.large: 1}}
+clients:
+  - {name: repeater, request: {type: m5.large}, token: persisted, timeout: 2s, retry: {policy: none},
+     terminate_after: 1m, repeat_after: 5m}
+  - {name: late, start: 7m, request: {type: m5.large}, token: persisted, timeout: 2s, retry: {policy: none},
+     app_retries: 570, app_backoff: 1s}
+expect: pass
+YAML
+"$bin" diff "$tmp/repeats.yaml" > "$tmp/repeats.txt" 2>&1
+check "diff: no line over 100 columns when an answer repeats 571 times" test "$(awk 'length($0) > 100' "$tmp/repeats.txt" | wc -l)" = 0
+check "diff: consecutive repeats folded, ANSWER ×N" grep -qx "    2013: unknown: RunInstances 500 InsufficientInstanceCapacity ×571" "$tmp/repeats.txt"
+check "diff: the other semantics' story beside it" grep -qx "    current: ok: RunInstances 200 Ok r2" "$tmp/repeats.txt"
+"$bin" diff "$src/scenarios/token-after-termination-current.yaml" --runs 50 > "$tmp/diff50.txt" 2>&1
+check "diff: no line over 100 columns over 50 seeds" test "$(awk 'length($0) > 100' "$tmp/diff50.txt" | wc -l)" = 0
+check "diff --help explains the folds" expect_exit 0 "CALL ×N +N calls in a row with the same answer" diff --help
+check "diff --help explains how an intent ended and a call's answer" expect_exit 0 "no answer \(its" diff --help
+check "diff --help: no line over 100 columns" test "$("$bin" diff --help | awk 'length($0) > 100' | wc -l)" = 0
 check "diff counts every differing intent" expect_exit 1 "intents differ between 2013 and current, in 2 of 2 seeds" diff "$src/scenarios/token-after-termination-current.yaml" --runs 2
 check "diff: no difference, exit 0" expect_exit 0 "^0 of [0-9]+ intents differ" diff "$src/scenarios/baseline.yaml" --runs 2
 check "diff: a bad --semantics is a usage error" expect_exit 2 "--semantics takes two of 2013 and current" diff "$src/scenarios/baseline.yaml" --semantics 2013

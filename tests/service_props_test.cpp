@@ -78,7 +78,7 @@ RC_GTEST_PROP(ServiceProps, TheCorrectDesignLaunchesOnceThroughCrashes, ()) {
   uint64_t tag = 0;
   for (const auto& [action, frontend, delay] : steps) {
     now += delay;
-    const Handling at{Time(now), {}, static_cast<uint32_t>(frontend), 0};
+    const Handling at{Time(now), {}, static_cast<uint32_t>(frontend), 0, std::nullopt};
     auto live = [&](std::vector<uint32_t>& ops) {
       ops.erase(std::remove_if(ops.begin(), ops.end(), [&](uint32_t op) { return s.abandoned(op); }), ops.end());
     };

@@ -314,7 +314,7 @@ TEST(Terminate, IsIdempotentByItself) {
 
 namespace {
 Handling on(uint32_t frontend, Time now, uint32_t replica = 0, Duration skew = Duration(0)) {
-  return Handling{now, skew, frontend, replica};
+  return Handling{now, skew, frontend, replica, std::nullopt};  // arrived: unset, now
 }
 }  // namespace
 
