@@ -32,7 +32,9 @@ TEST(Keys, TheDocsKeyTablesAreTheKeyTable) {
                                      << "them (idemsim keys " << (s.parent.empty() ? "top" : std::string(s.parent))
                                      << " --markdown):\n" << table;
     // ... and no row more than the table has.
-    if (at != std::string::npos) EXPECT_NE(d.compare(at + table.size(), 2, "| "), 0) << "a row in the docs only, after `" << s.parent << "`";
+    if (at != std::string::npos) {
+      EXPECT_NE(d.compare(at + table.size(), 2, "| "), 0) << "a row in the docs only, after `" << s.parent << "`";
+    }
   }
 }
 
