@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -87,6 +88,18 @@ int cmd_check(const Args& args, const std::string& program) {
   }
   if (!opt.reproduce.empty() && scenarios.size() != 1)
     throw UsageError{"--reproduce replays one failure of one scenario; give one file"};
+  {
+    // Two scenarios whose counterexamples would take one file name: refused before searching, so
+    // that no counterexample overwrites another.
+    std::map<std::string, std::string> names;
+    for (const harness::Scenario& s : scenarios) {
+      const auto [it, fresh] = names.emplace(fs::path(s.file).stem().string(), s.file);
+      if (!fresh)
+        throw UsageError{it->second + " and " + s.file + " would write their counterexamples to one file (" + it->first +
+                         "-counterexample.yaml in " + out_dir + "); " +
+                         (it->second == s.file ? "the scenario is given twice" : "check them one at a time with --out DIR each, or rename one")};
+    }
+  }
   int found = 0;
   for (const harness::Scenario& s : scenarios) {
     harness::CheckResult r;

@@ -48,6 +48,20 @@ int cmd_replay(const Args& args, const std::string& program) {
   opt.via_asio = args.has("--via-asio");
   if (args.has("--within") && !filter.around) throw UsageError{"--within goes with --around (the window's middle)"};
   const harness::Scenario s = harness::load_scenario_file(file);
+  // A client (GROUP#I) or an intent (GROUP#I/K) of a group the scenario does not have is a typo,
+  // not a filter that happens to match nothing.
+  for (const auto& [flag, value] : {std::pair{"--client", filter.client}, std::pair{"--intent", filter.intent}}) {
+    if (!value) continue;
+    const std::string group = value->substr(0, value->find('#'));
+    const auto names = s.group_names();
+    const auto g = std::find(names.begin(), names.end(), group);
+    if (g == names.end()) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      throw UsageError{std::string(flag) + " " + *value + ": the scenario has no client group '" + group +
+                       "'; its groups are " + known + " (a client is GROUP#I, an intent GROUP#I/K, as the trace prints them)"};
+    }
+  }
   const uint64_t run_seed = seed.value_or(s.seed);
   std::cout << "SEED=" << run_seed << "\n";
   reports::Replay r;

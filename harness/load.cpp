@@ -130,7 +130,7 @@ void Loader::regions(const Map& m, Scenario& s, const Latency& net) {
     if (name.empty() || name.find_first_of(" \t/") != std::string::npos)
       r_.fail(it->first, "regions: '" + name + "' is not a Region name; write one like us-east-1 (no spaces or '/')");
     for (const auto& r : s.service.regions)
-      if (r.name == name) r_.fail(it->first, "regions: Region '" + name + "' is given twice");
+      if (r.name == name) r_.fail(it->first, "regions: Region '" + name + "' is given twice; keep one");
     model::RegionSpec spec{name, {}, {}};
     Latency lat = net;
     const std::string what = "regions." + name;

@@ -357,7 +357,8 @@ class Wording {
     // application's, the controller's), with that call's own token, the later call's: say both.
     if (at.number > 1 && c.layer == model::Layer::first)
       return "the SDK's retry (attempt " + std::to_string(at.number) + " of its call)," + token + " (layer sdk)";
-    const std::string attempt = at.number > 1 ? " (its SDK's attempt " + std::to_string(at.number) + " launched)" : "";
+    const std::string attempt =
+        at.number > 1 ? " (its SDK's try " + std::to_string(at.number) + ", attempt " + std::to_string(a) + ", launched)" : "";
     switch (c.layer) {
       case model::Layer::app: {
         // What made the application call again: a mismatch answered with a new token, or an

@@ -351,7 +351,8 @@ check "--keep below --show still lists the seeds" expect_exit 0 "seed 3: [0-9]+ 
 storm="$src/scenarios/sdk-token-app-retry-after-storm.yaml"
 check "replay --client keeps the faults that hit its attempts" replay_has client-faults "fault storm-after attempt=" "^[0-9.]+s [a-z]+#[1-9] " "$storm" --client "$(sed -n 's/^  - name: \([a-z]*\).*/\1/p' "$storm" | head -1)#0"
 check "replay filters drop the oracle's lines too" replay_has no-oracle "^5.00" "oracle violation" "$src/scenarios/no-token-response-loss.yaml" --around 5s --within 10ms
-check "replay says when nothing passes the filters" expect_exit 0 "replay: no event of this run passes the filters" replay "$inflight" --client nosuch
+check "replay says when nothing passes the filters" expect_exit 0 "replay: no event of this run passes the filters" replay "$inflight" --client first#7
+check "replay --client of a group the scenario does not have: exit 2, naming its groups" expect_exit 2 "--client nosuch: the scenario has no client group 'nosuch'; its groups are first, second" replay "$inflight" --client nosuch
 check "replay --within needs --around" expect_exit 2 "--within goes with --around" replay "$inflight" --within 1s
 check "replay --violations --client narrows the violations" replay_has narrow "^VIOLATION intent-instances: intent notoken#4/" "^VIOLATION .*intent notoken#0/" "$src/scenarios/no-token-response-loss.yaml" --violations --client notoken#4
 
@@ -377,5 +378,8 @@ check "run --strict --junit: a caught bug failed by a warning is not called miss
 check "run --strict --junit: ... its warnings fail it" grep -q 'name="warnings (--strict)"' "$tmp/cw.junit"
 xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/cw.junit" > /dev/null 2>&1
 check "run --strict --junit: still valid JUnit" test $? = 0
+
+mkdir -p "$tmp/other"; cp "$src/scenarios/baseline.yaml" "$tmp/other/baseline.yaml"
+check "check: two scenarios whose counterexamples would share a file: exit 2, before searching" expect_exit 2 "would write their counterexamples to one file \(baseline-counterexample.yaml" check "$src/scenarios/baseline.yaml" "$tmp/other/baseline.yaml" --out "$tmp/cxdup"
 
 checks_done

@@ -170,7 +170,7 @@ TEST(Oracle, ALaunchByAnSdkRetryOfALaterCallIsTheLaterCallsDoing) {
   attempt(s, again, 4, false, 2);
   const auto vs = s.violations();
   ASSERT_EQ(properties(vs), std::vector<std::string>{"intent-instances"});
-  EXPECT_NE(vs[0].detail.find("an application-level retry, without a token (its SDK's attempt 2 launched) (layer app)"),
+  EXPECT_NE(vs[0].detail.find("an application-level retry, without a token (its SDK's try 2, attempt 2, launched) (layer app)"),
             std::string::npos)
       << vs[0].detail;
 }
