@@ -96,7 +96,7 @@ void print_summary(std::ostream& out, const std::vector<harness::BatchResult>& b
     add(all, b);
   }
   char line[512];
-  std::snprintf(line, sizeof line, "%9s %9s %6s %6s %8s %9s %9s %7s %10s  %s\n", "scenarios", "met", "pass", "caught",
+  std::snprintf(line, sizeof line, "%9s %7s %4s %6s %6s %8s %9s %6s %10s  %s\n", "scenarios", "met", "pass", "caught",
                 "runs", "intents", "instances", "leaked", "violations", "directory");
   out << line;
   using ull = unsigned long long;
@@ -107,7 +107,7 @@ void print_summary(std::ostream& out, const std::vector<harness::BatchResult>& b
          return v;
        }()) {
     const std::string met = std::to_string(d->met) + "/" + std::to_string(d->scenarios);
-    std::snprintf(line, sizeof line, "%9llu %9s %6llu %6llu %8llu %9llu %9llu %7llu %10llu  ", ull(d->scenarios), met.c_str(),
+    std::snprintf(line, sizeof line, "%9llu %7s %4llu %6llu %6llu %8llu %9llu %6llu %10llu  ", ull(d->scenarios), met.c_str(),
                   ull(d->passed), ull(d->caught), ull(d->runs), ull(d->intents), ull(d->instances), ull(d->leaked),
                   ull(d->violations));
     out << line << d->name << "\n";
@@ -118,12 +118,25 @@ void print_summary(std::ostream& out, const std::vector<harness::BatchResult>& b
 
 void print_caught(std::ostream& out, const std::vector<harness::BatchResult>& batches, const std::string& program) {
   bool any = false;
-  for (const auto& b : batches) {
+  std::string dir_shown = "\n";  // no directory yet
+  auto dir_of = [](const std::string& f) { return f.substr(0, f.rfind('/') == std::string::npos ? 0 : f.rfind('/') + 1); };
+  std::vector<const harness::BatchResult*> order;
+  for (const auto& b : batches) order.push_back(&b);
+  std::stable_sort(order.begin(), order.end(), [&](const auto* x, const auto* y) {
+    return dir_of(x->scenario->file) < dir_of(y->scenario->file);
+  });
+  for (const harness::BatchResult* bp : order) {
+    const harness::BatchResult& b = *bp;
     if (!b.scenario->expect_fail || !b.met() || b.failing_runs == 0) continue;
     if (!any)
-      out << "\ndocumented bugs caught: the property, the runs that broke it, the scenario and a failing seed\n"
-             "(replay it: " << program << " replay FILE --seed N):\n";
+      out << "\ndocumented bugs caught, by directory: the runs that broke the property, the scenario, a failing\n"
+             "seed (replay it: " << program << " replay DIR/FILE --seed N) and the property:\n";
     any = true;
+    const std::string& file = b.scenario->file;
+    const size_t slash = file.rfind('/');
+    const std::string dir = slash == std::string::npos ? "" : file.substr(0, slash + 1);
+    if (dir != dir_shown) out << "  " << (dir.empty() ? "./" : dir) << "\n";
+    dir_shown = dir;
     std::string props;
     for (const auto& [p, n] : b.violations_by_property)
       if (b.scenario->expect_property.empty() || p == b.scenario->expect_property) props += (props.empty() ? "" : ", ") + p;
@@ -133,11 +146,10 @@ void print_caught(std::ostream& out, const std::vector<harness::BatchResult>& ba
       seed = r.seed;
       return false;
     });
-    char head[128];
+    char head[64];
     const std::string runs = std::to_string(b.failing_runs) + "/" + std::to_string(b.runs());
-    std::snprintf(head, sizeof head, "  %-16s %9s  ", props.c_str(), runs.c_str());
-    out << head;
-    wrap(out, b.scenario->file + " --seed " + std::to_string(seed), std::string_view(head).size());
+    std::snprintf(head, sizeof head, "  %9s  ", runs.c_str());
+    out << head << file.substr(dir.size()) << " --seed " << seed << ": " << props << "\n";
   }
 }
 
