@@ -55,6 +55,15 @@ std::string unreachable_because(Situation s, const Scenario& sc) {
                  : "no fault crashes a caller";
     case Situation::quota_mid_chain:
       return any_client([](const ClientGroup& g) { return g.spec.retry.uses_quota(); }) ? "" : "no client has a retry quota";
+    case Situation::two_intents_one_token: {
+      // A fresh UUID per intent (or one made of the intent's id) meets no other intent's record;
+      // a value of the group's own, a timestamp, or a planted bug in the store's scope can.
+      const auto shares = [](model::TokenMode m) { return m == model::TokenMode::value || m == model::TokenMode::timestamp; };
+      const bool can = any_client([&](const ClientGroup& g) { return shares(g.spec.token); }) ||
+                       std::any_of(sc.explore.tokens.begin(), sc.explore.tokens.end(), shares) ||
+                       !sc.explore.token_values.empty() || !sc.bugs.empty();
+      return can ? "" : "every token is a fresh UUID or the intent's own id (no `{value}` or `timestamp` token)";
+    }
     case Situation::rate_limited:
       return any_client([](const ClientGroup& g) { return g.spec.retry.kind == model::PolicyKind::aws_adaptive; })
                  ? ""

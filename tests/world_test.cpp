@@ -1247,6 +1247,9 @@ TEST(Coverage, EachSituationIsCountedWhereItHappens) {
   // And why a scenario cannot reach some of them.
   const Scenario s = load("baseline.yaml");
   EXPECT_EQ(harness::unreachable_because(Situation::caller_crash, s), "no fault crashes a caller");
+  EXPECT_EQ(harness::unreachable_because(Situation::two_intents_one_token, s),
+            "every token is a fresh UUID or the intent's own id (no `{value}` or `timestamp` token)");
+  EXPECT_EQ(harness::unreachable_because(Situation::two_intents_one_token, load("incidents/02-timestamp-collision.yaml")), "");
   EXPECT_EQ(harness::unreachable_because(Situation::repeat_launch_record, s),
             "service.steps.record is 0: no gap between launch and record");
   Scenario ttl = s;
