@@ -124,6 +124,7 @@ int cmd_sweep(const Args& args, const std::string&) {
     header.push_back(h);
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> labels;  // per row: its values, for the plots
+  std::vector<std::string> warnings;  // what each run could not have tested (a value with no effect, ...)
   std::vector<reports::SweepSeries> series{{"failing seeds", {}, {}}, {"violations", {}, {}},
                                            {"leaked instances", {}, {}},
                                            {"attempts per intent (mean)", {}, {}}};
@@ -172,6 +173,7 @@ int cmd_sweep(const Args& args, const std::string&) {
                                  reports::two_decimals(attempts, intents), std::to_string(most)})
       row.push_back(v);
     rows.push_back(row);
+    for (const std::string& w : b.warnings) warnings.push_back(w);
   }
   std::vector<size_t> width(header.size());
   for (size_t c = 0; c < header.size(); ++c) {
@@ -187,6 +189,8 @@ int cmd_sweep(const Args& args, const std::string&) {
             << seed.value_or(original.seed) + runs.value_or(original.runs) - 1 << " for each:\n";
   print(header);
   for (const auto& r : rows) print(r);
+  // A row a setting did not change (a value with no effect, a fault that never fired) says why.
+  for (const std::string& w : warnings) std::cout << "warning: " << w << "\n";
   if (!html_out.empty()) {
     std::ofstream f(html_out, std::ios::binary);
     std::string keys;

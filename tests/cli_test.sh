@@ -382,4 +382,6 @@ check "run --strict --junit: still valid JUnit" test $? = 0
 mkdir -p "$tmp/other"; cp "$src/scenarios/baseline.yaml" "$tmp/other/baseline.yaml"
 check "check: two scenarios whose counterexamples would share a file: exit 2, before searching" expect_exit 2 "would write their counterexamples to one file \(baseline-counterexample.yaml" check "$src/scenarios/baseline.yaml" "$tmp/other/baseline.yaml" --out "$tmp/cxdup"
 
+check "sweep: a value with no effect is warned under the table" expect_exit 0 "warning: .*with service.tag_lag=1s:[0-9]+:[0-9]+: service.tag_lag has no effect" sweep "$src/scenarios/baseline.yaml" --set service.tag_lag=1s,2s --runs 2
+
 checks_done
