@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Workload W1 (bench/WORKLOAD.md) side by side, in one run on one machine:
+# Workload W1 (bench/workload-w1.md) side by side, in one run on one machine:
 #   the peers (bare priority-queue loop, ns-3 event core) from $PEERS_DIR/run.sh when present,
 #   idemsim's own loop on scenarios/bench/idem-launch-v1.yaml, dispatched directly and via Asio,
 #   and the whole program: `idemsim run ... --runs N --jobs 1`, timed end to end.
@@ -22,7 +22,7 @@ echo "== peers"
 if [ -f "$peers/run.sh" ]; then
   bash "$peers/run.sh" --clients 100 --seeds "$seeds" --reps "$reps"
 else
-  echo "(no peers at $peers: set PEERS_DIR to a directory with the peers' run.sh to compare; bench/WORKLOAD.md)"
+  echo "(no peers at $peers: set PEERS_DIR to a directory with the peers' run.sh to compare; bench/workload-w1.md)"
 fi
 echo "== idemsim event loop (loop_bench)"
 build/loop_bench scenarios/bench/idem-launch-v1.yaml --seeds "$seeds" --reps "$reps"
