@@ -39,7 +39,11 @@ std::string unreachable_because(Situation s, const Scenario& sc) {
                  ? ""
                  : "no client terminates and then repeats its launch";
     case Situation::repeat_after_forget:
-      if (sc.service.store.ttl) return *sc.service.store.ttl >= sc.limit ? "service.store.ttl is longer than the limit" : "";
+      if (sc.service.store.ttl) {
+        const bool skewed = std::any_of(sc.faults.faults.begin(), sc.faults.faults.end(),
+                                        [](const faults::Fault& f) { return std::holds_alternative<faults::Skew>(f); });
+        return *sc.service.store.ttl >= sc.limit && !skewed ? "service.store.ttl is longer than the limit" : "";
+      }
       return sc.service.semantics == model::Semantics::v2013 ? "" : "no store ttl, and `current` never forgets a token";
     case Situation::mismatch_after_fallback:
       return any_client([](const ClientGroup& g) { return !g.spec.fallback_type.empty(); }) ? "" : "no client has a fallback_type";
@@ -81,9 +85,10 @@ std::string unreachable_because(Situation s, const Scenario& sc) {
     }
     case Situation::reaped_untagged: {
       const bool can = std::any_of(sc.reapers.begin(), sc.reapers.end(), [&](const model::ReaperSpec& r) {
-        return r.reaps == model::ReaperSpec::untagged && r.grace < sc.service.describe_lag + sc.service.tag_lag;
+        return r.reaps == model::ReaperSpec::untagged && sc.service.tag_lag.us > 0 &&
+               r.grace < sc.service.describe_lag + sc.service.tag_lag;
       });
-      return can ? "" : "no reaper with reaps: untagged and a grace shorter than describe_lag + tag_lag";
+      return can ? "" : "no reaper with reaps: untagged and a grace shorter than describe_lag + tag_lag (with a tag_lag above 0)";
     }
     default: return "";
   }

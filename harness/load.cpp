@@ -393,14 +393,19 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
     const Duration room = end - (sim::Time(0) + from);
     if (room.us > 0 && *s.explore.max_for > room)
       s.inert.push_back(r_.where(length["length"]["max"]) + ": explore.length.max (" + sim::format_duration(*s.explore.max_for) +
-                        ") has no effect past " + sim::format_duration(room) + ": every fault ends at " +
+                        ") is cut: a drawn fault longer than " + sim::format_duration(room) + " acts as one of " +
+                        sim::format_duration(room) + " (the draws past it test nothing new), since every fault ends at " +
                         (s.faults.heal_at && *s.faults.heal_at < sim::Time(0) + s.limit ? "heal_at (" : "the limit (") +
                         sim::format_duration(end - sim::Time(0)) + ") and the earliest start is " + sim::format_duration(from) +
                         ", so a longer fault is cut; use at most " + sim::format_duration(room) + ", or move " +
                         (s.faults.heal_at ? "heal_at" : "limit"));
   }
+  // (A skewed frontend stamps and compares records with its own clock, so a TTL past the limit
+  // may still expire one: then it acts.)
+  const bool skewed = std::any_of(s.faults.faults.begin(), s.faults.faults.end(),
+                                  [](const faults::Fault& f) { return std::holds_alternative<faults::Skew>(f); });
   if (const YAML::Node store = service ? service["store"] : YAML::Node(); store && store.IsMap() && store["ttl"] &&
-                                                                         s.service.store.ttl && *s.service.store.ttl >= s.limit)
+                                                                         s.service.store.ttl && *s.service.store.ttl >= s.limit && !skewed)
     s.inert.push_back(r_.where(store["ttl"]) + ": service.store.ttl (" + sim::format_duration(*s.service.store.ttl) +
                       ") has no effect: it is not shorter than the limit (" + sim::format_duration(s.limit) +
                       "), so no record expires within a run; lower it, or raise `limit`");

@@ -16,25 +16,25 @@ std::string quoted(const std::string& s);
 // has a control character other than a newline, or a line that begins with a space (which a block
 // cannot say without an indentation indicator), a quoted string (" \"...\"").
 std::string block_or_quoted(const std::string& s) {
-  bool plain = !s.empty() && s[0] != ' ';
+  // (Text of newlines alone, or with a blank line, is quoted: a block cannot keep it exactly.)
+  bool plain = !s.empty() && s[0] != ' ' && s[0] != '\n';
   for (size_t i = 0; i < s.size() && plain; ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if ((c < 0x20 && c != '\n') || c == 0x7f) plain = false;
     if (c == '\n' && i + 1 < s.size() && (s[i + 1] == ' ' || s[i + 1] == '\n')) plain = false;
   }
   if (!plain) return " " + quoted(s);
-  // The chomping indicator keeps the ends exactly: one final newline (|), none (|-), more (|+).
-  size_t trailing = 0;
-  while (trailing < s.size() && s[s.size() - 1 - trailing] == '\n') ++trailing;
-  std::string out = trailing == 1 ? " |" : trailing == 0 ? " |-" : " |+";
-  const std::string body = s.substr(0, s.size() - trailing);
+  // The chomping indicator keeps the end exactly: one final newline (|) or none (|-); more than one
+  // is a blank line, quoted above.
+  const bool newline = s.back() == '\n';
+  std::string out = newline ? " |" : " |-";
+  const std::string body = newline ? s.substr(0, s.size() - 1) : s;
   size_t from = 0;
   while (from <= body.size()) {
     const size_t nl = std::min(body.find('\n', from), body.size());
     out += "\n  " + body.substr(from, nl - from);
     from = nl + 1;
   }
-  for (size_t i = 1; i < trailing; ++i) out += "\n";
   return out;
 }
 

@@ -404,6 +404,12 @@ ordered_json read_results(const std::string& path) {
            {"completion_ms", T::array}, {"results", T::array},
            {"wall_time_s", T::number_float}})
     need(doc, path, k, t);
+  // The properties not checked, with why (absent from files of before it was added).
+  if (doc.contains("unchecked")) {
+    const ordered_json& u = doc["unchecked"];
+    if (!u.is_object() || std::any_of(u.begin(), u.end(), [](const ordered_json& why) { return !why.is_string(); }))
+      throw BadResults(path + ": \"unchecked\" is not an object of property names to reasons; run the scenario again");
+  }
   // The shortest failing run, drawn (absent from files of before it was added, null when every run passed).
   if (doc.contains("timeline") && !doc["timeline"].is_null()) {
     if (!doc["timeline"].is_object()) throw BadResults(path + ": \"timeline\" is neither an object nor null");
@@ -587,6 +593,10 @@ void write_markdown(std::ostream& out, const std::vector<Merged>& ms) {
         << " of " << d["runs"].get<uint64_t>() << " seeds broke a property"
         << (d["met_expectation"].get<bool>() && d["expect"] != "pass" ? " (expected: the scenario documents a bug)" : "")
         << ".\n";
+    if (!d["met_expectation"].get<bool>() && caught_or_clean(d) && d.contains("warnings") && !d["warnings"].empty()) {
+      out << "Its runs met `" << text_of(d["expect"]) << "`; --strict fails it on its warnings:\n";
+      for (const auto& w : d["warnings"]) out << "- warning: " << text_of(w) << "\n";
+    }
     const auto [r, v] = shown_violation(d);
     if (v) {
       out << "- seed " << (*r)["seed"].get<uint64_t>() << ": `" << text_of((*v)["property"]) << "`: "
@@ -658,7 +668,9 @@ void write_junit(std::ostream& out, const std::vector<Merged>& ms) {
     std::string dotted = fs_stem_path(text_of(d["file"]));
     const std::string classname = xml(dotted);
     // With --strict, a warning fails the scenario: a test case of its own says so, with each warning.
-    const bool strict_warned = d.contains("strict") && d["strict"].get<bool>() && d.contains("warnings") && !d["warnings"].empty();
+    // (A shard's warnings are not the whole run's: merged shards are judged by their violations.)
+    const bool strict_warned = m.files.size() == 1 && d["runs"] == d["shard"]["runs"] && d.contains("strict") &&
+                               d["strict"].get<bool>() && d.contains("warnings") && !d["warnings"].empty();
     if (strict_warned) {
       ++suite_failures;
       ++extra_cases;

@@ -129,8 +129,8 @@ void print_caught(std::ostream& out, const std::vector<harness::BatchResult>& ba
     const harness::BatchResult& b = *bp;
     if (!b.scenario->expect_fail || !b.met() || b.failing_runs == 0) continue;
     if (!any)
-      out << "\ndocumented bugs caught, by directory: the runs that broke the property, the scenario, a failing\n"
-             "seed (replay it: " << program << " replay DIR/FILE --seed N) and the property:\n";
+      out << "\ndocumented bugs caught, by directory: the runs that failed, the scenario, a seed that broke the\n"
+             "property (replay it: " << program << " replay DIR/FILE --seed N) and the property:\n";
     any = true;
     const std::string& file = b.scenario->file;
     const size_t slash = file.rfind('/');
@@ -140,12 +140,19 @@ void print_caught(std::ostream& out, const std::vector<harness::BatchResult>& ba
     std::string props;
     for (const auto& [p, n] : b.violations_by_property)
       if (b.scenario->expect_property.empty() || p == b.scenario->expect_property) props += (props.empty() ? "" : ", ") + p;
+    // A seed that broke the property named (of the runs kept with their findings), else a failing one.
     uint64_t seed = b.first_seed;
-    b.seeds.each([&](const harness::SeedResult& r) {
-      if (r.violations == 0) return true;
-      seed = r.seed;
-      return false;
-    });
+    bool found = false;
+    for (const harness::RunResult& r : b.kept)
+      for (const model::Finding& f : r.findings)
+        if (!found && (b.scenario->expect_property.empty() || model::property_name(f.property) == b.scenario->expect_property))
+          seed = r.seed, found = true;
+    if (!found)
+      b.seeds.each([&](const harness::SeedResult& r) {
+        if (r.violations == 0) return true;
+        seed = r.seed;
+        return false;
+      });
     char head[64];
     const std::string runs = std::to_string(b.failing_runs) + "/" + std::to_string(b.runs());
     std::snprintf(head, sizeof head, "  %9s  ", runs.c_str());

@@ -219,7 +219,7 @@ class Wording {
         std::string d = std::to_string(f.launches.size()) + " launches with " + std::to_string(f.instances) +
                         " instances for one intent (exactly 1 reservation of at most " + std::to_string(f.intended) +
                         " instances allowed)";
-        if (f.first != kNone) d += "; the launch beyond the first came from " + minted_by(f.first, (f.flags & 1) != 0);
+        if (f.first != kNone) d += "; the later launch (in the order the service decided) came from " + minted_by(f.first, (f.flags & 1) != 0);
         if (f.leaked) d += "; " + std::to_string(f.leaked) + " instance(s) leaked: no answer to the intent named them";
         if (f.flags & 2) d += "; one still in flight at the time limit";
         if (f.flags & 4)

@@ -384,4 +384,7 @@ check "check: two scenarios whose counterexamples would share a file: exit 2, be
 
 check "sweep: a value with no effect is warned under the table" expect_exit 0 "warning: .*with service.tag_lag=1s:[0-9]+:[0-9]+: service.tag_lag has no effect" sweep "$src/scenarios/baseline.yaml" --set service.tag_lag=1s,2s --runs 2
 
+sed 's/"unchecked": {/"unchecked": 5, "x": {/' "$tmp/whole/$rf" > "$tmp/badu.json"
+check "report: a malformed unchecked field is bad input (exit 2), not an internal error" expect_exit 2 "badu.json: \"unchecked\" is not an object" report "$tmp/badu.json"
+
 checks_done

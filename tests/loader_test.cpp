@@ -716,9 +716,9 @@ TEST(Loader, EverySettingWithNoEffectWarnsWhereItIsInert) {
        "clients: [{name: a, token: persisted, controller: {persist: before-send}}]\nfaults: [{crash: {target: client, group: a, when: after-send, rate: 20%}}]\n", 3,
        "persist: before-send has no effect with token: write-back"},
       {"heal_at: 2m\nclients: [{name: a}]\nexplore: {length: {max: 6h}}\n", "heal_at: 2m\nclients: [{name: a}]\nexplore: {length: {max: 1m}}\n", 5,
-       "explore.length.max (6h) has no effect past 2m: every fault ends at heal_at (2m)"},
+       "explore.length.max (6h) is cut: a drawn fault longer than 2m acts as one of 2m"},
       {"clients: [{name: a}]\nexplore: {length: {max: 1h}}\n", "clients: [{name: a}]\nexplore: {length: {max: 10m}}\n", 4,
-       "explore.length.max (1h) has no effect past 10m: every fault ends at the limit"},
+       "explore.length.max (1h) is cut: a drawn fault longer than 10m acts as one of 10m (the draws past it test nothing new), since every fault ends at the limit"},
       {"clients: [{name: a}]\nleaks: {max_age: 10m}\n", "clients: [{name: a}]\nleaks: {max_age: 9m}\n", 4, "leaks.max_age (10m) has no effect"},
       {"service: {store: {ttl: 10m}}\nclients: [{name: a}]\n", "service: {store: {ttl: 9m}}\nclients: [{name: a}]\n", 3,
        "service.store.ttl (10m) has no effect"},
@@ -789,4 +789,8 @@ TEST(Writer, KeepsTheTextAndTheSettingsItsSourceGave) {
   odd.description = " starts with a space\tand a tab\n";
   const Scenario odd_back = parse_scenario(idem::harness::write_scenario(odd), "odd.yaml");
   EXPECT_EQ(odd_back.description, odd.description);
+  for (const char* text : {"\n", "a\n\n", "a\n\nb", "a", "a\nb\n", "ends with a space \n"}) {
+    odd.description = text;
+    EXPECT_EQ(parse_scenario(idem::harness::write_scenario(odd), "odd.yaml").description, odd.description) << text;
+  }
 }

@@ -1240,7 +1240,7 @@ TEST(Coverage, EachSituationIsCountedWhereItHappens) {
   EXPECT_GT(cov("knobs/skew-ahead-terminated-behind.yaml")[size_t(Situation::clock_behind)], 0u);
   EXPECT_GT(cov("knobs/reaper-grace-between-lags.yaml")[size_t(Situation::reaped_untagged)], 0u);
   EXPECT_EQ(harness::unreachable_because(Situation::reaped_untagged, load("knobs/reaper-grace-between-lags-at-sum.yaml")),
-            "no reaper with reaps: untagged and a grace shorter than describe_lag + tag_lag");
+            "no reaper with reaps: untagged and a grace shorter than describe_lag + tag_lag (with a tag_lag above 0)");
   const auto base = cov("baseline.yaml");
   for (size_t k = 0; k < harness::kSituations; ++k)
     EXPECT_EQ(base[k], 0u) << harness::situation_name(static_cast<Situation>(k));

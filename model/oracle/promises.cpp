@@ -73,29 +73,30 @@ void Judge::promised() {
 void Judge::leaked() {
   if (!promises || (!promises->leak_max_age && !promises->leak_max_instance_us)) return;
   const Promises& p = *promises;
-  int64_t total_us = 0;
+  // Sums of lives, in µs: wide enough for millions of instances over a limit of years.
+  __int128 total_us = 0, most_us = -1;
   uint32_t total = 0, most_L = kNone;
-  int64_t most_us = -1;
   for (size_t i = 0; i < leaks.size();) {
     const uint32_t L = leaks[i].L;
     Finding f = about(head[L], Property::leaks, Reason::leak_outlived);
-    int64_t intent_us = 0;
+    __int128 intent_us = 0;
     for (; i < leaks.size() && leaks[i].L == L; ++i) {
       const Leak& k = leaks[i];
       const Ledger::Launch& launch = l.launches[k.launch];
       for (uint32_t id = k.first; id < k.first + k.count; ++id) {
-        const Duration lived = life(id, launch.at);
-        intent_us += lived.us;
+        intent_us += life(id, launch.at).us;  // its cost: until it was gone, or the limit
         ++total;
-        // Still running at the limit: judged only once it is older than max_age.
+        // Its age against max_age: until it was gone when its termination was taken (even if that
+        // ends after the limit); one still running at the limit is judged once older than max_age.
+        const std::optional<Time> gone = gone_at(id);
+        const Duration lived = gone ? *gone - launch.at : p.limit - launch.at;
         if (!p.leak_max_age || lived <= *p.leak_max_age) continue;
         if (f.count++ > 0) continue;
-        const std::optional<Time> gone = gone_at(id);
         f.first = launch.attempt;
         f.other = id;
         f.t1 = launch.at.us;
-        f.t2 = (gone && *gone <= p.limit ? *gone : p.limit).us;
-        f.flags = gone && *gone <= p.limit ? 0 : 1;
+        f.t2 = (gone ? *gone : p.limit).us;
+        f.flags = gone ? 0 : 1;
         f.launches = {k.launch};
         f.bad_launches = {launch.attempt};
         for (uint32_t r = 0; r < l.reaps.size(); ++r)
@@ -112,9 +113,9 @@ void Judge::leaked() {
   if (p.leak_max_instance_us && total_us > *p.leak_max_instance_us && most_L != kNone) {
     Finding f = about(head[most_L], Property::leaks, Reason::leak_hours);
     f.count = total;
-    f.t1 = total_us;
+    f.t1 = static_cast<int64_t>(std::min<__int128>(total_us, INT64_MAX));
     f.t2 = *p.leak_max_instance_us;
-    f.other = static_cast<uint32_t>(std::min<int64_t>(most_us / 1000000, UINT32_MAX));  // the intent's share, in s
+    f.other = static_cast<uint32_t>(std::min<__int128>(most_us / 1000000, UINT32_MAX));  // the intent's share, in s
     for (const Leak& k : leaks)
       if (k.L == most_L) f.launches.push_back(k.launch), f.bad_launches.push_back(l.launches[k.launch].attempt);
     f.launches_first = true;
