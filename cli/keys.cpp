@@ -45,8 +45,21 @@ int cmd_keys(const Args& args, const std::string&) {
       std::cout << line << "\n";
     }
   }
+  if (!found && !markdown) {
+    // A mapping documented inside its parent's row (leaks, service.throttle, explore.clients,
+    // faults[].lose, ...): its keys, where the parent's row says what each takes.
+    const std::vector<std::string> ks = harness::keys_under(parent);
+    if (!ks.empty()) {
+      const size_t dot = parent.rfind('.');
+      std::cout << "(documented in the row of `" << (dot == std::string::npos ? parent : parent.substr(dot + 1)) << "` under "
+                << (dot == std::string::npos ? std::string("the top level") : parent.substr(0, dot)) << ")\n";
+      for (const std::string& k : ks) std::cout << parent << "." << k << "\n";
+      return 0;
+    }
+  }
   if (!found)
-    throw UsageError{"keys: '" + which + "' is not a section of the scenario format; use all, or one of " + sections_text()};
+    throw UsageError{"keys: '" + which + "' is not a section of the scenario format; use all, or one of " + sections_text() +
+                     (markdown ? "" : ", or a mapping inside one (leaks, service.throttle, explore.clients, faults[].storm, ...)")};
   return 0;
 }
 

@@ -387,4 +387,8 @@ check "sweep: a value with no effect is warned under the table" expect_exit 0 "w
 sed 's/"unchecked": {/"unchecked": 5, "x": {/' "$tmp/whole/$rf" > "$tmp/badu.json"
 check "report: a malformed unchecked field is bad input (exit 2), not an internal error" expect_exit 2 "badu.json: \"unchecked\" is not an object" report "$tmp/badu.json"
 
+check "keys: a section lists its keys with type and default" expect_exit 0 "^service.store.ttl  \|  duration  \|  none$" keys service.store
+check "keys: a mapping inside a row lists its keys" expect_exit 0 "^leaks.max_instance_hours$" keys leaks
+check "keys: an unknown section: exit 2, naming the sections" expect_exit 2 "'nosuch' is not a section of the scenario format; use all, or one of top" keys nosuch
+
 checks_done
