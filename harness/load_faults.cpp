@@ -104,6 +104,18 @@ void Loader::explore(const YAML::Node& n, Scenario& s) {
       e.tokens = names(c.get("token"), c.at("token"), kTokenModes);
     if (c.has("retry"))
       e.retry = names(c.get("retry"), c.at("retry"), kPolicies);
+    // What check may draw stays within what one run holds (load_reader.h).
+    int64_t intents = 0, instances = 0;
+    for (const ClientGroup& g : s.clients) {
+      const int64_t n = static_cast<int64_t>(e.count.value_or(g.count)) * e.intents.value_or(g.spec.intents);
+      intents += n;
+      instances += n * g.spec.request.max;
+    }
+    if (intents > kMostIntentsPerRun || instances > kMostInstancesPerRun)
+      r_.fail(m.get("clients"), m.at("clients") + ": check may draw " + std::to_string(intents) + " intents of up to " +
+                                    std::to_string(instances) + " instances in one run, more than one run holds (" +
+                                    std::to_string(kMostIntentsPerRun) + " intents, " + std::to_string(kMostInstancesPerRun) +
+                                    " instances); lower count or intents here, or split the scenario");
     bool own = false;
     for (const ClientGroup& g : s.clients) own = own || g.spec.token != model::TokenMode::value;
     if (c.has("token") && !own)

@@ -794,3 +794,18 @@ TEST(Writer, KeepsTheTextAndTheSettingsItsSourceGave) {
     EXPECT_EQ(parse_scenario(idem::harness::write_scenario(odd), "odd.yaml").description, odd.description) << text;
   }
 }
+
+// What `check` may draw (explore.clients) is held to what one run holds, as the file itself is.
+TEST(Loader, WhatCheckMayDrawIsBoundedLikeTheFile) {
+  std::string text = "name: x\nclients:\n";
+  for (int g = 0; g < 101; ++g) text += "  - {name: g" + std::to_string(g) + "}\n";
+  const std::string fits = text + "explore: {clients: {count: 100, intents: 990}}\n";
+  EXPECT_NO_THROW(parse_scenario(fits, "s.yaml"));
+  try {
+    parse_scenario(text + "explore: {clients: {count: 100, intents: 1000}}\n", "s.yaml");
+    FAIL() << "a draw past what one run holds was accepted";
+  } catch (const idem::harness::ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("explore.clients: check may draw 10100000 intents"), std::string::npos) << e.what();
+    EXPECT_EQ(e.line(), 104);
+  }
+}
