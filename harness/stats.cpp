@@ -134,11 +134,6 @@ void count_records(RunResult& out, std::vector<RunStats>& gs, const Scenario& s,
       }
       case Obs::caller_crash: bump(Situation::caller_crash); break;
       case Obs::rate_wait: bump(Situation::rate_limited); break;
-      case Obs::fanned_out: {
-        const uint32_t g = l.clients[r.a].group;
-        if (g < s.clients.size() && r.c < static_cast<uint32_t>(s.clients[g].spec.batch)) bump(Situation::batch_partly_filled);
-        break;
-      }
       case Obs::reaped:
         if (!(r.flags & model::kTagged)) bump(Situation::reaped_untagged);
         break;
@@ -150,7 +145,14 @@ void count_records(RunResult& out, std::vector<RunStats>& gs, const Scenario& s,
       default: break;
     }
   }
-  for (const Ledger::Call& c : l.calls) cov[static_cast<size_t>(Situation::quota_mid_chain)] += c.quota_stopped ? 1 : 0;
+  for (const Ledger::Call& c : l.calls) {
+    cov[static_cast<size_t>(Situation::quota_mid_chain)] += c.quota_stopped ? 1 : 0;
+    // A launch call of a batching group that served fewer intents than `batch` (one alone included).
+    const uint32_t g = l.clients[c.client].group;
+    const size_t served = c.batch.empty() ? 1 : c.batch.size();
+    if (c.api == Api::run && !c.repeat && g < s.clients.size() && served < static_cast<size_t>(s.clients[g].spec.batch))
+      bump(Situation::batch_partly_filled);
+  }
 }
 
 }  // namespace

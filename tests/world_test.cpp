@@ -1235,6 +1235,12 @@ TEST(Coverage, EachSituationIsCountedWhereItHappens) {
   EXPECT_GT(cov("knobs/adaptive-throttle.yaml")[size_t(Situation::rate_limited)], 0u);
   EXPECT_EQ(cov("knobs/adaptive-throttle-standard.yaml")[size_t(Situation::rate_limited)], 0u);
   EXPECT_GT(cov("knobs/batch-partial-last.yaml")[size_t(Situation::batch_partly_filled)], 0u);
+  {  // a last batch of one intent is partly filled too (its call serves one)
+    Scenario five = load("knobs/batch-partial-last.yaml");
+    five.clients[0].spec.intents = 5;
+    five.clients[0].spec.batch = 4;
+    EXPECT_GT(harness::run_batch(five, 1, 5, 1).coverage[size_t(Situation::batch_partly_filled)], 0u);
+  }
   EXPECT_GT(cov("knobs/skew-ahead-terminated.yaml")[size_t(Situation::clock_ahead)], 0u);
   EXPECT_EQ(cov("knobs/skew-ahead-terminated.yaml")[size_t(Situation::clock_behind)], 0u);
   EXPECT_GT(cov("knobs/skew-ahead-terminated-behind.yaml")[size_t(Situation::clock_behind)], 0u);
