@@ -346,12 +346,7 @@ void add_pairs(ordered_json& into, const ordered_json& from) {
 // merged shards are judged by their violations alone.
 bool met(const ordered_json& d, bool one_whole_run) {
   if (one_whole_run && d["strict"].get<bool>() && !d["warnings"].empty()) return false;
-  const std::string expect = d["expect"].get<std::string>();
-  const uint64_t failing = d["failing_runs"].get<uint64_t>();
-  if (expect == "pass") return failing == 0;
-  if (expect == "fail") return failing > 0;
-  const std::string p = expect.substr(expect.find(':') + 2);
-  return d["violations_by_property"].value(p, uint64_t{0}) > 0;
+  return caught_or_clean(d);
 }
 
 // A scenario's path as a dotted class name: the extension dropped, dots in names made '_',
@@ -687,7 +682,7 @@ void write_junit(std::ostream& out, const std::vector<Merged>& ms) {
       if (!ok) {
         ++suite_failures;
         std::string expected = text_of(d["expect"]);
-        const std::string p = expected.rfind("fail: ", 0) == 0 ? expected.substr(6) : "";
+        const std::string p = named_property(d);
         const uint64_t others = d["failing_runs"].get<uint64_t>();
         const std::string missed =
             p.empty() ? "no seed of " + std::to_string(d["runs"].get<uint64_t>()) + " broke any property"
@@ -702,8 +697,7 @@ void write_junit(std::ostream& out, const std::vector<Merged>& ms) {
       cases << "    </testcase>\n";
     }
     // The property `expect` names (a bug documented by any property: every one).
-    std::string named = text_of(d["expect"]);
-    named = named.rfind("fail: ", 0) == 0 ? named.substr(6) : "";
+    const std::string named = named_property(d);
     uint64_t suite_skipped = 0;
     for (const std::string& p : kProperties) {
       const uint64_t n = d["violations_by_property"].value(p, uint64_t{0});
