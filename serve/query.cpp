@@ -1,0 +1,2 @@
+// serve/query.h: to be written.
+#include "serve/query.h"
