@@ -48,5 +48,6 @@ const Command& check_command();
 const Command& report_command();
 const Command& sweep_command();
 const Command& keys_command();
+const Command& serve_command();
 
 }  // namespace idem::cli

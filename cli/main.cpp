@@ -21,7 +21,7 @@ namespace {
 const std::vector<const Command*>& commands() {
   static const std::vector<const Command*> all{&run_command(),   &replay_command(), &diff_command(),
                                                &check_command(), &report_command(), &sweep_command(),
-                                               &keys_command()};
+                                               &keys_command(),  &serve_command()};
   return all;
 }
 

@@ -153,16 +153,58 @@ void SeedLog::read(const std::function<bool(const SeedResult&)>& f) const {
     if (!f(r)) return;
 }
 
-BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep,
-                      const Progress* progress) {
-  BatchResult out;
+namespace {
+
+// One run's counts and findings folded into its batch's.
+void fold(BatchResult& out, const RunResult& r) {
+  out.totals.add(r.stats);
+  for (size_t g = 0; g < r.groups.size() && g < out.group_totals.size(); ++g) out.group_totals[g].add(r.groups[g]);
+  add_into(out.fault_fires, r.fault_fires);
+  add_into(out.reaper_counts, r.reaper_counts);
+  for (size_t k = 0; k < kSituations; ++k) out.coverage[k] += r.coverage[k];
+  out.distributions.add(r.distributions);
+  out.runs_with_open_intents += r.stats.intents_open > 0 ? 1 : 0;
+  out.violations += r.violation_count;
+  out.failing_runs += r.violation_count > 0 ? 1 : 0;
+  for (const model::Finding& f : r.findings) {
+    ++out.violations_by_property[std::string(model::property_name(f.property))];
+    if (f.group >= 0 && static_cast<size_t>(f.group) < out.group_violations.size()) ++out.group_violations[f.group];
+  }
+  out.seeds.add(SeedResult{r.seed, r.trace_hash, r.stats.events, r.stats.intents, r.stats.requests, r.stats.instances,
+                           r.stats.leaked, (r.stats.end - sim::Time(0)).us, r.violation_count, 0});
+}
+
+void start(BatchResult& out, const Scenario& s) {
   out.scenario = &s;
-  out.first_seed = first_seed;
-  out.keep = keep;
-  out.all_seeds = {first_seed, static_cast<uint64_t>(runs)};
   out.group_totals.resize(s.clients.size());
   out.group_violations.resize(s.clients.size());
   out.fault_fires.resize(s.faults.faults.size());
+}
+
+}  // namespace
+
+BatchResult batch_of_one(const Scenario& s, RunResult r) {
+  BatchResult out;
+  start(out, s);
+  out.first_seed = r.seed;
+  out.all_seeds = {r.seed, 1};
+  fold(out, r);
+  out.first_hash = out.rerun_hash = r.trace_hash;
+  if (r.violation_count > 0) {
+    out.shortest = r;
+    out.kept.push_back(std::move(r));
+  }
+  out.warnings = warnings_of(s, out);
+  return out;
+}
+
+BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep,
+                      const Progress* progress) {
+  BatchResult out;
+  start(out, s);
+  out.first_seed = first_seed;
+  out.keep = keep;
+  out.all_seeds = {first_seed, static_cast<uint64_t>(runs)};
   RunOptions keep_log;
   keep_log.keep_log = true;
   // Seeds run in chunks; after each, the results are folded in seed order and let go, so that
@@ -176,21 +218,7 @@ BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int 
     run_chunk(s, first_seed + at, done.data(), n, jobs);
     for (size_t i = 0; i < n; ++i) {
       RunResult& r = done[i];
-      out.totals.add(r.stats);
-      for (size_t g = 0; g < r.groups.size() && g < out.group_totals.size(); ++g) out.group_totals[g].add(r.groups[g]);
-      add_into(out.fault_fires, r.fault_fires);
-      add_into(out.reaper_counts, r.reaper_counts);
-      for (size_t k = 0; k < kSituations; ++k) out.coverage[k] += r.coverage[k];
-      out.distributions.add(r.distributions);
-      out.runs_with_open_intents += r.stats.intents_open > 0 ? 1 : 0;
-      out.violations += r.violation_count;
-      out.failing_runs += r.violation_count > 0 ? 1 : 0;
-      for (const model::Finding& f : r.findings) {
-        ++out.violations_by_property[std::string(model::property_name(f.property))];
-        if (f.group >= 0 && static_cast<size_t>(f.group) < out.group_violations.size()) ++out.group_violations[f.group];
-      }
-      out.seeds.add(SeedResult{r.seed, r.trace_hash, r.stats.events, r.stats.intents, r.stats.requests, r.stats.instances,
-                               r.stats.leaked, (r.stats.end - sim::Time(0)).us, r.violation_count, 0});
+      fold(out, r);
       if (at + i == 0) out.first_hash = r.trace_hash;
       if (r.violation_count > 0) {
         if (!shortest || r.stats.events < shortest->first) shortest = std::make_pair(r.stats.events, r.seed);

@@ -91,6 +91,9 @@ struct BatchResult {
   std::pair<uint64_t, uint64_t> shard{1, 1};
   std::pair<uint64_t, uint64_t> all_seeds{0, 0};
   size_t keep = 10;  // run_batch's `keep`
+  // How to run a failing seed again, when not `idemsim replay FILE --seed N` (a live session's
+  // `idemsim serve FILE --replay SESSION`): the whole command.
+  std::string reproduce;
   // The shortest failing run (the fewest events, then the lowest seed), run again with its log kept
   // for the HTML report's timeline; none when every run passed.
   std::optional<RunResult> shortest;
@@ -128,5 +131,7 @@ class RunFailure : public std::runtime_error {
 using Progress = std::function<void(uint64_t done, uint64_t failing)>;
 BatchResult run_batch(const Scenario& s, uint64_t first_seed, int64_t runs, int jobs, size_t keep = 10,
                       const Progress* progress = nullptr);
+// A batch of the one run `r` of `s` (a live session's), its log kept for the reports.
+BatchResult batch_of_one(const Scenario& s, RunResult r);
 
 }  // namespace idem::harness

@@ -12,6 +12,12 @@ Network::Network(Context& cx) : cx_(cx) {
   }
 }
 
+void Network::add_client(uint32_t client) {
+  static const sim::Latency kNoLatency = sim::Latency::fixed(sim::Duration(0));
+  links_.push_back(&kNoLatency);
+  prngs_.push_back(sim::Prng::named(cx_.seed, "net/" + cx_.history.clients[client].label));
+}
+
 void Network::send(uint32_t client, uint32_t attempt) {
   const uint32_t region = cx_.region_of(attempt);
   const sim::Time now = cx_.now;

@@ -31,6 +31,8 @@ struct ClientGroup {
   // Settings the file gave at their default value, which a written copy (a counterexample)
   // keeps: `controller.state`, `controller.persist`.
   bool gave_state = false, gave_persist = false;
+  // `serve`'s group of real clients (harness/live.h): its intents are counted as they begin, none planned.
+  bool live = false;
 };
 
 // A place in the scenario file ("file:12:5"), for messages about what it says; "" when the

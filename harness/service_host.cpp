@@ -34,6 +34,10 @@ ServiceHost::ServiceHost(Context& cx, Network& net)
   for (const model::ClientRecord& c : cx.history.clients) work_prngs_.push_back(sim::Prng::named(cx.seed, "service/" + c.label));
 }
 
+void ServiceHost::add_client(uint32_t client) {
+  work_prngs_.push_back(sim::Prng::named(cx_.seed, "service/" + cx_.history.clients[client].label));
+}
+
 void ServiceHost::start() {
   for (size_t i = 0; i < cx_.s.faults.faults.size(); ++i)
     if (const auto* c = std::get_if<faults::Crash>(&cx_.s.faults.faults[i]); c && c->at)
@@ -148,7 +152,11 @@ void ServiceHost::on_arrive(uint32_t attempt) {
 void ServiceHost::describe(uint32_t attempt, uint32_t f) {
   const model::CallRecord& c = cx_.call_of(attempt);
   const model::Handling h = handling(attempt, f, true, false);
-  const auto r = service_.describe(c.request.region, {}, c.request.token, h.clock(), c.request.account);
+  const std::optional<model::Token> filter =
+      listings_ && !c.request.has_token ? std::nullopt : std::optional<model::Token>(c.request.token);
+  const auto r = service_.describe(c.request.region, listings_ ? c.ids : std::vector<uint32_t>{}, filter, h.clock(),
+                                   c.request.account);
+  if (listings_) (*listings_)[attempt] = r;
   Response found{r.code, 0, 0, 0};
   if (!r.instances.empty()) {
     found.reservation = r.instances.front().reservation;
@@ -166,6 +174,7 @@ void ServiceHost::terminate(uint32_t attempt, uint32_t f) {
   const model::CallRecord& c = cx_.call_of(attempt);
   asked_.clear();
   const auto r = service_.terminate(c.request.region, c.ids, handling(attempt, f, true, false), c.request.account, &asked_);
+  if (listings_) (*listings_)[attempt] = r;
   cx_.log.add(Obs::terminated, cx_.now, attempt).code = static_cast<uint8_t>(r.code);
   for (uint32_t id : asked_) cx_.log.add(Obs::terminating, cx_.now, id).a = attempt;
   replies_[attempt] = Response{r.code, 0, 0, 0};

@@ -38,7 +38,14 @@ class ServiceHost {
   void on_restart(uint32_t region, uint32_t which);
 
   model::Service& service() { return service_; }
+  const model::Service& service() const { return service_; }
   void reserve(size_t attempts, size_t launches);
+  // A live session (harness/live.h): a DescribeInstances lists by its ids and its client-token
+  // filter (none: every instance of the account in the Region), and what each Describe and
+  // Terminate found is kept per attempt in `listings` for the wire.
+  void go_live(std::vector<model::DescribeResult>* listings) { listings_ = listings; }
+  // A live session's client, met on the wire.
+  void add_client(uint32_t client);
 
  private:
   // A process of the service in one Region: up or down, and how often it has restarted (a request
@@ -87,6 +94,7 @@ class ServiceHost {
   std::vector<uint32_t> op_attempt_;             // per launch op: the attempt that started it
   std::vector<uint32_t> in_service_;             // with crash faults: attempts the service may still answer
   std::vector<uint32_t> asked_;                  // scratch: the instances a TerminateInstances asked to terminate
+  std::vector<model::DescribeResult>* listings_ = nullptr;  // live: per attempt, what a Describe or Terminate found
 };
 
 }  // namespace idem::harness

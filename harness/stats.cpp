@@ -26,7 +26,8 @@ void count_intents(std::vector<RunStats>& gs, const Scenario& s, const Ledger& l
     ++st.intents_begun;
     st.intents_blocked += i.blocked ? 1 : 0;
     if (!i.finished) continue;
-    --st.intents_open;
+    if (s.clients[l.clients[i.client].group].live) ++st.intents, st.instances_intended += static_cast<uint64_t>(i.intended);
+    else --st.intents_open;
     switch (i.outcome) {
       case model::Outcome::ok: ++st.intents_ok; break;
       case model::Outcome::failed: ++st.intents_failed; break;

@@ -20,6 +20,10 @@ std::string reproduce_command(const std::string& program, const std::string& fil
   return program + " replay " + file + " --seed " + std::to_string(seed);
 }
 
+std::string reproduce_of(const harness::BatchResult& b, const std::string& program, uint64_t seed) {
+  return b.reproduce.empty() ? reproduce_command(program, b.scenario->file, seed) : b.reproduce;
+}
+
 namespace {
 std::string verdict(const harness::BatchResult& b) {
   const size_t w = b.warnings.size();
@@ -306,7 +310,7 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
       const harness::RunResult* kept = kept_run(b, r.seed);
       if (!kept) {  // past --keep: its count and how to see it again
         out << "  seed " << r.seed << ": " << r.violations << " violation(s), events not kept (raise --keep to keep them)\n"
-            << "    reproduce: " << reproduce_command(program, s.file, r.seed) << "\n";
+            << "    reproduce: " << reproduce_of(b, program, r.seed) << "\n";
         return true;
       }
       const std::vector<Violation> vs = word(s, *kept->log, kept->findings);
@@ -321,7 +325,7 @@ void print_failures(std::ostream& out, const std::vector<harness::BatchResult>& 
       out << "  seed " << r.seed << ": " << v.property << ": " << v.subject << ": " << v.detail << "\n";
       for (const std::string& line : excerpt(v)) out << "    " << line << "\n";
       if (vs.size() > 1) out << "    (+" << vs.size() - 1 << " more violations in this run)\n";
-      out << "    reproduce: " << reproduce_command(program, s.file, r.seed) << "\n";
+      out << "    reproduce: " << reproduce_of(b, program, r.seed) << "\n";
       return true;
     });
   }
@@ -462,7 +466,7 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
     jr["instances"] = r.instances;
     jr["leaked"] = r.leaked;
     jr["violations"] = r.violations;
-    if (r.violations > 0) jr["reproduce"] = reproduce_command(program, s.file, r.seed);
+    if (r.violations > 0) jr["reproduce"] = reproduce_of(b, program, r.seed);
     if (const harness::RunResult* kept = r.violations > 0 ? kept_run(b, r.seed) : nullptr) {
       ordered_json vs = ordered_json::array();
       for (const auto& v : word(s, *kept->log, kept->findings)) {

@@ -22,6 +22,8 @@ void wrap(std::ostream& out, std::string_view text, size_t column, size_t width 
 
 // The one-line command that replays a run.
 std::string reproduce_command(const std::string& program, const std::string& file, uint64_t seed);
+// The command that reproduces a failing seed of `b`: its own (BatchResult::reproduce), else replay's.
+std::string reproduce_of(const harness::BatchResult& b, const std::string& program, uint64_t seed);
 
 // A fixed-width table, one row per scenario, then a line of totals.
 void print_table(std::ostream& out, const std::vector<harness::BatchResult>& batches);
