@@ -146,10 +146,8 @@ int cmd_serve(const Args& args, const std::string& program) {
     for (const auto& r : s.service.regions) regions += (regions.empty() ? "" : ", ") + r.name;
     std::cout << "  Regions: " << regions << " (a request's credential scope picks one; default "
               << s.service.regions[opt.default_region].name << ")\n";
-    const size_t groups = s.clients.size() - 1;
-    if (groups > 0)
-      std::cout << "  the scenario's " << plural(groups, "client group") << " are not run: real clients take their place"
-                << " (a fault naming a group never acts)\n";
+    std::cout << "  the scenario's client groups are not run: real clients take their place (a fault naming a group acts on"
+              << " them all)\n";
     if (!s.faults.faults.empty()) std::cout << "  faults: " << plural(s.faults.faults.size(), "fault") << " on live traffic, from seed " << seed << "\n";
     std::cout << "  try: aws ec2 run-instances --endpoint-url http://" << address << ":" << p
               << " --region " << s.service.regions[opt.default_region].name << " --image-id ami-12345678 --count 1 --client-token my-token-1\n"

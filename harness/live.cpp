@@ -20,13 +20,18 @@ using sim::Time;
 
 Scenario live_scenario(const Scenario& s) {
   Scenario out = s;
-  for (ClientGroup& g : out.clients) g.count = 0;
   ClientGroup live;
   live.spec.group = "live";
   live.count = 0;
   live.live = true;
-  out.clients.push_back(live);
-  out.at_group.push_back(s.at_limit);
+  out.clients.assign(1, live);
+  out.at_group.assign(1, s.at_limit);
+  // A fault that names a client group acts on the real clients, all of them (a partition cuts
+  // every one off; a caller's crash is the real process's own business and never comes due).
+  for (faults::Fault& f : out.faults.faults) {
+    if (auto* p = std::get_if<faults::Partition>(&f)) p->group = 0;
+    if (auto* c = std::get_if<faults::Crash>(&f); c && c->target == faults::Crash::client) c->group = 0;
+  }
   return out;
 }
 
@@ -168,7 +173,9 @@ struct LiveService::Impl final : sim::Dispatcher {
         c.request.token = q.token_filter ? *q.token_filter : model::Token();
       }
       const int32_t runs = static_cast<int32_t>(intent_run_calls[intent]);
-      c.layer = q.api == Api::run && runs == 0 ? model::Layer::first : model::Layer::app;
+      // A launch after the intent's first, or a lookup, is the application's retry layer; a
+      // termination is a call of its own.
+      c.layer = (q.api == Api::run && runs == 0) || q.api == Api::terminate ? model::Layer::first : model::Layer::app;
       c.app_try = q.api == Api::run ? runs : 0;
       c.invoked = now;
       if (q.api == Api::run) ++intent_run_calls[intent];

@@ -78,8 +78,7 @@ class LiveService {
   // in the result (RunResult::log). Call once.
   RunResult finish(sim::Time now);
 
-  // The scenario this session runs: the one given, its groups planning nothing, and a group
-  // "live" (the last) for the real clients.
+  // The scenario this session runs: live_scenario() of the one given.
   const Scenario& scenario() const;
   const model::Service& service() const;
   // What the session has seen so far: requests, and distinct clients.
@@ -93,8 +92,8 @@ class LiveService {
   std::unique_ptr<Impl> impl_;
 };
 
-// The scenario serve runs for `s` (what LiveService::scenario() returns): each group kept (so
-// the faults naming one keep their meaning) but planning no intent, and a group "live" last.
+// The scenario serve runs for `s` (what LiveService::scenario() returns): its client groups
+// replaced by one, "live", of the real clients, which the faults naming a group act on.
 Scenario live_scenario(const Scenario& s);
 
 }  // namespace idem::harness
