@@ -2,6 +2,7 @@
 
 #include "serve/http.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <map>
@@ -181,6 +182,8 @@ class Server {
         ++open_;
         ++counts_.connections;
         auto c = std::make_shared<Conn>(*this, std::move(sock));
+        if (conns_.size() > 2 * open_ + 64)  // forget the connections closed since
+          conns_.erase(std::remove_if(conns_.begin(), conns_.end(), [](const auto& w) { return w.expired(); }), conns_.end());
         conns_.push_back(c);
         c->start();
       }
