@@ -93,14 +93,24 @@ int cmd_serve(const Args& args, const std::string& program) {
   if (const auto replay = args.text("--replay")) {
     std::ifstream f(*replay);
     if (!f) throw UsageError{"--replay: cannot read " + *replay};
-    serve::Session session = serve::read_session(f, *replay);
+    serve::Session session;
+    try {
+      session = serve::read_session(f, *replay);
+    } catch (const std::runtime_error& e) {
+      throw UsageError{e.what()};
+    }
     if (session.content_hash != given.content_hash)
       std::cerr << "warning: " << *replay << " was recorded against another version of " << given.file
                 << " (its content differs); the verdict may not be the session's\n";
     const uint64_t run_seed = args.has("--seed") ? seed : session.seed;
     if (session.end_us < 0) std::cerr << "warning: " << *replay << " has no end line (the server stopped abruptly); judged at its last request\n";
     const harness::Scenario s = harness::live_scenario(given);
-    harness::RunResult r = serve::judge(given, run_seed, session.inputs, session.end_us);
+    harness::RunResult r;
+    try {
+      r = serve::judge(given, run_seed, session.inputs, session.end_us);
+    } catch (const std::runtime_error& e) {
+      throw UsageError{*replay + ": " + e.what()};
+    }
     std::cout << "session " << *replay << ": " << session.inputs.size() << " inputs, seed " << run_seed << ", trace hash "
               << sim::format_hash(r.trace_hash) << "\n";
     return verdict(s, std::move(r), out_dir, program, program + " serve " + given.file + " --replay " + *replay, false);

@@ -391,4 +391,30 @@ check "keys: a section lists its keys with type and default" expect_exit 0 "^ser
 check "keys: a mapping inside a row lists its keys" expect_exit 0 "^leaks.max_instance_hours$" keys leaks
 check "keys: an unknown section: exit 2, naming the sections" expect_exit 2 "'nosuch' is not a section of the scenario format; use all, or one of top" keys nosuch
 
+# serve: flags, a session end to end with curl-free raw HTTP (bash's /dev/tcp), its replay.
+check "serve: a bad --listen: exit 2" expect_exit 2 "--listen takes ADDRESS:PORT" serve "$src/tests/serve/malformed.yaml" --listen nowhere
+check "serve: --region not in the scenario: exit 2, naming its Regions" expect_exit 2 "--region mars-1 is not one of the scenario's Regions: us-east-1" serve "$src/tests/serve/malformed.yaml" --region mars-1 --out "$tmp/sv0"
+check "serve: a bad --for: exit 2" expect_exit 2 "--for takes a duration above zero" serve "$src/tests/serve/malformed.yaml" --for 0s
+"$bin" serve "$src/tests/serve/malformed.yaml" --listen 127.0.0.1:0 --for 3s --out "$tmp/sv1" > "$tmp/sv1.log" 2>&1 &
+svpid=$!
+for _ in $(seq 50); do grep -q 'on http://' "$tmp/sv1.log" 2>/dev/null && break; sleep 0.1; done
+svport=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/sv1.log" | head -1 | sed 's/.*://')
+svreq() {  # svreq BODY: one POST over its own connection; prints the answer
+  exec 3<>"/dev/tcp/127.0.0.1/$svport"
+  printf 'POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nx-idemsim-intent: job-1\r\nContent-Length: %d\r\n\r\n%s' "${#1}" "$1" >&3
+  cat <&3
+  exec 3<&-
+}
+svreq "Action=RunInstances&ImageId=ami-1&MinCount=1&MaxCount=1&ClientToken=a" > "$tmp/sv1.a"
+svreq "Action=RunInstances&ImageId=ami-1&MinCount=1&MaxCount=1&ClientToken=b" > "$tmp/sv1.b"
+wait $svpid
+check "serve: a launch answers EC2's XML with the reservation" grep -q "<reservationId>r-00000000000000001</reservationId>" "$tmp/sv1.a"
+check "serve: two tokens for one named intent: exit 1, intent-instances" grep -q "intent-instances" "$tmp/sv1.log"
+check "serve: the session file replays to the same trace hash" grep -q "the session file replays to the same" "$tmp/sv1.log"
+check "serve: the results file is written" compgen -G "$tmp/sv1/*malformed.json"
+check "serve --replay: the same verdict from the session file, and its trace hash" expect_exit 1 "trace hash $(grep -o 'trace hash 0x[0-9a-f]*' "$tmp/sv1.log" | head -1 | sed 's/trace hash //')" serve "$src/tests/serve/malformed.yaml" --replay "$tmp/sv1/session.jsonl"
+printf '{"idemsim_session":1,"scenario":"x","content_hash":0,"seed":1}\n{"t":1,"api":7}\n' > "$tmp/bad-session.jsonl"
+check "serve --replay: a bad session line: exit 2 with file:line" expect_exit 2 "bad-session.jsonl:2: not a session line" serve "$src/tests/serve/malformed.yaml" --replay "$tmp/bad-session.jsonl"
+check "serve: an earlier session is not overwritten without --force: exit 2" expect_exit 2 "session.jsonl exists" serve "$src/tests/serve/malformed.yaml" --out "$tmp/sv1" --for 1s
+
 checks_done
