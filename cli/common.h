@@ -1,5 +1,6 @@
 // What the commands of idemsim share: the version, number and path helpers, and the commands'
-// tables (one file each: run.cpp, replay.cpp, diff.cpp, check.cpp, report.cpp, sweep.cpp).
+// tables (one file each: run.cpp, replay.cpp, diff.cpp, check.cpp, report.cpp, sweep.cpp, keys.cpp,
+// probe.cpp).
 #pragma once
 
 #include <cstdint>
@@ -49,5 +50,6 @@ const Command& report_command();
 const Command& sweep_command();
 const Command& keys_command();
 const Command& serve_command();
+const Command& probe_command();
 
 }  // namespace idem::cli

@@ -115,6 +115,7 @@ Args parse(const Command& command, const std::vector<std::string>& words) {
       return args;
     }
     if (name.empty() || name[0] != '-') {
+      if (command.operand.name.empty()) throw UsageError{std::string(command.operand.extra)};  // no operands
       if (command.operand.repeat || args.operands.empty()) {
         args.operands.push_back(word);
       } else if (args.operands.front().empty()) {
@@ -139,7 +140,8 @@ Args parse(const Command& command, const std::vector<std::string>& words) {
     if (!flag->repeat) values.clear();
     values.push_back(value);
   }
-  if (args.operands.empty() || (!command.operand.repeat && args.operands.front().empty()))
+  if (!command.operand.name.empty() &&
+      (args.operands.empty() || (!command.operand.repeat && args.operands.front().empty())))
     throw UsageError{std::string(command.operand.missing)};
   for (const Section& s : command.sections)
     for (const Flag& f : s.flags)
@@ -149,7 +151,8 @@ Args parse(const Command& command, const std::vector<std::string>& words) {
 }
 
 std::string synopsis(const Command& command) {
-  std::string out = std::string(command.name) + " " + operand_text(command.operand);
+  std::string out = std::string(command.name);
+  if (!command.operand.name.empty()) out.append(" ").append(operand_text(command.operand));
   for (const Section& s : command.sections)
     for (const Flag& f : s.flags)
       if (f.required) out.append(" ").append(left(f));
@@ -159,7 +162,8 @@ std::string synopsis(const Command& command) {
 void help(std::ostream& out, const Command& command) {
   // The usage line: the operand, the required flags, then the others in brackets.
   const std::string head = std::string("usage: idemsim ").append(command.name).append(" ");
-  std::vector<std::string> words{operand_text(command.operand)};
+  std::vector<std::string> words;
+  if (!command.operand.name.empty()) words.push_back(operand_text(command.operand));
   for (const Section& s : command.sections)
     for (const Flag& f : s.flags)
       if (f.required) {
@@ -194,7 +198,7 @@ void help(std::ostream& out, const Command& command) {
   std::vector<std::vector<std::pair<std::string, std::string>>> rows(command.sections.size());
   size_t widest = 0;
   for (size_t k = 0; k < command.sections.size(); ++k) {
-    if (k == 0 && !command.operand.help.empty())
+    if (k == 0 && !command.operand.name.empty() && !command.operand.help.empty())
       rows[k].emplace_back(std::string(command.operand.name), std::string(command.operand.help));
     for (const Flag& f : command.sections[k].flags) rows[k].emplace_back(left(f), std::string(f.help));
     for (const auto& [l, r] : rows[k])

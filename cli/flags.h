@@ -39,9 +39,10 @@ struct Flag {
   Check check = nullptr;          // any other check of the value
 };
 
-// The command's operands (the words that are not options).
+// The command's operands (the words that are not options). A command without a name here takes
+// none: a word that is not an option is refused with `extra`.
 struct Operand {
-  std::string_view name{};     // "FILE"
+  std::string_view name{};     // "FILE"; "" for none
   std::string_view help{};     // listed with the flags
   bool repeat = false;       // FILE...: one or more; else exactly one
   std::string_view missing{};  // the message when none is given

@@ -1,6 +1,6 @@
-// idemsim: run scenario files, replay one run, print reports. Each command is a file of its own
-// (run.cpp, replay.cpp, diff.cpp, check.cpp, report.cpp, sweep.cpp) with its table of flags
-// (flags.h); this file lists them, and dispatches.
+// idemsim: run scenario files, replay one run, print reports, probe an endpoint. Each command is
+// a file of its own (run.cpp, replay.cpp, diff.cpp, check.cpp, report.cpp, sweep.cpp, keys.cpp,
+// probe.cpp) with its table of flags (flags.h); this file lists them, and dispatches.
 #include <exception>
 #include <iostream>
 #include <sstream>
@@ -21,7 +21,8 @@ namespace {
 const std::vector<const Command*>& commands() {
   static const std::vector<const Command*> all{&run_command(),   &replay_command(), &diff_command(),
                                                &check_command(), &report_command(), &sweep_command(),
-                                               &keys_command(),  &serve_command()};
+                                               &keys_command(),  &serve_command(),
+                                               &probe_command()};
   return all;
 }
 
@@ -41,7 +42,8 @@ commands:
   out << "\noptions:\n";
   write_rows(out, {{"-h, --help", "this text (also: idemsim <command> --help)"}, {"--version", "the version"}}, 2, 20);
   out << R"(
-exit codes: 0 every scenario met its `expect`, 1 one did not, 2 bad input, 3 internal error.
+exit codes: 0 every scenario met its `expect` (probe: every row passed), 1 one did not, 2 bad
+input (probe: an endpoint not reached), 3 internal error.
 scenario format: docs/scenario-format.md
 )";
   return out.str();

@@ -78,6 +78,10 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
   }
   for (size_t g = 0; g < b.group_totals.size(); ++g) {
     if (b.group_totals[g].intents_begun > 0) continue;
+    if (s.clients[g].live) {
+      out.push_back("no client made a request in the session, so nothing was tested");
+      continue;
+    }
     out.push_back(where(g < s.at_group.size() ? s.at_group[g] : Where{}, s) + ": clients[" + std::to_string(g) +
                   "] (" + s.clients[g].spec.group + ") never began an intent in any of the " + runs +
                   " runs: its `start` is past the " + sim::format_duration(s.limit) + " limit");

@@ -26,6 +26,7 @@ Scenario live_scenario(const Scenario& s) {
   live.live = true;
   out.clients.assign(1, live);
   out.at_group.assign(1, s.at_limit);
+  out.inert.clear();  // the loader's warnings are about the groups this scenario no longer runs
   // A fault that names a client group acts on the real clients, all of them (a partition cuts
   // every one off; a caller's crash is the real process's own business and never comes due).
   for (faults::Fault& f : out.faults.faults) {
@@ -65,7 +66,8 @@ struct LiveService::Impl final : sim::Dispatcher {
   // Who is who: clients by name, intents by (name) or (account, Region, token), calls by invocation.
   std::map<std::string, uint32_t, std::less<>> client_ids;
   std::map<std::string, uint32_t, std::less<>> named_intents;
-  std::map<std::tuple<uint32_t, uint32_t, std::string>, uint32_t> token_intents;
+  // (account, Region, the token's zone scope, token): the service's own scope of a token.
+  std::map<std::tuple<uint32_t, uint32_t, std::string, std::string>, uint32_t> token_intents;
   std::map<std::string, uint32_t, std::less<>> invocations;
   std::vector<uint32_t> last_intent;         // per client: its latest intent (kNone)
   std::vector<uint32_t> intent_run_calls;    // per intent: its RunInstances calls so far
@@ -123,28 +125,37 @@ struct LiveService::Impl final : sim::Dispatcher {
     }
     if (q.api == Api::run) {
       if (!rq.has_token) return new_intent(who, rq.params);
-      const auto key = std::make_tuple(rq.account, rq.region, rq.token.str());
+      const auto key = std::make_tuple(rq.account, rq.region, host.service().scope_zone(rq), rq.token.str());
       if (auto it = token_intents.find(key); it != token_intents.end()) return it->second;
       const uint32_t id = new_intent(who, rq.params);
       token_intents.emplace(key, id);
       return id;
     }
-    if (q.token_filter) {
-      const auto key = std::make_tuple(rq.account, rq.region, q.token_filter->str());
-      if (auto it = token_intents.find(key); it != token_intents.end()) return it->second;
+    if (q.token_filter) {  // the first launch of that token in the account and Region, in any zone
+      for (const auto& [key, id] : token_intents)
+        if (std::get<0>(key) == rq.account && std::get<1>(key) == rq.region && std::get<3>(key) == q.token_filter->str())
+          return id;
     }
-    if (q.api == Api::terminate) {
+    if (q.api == Api::terminate)
       for (uint32_t id : q.ids)
-        if (id >= 1 && id <= host.service().instances().size()) {
-          const uint32_t res = host.service().instances()[id - 1].reservation;
-          for (uint32_t i = 0; i < cx.history.intents.size(); ++i)
-            if (cx.history.intents[i].learned.reservation == res) return i;
-        }
-    }
+        if (const uint32_t i = told(id, who, model::kNone); i != model::kNone) return i;
     if (last_intent[who] != model::kNone) return last_intent[who];
     model::LaunchParams none;
     none.min = none.max = 0;
     return new_intent(who, none);
+  }
+
+  // An intent other than `except` that an answer to a call of client `who` told of instance `id`
+  // (a launch's answer named its reservation), or kNone.
+  uint32_t told(uint32_t id, uint32_t who, uint32_t except) const {
+    if (id == 0 || id > host.service().instances().size()) return model::kNone;
+    const uint32_t res = host.service().instances()[id - 1].reservation;
+    for (uint32_t i = 0; i < cx.history.intents.size(); ++i) {
+      if (i == except || cx.history.intents[i].learned.reservation != res) continue;
+      for (uint32_t c : cx.history.intents[i].calls)
+        if (cx.history.calls[c].client == who) return i;
+    }
+    return model::kNone;
   }
 
   uint32_t arrive(const LiveRequest& q, Time now) {

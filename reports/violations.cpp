@@ -232,7 +232,7 @@ class Wording {
       case Reason::terminated_unnamed: {
         const uint32_t res = f.other >= 1 && f.other <= l_.reservation_of.size() ? l_.reservation_of[f.other - 1] : 0;
         return "asked to terminate " + model::instance_name(f.other) + (res ? " of " + model::reservation_name(res) : std::string()) +
-               ", which no answer to this intent named: it may belong to someone else";
+               ", which no answer to this client named: it may belong to someone else";
       }
       case Reason::reaped_owned: {
         const Ledger::Reap& r = l_.reaps[f.first];

@@ -416,5 +416,15 @@ check "serve --replay: the same verdict from the session file, and its trace has
 printf '{"idemsim_session":1,"scenario":"x","content_hash":0,"seed":1}\n{"t":1,"api":7}\n' > "$tmp/bad-session.jsonl"
 check "serve --replay: a bad session line: exit 2 with file:line" expect_exit 2 "bad-session.jsonl:2: not a session line" serve "$src/tests/serve/malformed.yaml" --replay "$tmp/bad-session.jsonl"
 check "serve: an earlier session is not overwritten without --force: exit 2" expect_exit 2 "session.jsonl exists" serve "$src/tests/serve/malformed.yaml" --out "$tmp/sv1" --for 1s
+# probe: the flags and the endpoint that cannot be reached (the rows themselves: tests/probe_test.cpp).
+check "probe --help" expect_exit 0 "usage: idemsim probe --endpoint URL" probe --help
+check "probe --help says it does not sign" expect_exit 0 "The probe does not sign its requests" probe --help
+check "probe --help: no line over 100 columns" test "$("$bin" probe --help | awk 'length($0) > 100' | wc -l)" = 0
+check "probe without --endpoint: exit 2" expect_exit 2 "probe needs --endpoint URL" probe
+check "probe takes no operands: exit 2" expect_exit 2 "probe takes no operands: give the endpoint as --endpoint URL" probe http://127.0.0.1:8787
+check "probe: https is refused" expect_exit 2 "plain HTTP only" probe --endpoint https://ec2.us-east-1.amazonaws.com
+check "probe: --endpoint2 must be another endpoint" expect_exit 2 "--endpoint2 is --endpoint again" probe --endpoint http://127.0.0.1:8787 --endpoint2 127.0.0.1:8787
+check "probe: --zones takes two" expect_exit 2 "--zones takes two different Availability Zones" probe --endpoint http://127.0.0.1:8787 --zones a,b,c
+check "probe: nothing listening says to start serve, exit 2" expect_exit 2 "cannot connect to http://127.0.0.1:1 .*start \`idemsim serve SCENARIO --listen 127.0.0.1:1\` first" probe --endpoint http://127.0.0.1:1
 
 checks_done

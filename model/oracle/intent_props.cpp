@@ -106,6 +106,15 @@ void Judge::intents() {
   auto named = [&](uint32_t L, uint32_t res) {
     return std::binary_search(answered.begin(), answered.end(), std::make_pair(L, res));
   };
+  // (client, reservation): a launch's answer named the reservation to a call of that client.
+  std::vector<std::pair<uint32_t, uint32_t>> told;
+  for (uint32_t a = 0; a < l.attempts.size(); ++a) {
+    const Ledger::Attempt& at = l.attempts[a];
+    if (l.call_of(a).api == Api::run && at.end == Ledger::Attempt::answer && at.response.ok() && at.response.reservation)
+      told.emplace_back(l.call_of(a).client, at.response.reservation);
+  }
+  std::sort(told.begin(), told.end());
+  auto told_to = [&](uint32_t client, uint32_t res) { return std::binary_search(told.begin(), told.end(), std::make_pair(client, res)); };
   size_t next_launch = 0, next_answer = 0;
   std::vector<uint32_t> ls;
   for (uint32_t L = 0; L < head.size(); ++L) {
@@ -202,14 +211,15 @@ void Judge::intents() {
       out.push_back(std::move(f));
       break;
     }
-    // An intent terminates only instances it was told it has (no false reap).
+    // An intent terminates only instances it, or another intent of the calling client, was told
+    // it has (no false reap): a client's own instances are its to clean up.
     for (uint32_t m = member_begin[L]; m < member_begin[L + 1]; ++m) {
       for (uint32_t c : l.intents[members[m]].calls) {
         const Ledger::Call& call = l.calls[c];
         if (call.api != Api::terminate) continue;
         for (uint32_t id : call.ids) {
           const uint32_t res = id >= 1 && id <= l.reservation_of.size() ? l.reservation_of[id - 1] : 0;
-          if (res && named(L, res)) continue;
+          if (res && (named(L, res) || told_to(call.client, res))) continue;
           Finding f = about(intent, Property::no_false_reap, Reason::terminated_unnamed);
           f.other = id;
           f.attempts.assign(call.attempts.begin(), call.attempts.end());

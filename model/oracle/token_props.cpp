@@ -293,6 +293,7 @@ bool same_place(const Judge& j, const Ledger::Launch& launch, uint32_t attempt) 
 uint8_t wrong_describe(const Judge& j, uint32_t a) {
   const Ledger& l = j.l;
   const Ledger::Call& c = l.call_of(a);
+  if (c.token == kNone) return 0;  // by instance ids, or every instance (a live client's): not a token's rule
   const Time t = *l.attempts[a].handled;
   const Response& got = *j.answer_of(a);
   bool must_find = false;
