@@ -106,9 +106,11 @@ void Judge::intents() {
   auto named = [&](uint32_t L, uint32_t res) {
     return std::binary_search(answered.begin(), answered.end(), std::make_pair(L, res));
   };
-  // (client, reservation): a launch's answer named the reservation to a call of that client.
+  // (client, reservation): a launch's answer named the reservation to a call of that client
+  // (wanted only where a caller terminates).
   std::vector<std::pair<uint32_t, uint32_t>> told;
-  for (uint32_t a = 0; a < l.attempts.size(); ++a) {
+  const bool terminates = std::any_of(l.calls.begin(), l.calls.end(), [](const Ledger::Call& c) { return c.api == Api::terminate; });
+  for (uint32_t a = 0; terminates && a < l.attempts.size(); ++a) {
     const Ledger::Attempt& at = l.attempts[a];
     if (l.call_of(a).api == Api::run && at.end == Ledger::Attempt::answer && at.response.ok() && at.response.reservation)
       told.emplace_back(l.call_of(a).client, at.response.reservation);
