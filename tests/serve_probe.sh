@@ -28,7 +28,7 @@ probe_with() {
   local sem_flag=$sem
   [ "$sem" = 2013 ] && sem_flag=v2013
   "$bin" probe --endpoint "http://127.0.0.1:$port" --endpoint2 "http://127.0.0.1:$port" --region2 us-west-2 \
-    --zones us-east-1a,us-east-1b --subnets subnet-a1,subnet-a2 --semantics "$sem_flag" --format json > "$dir/probe.json" 2> "$dir/probe.err"
+    --zones us-east-1a,us-east-1b --subnets subnet-a1,subnet-a2 --semantics "$sem_flag" --wait 5 --format json > "$dir/probe.json" 2> "$dir/probe.err"
   kill -TERM $pid; wait $pid 2>/dev/null
   "$py" -c '
 import json, sys
