@@ -15,6 +15,8 @@ if [ "${1:-}" = "--tests" ]; then
     libgtest-dev libgmock-dev      # unit tests
     libxml2-utils                  # xmllint: the JUnit report checked against its schema
     chromium                       # headless: the HTML report rendered in a real browser
+    awscli python3-boto3 nodejs npm # real clients for serve's tests (tests/serve_clients.sh); the
+                                   # JavaScript SDK itself: tests/clients/install.sh (npm ci)
   )
 elif [ $# -gt 0 ]; then
   echo "usage: install-deps.sh [--tests]" >&2
@@ -23,7 +25,11 @@ fi
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [ "$status" = "install ok installed" ] || missing+=("$p")
+  [ "$status" = "install ok installed" ] && continue
+  # A nodejs that ships its own npm (NodeSource's: Provides and Conflicts npm): installing
+  # Debian's npm would remove it.
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
+  missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
