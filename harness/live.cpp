@@ -184,9 +184,9 @@ struct LiveService::Impl final : sim::Dispatcher {
         c.request.token = q.token_filter ? *q.token_filter : model::Token();
       }
       const int32_t runs = static_cast<int32_t>(intent_run_calls[intent]);
-      // A launch after the intent's first, or a lookup, is the application's retry layer; a
-      // termination is a call of its own.
-      c.layer = (q.api == Api::run && runs == 0) || q.api == Api::terminate ? model::Layer::first : model::Layer::app;
+      // A launch after the intent's first is the application's retry layer; a lookup or a
+      // termination is a call of its own (a waiter, a listing, a cleanup: not a retry).
+      c.layer = q.api == Api::run && runs > 0 ? model::Layer::app : model::Layer::first;
       c.app_try = q.api == Api::run ? runs : 0;
       c.invoked = now;
       if (q.api == Api::run) ++intent_run_calls[intent];

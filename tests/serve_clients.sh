@@ -136,11 +136,14 @@ steps() {  # CASE CLIENT
     # e. One command sent twice (no token given), its first answer lost.
     resend:boto3) boto3_run resend --intent resend-job --read-timeout 2 --total-max-attempts 1 ;;
     resend:js) js_run resend --intent resend-job --read-timeout 2 --max-attempts 1 ;;
+    # f. A launch, then Describes that are not a token's (by id, unfiltered, by state) and a
+    # termination: lookups and cleanup, none of them a retry or a violation.
+    lifecycle:cli) client bash "$clients_dir/cli_lifecycle.sh" "$endpoint" ;;
   esac
 }
 applies() {  # CASE CLIENT
   case "$1:$2" in
-    retry-storm:* | lost-answer:* | reset-after:* | read-timeout:* | job-*:cli | resend:boto3 | resend:js) return 0 ;;
+    retry-storm:* | lost-answer:* | reset-after:* | read-timeout:* | job-*:cli | resend:boto3 | resend:js | lifecycle:cli) return 0 ;;
     *) return 1 ;;
   esac
 }
@@ -193,6 +196,7 @@ run_case read-timeout spike.yaml 6           # c
 run_case job-new-token lose-response.yaml 7  # d
 run_case job-same-token lose-response.yaml 7 # d
 run_case resend lose-response.yaml 6         # e
+run_case lifecycle lifecycle.yaml 1          # f
 
 echo "serve.real_clients: $passed passed, ${#failed[@]} failed (in ${SECONDS}s)"
 if [ ${#failed[@]} -gt 0 ]; then

@@ -4,7 +4,7 @@
   check_session.py CASE CLIENT OUT_DIR SERVE_RC [CLIENT_OUTPUT...]
 
 CASE: retry-storm, lost-answer, reset-after, read-timeout, job-new-token, job-same-token,
-resend. CLIENT: cli, boto3 or js. OUT_DIR: serve's --out (session.jsonl and the results file).
+resend, lifecycle. CLIENT: cli, boto3 or js. OUT_DIR: serve's --out (session.jsonl and the results file).
 SERVE_RC: serve's exit code. CLIENT_OUTPUT: the client's stdout, one file per command run (the
 AWS CLI's JSON answer, or the JSON line tests/clients/boto3_client.py and js_client.mjs print).
 
@@ -194,6 +194,14 @@ def main():
         check("intent-instances" in res.get("violations_by_property", {}),
               "an intent-instances violation (the intent, named by its tag, launched twice)")
         check(run["instances"] == 2, "2 instances")
+    elif case == "lifecycle":
+        # tests/clients/cli_lifecycle.sh: a launch, three Describes not filtered by token, a Terminate.
+        apis = [r["api"] for r in requests]
+        check(apis.count(0) == 1 and apis.count(2) == 3 and apis.count(1) == 1,
+              "one RunInstances, three DescribeInstances, one TerminateInstances (%s)" % apis)
+        check(all("filter" not in r for r in requests if r["api"] == 2), "no Describe filtered by client token")
+        ok_session(1, 1)
+        check(run["requests"] == 5, "5 requests in the results")
     else:
         raise SystemExit("unknown case " + case)
 
