@@ -185,7 +185,8 @@ TEST(QueryRequest, AnActionIsRequiredAndKnown) {
 
 TEST(QueryRequest, RunInstancesRequiresTheImageAndBothCounts) {
   EXPECT_REFUSED("Action=RunInstances&MinCount=1&MaxCount=1", "MissingParameter", "ImageId");
-  EXPECT_REFUSED("Action=RunInstances&ImageId=&MinCount=1&MaxCount=1", "MissingParameter", "ImageId");
+  EXPECT_REFUSED("Action=RunInstances&ImageId=&MinCount=1&MaxCount=1", "MissingParameter", "ImageId",
+                 "given empty");
   EXPECT_REFUSED("Action=RunInstances&ImageId=a&MaxCount=1", "MissingParameter", "MinCount");
   EXPECT_REFUSED("Action=RunInstances&ImageId=a&MinCount=1", "MissingParameter", "MaxCount");
 }
