@@ -13,10 +13,11 @@ packages=(
 if [ "${1:-}" = "--tests" ]; then
   packages+=(
     libgtest-dev libgmock-dev      # unit tests
-    libxml2-utils                  # xmllint: the JUnit report checked against its schema
+    libxml2-utils                  # xmllint: the JUnit report checked against its schema, the Query answers parsed
     chromium                       # headless: the HTML report rendered in a real browser
     awscli python3-boto3 nodejs npm # real clients for serve's tests (tests/serve_clients.sh); the
                                    # JavaScript SDK itself: tests/clients/install.sh (npm ci)
+    clang-14 libclang-rt-14-dev    # libFuzzer, ASan, UBSan: the Query parser's fuzz test (fuzz.query)
   )
 elif [ $# -gt 0 ]; then
   echo "usage: install-deps.sh [--tests]" >&2

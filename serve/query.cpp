@@ -69,8 +69,11 @@ const std::string* value_of(const Form& form, std::string_view name) {
   return v && !v->empty() ? v : nullptr;
 }
 
-WireError missing(std::string_view name) {
-  return {400, "MissingParameter", "The request must contain the parameter " + std::string(name) + ", with a value"};
+// A required parameter that is absent, or empty (which value_of reads as absent).
+WireError missing(const Form& form, std::string_view name) {
+  std::string message = "The request must contain the parameter " + std::string(name);
+  if (form.get(name)) message += " (it is given empty, which counts as not given)";
+  return {400, "MissingParameter", std::move(message)};
 }
 
 // The first parameter, in the order of names, that the form gives more than once.
@@ -87,7 +90,7 @@ std::optional<WireError> refuse_repeats(const Form& form) {
 // MinCount or MaxCount: decimal digits only, from 1 to kMaxCount.
 std::optional<WireError> read_count(const Form& form, std::string_view name, int32_t& out) {
   const std::string* v = value_of(form, name);
-  if (!v) return missing(name);
+  if (!v) return missing(form, name);
   int32_t n = 0;
   for (char c : *v) {
     if (c < '0' || c > '9' || n > kMaxCount) {
@@ -139,7 +142,7 @@ std::string intent_tag(const Form& form) {
 
 std::optional<WireError> read_run(const Form& form, Ec2Request& r) {
   const std::string* image = value_of(form, "ImageId");
-  if (!image) return missing("ImageId");
+  if (!image) return missing(form, "ImageId");
   r.image = *image;
   if (auto e = read_count(form, "MinCount", r.min_count)) return e;
   if (auto e = read_count(form, "MaxCount", r.max_count)) return e;
@@ -198,7 +201,7 @@ std::optional<WireError> read_instance_ids(const Form& form, bool required, Ec2R
     if (!n || !rest.empty()) return not_an_entry(name, "InstanceId.N", "N");
     ids[n] = &value;
   }
-  if (required && ids.empty()) return missing("InstanceId.1");
+  if (required && ids.empty()) return missing(form, "InstanceId.1");
   if (auto e = refuse_gaps("InstanceId", keys(ids))) return e;
   for (const auto& entry : ids) r.instance_ids.push_back(*entry.second);
   return std::nullopt;
@@ -233,8 +236,8 @@ std::optional<WireError> read_filters(const Form& form, Ec2Request& r) {
   std::map<std::string_view, uint32_t> seen;  // a filter's name, the first N that gave it
   for (const auto& [n, filter] : filters) {
     const std::string at = "Filter." + std::to_string(n);
-    if (!filter.name) return missing(at + ".Name");
-    if (filter.values.empty()) return missing(at + ".Value.1");
+    if (!filter.name) return missing(form, at + ".Name");
+    if (filter.values.empty()) return missing(form, at + ".Value.1");
     if (auto e = refuse_gaps(at + ".Value", keys(filter.values))) return e;
     std::vector<std::string>* into = *filter.name == "client-token"          ? &r.client_tokens
                                      : *filter.name == "instance-state-name" ? &r.state_names
