@@ -1,6 +1,7 @@
 #include "serve/router.h"
 
 #include <algorithm>
+#include <string>
 
 namespace idem::serve {
 
@@ -111,7 +112,11 @@ std::variant<Routed, WireError> route(const HttpIn& in, const harness::Scenario&
   lr.request.has_token = r.has_token;
   lr.request.token = model::Token(r.token);
   for (const std::string& id : r.instance_ids) lr.ids.push_back(parse_instance_id(id));
-  if (r.has_token_filter && !r.client_tokens.empty()) lr.token_filter = model::Token(r.client_tokens.front());
+  if (r.has_token_filter && r.client_tokens.size() > 1)
+    return WireError{400, "InvalidParameterValue",
+                     "the client-token filter has " + std::to_string(r.client_tokens.size()) +
+                         " values; idemsim serve looks up one token per DescribeInstances: ask once per token"};
+  if (r.has_token_filter) lr.token_filter = model::Token(r.client_tokens.front());
   lr.client = product(in.header("user-agent")) + " " + in.peer;
   if (const std::string* inv = in.header("amz-sdk-invocation-id")) lr.invocation = inv->substr(0, 128);
   if (const std::string* name = in.header("x-idemsim-intent")) lr.intent = name->substr(0, 256);

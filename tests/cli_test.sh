@@ -423,7 +423,7 @@ check "probe --help: no line over 100 columns" test "$("$bin" probe --help | awk
 check "probe without --endpoint: exit 2" expect_exit 2 "probe needs --endpoint URL" probe
 check "probe takes no operands: exit 2" expect_exit 2 "probe takes no operands: give the endpoint as --endpoint URL" probe http://127.0.0.1:8787
 check "probe: https is refused" expect_exit 2 "plain HTTP only" probe --endpoint https://ec2.us-east-1.amazonaws.com
-check "probe: --endpoint2 must be another endpoint" expect_exit 2 "--endpoint2 is --endpoint again" probe --endpoint http://127.0.0.1:8787 --endpoint2 127.0.0.1:8787
+check "probe: --endpoint2 may be --endpoint again, in another Region; the same Region twice: exit 2" expect_exit 2 "--region2 is --region \(us-east-1\): the two endpoints must be two Regions" probe --endpoint http://127.0.0.1:8787 --endpoint2 127.0.0.1:8787 --region2 us-east-1
 check "probe: --zones takes two" expect_exit 2 "--zones takes two different Availability Zones" probe --endpoint http://127.0.0.1:8787 --zones a,b,c
 check "probe: nothing listening says to start serve, exit 2" expect_exit 2 "cannot connect to http://127.0.0.1:1 .*start \`idemsim serve SCENARIO --listen 127.0.0.1:1\` first" probe --endpoint http://127.0.0.1:1
 
