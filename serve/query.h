@@ -40,7 +40,7 @@ enum class Action : uint8_t { run_instances, describe_instances, terminate_insta
 std::string_view action_name(Action a);
 
 // One EC2 request, typed. Fields not listed are accepted and ignored (a real SDK sends more:
-// TagSpecification, ...), except those that would change what the reference service decides.
+// DryRun, Placement.Tenancy, ...): the reference service decides on these alone.
 struct Ec2Request {
   Action action = Action::run_instances;
   std::string version;  // Version=, as sent ("" when absent)
@@ -66,14 +66,15 @@ struct Ec2Request {
   std::vector<std::string> state_names;
 };
 
-// The form's Action and its parameters. Errors: no Action or an unknown one (InvalidAction, 400),
+// The form's Action and its parameters. Errors: no Action (MissingAction, 400) or an unknown one
+// (InvalidAction),
 // a required parameter missing (MissingParameter), a number that is not one or out of range, a
 // list with a gap (InstanceId.1 then .3), a parameter given twice (InvalidParameterValue) — each
 // message names the field. Never throws.
 std::variant<Ec2Request, WireError> parse_request(const Form& form);
 
-// "r-..." / "i-..." ids as the model prints them (model::reservation_name) back to numbers: 0 for
-// a text that is not one.
+// An instance id as the model prints it ("i-" and 17 lowercase hex digits, model::instance_name)
+// back to its number: 0 for a text that is not one.
 uint32_t parse_instance_id(std::string_view id);
 
 // What the XML answers say about one instance.

@@ -4,7 +4,7 @@
 # is stopped (SIGTERM) and judges the session, and tests/clients/check_session.py checks the
 # session file, the results file and serve's exit code. The clients: Debian's AWS CLI
 # (/usr/bin/aws), Debian's boto3 (/usr/bin/python3) and the JavaScript SDK v3 installed by
-# tests/clients/install.sh. What they were seen doing is in docs/serve-clients-observed.md.
+# tests/clients/install.sh. What they were seen doing is in docs/serve.md ("Real clients, as observed").
 #
 # usage: serve_clients.sh IDEMSIM SRC_DIR
 #   exit 0: every case passed; 1: one failed (its serve log, session and client output are

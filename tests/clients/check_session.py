@@ -183,7 +183,7 @@ def main():
         t1 = {a["token"] for a in first["attempts"]}
         t2 = {a["token"] for a in second["attempts"]}
         check(len(t1) == 1 and len(t2) == 1 and None not in t1 | t2, "each call sent one token the SDK made: %s, %s" % (t1, t2))
-        # Observed (docs/serve-clients-observed.md): the SDK makes a new token per call and
+        # Observed (docs/serve.md ("Real clients, as observed")): the SDK makes a new token per call and
         # leaves the caller's input as it was; should this change, the doc is out of date.
         check(t1 != t2, "observed: the re-sent command got a new token (no write-back)")
         if client == "boto3":

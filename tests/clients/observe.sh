@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the real clients do when every request meets one fault: how many attempts, how long
 # between them, what each attempt sent (token, amz-sdk-invocation-id, amz-sdk-request) and
-# how the call ended. The tables of docs/serve-clients-observed.md come from its output. Not a
+# how the call ended. The tables of docs/serve.md ("Real clients, as observed") come from its output. Not a
 # test (nothing is asserted); it takes about four minutes.
 #   observe.sh IDEMSIM [SRC_DIR]
 set -uo pipefail
