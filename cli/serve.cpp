@@ -6,6 +6,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <boost/system/system_error.hpp>
+
 #include "cli/common.h"
 #include "harness/batch.h"
 #include "harness/live.h"
@@ -27,6 +29,7 @@ std::pair<std::string, uint16_t> listen_of(const std::string& v) {
   if (colon == std::string::npos || colon == 0) throw UsageError{bad};
   std::string address = v.substr(0, colon);
   if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
+  if (address == "localhost") address = "127.0.0.1";
   const uint64_t port = parse_u64("--listen", v.substr(colon + 1), 0, 65535);
   return {address, static_cast<uint16_t>(port)};
 }
@@ -172,7 +175,15 @@ int cmd_serve(const Args& args, const std::string& program) {
   };
   hooks.report = [&](int64_t now_us) { return report_text(given, s, seed, inputs, now_us, program, reproduce); };
   serve::ServeCounts counts;
-  const int64_t end_us = serve::serve_http(live, opt, hooks, counts);
+  int64_t end_us = 0;
+  try {
+    end_us = serve::serve_http(live, opt, hooks, counts);
+  } catch (const boost::system::system_error& e) {  // the address: in use, not this machine's, not allowed
+    session.close();
+    fs::remove(session_path, ec);
+    throw UsageError{"cannot listen on " + address + ":" + std::to_string(port) + ": " + e.code().message() +
+                     "; give another --listen (port 0 takes any free port)"};
+  }
   serve::write_end(session, end_us);
   session.close();
   harness::RunResult r = live.finish(sim::Time(end_us));

@@ -394,6 +394,7 @@ check "keys: an unknown section: exit 2, naming the sections" expect_exit 2 "'no
 # serve: flags, a session end to end with curl-free raw HTTP (bash's /dev/tcp), its replay.
 check "serve: a bad --listen: exit 2" expect_exit 2 "--listen takes ADDRESS:PORT" serve "$src/tests/serve/malformed.yaml" --listen nowhere
 check "serve: --region not in the scenario: exit 2, naming its Regions" expect_exit 2 "--region mars-1 is not one of the scenario's Regions: us-east-1" serve "$src/tests/serve/malformed.yaml" --region mars-1 --out "$tmp/sv0"
+check "serve: an address this machine does not have: exit 2, saying so" expect_exit 2 "cannot listen on 192.0.2.1:8787: .*give another --listen" serve "$src/tests/serve/malformed.yaml" --listen 192.0.2.1:8787 --out "$tmp/sv-bad" --for 1s
 check "serve: a bad --for: exit 2" expect_exit 2 "--for takes a duration above zero" serve "$src/tests/serve/malformed.yaml" --for 0s
 "$bin" serve "$src/tests/serve/malformed.yaml" --listen 127.0.0.1:0 --for 3s --out "$tmp/sv1" > "$tmp/sv1.log" 2>&1 &
 svpid=$!
