@@ -1,10 +1,15 @@
 // idemsim serve: the reference EC2 endpoint, with the scenario's faults, for real clients; the
 // session judged by the same oracle as a simulated run.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <boost/system/system_error.hpp>
 
@@ -46,17 +51,40 @@ void check_duration(const std::string& flag, const std::string& v, const Args&) 
 
 bool loopback(const std::string& a) { return a.rfind("127.", 0) == 0 || a == "::1" || a == "localhost"; }
 
-// The session's verdict, as `run` prints one scenario's: the table row, what could not be tested,
-// each violation with its story, and the results file for `idemsim report`.
+// The session's verdict, as `run` prints a scenario's (the table, how often each fault acted, what
+// could not be tested), then every violation (a session is one run: each is worth its story), the
+// command that judges it again.
+void print_session(std::ostream& out, const std::vector<harness::BatchResult>& bs, const std::string& reproduce) {
+  reports::print_table(out, bs);
+  const harness::BatchResult& b = bs.front();
+  const harness::Scenario& sc = *b.scenario;
+  for (size_t i = 0; i < sc.faults.faults.size() && i < b.fault_fires.size(); ++i)
+    out << "fault " << faults::describe(sc.faults.faults[i], sc.region_names(), sc.group_names()) << ": acted "
+        << plural(b.fault_fires[i], "time") << "\n";
+  if (b.totals.throttled) out << "the request quota turned " << plural(b.totals.throttled, "request") << " away\n";
+  reports::print_warnings(out, bs);
+  if (b.kept.empty()) return;
+  const harness::RunResult& r = b.kept.front();
+  std::vector<reports::Violation> vs = reports::word(*b.scenario, *r.log, r.findings);
+  // The property the scenario's expect names first, then the rest in the oracle's order.
+  std::stable_partition(vs.begin(), vs.end(), [&](const reports::Violation& v) { return v.property == b.scenario->expect_property; });
+  constexpr size_t kShown = 20;
+  out << "\n" << plural(vs.size(), "violation") << " in the session:\n";
+  for (size_t i = 0; i < vs.size() && i < kShown; ++i) {
+    out << "  " << vs[i].property << ": " << vs[i].subject << ": " << vs[i].detail << "\n";
+    for (const std::string& line : reports::excerpt(vs[i])) out << "      " << line << "\n";
+  }
+  if (vs.size() > kShown) out << "  ... " << vs.size() - kShown << " more in the results file\n";
+  out << "reproduce: " << reproduce << "\n";
+}
+
 int verdict(const harness::Scenario& s, harness::RunResult r, const std::string& out_dir, const std::string& program,
             const std::string& reproduce, bool write) {
   harness::BatchResult b = harness::batch_of_one(s, std::move(r));
   b.reproduce = reproduce;
   std::vector<harness::BatchResult> bs;
   bs.push_back(std::move(b));
-  reports::print_table(std::cout, bs);
-  reports::print_warnings(std::cout, bs);
-  reports::print_failures(std::cout, bs, program, std::nullopt);
+  print_session(std::cout, bs, reproduce);
   if (write) {
     const fs::path file = fs::path(out_dir) / result_file_name(s.file);
     std::ofstream f(file);
@@ -70,18 +98,21 @@ int verdict(const harness::Scenario& s, harness::RunResult r, const std::string&
   return bs.front().failing_runs > 0 ? 1 : 0;
 }
 
-// A markdown page of the session so far (GET /__idemsim/report).
-std::string report_text(const harness::Scenario& given, const harness::Scenario& s, uint64_t seed, const std::vector<serve::SessionInput>& inputs, int64_t now_us,
-                        const std::string& program, const std::string& reproduce) {
+// The session so far (GET /__idemsim/report): a Markdown page, or the results file's JSON.
+std::string report_text(const harness::Scenario& given, const harness::Scenario& s, uint64_t seed,
+                        const std::vector<serve::SessionInput>& inputs, int64_t now_us, const std::string& program,
+                        const std::string& reproduce, bool json) {
   harness::BatchResult b = harness::batch_of_one(s, serve::judge(given, seed, inputs, now_us));
   b.reproduce = reproduce;
   std::vector<harness::BatchResult> bs;
   bs.push_back(std::move(b));
   std::ostringstream out;
+  if (json) {
+    reports::write_json(out, bs.front(), program, version_number(), 0.0);
+    return out.str();
+  }
   out << "# idemsim serve: the session so far (" << rounded_duration(static_cast<uint64_t>(now_us)) << ")\n\n```\n";
-  reports::print_table(out, bs);
-  reports::print_warnings(out, bs);
-  reports::print_failures(out, bs, program, std::nullopt);
+  print_session(out, bs, reproduce);
   out << "```\n";
   return out.str();
 }
@@ -102,9 +133,10 @@ int cmd_serve(const Args& args, const std::string& program) {
     } catch (const std::runtime_error& e) {
       throw UsageError{e.what()};
     }
-    if (session.content_hash != given.content_hash)
-      std::cerr << "warning: " << *replay << " was recorded against another version of " << given.file
-                << " (its content differs); the verdict may not be the session's\n";
+    if (session.content_hash != given.content_hash && !force)
+      throw UsageError{*replay + " was recorded against " + session.scenario + ", whose content differs from " + given.file +
+                       ": its verdict would not be the session's. Replay it with the file it was recorded with, or give "
+                       "--force to judge its requests under this scenario"};
     const uint64_t run_seed = args.has("--seed") ? seed : session.seed;
     if (session.end_us < 0) std::cerr << "warning: " << *replay << " has no end line (the server stopped abruptly); judged at its last request\n";
     const harness::Scenario s = harness::live_scenario(given);
@@ -142,6 +174,12 @@ int cmd_serve(const Args& args, const std::string& program) {
   fs::create_directories(out_dir, ec);
   if (ec) throw UsageError{"--out: cannot create " + out_dir + ": " + ec.message()};
   const fs::path session_path = fs::path(out_dir) / "session.jsonl";
+  // One serve per --out: a lock held while it runs (released by the system when it ends, however).
+  const fs::path lock_path = fs::path(out_dir) / ".serve.lock";
+  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0)
+    throw UsageError{"another idemsim serve is writing " + out_dir + " now (" + lock_path.string() +
+                     " is locked); give this one another --out"};
   if (fs::exists(session_path) && !force)
     throw UsageError{session_path.string() + " exists (a session recorded before); give another --out, or --force to replace it"};
   std::ofstream session(session_path, std::ios::binary | std::ios::trunc);
@@ -161,10 +199,28 @@ int cmd_serve(const Args& args, const std::string& program) {
               << s.service.regions[opt.default_region].name << ")\n";
     std::cout << "  the scenario's client groups are not run: real clients take their place (a fault naming a group acts on"
               << " them all)\n";
-    if (!s.faults.faults.empty()) std::cout << "  faults: " << plural(s.faults.faults.size(), "fault") << " on live traffic, from seed " << seed << "\n";
+    if (!s.faults.faults.empty()) {
+      std::cout << "  faults, on live traffic from seed " << seed << ":\n";
+      for (const auto& f : s.faults.faults) {
+        const auto* c = std::get_if<faults::Crash>(&f);
+        std::cout << "    " << faults::describe(f, s.region_names(), s.group_names())
+                  << (c && c->target == faults::Crash::client ? "  (never comes due: a real client's process is its own)" : "")
+                  << "\n";
+      }
+    }
+    std::string service_bugs, caller_bugs;
+    for (uint8_t b = 0; b < static_cast<uint8_t>(model::Bug::kCount); ++b) {
+      if (!s.bugs.has(static_cast<model::Bug>(b))) continue;
+      std::string& to = model::bug_is_callers(static_cast<model::Bug>(b)) ? caller_bugs : service_bugs;
+      to += (to.empty() ? "" : ", ") + std::string(model::bug_info(static_cast<model::Bug>(b)).name);
+    }
+    if (!service_bugs.empty()) std::cout << "  planted in the service: " << service_bugs << "\n";
+    if (!caller_bugs.empty())
+      std::cout << "  planted in the callers, so not acting here (real clients make their own): " << caller_bugs << "\n";
     std::cout << "  try: aws ec2 run-instances --endpoint-url http://" << address << ":" << p
               << " --region " << s.service.regions[opt.default_region].name << " --image-id ami-12345678 --count 1 --client-token my-token-1\n"
-              << "  the session is judged when it ends (Ctrl-C" << (opt.for_us ? ", or --for" : "") << "); GET /__idemsim/report judges it so far\n"
+              << "  the session is judged when it ends (Ctrl-C, SIGTERM" << (opt.for_us ? ", --for" : "")
+              << "); GET /__idemsim/report judges it so far\n"
               << std::flush;
     if (!loopback(address)) std::cerr << "warning: listening on " << address << ", not loopback: anyone who reaches it can launch\n";
   };
@@ -173,7 +229,7 @@ int cmd_serve(const Args& args, const std::string& program) {
     session.flush();
     inputs.push_back(in);
   };
-  hooks.report = [&](int64_t now_us) { return report_text(given, s, seed, inputs, now_us, program, reproduce); };
+  hooks.report = [&](int64_t now_us, bool json) { return report_text(given, s, seed, inputs, now_us, program, reproduce, json); };
   serve::ServeCounts counts;
   int64_t end_us = 0;
   try {
@@ -190,9 +246,10 @@ int cmd_serve(const Args& args, const std::string& program) {
   const uint64_t hash = r.trace_hash;
   // The session judged again from its file must give the same log: the replay command is exact.
   const uint64_t again = serve::judge(given, seed, inputs, end_us).trace_hash;
-  std::cout << "\nsession over after " << rounded_duration(static_cast<uint64_t>(end_us)) << ": " << counts.connections
-            << " connections, " << counts.requests << " requests (" << counts.refused_wire << " refused on the wire), "
-            << live.clients() << " clients; trace hash " << sim::format_hash(hash)
+  std::cout << "\nsession over after " << rounded_duration(static_cast<uint64_t>(end_us)) << ": "
+            << plural(counts.connections, "connection") << ", " << plural(counts.requests, "HTTP request") << " ("
+            << live.requests() << " to the service, " << counts.refused_wire << " refused on the wire, " << counts.reports
+            << " report pages), " << plural(live.clients(), "client") << "; trace hash " << sim::format_hash(hash)
             << (again == hash ? " (the session file replays to the same)" : " (INTERNAL ERROR: the session file replays to another)")
             << "\nsession: " << session_path.string() << "\n";
   const int code = verdict(s, std::move(r), out_dir, program, reproduce, true);

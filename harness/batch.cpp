@@ -52,6 +52,9 @@ void add_into(std::vector<T>& into, const std::vector<T>& from) {
 
 std::string where(const Where& w, const Scenario& s) { return w.text.empty() ? s.name : w.text; }
 
+// A live session's time for a person, to the second.
+std::string to_second(sim::Time t) { return sim::format_clock(sim::Time(t.us / 1000000 * 1000000)); }
+
 std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
   std::vector<std::string> out;
   const std::string runs = std::to_string(b.runs());
@@ -69,7 +72,10 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
     const uint64_t sweeps = 2 * r < b.reaper_counts.size() ? b.reaper_counts[2 * r] : 0;
     const uint64_t judged = 2 * r + 1 < b.reaper_counts.size() ? b.reaper_counts[2 * r + 1] : 0;
     const std::string at = where(r < s.at_reaper.size() ? s.at_reaper[r] : Where{}, s) + ": reapers[" + std::to_string(r) + "] ";
-    if (sweeps == 0)
+    const bool live_session = !s.clients.empty() && s.clients.front().live;
+    if (sweeps == 0 && live_session)
+      out.push_back(at + "never swept: the session ended (after " + to_second(sim::Time(0) + s.limit) + ") before its `start`");
+    else if (sweeps == 0)
       out.push_back(at + "never swept in any of the " + runs + " runs: its `start` is past the " +
                     sim::format_duration(s.limit) + " limit");
     else if (judged == 0)
@@ -105,7 +111,12 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
     out.push_back(where(s.at_throttle, s) + ": service.throttle never turned a request away in any of the " + runs +
                   " runs, so the quota was not tested; lower `bucket` or `refill`, or remove it");
   for (const std::string& inert : s.inert) out.push_back(inert);
-  if (s.faults.heal_at && *s.faults.heal_at + s.converge > sim::Time(0) + s.limit)
+  const bool live = !s.clients.empty() && s.clients.front().live;
+  if (live && s.faults.heal_at && *s.faults.heal_at + s.converge > sim::Time(0) + s.limit)
+    out.push_back(where(s.at_limit, s) + ": the session ended after " + to_second(sim::Time(0) + s.limit) +
+                  ", before heal_at + converge (" + to_second(*s.faults.heal_at + s.converge) +
+                  "): liveness cannot be judged for intents still open; keep serve running past that (--for)");
+  else if (s.faults.heal_at && *s.faults.heal_at + s.converge > sim::Time(0) + s.limit)
     out.push_back(where(s.at_limit, s) + ": the " + sim::format_duration(s.limit) + " limit ends before heal_at + converge (" +
                   sim::format_duration(*s.faults.heal_at + s.converge - sim::Time(0)) +
                   "): liveness cannot be judged for intents still open at the limit; raise `limit`");

@@ -70,9 +70,11 @@ struct LiveService::Impl final : sim::Dispatcher {
   std::map<std::tuple<uint32_t, uint32_t, std::string, std::string>, uint32_t> token_intents;
   std::map<std::string, uint32_t, std::less<>> invocations;
   std::vector<uint32_t> last_intent;         // per client: its latest intent (kNone)
+  std::vector<uint32_t> lookups;             // per client: the intent of its lookups (kNone)
   std::vector<uint32_t> intent_run_calls;    // per intent: its RunInstances calls so far
   std::vector<bool> call_over;               // per call: its call_ended is in the log
   uint64_t request_count = 0;
+  uint64_t events = 0;  // the service's events run
 
   // A client is one program (its User-Agent product and address) in one account and Region: the
   // oracle reads a client's Region and account as its requests'.
@@ -91,6 +93,7 @@ struct LiveService::Impl final : sim::Dispatcher {
     net.add_client(id);
     host.add_client(id);
     last_intent.push_back(model::kNone);
+    lookups.push_back(model::kNone);
     client_ids.emplace(who, id);
     return id;
   }
@@ -120,6 +123,7 @@ struct LiveService::Impl final : sim::Dispatcher {
       model::LaunchParams p = rq.params;
       if (q.api != Api::run) p.min = p.max = 0;
       const uint32_t id = new_intent(who, p);
+      cx.log.add(Obs::intent_named, cx.now, id).a = cx.log.name(q.intent);
       named_intents.emplace(q.intent, id);
       return id;
     }
@@ -139,10 +143,14 @@ struct LiveService::Impl final : sim::Dispatcher {
     if (q.api == Api::terminate)
       for (uint32_t id : q.ids)
         if (const uint32_t i = told(id, who, model::kNone); i != model::kNone) return i;
-    if (last_intent[who] != model::kNone) return last_intent[who];
-    model::LaunchParams none;
-    none.min = none.max = 0;
-    return new_intent(who, none);
+    // A lookup (by id, by state, every instance) or a termination of instances no launch answer
+    // told this client of: its client's lookups, one intent that intends nothing.
+    if (lookups[who] == model::kNone) {
+      model::LaunchParams none;
+      none.min = none.max = 0;
+      lookups[who] = new_intent(who, none);
+    }
+    return lookups[who];
   }
 
   // An intent other than `except` that an answer to a call of client `who` told of instance `id`
@@ -238,6 +246,7 @@ struct LiveService::Impl final : sim::Dispatcher {
 
   void dispatch(const sim::Event& e) override {
     cx.now = e.at;
+    ++events;
     switch (e.kind) {
       case kArrive: host.on_arrive(e.a); break;
       case kLaunch: host.on_launch(e.a); break;
@@ -280,7 +289,8 @@ struct LiveService::Impl final : sim::Dispatcher {
     if (c.api == Api::terminate) out.before = before_of(attempt, out.listed);
     ready.push_back(std::move(out));
     model::IntentRecord& in = cx.history.intents[c.intent];
-    if (c.api == Api::run && r.ok() && in.learned.reservation == 0) in.learned = r;
+    // The client's own record of the launch, once told (what a reaper of unknown instances reads).
+    if (c.api == Api::run && r.ok() && in.learned.reservation == 0) in.learned = r, in.outcome = Outcome::ok;
     // A 200 or a 4xx ends the call: no SDK retries either.
     if (r.ok() || (r.status() >= 400 && r.status() < 500)) end_call(a.call, r.ok() ? Outcome::ok : Outcome::failed,
                                                                     r.ok() ? model::StopWhy::ok : model::StopWhy::not_retryable);
@@ -351,14 +361,27 @@ struct LiveService::Impl final : sim::Dispatcher {
     // Requests still unanswered at the end: their clients stop waiting now.
     for (uint32_t a = 0; a < cx.history.attempts.size(); ++a)
       if (!cx.history.attempts[a].done && cx.history.attempts[a].duplicate_of == model::AttemptRecord::kNotTaken) gone(a, now);
-    // Calls still open: each ends with its last answer's outcome.
+    // Calls still open: each ended when its last attempt did (the client went on without it, or
+    // stopped), with that attempt's outcome; their records go in the log at that time.
+    std::vector<model::Record> ended;
     for (uint32_t call = 0; call < cx.history.calls.size(); ++call) {
       if (call_over[call]) continue;
-      const model::CallRecord& c = cx.history.calls[call];
+      call_over[call] = true;
+      model::CallRecord& c = cx.history.calls[call];
       const model::AttemptRecord& last = cx.history.attempts[c.attempts.back()];
       const model::Response* r = last.end != model::AttemptEnd::timeout ? &last.response : nullptr;
-      end_call(call, outcome_of(r, false), model::StopWhy::none);
+      c.outcome = outcome_of(r, false);
+      c.ended = last.ended;
+      model::Record e;
+      e.kind = Obs::call_ended;
+      e.at = last.ended.us;
+      e.subject = call;
+      e.a = c.client;
+      e.b = static_cast<uint32_t>(model::StopWhy::none);
+      e.code = static_cast<uint8_t>(c.outcome);
+      ended.push_back(e);
     }
+    cx.log.merge(std::move(ended));
     // Each intent as its clients saw it.
     for (uint32_t i = 0; i < cx.history.intents.size(); ++i) {
       model::IntentRecord& in = cx.history.intents[i];
@@ -385,6 +408,7 @@ struct LiveService::Impl final : sim::Dispatcher {
     out.seed = cx.seed;
     out.end = now;
     out.stats.end = now;
+    out.stats.events = events;
     const model::Ledger ledger = model::index_log(cx.log);
     const model::Promises promises = promises_of(s);
     model::OracleCounts counts;

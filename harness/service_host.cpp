@@ -158,7 +158,8 @@ void ServiceHost::describe(uint32_t attempt, uint32_t f) {
                                    c.request.account);
   if (listings_) (*listings_)[attempt] = r;
   Response found{r.code, 0, 0, 0};
-  if (!r.instances.empty()) {
+  // A live lookup that names no token names no launch to its caller (its listing is on the wire).
+  if (!r.instances.empty() && filter) {
     found.reservation = r.instances.front().reservation;
     found.first_instance = r.instances.front().id;
     for (const auto& i : r.instances) found.count += i.reservation == found.reservation ? 1 : 0;

@@ -22,6 +22,7 @@ void count_intents(std::vector<RunStats>& gs, const Scenario& s, const Ledger& l
     gs[g].instances_intended = planned * static_cast<uint64_t>(s.clients[g].spec.request.max);
   }
   for (const Ledger::Intent& i : l.intents) {
+    if (i.intended == 0 && s.clients[l.clients[i.client].group].live) continue;  // a live client's lookups
     RunStats& st = gs[l.clients[i.client].group];
     ++st.intents_begun;
     st.intents_blocked += i.blocked ? 1 : 0;
@@ -57,6 +58,7 @@ void count_calls(std::vector<RunStats>& gs, Distributions& dist, const Ledger& l
   }
   for (size_t i = 0; i < l.intents.size(); ++i) {
     const Ledger::Intent& intent = l.intents[i];
+    if (intent.intended == 0) continue;  // a live client's lookups (harness/live.h): not an intent to launch
     if (dist.attempts.size() <= attempts[i]) dist.attempts.resize(attempts[i] + 1);
     ++dist.attempts[attempts[i]];
     RunStats& st = gs[l.clients[intent.client].group];

@@ -49,6 +49,8 @@ struct BugInfo {
 };
 
 const BugInfo& bug_info(Bug b);
+// A bug of the callers (model/client.cpp), not the service's: the enum lists the service's first.
+inline bool bug_is_callers(Bug b) { return b >= Bug::token_per_attempt; }
 // Why a bug cannot act under these token rules ("'zone-as-parameter' has no effect under
 // `current`: ..."), or "" when it can.
 std::string bug_acts_under(Bug b, Semantics s);

@@ -96,4 +96,14 @@ uint64_t RunLog::hash() const {
   return hash_mix(h, records_.size());
 }
 
+void RunLog::merge(std::vector<Record> later) {
+  if (later.empty()) return;
+  const auto by_time = [](const Record& x, const Record& y) { return x.at < y.at; };
+  std::stable_sort(later.begin(), later.end(), by_time);
+  std::vector<Record> out;
+  out.reserve(records_.size() + later.size());
+  std::merge(records_.begin(), records_.end(), later.begin(), later.end(), std::back_inserter(out), by_time);
+  records_ = std::move(out);
+}
+
 }  // namespace idem::model

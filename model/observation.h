@@ -107,6 +107,8 @@ enum class Obs : uint8_t {
   reaped,          // subject reaper; a instance; flags kTagged (the listing showed its tags)
   // The world.
   limit,           // a events still pending when the run reached its limit
+  // A live caller (harness/live.h).
+  intent_named,    // subject intent; a the name its caller gave it (name id): x-idemsim-intent, an idemsim:intent tag
   kCount
 };
 
@@ -179,6 +181,9 @@ class RunLog {
   }
   uint32_t name(std::string_view s);
   uint32_t params(const LaunchParams& p);
+  // For a live writer, which learns when a call ended only after later events were appended:
+  // `later` (in any order) merged into the log by time, each after the records of its instant.
+  void merge(std::vector<Record> later);
 
   const std::vector<Record>& records() const { return records_; }
   const Token& token_of(uint32_t id) const { return tokens_[id]; }

@@ -180,6 +180,9 @@ class Body {
         if (r.d != model::kNone) line.kv("batch-of", static_cast<int64_t>(r.d));
         break;
       }
+      case Obs::intent_named:
+        t_.line(at, "live").word("intent").kv("intent", static_cast<int64_t>(r.subject)).kv("name", l_.log->name_of(r.a));
+        break;
       case Obs::call_begun: {
         const auto api = static_cast<model::Api>(r.code);
         auto line = t_.line(at, label(r.b));

@@ -110,7 +110,8 @@ class Wording {
     const Ledger::Intent& i = l_.intents[intent];
     const Ledger::Client& c = l_.clients[i.client];
     std::string out = "intent " + label(i.client) + "/" + std::to_string(i.k);
-    if (c.intent_name != kNone) out += " (intent " + l_.log->name_of(c.intent_name) + ")";
+    if (i.name != kNone) out = "intent " + l_.log->name_of(i.name) + " (" + label(i.client) + "/" + std::to_string(i.k) + ")";
+    else if (c.intent_name != kNone) out += " (intent " + l_.log->name_of(c.intent_name) + ")";
     return out;
   }
 
@@ -232,7 +233,7 @@ class Wording {
       case Reason::terminated_unnamed: {
         const uint32_t res = f.other >= 1 && f.other <= l_.reservation_of.size() ? l_.reservation_of[f.other - 1] : 0;
         return "asked to terminate " + model::instance_name(f.other) + (res ? " of " + model::reservation_name(res) : std::string()) +
-               ", which no answer to this client named: it may belong to someone else";
+               ", which no launch answer to this client named: it may belong to someone else";
       }
       case Reason::reaped_owned: {
         const Ledger::Reap& r = l_.reaps[f.first];

@@ -63,7 +63,9 @@ class Server {
  public:
   Server(harness::LiveService& live, const ServeOptions& opt, const ServeHooks& hooks, ServeCounts& counts)
       : live_(live), opt_(opt), hooks_(hooks), counts_(counts), acceptor_(io_), tick_(io_), stop_timer_(io_),
-        signals_(io_, SIGINT, SIGTERM), start_(Clock::now()) {}
+        signals_(io_, SIGINT, SIGTERM), start_(Clock::now()) {
+    signals_.add(SIGHUP);  // the terminal closed: the session ends and is judged, as at Ctrl-C
+  }
 
   int64_t run() {
     const tcp::endpoint ep(asio::ip::make_address(opt_.address), opt_.port);
@@ -92,11 +94,14 @@ class Server {
 
   // A request off the wire: an error answered at once, or a request for the live service.
   // Returns the attempt to wait on (kIdle: answered here).
-  uint32_t take(const HttpIn& in, Ec2Request& ec2, HttpOut& now_out, bool& report, uint32_t& nth) {
+  uint32_t take(const HttpIn& in, Ec2Request& ec2, HttpOut& now_out, bool& report, bool& json, uint32_t& nth) {
     ++counts_.requests;
-    report = in.target == "/__idemsim/report" && in.method == "GET";
+    const std::string_view path = std::string_view(in.target).substr(0, in.target.find('?'));
+    report = path == "/__idemsim/report" && in.method == "GET";
     if (report) {
-      now_out = HttpOut{200, hooks_.report ? hooks_.report(now_us()) : std::string("no report\n")};
+      ++counts_.reports;
+      json = in.target.find("format=json") != std::string::npos;
+      now_out = HttpOut{200, hooks_.report ? hooks_.report(now_us(), json) : std::string("no report\n")};
       return kIdle;
     }
     auto routed = route(in, live_.scenario(), opt_.default_region);
@@ -279,10 +284,11 @@ void Conn::on_request() {
   in.body = req.body();
   in.peer = peer_;
   HttpOut out;
-  bool report = false;
-  const uint32_t attempt = srv_.take(in, ec2_, out, report, nth_);
+  bool report = false, json = false;
+  const uint32_t attempt = srv_.take(in, ec2_, out, report, json, nth_);
   if (attempt == kIdle) {
-    write(out.status, std::move(out.body), keep_alive_, report ? "text/markdown; charset=utf-8" : "text/xml;charset=UTF-8");
+    write(out.status, std::move(out.body), keep_alive_,
+          !report ? "text/xml;charset=UTF-8" : json ? "application/json" : "text/markdown; charset=utf-8");
     return;
   }
   waiting_ = attempt;

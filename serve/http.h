@@ -30,14 +30,15 @@ struct ServeOptions {
 struct ServeHooks {
   std::function<void(uint16_t port)> listening;               // the server is up, on this port
   std::function<void(const SessionInput&)> input;             // each input as the service takes it
-  std::function<std::string(int64_t now_us)> report;          // GET /__idemsim/report's body
+  // GET /__idemsim/report's body: the session so far, Markdown (or, with ?format=json, the results file).
+  std::function<std::string(int64_t now_us, bool json)> report;
 };
 
 struct ServeCounts {
-  uint64_t connections = 0, requests = 0, answered = 0, resets = 0, refused_wire = 0;
+  uint64_t connections = 0, requests = 0, answered = 0, resets = 0, refused_wire = 0, reports = 0;
 };
 
-// Runs until opt.for_us or a signal; returns when the session ended (microseconds since start).
+// Runs until opt.for_us or a signal (SIGINT, SIGTERM, SIGHUP); returns when the session ended (microseconds since start).
 int64_t serve_http(harness::LiveService& live, const ServeOptions& opt, const ServeHooks& hooks, ServeCounts& counts);
 
 }  // namespace idem::serve

@@ -1051,6 +1051,16 @@ ProbeReport run_probe(Transport& transport, const ProbeConfig& config) {
     if (!a.readable)
       throw ProbeError(*endpoint + " does not answer as an EC2 Query API endpoint: DescribeInstances got HTTP " +
                        std::to_string(a.status) + " \"" + a.excerpt + "\" (is it `idemsim serve`, and is the URL's path right?)");
+    // Refused for who or where it is (the Region, the credentials): the probe was told wrong, and no
+    // row would say anything of the rules.
+    const bool refused_scope = a.readable && a.status >= 400 && a.status < 500 &&
+                               (a.code == "AuthFailure" || a.code == "UnrecognizedClientException" ||
+                                a.code == "InvalidClientTokenId" || a.code == "SignatureDoesNotMatch" ||
+                                a.message.find("Region") != std::string::npos);
+    if (refused_scope)
+      throw ProbeError(*endpoint + " refused a DescribeInstances for Region " + probe.region_of(*endpoint) + ": " +
+                       std::to_string(a.status) + " " + a.code + " \"" + a.message + "\"; give --region" +
+                       (endpoint == &report.config.endpoint2 ? "2" : "") + " a Region that endpoint serves");
     if (!a.ok()) {
       report.notes.push_back(*endpoint + ": DescribeInstances with the client-token filter answered " + show(a) +
                              ", so whether this run's tokens are new there was not checked");

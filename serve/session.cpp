@@ -10,7 +10,13 @@ using nlohmann::ordered_json;
 
 namespace {
 
-// Tokens, names and parameters may be any bytes; JSON strings are UTF-8, so text goes as hex.
+// Tokens, names and parameters may be any bytes; JSON strings are UTF-8. Printable ASCII goes as
+// it is (`"token": "job-1"`, greppable), anything else as hex under the key with "_hex".
+bool plain(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c >= 0x7f) return false;
+  return true;
+}
 std::string hex(std::string_view s) {
   static const char* kDigits = "0123456789abcdef";
   std::string out;
@@ -28,6 +34,16 @@ std::string unhex(const std::string& h) {
   for (size_t i = 0; i < h.size(); i += 2) out += static_cast<char>(digit(h[i]) * 16 + digit(h[i + 1]));
   return out;
 }
+
+void put(ordered_json& j, const std::string& key, std::string_view text) {
+  if (plain(text)) j[key] = std::string(text);
+  else j[key + "_hex"] = hex(text);
+}
+std::string get(const ordered_json& j, const std::string& key) {
+  if (j.contains(key)) return j.at(key).get<std::string>();
+  return unhex(j.at(key + "_hex").get<std::string>());
+}
+bool has(const ordered_json& j, const std::string& key) { return j.contains(key) || j.contains(key + "_hex"); }
 
 }  // namespace
 
@@ -51,13 +67,19 @@ void write_input(std::ostream& out, const SessionInput& in) {
     j["api"] = static_cast<int>(r.api);
     j["region"] = r.request.region;
     j["account"] = r.request.account;
-    j["params"] = {hex(p.image), hex(p.type), hex(p.key), hex(p.zone), hex(p.subnet), p.min, p.max};
-    if (r.request.has_token) j["token"] = hex(r.request.token.view());
+    put(j, "image", p.image);
+    put(j, "type", p.type);
+    if (!p.key.empty()) put(j, "key", p.key);
+    if (!p.zone.empty()) put(j, "zone", p.zone);
+    if (!p.subnet.empty()) put(j, "subnet", p.subnet);
+    j["min"] = p.min;
+    j["max"] = p.max;
+    if (r.request.has_token) put(j, "token", r.request.token.view());
     if (!r.ids.empty()) j["ids"] = r.ids;
-    if (r.token_filter) j["filter"] = hex(r.token_filter->view());
-    j["client"] = hex(r.client);
-    if (!r.invocation.empty()) j["invocation"] = hex(r.invocation);
-    if (!r.intent.empty()) j["intent"] = hex(r.intent);
+    if (r.token_filter) put(j, "filter", r.token_filter->view());
+    put(j, "client", r.client);
+    if (!r.invocation.empty()) put(j, "invocation", r.invocation);
+    if (!r.intent.empty()) put(j, "intent", r.intent);
   }
   out << j.dump() << "\n";
 }
@@ -101,16 +123,18 @@ Session read_session(std::istream& in, const std::string& file) {
         r.api = static_cast<model::Api>(api);
         r.request.region = j.at("region").get<uint32_t>();
         r.request.account = j.at("account").get<uint32_t>();
-        const auto& p = j.at("params");
         model::LaunchParams& lp = r.request.params;
-        lp.image = unhex(p.at(0)), lp.type = unhex(p.at(1)), lp.key = unhex(p.at(2)), lp.zone = unhex(p.at(3));
-        lp.subnet = unhex(p.at(4)), lp.min = p.at(5).get<int32_t>(), lp.max = p.at(6).get<int32_t>();
-        if (j.contains("token")) r.request.has_token = true, r.request.token = model::Token(unhex(j.at("token")));
+        lp.image = get(j, "image"), lp.type = get(j, "type");
+        if (has(j, "key")) lp.key = get(j, "key");
+        if (has(j, "zone")) lp.zone = get(j, "zone");
+        if (has(j, "subnet")) lp.subnet = get(j, "subnet");
+        lp.min = j.at("min").get<int32_t>(), lp.max = j.at("max").get<int32_t>();
+        if (has(j, "token")) r.request.has_token = true, r.request.token = model::Token(get(j, "token"));
         if (j.contains("ids")) r.ids = j.at("ids").get<std::vector<uint32_t>>();
-        if (j.contains("filter")) r.token_filter = model::Token(unhex(j.at("filter")));
-        r.client = unhex(j.at("client"));
-        if (j.contains("invocation")) r.invocation = unhex(j.at("invocation"));
-        if (j.contains("intent")) r.intent = unhex(j.at("intent"));
+        if (has(j, "filter")) r.token_filter = model::Token(get(j, "filter"));
+        r.client = get(j, "client");
+        if (has(j, "invocation")) r.invocation = get(j, "invocation");
+        if (has(j, "intent")) r.intent = get(j, "intent");
       }
       s.inputs.push_back(std::move(x));
     } catch (const std::exception& e) {

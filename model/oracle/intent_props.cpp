@@ -215,6 +215,7 @@ void Judge::intents() {
     }
     // An intent terminates only instances it, or another intent of the calling client, was told
     // it has (no false reap): a client's own instances are its to clean up.
+    std::vector<uint32_t> reaped_ids;  // told already: one finding per instance, however often it was asked
     for (uint32_t m = member_begin[L]; m < member_begin[L + 1]; ++m) {
       for (uint32_t c : l.intents[members[m]].calls) {
         const Ledger::Call& call = l.calls[c];
@@ -222,6 +223,8 @@ void Judge::intents() {
         for (uint32_t id : call.ids) {
           const uint32_t res = id >= 1 && id <= l.reservation_of.size() ? l.reservation_of[id - 1] : 0;
           if (res && (named(L, res) || told_to(call.client, res))) continue;
+          if (std::find(reaped_ids.begin(), reaped_ids.end(), id) != reaped_ids.end()) continue;
+          reaped_ids.push_back(id);
           Finding f = about(intent, Property::no_false_reap, Reason::terminated_unnamed);
           f.other = id;
           f.attempts.assign(call.attempts.begin(), call.attempts.end());

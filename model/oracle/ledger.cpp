@@ -94,6 +94,7 @@ class Indexer {
         in.least = static_cast<int32_t>(r.x);
         break;
       }
+      case Obs::intent_named: slot(out_.intents, r.subject).name = r.a; break;
       case Obs::call_begun: {
         Ledger::Call& c = slot(out_.calls, r.subject);
         c.intent = r.a, c.client = r.b, c.token = r.c, c.params = r.d;

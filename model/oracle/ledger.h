@@ -51,6 +51,7 @@ struct Ledger {
     std::span<const uint32_t> calls;   // every call that serves it (a batch call serves several), in order
     Outcome outcome = Outcome::pending;  // as its caller recorded it at the run's end
     bool finished = false, blocked = false;
+    uint32_t name = kNone;             // the name a live caller gave it (name id), when it gave one
     Response learned;
   };
   struct Call {

@@ -16,6 +16,7 @@ void Judge::promised() {
   // not retries.
   if (p.max_attempts_per_intent) {
     for (uint32_t L = 0; L < head.size(); ++L) {
+      if (l.intents[head[L]].intended == 0) continue;  // a live client's lookups: no launch to retry for
       std::vector<uint32_t> attempts;
       for (uint32_t m = member_begin[L]; m < member_begin[L + 1]; ++m)
         for (uint32_t c : l.intents[members[m]].calls) {

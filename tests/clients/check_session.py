@@ -37,8 +37,8 @@ def load_session(out_dir):
                 gone.append(j)
                 continue
             for k in ("token", "client", "invocation", "intent", "filter"):
-                if k in j:
-                    j[k] = bytes.fromhex(j[k]).decode("utf-8", "replace")
+                if k + "_hex" in j:  # bytes other than printable ASCII
+                    j[k] = bytes.fromhex(j.pop(k + "_hex")).decode("utf-8", "replace")
             requests.append(j)
     return requests, gone
 

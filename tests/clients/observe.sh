@@ -47,8 +47,10 @@ for n, line in enumerate(open(out + "/session.jsonl")):
         reqs.append(j)
 t = [r["t"] / 1e6 for r in reqs]
 gaps = ["%.2f" % (b - a) for a, b in zip(t, t[1:])]
-tokens = {bytes.fromhex(r.get("token", "")).decode() for r in reqs}
-inv = {bytes.fromhex(r["invocation"]).decode() for r in reqs if "invocation" in r}
+def text(r, k):  # the session file writes printable ASCII as it is, other bytes as hex under k + "_hex"
+    return bytes.fromhex(r[k + "_hex"]).decode("utf-8", "replace") if k + "_hex" in r else r.get(k, "")
+tokens = {text(r, "token") for r in reqs}
+inv = {text(r, "invocation") for r in reqs if "invocation" in r or "invocation_hex" in r}
 hdrs, end = "", ""
 try:
     o = json.loads(open(client_out).read())
