@@ -416,6 +416,12 @@ check "serve: the results file is written" compgen -G "$tmp/sv1/*malformed.json"
 check "serve --replay: the same verdict from the session file, and its trace hash" expect_exit 1 "trace hash $(grep -o 'trace hash 0x[0-9a-f]*' "$tmp/sv1.log" | head -1 | sed 's/trace hash //')" serve "$src/tests/serve/malformed.yaml" --replay "$tmp/sv1/session.jsonl"
 printf '{"idemsim_session":1,"scenario":"x","content_hash":0,"seed":1}\n{"t":1,"api":7}\n' > "$tmp/bad-session.jsonl"
 check "serve --replay: a bad session line: exit 2 with file:line" expect_exit 2 "bad-session.jsonl:2: not a session line" serve "$src/tests/serve/malformed.yaml" --replay "$tmp/bad-session.jsonl"
+"$bin" serve "$src/tests/serve/malformed.yaml" --listen 127.0.0.1:0 --for 3s --out "$tmp/sv2" > "$tmp/sv2.log" 2>&1 &
+svpid=$!
+for _ in $(seq 50); do grep -q 'on http://' "$tmp/sv2.log" 2>/dev/null && break; sleep 0.1; done
+check "serve: a second serve on the --out of one running is refused, even with --force: exit 2" expect_exit 2 "another idemsim serve is writing .*sv2 now" serve "$src/tests/serve/malformed.yaml" --listen 127.0.0.1:0 --out "$tmp/sv2" --force --for 1s
+wait $svpid
+check "serve: the first one's session file is whole" grep -q '"idemsim_session"' "$tmp/sv2/session.jsonl"
 check "serve: an earlier session is not overwritten without --force: exit 2" expect_exit 2 "session.jsonl exists" serve "$src/tests/serve/malformed.yaml" --out "$tmp/sv1" --for 1s
 # probe: the flags and the endpoint that cannot be reached (the rows themselves: tests/probe_test.cpp).
 check "probe --help" expect_exit 0 "usage: idemsim probe --endpoint URL" probe --help

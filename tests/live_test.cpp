@@ -9,6 +9,7 @@
 #include "harness/live.h"
 #include "harness/load.h"
 #include "model/oracle/oracle.h"
+#include "reports/violations.h"
 #include "serve/session.h"
 
 using namespace idem;
@@ -205,4 +206,93 @@ TEST(Live, ASessionFileWithABadLineSaysWhere) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("s.jsonl:2:"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+
+LiveRequest lookup(const std::string& who = "aws-cli/2.9.19 127.0.0.1") {
+  LiveRequest d;
+  d.api = model::Api::describe;
+  d.client = who;
+  return d;
+}
+
+}  // namespace
+
+TEST(Live, ALookupThatNamesNoTokenIsNeitherAnIntentNorAnAnswerToOne) {
+  LiveService live(scenario("max_attempts_per_intent: 2\n"), 1);
+  ASSERT_TRUE(call(live, launch("job-a"), 0));
+  ASSERT_TRUE(call(live, launch("job-b"), 100));
+  for (int i = 0; i < 5; ++i) {  // a waiter's polls: more than the intent's attempts allow
+    const auto listed = call(live, lookup(), 2000 + i * 100);
+    ASSERT_TRUE(listed && listed->response.ok());
+    EXPECT_EQ(listed->listed.instances.size(), 2u);
+  }
+  const harness::RunResult r = live.finish(Time(10'000'000));
+  EXPECT_EQ(r.stats.intents, 2u);
+  EXPECT_EQ(r.violation_count, 0u) << "a listing judged as an answer to a launch intent, or its polls as retries";
+}
+
+TEST(Live, AReaperOfUnknownInstancesSparesWhatAClientWasToldAndTakesWhatLeaked) {
+  LiveService live(scenario("service: {latency: 1ms, describe_lag: 100ms}\n"
+                            "reapers: [{every: 3s, reaps: unknown, grace: 1s}]\n"
+                            "faults:\n  - lose: {what: response, from: 0s, for: 1s, rate: 100%}\n"),
+                   1);
+  const uint32_t lost = live.arrive(launch("lost"), Time(0));  // launched, its answer lost
+  live.advance(Time(500'000));
+  EXPECT_TRUE(live.take_answers().empty());
+  live.gone(lost, Time(500'000));  // the client gave up on it
+  const auto told = call(live, launch("told"), 1500);
+  ASSERT_TRUE(told && told->response.ok());
+  live.advance(Time(7'000'000));  // two sweeps
+  const harness::RunResult r = live.finish(Time(8'000'000));
+  const auto& instances = live.service().instances();
+  ASSERT_EQ(instances.size(), 2u);
+  EXPECT_TRUE(instances[0].terminate_requested.has_value()) << "the leaked instance is the reaper's";
+  EXPECT_FALSE(instances[1].terminate_requested.has_value()) << "the one its client was told of is not";
+  EXPECT_EQ(r.violation_count, 0u);
+}
+
+TEST(Live, ACallEndsWhenItsLastAttemptDidNotWhenTheSessionDoes) {
+  LiveService live(scenario("faults:\n  - lose: {what: response, from: 0s, for: 1h, rate: 100%}\n"), 1);
+  const uint32_t a = live.arrive(launch("tok"), Time(0));
+  live.advance(Time(2'000'000));
+  EXPECT_TRUE(live.take_answers().empty());
+  live.gone(a, Time(2'000'000));  // the client's read timeout
+  const harness::RunResult r = live.finish(Time(60'000'000));
+  bool found = false;
+  int64_t last = 0;
+  for (const model::Record& rec : r.log->records()) {
+    EXPECT_GE(rec.at, last) << "the log stays in time order";
+    last = rec.at;
+    if (rec.kind == model::Obs::call_ended) {
+      found = true;
+      EXPECT_EQ(rec.at, 2'000'000);
+      EXPECT_EQ(static_cast<model::Outcome>(rec.code), model::Outcome::unknown);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(Live, ANamedIntentIsToldByItsName) {
+  LiveService live(scenario(""), 1);
+  ASSERT_TRUE(call(live, launch("first", "nightly-build"), 0));
+  ASSERT_TRUE(call(live, launch("second", "nightly-build"), 1000));
+  const harness::RunResult r = live.finish(Time(5'000'000));
+  const std::vector<reports::Violation> vs = reports::word(live.scenario(), *r.log, r.findings);
+  ASSERT_FALSE(vs.empty());
+  EXPECT_NE(vs.front().subject.find("intent nightly-build"), std::string::npos) << vs.front().subject;
+}
+
+TEST(Live, ATerminationAskedTwiceOfAnInstanceNeverToldIsOneFinding) {
+  LiveService live(scenario("service: {describe_lag: 100ms}\n"), 1);
+  ASSERT_TRUE(call(live, launch("theirs", "", "Boto3/1.26.27 10.0.0.9"), 0));
+  LiveRequest t;
+  t.api = model::Api::terminate;
+  t.ids = {1};
+  t.client = "aws-cli/2.9.19 127.0.0.1";  // another client, never told of i-1
+  ASSERT_TRUE(call(live, t, 1000));
+  ASSERT_TRUE(call(live, t, 1500));  // asked again (a CLI without invocation ids: another call)
+  const harness::RunResult r = live.finish(Time(5'000'000));
+  EXPECT_EQ(count(r.findings, model::Property::no_false_reap), 1u);
 }
