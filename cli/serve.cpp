@@ -11,7 +11,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <boost/system/system_error.hpp>
 
 #include "cli/common.h"
 #include "harness/batch.h"
@@ -78,8 +77,16 @@ void print_session(std::ostream& out, const std::vector<harness::BatchResult>& b
   out << "reproduce: " << reproduce << "\n";
 }
 
-int verdict(const harness::Scenario& s, harness::RunResult r, const std::string& out_dir, const std::string& program,
+// The scenario a session is judged under: the live one, whose limit is the session's length.
+harness::Scenario session_scenario(const harness::Scenario& live, const harness::RunResult& r) {
+  harness::Scenario out = live;
+  out.limit = r.end - sim::Time(0);
+  return out;
+}
+
+int verdict(const harness::Scenario& live, harness::RunResult r, const std::string& out_dir, const std::string& program,
             const std::string& reproduce, bool write) {
+  const harness::Scenario s = session_scenario(live, r);
   harness::BatchResult b = harness::batch_of_one(s, std::move(r));
   b.reproduce = reproduce;
   std::vector<harness::BatchResult> bs;
@@ -102,7 +109,9 @@ int verdict(const harness::Scenario& s, harness::RunResult r, const std::string&
 std::string report_text(const harness::Scenario& given, const harness::Scenario& s, uint64_t seed,
                         const std::vector<serve::SessionInput>& inputs, int64_t now_us, const std::string& program,
                         const std::string& reproduce, bool json) {
-  harness::BatchResult b = harness::batch_of_one(s, serve::judge(given, seed, inputs, now_us));
+  harness::RunResult r = serve::judge(given, seed, inputs, now_us);
+  const harness::Scenario sc = session_scenario(s, r);
+  harness::BatchResult b = harness::batch_of_one(sc, std::move(r));
   b.reproduce = reproduce;
   std::vector<harness::BatchResult> bs;
   bs.push_back(std::move(b));
@@ -234,18 +243,24 @@ int cmd_serve(const Args& args, const std::string& program) {
   int64_t end_us = 0;
   try {
     end_us = serve::serve_http(live, opt, hooks, counts);
-  } catch (const boost::system::system_error& e) {  // the address: in use, not this machine's, not allowed
+  } catch (const serve::ListenError& e) {  // the address: in use, not this machine's, not allowed
     session.close();
     fs::remove(session_path, ec);
-    throw UsageError{"cannot listen on " + address + ":" + std::to_string(port) + ": " + e.code().message() +
+    throw UsageError{"cannot listen on " + address + ":" + std::to_string(port) + ": " + e.what() +
                      "; give another --listen (port 0 takes any free port)"};
   }
   serve::write_end(session, end_us);
   session.close();
   harness::RunResult r = live.finish(sim::Time(end_us));
   const uint64_t hash = r.trace_hash;
-  // The session judged again from its file must give the same log: the replay command is exact.
-  const uint64_t again = serve::judge(given, seed, inputs, end_us).trace_hash;
+  // The session judged again from its file, read back, must give the same log: the replay
+  // command is exact.
+  uint64_t again = 0;
+  {
+    std::ifstream back(session_path);
+    const serve::Session recorded = serve::read_session(back, session_path.string());
+    again = serve::judge(given, recorded.seed, recorded.inputs, recorded.end_us).trace_hash;
+  }
   std::cout << "\nsession over after " << rounded_duration(static_cast<uint64_t>(end_us)) << ": "
             << plural(counts.connections, "connection") << ", " << plural(counts.requests, "HTTP request") << " ("
             << live.requests() << " to the service, " << counts.refused_wire << " refused on the wire, " << counts.reports

@@ -69,7 +69,6 @@ struct LiveService::Impl final : sim::Dispatcher {
   // (account, Region, the token's zone scope, token): the service's own scope of a token.
   std::map<std::tuple<uint32_t, uint32_t, std::string, std::string>, uint32_t> token_intents;
   std::map<std::string, uint32_t, std::less<>> invocations;
-  std::vector<uint32_t> last_intent;         // per client: its latest intent (kNone)
   std::vector<uint32_t> lookups;             // per client: the intent of its lookups (kNone)
   std::vector<uint32_t> intent_run_calls;    // per intent: its RunInstances calls so far
   std::vector<bool> call_over;               // per call: its call_ended is in the log
@@ -92,7 +91,6 @@ struct LiveService::Impl final : sim::Dispatcher {
     cx.history.clients.push_back({who, q.request.region, g, id, g, ""});
     net.add_client(id);
     host.add_client(id);
-    last_intent.push_back(model::kNone);
     lookups.push_back(model::kNone);
     client_ids.emplace(who, id);
     return id;
@@ -118,21 +116,21 @@ struct LiveService::Impl final : sim::Dispatcher {
   // intends nothing.
   uint32_t intent_of(const LiveRequest& q, uint32_t who) {
     const model::RunRequest& rq = q.request;
-    if (!q.intent.empty()) {
+    if (!q.intent.empty())
       if (auto it = named_intents.find(q.intent); it != named_intents.end()) return it->second;
-      model::LaunchParams p = rq.params;
-      if (q.api != Api::run) p.min = p.max = 0;
-      const uint32_t id = new_intent(who, p);
-      cx.log.add(Obs::intent_named, cx.now, id).a = cx.log.name(q.intent);
-      named_intents.emplace(q.intent, id);
-      return id;
-    }
     if (q.api == Api::run) {
-      if (!rq.has_token) return new_intent(who, rq.params);
+      // A named intent is made by its first launch (what it intends is that launch's MaxCount);
+      // a launch with a token is also the token's intent, so a later request with the token and
+      // without the name serves it too.
       const auto key = std::make_tuple(rq.account, rq.region, host.service().scope_zone(rq), rq.token.str());
-      if (auto it = token_intents.find(key); it != token_intents.end()) return it->second;
+      if (q.intent.empty() && rq.has_token)
+        if (auto it = token_intents.find(key); it != token_intents.end()) return it->second;
       const uint32_t id = new_intent(who, rq.params);
-      token_intents.emplace(key, id);
+      if (!q.intent.empty()) {
+        cx.log.add(Obs::intent_named, cx.now, id).a = cx.log.name(q.intent);
+        named_intents.emplace(q.intent, id);
+      }
+      if (rq.has_token) token_intents.emplace(key, id);
       return id;
     }
     if (q.token_filter) {  // the first launch of that token in the account and Region, in any zone
@@ -172,13 +170,14 @@ struct LiveService::Impl final : sim::Dispatcher {
     cx.now = now;
     ++request_count;
     const uint32_t who = client(q);
-    const uint32_t intent = intent_of(q, who);
-    if (q.api == Api::run) last_intent[who] = intent;
-    // The call: one per SDK invocation, else one per request.
+    // The call: one per SDK invocation (of this client, for this API, not over yet), else one per
+    // request. A retry in a call serves the call's intent, whatever token it carries.
     uint32_t call = model::kNone;
-    if (!q.invocation.empty())
-      if (auto it = invocations.find(q.invocation); it != invocations.end()) call = it->second;
-    if (call != model::kNone && call_over[call]) call = model::kNone;  // an invocation id used again after it ended
+    const std::string invocation = q.invocation.empty() ? "" : std::to_string(who) + " " + q.invocation;
+    if (!invocation.empty())
+      if (auto it = invocations.find(invocation); it != invocations.end()) call = it->second;
+    if (call != model::kNone && (call_over[call] || cx.history.calls[call].api != q.api)) call = model::kNone;
+    const uint32_t intent = call != model::kNone ? cx.history.calls[call].intent : intent_of(q, who);
     if (call == model::kNone) {
       call = static_cast<uint32_t>(cx.history.calls.size());
       model::CallRecord c;
@@ -201,7 +200,7 @@ struct LiveService::Impl final : sim::Dispatcher {
       cx.history.calls.push_back(c);
       cx.history.intents[intent].calls.push_back(call);
       call_over.push_back(false);
-      if (!q.invocation.empty()) invocations[q.invocation] = call;
+      if (!invocation.empty()) invocations[invocation] = call;
       model::Record& r = cx.log.add(Obs::call_begun, now, call);
       r.a = intent, r.b = who;
       r.c = c.request.has_token && q.api != Api::terminate ? cx.log.token(c.request.token) : model::kNone;
@@ -227,7 +226,7 @@ struct LiveService::Impl final : sim::Dispatcher {
     }
     cx.history.attempts.push_back(a);
     c.attempts.push_back(attempt);
-    if (listings.size() <= attempt) listings.resize(attempt + 1);
+
     {
       model::Record& r = cx.log.add(Obs::sent, now, attempt);
       r.a = call, r.b = static_cast<uint32_t>(a.number);
@@ -235,6 +234,7 @@ struct LiveService::Impl final : sim::Dispatcher {
       r.d = who;
     }
     net.send(who, attempt);
+    listings.resize(cx.history.attempts.size());  // the request and any copy the network made of it
     advance(now);
     return attempt;
   }
@@ -285,7 +285,7 @@ struct LiveService::Impl final : sim::Dispatcher {
     out.at = cx.now;
     out.api = c.api;
     out.response = r;
-    if (c.api != Api::run && r.ok()) out.listed = listings[attempt];
+    if (c.api != Api::run && r.ok()) out.listed = std::exchange(listings[attempt], {});
     if (c.api == Api::terminate) out.before = before_of(attempt, out.listed);
     ready.push_back(std::move(out));
     model::IntentRecord& in = cx.history.intents[c.intent];
@@ -307,8 +307,7 @@ struct LiveService::Impl final : sim::Dispatcher {
         out.push_back(v.state);
         continue;
       }
-      const bool running = *i.terminate_requested - i.launched >= s.service.launch_time;
-      out.push_back(running ? model::InstanceState::running : model::InstanceState::pending);
+      out.push_back(host.service().lifecycle_state(v.id, *i.terminate_requested));
     }
     return out;
   }
@@ -339,6 +338,7 @@ struct LiveService::Impl final : sim::Dispatcher {
     model::AttemptRecord& a = cx.history.attempts.at(attempt);
     if (a.done) return;
     cx.log.add(Obs::timed_out, cx.now, attempt).a = cx.client_of(attempt);
+    listings[attempt] = {};
     a.done = true;
     a.ended = cx.now;
     a.end = model::AttemptEnd::timeout;

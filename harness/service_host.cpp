@@ -156,7 +156,7 @@ void ServiceHost::describe(uint32_t attempt, uint32_t f) {
       listings_ && !c.request.has_token ? std::nullopt : std::optional<model::Token>(c.request.token);
   const auto r = service_.describe(c.request.region, listings_ ? c.ids : std::vector<uint32_t>{}, filter, h.clock(),
                                    c.request.account);
-  if (listings_) (*listings_)[attempt] = r;
+  if (listings_) listing(attempt) = r;
   Response found{r.code, 0, 0, 0};
   // A live lookup that names no token names no launch to its caller (its listing is on the wire).
   if (!r.instances.empty() && filter) {
@@ -175,7 +175,7 @@ void ServiceHost::terminate(uint32_t attempt, uint32_t f) {
   const model::CallRecord& c = cx_.call_of(attempt);
   asked_.clear();
   const auto r = service_.terminate(c.request.region, c.ids, handling(attempt, f, true, false), c.request.account, &asked_);
-  if (listings_) (*listings_)[attempt] = r;
+  if (listings_) listing(attempt) = r;
   cx_.log.add(Obs::terminated, cx_.now, attempt).code = static_cast<uint8_t>(r.code);
   for (uint32_t id : asked_) cx_.log.add(Obs::terminating, cx_.now, id).a = attempt;
   replies_[attempt] = Response{r.code, 0, 0, 0};

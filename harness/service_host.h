@@ -71,6 +71,10 @@ class ServiceHost {
   const model::Steps& steps() const { return cx_.s.service.steps; }
   bool read_then_write() const { return cx_.s.service.store.write == model::StoreWrite::read_then_write; }
   bool dead(uint32_t attempt) const;
+  model::DescribeResult& listing(uint32_t attempt) {
+    if (listings_->size() <= attempt) listings_->resize(attempt + 1);
+    return (*listings_)[attempt];
+  }
   uint32_t pick_frontend(uint32_t client, uint32_t region);
   model::Handling handling(uint32_t attempt, uint32_t frontend, bool request, bool read);
   void admit(uint32_t attempt);

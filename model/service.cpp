@@ -371,7 +371,11 @@ InstanceState Service::state_of(uint32_t id, Time now) const {
     return now - *i.terminate_requested < config_.terminate_time ? InstanceState::shutting_down
                                                                  : InstanceState::terminated;
   }
-  return now - i.launched < config_.launch_time ? InstanceState::pending : InstanceState::running;
+  return lifecycle_state(id, now);
+}
+
+InstanceState Service::lifecycle_state(uint32_t id, Time now) const {
+  return now - instances_.at(id - 1).launched < config_.launch_time ? InstanceState::pending : InstanceState::running;
 }
 
 DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& ids,

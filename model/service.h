@@ -259,6 +259,8 @@ class Service {
   void reserve(size_t n);
 
   InstanceState state_of(uint32_t instance, Time now) const;
+  // The state it would have at `now` had no one asked to terminate it: pending, then running.
+  InstanceState lifecycle_state(uint32_t instance, Time now) const;
   const std::vector<Reservation>& reservations() const { return reservations_; }
   const std::vector<Instance>& instances() const { return instances_; }
   const ServiceConfig& config() const { return config_; }

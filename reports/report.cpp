@@ -366,7 +366,7 @@ void write_timeline(std::ostream& os, const std::optional<Timeline>& tl) {
     os << ",\n    \"" << key << "\": [";
     bool first = true;
     for (const auto& e : *list) {
-      os << (first ? "\n      " : ",\n      ") << e.dump();
+      os << (first ? "\n      " : ",\n      ") << e.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
       first = false;
     }
     os << (first ? "]" : "\n    ]");
@@ -449,7 +449,8 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
   j["completion_ms"] = completion;
   // The scenario's part as one document; then the runs, one line each, written as they are
   // made, so that a results file of 50,000 runs never sits in memory whole.
-  std::string head = j.dump(2);
+  // Text from a live client (a User-Agent, an intent's name) may be any bytes: replaced, never thrown on.
+  std::string head = j.dump(2, ' ', false, ordered_json::error_handler_t::replace);
   head.pop_back();  // the closing brace
   while (!head.empty() && head.back() == '\n') head.pop_back();
   os << head << ",\n  \"results\": [";
@@ -479,7 +480,7 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
       }
       jr["violation_details"] = vs;
     }
-    os << (first ? "\n    " : ",\n    ") << jr.dump();
+    os << (first ? "\n    " : ",\n    ") << jr.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
     first = false;
     return true;
   });

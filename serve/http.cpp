@@ -57,22 +57,29 @@ class Conn : public std::enable_shared_from_this<Conn> {
   bool keep_alive_ = true;
   bool closed_ = false;
   std::shared_ptr<http::response<http::string_body>> out_;
+  // Itself, while it waits for an answer: the watch may end (the client pipelined its next
+  // request) and nothing else owns it then (the server keeps weak pointers).
+  std::shared_ptr<Conn> hold_;
 };
 
 class Server {
  public:
   Server(harness::LiveService& live, const ServeOptions& opt, const ServeHooks& hooks, ServeCounts& counts)
-      : live_(live), opt_(opt), hooks_(hooks), counts_(counts), acceptor_(io_), tick_(io_), stop_timer_(io_),
+      : live_(live), opt_(opt), hooks_(hooks), counts_(counts), acceptor_(io_), tick_(io_), stop_timer_(io_), accept_retry_(io_),
         signals_(io_, SIGINT, SIGTERM), start_(Clock::now()) {
     signals_.add(SIGHUP);  // the terminal closed: the session ends and is judged, as at Ctrl-C
   }
 
   int64_t run() {
-    const tcp::endpoint ep(asio::ip::make_address(opt_.address), opt_.port);
-    acceptor_.open(ep.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(ep);
-    acceptor_.listen();
+    try {
+      const tcp::endpoint ep(asio::ip::make_address(opt_.address), opt_.port);
+      acceptor_.open(ep.protocol());
+      acceptor_.set_option(asio::socket_base::reuse_address(true));
+      acceptor_.bind(ep);
+      acceptor_.listen();
+    } catch (const boost::system::system_error& e) {
+      throw ListenError(e.code().message());
+    }
     if (hooks_.listening) hooks_.listening(acceptor_.local_endpoint().port());
     accept();
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
@@ -179,7 +186,14 @@ class Server {
  private:
   void accept() {
     acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket sock) {
-      if (ec) return;  // stopped
+      if (stopped_ || ec == asio::error::operation_aborted) return;
+      if (ec) {  // out of file descriptors, say: try again shortly, the server goes on
+        accept_retry_.expires_after(std::chrono::milliseconds(100));
+        accept_retry_.async_wait([this](const boost::system::error_code& e) {
+          if (!e && !stopped_) accept();
+        });
+        return;
+      }
       if (open_ >= opt_.max_connections) {
         boost::system::error_code ignore;
         sock.close(ignore);
@@ -204,6 +218,7 @@ class Server {
     acceptor_.close(ignore);
     tick_.cancel();
     stop_timer_.cancel();
+    accept_retry_.cancel();
     signals_.cancel();
     for (auto& w : conns_)
       if (auto c = w.lock()) c->close_now(false);
@@ -216,7 +231,7 @@ class Server {
   ServeCounts& counts_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
-  asio::steady_timer tick_, stop_timer_;
+  asio::steady_timer tick_, stop_timer_, accept_retry_;
   asio::signal_set signals_;
   Clock::time_point start_;
   std::map<uint32_t, std::weak_ptr<Conn>> waiting_;
@@ -292,8 +307,9 @@ void Conn::on_request() {
     return;
   }
   waiting_ = attempt;
+  hold_ = shared_from_this();  // alive while it waits, whatever the watch does
   watch_close();
-  srv_.wait_on(attempt, shared_from_this());
+  srv_.wait_on(attempt, hold_);
 }
 
 // While it waits, the connection notices its client closing (a timeout of its own, a process
@@ -313,6 +329,7 @@ void Conn::watch_close() {
 void Conn::deliver(const harness::LiveAnswer& a) {
   if (closed_ || waiting_ != a.attempt) return;
   waiting_ = kIdle;
+  const std::shared_ptr<Conn> self = std::move(hold_);  // the write's handler holds it from here
   boost::system::error_code ignore;
   sock_.cancel(ignore);  // the watch
   if (a.kind == harness::LiveAnswer::reset) {
@@ -343,6 +360,7 @@ void Conn::write(int status, std::string body, bool keep_alive, const char* type
 void Conn::close_now(bool reset) {
   if (closed_) return;
   closed_ = true;
+  const std::shared_ptr<Conn> self = std::move(hold_);  // let go once this returns
   boost::system::error_code ignore;
   idle_.cancel();
   if (reset) sock_.set_option(asio::socket_base::linger(true, 0), ignore);

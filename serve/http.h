@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "harness/live.h"
@@ -36,6 +37,11 @@ struct ServeHooks {
 
 struct ServeCounts {
   uint64_t connections = 0, requests = 0, answered = 0, resets = 0, refused_wire = 0, reports = 0;
+};
+
+// The server could not listen where it was told (the address in use, not this machine's, ...).
+struct ListenError : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // Runs until opt.for_us or a signal (SIGINT, SIGTERM, SIGHUP); returns when the session ended (microseconds since start).

@@ -29,11 +29,20 @@ bool parse_scope(std::string_view cred, std::string& key, std::string& region) {
   return true;
 }
 
+// Text from a header or a tag as a name in the log and the reports: printable ASCII, other bytes
+// as '?', at most `most` bytes.
+std::string printable(std::string_view s, size_t most) {
+  std::string out(s.substr(0, most));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  return out;
+}
+
 // The product of a User-Agent: its first word ("aws-cli/2.9.19", "Boto3/1.26.27", "aws-sdk-js/3.540.0").
 std::string product(const std::string* ua) {
   if (!ua || ua->empty()) return "unknown-client";
   const size_t end = ua->find(' ');
-  return ua->substr(0, std::min<size_t>(end == std::string::npos ? ua->size() : end, 80));
+  return printable(std::string_view(*ua).substr(0, end), 80);
 }
 
 }  // namespace
@@ -118,9 +127,9 @@ std::variant<Routed, WireError> route(const HttpIn& in, const harness::Scenario&
                          " values; idemsim serve looks up one token per DescribeInstances: ask once per token"};
   if (r.has_token_filter) lr.token_filter = model::Token(r.client_tokens.front());
   lr.client = product(in.header("user-agent")) + " " + in.peer;
-  if (const std::string* inv = in.header("amz-sdk-invocation-id")) lr.invocation = inv->substr(0, 128);
-  if (const std::string* name = in.header("x-idemsim-intent")) lr.intent = name->substr(0, 256);
-  if (lr.intent.empty()) lr.intent = r.intent_tag.substr(0, 256);
+  if (const std::string* inv = in.header("amz-sdk-invocation-id")) lr.invocation = printable(*inv, 128);
+  if (const std::string* name = in.header("x-idemsim-intent")) lr.intent = printable(*name, 256);
+  if (lr.intent.empty()) lr.intent = printable(r.intent_tag, 256);
   return out;
 }
 

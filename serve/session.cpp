@@ -1,5 +1,6 @@
 #include "serve/session.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -74,7 +75,11 @@ void write_input(std::ostream& out, const SessionInput& in) {
     if (!p.subnet.empty()) put(j, "subnet", p.subnet);
     j["min"] = p.min;
     j["max"] = p.max;
-    if (r.request.has_token) put(j, "token", r.request.token.view());
+    if (r.request.has_token) {
+      put(j, "token", r.request.token.view());
+      // A token longer than the bytes the model keeps (model::Token::kStored): its length too.
+      if (r.request.token.size() > r.request.token.view().size()) j["token_size"] = r.request.token.size();
+    }
     if (!r.ids.empty()) j["ids"] = r.ids;
     if (r.token_filter) put(j, "filter", r.token_filter->view());
     put(j, "client", r.client);
@@ -129,7 +134,12 @@ Session read_session(std::istream& in, const std::string& file) {
         if (has(j, "zone")) lp.zone = get(j, "zone");
         if (has(j, "subnet")) lp.subnet = get(j, "subnet");
         lp.min = j.at("min").get<int32_t>(), lp.max = j.at("max").get<int32_t>();
-        if (has(j, "token")) r.request.has_token = true, r.request.token = model::Token(get(j, "token"));
+        if (has(j, "token")) {
+          std::string t = get(j, "token");
+          // The bytes past those kept do not matter to the model, only how many there were.
+          if (j.contains("token_size")) t.resize(std::max<size_t>(t.size(), j.at("token_size").get<uint32_t>()), '\0');
+          r.request.has_token = true, r.request.token = model::Token(t);
+        }
         if (j.contains("ids")) r.ids = j.at("ids").get<std::vector<uint32_t>>();
         if (has(j, "filter")) r.token_filter = model::Token(get(j, "filter"));
         r.client = get(j, "client");
@@ -147,6 +157,13 @@ Session read_session(std::istream& in, const std::string& file) {
 }
 
 harness::RunResult judge(const harness::Scenario& s, uint64_t seed, const std::vector<SessionInput>& inputs, int64_t end_us) {
+  for (const SessionInput& in : inputs)
+    if (in.kind == SessionInput::request &&
+        (in.req.request.region >= s.service.regions.size() || in.req.request.account >= s.service.accounts.size()))
+      throw std::runtime_error("a request at " + std::to_string(in.at_us) + "us names Region " +
+                               std::to_string(in.req.request.region) + " and account " + std::to_string(in.req.request.account) +
+                               ", which the scenario does not have (" + std::to_string(s.service.regions.size()) + " Regions, " +
+                               std::to_string(s.service.accounts.size()) + " accounts): it was recorded with another scenario");
   harness::LiveService live(s, seed);
   std::vector<uint32_t> attempts;  // per request of the session: its attempt id
   for (const SessionInput& in : inputs) {
@@ -155,7 +172,7 @@ harness::RunResult judge(const harness::Scenario& s, uint64_t seed, const std::v
     else if (in.nth < attempts.size()) live.gone(attempts[in.nth], t);
     else throw std::runtime_error("the session's client closed on request " + std::to_string(in.nth) + ", which it had not made yet");
   }
-  int64_t end = end_us;
+  int64_t end = std::max<int64_t>(end_us, 0);
   if (!inputs.empty()) end = std::max(end, inputs.back().at_us);
   return live.finish(sim::Time(end));
 }

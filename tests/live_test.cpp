@@ -296,3 +296,53 @@ TEST(Live, ATerminationAskedTwiceOfAnInstanceNeverToldIsOneFinding) {
   const harness::RunResult r = live.finish(Time(5'000'000));
   EXPECT_EQ(count(r.findings, model::Property::no_false_reap), 1u);
 }
+
+TEST(Live, ACopyOfALookupTheNetworkMadeIsAnsweredIntoNothing) {
+  LiveService live(scenario("faults:\n  - duplicate: {rate: 100%, delay: 10ms}\n"), 1);
+  ASSERT_TRUE(call(live, launch("tok"), 0));
+  LiveRequest d = lookup();
+  d.token_filter = model::Token("tok");
+  const auto a = call(live, d, 2000);  // its copy is handled after it, under ASan: no write past the listings
+  ASSERT_TRUE(a && a->response.ok());
+  EXPECT_EQ(a->listed.instances.size(), 1u);
+  EXPECT_EQ(live.finish(Time(5'000'000)).violation_count, 0u);
+}
+
+TEST(Live, AnSdksRetriesServeTheirCallsIntentWhateverTokenEachCarries) {
+  LiveService live(scenario("faults:\n  - storm: {from: 0s, for: 1s, status: 503, code: Unavailable, rate: 100%}\n"), 1);
+  LiveRequest q = launch("");  // no token: each attempt would otherwise be an intent of its own
+  q.invocation = "inv-1";
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(call(live, q, i * 500));
+  const harness::RunResult r = live.finish(Time(5'000'000));
+  EXPECT_EQ(r.stats.intents, 1u);
+  EXPECT_EQ(r.stats.calls, 1u);
+  EXPECT_EQ(r.violation_count, 0u);
+}
+
+TEST(Live, ANameFirstSeenOnALookupIsTheLaunchesIntentWithItsMaxCount) {
+  LiveService live(scenario(""), 1);
+  LiveRequest d = lookup();
+  d.intent = "job-9";
+  d.token_filter = model::Token("tok-9");
+  ASSERT_TRUE(call(live, d, 0));  // look before launching
+  ASSERT_TRUE(call(live, launch("tok-9", "job-9"), 100));
+  const harness::RunResult r = live.finish(Time(5'000'000));
+  EXPECT_EQ(r.stats.intents, 1u);
+  EXPECT_EQ(r.violation_count, 0u) << "the intent intends the launch's MaxCount, not the lookup's nothing";
+}
+
+TEST(Live, ATokenLongerThanTheModelKeepsReplaysToTheSameHash) {
+  const harness::Scenario s = scenario("");
+  LiveService live(s, 3);
+  const LiveRequest q = launch(std::string(100, 'x'));  // refused by the service (over 64), kept as 100 bytes long
+  ASSERT_TRUE(call(live, q, 0));
+  const harness::RunResult r = live.finish(Time(20'000'000));
+  std::ostringstream file;
+  serve::write_header(file, "live.yaml", 0, 3);
+  serve::write_input(file, {0, serve::SessionInput::request, q, 0});
+  serve::write_end(file, 20'000'000);
+  std::istringstream back(file.str());
+  const serve::Session session = serve::read_session(back, "session.jsonl");
+  EXPECT_EQ(session.inputs.at(0).req.request.token.size(), 100u);
+  EXPECT_EQ(serve::judge(s, 3, session.inputs, session.end_us).trace_hash, r.trace_hash);
+}

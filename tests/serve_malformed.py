@@ -128,6 +128,26 @@ def main():
             print(f"FAIL: {what}: expected {want}, got {got}")
         if srv.poll() is not None:
             sys.exit(f"the server died on: {what}")
+    # Two requests pipelined on one connection: each is answered, in order.
+    s2 = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s2.sendall(post(GOOD + "pipe1") + post(GOOD + "pipe2"))
+    s2.shutdown(socket.SHUT_WR)
+    got = b""
+    try:
+        while True:
+            chunk = s2.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    s2.close()
+    statuses = re.findall(rb"HTTP/1\.1 (\d+)", got)
+    seen = ", ".join(x.decode() for x in statuses) or "closed, no answer"
+    rows.append(f"| two requests pipelined on one connection | {seen} |")
+    if statuses != [b"200", b"200"]:
+        failures += 1
+        print(f"FAIL: two pipelined requests got {seen}")
     # More connections than --max-connections: those past the limit are closed as they come.
     held = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
     time.sleep(0.2)

@@ -32,7 +32,8 @@
 //                    the caller recorded as failed launched nothing.
 //  intent-exact:     the reservation an intent was answered with was launched for it, and an intent that
 //                    ended well has at least MinCount instances of its own.
-//  no-false-reap:    an intent terminates only instances an answer to it named; a cleanup job terminates
+//  no-false-reap:    an intent terminates only instances an answer to it, or to another intent of its client,
+//                    named; a cleanup job terminates
 //                    no instance an intent owns (named to it, or launched for an intent its caller was
 //                    still working on: a call of it not over, a caller's crash ending its calls).
 //  liveness:         (with `heal_at`) every intent reaches a definite end by max(heal_at, when it began)

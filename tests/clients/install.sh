@@ -24,5 +24,9 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f node_modules/@aws-
   exit 0
 fi
 echo "tests/clients/install.sh: npm ci (@aws-sdk/client-ec2 $(node -p 'require("./package.json").dependencies["@aws-sdk/client-ec2"]'), node $(node --version))"
-npm ci --no-audit --no-fund --loglevel=error
+# TLS: the system's certificate store (Debian's ca-certificates, and any CA the machine's
+# administrator added to it, such as an egress proxy's), not only the one node ships with.
+ca=()
+[ -f /etc/ssl/certs/ca-certificates.crt ] && [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && ca=(--cafile /etc/ssl/certs/ca-certificates.crt)
+npm ci --no-audit --no-fund --loglevel=error "${ca[@]}"
 echo "$want" >"$stamp"
