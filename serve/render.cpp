@@ -10,15 +10,7 @@ using model::Api;
 
 namespace {
 
-std::string_view state_word(model::InstanceState s) {
-  switch (s) {
-    case model::InstanceState::pending: return "pending";
-    case model::InstanceState::running: return "running";
-    case model::InstanceState::shutting_down: return "shutting-down";
-    case model::InstanceState::terminated: return "terminated";
-  }
-  return "pending";
-}
+// EC2's code for a state (its name is model::state_name's).
 int state_code(model::InstanceState s) {
   switch (s) {
     case model::InstanceState::pending: return 0;
@@ -84,7 +76,7 @@ HttpOut render(const LiveAnswer& a, const Ec2Request& ec2, const harness::LiveSe
     x.type = res.params.type;
     x.key_name = res.params.key;
     x.state_code = state_code(state);
-    x.state_name = std::string(state_word(state));
+    x.state_name = std::string(model::state_name(state));
     x.zone = res.placed_zone.empty() ? live.scenario().service.regions[res.region].name + "a" : res.placed_zone;
     x.subnet = res.params.subnet;
     x.token = res.has_token ? res.token.str() : "";
@@ -106,7 +98,7 @@ HttpOut render(const LiveAnswer& a, const Ec2Request& ec2, const harness::LiveSe
       for (const model::InstanceView& v : a.listed.instances) {
         if (!ec2.state_names.empty()) {
           bool want = false;
-          for (const std::string& n : ec2.state_names) want = want || n == state_word(v.state);
+          for (const std::string& n : ec2.state_names) want = want || n == model::state_name(v.state);
           if (!want) continue;
         }
         if (rs.empty() || rs.back().id != model::reservation_name(v.reservation))
@@ -120,8 +112,8 @@ HttpOut render(const LiveAnswer& a, const Ec2Request& ec2, const harness::LiveSe
       for (size_t k = 0; k < a.listed.instances.size(); ++k) {
         const model::InstanceView& v = a.listed.instances[k];
         const model::InstanceState before = k < a.before.size() ? a.before[k] : v.state;
-        changes.push_back({model::instance_name(v.id), state_code(v.state), state_code(before), std::string(state_word(v.state)),
-                           std::string(state_word(before))});
+        changes.push_back({model::instance_name(v.id), state_code(v.state), state_code(before), std::string(model::state_name(v.state)),
+                           std::string(model::state_name(before))});
       }
       return HttpOut{200, terminate_instances_xml(request_id, changes)};
     }
