@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --tests
-bash tests/clients/install.sh  # the JavaScript SDK serve's real-client test runs (npm ci, when stale)
+# The JavaScript SDK serve's real-client test runs (npm ci, when stale). Without the npm registry
+# the suite still runs: serve.real_clients runs the other clients' cases and reports itself skipped.
+bash tests/clients/install.sh || echo "warning: the JavaScript SDK could not be installed (above); serve.real_clients skips its cases" >&2
 jobs=$(nproc)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
