@@ -1,6 +1,8 @@
 #include "harness/live.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <utility>
 
 #include "harness/context.h"

@@ -736,20 +736,29 @@ RowResult row_length_65(Probe& p) {
   return e.fail("expected 400 InvalidParameterValue");
 }
 
-RowResult row_whole_token(Probe& p) {
+// Token t, then its variant u, which the rules make another token: both must launch, each its own
+// reservation. `how` introduces u in the evidence; `wrong` says what the service does when u gets
+// t's answer.
+RowResult another_token(Probe& p, const std::string& t, const std::string& u, const std::string& how,
+                        const std::string& wrong, const std::string& passed) {
   Evidence e;
-  const std::string t = p.fresh_of_length(64);
-  std::string u = t;
-  u.back() = u.back() == '0' ? '1' : '0';
   const Launch l = p.launch(t), m = p.launch(u);
   const Answer a = p.run(l);
   e.sent(show(l), a);
   if (!launched(a, 1)) return e.fail(first_launch_failed(a, 1));
   const Answer b = p.run(m);
-  e.sent("a token differing only in its 64th character, " + show_token(u), b);
-  if (!launched(b, 1)) return e.fail("the second token did not launch: " + show(b));
-  if (!other(a, b)) return e.fail("the second token got the first token's answer: the service does not compare whole tokens");
-  return e.pass("two tokens sharing their first 63 characters launched twice");
+  e.sent(how + show_token(u), b);
+  if (!launched(b, 1)) return e.fail("the variant token did not launch: " + show(b));
+  if (!other(a, b)) return e.fail("the variant token got the first token's answer: " + wrong);
+  return e.pass(passed);
+}
+
+RowResult row_whole_token(Probe& p) {
+  const std::string t = p.fresh_of_length(64);
+  std::string u = t;
+  u.back() = u.back() == '0' ? '1' : '0';
+  return another_token(p, t, u, "a token differing only in its 64th character, ",
+                       "the service does not compare whole tokens", "two tokens sharing their first 63 characters launched twice");
 }
 
 RowResult row_non_ascii(Probe& p) {
@@ -763,22 +772,14 @@ RowResult row_non_ascii(Probe& p) {
 }
 
 RowResult row_case(Probe& p) {
-  Evidence e;
   const std::string t = p.fresh("Case-");
   std::string u = t;
   for (size_t i = p.config().token_prefix().size(); i < u.size(); ++i) {  // the prefix stays as given
     const auto b = static_cast<unsigned char>(u[i]);
     u[i] = static_cast<char>(std::isupper(b) ? std::tolower(b) : std::toupper(b));
   }
-  const Launch l = p.launch(t), m = p.launch(u);
-  const Answer a = p.run(l);
-  e.sent(show(l), a);
-  if (!launched(a, 1)) return e.fail(first_launch_failed(a, 1));
-  const Answer b = p.run(m);
-  e.sent("the token with its letters' case swapped, " + show_token(u), b);
-  if (!launched(b, 1)) return e.fail("the case variant did not launch: " + show(b));
-  if (!other(a, b)) return e.fail("the case variant got the first token's answer: the service folds case");
-  return e.pass("the case variant is another token: another reservation and instance");
+  return another_token(p, t, u, "the token with its letters' case swapped, ", "the service folds case",
+                       "the case variant is another token: another reservation and instance");
 }
 
 RowResult row_filter(Probe& p) {
