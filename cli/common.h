@@ -1,6 +1,6 @@
 // What the commands of idemsim share: the version, number and path helpers, and the commands'
 // tables (one file each: run.cpp, replay.cpp, diff.cpp, check.cpp, report.cpp, sweep.cpp, keys.cpp,
-// probe.cpp).
+// probe.cpp, audit.cpp).
 #pragma once
 
 #include <cstdint>
@@ -51,5 +51,6 @@ const Command& sweep_command();
 const Command& keys_command();
 const Command& serve_command();
 const Command& probe_command();
+const Command& audit_command();
 
 }  // namespace idem::cli

@@ -22,7 +22,7 @@ const std::vector<const Command*>& commands() {
   static const std::vector<const Command*> all{&run_command(),   &replay_command(), &diff_command(),
                                                &check_command(), &report_command(), &sweep_command(),
                                                &keys_command(),  &serve_command(),
-                                               &probe_command()};
+                                               &probe_command(),  &audit_command()};
   return all;
 }
 
@@ -42,8 +42,8 @@ commands:
   out << "\noptions:\n";
   write_rows(out, {{"-h, --help", "this text (also: idemsim <command> --help)"}, {"--version", "the version"}}, 2, 20);
   out << R"(
-exit codes: 0 every scenario met its `expect` (probe: every row passed), 1 one did not, 2 bad
-input (probe: an endpoint not reached), 3 internal error.
+exit codes: 0 every scenario met its `expect` (probe: every row passed; audit: no violation), 1
+one did not, 2 bad input (probe: an endpoint not reached), 3 internal error.
 scenario format: docs/scenario-format.md
 )";
   return out.str();

@@ -1,5 +1,6 @@
 // idemsim replay: one run's timeline, event by event, filtered, and its trace hash.
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "cli/common.h"
 #include "harness/load.h"
+#include "reports/cloudtrail.h"
 #include "reports/replay.h"
 #include "reports/report.h"
 #include "reports/trace_filter.h"
@@ -73,6 +75,11 @@ int cmd_replay(const Args& args, const std::string& program) {
               << "\nthis is a bug of idemsim, not of the system under test; please report it with the scenario file\n";
     return 3;
   }
+  if (const auto ct = args.text("--cloudtrail")) {
+    std::ofstream o(*ct, std::ios::binary);
+    reports::write_cloudtrail(o, s, *r.log, run_seed);
+    if (!o) throw UsageError{"--cloudtrail " + *ct + ": cannot write it"};
+  }
   if (!only_violations) {
     if (!filter.any()) {
       std::cout << r.trace;
@@ -120,6 +127,9 @@ file and seed print the same bytes on every machine and build.
 )",
       .sections =
           {{.flags = {{.name = "--seed", .value = "N", .help = "the seed to replay", .number = Range{}},
+                      {.name = "--cloudtrail", .value = "FILE",
+                       .help = "also write the run as CloudTrail would have logged it (docs/audit.md): the requests that "
+                               "reached the service, with its answers, as {\"Records\": [...]}; idemsim audit reads it"},
                       {.name = "--via-asio",
                        .help = "dispatch events through a Boost.Asio io_context (same trace; for measurement)"}}},
            {.heading = R"(filters (they compose: a line must pass each one given; the run's header always shows, and so do

@@ -20,6 +20,7 @@
 #include "harness/load.h"
 #include "reports/html.h"
 #include "reports/merge.h"
+#include "reports/cloudtrail.h"
 #include "reports/report.h"
 #include "sim/trace.h"
 
@@ -65,6 +66,8 @@ int cmd_run(const Args& args, const std::string& program) {
       throw UsageError{"--junit, --md and --html name one file, " + *x + "; give each its own"};
   for (const std::string* o : {&junit_out, &md_out, &html_out})
     if (!o->empty()) prepare_output(*o, force);
+  const std::string cloudtrail_out = args.text("--cloudtrail", "");
+  if (!cloudtrail_out.empty()) prepare_output(cloudtrail_out, force);
 
   std::vector<harness::Scenario> scenarios;
   bool bad = false;
@@ -80,6 +83,20 @@ int cmd_run(const Args& args, const std::string& program) {
 
   for (const auto& s : scenarios)
     check_seed_range(seed.value_or(s.seed), runs.value_or(static_cast<uint64_t>(s.runs)), s.file);
+  if (!cloudtrail_out.empty()) {
+    // One run's records: the first seed's of the one scenario.
+    if (scenarios.size() != 1)
+      throw UsageError{"--cloudtrail writes one run of one scenario, and " + std::to_string(scenarios.size()) +
+                       " scenario files were given; give one (its first seed is written)"};
+    const harness::Scenario& s = scenarios.front();
+    harness::RunOptions opt;
+    opt.keep_log = true;
+    const uint64_t at = seed.value_or(s.seed);
+    const harness::RunResult one = harness::run_once(s, at, opt);
+    std::ofstream o(cloudtrail_out, std::ios::binary);
+    reports::write_cloudtrail(o, s, *one.log, at);
+    if (!o) throw UsageError{"--cloudtrail " + cloudtrail_out + ": cannot write it"};
+  }
   {
     std::map<std::string, std::string> names;  // results file name -> the scenario writing it
     for (const auto& s : scenarios) {
@@ -256,6 +273,10 @@ ever named: the caller cannot know they exist), violations.
                    "second: seeds done, seeds per second, failing seeds, time left)"},
           {.name = "--progress",
            .help = "the progress bar even when stderr is not a terminal (a CI log), from the start"},
+          {.name = "--cloudtrail", .value = "FILE",
+           .help = "also write the first seed's run as CloudTrail would have logged it (docs/audit.md): the requests "
+                   "that reached the service, with its answers, as {\"Records\": [...]}; idemsim audit reads it. One "
+                   "scenario file only"},
           {.name = "--junit", .value = "FILE",
            .help = "also write the JUnit XML report (as `idemsim report --format junit` would)"},
           {.name = "--md", .value = "FILE",

@@ -57,7 +57,9 @@ void Network::respond(uint32_t attempt, model::Response r, bool acted) {
   const uint32_t region = c.request.region;
   if (acted) {
     if (auto code = cx_.injector.storm(faults::Storm::after, region, now)) {
-      cx_.log.add(Obs::storm_after, now, attempt).code = static_cast<uint8_t>(*code);
+      model::Record& rec = cx_.log.add(Obs::storm_after, now, attempt);
+      rec.code = static_cast<uint8_t>(*code);
+      rec.a = static_cast<uint32_t>(r.code), rec.b = r.reservation, rec.c = r.first_instance, rec.d = r.count;
       r = model::Response{*code, 0, 0, 0};
     }
   }
@@ -65,21 +67,21 @@ void Network::respond(uint32_t attempt, model::Response r, bool acted) {
   if (cx_.injector.partitioned(false, cx_.history.clients[c.client].group, region, now)) {
     model::Record& lost = cx_.log.add(Obs::lost_response, now, attempt);
     lost.flags = model::kPartition | (acted ? model::kActed : 0);
-    lost.code = static_cast<uint8_t>(r.code);
+    lost.set_response(r);
     return;
   }
   // A reset reaches a client still waiting on its connection: not one that timed out already, nor
   // a copy the network made (no client holds its connection).
   if (acted && !a.done && a.duplicate_of == model::AttemptRecord::kNotTaken &&
       cx_.injector.reset(faults::Reset::after, region, now)) {
-    cx_.log.add(Obs::reset_after, now, attempt);
+    cx_.log.add(Obs::reset_after, now, attempt).set_response(r);
     cx_.q.push(now + latency(c.client), kReset, attempt);
     return;
   }
   if (cx_.injector.lose_response(region, now)) {
     model::Record& lost = cx_.log.add(Obs::lost_response, now, attempt);
     lost.flags = acted ? model::kActed : 0;
-    lost.code = static_cast<uint8_t>(r.code);
+    lost.set_response(r);
     return;
   }
   in_transit_[attempt] = Transit{r, now};

@@ -72,13 +72,13 @@ enum class Obs : uint8_t {
   arrived,         // subject attempt: it reached the Region's endpoint; a the frontend that took it in (kNone:
                    // none did: a storm, the quota, every frontend down); x the service's time for it (its
                    // draw and any spike)
-  lost_response,   // subject attempt; flags kPartition | kActed (the service acted); code the answer lost
-  reset_after,     // subject attempt: the service acted, then the connection dropped
+  lost_response,   // subject attempt; flags kPartition | kActed (the service acted); code, b, c, d the answer lost
+  reset_after,     // subject attempt: the service acted, then the connection dropped; code, b, c, d its answer
   reset_by_crash,  // subject attempt: the frontend handling it crashed
   // Faults at the endpoint.
   storm_before,    // subject attempt; code: a storm answered it before the service saw it
   transient,       // subject attempt; code: a transient 400 before the service acted
-  storm_after,     // subject attempt; code: a storm replaced the service's answer
+  storm_after,     // subject attempt; code: a storm replaced the service's answer, which a (its code), b, c, d hold
   crash_step,      // subject op; a attempt; code faults::Crash::Step: a crash fault came due at a step
   crash_timed,     // subject fault index: a timed crash came due
   // The service.

@@ -21,8 +21,8 @@
 
 // `idemsim replay FILE --seed 1 | grep trace-hash` for each; see GoldenTraceHashes below.
 #define IDEMSIM_GOLDEN_BASELINE_HASH "0x82638d06422b9d43"
-#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0x9be99ba557efcb68"
-#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0xdfde5a886cc1208f"
+#define IDEMSIM_GOLDEN_NO_TOKEN_HASH "0xa897dbe6b99374cc"
+#define IDEMSIM_GOLDEN_STORM_AFTER_HASH "0x432cd2503bf19f2d"
 
 using namespace idem;
 using harness::Scenario;

@@ -21,7 +21,7 @@
 //                    frontend's crash before its launch: recovery frees the token), one that joined such
 //                    a launch, and one taken in while the token store was down. Describe and Terminate
 //                    answers are judged too (inside describe_lag either answer), and each launch must
-//                    be what and where its request asked (Region, account, zone, subnet, image, type,
+//                    be what and where its request asked (Region, account, zone, subnet when one was asked, image, type,
 //                    MinCount..MaxCount).
 //  token-instances:  per token and scope, exactly one reservation (a 2013 token past its retention may
 //                    start a new one), with MinCount..MaxCount instances of its first request.
@@ -67,6 +67,10 @@ struct Rules {
   Duration terminate_time = sim::seconds(10);
   Duration describe_lag = sim::seconds(1);
   Duration token_retention = sim::hours(24);
+  // When how long an instance takes to terminate is known only within bounds (a production log):
+  // it is gone at some time from terminate_time to this after its termination was asked, and in
+  // between a repeat of its token may get either answer. Unset: exactly terminate_time.
+  std::optional<Duration> terminate_time_max;
 };
 
 // The scenario's promises beyond the token rules (docs/scenario-format.md, `heal_at`).

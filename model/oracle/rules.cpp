@@ -81,7 +81,8 @@ std::optional<Misplaced> misplaced(const Ledger& l, const Rules& rules, const Le
                                      : spec.zones.empty() ? zone.empty()
                                                           : std::find(spec.zones.begin(), spec.zones.end(), zone) != spec.zones.end();
   if (!zone_ok) return Misplaced::zone;
-  if (subnet != asked.subnet) return Misplaced::subnet;
+  // Without a subnet asked for, EC2 picks one (the zone's default subnet): any, or none, will do.
+  if (!asked.subnet.empty() && subnet != asked.subnet) return Misplaced::subnet;
   if (launch.params != kNone) {
     const LaunchParams& got = l.params(launch.params);
     if (got.image != asked.image) return Misplaced::image;

@@ -118,6 +118,9 @@ struct ScopeJudge {
       const Time t = *at.decided;
       const std::optional<Time> ended = current != kNone ? j.terminated_at(l.launches[current]) : std::nullopt;
       const bool gone = ended && t >= *ended;
+      // Surely gone: past the latest time its instances could still have been terminating.
+      const bool surely_gone =
+          gone && (!rules.terminate_time_max || t >= *ended + (*rules.terminate_time_max - rules.terminate_time));
       // 2013: past the retention the token may be forgotten ("at least 24 hours"); a repeat that
       // then launches starts the token's life anew.
       if (gone && rules.semantics == Semantics::v2013 && t - *ended >= rules.token_retention && li != kNone) {
@@ -147,7 +150,8 @@ struct ScopeJudge {
           extra.push_back(li);
         }
       }
-      const bool wrong = !j.allowed(a, e, current);
+      bool wrong = !j.allowed(a, e, current);
+      if (wrong && e == Expect::terminated && !surely_gone) wrong = !j.allowed(a, Expect::launch, current);
       if (wrong && !have_told) {
         told.first = a, told.code = static_cast<uint8_t>(e), told.flags = 0, told.other = current;
         have_told = true;

@@ -1,0 +1,224 @@
+// idemsim audit on hand-written CloudTrail files (tests/audit/), in the shapes CloudTrail writes
+// EC2's records: nested `items`, epoch-millisecond launch times, `errorCode` with a null
+// `responseElements`, gzip, lookup-events' strings, records of other services mixed in, records out
+// of order, and malformed files.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "audit/audit.h"
+#include "reports/audit_report.h"
+#include "sim/calendar.h"
+
+namespace fs = std::filesystem;
+using namespace idem;
+
+namespace {
+
+const std::string kDir = std::string(IDEMSIM_SOURCE_DIR) + "/tests/audit/";
+
+std::vector<std::string> properties(const audit::Result& r) {
+  std::vector<std::string> out;
+  for (const model::Finding& f : r.findings) out.emplace_back(model::property_name(f.property));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string error_of(const std::vector<std::string>& paths) {
+  try {
+    audit::audit(paths, {});
+  } catch (const audit::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() : path((fs::temp_directory_path() / ("idemsim-audit-test-" + std::to_string(::getpid()))).string()) {
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string json_report(const audit::Result& r) {
+  std::ostringstream o;
+  reports::write_audit(o, r, reports::AuditFormat::json, "idemsim audit", false);
+  return o.str();
+}
+
+}  // namespace
+
+TEST(AuditRead, ACleanDayPassesAndCountsWhatItDidNotJudge) {
+  const audit::Result r = audit::audit({kDir + "clean"}, {});
+  EXPECT_TRUE(r.findings.empty()) << json_report(r);
+  EXPECT_TRUE(r.duplicates.empty());
+  EXPECT_TRUE(r.leaks.empty());
+  EXPECT_EQ(r.files, 1u);
+  EXPECT_EQ(r.records, 9u);
+  EXPECT_EQ(r.launches, 5u);
+  EXPECT_EQ(r.terminations, 1u);
+  EXPECT_EQ(r.describes, 1u);
+  // Nothing dropped silently: each record not judged is counted under why.
+  uint64_t unused = 0;
+  for (const auto& [why, n] : r.unused) unused += n;
+  EXPECT_EQ(unused, 3u);
+  EXPECT_EQ(r.unused.count("other services: s3.amazonaws.com"), 1u);
+  EXPECT_EQ(r.unused.count("EC2 CreateTags (not a launch or a termination)"), 1u);
+  // The callers' SDKs and the profiles idemsim models for them.
+  std::map<std::string, std::string> profile;
+  for (const audit::Caller& c : r.callers) profile[c.sdk] = c.profile;
+  EXPECT_EQ(profile["go-v2 1.48.0"], "aws-standard-2026");
+  EXPECT_EQ(profile["botocore 1.34.0"], "aws-standard");
+  EXPECT_EQ(profile["awscli 2.9.19"], "aws-standard");
+  EXPECT_EQ(r.first_us, *sim::parse_utc("2026-11-02T10:00:05Z"));
+  EXPECT_EQ(r.last_us, *sim::parse_utc("2026-11-02T14:00:00Z"));
+}
+
+// The repeat two hours after the reaper's TerminateInstances gets IdempotentInstanceTerminated: right
+// when instances are gone within the hour, wrong when they may take three.
+TEST(AuditRead, TheTerminationWindowDecidesWhatARepeatMustGet) {
+  audit::Options slow;
+  slow.terminate_min = sim::hours(3);
+  slow.terminate_max = sim::hours(4);
+  const audit::Result r = audit::audit({kDir + "clean"}, slow);
+  ASSERT_EQ(properties(r), std::vector<std::string>{"answers"});
+  std::ostringstream md;
+  reports::write_audit(md, r, reports::AuditFormat::md, "idemsim audit", false);
+  EXPECT_NE(md.str().find("IdempotentInstanceTerminated"), std::string::npos) << md.str();
+  // The log's own names in the story, not the run log's numbering.
+  EXPECT_NE(md.str().find("r-0a1a1a1a1a1a1a1a1"), std::string::npos) << md.str();
+  EXPECT_EQ(md.str().find("r-00000000000000001"), std::string::npos) << md.str();
+}
+
+TEST(AuditRead, ViolationsDuplicatesAndLeaks) {
+  const audit::Result r = audit::audit({kDir + "violations"}, {});
+  EXPECT_EQ(properties(r), (std::vector<std::string>{"answers", "token-collision", "token-instances"})) << json_report(r);
+  EXPECT_EQ(r.files, 2u);  // one of them gzip'd
+  EXPECT_EQ(r.records, 10u);
+  ASSERT_EQ(r.duplicates.size(), 1u);
+  EXPECT_EQ(r.duplicates[0].first_reservation, "r-0d1d1d1d1d1d1d1d1");
+  EXPECT_EQ(r.duplicates[0].second_reservation, "r-0d2d2d2d2d2d2d2d2");
+  EXPECT_EQ(r.duplicates[0].second_us - r.duplicates[0].first_us, 40 * 1000000);
+  ASSERT_EQ(r.leaks.size(), 2u);
+  // The extra reservation under dup-1, terminated by ops an hour later.
+  EXPECT_EQ(r.leaks[0].reservation, "r-0b2b2b2b2b2b2b2b2");
+  EXPECT_EQ(r.leaks[0].token, "dup-1");
+  ASSERT_EQ(r.leaks[0].instances.size(), 1u);
+  EXPECT_EQ(r.leaks[0].instances[0].id, "i-0b21b21b21b21b21b");
+  EXPECT_NE(r.leaks[0].instances[0].by.find("user/ops"), std::string::npos);
+  EXPECT_EQ(r.leaks[0].instance_us, int64_t{3600} * 1000000);
+  // The suspected duplicate's second launch, still running at the log's end (10:00:20).
+  EXPECT_EQ(r.leaks[1].reservation, "r-0d2d2d2d2d2d2d2d2");
+  EXPECT_FALSE(r.leaks[1].instances[0].gone_us.has_value());
+  EXPECT_EQ(r.leaks[1].instance_us, int64_t{39 * 60 + 40} * 1000000);
+  EXPECT_EQ(r.leaked_instances, 2u);
+  // The Terraform provider names the SDK it is built on.
+  bool terraform = false;
+  for (const audit::Caller& c : r.callers)
+    if (c.sdk == "go-v2 1.24.0") terraform = c.tokenless == 3 && c.duplicates == 1;
+  EXPECT_TRUE(terraform) << json_report(r);
+}
+
+TEST(AuditRead, TheWindowAndThePrincipalAreSettings) {
+  audit::Options narrow;
+  narrow.window = sim::seconds(10);
+  EXPECT_TRUE(audit::audit({kDir + "violations"}, narrow).duplicates.empty());
+  // By role: batch-a and batch-b are two roles, still two callers of one token.
+  audit::Options by_role;
+  by_role.by_role = true;
+  EXPECT_EQ(properties(audit::audit({kDir + "violations"}, by_role)),
+            (std::vector<std::string>{"answers", "token-collision", "token-instances"}));
+}
+
+TEST(AuditRead, LookupEventsOutputIsReadToo) {
+  const audit::Result r = audit::audit({kDir + "lookup-events.json"}, {});
+  EXPECT_EQ(r.records, 2u);
+  EXPECT_EQ(r.launches, 2u);
+  EXPECT_EQ(properties(r), std::vector<std::string>{"token-collision"});
+}
+
+// Records in any order, in any files: the same verdict and the same report.
+TEST(AuditRead, TheOrderOfRecordsAndFilesDoesNotMatter) {
+  TempDir t;
+  std::ifstream in(kDir + "violations/eu-west-1.json");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("{\"eventVersion\"", 0) == 0) lines.push_back(line.back() == ',' ? line.substr(0, line.size() - 1) : line);
+  ASSERT_EQ(lines.size(), 9u);
+  std::reverse(lines.begin(), lines.end());
+  // Split in two files, named so that the later records come first.
+  for (int part = 0; part < 2; ++part) {
+    std::ofstream o(t.path + "/" + (part ? "a.json" : "b.json"));
+    o << "{\"Records\": [\n";
+    bool first = true;
+    for (size_t i = part ? 0 : 5; i < (part ? 5 : lines.size()); ++i) o << (first ? "" : ",\n") << lines[i], first = false;
+    o << "\n]}\n";
+  }
+  fs::copy_file(kDir + "violations/eu-west-1-more.json.gz", t.path + "/c.json.gz");
+  const std::string a = json_report(audit::audit({kDir + "violations"}, {}));
+  const std::string b = json_report(audit::audit({t.path}, {}));
+  EXPECT_EQ(a.substr(a.find("\"violations\"")), b.substr(b.find("\"violations\"")));
+}
+
+TEST(AuditRead, AMalformedFileIsAnErrorWithItsPlace) {
+  const std::string cut = error_of({kDir + "malformed/cut-short.json"});
+  EXPECT_NE(cut.find("cut-short.json:5:"), std::string::npos) << cut;
+  EXPECT_NE(cut.find("not JSON"), std::string::npos) << cut;
+  const std::string other = error_of({kDir + "malformed/not-cloudtrail.json"});
+  EXPECT_NE(other.find("not-cloudtrail.json:1:1: not CloudTrail"), std::string::npos) << other;
+  EXPECT_NE(error_of({kDir + "no-such-file.json"}).find("no such file"), std::string::npos);
+  // A .gz cut short.
+  TempDir t;
+  std::ifstream gz(kDir + "violations/eu-west-1-more.json.gz", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(gz)), std::istreambuf_iterator<char>());
+  std::ofstream(t.path + "/half.json.gz", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  const std::string half = error_of({t.path + "/half.json.gz"});
+  EXPECT_NE(half.find("half.json.gz"), std::string::npos) << half;
+  EXPECT_NE(half.find("cut short"), std::string::npos) << half;  // said as such, not as bad JSON
+}
+
+TEST(AuditRead, UserAgentsNameTheirSdk) {
+  struct Case {
+    const char* ua;
+    const char* sdk;
+    const char* version;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"aws-cli/2.9.19 Python/3.11.2 Linux/6.1.0 source/x86_64.debian.12 prompt/off command/ec2.run-instances", "awscli", "2.9.19"},
+           {"Boto3/1.29.7 md/Botocore#1.32.7 ua/2.0 os/windows#10 md/arch#amd64 lang/python#3.12.1 Botocore/1.32.7", "botocore", "1.32.7"},
+           {"Boto3/1.17.101 Python/3.8.10 Linux/4.14.231 exec-env/AWS_Lambda_python3.8 Botocore/1.20.102", "botocore", "1.20.102"},
+           {"aws-sdk-js/3.632.0 ua/2.0 os/linux#5.10 lang/js md/nodejs#20.18.0 api/ec2#3.632.0", "js", "3.632.0"},
+           {"aws-sdk-go-v2/1.32.3 os/linux lang/go#1.23.1 md/GOOS#linux md/GOARCH#amd64 api/ec2#1.190.0", "go-v2", "1.32.3"},
+           {"APN/1.0 HashiCorp/1.0 Terraform/1.11.4 (+https://www.terraform.io) terraform-provider-aws/5.98.0 "
+            "(+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.36.3 ua/2.1 os/macos", "go-v2", "1.36.3"},
+           {"aws-sdk-cpp/1.11.200 ua/2.0 os/Linux#6.1.0 lang/c++#C++11", "cpp", "1.11.200"},
+           {"aws-sdk-go/1.44.157 (go1.19.3; darwin; arm64)", "", ""},
+           {"autoscaling.amazonaws.com", "", ""},
+           {"AWS Internal", "", ""},
+       }) {
+    const audit::Agent a = audit::parse_user_agent(c.ua);
+    EXPECT_EQ(a.sdk, c.sdk) << c.ua;
+    EXPECT_EQ(a.version, c.version) << c.ua;
+  }
+}
+
+TEST(Calendar, UtcTimesReadAndWriteBack) {
+  EXPECT_EQ(sim::parse_utc("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(sim::parse_utc("2026-01-01T00:00:00Z"), int64_t{1767225600} * 1000000);
+  EXPECT_EQ(sim::parse_utc("2024-02-29T12:00:00.250Z"), *sim::parse_utc("2024-02-29T12:00:00Z") + 250000);
+  EXPECT_EQ(sim::parse_utc("2021-11-18T09:41:02-08:00"), *sim::parse_utc("2021-11-18T17:41:02Z"));
+  for (const char* bad : {"2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01 00:00:00", "yesterday", "",
+                          "2026-01-01T00:00:00Zjunk", "2025-02-29T00:00:00Z"})
+    EXPECT_FALSE(sim::parse_utc(bad).has_value()) << bad;
+  for (int64_t us : {int64_t{0}, int64_t{1767225600} * 1000000 + 999999, int64_t{951782400} * 1000000, int64_t{-86400} * 1000000})
+    EXPECT_EQ(*sim::parse_utc(sim::format_utc(us, false)), us - ((us % 1000000) + 1000000) % 1000000) << us;
+  EXPECT_EQ(sim::format_utc(int64_t{1767225600} * 1000000 + 250000, true), "2026-01-01T00:00:00.250Z");
+}
