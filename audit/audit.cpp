@@ -531,7 +531,14 @@ Result audit(const std::vector<std::string>& paths, const Options& opt) {
     }
     if (e.other || e.code != Code::Ok) ++c.errors;
   }
-  for (const auto& [who_agent, n] : r.describes_by) (void)who_agent, (void)n;
+  for (const auto& [who_agent, n] : r.describes_by) {
+    const auto& [principal, role, agent] = who_agent;
+    const Agent ag = parse_user_agent(r.names[agent]);
+    Caller& c = callers[ag.product];
+    c.product = ag.product;
+    c.describes += n;
+    principals[ag.product].push_back(opt.by_role ? role : principal);
+  }
   for (size_t k = 0; k < extra_attempts.size(); ++k) {
     const uint32_t a = extra_attempts[k];
     if (a == kNone || a >= im.attempt_event.size()) continue;

@@ -81,7 +81,7 @@ struct Caller {
   std::string product;  // "aws-sdk-go-v2/1.48.0", "aws-cli/2.9.19", or the User-Agent's first word
   std::string sdk;      // "go-v2 1.48.0" when idemsim models it, else ""
   std::string profile;  // "aws-standard-2026", or why none ("no profile: ...")
-  uint64_t principals = 0, launches = 0, tokenless = 0, errors = 0, terminations = 0, duplicates = 0;
+  uint64_t principals = 0, launches = 0, tokenless = 0, errors = 0, terminations = 0, describes = 0, duplicates = 0;
 };
 
 struct Result {

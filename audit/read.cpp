@@ -149,7 +149,7 @@ class RecordSink {
     const std::string agent = text(rec, "userAgent");
     if (name == "DescribeInstances") {
       ++r_.describes;
-      ++r_.describes_by[{r_.names.id(principal), r_.names.id(agent.empty() ? "(no userAgent)" : agent)}];
+      ++r_.describes_by[{r_.names.id(principal), r_.names.id(role), r_.names.id(agent.empty() ? "(no userAgent)" : agent)}];
       ++r_.unused["EC2 DescribeInstances: read-only, CloudTrail logs no answer (counted per caller, not judged)"];
       return;
     }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -67,7 +68,7 @@ struct Reader {
   std::map<std::string, uint64_t> unused;  // records not audited, by why
   std::vector<std::string> files;          // read, in order
   uint64_t records = 0, describes = 0;
-  std::map<std::pair<uint32_t, uint32_t>, uint64_t> describes_by;  // (principal, agent) -> DescribeInstances
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint64_t> describes_by;  // (principal, role, agent) -> DescribeInstances
 
   // Reads `path` (a file or a directory, walked in name order). Throws InputError.
   void read_path(const std::string& path, bool named);

@@ -148,11 +148,11 @@ struct Model {
       Table t{"The fleet's callers", "Each SDK a User-Agent names, with the retry profile idemsim models for it "
               "(docs/sdk-profiles.md; `retry: {sdk: ...}` in a scenario) and what its calls did.",
               {"User-Agent", "sdk", "profile", "principals", "launches", "without a token", "errors", "terminations",
-               "one too many"}, {}};
+               "lookups", "one too many"}, {}};
       for (const audit::Caller& c : r.callers)
         t.rows.push_back({c.product, c.sdk.empty() ? "-" : c.sdk, c.profile, std::to_string(c.principals),
                           std::to_string(c.launches), std::to_string(c.tokenless), std::to_string(c.errors),
-                          std::to_string(c.terminations), std::to_string(c.duplicates)});
+                          std::to_string(c.terminations), std::to_string(c.describes), std::to_string(c.duplicates)});
       out.push_back(std::move(t));
     }
     {
@@ -303,7 +303,7 @@ ordered_json to_json(const Model& m, const std::string& command, bool strict) {
   for (const audit::Caller& c : r.callers)
     cs.push_back({{"user_agent", c.product}, {"sdk", c.sdk}, {"profile", c.profile}, {"principals", c.principals},
                   {"launches", c.launches}, {"without_token", c.tokenless}, {"errors", c.errors},
-                  {"terminations", c.terminations}, {"one_too_many", c.duplicates}});
+                  {"terminations", c.terminations}, {"describes", c.describes}, {"one_too_many", c.duplicates}});
   j["callers"] = cs;
   ordered_json un = ordered_json::object();
   for (const auto& [why, n] : r.unused) un[why] = n;

@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev                  # scenario files
   nlohmann-json3-dev               # result files (Boost 1.74 has no Boost.JSON)
   librapidcheck-dev                # `idemsim check`: the search for a failing story, and the property tests
+  zlib1g-dev                       # `idemsim audit`: CloudTrail delivers its log files gzip'd
 )
 if [ "${1:-}" = "--tests" ]; then
   packages+=(

@@ -434,4 +434,37 @@ check "probe: --endpoint2 may be --endpoint again, in another Region; the same R
 check "probe: --zones takes two" expect_exit 2 "--zones takes two different Availability Zones" probe --endpoint http://127.0.0.1:8787 --zones a,b,c
 check "probe: nothing listening says to start serve, exit 2" expect_exit 2 "cannot connect to http://127.0.0.1:1 .*start \`idemsim serve SCENARIO --listen 127.0.0.1:1\` first" probe --endpoint http://127.0.0.1:1
 
+# audit: CloudTrail judged (the judging itself: tests/audit_test.cpp, tests/audit_roundtrip_test.cpp).
+check "audit --help" expect_exit 0 "usage: idemsim audit PATH" audit --help
+check "audit --help: no line over 100 columns" test "$("$bin" audit --help | awk 'length($0) > 100' | wc -l)" = 0
+check "audit without a path: exit 2" expect_exit 2 "audit needs CloudTrail files or directories" audit
+check "audit: a clean day passes, exit 0" expect_exit 0 "^PASS: 0 violations of the token rules" audit "$src/tests/audit/clean"
+check "audit: violations fail, exit 1" expect_exit 1 "^FAIL: 3 violations of the token rules, 1 suspected duplicate" audit "$src/tests/audit/violations"
+check "audit: the report names the logged reservation" expect_exit 1 "r-0b2b2b2b2b2b2b2b2 .* terminated 2026-11-02T10:00:20Z by arn:aws:iam::111122223333:user/ops" audit "$src/tests/audit/violations"
+python3 -c "import json,sys; r=[x for x in json.load(open(sys.argv[1]))['Records'] if 'clientToken' not in x['requestParameters']]; json.dump({'Records': r}, open(sys.argv[2], 'w'))" "$src/tests/audit/violations/eu-west-1.json" "$tmp/tokenless.json"
+check "audit: suspected duplicates alone pass" expect_exit 0 "^PASS: 0 violations of the token rules, 1 suspected duplicate" audit "$tmp/tokenless.json"
+check "audit --strict: suspected duplicates alone fail" expect_exit 1 "^PASS: 0 violations of the token rules, 1 suspected duplicate .*under --strict" audit "$tmp/tokenless.json" --strict
+check "audit: a cut-short file is bad input with its line and column, exit 2" expect_exit 2 "cut-short.json:5:[0-9]+: not JSON" audit "$src/tests/audit/malformed/cut-short.json"
+check "audit: JSON that is not CloudTrail, exit 2" expect_exit 2 "not-cloudtrail.json:1:1: not CloudTrail: expected" audit "$src/tests/audit/malformed/not-cloudtrail.json"
+check "audit: a missing path, exit 2" expect_exit 2 "nope.json: no such file or directory" audit "$tmp/nope.json"
+check "audit: --window takes a duration" expect_exit 2 "--window takes a duration like 2m" audit "$src/tests/audit/clean" --window soon
+check "audit: --terminate-time takes MIN..MAX" expect_exit 2 "MIN at most MAX" audit "$src/tests/audit/clean" --terminate-time 2h..1h
+check "audit --strict: suspected duplicates fail" expect_exit 1 "suspected duplicate" audit "$src/tests/audit/violations/eu-west-1.json" --strict --terminate-time 0s
+"$bin" audit "$src/tests/audit/violations" --format junit --out "$tmp/audit.junit" > /dev/null 2>&1 || true
+check "audit --format junit passes the JUnit schema" xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/audit.junit"
+check "audit --format junit fails the properties broken" grep -q 'name="token-collision">' "$tmp/audit.junit"
+"$bin" audit "$src/tests/audit/violations" --format json --out "$tmp/audit.json" > /dev/null 2>&1 || true
+check "audit --format json is JSON with the verdict" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['verdict']=='fail' and len(r['suspected_duplicates'])==1 else 1)" "$tmp/audit.json"
+check "audit --out does not overwrite without --force: exit 2" expect_exit 2 "exists" audit "$src/tests/audit/clean" --out "$tmp/audit.json"
+"$bin" audit "$src/tests/audit/violations" --format csv --out "$tmp/audit.csv" > /dev/null 2>&1 || true
+check "audit --format csv has a row per leak" test "$(grep -c '^Leaks,' "$tmp/audit.csv")" = 2
+"$bin" audit "$src/tests/audit/violations" --format html --out "$tmp/audit.html" > /dev/null 2>&1 || true
+check "audit --format html is one page with its tables" grep -q "<h2>The fleet&apos;s callers</h2>" "$tmp/audit.html"
+# run/replay --cloudtrail: a run as CloudTrail, audited back.
+check "replay --cloudtrail writes the run's records" expect_exit 1 "VIOLATION token-instances" replay "$src/scenarios/knobs/store-ttl-fast-retries-slow.yaml" --cloudtrail "$tmp/ct.json"
+check "audit of replay --cloudtrail finds the run's token-instances" expect_exit 1 "### token-instances: token" audit "$tmp/ct.json" --terminate-time 9s..11s
+check "run --cloudtrail takes one scenario file: exit 2" expect_exit 2 "--cloudtrail writes one run of one scenario" run "$src/scenarios/baseline.yaml" "$src/scenarios/knobs/store-ttl-fast-retries-slow.yaml" --cloudtrail "$tmp/ct2.json" --out "$tmp/ctr"
+check "run --cloudtrail writes the first seed's run" expect_exit 0 "" run "$src/scenarios/baseline.yaml" --runs 2 --cloudtrail "$tmp/ct3.json" --out "$tmp/ctr3"
+check "run --cloudtrail: the file is CloudTrail's shape" python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['Records']; sys.exit(0 if r and r[0]['eventSource']=='ec2.amazonaws.com' and r[0]['responseElements']['reservationId'] else 1)" "$tmp/ct3.json"
+
 checks_done
