@@ -1,5 +1,7 @@
 #include "audit/audit.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cctype>
 #include <numeric>
@@ -161,7 +163,7 @@ struct Importer {
         const Listed& x = r.listed[k];
         const std::string zone = x.zone == kNo ? std::string() : r.names[x.zone];
         add_zone(spec, zone);
-        if (x.subnet != kNo) spec.subnets.try_emplace(r.names[x.subnet], zone);
+        if (x.subnet != kNo && x.zone != kNo) spec.subnets.try_emplace(r.names[x.subnet], zone);
       }
     }
     for (uint32_t i : order) {  // subnets only asked for: in the zone asked with them, if any
@@ -184,6 +186,7 @@ struct Importer {
   // Model ids, in time order: reservations from 1, instances from 1 (a launch's consecutive).
   std::vector<uint32_t> res_model, inst_model;  // by Strings id; 0: not yet
   std::vector<uint32_t> res_attempt;            // by model reservation - 1: the attempt that launched it
+  std::vector<model::Response> launches_of;     // by model reservation - 1: what it launched
   std::vector<uint32_t> inst_raw;               // by model instance - 1: its Strings id
   uint32_t next_instance = 1, ops = 0;
   std::vector<uint32_t> attempt_event;          // per attempt: its event
@@ -193,7 +196,7 @@ struct Importer {
 
   void write() {
     const size_t n = order.size();
-    log.reserve(n * 9, n);
+    log.reserve(n * 7, n);
     res_model.assign(r.reservations.size(), 0);
     inst_model.assign(r.instances.size(), 0);
     for (uint32_t c = 0; c < clients.size(); ++c) {
@@ -204,14 +207,15 @@ struct Importer {
     }
     std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t>, uint32_t> token_intent;  // (who, account, region, token)
     std::vector<uint32_t> client_intents(clients.size(), 0), lookups(clients.size(), kNone);
-    struct IntentInfo { uint32_t client; uint32_t calls = 0; bool any_ok = false; bool have_last = false; model::Response last, learned; bool launches = false; };
+    struct IntentInfo { uint32_t client; uint32_t calls = 0; };
     std::vector<IntentInfo> intents;
     // Token scopes whose first record is a mismatch or IdempotentInstanceTerminated: begun before the log.
-    std::map<std::tuple<uint32_t, uint32_t, std::string, uint32_t>, bool> scope_seen;  // (account, Region, zone|subnet, token)
+    // (account, Region, zone|subnet, token) -> the first reservation the log shows under it (0: none yet).
+    std::map<std::tuple<uint32_t, uint32_t, std::string, uint32_t>, uint32_t> scope_seen;
     uint32_t calls = 0;
     auto new_intent = [&](uint32_t c, Time t, int32_t max, int32_t min) {
       const uint32_t id = static_cast<uint32_t>(intents.size());
-      intents.push_back(IntentInfo{c, 0, false, false, {}, {}, false});
+      intents.push_back(IntentInfo{c, 0});
       model::Record& rec = log.add(Obs::intent_begun, t, id);
       rec.a = c, rec.b = client_intents[c]++, rec.c = static_cast<uint32_t>(max), rec.d = kNone, rec.x = min;
       return id;
@@ -276,21 +280,32 @@ struct Importer {
           answer = launch_answer(e, attempt, t, c, *p);
         } else if (!e.other && token_answer) {
           // The token's life began before the log: what it was answered then is not in the log.
+          const auto seen = scope_seen.find(scope);
           const bool before = e.token != kNo && (e.code == Code::IdempotentParameterMismatch || e.code == Code::IdempotentInstanceTerminated) &&
-                              !scope_seen.count(scope);
+                              seen == scope_seen.end();
+          // Its instances ended without a TerminateInstances in the log (a Spot interruption, a
+          // shutdown that terminates, a service's doing): the answer is the only sign of it.
+          bool ended_outside = false;
+          if (!before && e.code == Code::IdempotentInstanceTerminated && seen != scope_seen.end() && seen->second) {
+            const model::Response& launched = launches_of[seen->second - 1];
+            ended_outside = true;
+            for (uint32_t m = launched.first_instance; m < launched.first_instance + launched.count; ++m)
+              if (terminated_by[m - 1] >= 0) ended_outside = false;
+          }
           if (before) ++out.began_before;
+          else if (ended_outside) ++out.ended_outside;
           else decided = true;
         }
-        if (decided && e.token != kNo) scope_seen[scope] = true;
+        if (decided && e.token != kNo) {
+          uint32_t& first = scope_seen.try_emplace(scope, 0).first->second;
+          if (!first && answer.ok()) first = answer.reservation;
+        }
         if (decided && answer.ok() && res_attempt[answer.reservation - 1] != attempt) {
-          model::Record& rec = log.add(Obs::arrived, t, attempt);
-          rec.a = 0;
           model::Record& adm = log.add(Obs::admitted, t, attempt);
           adm.flags = static_cast<uint16_t>(model::Admit::reply);
           adm.code = static_cast<uint8_t>(Code::Ok);
           adm.d = res_attempt[answer.reservation - 1];
         } else if (decided && !answer.ok()) {
-          log.add(Obs::arrived, t, attempt).a = 0;
           model::Record& adm = log.add(Obs::admitted, t, attempt);
           adm.flags = static_cast<uint16_t>(model::Admit::reply);
           adm.code = static_cast<uint8_t>(answer.code);
@@ -298,7 +313,6 @@ struct Importer {
         }
       } else if (!e.other && e.code == Code::Ok) {
         decided = true;
-        log.add(Obs::arrived, t, attempt).a = 0;
         for (uint32_t k = e.first; k < e.first + e.count; ++k) {
           const uint32_t m = inst_model[r.listed[k].id];
           if (!m) continue;  // launched before the log
@@ -306,41 +320,16 @@ struct Importer {
           if (terminated_by[m - 1] < 0) terminated_by[m - 1] = i;
         }
       }
-      if (!decided) {
-        log.add(Obs::arrived, t, attempt).a = kNone;
-        if (answer.code == Code::RequestLimitExceeded) log.add(Obs::throttled, t, attempt);
-      }
+      if (!decided && answer.code == Code::RequestLimitExceeded) log.add(Obs::throttled, t, attempt);
       {
         model::Record& rec = log.add(Obs::delivered, t, attempt);
         rec.a = c;
         rec.set_response(answer);
         rec.x = t.us;
       }
-      const bool ok = answer.ok(), client_error = answer.status() >= 400 && answer.status() < 500;
-      {
-        model::Record& rec = log.add(Obs::call_ended, t, call);
-        rec.a = c;
-        rec.b = static_cast<uint32_t>(ok ? model::StopWhy::ok : client_error ? model::StopWhy::not_retryable : model::StopWhy::none);
-        rec.code = static_cast<uint8_t>(ok ? Outcome::ok : client_error ? Outcome::failed : Outcome::unknown);
-      }
-      if (run) {
-        in.launches = true;
-        in.any_ok = in.any_ok || ok;
-        in.have_last = true;
-        in.last = answer;
-        if (ok && in.learned.reservation == 0) in.learned = answer;
-      }
-    }
-    const Time end = order.empty() ? Time(0) : at(r.events[order.back()]);
-    for (uint32_t k = 0; k < intents.size(); ++k) {
-      const IntentInfo& in = intents[k];
-      Outcome o = Outcome::ok;
-      if (in.launches)
-        o = in.any_ok ? Outcome::ok : in.last.status() >= 400 && in.last.status() < 500 ? Outcome::failed : Outcome::unknown;
-      model::Record& rec = log.add(Obs::intent_state, end, k);
-      rec.set_response(in.learned);
-      rec.code = static_cast<uint8_t>(o);
-      rec.flags = model::kFinished;
+      // No call_ended or intent_state: how a caller's calls and intents ended is what a service's log
+      // cannot say, and the properties judged here (answers, token-instances, token-collision) and
+      // their stories do not read it; a month of records is smaller without them.
     }
   }
 
@@ -362,7 +351,6 @@ struct Importer {
         ++count;
       }
       const uint32_t op = ops++;
-      log.add(Obs::arrived, t, attempt).a = 0;
       model::Record& adm = log.add(Obs::admitted, t, attempt);
       adm.flags = static_cast<uint16_t>(model::Admit::started);
       adm.a = op;
@@ -370,26 +358,30 @@ struct Importer {
       model::Record& l = log.add(Obs::launched, t, op);
       l.a = attempt;
       l.set_response(model::Response{Code::Ok, res, first, count});
-      // Where and what it put up: the first instance's zone, subnet, image and type.
-      model::Record& pl = log.add(Obs::placed, t, res);
-      pl.a = clients[c].region, pl.b = clients[c].account;
-      pl.c = kNone, pl.d = kNone;
-      model::LaunchParams got = p;
-      if (e.count > 0) {
+      // Where and what it put up, when the answer says: the first instance's zone, subnet, image
+      // and type (what a request left to its launch template is not judged).
+      if (e.count > 0 && r.listed[e.first].zone != kNo) {
         const Listed& x = r.listed[e.first];
-        if (x.zone != kNo) pl.c = log.name(r.names[x.zone]);
-        if (x.subnet != kNo) pl.d = log.name(r.names[x.subnet]);
-        got.image = x.image != kNo ? r.names[x.image] : p.image;
-        got.type = x.type != kNo ? r.names[x.type] : p.type;
+        model::Record& pl = log.add(Obs::placed, t, res);
+        pl.a = clients[c].region, pl.b = clients[c].account;
+        pl.c = log.name(r.names[x.zone]);
+        pl.d = x.subnet != kNo ? log.name(r.names[x.subnet]) : kNone;
+        model::LaunchParams got = p;
+        if (x.image != kNo && p.image != kFromTemplate) got.image = r.names[x.image];
+        if (x.type != kNo && p.type != kFromTemplate) got.type = r.names[x.type];
+        pl.x = log.params(got);
       }
-      pl.x = log.params(got);
-      return model::Response{Code::Ok, res, first, count};
+      launches_of.push_back(model::Response{Code::Ok, res, first, count});
+      return launches_of.back();
     }
-    // Its instances as named now: the reservation's when they are its, else what they are.
-    const uint32_t first = e.count ? inst_model[r.listed[e.first].id] : 0;
-    bool consecutive = first != 0;
-    for (uint32_t k = 0; consecutive && k < e.count; ++k) consecutive = inst_model[r.listed[e.first + k].id] == first + k;
-    return model::Response{Code::Ok, res, consecutive ? first : 0, e.count};
+    // Its instances as named now, in any order: the reservation's when they are its (then the
+    // answer names them as the launch did), else not.
+    std::vector<uint32_t> named;
+    for (uint32_t k = 0; k < e.count; ++k) named.push_back(inst_model[r.listed[e.first + k].id]);
+    std::sort(named.begin(), named.end());
+    bool consecutive = !named.empty() && named.front() != 0;
+    for (uint32_t k = 0; consecutive && k < named.size(); ++k) consecutive = named[k] == named.front() + k;
+    return model::Response{Code::Ok, res, consecutive ? named.front() : 0, e.count};
   }
 };
 
@@ -405,7 +397,7 @@ std::string params_text(const model::LaunchParams& p) {
 
 Result audit(const std::vector<std::string>& paths, const Options& opt) {
   Reader r;
-  for (const std::string& p : paths) r.read_path(p, true);
+  r.read_paths(paths);
   Result out;
   out.options = opt;
   out.files = r.files.size();
@@ -416,6 +408,14 @@ Result audit(const std::vector<std::string>& paths, const Options& opt) {
   im.cast();
   im.scenario();
   im.write();
+  // What only reading needed, freed before the oracle's index is built: the interning tables, the
+  // listed instances, and the heap the parser's documents left (a month of records is large).
+  r.tokens.seal();
+  r.reservations.seal();
+  r.instances.seal();
+  std::vector<Listed>().swap(r.listed);
+  std::unordered_map<std::string, uint32_t>().swap(r.param_ids);
+  malloc_trim(0);
   for (const Event& e : r.events) (e.call == Call::run ? out.launches : out.terminations)++;
   if (!im.order.empty()) {
     out.first_us = r.events[im.order.front()].at_us;
@@ -444,7 +444,8 @@ Result audit(const std::vector<std::string>& paths, const Options& opt) {
   std::stable_sort(tokenless.begin(), tokenless.end(), [&](uint32_t x, uint32_t y) {
     const Event& a = r.events[x];
     const Event& b = r.events[y];
-    return std::tie(a.account, a.region, a.principal, a.agent, a.params) < std::tie(b.account, b.region, b.principal, b.agent, b.params);
+    const uint32_t wa = opt.by_role ? a.role : a.principal, wb = opt.by_role ? b.role : b.principal;
+    return std::tie(a.account, a.region, wa, a.agent, a.params) < std::tie(b.account, b.region, wb, b.agent, b.params);
   });
   std::vector<uint32_t> extra_attempts;  // attempts whose launch is one too many
   std::vector<std::string> extra_why;
@@ -453,16 +454,16 @@ Result audit(const std::vector<std::string>& paths, const Options& opt) {
   for (size_t k = 1; k < tokenless.size(); ++k) {
     const Event& a = r.events[tokenless[k - 1]];
     const Event& b = r.events[tokenless[k]];
-    if (std::tie(a.account, a.region, a.principal, a.agent, a.params) != std::tie(b.account, b.region, b.principal, b.agent, b.params))
-      continue;
+    const uint32_t wa = opt.by_role ? a.role : a.principal, wb = opt.by_role ? b.role : b.principal;
+    if (std::tie(a.account, a.region, wa, a.agent, a.params) != std::tie(b.account, b.region, wb, b.agent, b.params)) continue;
     if (b.at_us - a.at_us > opt.window.us || a.reservation == b.reservation) continue;
     Duplicate d;
     d.caller = caller_of(b);
     d.agent = r.names[b.agent];
     d.account = r.names[b.account];
     d.region = r.names[b.region];
-    d.first_event = r.names[a.event_id];
-    d.second_event = r.names[b.event_id];
+    d.first_event = r.event_id(a);
+    d.second_event = r.event_id(b);
     d.first_reservation = r.reservations[a.reservation];
     d.second_reservation = r.reservations[b.reservation];
     d.first_us = a.at_us;
@@ -509,6 +510,10 @@ Result audit(const std::vector<std::string>& paths, const Options& opt) {
     }
     out.leaked_instance_us += leak.instance_us;
     out.leaked_instances += leak.instances.size();
+    if (leak.why == "suspected duplicate") {
+      out.suspected_instance_us += leak.instance_us;
+      out.suspected_instances += leak.instances.size();
+    }
     out.leaks.push_back(std::move(leak));
   }
   std::sort(out.leaks.begin(), out.leaks.end(), [](const Leak& x, const Leak& y) {
@@ -539,10 +544,14 @@ Result audit(const std::vector<std::string>& paths, const Options& opt) {
     c.describes += n;
     principals[ag.product].push_back(opt.by_role ? role : principal);
   }
-  for (size_t k = 0; k < extra_attempts.size(); ++k) {
-    const uint32_t a = extra_attempts[k];
-    if (a == kNone || a >= im.attempt_event.size()) continue;
-    ++callers[parse_user_agent(r.names[r.events[im.attempt_event[a]].agent]).product].duplicates;
+  {
+    std::vector<uint32_t> once = extra_attempts;  // an attempt two findings name launched one too many once
+    std::sort(once.begin(), once.end());
+    once.erase(std::unique(once.begin(), once.end()), once.end());
+    for (uint32_t a : once) {
+      if (a == kNone || a >= im.attempt_event.size()) continue;
+      ++callers[parse_user_agent(r.names[r.events[im.attempt_event[a]].agent]).product].duplicates;
+    }
   }
   for (auto& [product, c] : callers) {
     std::vector<uint32_t>& ps = principals[product];

@@ -100,6 +100,12 @@ struct Result {
   // Tokens whose first record in the log is IdempotentParameterMismatch or
   // IdempotentInstanceTerminated: their life began before the log, and those answers are not judged.
   uint64_t began_before = 0;
+  // IdempotentInstanceTerminated for a token whose instances no TerminateInstances in the log named:
+  // they ended outside it (a Spot interruption, a shutdown that terminates); not judged.
+  uint64_t ended_outside = 0;
+  // Suspected duplicates' launches among the leaks (their instances and instance-hours).
+  uint64_t suspected_instances = 0;
+  int64_t suspected_instance_us = 0;
   int64_t first_us = 0, last_us = 0;  // epoch microseconds of the first and last records judged
   Options options;
   // The log's names as CloudTrail logged them: reservation r-N is reservations[N - 1], instance

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <istream>
@@ -18,6 +19,8 @@ namespace idem::audit {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+const char* const kFromTemplate = "(launch template)";
+
 namespace {
 
 // A file through zlib: gzip is read decompressed, anything else as it is.
@@ -30,6 +33,8 @@ class GzBuf : public std::streambuf {
   ~GzBuf() override {
     if (f_) gzclose(f_);
   }
+  // Whether the file was read as it is (not gzip).
+  bool plain() const { return gzdirect(f_) == 1; }
   GzBuf(const GzBuf&) = delete;
   GzBuf& operator=(const GzBuf&) = delete;
 
@@ -81,20 +86,55 @@ std::string text(const json& j, const char* key) {
   const json* m = member(j, key);
   return m && m->is_string() ? m->get<std::string>() : std::string();
 }
-// A number as CloudTrail writes it (a number, or sometimes a string of digits).
+// A count as CloudTrail writes it (a number, or sometimes a string of digits): nothing when it is
+// not a whole number from 0 to 2^31 - 1.
 std::optional<int64_t> number(const json& j, const char* key) {
   const json* m = member(j, key);
   if (!m) return std::nullopt;
-  if (m->is_number_integer()) return m->get<int64_t>();
-  if (m->is_number_float()) return static_cast<int64_t>(m->get<double>());
-  if (m->is_string()) {
+  int64_t v = -1;
+  if (m->is_number_unsigned()) v = m->get<uint64_t>() > INT32_MAX ? -1 : static_cast<int64_t>(m->get<uint64_t>());
+  else if (m->is_number_integer()) v = m->get<int64_t>();
+  else if (m->is_number_float()) {
+    const double d = m->get<double>();
+    v = d >= 0 && d <= INT32_MAX && d == static_cast<double>(static_cast<int64_t>(d)) ? static_cast<int64_t>(d) : -1;
+  } else if (m->is_string()) {
     const std::string s = m->get<std::string>();
-    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return std::nullopt;
-    return std::stoll(s);
+    if (s.empty() || s.size() > 10 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+    v = std::stoll(s);
   }
-  return std::nullopt;
+  if (v < 0 || v > INT32_MAX) return std::nullopt;
+  return v;
 }
+// A launch time: epoch milliseconds (a number), or a UTC time as text.
+int64_t launch_ms(const json& j) {
+  const json* m = member(j, "launchTime");
+  if (!m) return 0;
+  if (m->is_number_integer() || m->is_number_unsigned()) return m->get<int64_t>();
+  if (m->is_string())
+    if (auto t = sim::parse_utc(m->get<std::string>())) return *t / 1000;
+  return 0;
+}
+
+// A UUID ("5b0c2f8e-0000-4000-8000-000000000001", either case) as 128 bits.
+bool uuid_bits(const std::string& s, uint64_t& hi, uint64_t& lo) {
+  if (s.size() != 36) return false;
+  hi = lo = 0;
+  int n = 0;
+  for (size_t i = 0; i < 36; ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+      continue;
+    }
+    char c = s[i];
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (v < 0) return false;
+    (n < 16 ? hi : lo) = ((n < 16 ? hi : lo) << 4) | static_cast<uint64_t>(v);
+    ++n;
+  }
+  return true;
+}
+
 // `{"items": [...]}` as EC2's records wrap a list; an empty list is logged as `{}`.
 const json* items(const json& j, const char* key) {
   const json* m = member(j, key);
@@ -111,13 +151,104 @@ uint64_t fnv(const std::string& s) {
 
 }  // namespace
 
+uint32_t Strings::id(std::string_view s) {
+  if (auto it = ids_.find(s); it != ids_.end()) return it->second;
+  if (s.size() > left_ || blocks_.empty()) {
+    const size_t size = std::max<size_t>(s.size(), size_t{1} << 20);
+    blocks_.push_back(std::make_unique<char[]>(size));
+    next_ = blocks_.back().get();
+    left_ = size;
+  }
+  if (!s.empty()) std::memcpy(next_, s.data(), s.size());
+  const std::string_view kept(next_, s.size());
+  next_ += s.size();
+  left_ -= s.size();
+  const uint32_t id = static_cast<uint32_t>(views_.size());
+  views_.push_back(kept);
+  ids_.emplace(kept, id);
+  return id;
+}
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+}  // namespace
+
+uint32_t Ids::id(std::string_view s) {
+  Key k;
+  const size_t dash = s.find('-');
+  bool packed = dash >= 1 && dash <= 3 && dash != std::string_view::npos && s.size() - dash - 1 >= 1 && s.size() - dash - 1 <= 24;
+  if (packed) {
+    uint64_t prefix = 0;
+    for (size_t i = 0; i < dash; ++i) {
+      if (s[i] < 'a' || s[i] > 'z') packed = false;
+      prefix = prefix << 8 | static_cast<unsigned char>(s[i]);
+    }
+    uint64_t top = 0, low = 0;  // the digits' value: 96 bits at most
+    for (size_t i = dash + 1; packed && i < s.size(); ++i) {
+      const int v = hex_value(s[i]);
+      if (v < 0) packed = false;
+      top = top << 4 | low >> 60;
+      low = low << 4 | static_cast<uint64_t>(v);
+    }
+    // hi: a mark bit, the digits' count, the prefix, the top 32 bits of the value.
+    k.hi = 1ULL << 63 | static_cast<uint64_t>(s.size() - dash - 1) << 56 | prefix << 32 | (top & 0xffffffffULL);
+    k.lo = low;
+  }
+  if (!packed) k = Key{0, text_.id(s)};
+  auto [it, fresh] = ids_.try_emplace(k, static_cast<uint32_t>(keys_.size()));
+  if (fresh) keys_.push_back(k);
+  return it->second;
+}
+
+std::string Ids::operator[](uint32_t id) const {
+  const Key& k = keys_[id];
+  if (!(k.hi >> 63)) return text_[static_cast<uint32_t>(k.lo)];
+  const size_t digits = (k.hi >> 56) & 0x7f;
+  std::string out;
+  for (uint64_t prefix = (k.hi >> 32) & 0xffffff, shift = 16;; shift -= 8) {
+    const char c = static_cast<char>((prefix >> shift) & 0xff);
+    if (c) out += c;
+    if (shift == 0) break;
+  }
+  out += '-';
+  static const char* kHex = "0123456789abcdef";
+  for (size_t i = digits; i-- > 0;) {
+    const size_t bit = i * 4;
+    const uint64_t nibble = bit >= 64 ? (k.hi >> (bit - 64)) & 0xf : (k.lo >> bit) & 0xf;
+    out += kHex[nibble];
+  }
+  return out;
+}
+
 class RecordSink {
  public:
   RecordSink(Reader& r, uint32_t file) : r_(r), file_(file) {}
 
   void take(const json& rec) {
+    // A lookup-events entry met alone (`jq .Events[]`, one per line): the record is its string.
+    if (const json* inner = member(rec, "CloudTrailEvent"); inner && inner->is_string() && !rec.contains("eventSource")) {
+      json parsed;
+      try {
+        parsed = json::parse(inner->get<std::string>());
+      } catch (const json::parse_error&) {
+        ++r_.records;
+        ++pos_;
+        ++r_.unused["lookup-events entries whose CloudTrailEvent is not JSON"];
+        return;
+      }
+      take(parsed);
+      return;
+    }
     ++r_.records;
     const uint32_t pos = pos_++;
+    if (!rec.is_object()) {
+      ++r_.unused["array elements that are not records (not JSON objects)"];
+      return;
+    }
     const std::string source = text(rec, "eventSource");
     const std::string name = text(rec, "eventName");
     if (source.empty() || name.empty()) {
@@ -174,7 +305,10 @@ class RecordSink {
     e.principal = r_.names.id(principal);
     e.role = r_.names.id(role);
     e.agent = r_.names.id(agent.empty() ? "(no userAgent)" : agent);
-    e.event_id = r_.names.id(text(rec, "eventID"));
+    if (const std::string id = text(rec, "eventID"); !id.empty()) {
+      e.has_id = true;
+      if (!uuid_bits(id, e.id_hi, e.id_lo)) e.id_text = true, e.id_hi = r_.names.id(id), e.id_lo = 0;
+    }
     const std::string error = text(rec, "errorCode");
     const json* resp = member(rec, "responseElements");
     const json* req = member(rec, "requestParameters");
@@ -193,6 +327,10 @@ class RecordSink {
       ++r_.unused["EC2 " + name + " with neither responseElements nor errorCode"];
       return;
     }
+    if (req && !req->is_object()) {
+      ++r_.unused["EC2 " + name + " whose requestParameters is not an object"];
+      return;
+    }
     if (run) {
       if (!req) {
         ++r_.unused["EC2 RunInstances without requestParameters"];
@@ -203,8 +341,13 @@ class RecordSink {
       if (asked && !asked->empty()) {
         const json& item = (*asked)[0];
         p.image = text(item, "imageId");
-        p.min = static_cast<int32_t>(number(item, "minCount").value_or(1));
-        p.max = static_cast<int32_t>(number(item, "maxCount").value_or(p.min));
+        const std::optional<int64_t> min = number(item, "minCount"), max = number(item, "maxCount");
+        if ((member(item, "minCount") && !min) || (member(item, "maxCount") && !max)) {
+          ++r_.unused["EC2 RunInstances whose minCount or maxCount is not a count"];
+          return;
+        }
+        p.min = static_cast<int32_t>(min.value_or(1));
+        p.max = static_cast<int32_t>(max.value_or(p.min));
         p.key = text(item, "keyName");
       }
       p.type = text(*req, "instanceType");
@@ -215,8 +358,10 @@ class RecordSink {
       if (p.subnet.empty())
         if (const json* nics = items(*req, "networkInterfaceSet"); nics && !nics->empty())
           p.subnet = text((*nics)[0], "subnetId");
-      if (p.image.empty()) p.image = "(no imageId)";  // a launch template's; compared as logged
-      if (p.type.empty()) p.type = "(no instanceType)";
+      // Not named in the request (a launch template's): what the launch put up is not judged
+      // against it (kFromTemplate), and the template itself is among the other parameters.
+      if (p.image.empty()) p.image = kFromTemplate;
+      if (p.type.empty()) p.type = kFromTemplate;
       // Every other parameter, compared as a whole (rule 3: any other parameter differs).
       json rest = *req;
       for (const char* k : {"clientToken", "availabilityZone", "subnetId", "instanceType"}) rest.erase(k);
@@ -254,9 +399,7 @@ class RecordSink {
           if (const std::string s = text(i, "subnetId"); !s.empty()) x.subnet = r_.names.id(s);
           if (const std::string s = text(i, "imageId"); !s.empty()) x.image = r_.names.id(s);
           if (const std::string s = text(i, "instanceType"); !s.empty()) x.type = r_.names.id(s);
-          x.launch_ms = number(i, "launchTime").value_or(0);
-          if (x.launch_ms == 0)
-            if (auto t = sim::parse_utc(text(i, "launchTime"))) x.launch_ms = *t / 1000;
+          x.launch_ms = launch_ms(i);
           r_.listed.push_back(x);
         }
         e.count = static_cast<uint32_t>(r_.listed.size()) - e.first;
@@ -295,7 +438,13 @@ std::string positioned(const std::string& path, const std::string& what, size_t 
     size_t line = 0, column = 0;
     if (std::sscanf(what.c_str() + at, "at line %zu, column %zu", &line, &column) == 2) {
       const size_t colon = what.find(": ", at);
-      const std::string rest = colon == std::string::npos ? what : what.substr(colon + 2);
+      std::string rest = colon == std::string::npos ? what : what.substr(colon + 2);
+      // nlohmann quotes all it read of the token it stopped in: a long string is cut to its end.
+      if (const size_t quote = rest.find("last read: '"); quote != std::string::npos) {
+        const size_t end = rest.find("'; ", quote + 12);
+        if (end != std::string::npos && end - (quote + 12) > 60)
+          rest = rest.substr(0, quote + 12) + "..." + rest.substr(end - 40);
+      }
       return path + ":" + std::to_string(line + line_offset) + ":" + std::to_string(column) + ": not JSON: " + rest;
     }
   }
@@ -304,23 +453,82 @@ std::string positioned(const std::string& path, const std::string& what, size_t 
 
 }  // namespace
 
-void Reader::read_path(const std::string& path, bool named) {
-  std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) throw InputError(path + ": no such file or directory");
-  if (fs::is_directory(st)) {
-    std::vector<std::string> inside;
-    for (fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
-         !ec && it != end; it.increment(ec))
-      if (it->is_regular_file()) inside.push_back(it->path().string());
-    if (ec) throw InputError(path + ": cannot list it: " + ec.message());
-    std::sort(inside.begin(), inside.end());
-    for (const std::string& f : inside) {
-      if (trail_file(f)) read_path(f, false);
-      else ++unused["files in a directory that are not .json, .json.gz, .jsonl or .jsonl.gz (not read)"];
+std::string Reader::event_id(const Event& e) const {
+  if (!e.has_id) return "";
+  if (e.id_text) return names[static_cast<uint32_t>(e.id_hi)];
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(e.id_hi >> 32),
+                static_cast<unsigned long long>((e.id_hi >> 16) & 0xffff), static_cast<unsigned long long>(e.id_hi & 0xffff),
+                static_cast<unsigned long long>(e.id_lo >> 48), static_cast<unsigned long long>(e.id_lo & 0xffffffffffffULL));
+  return buf;
+}
+
+void Reader::read_paths(const std::vector<std::string>& paths) {
+  // Every file, named or met in a directory, read in the order of its path (the order given
+  // changes nothing), each file once.
+  std::vector<std::pair<std::string, bool>> all;  // (path, named)
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) throw InputError(path + ": no such file or directory");
+    if (!fs::is_directory(st)) {
+      all.emplace_back(path, true);
+      continue;
     }
-    return;
+    for (fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      const std::string f = it->path().string();
+      // A trail with log file validation on delivers digest files beside the logs.
+      if (f.find("CloudTrail-Digest") != std::string::npos) ++unused["files of CloudTrail-Digest (log file validation: not records)"];
+      else if (trail_file(f)) all.emplace_back(f, false);
+      else ++unused["files in a directory not named .json, .json.gz, .jsonl, .jsonl.gz, .ndjson or .ndjson.gz (not read)"];
+    }
+    if (ec) throw InputError(path + ": cannot list it: " + ec.message());
   }
+  std::sort(all.begin(), all.end());
+  std::vector<std::string> seen;
+  for (const auto& [f, named] : all) {
+    std::error_code ec;
+    const std::string same = fs::weakly_canonical(f, ec).string();
+    if (std::find(seen.begin(), seen.end(), same) != seen.end()) {
+      ++unused["files named twice (read once)"];
+      continue;
+    }
+    seen.push_back(same);
+    try {
+      read_file(f, named);
+    } catch (const InputError&) {
+      if (named) throw;
+      ++unused["files in a directory that are not CloudTrail (not read): " + f];
+    }
+  }
+  // A record read twice (the same eventID, from two sources or two copies of a file) counts once:
+  // the first read is kept.
+  std::vector<uint32_t> by_id;
+  for (uint32_t i = 0; i < events.size(); ++i)
+    if (events[i].has_id) by_id.push_back(i);
+  std::sort(by_id.begin(), by_id.end(), [&](uint32_t x, uint32_t y) {
+    const Event& a = events[x];
+    const Event& b = events[y];
+    return std::tie(a.id_text, a.id_hi, a.id_lo, x) < std::tie(b.id_text, b.id_hi, b.id_lo, y);
+  });
+  std::vector<bool> drop(events.size(), false);
+  for (size_t k = 1; k < by_id.size(); ++k) {
+    const Event& a = events[by_id[k - 1]];
+    const Event& b = events[by_id[k]];
+    if (a.id_text == b.id_text && a.id_hi == b.id_hi && a.id_lo == b.id_lo) drop[by_id[k]] = true;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < events.size(); ++i)
+    if (!drop[i]) events[kept++] = events[i];
+  if (kept != events.size()) unused["records read twice (the same eventID: counted once)"] += events.size() - kept;
+  events.resize(kept);
+  events.shrink_to_fit();
+  listed.shrink_to_fit();
+}
+
+void Reader::read_file(const std::string& path, bool named) {
   (void)named;
   const uint32_t file = static_cast<uint32_t>(files.size());
   files.push_back(path);
@@ -352,6 +560,14 @@ void Reader::read_path(const std::string& path, bool named) {
       top_array = ev == json::parse_event_t::array_start;
     }
     if (ev == json::parse_event_t::key && depth == 1 && !top_array) key = parsed.get<std::string>();
+    // An element of the records' array that is not an object (a number, a string, null, an array).
+    const bool in_records = top_array ? depth == 1 : depth == 2 && (key == "Records" || key == "Events");
+    if (in_records && (ev == json::parse_event_t::value || ev == json::parse_event_t::array_end)) {
+      ++records;
+      ++taken;
+      ++unused["array elements that are not records (not JSON objects)"];
+      return false;
+    }
     if (ev != json::parse_event_t::object_end) return true;
     if (top_array && depth == 1) {
       sink.take(parsed);
@@ -379,7 +595,8 @@ void Reader::read_path(const std::string& path, bool named) {
   try {
     top = json::parse(in, cb);
   } catch (const json::parse_error& e) {
-    throw InputError(positioned(path, e.what()));
+    const bool fake_gz = ends_with(path, ".gz") && buf.plain();
+    throw InputError(positioned(path, e.what()) + (fake_gz ? " (named .gz, it is not gzip: it was read as plain text)" : ""));
   }
   if (taken == 0) {
     if (top.is_object() && top.contains("eventName")) {

@@ -71,6 +71,12 @@ int cmd_audit(const Args& args, const std::string& program) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
   }
+  if (r.files == 0) {
+    std::cerr << "error: no CloudTrail file under " << args.operands.front()
+              << (args.operands.size() > 1 ? " and the others" : "")
+              << ": a directory is read for .json, .json.gz, .jsonl and .jsonl.gz files (see \"Getting the records\" in docs/audit.md)\n";
+    return 2;
+  }
   const reports::AuditFormat f = format == "csv"     ? reports::AuditFormat::csv
                                  : format == "json"  ? reports::AuditFormat::json
                                  : format == "junit" ? reports::AuditFormat::junit
@@ -88,7 +94,8 @@ int cmd_audit(const Args& args, const std::string& program) {
       return 2;
     }
     // The verdict on the terminal too, so that a CI log says what the file holds.
-    std::cout << (r.findings.empty() ? "PASS" : "FAIL") << ": " << r.findings.size() << " violation"
+    const bool failed = !r.findings.empty() || (strict && !r.duplicates.empty());
+    std::cout << (failed ? "FAIL" : "PASS") << ": " << r.findings.size() << " violation"
               << (r.findings.size() == 1 ? "" : "s") << " of the token rules, " << r.duplicates.size()
               << " suspected duplicate" << (r.duplicates.size() == 1 ? "" : "s") << "; report in " << out << "\n";
   }

@@ -46,6 +46,7 @@ int cmd_replay(const Args& args, const std::string& program) {
   if (const auto within = args.text("--within")) filter.within = duration_of("--within", *within);
   const bool only_violations = args.has("--violations");
   const std::optional<uint64_t> seed = args.number("--seed");
+  if (const auto ct = args.text("--cloudtrail")) prepare_output(*ct, args.has("--force"));
   harness::RunOptions opt;
   opt.via_asio = args.has("--via-asio");
   if (args.has("--within") && !filter.around) throw UsageError{"--within goes with --around (the window's middle)"};
@@ -130,6 +131,7 @@ file and seed print the same bytes on every machine and build.
                       {.name = "--cloudtrail", .value = "FILE",
                        .help = "also write the run as CloudTrail would have logged it (docs/audit.md): the requests that "
                                "reached the service, with its answers, as {\"Records\": [...]}; idemsim audit reads it"},
+                      {.name = "--force", .help = "overwrite --cloudtrail's file"},
                       {.name = "--via-asio",
                        .help = "dispatch events through a Boost.Asio io_context (same trace; for measurement)"}}},
            {.heading = R"(filters (they compose: a line must pass each one given; the run's header always shows, and so do

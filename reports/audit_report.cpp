@@ -80,15 +80,21 @@ struct Model {
     for (Violation& v : violations) {
       v.subject = r.relabel(v.subject);
       v.detail = r.relabel(v.detail);
+      // A log's callers are principals, not a scenario's groups.
+      const std::string hint = "(name them one `intent` if they are the same launch)";
+      if (const size_t at = v.detail.find(hint); at != std::string::npos)
+        v.detail.replace(at, hint.size(), "(two callers: if they are one program whose session name changed, --principal role counts them as one)");
       for (Violation::Step& s : v.events) s.what = r.relabel(s.what);
     }
     failed = !r.findings.empty() || (strict && !r.duplicates.empty());
     std::ostringstream v;
-    v << (r.findings.empty() ? "PASS" : "FAIL") << ": " << plural_of(r.findings.size(), "violation") << " of the token rules, "
+    v << (failed ? "FAIL" : "PASS") << ": " << plural_of(r.findings.size(), "violation") << " of the token rules, "
       << plural_of(r.duplicates.size(), "suspected duplicate") << " without a token"
-      << (strict && !r.duplicates.empty() && r.findings.empty() ? " (a failure under --strict)" : "") << "; "
-      << r.leaked_instances << " instance" << (r.leaked_instances == 1 ? "" : "s") << " launched one too many, "
-      << hours(r.leaked_instance_us) << " instance-hours";
+      << (strict && !r.duplicates.empty() ? " (a failure under --strict)" : "") << "; "
+      << r.leaked_instances - r.suspected_instances << " instance" << (r.leaked_instances - r.suspected_instances == 1 ? "" : "s")
+      << " launched one too many (" << hours(r.leaked_instance_us - r.suspected_instance_us) << " instance-hours)";
+    if (r.suspected_instances)
+      v << ", and " << r.suspected_instances << " by suspected duplicates (" << hours(r.suspected_instance_us) << " instance-hours)";
     verdict = v.str();
   }
 
@@ -97,8 +103,12 @@ struct Model {
   std::string scope() const {
     std::ostringstream o;
     o << r.files << " file" << (r.files == 1 ? "" : "s") << ", " << r.records << " records";
-    if (r.first_us || r.last_us) o << ", " << utc(r.first_us) << " to " << utc(r.last_us);
-    o << "; judged " << r.launches << " RunInstances and " << r.terminations << " TerminateInstances records from "
+    if (r.launches + r.terminations == 0) {
+      o << "; no RunInstances or TerminateInstances record to judge";
+      return o.str();
+    }
+    o << ", " << utc(r.first_us) << " to " << utc(r.last_us);
+    o << "; " << r.launches << " RunInstances and " << r.terminations << " TerminateInstances records from "
       << r.scenario.clients.size() << " caller" << (r.scenario.clients.size() == 1 ? "" : "s") << " in "
       << r.scenario.service.accounts.size() << " account" << (r.scenario.service.accounts.size() == 1 ? "" : "s") << " and "
       << r.scenario.service.regions.size() << " Region" << (r.scenario.service.regions.size() == 1 ? "" : "s");
@@ -112,7 +122,7 @@ struct Model {
            "the original answer, after " + sim::format_duration(o.terminate_max) + " IdempotentInstanceTerminated, either "
            "in between; suspected duplicates within " + sim::format_duration(o.window) + "; a caller is " +
            (o.by_role ? "a role (its sessions merged)" : "a principal as logged (an assumed role's session apart)") +
-           "; times in stories count from " + utc(r.first_us);
+           (r.launches + r.terminations ? "; times in stories count from " + utc(r.first_us) : std::string());
   }
 
   std::vector<Table> tables() const {
@@ -147,8 +157,8 @@ struct Model {
     {
       Table t{"The fleet's callers", "Each SDK a User-Agent names, with the retry profile idemsim models for it "
               "(docs/sdk-profiles.md; `retry: {sdk: ...}` in a scenario) and what its calls did.",
-              {"User-Agent", "sdk", "profile", "principals", "launches", "without a token", "errors", "terminations",
-               "lookups", "one too many"}, {}};
+              {"User-Agent", "sdk", "profile", "principals", "RunInstances", "without a token", "errors", "TerminateInstances",
+               "DescribeInstances", "launches one too many"}, {}};
       for (const audit::Caller& c : r.callers)
         t.rows.push_back({c.product, c.sdk.empty() ? "-" : c.sdk, c.profile, std::to_string(c.principals),
                           std::to_string(c.launches), std::to_string(c.tokenless), std::to_string(c.errors),
@@ -158,6 +168,11 @@ struct Model {
     {
       Table t{"Records not judged", "Every record read and not judged, by why; none is dropped silently.", {"records", "why"}, {}};
       for (const auto& [why, n] : r.unused) t.rows.push_back({std::to_string(n), why});
+      if (r.ended_outside)
+        t.rows.push_back({std::to_string(r.ended_outside),
+                          "RunInstances answered IdempotentInstanceTerminated for a token whose instances no "
+                          "TerminateInstances in the log named: they ended outside it (a Spot interruption, a shutdown "
+                          "that terminates); these answers are not judged"});
       if (r.began_before)
         t.rows.push_back({std::to_string(r.began_before),
                           "RunInstances answered IdempotentParameterMismatch or IdempotentInstanceTerminated as the first "
@@ -230,10 +245,9 @@ void write_md(std::ostream& out, const Model& m, const std::string& command) {
 }
 
 void write_csv(std::ostream& out, const Model& m) {
-  out << "section,";
-  out << "c1,c2,c3,c4,c5,c6,c7,c8,c9\n";
+  out << "Violations (header),property,subject,detail,instances,intended\n";
   for (const Violation& v : m.violations)
-    out << "violation," << csv_cell(v.property) << "," << csv_cell(v.subject) << "," << csv_cell(v.detail) << ","
+    out << "Violations," << csv_cell(v.property) << "," << csv_cell(v.subject) << "," << csv_cell(v.detail) << ","
         << v.instances << "," << v.intended << "\n";
   for (const Table& t : m.tables()) {
     out << csv_cell(t.title) << " (header)";
@@ -252,7 +266,8 @@ ordered_json to_json(const Model& m, const std::string& command, bool strict) {
   ordered_json j;
   j["idemsim_audit"] = 1;
   j["command"] = command;
-  j["verdict"] = r.findings.empty() ? "pass" : "fail";
+  j["verdict"] = m.failed ? "fail" : "pass";
+  j["violations_count"] = r.findings.size();
   j["exit_code"] = m.failed ? 1 : 0;
   j["strict"] = strict;
   j["summary"] = m.verdict;
@@ -264,7 +279,9 @@ ordered_json to_json(const Model& m, const std::string& command, bool strict) {
   j["terminate_instances"] = r.terminations;
   j["describe_instances"] = r.describes;
   j["began_before_the_log"] = r.began_before;
+  j["ended_outside_the_log"] = r.ended_outside;
   j["leaked_instances"] = r.leaked_instances;
+  j["suspected_duplicate_instances"] = r.suspected_instances;
   j["leaked_instance_hours"] = hours(r.leaked_instance_us);
   ordered_json vs = ordered_json::array();
   for (const Violation& v : m.violations) {
@@ -311,7 +328,7 @@ ordered_json to_json(const Model& m, const std::string& command, bool strict) {
   return j;
 }
 
-void write_junit(std::ostream& out, const Model& m) {
+void write_junit(std::ostream& out, const Model& m, bool strict) {
   const audit::Result& r = m.r;
   struct Case {
     std::string name;
@@ -330,9 +347,11 @@ void write_junit(std::ostream& out, const Model& m) {
                            gap(d.second_us - d.first_us) + " apart");
   size_t failures = 0;
   for (const Case& c : cases) failures += c.failures.empty() ? 0 : 1;
+  const bool dup_fails = strict && !dup.failures.empty();
+  if (dup_fails) ++failures;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"idemsim audit\" tests=\"" << cases.size() + 1
       << "\" failures=\"" << failures << "\">\n  <testsuite name=\"audit\" tests=\"" << cases.size() + 1 << "\" failures=\""
-      << failures << "\" skipped=\"" << (dup.failures.empty() ? 0 : 1) << "\">\n";
+      << failures << "\" skipped=\"" << (dup.failures.empty() || dup_fails ? 0 : 1) << "\">\n";
   for (const Case& c : cases) {
     out << "    <testcase classname=\"audit\" name=\"" << xml(c.name) << "\"";
     if (c.failures.empty()) {
@@ -346,6 +365,10 @@ void write_junit(std::ostream& out, const Model& m) {
   out << "    <testcase classname=\"audit\" name=\"suspected-duplicates\"";
   if (dup.failures.empty()) {
     out << "/>\n";
+  } else if (dup_fails) {
+    out << ">\n      <failure message=\"" << dup.failures.size() << " suspected (a failure under --strict)\">";
+    for (const std::string& f : dup.failures) out << xml(f) << "\n";
+    out << "</failure>\n    </testcase>\n";
   } else {
     out << ">\n      <skipped message=\"" << dup.failures.size() << " suspected (not a violation; --strict fails on them)\"/>\n"
         << "      <system-out>";
@@ -361,7 +384,7 @@ void write_html(std::ostream& out, const Model& m, const std::string& command) {
          "body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:1em 0}"
          "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}th{background:#f3f3f3}"
          "pre{background:#f6f6f6;padding:.8em;overflow-x:auto}.fail{color:#b00}.pass{color:#070}</style></head><body>\n";
-  out << "<h1>idemsim audit</h1>\n<p class=\"" << (m.r.findings.empty() ? "pass" : "fail") << "\"><strong>" << esc(m.verdict)
+  out << "<h1>idemsim audit</h1>\n<p class=\"" << (m.failed ? "fail" : "pass") << "\"><strong>" << esc(m.verdict)
       << "</strong></p>\n<p>" << esc(m.scope()) << ".</p>\n<p>Settings: " << esc(m.settings()) << ".</p>\n<p>Made by: <code>"
       << esc(command) << "</code></p>\n<h2>Violations of the token rules</h2>\n";
   if (m.violations.empty()) out << "<p>None: every answer the log shows is one the token rules allow.</p>\n";
@@ -430,7 +453,7 @@ void write_audit(std::ostream& out, const audit::Result& r, AuditFormat f, const
     case AuditFormat::md: write_md(out, m, command); break;
     case AuditFormat::csv: write_csv(out, m); break;
     case AuditFormat::json: out << to_json(m, command, strict).dump(2, ' ', false, ordered_json::error_handler_t::replace) << "\n"; break;
-    case AuditFormat::junit: write_junit(out, m); break;
+    case AuditFormat::junit: write_junit(out, m, strict); break;
     case AuditFormat::html: write_html(out, m, command); break;
   }
 }

@@ -222,3 +222,224 @@ TEST(Calendar, UtcTimesReadAndWriteBack) {
     EXPECT_EQ(*sim::parse_utc(sim::format_utc(us, false)), us - ((us % 1000000) + 1000000) % 1000000) << us;
   EXPECT_EQ(sim::format_utc(int64_t{1767225600} * 1000000 + 250000, true), "2026-01-01T00:00:00.250Z");
 }
+
+// ---- Shapes of real histories that must not be taken for violations, and some that must.
+namespace {
+
+struct Rec {
+  std::string time = "2026-11-02T09:00:00Z";
+  std::string name = "RunInstances";
+  std::string arn = "arn:aws:sts::111122223333:assumed-role/ctl/s1";
+  std::string role = "arn:aws:iam::111122223333:role/ctl";
+  std::string agent = "aws-sdk-go-v2/1.48.0 os/linux";
+  std::string id;            // eventID ("" draws one)
+  std::string token;         // "" for none
+  std::string request_rest;  // more request fields, JSON, each ending with a comma
+  std::string error;         // errorCode
+  std::string reservation = "r-0aaa";
+  std::vector<std::string> instances{"i-0a1"};
+  bool placement = true;
+  bool with_image = true;
+};
+
+int serial = 0;
+
+std::string json_of(const Rec& r) {
+  std::ostringstream o;
+  o << "{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"AssumedRole\",\"arn\":\"" << r.arn
+    << "\",\"accountId\":\"111122223333\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"arn\":\"" << r.role
+    << "\"}}},\"eventTime\":\"" << r.time << "\",\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"" << r.name
+    << "\",\"awsRegion\":\"us-east-1\",\"userAgent\":\"" << r.agent << "\",";
+  if (!r.error.empty()) o << "\"errorCode\":\"" << r.error << "\",";
+  if (r.name == "RunInstances") {
+    o << "\"requestParameters\":{" << r.request_rest << "\"instancesSet\":{\"items\":[{"
+      << (r.with_image ? "\"imageId\":\"ami-1\"," : "") << "\"minCount\":1,\"maxCount\":" << r.instances.size() << "}]}"
+      << (r.with_image ? ",\"instanceType\":\"m5.large\"" : "") << (r.token.empty() ? "" : ",\"clientToken\":\"" + r.token + "\"")
+      << "},";
+    if (!r.error.empty()) {
+      o << "\"responseElements\":null,";
+    } else {
+      o << "\"responseElements\":{\"reservationId\":\"" << r.reservation << "\",\"instancesSet\":{\"items\":[";
+      for (size_t i = 0; i < r.instances.size(); ++i)
+        o << (i ? "," : "") << "{\"instanceId\":\"" << r.instances[i] << "\",\"imageId\":\"ami-1\",\"instanceType\":\"m5.large\""
+          << (r.placement ? ",\"placement\":{\"availabilityZone\":\"us-east-1a\"},\"subnetId\":\"subnet-1\"" : "") << "}";
+      o << "]}},";
+    }
+  } else {
+    o << "\"requestParameters\":{\"instancesSet\":{\"items\":[";
+    for (size_t i = 0; i < r.instances.size(); ++i) o << (i ? "," : "") << "{\"instanceId\":\"" << r.instances[i] << "\"}";
+    o << "]}},\"responseElements\":{\"instancesSet\":{\"items\":[";
+    for (size_t i = 0; i < r.instances.size(); ++i) o << (i ? "," : "") << "{\"instanceId\":\"" << r.instances[i] << "\"}";
+    o << "]}},";
+  }
+  char id[40];
+  std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", ++serial);
+  o << "\"eventID\":\"" << (r.id.empty() ? std::string(id) : r.id) << "\",\"recipientAccountId\":\"111122223333\"}";
+  return o.str();
+}
+
+std::string write_records(const TempDir& t, const std::string& name, const std::vector<Rec>& recs) {
+  std::ofstream o(t.path + "/" + name);
+  o << "{\"Records\":[";
+  for (size_t i = 0; i < recs.size(); ++i) o << (i ? ",\n" : "\n") << json_of(recs[i]);
+  o << "\n]}\n";
+  return t.path + "/" + name;
+}
+
+Rec at(Rec r, const std::string& time) {
+  r.time = time;
+  return r;
+}
+
+}  // namespace
+
+TEST(AuditShapes, ALaunchTemplateLeavesImageAndTypeToTheLaunch) {
+  TempDir t;
+  Rec r;
+  r.with_image = false;
+  r.token = "lt-1";
+  r.request_rest = "\"launchTemplate\":{\"launchTemplateId\":\"lt-0abc\",\"version\":\"3\"},";
+  const audit::Result res = audit::audit({write_records(t, "lt.json", {r, at(r, "2026-11-02T09:00:05Z")})}, {});
+  EXPECT_TRUE(res.findings.empty()) << json_report(res);
+}
+
+TEST(AuditShapes, InstancesThatEndedWithoutATerminateInTheLog) {
+  TempDir t;
+  Rec r;
+  r.token = "job-42";
+  Rec later = at(r, "2026-11-02T12:00:00Z");
+  later.error = "Client.IdempotentInstanceTerminated";
+  const audit::Result res = audit::audit({write_records(t, "p.json", {r, later})}, {});
+  EXPECT_TRUE(res.findings.empty()) << json_report(res);
+  EXPECT_EQ(res.ended_outside, 1u);
+}
+
+TEST(AuditShapes, OnceTerminatedByTheServicesWordTheOriginalAnswerIsWrong) {
+  TempDir t;
+  Rec r;
+  r.token = "job-7";
+  Rec term;
+  term.name = "TerminateInstances";
+  term.time = "2026-11-02T09:10:00Z";
+  Rec gone = at(r, "2026-11-02T09:15:00Z");
+  gone.error = "Client.IdempotentInstanceTerminated";
+  const Rec again = at(r, "2026-11-02T09:40:00Z");  // inside the default hour, after the service said gone
+  EXPECT_TRUE(audit::audit({write_records(t, "a.json", {r, term, gone})}, {}).findings.empty());
+  EXPECT_EQ(properties(audit::audit({write_records(t, "b.json", {r, term, gone, again})}, {})), std::vector<std::string>{"answers"});
+}
+
+TEST(AuditShapes, ARepeatMayListTheInstancesInAnyOrder) {
+  TempDir t;
+  Rec r;
+  r.token = "two";
+  r.instances = {"i-0a1", "i-0a2"};
+  Rec again = at(r, "2026-11-02T09:00:03Z");
+  again.instances = {"i-0a2", "i-0a1"};
+  EXPECT_TRUE(audit::audit({write_records(t, "o.json", {r, again})}, {}).findings.empty());
+  Rec part = again;
+  part.instances = {"i-0a2"};  // a subset: not the same answer
+  const audit::Result res = audit::audit({write_records(t, "s.json", {r, part})}, {});
+  EXPECT_EQ(properties(res), std::vector<std::string>{"answers"});
+  std::ostringstream md;
+  reports::write_audit(md, res, reports::AuditFormat::md, "idemsim audit", false);
+  EXPECT_EQ(md.str().find("i-00000000000000000"), std::string::npos) << md.str();
+}
+
+TEST(AuditShapes, AnAnswerThatDoesNotSayWhereIsNotJudgedForWhere) {
+  TempDir t;
+  Rec r;
+  r.placement = false;
+  r.request_rest = "\"availabilityZone\":\"us-east-1a\",";
+  Rec second = r;
+  second.reservation = "r-0bbb";
+  second.instances = {"i-0b1"};
+  second.time = "2026-11-02T10:00:00Z";
+  second.placement = true;
+  second.request_rest = "\"availabilityZone\":\"us-east-1a\",\"subnetId\":\"subnet-1\",";
+  EXPECT_TRUE(audit::audit({write_records(t, "z.json", {r, second})}, {}).findings.empty());
+}
+
+TEST(AuditShapes, OneRecordReadTwiceCountsOnce) {
+  TempDir t;
+  Rec r;  // without a token: read twice it would be a launch answered with another's reservation
+  const std::string f = write_records(t, "w.json", {r});
+  fs::create_directories(t.path + "/copy");
+  fs::copy_file(f, t.path + "/copy/w.json");
+  const audit::Result res = audit::audit({f, t.path + "/copy", f}, {});
+  EXPECT_TRUE(res.findings.empty()) << json_report(res);
+  EXPECT_EQ(res.launches, 1u);
+  EXPECT_EQ(res.unused.at("records read twice (the same eventID: counted once)"), 1u);
+}
+
+TEST(AuditShapes, TheOrderOfTheArgumentsChangesNothing) {
+  TempDir t;
+  Rec a;  // two launches without a token in one second, in two files
+  Rec b = a;
+  b.reservation = "r-0bbb";
+  b.instances = {"i-0b1"};
+  const std::string fa = write_records(t, "a.json", {a}), fb = write_records(t, "b.json", {b});
+  EXPECT_EQ(json_report(audit::audit({fa, fb}, {})), json_report(audit::audit({fb, fa}, {})));
+}
+
+TEST(AuditShapes, ByRoleSessionsAreOneCallerForDuplicatesToo) {
+  TempDir t;
+  Rec a;
+  Rec b = at(a, "2026-11-02T09:00:20Z");
+  b.arn = "arn:aws:sts::111122223333:assumed-role/ctl/s2";
+  b.reservation = "r-0bbb";
+  b.instances = {"i-0b1"};
+  const std::string f = write_records(t, "r.json", {a, b});
+  EXPECT_TRUE(audit::audit({f}, {}).duplicates.empty());
+  audit::Options role;
+  role.by_role = true;
+  EXPECT_EQ(audit::audit({f}, role).duplicates.size(), 1u);
+}
+
+TEST(AuditShapes, OddRecordsAreCountedNotCrashedOn) {
+  TempDir t;
+  std::ofstream(t.path + "/odd.json")
+      << "{\"Records\":[1,\"x\",null,{\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"RunInstances\","
+         "\"eventTime\":\"2026-11-02T09:00:00Z\",\"awsRegion\":\"us-east-1\",\"recipientAccountId\":\"1\","
+         "\"requestParameters\":\"oops\",\"responseElements\":null,\"errorCode\":\"Client.X\"},"
+         "{\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"RunInstances\",\"eventTime\":\"2026-11-02T09:00:00Z\","
+         "\"awsRegion\":\"us-east-1\",\"recipientAccountId\":\"1\",\"requestParameters\":{\"instancesSet\":{\"items\":"
+         "[{\"imageId\":\"ami-1\",\"minCount\":1,\"maxCount\":4294967297}]}},\"errorCode\":\"Client.X\"}]}";
+  const audit::Result r = audit::audit({t.path + "/odd.json"}, {});
+  EXPECT_EQ(r.records, 5u);
+  EXPECT_EQ(r.launches, 0u);
+  EXPECT_EQ(r.unused.at("array elements that are not records (not JSON objects)"), 3u);
+  EXPECT_EQ(r.unused.at("EC2 RunInstances whose requestParameters is not an object"), 1u);
+  EXPECT_EQ(r.unused.at("EC2 RunInstances whose minCount or maxCount is not a count"), 1u);
+}
+
+TEST(AuditShapes, LookupEventsEntriesAloneAndDigestFilesInATree) {
+  TempDir t;
+  Rec r;
+  std::string inner = json_of(r), escaped;
+  for (char c : inner) escaped += c == '"' ? std::string("\\\"") : std::string(1, c);
+  std::ofstream(t.path + "/events.jsonl") << "{\"EventId\":\"x\",\"CloudTrailEvent\":\"" << escaped << "\"}\n";
+  fs::create_directories(t.path + "/AWSLogs/1/CloudTrail-Digest/us-east-1");
+  std::ofstream(t.path + "/AWSLogs/1/CloudTrail-Digest/us-east-1/1_CloudTrail-Digest_us-east-1_x.json") << "{\"digest\": 1}";
+  const audit::Result res = audit::audit({t.path}, {});
+  EXPECT_EQ(res.launches, 1u);
+  EXPECT_EQ(res.unused.count("files of CloudTrail-Digest (log file validation: not records)"), 1u);
+}
+
+TEST(AuditShapes, StrictMakesTheVerdictAFailureEverywhere) {
+  TempDir t;
+  Rec a;
+  Rec b = at(a, "2026-11-02T09:00:20Z");
+  b.reservation = "r-0bbb";
+  b.instances = {"i-0b1"};
+  const audit::Result r = audit::audit({write_records(t, "d.json", {a, b})}, {});
+  ASSERT_EQ(r.duplicates.size(), 1u);
+  for (auto f : {reports::AuditFormat::md, reports::AuditFormat::json, reports::AuditFormat::junit}) {
+    std::ostringstream lax, strict;
+    reports::write_audit(lax, r, f, "idemsim audit", false);
+    reports::write_audit(strict, r, f, "idemsim audit", true);
+    EXPECT_NE(lax.str(), strict.str());
+    EXPECT_TRUE(strict.str().find("FAIL") != std::string::npos || strict.str().find("\"fail\"") != std::string::npos ||
+                strict.str().find("failures=\"1\"") != std::string::npos)
+        << strict.str();
+  }
+}

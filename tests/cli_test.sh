@@ -443,7 +443,7 @@ check "audit: violations fail, exit 1" expect_exit 1 "^FAIL: 3 violations of the
 check "audit: the report names the logged reservation" expect_exit 1 "r-0b2b2b2b2b2b2b2b2 .* terminated 2026-11-02T10:00:20Z by arn:aws:iam::111122223333:user/ops" audit "$src/tests/audit/violations"
 python3 -c "import json,sys; r=[x for x in json.load(open(sys.argv[1]))['Records'] if 'clientToken' not in x['requestParameters']]; json.dump({'Records': r}, open(sys.argv[2], 'w'))" "$src/tests/audit/violations/eu-west-1.json" "$tmp/tokenless.json"
 check "audit: suspected duplicates alone pass" expect_exit 0 "^PASS: 0 violations of the token rules, 1 suspected duplicate" audit "$tmp/tokenless.json"
-check "audit --strict: suspected duplicates alone fail" expect_exit 1 "^PASS: 0 violations of the token rules, 1 suspected duplicate .*under --strict" audit "$tmp/tokenless.json" --strict
+check "audit --strict: suspected duplicates alone fail" expect_exit 1 "^FAIL: 0 violations of the token rules, 1 suspected duplicate .*under --strict" audit "$tmp/tokenless.json" --strict
 check "audit: a cut-short file is bad input with its line and column, exit 2" expect_exit 2 "cut-short.json:5:[0-9]+: not JSON" audit "$src/tests/audit/malformed/cut-short.json"
 check "audit: JSON that is not CloudTrail, exit 2" expect_exit 2 "not-cloudtrail.json:1:1: not CloudTrail: expected" audit "$src/tests/audit/malformed/not-cloudtrail.json"
 check "audit: a missing path, exit 2" expect_exit 2 "nope.json: no such file or directory" audit "$tmp/nope.json"

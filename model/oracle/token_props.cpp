@@ -90,6 +90,7 @@ struct ScopeJudge {
     Finding told;                         // the first of them: what it got and should have
     bool have_told = false;
     uint32_t owner = kNone, other = kNone;  // the logical intents that used the token
+    bool said_gone = false;  // the service answered IdempotentInstanceTerminated: gone, by its own word
     for (const uint32_t* p = begin; p != end; ++p) {
       const uint32_t a = *p;
       const Ledger::Attempt& at = l.attempts[a];
@@ -120,7 +121,7 @@ struct ScopeJudge {
       const bool gone = ended && t >= *ended;
       // Surely gone: past the latest time its instances could still have been terminating.
       const bool surely_gone =
-          gone && (!rules.terminate_time_max || t >= *ended + (*rules.terminate_time_max - rules.terminate_time));
+          gone && (said_gone || !rules.terminate_time_max || t >= *ended + (*rules.terminate_time_max - rules.terminate_time));
       // 2013: past the retention the token may be forgotten ("at least 24 hours"); a repeat that
       // then launches starts the token's life anew.
       if (gone && rules.semantics == Semantics::v2013 && t - *ended >= rules.token_retention && li != kNone) {
@@ -152,6 +153,9 @@ struct ScopeJudge {
       }
       bool wrong = !j.allowed(a, e, current);
       if (wrong && e == Expect::terminated && !surely_gone) wrong = !j.allowed(a, Expect::launch, current);
+      // Once it said so, the instances stay gone: a later original answer contradicts it.
+      if (!wrong && e == Expect::terminated && j.answer_of(a) && j.answer_of(a)->code == Code::IdempotentInstanceTerminated)
+        said_gone = true;
       if (wrong && !have_told) {
         told.first = a, told.code = static_cast<uint8_t>(e), told.flags = 0, told.other = current;
         have_told = true;
