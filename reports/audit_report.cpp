@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/html_parts.h"
+#include "reports/merge.h"
 #include "reports/report.h"
 #include "reports/violations.h"
 #include "sim/calendar.h"
@@ -43,27 +44,6 @@ std::string md_cell(std::string s) {
     if (c == '|') out += "\\|";
     else if (c == '\n') out += ' ';
     else out += c;
-  }
-  return out;
-}
-
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-std::string xml(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += (c < 0x20 && c != '\n' && c != '\t') ? ' ' : static_cast<char>(c);
-    }
   }
   return out;
 }
@@ -247,15 +227,15 @@ void write_md(std::ostream& out, const Model& m, const std::string& command) {
 void write_csv(std::ostream& out, const Model& m) {
   out << "Violations (header),property,subject,detail,instances,intended\n";
   for (const Violation& v : m.violations)
-    out << "Violations," << csv_cell(v.property) << "," << csv_cell(v.subject) << "," << csv_cell(v.detail) << ","
+    out << "Violations," << detail::csv(v.property) << "," << detail::csv(v.subject) << "," << detail::csv(v.detail) << ","
         << v.instances << "," << v.intended << "\n";
   for (const Table& t : m.tables()) {
-    out << csv_cell(t.title) << " (header)";
-    for (const std::string& h : t.head) out << "," << csv_cell(h);
+    out << detail::csv(t.title) << " (header)";
+    for (const std::string& h : t.head) out << "," << detail::csv(h);
     out << "\n";
     for (const auto& row : t.rows) {
-      out << csv_cell(t.title);
-      for (const std::string& c : row) out << "," << csv_cell(c);
+      out << detail::csv(t.title);
+      for (const std::string& c : row) out << "," << detail::csv(c);
       out << "\n";
     }
   }
@@ -353,13 +333,13 @@ void write_junit(std::ostream& out, const Model& m, bool strict) {
       << "\" failures=\"" << failures << "\">\n  <testsuite name=\"audit\" tests=\"" << cases.size() + 1 << "\" failures=\""
       << failures << "\" skipped=\"" << (dup.failures.empty() || dup_fails ? 0 : 1) << "\">\n";
   for (const Case& c : cases) {
-    out << "    <testcase classname=\"audit\" name=\"" << xml(c.name) << "\"";
+    out << "    <testcase classname=\"audit\" name=\"" << detail::xml(c.name) << "\"";
     if (c.failures.empty()) {
       out << "/>\n";
       continue;
     }
     out << ">\n      <failure message=\"" << c.failures.size() << " violation" << (c.failures.size() == 1 ? "" : "s") << "\">";
-    for (const std::string& f : c.failures) out << xml(f) << "\n";
+    for (const std::string& f : c.failures) out << detail::xml(f) << "\n";
     out << "</failure>\n    </testcase>\n";
   }
   out << "    <testcase classname=\"audit\" name=\"suspected-duplicates\"";
@@ -367,12 +347,12 @@ void write_junit(std::ostream& out, const Model& m, bool strict) {
     out << "/>\n";
   } else if (dup_fails) {
     out << ">\n      <failure message=\"" << dup.failures.size() << " suspected (a failure under --strict)\">";
-    for (const std::string& f : dup.failures) out << xml(f) << "\n";
+    for (const std::string& f : dup.failures) out << detail::xml(f) << "\n";
     out << "</failure>\n    </testcase>\n";
   } else {
     out << ">\n      <skipped message=\"" << dup.failures.size() << " suspected (not a violation; --strict fails on them)\"/>\n"
         << "      <system-out>";
-    for (const std::string& f : dup.failures) out << xml(f) << "\n";
+    for (const std::string& f : dup.failures) out << detail::xml(f) << "\n";
     out << "</system-out>\n    </testcase>\n";
   }
   out << "  </testsuite>\n</testsuites>\n";

@@ -155,6 +155,14 @@ std::string xml(const std::string& s) {
   return out;
 }
 
+// A CSV field: quoted when it holds a comma, a quote or a newline, its quotes doubled.
+std::string csv(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -358,13 +366,6 @@ std::string fs_stem_path(std::string f) {
   for (char& c : f) c = c == '.' ? '_' : c == '/' ? '.' : c;
   while (!f.empty() && (f.front() == '.' || f.front() == '_')) f.erase(f.begin());
   return f;
-}
-
-std::string csv(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 }  // namespace

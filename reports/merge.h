@@ -52,6 +52,7 @@ std::string seeds_text(const nlohmann::ordered_json& d);   // "100", or "40 of 1
 // how many have seeds missing.
 std::string headline(const std::vector<Merged>& ms);
 std::string xml(const std::string& s);  // escaped for XML and HTML text and attributes
+std::string csv(const std::string& s);  // a CSV field, quoted when it must be
 }  // namespace detail
 
 void write_markdown(std::ostream& out, const std::vector<Merged>& ms);

@@ -1,7 +1,7 @@
 #include <cstdio>
-#include <ctime>
 
 #include "serve/router.h"
+#include "sim/calendar.h"
 
 namespace idem::serve {
 
@@ -21,16 +21,7 @@ int state_code(model::InstanceState s) {
   return 0;
 }
 
-std::string iso8601(int64_t epoch_s, sim::Time t) {
-  const int64_t us = t.us;
-  const std::time_t secs = static_cast<std::time_t>(epoch_s + us / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(us / 1000 % 1000));
-  return buf;
-}
+std::string iso8601(int64_t epoch_s, sim::Time t) { return sim::format_utc(epoch_s * 1000000 + t.us, true); }
 
 std::string owner_of(uint32_t account) {
   char buf[16];
