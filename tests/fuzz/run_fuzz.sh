@@ -5,7 +5,9 @@
 #   query:  tests/fuzz/query_fuzz.cpp with serve/query.cpp alone (the EC2 Query API's form, request
 #           and XML answers);
 #   router: tests/fuzz/router_fuzz.cpp with serve/router.cpp (an HTTP request to the live service's
-#           request: credential scope, headers, the Query layer under it).
+#           request: credential scope, headers, the Query layer under it);
+#   cloudtrail: tests/fuzz/cloudtrail_fuzz.cpp with audit/read.cpp (any bytes as a CloudTrail file,
+#           plain or gzip, read by `idemsim audit`).
 # Exits non-zero on a crash, a leak, undefined behaviour or a broken invariant; the input that
 # found it is left in WORKDIR as crash-*, leak-* or timeout-* (rerun: WORKDIR/TARGET_fuzz FILE).
 #   run_fuzz.sh SECONDS [WORKDIR]        WORKDIR defaults to a new temporary directory
@@ -27,10 +29,13 @@ build() {  # TARGET SOURCES...
 }
 build query "$src/serve/query.cpp"
 build router "$src/serve/query.cpp" "$src/serve/router.cpp" "$src/model/types.cpp"
-for target in query router; do
+build cloudtrail "$src/audit/read.cpp" "$src/sim/calendar.cpp" "$src/model/types.cpp" -lz
+for target in query router cloudtrail; do
   rm -rf "$work/corpus-$target"
   cp -r "$src/tests/fuzz/corpus/$target" "$work/corpus-$target"
   echo "run_fuzz: $work/${target}_fuzz for ${seconds}s on a copy of tests/fuzz/corpus/$target"
-  "$work/${target}_fuzz" -max_total_time="$seconds" -print_final_stats=1 -dict="$src/tests/fuzz/query.dict" \
+  dict=$src/tests/fuzz/query.dict
+  [ "$target" = cloudtrail ] && dict=$src/tests/fuzz/cloudtrail.dict
+  "$work/${target}_fuzz" -max_total_time="$seconds" -print_final_stats=1 -dict="$dict" \
     -artifact_prefix="$work/$target-" "$work/corpus-$target"
 done
