@@ -460,6 +460,7 @@ check "audit --out does not overwrite without --force: exit 2" expect_exit 2 "ex
 check "audit --format csv has a row per leak" test "$(grep -c '^Leaks,' "$tmp/audit.csv")" = 2
 "$bin" audit "$src/tests/audit/violations" --format html --out "$tmp/audit.html" > /dev/null 2>&1 || true
 check "audit --format html is one page with its tables" grep -q "<h2>The fleet&apos;s callers</h2>" "$tmp/audit.html"
+check "audit --format html parses as HTML, without an error" test -z "$(xmllint --html --noout "$tmp/audit.html" 2>&1)"
 # run/replay --cloudtrail: a run as CloudTrail, audited back.
 check "replay --cloudtrail writes the run's records" expect_exit 1 "VIOLATION token-instances" replay "$src/scenarios/knobs/store-ttl-fast-retries-slow.yaml" --cloudtrail "$tmp/ct.json"
 check "audit of replay --cloudtrail finds the run's token-instances" expect_exit 1 "### token-instances: token" audit "$tmp/ct.json" --terminate-time 9s..11s
