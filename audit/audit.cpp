@@ -209,8 +209,9 @@ struct Importer {
     std::vector<uint32_t> client_intents(clients.size(), 0), lookups(clients.size(), kNone);
     struct IntentInfo { uint32_t client; uint32_t calls = 0; };
     std::vector<IntentInfo> intents;
-    // Token scopes whose first record is a mismatch or IdempotentInstanceTerminated: begun before the log.
-    // (account, Region, zone|subnet, token) -> the first reservation the log shows under it (0: none yet).
+    // Token scopes the log has seen decided, (account, Region, zone|subnet, token), with the first
+    // reservation it shows under each (0: none yet). A scope whose first record is a mismatch or
+    // IdempotentInstanceTerminated began its life before the log.
     std::map<std::tuple<uint32_t, uint32_t, std::string, uint32_t>, uint32_t> scope_seen;
     uint32_t calls = 0;
     auto new_intent = [&](uint32_t c, Time t, int32_t max, int32_t min) {
