@@ -114,7 +114,8 @@ const Command& audit_command() {
                  "violations, suspected duplicates, leaks, the fleet's SDKs",
       .operand = {.name = "PATH", .help = "a CloudTrail log file (.json or .json.gz, as delivered to S3, or what aws "
                                           "cloudtrail lookup-events prints), JSON Lines (.jsonl), or a directory of them "
-                                          "(read at any depth, in name order)",
+                                          "(read at any depth). Files are read in the order of their paths whatever the "
+                                          "order given, and a record read twice (one eventID) counts once",
                   .repeat = true, .missing = "audit needs CloudTrail files or directories: idemsim audit AWSLogs/"},
       .prose = R"(Reads every record, keeps those of EC2's RunInstances and TerminateInstances, and judges them
 with the oracle that judges a simulated run: per token (in its account, Region and, under current
