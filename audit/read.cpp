@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <istream>
 #include <streambuf>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -249,6 +250,28 @@ class RecordSink {
       ++r_.unused["array elements that are not records (not JSON objects)"];
       return;
     }
+    // A record read before (its eventID, the same content: two sources of the same days, two copies
+    // of a file) counts once, whatever its kind. The same eventID with other content is read again
+    // and counted: nothing is dropped that differs.
+    if (const std::string id = text(rec, "eventID"); !id.empty()) {
+      Reader::SeenId key;
+      if (!uuid_bits(id, key.hi, key.lo)) key = Reader::SeenId{fnv(id), fnv(id + "\x1f")};
+      // The content of a record judged (a launch or a termination); any other counts once by its id.
+      const std::string name = text(rec, "eventName");
+      const bool judged = text(rec, "eventSource") == "ec2.amazonaws.com" && (name == "RunInstances" || name == "TerminateInstances");
+      const uint64_t content = judged ? fnv(rec.dump()) : 0;
+      bool fresh = false;
+      const uint64_t before = r_.seen.insert(key, content, fresh);
+      if (fresh) r_.seen_in_file.push_back(key);
+      if (!fresh) {
+        if (before == content) {
+          ++r_.unused["records read twice (the same eventID and content: counted once)"];
+          --r_.records;
+          return;
+        }
+        ++r_.unused["records whose eventID was read before with other content (both judged: check the sources)"];
+      }
+    }
     const std::string source = text(rec, "eventSource");
     const std::string name = text(rec, "eventName");
     if (source.empty() || name.empty()) {
@@ -453,6 +476,43 @@ std::string positioned(const std::string& path, const std::string& what, size_t 
 
 }  // namespace
 
+size_t Reader::SeenTable::find(const SeenId& id) const {
+  const size_t mask = slots_.size() - 1;
+  size_t i = static_cast<size_t>((id.hi * 0x9E3779B97F4A7C15ULL ^ id.lo) * 0xff51afd7ed558ccdULL >> 20) & mask;
+  size_t tomb = SIZE_MAX;
+  for (;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.state == 0) return tomb != SIZE_MAX ? tomb : i;
+    if (s.state == 2 && tomb == SIZE_MAX) tomb = i;
+    if (s.state == 1 && s.id == id) return i;
+  }
+}
+
+uint64_t Reader::SeenTable::insert(const SeenId& id, uint64_t content, bool& fresh) {
+  if ((used_ + 1) * 2 > slots_.size()) {  // at most half full
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(1024, old.size() * 2), Slot{});
+    used_ = 0;
+    for (const Slot& s : old)
+      if (s.state == 1) slots_[find(s.id)] = s, ++used_;
+  }
+  Slot& s = slots_[find(id)];
+  if (s.state == 1) {
+    fresh = false;
+    return s.content;
+  }
+  s = Slot{id, content, 1};
+  ++used_;
+  fresh = true;
+  return content;
+}
+
+void Reader::SeenTable::erase(const SeenId& id) {
+  if (slots_.empty()) return;
+  Slot& s = slots_[find(id)];
+  if (s.state == 1 && s.id == id) s.state = 2;
+}
+
 std::string Reader::event_id(const Event& e) const {
   if (!e.has_id) return "";
   if (e.id_text) return names[static_cast<uint32_t>(e.id_hi)];
@@ -486,44 +546,37 @@ void Reader::read_paths(const std::vector<std::string>& paths) {
     }
     if (ec) throw InputError(path + ": cannot list it: " + ec.message());
   }
-  std::sort(all.begin(), all.end());
-  std::vector<std::string> seen;
+  // By path; a file both named and met in a directory is named (then it must be CloudTrail).
+  std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first < y.first : x.second > y.second;
+  });
+  std::unordered_set<std::string> read_before;
   for (const auto& [f, named] : all) {
     std::error_code ec;
-    const std::string same = fs::weakly_canonical(f, ec).string();
-    if (std::find(seen.begin(), seen.end(), same) != seen.end()) {
+    if (!read_before.insert(fs::weakly_canonical(f, ec).string()).second) {
       ++unused["files named twice (read once)"];
       continue;
     }
-    seen.push_back(same);
+    // A file met in a directory that turns out not to be CloudTrail is skipped whole: what was
+    // read of it before the error is taken back.
+    const size_t n_events = events.size(), n_listed = listed.size(), n_files = files.size();
+    const uint64_t n_records = records, n_describes = describes;
+    const std::map<std::string, uint64_t> unused_before = unused;
+    const auto describes_before = describes_by;
+    seen_in_file.clear();
     try {
       read_file(f, named);
     } catch (const InputError&) {
       if (named) throw;
+      events.resize(n_events), listed.resize(n_listed), files.resize(n_files);
+      records = n_records, describes = n_describes;
+      unused = unused_before;
+      describes_by = describes_before;
+      for (const SeenId& k : seen_in_file) seen.erase(k);
       ++unused["files in a directory that are not CloudTrail (not read): " + f];
     }
   }
-  // A record read twice (the same eventID, from two sources or two copies of a file) counts once:
-  // the first read is kept.
-  std::vector<uint32_t> by_id;
-  for (uint32_t i = 0; i < events.size(); ++i)
-    if (events[i].has_id) by_id.push_back(i);
-  std::sort(by_id.begin(), by_id.end(), [&](uint32_t x, uint32_t y) {
-    const Event& a = events[x];
-    const Event& b = events[y];
-    return std::tie(a.id_text, a.id_hi, a.id_lo, x) < std::tie(b.id_text, b.id_hi, b.id_lo, y);
-  });
-  std::vector<bool> drop(events.size(), false);
-  for (size_t k = 1; k < by_id.size(); ++k) {
-    const Event& a = events[by_id[k - 1]];
-    const Event& b = events[by_id[k]];
-    if (a.id_text == b.id_text && a.id_hi == b.id_hi && a.id_lo == b.id_lo) drop[by_id[k]] = true;
-  }
-  size_t kept = 0;
-  for (size_t i = 0; i < events.size(); ++i)
-    if (!drop[i]) events[kept++] = events[i];
-  if (kept != events.size()) unused["records read twice (the same eventID: counted once)"] += events.size() - kept;
-  events.resize(kept);
+  seen.clear();  // reading is over
   events.shrink_to_fit();
   listed.shrink_to_fit();
 }
@@ -579,11 +632,7 @@ void Reader::read_file(const std::string& path, bool named) {
       if (key == "Records") {
         sink.take(parsed);
       } else if (const json* s = member(parsed, "CloudTrailEvent"); s && s->is_string()) {
-        try {
-          sink.take(json::parse(s->get<std::string>()));
-        } catch (const json::parse_error& e) {
-          throw InputError(path + ": an Events[] entry's CloudTrailEvent is not JSON: " + e.what());
-        }
+        sink.take(parsed);  // unwrapped there; a CloudTrailEvent that is not JSON is counted
       } else {
         ++unused["lookup-events entries without a CloudTrailEvent string"];
       }
@@ -601,7 +650,8 @@ void Reader::read_file(const std::string& path, bool named) {
   if (taken == 0) {
     if (top.is_object() && top.contains("eventName")) {
       sink.take(top);  // one record alone
-    } else if (top.is_object() && (top.contains("Records") || top.contains("Events"))) {
+    } else if (top.is_object() && ((top.contains("Records") && top["Records"].is_array()) ||
+                                   (top.contains("Events") && top["Events"].is_array()))) {
       // an empty file of records: nothing to take
     } else {
       throw InputError(path + ":1:1: not CloudTrail: expected {\"Records\": [...]} (a log file as delivered), "

@@ -104,6 +104,31 @@ struct Reader {
   std::vector<std::string> files;          // read, in order
   uint64_t records = 0, describes = 0;
   std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint64_t> describes_by;  // (principal, role, agent) -> DescribeInstances
+  // Records read so far, by eventID (a UUID's bits, or a hash of another text), with a hash of the
+  // content of those judged: one flat table (open addressing), freed whole when reading is over.
+  struct SeenId {
+    uint64_t hi = 0, lo = 0;
+    friend bool operator==(const SeenId&, const SeenId&) = default;
+  };
+  class SeenTable {
+   public:
+    // The content recorded for `id`, inserting `content` when `id` is new (then `fresh`).
+    uint64_t insert(const SeenId& id, uint64_t content, bool& fresh);
+    void erase(const SeenId& id);
+    void clear() { std::vector<Slot>().swap(slots_), used_ = 0; }
+
+   private:
+    struct Slot {
+      SeenId id;
+      uint64_t content = 0;
+      uint8_t state = 0;  // 0 empty, 1 full, 2 erased
+    };
+    size_t find(const SeenId& id) const;  // its slot, or the empty one where it would go
+    std::vector<Slot> slots_;
+    size_t used_ = 0;
+  };
+  SeenTable seen;
+  std::vector<SeenId> seen_in_file;  // those the file being read added
 
   // Reads every file under `paths` (files, and directories walked at any depth), in the order of
   // their paths whatever the order given; records read twice (one eventID) count once. Throws

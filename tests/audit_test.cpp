@@ -368,7 +368,8 @@ TEST(AuditShapes, OneRecordReadTwiceCountsOnce) {
   const audit::Result res = audit::audit({f, t.path + "/copy", f}, {});
   EXPECT_TRUE(res.findings.empty()) << json_report(res);
   EXPECT_EQ(res.launches, 1u);
-  EXPECT_EQ(res.unused.at("records read twice (the same eventID: counted once)"), 1u);
+  EXPECT_EQ(res.unused.at("records read twice (the same eventID and content: counted once)"), 1u);
+  EXPECT_EQ(res.records, 1u);
 }
 
 TEST(AuditShapes, TheOrderOfTheArgumentsChangesNothing) {
@@ -442,4 +443,43 @@ TEST(AuditShapes, StrictMakesTheVerdictAFailureEverywhere) {
                 strict.str().find("failures=\"1\"") != std::string::npos)
         << strict.str();
   }
+}
+
+TEST(AuditShapes, ARecordReadTwiceCountsOnceWhateverItsKindButOtherContentIsKept) {
+  TempDir t;
+  Rec d;
+  d.name = "TerminateInstances";  // a kind not judged alone: counted once too
+  const std::string one = write_records(t, "one.json", {d});
+  fs::create_directories(t.path + "/copy");
+  fs::copy_file(one, t.path + "/copy/one.json");
+  const audit::Result twice = audit::audit({t.path}, {});
+  EXPECT_EQ(twice.records, 1u);
+  EXPECT_EQ(twice.terminations, 1u);
+  // The same eventID with another answer: both read, and said.
+  Rec a;
+  a.token = "same-id";
+  a.id = "11111111-2222-4333-8444-555555555555";
+  Rec b = a;
+  b.reservation = "r-0bbb";
+  b.instances = {"i-0b1"};
+  TempDir u;
+  const std::string fa = write_records(u, "a.json", {a}), fb = write_records(u, "b.json", {b});
+  const audit::Result both = audit::audit({fa, fb}, {});
+  EXPECT_EQ(both.launches, 2u);
+  EXPECT_EQ(properties(both), (std::vector<std::string>{"answers", "token-instances"}));
+  EXPECT_EQ(both.unused.at("records whose eventID was read before with other content (both judged: check the sources)"), 1u);
+}
+
+TEST(AuditShapes, AFileNamedIsJudgedAsNamedEvenInsideADirectoryGiven) {
+  TempDir t;
+  std::ofstream(t.path + "/package.json") << "{\"name\": \"not a trail\"}";
+  std::ofstream(t.path + "/records.json") << "{\"Records\": \"oops\"}";
+  EXPECT_NE(error_of({t.path + "/package.json", t.path}).find("package.json:1:1: not CloudTrail"), std::string::npos);
+  EXPECT_NE(error_of({t.path + "/records.json"}).find("not CloudTrail"), std::string::npos);
+  // Met in a directory, they are skipped and counted, and take nothing with them.
+  Rec r;
+  write_records(t, "good.json", {r});
+  const audit::Result res = audit::audit({t.path}, {});
+  EXPECT_EQ(res.files, 1u);
+  EXPECT_EQ(res.launches, 1u);
 }
