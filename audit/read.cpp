@@ -565,7 +565,7 @@ void Reader::read_paths(const std::vector<std::string>& paths) {
     const auto describes_before = describes_by;
     seen_in_file.clear();
     try {
-      read_file(f, named);
+      read_file(f);
     } catch (const InputError&) {
       if (named) throw;
       events.resize(n_events), listed.resize(n_listed), files.resize(n_files);
@@ -581,8 +581,7 @@ void Reader::read_paths(const std::vector<std::string>& paths) {
   listed.shrink_to_fit();
 }
 
-void Reader::read_file(const std::string& path, bool named) {
-  (void)named;
+void Reader::read_file(const std::string& path) {
   const uint32_t file = static_cast<uint32_t>(files.size());
   files.push_back(path);
   GzBuf buf(path);

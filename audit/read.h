@@ -139,7 +139,7 @@ struct Reader {
   std::string event_id(const Event& e) const;
 
  private:
-  void read_file(const std::string& path, bool named);
+  void read_file(const std::string& path);
 };
 
 }  // namespace idem::audit
