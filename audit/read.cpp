@@ -235,7 +235,7 @@ class RecordSink {
       json parsed;
       try {
         parsed = json::parse(inner->get<std::string>());
-      } catch (const json::parse_error&) {
+      } catch (const json::exception&) {  // not JSON, or a number out of range (nlohmann's 406)
         ++r_.records;
         ++pos_;
         ++r_.unused["lookup-events entries whose CloudTrailEvent is not JSON"];
@@ -474,6 +474,14 @@ std::string positioned(const std::string& path, const std::string& what, size_t 
   return path + ": not JSON: " + what;
 }
 
+// An exception's text with a long quoted token cut to its ends.
+std::string shortened(const std::string& what) {
+  const size_t open = what.find('\'');
+  const size_t close = open == std::string::npos ? std::string::npos : what.rfind('\'');
+  if (open == std::string::npos || close <= open + 60) return what;
+  return what.substr(0, open + 21) + "..." + what.substr(close - 20);
+}
+
 }  // namespace
 
 size_t Reader::SeenTable::find(const SeenId& id) const {
@@ -597,6 +605,8 @@ void Reader::read_file(const std::string& path) {
         sink.take(json::parse(line));
       } catch (const json::parse_error& e) {
         throw InputError(positioned(path, e.what(), n - 1));
+      } catch (const json::exception& e) {  // a number too large for a double: nlohmann gives no column
+        throw InputError(path + ":" + std::to_string(n) + ":1: not JSON: " + shortened(e.what()));
       }
     }
     return;
@@ -645,6 +655,11 @@ void Reader::read_file(const std::string& path) {
   } catch (const json::parse_error& e) {
     const bool fake_gz = ends_with(path, ".gz") && buf.plain();
     throw InputError(positioned(path, e.what()) + (fake_gz ? " (named .gz, it is not gzip: it was read as plain text)" : ""));
+  } catch (const json::exception& e) {
+    // A number too large for a double (nlohmann's out_of_range 406) gives no position: say which
+    // record it was in.
+    throw InputError(path + ": not JSON: " + shortened(e.what()) + " (in the record after the " + std::to_string(taken) +
+                     " read before it)");
   }
   if (taken == 0) {
     if (top.is_object() && top.contains("eventName")) {

@@ -183,6 +183,20 @@ TEST(AuditRead, AMalformedFileIsAnErrorWithItsPlace) {
   const std::string half = error_of({t.path + "/half.json.gz"});
   EXPECT_NE(half.find("half.json.gz"), std::string::npos) << half;
   EXPECT_NE(half.find("cut short"), std::string::npos) << half;  // said as such, not as bad JSON
+  // A number too large for a double (found by the fuzzer: it escaped as nlohmann's out_of_range),
+  // in a file, in JSON Lines, and inside a lookup-events entry's CloudTrailEvent string.
+  const std::string huge = "3e" + std::string(400, '3');
+  std::ofstream(t.path + "/huge.json") << R"({"Records": [{"eventName": "RunInstances", "x": )" << huge << "}]}";
+  const std::string in_file = error_of({t.path + "/huge.json"});
+  EXPECT_NE(in_file.find("huge.json: not JSON: "), std::string::npos) << in_file;
+  EXPECT_NE(in_file.find("number overflow"), std::string::npos) << in_file;
+  EXPECT_LT(in_file.size(), 300u) << in_file;  // the number cut to its ends
+  std::ofstream(t.path + "/huge.jsonl") << "{}\n{\"x\": " << huge << "}\n";
+  const std::string in_lines = error_of({t.path + "/huge.jsonl"});
+  EXPECT_NE(in_lines.find("huge.jsonl:2:1: not JSON: "), std::string::npos) << in_lines;
+  std::ofstream(t.path + "/entry.json") << "{\"Events\": [{\"CloudTrailEvent\": \"{\\\"x\\\": " << huge << "}\"}]}";
+  const audit::Result entry = audit::audit({t.path + "/entry.json"}, {});
+  EXPECT_EQ(entry.unused.at("lookup-events entries whose CloudTrailEvent is not JSON"), 1u);
 }
 
 TEST(AuditRead, UserAgentsNameTheirSdk) {
