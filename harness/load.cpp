@@ -487,6 +487,15 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
                           std::string(model::token_mode_name(c.token)) +
                           " (the caller writes down only a token it keeps per intent: persisted, write-back, timestamp)");
     }
+    if (g["on_terminated"] && s.service.semantics == model::Semantics::v2013)
+      s.inert.push_back(r_.where(g["on_terminated"]) + ": " + what +
+                        ".on_terminated has no effect under semantics: 2013 (a repeat after termination gets the "
+                        "original answer, never IdempotentInstanceTerminated)");
+    else if (g["on_terminated"] && c.on_terminated == model::OnTerminated::new_token &&
+             (c.token == model::TokenMode::none || c.token == model::TokenMode::value))
+      s.inert.push_back(r_.where(g["on_terminated"]) + ": " + what + ".on_terminated: new-token has no effect with token: " +
+                        std::string(model::token_mode_name(c.token)) +
+                        " (the group has no token of its own to replace: it gives up)");
     if (g["on_describe_error"] && !c.describes())
       s.inert.push_back(r_.where(g["on_describe_error"]) + ": " + what +
                         ".on_describe_error has no effect: the group never reconciles through DescribeInstances "

@@ -215,6 +215,9 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
       c.on_describe_error = r_.choice<model::OnDescribeError>(
           m.get("on_describe_error"), m.at("on_describe_error"),
           named(model::on_describe_error_name, model::OnDescribeError::give_up));
+    if (m.has("on_terminated"))
+      c.on_terminated = r_.choice<model::OnTerminated>(m.get("on_terminated"), m.at("on_terminated"),
+                                                       named(model::on_terminated_name, model::OnTerminated::new_token));
     if (m.has("fallback_type")) c.fallback_type = r_.text(m.get("fallback_type"), m.at("fallback_type"));
     if (m.has("terminate_after")) c.terminate_after = r_.duration(m.get("terminate_after"), m.at("terminate_after"));
     if (m.has("repeat_after")) c.repeat_after = r_.duration(m.get("repeat_after"), m.at("repeat_after"));

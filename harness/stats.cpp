@@ -39,7 +39,7 @@ void count_intents(std::vector<RunStats>& gs, const Scenario& s, const Ledger& l
 }
 
 // Retries by layer (each call counted once, for the intent it was made for), attempts per intent
-// and its completion time (first call to definite end).
+// and its completion time (first call to its first definite end).
 void count_calls(std::vector<RunStats>& gs, Distributions& dist, const Ledger& l) {
   std::vector<std::array<uint64_t, 3>> by_intent(l.intents.size(), {0, 0, 0});
   std::vector<uint32_t> attempts(l.intents.size(), 0);
@@ -72,11 +72,17 @@ void count_calls(std::vector<RunStats>& gs, Distributions& dist, const Ledger& l
     if (!intent.finished || (intent.outcome != model::Outcome::ok && intent.outcome != model::Outcome::failed) ||
         intent.calls.empty())
       continue;
+    // To its first definite end: the last call that settled it in the first drive that did (a
+    // drive after a restart that forgot the answer, or a resync, is the controller's again, not
+    // time the intent took).
     const sim::Time began = l.calls[intent.calls.front()].invoked;
-    sim::Time done = began;
-    for (uint32_t c : intent.calls)
-      if (l.calls[c].api != Api::terminate && !l.calls[c].repeat) done = std::max(done, l.calls[c].ended.value_or(began));
-    dist.count_completion(Distributions::bucket_of(done - began));
+    std::optional<sim::Time> done;
+    for (uint32_t c : intent.calls) {
+      const Ledger::Call& call = l.calls[c];
+      if (done && call.layer == model::Layer::controller) break;
+      if (call.settles()) done = *call.ended;
+    }
+    if (done) dist.count_completion(Distributions::bucket_of(*done - began));
   }
 }
 

@@ -78,7 +78,8 @@ struct RunStats {
 // Distributions over the intents a run began, kept so that any number of runs merge exactly
 // (docs/results-format.md): attempts per intent (every layer's: the SDK's retries, the
 // application's calls and reconciling Describes, the controller's drives), and the simulated
-// time from an intent's first call to its definite end (ok or failed), in buckets.
+// time from an intent's first call to its first definite end (ok or failed; a re-drive after a
+// restart or on a resync is not counted), in buckets.
 struct Distributions {
   // The upper bounds of the completion-time buckets, in milliseconds: 1, 2, 5, 10, 20, 50, ...
   static constexpr size_t kBuckets = 34;

@@ -36,6 +36,10 @@ std::string_view on_describe_error_name(OnDescribeError v) {
   return v == OnDescribeError::launch ? "launch" : v == OnDescribeError::retry ? "retry" : "give-up";
 }
 
+std::string_view on_terminated_name(OnTerminated v) {
+  return v == OnTerminated::give_up ? "give-up" : v == OnTerminated::adopt ? "adopt" : "new-token";
+}
+
 std::string_view layer_name(Layer l) {
   return l == Layer::first ? "first" : l == Layer::app ? "app" : "controller";
 }
@@ -431,6 +435,10 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
     after_launch(now);
     return;
   }
+  if (call.response.code == Code::IdempotentInstanceTerminated && end == AttemptEnd::client_error) {
+    terminated(now);
+    return;
+  }
   for (uint32_t k : batch_k_) {  // the intent, or every intent of its batch
     IntentRecord& each = history_->intents[mem_[k].record];
     if (call.outcome == Outcome::unknown || each.outcome == Outcome::pending)
@@ -469,6 +477,30 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
     app_retry(now, look ? Api::describe : Api::run, look ? RetryWhy::unknown_reconcile : RetryWhy::unknown_retry);
     return;
   }
+  next_intent(now);
+}
+
+// IdempotentInstanceTerminated: the token's launch happened, and its instances are terminated. The
+// caller knows how its launch ended (a definite end); what it does next is its choice.
+void Client::terminated(Time now) {
+  if (spec_->on_terminated == OnTerminated::new_token && spec_->token != TokenMode::none &&
+      spec_->token != TokenMode::value) {
+    fresh_token_ = true;  // a replacement, with a token of its own
+    app_retry(now, Api::run, RetryWhy::terminated_new_token);
+    return;
+  }
+  const CallRecord& call = history_->calls[call_];
+  for (uint32_t k : batch_k_) {
+    IntentRecord& each = history_->intents[mem_[k].record];
+    if (spec_->on_terminated == OnTerminated::adopt) {
+      each.outcome = Outcome::ok;  // launched, as the answer says; nothing left to track
+      each.learned = call.response;
+      learned(k);
+    } else {
+      each.outcome = Outcome::failed;
+    }
+  }
+  if (spec_->on_terminated == OnTerminated::adopt) learned_call_ = call_;
   next_intent(now);
 }
 
@@ -605,11 +637,17 @@ void Client::after_launch(Time now) {
 void Client::next_intent(Time now) {
   // It knows how an intent ended when an answer settled it (a 200, a Describe that found it, or
   // a 4xx); an unknown outcome is left for a resync, or a restart, to drive again.
+  // A definite 4xx settles it too, whatever came before: the caller drives it no more (an earlier
+  // call's outcome stays unknown in its record, and the oracle judges what that call did).
   uint32_t last = k_;
+  const IntentRecord& driven = history_->intents[intent_];
+  const CallRecord* last_call = driven.calls.empty() ? nullptr : &history_->calls[driven.calls.back()];
+  const bool settled_4xx = last_call && last_call->api == Api::run && !last_call->repeat &&
+                           last_call->outcome == Outcome::failed;
   for (uint32_t k : batch_k_) {
     IntentRecord& each = history_->intents[mem_[k].record];
     each.finished = true;
-    mem_[k].done = each.outcome == Outcome::ok || each.outcome == Outcome::failed;
+    mem_[k].done = each.outcome == Outcome::ok || each.outcome == Outcome::failed || settled_4xx;
     last = std::max(last, k);
   }
   next_k_ = last + 1;

@@ -72,9 +72,16 @@ std::string_view caller_crash_point_name(CallerCrashPoint p);
 enum class OnUnknown : uint8_t { retry, reconcile, block };
 enum class OnMismatch : uint8_t { fail, new_token, reconcile };
 enum class OnDescribeError : uint8_t { launch, retry, give_up };
+// on_terminated: after IdempotentInstanceTerminated (under `current`, the token's launch happened
+// and its instances are terminated): `give-up` (the intent ends failed: the caller knows its launch
+// is gone and drives it no more), `adopt` (the intent ends as launched: the caller records the
+// launch the answer speaks of, with no instance left to track), or `new-token` (a replacement: a
+// new call with a new token, outside the application's retry budget).
+enum class OnTerminated : uint8_t { give_up, adopt, new_token };
 std::string_view on_unknown_name(OnUnknown v);
 std::string_view on_mismatch_name(OnMismatch v);
 std::string_view on_describe_error_name(OnDescribeError v);
+std::string_view on_terminated_name(OnTerminated v);
 
 struct ClientSpec {
   std::string group = "clients";
@@ -104,6 +111,7 @@ struct ClientSpec {
   OnUnknown on_unknown = OnUnknown::retry;
   OnMismatch on_mismatch = OnMismatch::fail;
   OnDescribeError on_describe_error = OnDescribeError::launch;
+  OnTerminated on_terminated = OnTerminated::give_up;
   std::optional<ControllerSpec> controller;
   // Batching (incident 12): up to `batch` intents go out as one call with MinCount 1 and MaxCount
   // (the intents it serves) x request.max, and the reservation is fanned out in order,
@@ -176,6 +184,7 @@ class Client {
   void describe_ended(const CallRecord& call, const Response* r, Time now);
   void fan_out(const CallRecord& call, Time now);
   void app_retry(Time now, Api api, RetryWhy why);
+  void terminated(Time now);
   void after_launch(Time now);
   void next_intent(Time now);
   Token new_token();

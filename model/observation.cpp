@@ -28,6 +28,7 @@ std::string_view stop_why_name(StopWhy w) {
 std::string_view retry_why_name(RetryWhy w) {
   switch (w) {
     case RetryWhy::mismatch_new_token: return "mismatch/new-token";
+    case RetryWhy::terminated_new_token: return "terminated/new-token";
     case RetryWhy::mismatch_reconcile: return "mismatch/reconcile";
     case RetryWhy::unknown_reconcile: return "unknown/reconcile";
     case RetryWhy::unknown_retry: return "unknown/retry";

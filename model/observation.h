@@ -131,7 +131,7 @@ enum class StopWhy : uint8_t { none, ok, not_retryable, attempts, quota };
 StopWhy stop_why(std::string_view reason);
 std::string_view stop_why_name(StopWhy w);
 // app_retry: what made the application call again.
-enum class RetryWhy : uint8_t { mismatch_new_token, mismatch_reconcile, unknown_reconcile, unknown_retry, describe_retry };
+enum class RetryWhy : uint8_t { mismatch_new_token, mismatch_reconcile, unknown_reconcile, unknown_retry, describe_retry, terminated_new_token };
 std::string_view retry_why_name(RetryWhy w);
 // fanned_out: a batch's reservation was whole, came short and was relaunched, or came short and
 // its intents were recorded as done all the same.

@@ -314,12 +314,26 @@ class Wording {
 
   std::string liveness(const Finding& f) const {
     const Ledger::Call& last = l_.calls[f.first];
-    const Time since = last.outcome == model::Outcome::pending ? last.invoked : last.ended.value_or(last.invoked);
-    const std::string last_call = std::string(model::outcome_name(last.outcome)) + " since " + sim::format_clock(since);
+    const Ledger::Attempt* last_attempt = f.other == kNone ? nullptr : &l_.attempts[f.other];
+    // What the caller did last: its last call, by whom, and how it ended (or that it still waited).
+    const char* by = last.layer == model::Layer::first ? "" : last.layer == model::Layer::app ? " (the application's)" : " (the controller's)";
+    std::string last_call = std::string(model::api_name(last.api)) + by;
+    if (last.outcome == model::Outcome::pending || !last.ended) {
+      last_call += ", sent at " + sim::format_clock(last.invoked) + ", still without an answer";
+    } else {
+      last_call += " ended " + std::string(model::outcome_name(last.outcome)) + " at " + sim::format_clock(*last.ended);
+      if (last_attempt && last_attempt->end == Ledger::Attempt::answer)
+        last_call += " (answered " + std::to_string(model::code_status(last_attempt->response.code)) + " " +
+                     std::string(model::code_name(last_attempt->response.code)) + ")";
+      else if (last_attempt && last_attempt->end == Ledger::Attempt::timeout)
+        last_call += " (its last attempt timed out)";
+      else if (last_attempt && last_attempt->end == Ledger::Attempt::reset)
+        last_call += " (its last attempt's connection was reset)";
+    }
     std::string why;
     switch (f.reason) {
       case Reason::gave_up_unknown:
-        why = "the caller gave up with its outcome unknown (last call " + last_call +
+        why = "the caller stopped with its outcome unknown (its last call, " + last_call +
               "), so it never learns what happened; the deadline was";
         break;
       case Reason::settled_late:
@@ -327,12 +341,11 @@ class Wording {
               sim::format_clock(Time(f.t1)) + ", after the deadline";
         break;
       case Reason::blocked:
-        why = "the caller blocked on its unknown outcome (last call " + last_call +
+        why = "the caller blocked on its unknown outcome (its last call, " + last_call +
               "), waiting for a human: safe (nothing launched twice), not live; the deadline was";
         break;
-      default: why = "still without a definite end at the time limit (last call " + last_call + "); the deadline was"; break;
+      default: why = "still without a definite end at the time limit (its last call, " + last_call + "); the deadline was"; break;
     }
-    const Ledger::Attempt* last_attempt = f.other == kNone ? nullptr : &l_.attempts[f.other];
     return "no definite end within " + sim::format_duration(promises_.converge) + " of the faults healing at " +
            sim::format_clock(*promises_.heal_at) + ": " + why + " " + sim::format_clock(Time(f.t2)) + "; token " +
            (last_attempt && last_attempt->has_token() ? token_text(last_attempt->token) : std::string("none"));

@@ -493,11 +493,15 @@ TEST(Loader, TheApplicationLayersChoices) {
   EXPECT_EQ(s.clients[0].spec.on_describe_error, idem::model::OnDescribeError::give_up);
   EXPECT_EQ(s.clients[1].spec.on_unknown, idem::model::OnUnknown::reconcile);  // reconcile: true says so
   EXPECT_EQ(s.clients[2].spec.on_unknown, idem::model::OnUnknown::block);
+  EXPECT_EQ(s.clients[2].spec.on_terminated, idem::model::OnTerminated::give_up);  // the default
   EXPECT_TRUE(s.inert.empty());
+  EXPECT_EQ(parse_scenario("name: x\nclients: [{name: a, on_terminated: new-token}]\n", "s.yaml").clients[0].spec.on_terminated,
+            idem::model::OnTerminated::new_token);
   expect_refused({
       {"name: x\nclients: [{name: a, on_unknown: wait}]\n", 2, 33, "'wait' is not one of retry, reconcile, block"},
       {"name: x\nclients: [{name: a, on_mismatch: retry}]\n", 2, 34, "'retry' is not one of fail, new-token, reconcile"},
       {"name: x\nclients: [{name: a, on_describe_error: ignore}]\n", 2, 40, "'ignore' is not one of launch, retry, give-up"},
+      {"name: x\nclients: [{name: a, on_terminated: retry}]\n", 2, 36, "'retry' is not one of give-up, adopt, new-token"},
       {"name: x\nclients: [{name: a, reconcile: true, on_unknown: retry}]\n", 2, 32, "`reconcile: true` is `on_unknown: reconcile`"},
   });
   const Scenario inert = parse_scenario(
@@ -730,6 +734,10 @@ TEST(Loader, EverySettingWithNoEffectWarnsWhereItIsInert) {
       {"heal_at: 1m\nclients: [{name: a}]\nfaults: [{storm: {from: 2m}}]\n",
        "heal_at: 1m\nclients: [{name: a}]\nfaults: [{storm: {from: 30s}}]\n", 5, "faults[0] has no effect: it starts at 2m"},
       {"clients: [{name: a, think: 30s}]\n", "clients: [{name: a, intents: 2, think: 30s}]\n", 3, "think has no effect"},
+      {"semantics: \"2013\"\nclients: [{name: a, on_terminated: adopt}]\n", "clients: [{name: a, on_terminated: adopt}]\n", 4,
+       "on_terminated has no effect under semantics: 2013"},
+      {"clients: [{name: a, token: none, on_terminated: new-token}]\n", "clients: [{name: a, token: persisted, on_terminated: new-token}]\n", 3,
+       "on_terminated: new-token has no effect with token: none"},
   };
   for (const Case& c : cases) {
     const Scenario inert = parse_scenario(base + c.inert, "s.yaml");

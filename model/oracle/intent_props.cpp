@@ -118,19 +118,21 @@ void Judge::intents() {
   std::sort(told.begin(), told.end());
   auto told_to = [&](uint32_t client, uint32_t res) { return std::binary_search(told.begin(), told.end(), std::make_pair(client, res)); };
   size_t next_launch = 0, next_answer = 0;
-  std::vector<uint32_t> ls;
+  std::vector<uint32_t> ls, shares;  // the launches of L and each one's instances for it
   for (uint32_t L = 0; L < head.size(); ++L) {
     const uint32_t intent = head[L];
     uint32_t total = 0, leaked = 0, own = 0;  // own: instances of launches that happened
     uint64_t leaked_us = 0;
     bool expired_reuse = false;
     ls.clear();
+    shares.clear();
     for (; next_launch < launched.size() && std::get<0>(launched[next_launch]) == L; ++next_launch) {
       const auto [unused, li, share, first] = launched[next_launch];
       (void)unused;
       const Ledger::Launch& launch = l.launches[li];
       if (share == 0) continue;  // a batch's launch that came short of this intent
       ls.push_back(li);
+      shares.push_back(share);
       total += share;
       own += launch.reservation ? share : 0;
       expired_reuse = expired_reuse || after_expiry[li];
@@ -158,6 +160,18 @@ void Judge::intents() {
     const auto decided_first = [&](uint32_t x, uint32_t y) {
       return l.attempts[l.launches[x].attempt].order < l.attempts[l.launches[y].attempt].order;
     };
+    // A replacement is not a second launch: a launch made by a call that began after the caller was
+    // answered IdempotentInstanceTerminated for the token of every launch before it (it was told
+    // they are gone: on_terminated: new-token) starts a new generation. Each generation is judged
+    // on its own; the first that breaks the rule is the one reported.
+    std::vector<uint32_t> all_ls;
+    if (ls.size() > 1) {
+      std::vector<uint32_t> gen = ls;
+      if (generations(L, gen, shares, total)) {
+        all_ls = std::move(ls);
+        ls = std::move(gen);
+      }
+    }
     if (total > intended || ls.size() > 1) {
       Finding f = about(intent, Property::intent_instances, Reason::intent_launches);
       f.instances = total;
@@ -194,11 +208,13 @@ void Judge::intents() {
       f.attempts = intent_attempts(L);
       out.push_back(std::move(f));
     }
+    if (!all_ls.empty()) ls = std::move(all_ls);
     // A caller that records an intent as failed believes nothing launched for it; if its own
-    // request did, the outcome was unknown, not failed.
+    // request did, the outcome was unknown, not failed (unless it was told its launch was
+    // terminated: then it knows, and gave up on it).
     for (uint32_t m = member_begin[L]; m < member_begin[L + 1] && !ls.empty(); ++m) {
       const uint32_t member = members[m];
-      if (l.intents[member].outcome != Outcome::failed) continue;
+      if (l.intents[member].outcome != Outcome::failed || told_terminated(member)) continue;
       const auto mine = std::find_if(ls.begin(), ls.end(), [&](uint32_t li) {
         const Ledger::Call& c = l.call_of(l.launches[li].attempt);
         return c.intent == member || std::find(c.batch.begin(), c.batch.end(), member) != c.batch.end();
@@ -272,6 +288,65 @@ void Judge::intents() {
       out.push_back(std::move(f));
     }
   }
+}
+
+// Whether a call of intent record `n` was answered IdempotentInstanceTerminated, in time.
+bool Judge::told_terminated(uint32_t n) const {
+  for (uint32_t c : l.intents[n].calls)
+    for (uint32_t a : l.calls[c].attempts)
+      if (l.attempts[a].end == Ledger::Attempt::answer && l.attempts[a].response.code == Code::IdempotentInstanceTerminated)
+        return true;
+  return false;
+}
+
+// Splits logical intent L's launches `ls` into generations (above): when there is more than one,
+// leaves in `ls` and `total` the first generation that breaks intent-instances (or the last) and
+// returns true.
+bool Judge::generations(uint32_t L, std::vector<uint32_t>& ls, const std::vector<uint32_t>& shares,
+                        uint32_t& total) const {
+  // (when it was received, token): the IdempotentInstanceTerminated answers L's calls received.
+  std::vector<std::pair<Time, uint32_t>> told;
+  for (uint32_t m = member_begin[L]; m < member_begin[L + 1]; ++m)
+    for (uint32_t c : l.intents[members[m]].calls)
+      for (uint32_t a : l.calls[c].attempts) {
+        const Ledger::Attempt& at = l.attempts[a];
+        if (at.end == Ledger::Attempt::answer && at.response.code == Code::IdempotentInstanceTerminated && at.has_token())
+          told.emplace_back(at.ended, at.token);
+      }
+  if (told.empty()) return false;
+  std::vector<uint32_t> order = ls;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    return l.attempts[l.launches[x].attempt].order < l.attempts[l.launches[y].attempt].order;
+  });
+  auto share = [&](uint32_t li) { return shares[static_cast<size_t>(std::find(ls.begin(), ls.end(), li) - ls.begin())]; };
+  auto gone_before = [&](uint32_t li, Time t) {  // the caller was told li's token's launch was terminated by t
+    const Ledger::Attempt& made = l.attempts[l.launches[li].attempt];
+    if (!made.has_token()) return false;
+    return std::any_of(told.begin(), told.end(), [&](const auto& x) {
+      return x.first <= t && l.token(x.second) == l.token(made.token);
+    });
+  };
+  std::vector<std::vector<uint32_t>> gens{{}};
+  for (uint32_t li : order) {
+    const Time began = l.call_of(l.launches[li].attempt).invoked;
+    const std::vector<uint32_t>& cur = gens.back();
+    if (!cur.empty() && std::all_of(cur.begin(), cur.end(), [&](uint32_t x) { return gone_before(x, began); }))
+      gens.emplace_back();
+    gens.back().push_back(li);
+  }
+  if (gens.size() == 1) return false;
+  const uint32_t intended = static_cast<uint32_t>(l.intents[head[L]].intended);
+  for (const std::vector<uint32_t>& g : gens) {
+    uint32_t sum = 0;
+    for (uint32_t li : g) sum += share(li);
+    if (sum > intended || g.size() > 1 || &g == &gens.back()) {
+      std::vector<uint32_t> chosen = g;
+      ls = std::move(chosen);
+      total = sum;
+      return true;
+    }
+  }
+  return true;
 }
 
 namespace {

@@ -72,6 +72,13 @@ struct Ledger {
     Response response;                 // its last answer
     std::span<const uint32_t> attempts;  // its attempts, in order (not the network's copies)
     bool quota_stopped = false;
+    // Whether its end settled its intent as the caller sees it: a launch call answered 200 or a
+    // 4xx (something, or nothing, definitely happened), or a Describe that found the launch.
+    bool settles() const {
+      if (repeat || !ended) return false;
+      return (api == Api::run && (outcome == Outcome::ok || outcome == Outcome::failed)) ||
+             (api == Api::describe && outcome == Outcome::ok && response.count > 0);
+    }
   };
   struct Attempt {
     uint32_t call = 0;

@@ -44,9 +44,7 @@ void Judge::promised() {
       if (call.api == Api::terminate || call.repeat) continue;
       attempts.insert(attempts.end(), call.attempts.begin(), call.attempts.end());
       last = c;
-      const bool settles = (call.api == Api::run && (call.outcome == Outcome::ok || call.outcome == Outcome::failed)) ||
-                           (call.api == Api::describe && call.outcome == Outcome::ok && call.response.count > 0);
-      if (settles && call.ended) decided = *call.ended;
+      if (call.settles()) decided = *call.ended;
     }
     if (last == kNone) continue;
     const bool definite = intent.outcome == Outcome::ok || intent.outcome == Outcome::failed;
