@@ -86,8 +86,10 @@ std::string describe_with(const Fault& f, const std::vector<std::string>& names,
           },
           [&names, &group, rate_text](const Crash& c) {
             if (c.target == Crash::client) {
-              std::string out = "crash client group " + group(c.group) + " " +
-                                std::string(model::caller_crash_point_name(c.when)) + " rate " + rate_text(c.rate);
+              std::string out = "crash client group " + group(c.group) + " " + std::string(model::caller_crash_point_name(c.when));
+              if (c.at) out.append(" at ").append(sim::format_duration(*c.at - Time(0)));
+              if (c.rolling) out.append(" rolling ").append(sim::format_duration(*c.rolling));
+              if (!c.at) out.append(" rate ").append(rate_text(c.rate));
               out.append(" restart-after ").append(sim::format_duration(c.restart_after));
               return out.append(window_text(c, names));
             }
@@ -235,13 +237,20 @@ std::optional<size_t> Injector::crash_at_step(Crash::Step step, uint32_t region,
 std::optional<size_t> Injector::caller_crash(uint32_t group, uint32_t region, model::CallerCrashPoint when, Time now) {
   for (size_t i = 0; i < plan_->faults.size(); ++i) {
     const auto* c = std::get_if<Crash>(&plan_->faults[i]);
-    if (!c || c->target != Crash::client || c->group != group || c->when != when || !applies(*c, region, now)) continue;
+    if (!c || c->target != Crash::client || c->at || c->group != group || c->when != when || !applies(*c, region, now)) continue;
     if (prngs_[i].chance(c->rate)) {
       ++fires_[i];
       return i;
     }
   }
   return std::nullopt;
+}
+
+bool Injector::caller_crash_at_time(size_t fault, uint32_t region, Time now) {
+  const Crash& c = std::get<Crash>(plan_->faults.at(fault));
+  if (!applies(c, region, now)) return false;
+  ++fires_[fault];
+  return true;
 }
 
 std::optional<uint32_t> Injector::crash_at_time(size_t fault, uint32_t region, uint32_t up, Time now) {

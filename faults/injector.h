@@ -39,6 +39,9 @@ class Injector {
   // The timed crash `fault` comes due in `region`: whether it fires (not healed), and, without a
   // `which`, which of the `up` frontends that are up it stops (drawn from its stream).
   std::optional<uint32_t> crash_at_time(size_t fault, uint32_t region, uint32_t up, Time now);
+  // A caller's crash at a time (`crash: {target: client, at}`) comes due: whether it acts (it does
+  // unless every fault has ended by then, `heal_at`), counted when it does.
+  bool caller_crash_at_time(size_t fault, uint32_t region, Time now);
   // The offset of frontend `frontend`'s clock at `now` (zero when no skew applies). `count`: a
   // request taken in, counted as a fire when the offset is not zero.
   Duration skew(uint32_t region, uint32_t frontend, Time now, bool count);

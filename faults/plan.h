@@ -100,8 +100,9 @@ struct Duplicate {
 // The process comes back `restart_after` later.
 //
 // `target: client`: a caller's process (one client of `group`) dies when one of its calls reaches
-// `when` (after-send, after-response), with probability `rate`, and restarts `restart_after` later
-// knowing only what its state kept (model/client.h, ControllerSpec).
+// `when` (after-send, after-response), with probability `rate`, or at time `at` (a deploy: every
+// process of the group, or with `rolling` one after another, client i at `at` + i x `rolling`), and
+// restarts `restart_after` later knowing only what its state kept (model/client.h, ControllerSpec).
 struct Crash {
   enum Target : uint8_t { frontend, store, client } target = frontend;
   uint32_t group = 0;                       // client: the group whose processes may die
@@ -109,6 +110,7 @@ struct Crash {
   enum Step : uint8_t { after_reserve, after_launch, after_record };
   std::optional<uint32_t> which;  // frontend: its index, from 0
   std::optional<Time> at;         // a crash at this time, or
+  std::optional<Duration> rolling;  // client, with `at`: client i of the group dies at at + i x rolling
   std::optional<Step> step;       // a crash when a launch reaches this step
   sim::Ratio rate{1, 1};          // with `step`
   Duration restart_after = sim::seconds(10);

@@ -30,6 +30,7 @@ enum EventKind : uint32_t {
   kCrash,      // a = fault, b = Region: a timed crash comes due
   kRestart,    // a = Region, b = frontend (kStore: the store): a crashed process comes back
   kReap,       // a = reaper: its sweep comes due
+  kCallerCrash,  // a = client, b = fault: a caller's crash at a time comes due
 };
 inline constexpr uint32_t kStore = UINT32_MAX;       // kRestart: the store, not a frontend
 inline constexpr uint32_t kNoFrontend = UINT32_MAX;

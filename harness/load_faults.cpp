@@ -294,25 +294,45 @@ void Loader::crash(const Map& m, Scenario& s) {
         m.get("target"), m.at("target"),
         {{"frontend", faults::Crash::frontend}, {"store", faults::Crash::store}, {"client", faults::Crash::client}});
   if (c.target == faults::Crash::client) {
-    for (const char* key : {"which", "at", "step"})
+    for (const char* key : {"which", "step"})
       if (m.has(key))
-        r_.fail(m.get(key), m.at(key) + ": a client's process crashes at a point of its calls (`when`), not by `" +
-                                key + "`; remove it");
+        r_.fail(m.get(key), m.at(key) + ": a client's process crashes at a point of its calls (`when`) or at a time "
+                                "(`at`), not by `" + key + "`; remove it");
     c.group = group_index(s, m.need("group"), m.at("group"));
     if (m.has("region") && region_index(s, m.get("region"), m.at("region")) != s.clients[c.group].spec.region)
       r_.fail(m.get("region"), m.at("region") + ": group '" + s.clients[c.group].spec.group + "' calls " +
                                    s.service.regions[s.clients[c.group].spec.region].name +
                                    ", so its processes never crash while calling this Region; remove region or "
                                    "name the group's");
-    c.when = r_.choice<model::CallerCrashPoint>(
-        m.need("when"), m.at("when"),
-        named(model::caller_crash_point_name, model::CallerCrashPoint::after_response));
+    const std::string what = m.at("group").substr(0, m.at("group").size() - 6);  // "faults[i].crash"
+    if (m.has("at") && m.has("when"))
+      r_.fail(m.get("at"), what + ": give either `when` (a crash at a point of the calls, with a `rate`) or `at` (every "
+                                  "process of the group at that time: a deploy), not both");
+    if (!m.has("at") && !m.has("when"))
+      r_.fail(m.node(), what + ": say when the process dies: `when: after-send` or `after-response` (with a `rate`), "
+                               "or `at` (a time, like at: 10m: a deploy; with `rolling` for one process after another)");
+    if (m.has("at")) {
+      c.at = sim::Time(0) + r_.duration(m.get("at"), m.at("at"));
+      c.when = model::CallerCrashPoint::scheduled;
+      if (m.has("rate"))
+        r_.fail(m.get("rate"), m.at("rate") + ": a crash `at` a time happens once to each process; `rate` goes with `when`");
+      if (m.has("from") || m.has("for"))
+        r_.fail(m.get(m.has("from") ? "from" : "for"), m.at(m.has("from") ? "from" : "for") +
+                                                            ": a crash `at` a time has no window; remove it");
+      if (m.has("rolling")) c.rolling = r_.duration(m.get("rolling"), m.at("rolling"), sim::micros(1));
+    } else {
+      c.when = r_.choice<model::CallerCrashPoint>(
+          m.need("when"), m.at("when"),
+          named(model::caller_crash_point_name, model::CallerCrashPoint::after_response));
+      if (m.has("rolling"))
+        r_.fail(m.get("rolling"), m.at("rolling") + ": `rolling` spaces the group's crashes `at` a time; add `at`, or remove it");
+    }
     if (m.has("rate")) c.rate = r_.ratio(m.get("rate"), m.at("rate"));
     if (m.has("restart_after")) c.restart_after = r_.duration(m.get("restart_after"), m.at("restart_after"), sim::micros(1));
     add(m, s, c);
     return;
   }
-  for (const char* key : {"group", "when"})
+  for (const char* key : {"group", "when", "rolling"})
     if (m.has(key))
       r_.fail(m.get(key), m.at(key) + ": only `target: client` takes `" + key + "`");
   if (m.has("which")) {

@@ -40,7 +40,7 @@ void ServiceHost::add_client(uint32_t client) {
 
 void ServiceHost::start() {
   for (size_t i = 0; i < cx_.s.faults.faults.size(); ++i)
-    if (const auto* c = std::get_if<faults::Crash>(&cx_.s.faults.faults[i]); c && c->at)
+    if (const auto* c = std::get_if<faults::Crash>(&cx_.s.faults.faults[i]); c && c->at && c->target != faults::Crash::client)
       for (uint32_t r = 0; r < cx_.s.service.regions.size(); ++r)
         if (!c->region || *c->region == r) cx_.q.push(*c->at, kCrash, static_cast<uint32_t>(i), r);
 }

@@ -102,6 +102,17 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     for (auto& c : clients_) cx_.q.push(Time(0) + c.start_delay(), kWake, c.id());
     reapers_.start();
     host_.start();
+    // Callers' crashes at a time: each client of the group, at `at` (+ i x `rolling`).
+    for (size_t f = 0; f < s.faults.faults.size(); ++f) {
+      const auto* c = std::get_if<faults::Crash>(&s.faults.faults[f]);
+      if (!c || c->target != faults::Crash::client || !c->at) continue;
+      for (const auto& client : clients_) {
+        const model::ClientRecord& who = cx_.history.clients[client.id()];
+        if (who.group != c->group) continue;
+        const Duration offset = c->rolling ? Duration(c->rolling->us * static_cast<int64_t>(who.index)) : Duration(0);
+        cx_.q.push(*c->at + offset, kCallerCrash, client.id(), static_cast<uint32_t>(f));
+      }
+    }
   }
 
   RunResult run() {
@@ -162,6 +173,12 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       case kCrash: host_.on_timed_crash(e.a, static_cast<uint32_t>(e.b)); break;
       case kRestart: host_.on_restart(e.a, static_cast<uint32_t>(e.b)); break;
       case kReap: reapers_.on_reap(e.a); break;
+      case kCallerCrash: {
+        const auto& c = std::get<faults::Crash>(cx_.s.faults.faults[e.b]);
+        if (cx_.injector.caller_crash_at_time(e.b, cx_.history.clients[e.a].region, cx_.now))
+          clients_[e.a].crash_scheduled(cx_.now, cx_.restart_time(c) - cx_.now);
+        break;
+      }
       default: IDEM_CHECK(false, "an event of a known kind");
     }
   }

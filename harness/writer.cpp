@@ -125,8 +125,13 @@ std::string fault(const faults::Fault& f, const Scenario& s) {
         } else if constexpr (std::is_same_v<T, Crash>) {
           std::string out = "crash: {target: ";
           if (x.target == Crash::client) {
-            out += "client, group: " + quoted(s.clients[x.group].spec.group) + ", when: " +
-                   std::string(model::caller_crash_point_name(x.when)) + ", rate: " + ratio(x.rate);
+            out += "client, group: " + quoted(s.clients[x.group].spec.group);
+            if (x.at) {
+              out += ", at: " + duration(*x.at - sim::Time(0));
+              if (x.rolling) out += ", rolling: " + duration(*x.rolling);
+            } else {
+              out += ", when: " + std::string(model::caller_crash_point_name(x.when)) + ", rate: " + ratio(x.rate);
+            }
           } else {
             out += x.target == Crash::frontend ? "frontend" : "store";
             if (x.which) out += ", which: " + std::to_string(*x.which);

@@ -23,7 +23,7 @@ std::string_view token_mode_name(TokenMode m) {
 }
 
 std::string_view caller_crash_point_name(CallerCrashPoint p) {
-  return p == CallerCrashPoint::after_send ? "after-send" : "after-response";
+  return p == CallerCrashPoint::after_send ? "after-send" : p == CallerCrashPoint::after_response ? "after-response" : "scheduled";
 }
 
 std::string_view on_unknown_name(OnUnknown v) {
@@ -209,6 +209,12 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
   r.code = static_cast<uint8_t>(when);
   r.x = restart_after.us;
   io_->wake_after(id_, restart_after);
+}
+
+bool Client::crash_scheduled(Time now, Duration restart_after) {
+  if (state_ == State::down) return false;
+  crash(now, CallerCrashPoint::scheduled, restart_after);
+  return true;
 }
 
 // Back up: it drives every intent it does not know to be done, from the first.

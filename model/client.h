@@ -66,7 +66,8 @@ struct ControllerSpec {
 };
 
 // Where a caller's process may die (`crash: {target: client, when: ...}`).
-enum class CallerCrashPoint : uint8_t { after_send, after_response };
+// `scheduled`: at a time the scenario names (a deploy), whatever the process was doing.
+enum class CallerCrashPoint : uint8_t { after_send, after_response, scheduled };
 std::string_view caller_crash_point_name(CallerCrashPoint p);
 
 enum class OnUnknown : uint8_t { retry, reconcile, block };
@@ -162,6 +163,9 @@ class Client {
   bool on_timeout(uint32_t attempt, Time now);
 
   bool done() const { return state_ == State::done; }
+  // A crash at a time the scenario names (a deploy): the process dies whatever it was doing, and
+  // comes back `restart_after` later. False (and no effect) when it is down already.
+  bool crash_scheduled(Time now, Duration restart_after);
   // Whether the client is waiting for this attempt's answer (a timer for another is stale).
   bool waits_for(uint32_t attempt) const { return state_ == State::waiting && attempt == attempt_; }
   // Bumped by a crash of the client's process: wakes set before it are stale.

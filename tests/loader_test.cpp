@@ -526,12 +526,25 @@ TEST(Loader, CallerCrashesAndControllers) {
   EXPECT_EQ(c.group, 0u);
   EXPECT_EQ(c.when, idem::model::CallerCrashPoint::after_response);
   EXPECT_EQ(c.restart_after, idem::sim::seconds(30));
+  // A deploy: every process of the group at a time, one after another with `rolling`.
+  const Scenario deploy = parse_scenario(
+      "name: x\nclients: [{name: ctl, count: 3}]\nfaults: [{crash: {target: client, group: ctl, at: 10m, rolling: 30s}}]\n", "s.yaml");
+  const auto& d = std::get<idem::faults::Crash>(deploy.faults.faults[0]);
+  EXPECT_EQ(*d.at, idem::sim::Time(0) + idem::sim::minutes(10));
+  EXPECT_EQ(*d.rolling, idem::sim::seconds(30));
+  EXPECT_EQ(d.when, idem::model::CallerCrashPoint::scheduled);
   expect_refused({
       {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, when: after-send}}]\n", 3, 18, "faults[0].crash: missing key 'group'"},
-      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a}}]\n", 3, 18, "faults[0].crash: missing key 'when'"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a}}]\n", 3, 18, "faults[0].crash: say when the process dies"},
       {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: z, when: after-send}}]\n", 3, 42, "no client group is named 'z'; the groups are a"},
       {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, when: mid-call}}]\n", 3, 51, "'mid-call' is not one of after-send, after-response"},
-      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, when: after-send, at: 5s}}]\n", 3, 67, "a client's process crashes at a point of its calls"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, when: after-send, at: 5s}}]\n", 3, 67, "give either `when`"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, step: after-launch}}]\n", 3, 51, "a client's process crashes at a point of its calls (`when`) or at a time (`at`)"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, at: 5s, rate: 50%}}]\n", 3, 59, "`rate` goes with `when`"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, at: 5s, for: 1m}}]\n", 3, 58, "a crash `at` a time has no window"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, when: after-send, rolling: 5s}}]\n", 3, 72, "add `at`"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {target: client, group: a, at: 5s, rolling: 0}}]\n", 3, 62, "rolling: must be at least 1us"},
+      {"name: x\nclients: [{name: a}]\nfaults: [{crash: {at: 5s, rolling: 1s}}]\n", 3, 36, "only `target: client` takes `rolling`"},
       {"name: x\nclients: [{name: a}]\nfaults: [{crash: {at: 5s, when: after-send}}]\n", 3, 33, "only `target: client` takes `when`"},
       {"name: x\nclients: [{name: a, controller: {state: ram}}]\n", 2, 41, "'ram' is not one of durable, volatile"},
       {"name: x\nclients: [{name: a, controller: {persist: never}}]\n", 2, 43, "'never' is not one of before-send, after-response"},

@@ -960,6 +960,46 @@ TEST(AppLayer, AReplacementDoesNotHideADuplicateBeforeIt) {
   EXPECT_NE(dup->detail.find("2 launches with 2 instances for one intent"), std::string::npos) << dup->detail;
 }
 
+// A caller's crash at a time (a deploy): every process of the group, one after another with
+// `rolling`; one already down is left alone; none after heal_at.
+TEST(CallerCrash, ADeployRestartsEveryProcessOnSchedule) {
+  const Scenario s = harness::parse_scenario(
+      "name: deploy\nlimit: 10m\n"
+      "clients: [{name: ctl, count: 3, intents: 20, think: 1s, token: derived, controller: {state: volatile}}]\n"
+      "faults: [{crash: {target: client, group: ctl, at: 5s, rolling: 3s, restart_after: 2s}}]\n",
+      "deploy.yaml");
+  const auto r = kept(s, 1);
+  for (const char* line : {"5.000000s ctl#0 crash when=scheduled restart-after=2s state=volatile",
+                           "8.000000s ctl#1 crash when=scheduled", "11.000000s ctl#2 crash when=scheduled",
+                           "7.000000s ctl#0 restart from-intent=0"})
+    EXPECT_NE(r.trace.find(line), std::string::npos) << line << "\n" << r.trace;
+  EXPECT_NE(r.trace.find("world fault crash client group ctl scheduled at 5s rolling 3s restart-after 2s"), std::string::npos);
+  EXPECT_EQ(r.fault_fires.at(0), 3u);
+  // A derived token drives the same launches again: nothing twice.
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].detail;
+  EXPECT_EQ(r.stats.instances, 60u);
+  // The same deploy of a volatile controller that makes its own tokens launches again.
+  Scenario lossy = s;
+  lossy.clients[0].spec.token = model::TokenMode::persisted;
+  const auto again = kept(lossy, 1);
+  EXPECT_GT(again.stats.instances, 60u);
+  ASSERT_FALSE(again.violations.empty());
+  EXPECT_EQ(again.violations[0].property, "intent-instances");
+}
+
+TEST(CallerCrash, AScheduledCrashSkipsAProcessAlreadyDownAndEndsAtHealAt) {
+  const Scenario s = harness::parse_scenario(
+      "name: deploy twice\nlimit: 10m\nheal_at: 1m\n"
+      "clients: [{name: ctl, count: 2, intents: 50, think: 1s, token: derived, controller: {state: volatile}}]\n"
+      "faults: [{crash: {target: client, group: ctl, at: 5s, restart_after: 30s}},\n"
+      "         {crash: {target: client, group: ctl, at: 10s, restart_after: 30s}},\n"
+      "         {crash: {target: client, group: ctl, at: 2m}}]\n",
+      "deploy-twice.yaml");
+  const auto r = kept(s, 1);
+  EXPECT_EQ(count_of(r.trace, " crash when=scheduled"), 2u) << r.trace;  // at 5s; at 10s they are down; 2m is after heal_at
+  EXPECT_NE(r.trace.find("35.000000s ctl#1 restart"), std::string::npos) << r.trace;
+}
+
 // Completion time is to the intent's first definite end: a volatile caller's restart drives its
 // done intents again, which is not time they took.
 TEST(Completion, ARedriveAfterARestartIsNotTheIntentsTime) {
