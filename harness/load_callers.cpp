@@ -169,7 +169,12 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
     }
     c.bugs = s.bugs;
     c.intent_id = g.intent.empty() ? c.group : g.intent;
-    if (m.has("timeout")) c.timeout = r_.duration(m.get("timeout"), m.at("timeout"), sim::micros(1));
+    if (m.has("timeout")) {
+      const YAML::Node& t = m.get("timeout");
+      if (t.IsScalar() && t.Scalar() == "none") c.timeout.reset();
+      else c.timeout = r_.duration(t, m.at("timeout"), sim::micros(1));
+    }
+    if (m.has("deadline")) c.deadline = r_.duration(m.get("deadline"), m.at("deadline"), sim::micros(1));
     if (m.has("retry")) c.retry = retry(m.get("retry"), m.at("retry"));
     if (m.has("app_retries")) c.app_retries = static_cast<int32_t>(r_.integer(m.get("app_retries"), m.at("app_retries"), 0, 1000));
     if (m.has("app_backoff")) c.app_backoff = r_.duration(m.get("app_backoff"), m.at("app_backoff"));

@@ -184,8 +184,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
   }
 
   // ClientIo
-  void send(uint32_t client, uint32_t attempt) override {
-    cx_.q.push(cx_.now + clients_[client].spec().timeout, kTimeout, client, attempt);
+  void send(uint32_t client, uint32_t attempt, std::optional<Duration> wait) override {
+    if (wait) cx_.q.push(cx_.now + *wait, kTimeout, client, attempt);
     net_.send(client, attempt);
   }
 

@@ -220,7 +220,9 @@ std::string write_scenario(const Scenario& s) {
     out += "}\n";
     if (k.token == model::TokenMode::value) out += "    token: {value: " + quoted(k.token_value) + "}\n";
     else out += "    token: " + std::string(model::token_mode_name(k.token)) + "\n";
-    out += "    timeout: " + duration(k.timeout) + "\n    retry: " + retry(k.retry) + "\n";
+    out += "    timeout: " + (k.timeout ? duration(*k.timeout) : std::string("none")) + "\n";
+    if (k.deadline) out += "    deadline: " + duration(*k.deadline) + "\n";
+    out += "    retry: " + retry(k.retry) + "\n";
     out += "    app_retries: " + std::to_string(k.app_retries) + "\n";
     if (k.app_retries) {
       out += "    app_backoff: " + duration(k.app_backoff) + "\n    on_mismatch: " +

@@ -102,7 +102,14 @@ Token Client::timestamp_token(Time now) {
 void Client::on_wake(Time now) {
   switch (state_) {
     case State::idle: begin_intent(now); break;
-    case State::backoff: send_attempt(now); break;
+    case State::backoff:
+      if (until_deadline_) {
+        const CallRecord& call = history_->calls[call_];
+        call_ended(last_end_, last_end_ == AttemptEnd::timeout ? nullptr : &call.response, now, StopWhy::deadline);
+      } else {
+        send_attempt(now);
+      }
+      break;
     case State::rate_wait: transmit(now); break;
     case State::down: restart(now); break;
     case State::resync:
@@ -308,6 +315,9 @@ void Client::begin_call(Time now, Api api, bool repeat) {
   // sent once.
   static const RetryPolicy kOnce = RetryPolicy::none();
   retry_.emplace((api == Api::run && !repeat) || api == Api::describe ? spec_->retry : kOnce);
+  deadline_at_.reset();
+  if (spec_->deadline) deadline_at_ = now + *spec_->deadline;
+  until_deadline_ = false;
   send_attempt(now);
 }
 
@@ -351,7 +361,9 @@ void Client::transmit(Time now) {
   r.b = static_cast<uint32_t>(a.number);
   r.c = token;
   r.d = id_;
-  io_->send(id_, attempt_);
+  std::optional<Duration> wait = spec_->timeout;
+  if (deadline_at_) wait = std::min(wait.value_or(*deadline_at_ - now), *deadline_at_ - now);
+  io_->send(id_, attempt_, wait);
   if (const auto restart_after = io_->crash_now(id_, CallerCrashPoint::after_send))
     crash(now, CallerCrashPoint::after_send, *restart_after);
 }
@@ -394,25 +406,46 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
   const AttemptEnd retry_as = end == AttemptEnd::client_error && r && spec_->retry.retries_code(r->code)
                                   ? AttemptEnd::server_error
                                   : end;
+  last_end_ = end;
+  // The call's deadline ended the attempt's wait: the SDK stops there, its outcome unknown.
+  if (deadline_at_ && now >= *deadline_at_ && end == AttemptEnd::timeout) {
+    call_ended(end, r, now, StopWhy::deadline);
+    return;
+  }
   if (auto sleep = retry_->next(retry_as, quota_, prng_)) {
+    // ... or it passed as the attempt ended, or passes during the backoff.
+    if (deadline_at_ && now >= *deadline_at_) {
+      call_ended(end, r, now, StopWhy::deadline);
+      return;
+    }
     state_ = State::backoff;
     Record& b = log_->add(Obs::backoff, now, call_);
     b.a = id_;
     b.b = static_cast<uint32_t>(std::clamp<int64_t>(quota_.available(), 0, UINT32_MAX));
     b.x = sleep->us;
-    io_->wake_after(id_, *sleep);
+    until_deadline_ = deadline_at_ && now + *sleep >= *deadline_at_;
+    io_->wake_after(id_, until_deadline_ ? *deadline_at_ - now : *sleep);
     return;
   }
+  call_ended(end, r, now, stop_why(retry_->stop_reason()));
+}
+
+// The SDK stopped: the call ends, and the application decides what comes next.
+void Client::call_ended(AttemptEnd end, const Response* r, Time now, StopWhy why) {
+  CallRecord& call = history_->calls[call_];
+  until_deadline_ = false;
   call.ended = now;
   call.quota_stopped = retry_->stop_reason() == "quota";
-  // 4xx: nothing happened. 5xx or no answer: it may have happened (Jepsen's info).
-  call.outcome = end == AttemptEnd::ok             ? Outcome::ok
+  // 4xx: nothing happened. 5xx or no answer: it may have happened (Jepsen's info). Stopped by
+  // its deadline, whatever the last attempt got, it would have been retried: unknown.
+  call.outcome = why == StopWhy::deadline          ? Outcome::unknown
+                 : end == AttemptEnd::ok           ? Outcome::ok
                  : end == AttemptEnd::client_error ? Outcome::failed
                                                    : Outcome::unknown;
   {
     Record& e = log_->add(Obs::call_ended, now, call_);
     e.a = id_;
-    e.b = static_cast<uint32_t>(stop_why(retry_->stop_reason()));
+    e.b = static_cast<uint32_t>(why);
     e.code = static_cast<uint8_t>(call.outcome);
   }
   if (call.api == Api::run && !call.repeat) {

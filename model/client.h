@@ -92,7 +92,11 @@ struct ClientSpec {
   TokenMode token = TokenMode::sdk;
   std::string token_value;  // TokenMode::value: the string every call sends
   std::string intent_id;    // TokenMode::derived: the durable name of the group's intents
-  Duration timeout = sim::seconds(2);  // per attempt
+  // Per attempt; unset: none (the attempt waits for its answer, or for the call's deadline).
+  std::optional<Duration> timeout = sim::seconds(2);
+  // Over a call, across all its SDK attempts and backoffs (Go's context.WithTimeout): when it
+  // passes during an attempt or a backoff the SDK stops and the call ends unknown. Unset: none.
+  std::optional<Duration> deadline;
   RetryPolicy retry;
   int32_t app_retries = 0;  // new calls after the SDK gives up
   Duration app_backoff = sim::seconds(1);
@@ -133,8 +137,9 @@ struct ClientSpec {
 class ClientIo {
  public:
   virtual ~ClientIo() = default;
-  // Send the request of attempt `attempt` (already in the history) and arm its timeout.
-  virtual void send(uint32_t client, uint32_t attempt) = 0;
+  // Send the request of attempt `attempt` (already in the history) and arm a timer that ends the
+  // wait `wait` later (unset: none: it waits for an answer).
+  virtual void send(uint32_t client, uint32_t attempt, std::optional<Duration> wait) = 0;
   // Call on_wake() after `d`. A wake set before the client's process crashed is dropped (the
   // harness compares Client::epoch()).
   virtual void wake_after(uint32_t client, Duration d) = 0;
@@ -184,6 +189,7 @@ class Client {
   void send_attempt(Time now);  // after the adaptive rate limiter lets it go
   void transmit(Time now);
   void attempt_ended(AttemptEnd end, const Response* r, Time now);
+  void call_ended(AttemptEnd end, const Response* r, Time now, StopWhy why);
   void run_call_ended(CallRecord& call, AttemptEnd end, Time now);
   void describe_ended(const CallRecord& call, const Response* r, Time now);
   void fan_out(const CallRecord& call, Time now);
@@ -234,6 +240,9 @@ class Client {
   uint32_t intent_ = 0;   // index into history.intents
   uint32_t call_ = 0;     // index into history.calls
   uint32_t attempt_ = 0;  // index into history.attempts, while waiting
+  std::optional<Time> deadline_at_;  // the current call's deadline (clients[].deadline)
+  bool until_deadline_ = false;      // in backoff until the deadline: the call ends when it wakes
+  AttemptEnd last_end_ = AttemptEnd::ok;  // the current call's last attempt's end
   Token intent_token_;      // persisted and value modes: the token the intent's calls send
   uint32_t call_token_ = kNone;  // the current call's token in the run log (kNone: none)
   uint32_t learned_call_ = 0;  // the call whose request the intent's launch answered

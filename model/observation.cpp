@@ -21,6 +21,7 @@ std::string_view stop_why_name(StopWhy w) {
     case StopWhy::not_retryable: return "not-retryable";
     case StopWhy::attempts: return "attempts";
     case StopWhy::quota: return "quota";
+    case StopWhy::deadline: return "deadline";
   }
   return "";
 }

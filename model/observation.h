@@ -127,7 +127,8 @@ inline constexpr uint16_t kUnheard = 1;
 // admitted: how the service took the request in (model/service.h, Admission).
 enum class Admit : uint8_t { reply, started, joined };
 // call_ended: why the SDK stopped retrying (model/retry.h, RetryCall::stop_reason).
-enum class StopWhy : uint8_t { none, ok, not_retryable, attempts, quota };
+// deadline: the call's own deadline (clients[].deadline) passed during an attempt or a backoff.
+enum class StopWhy : uint8_t { none, ok, not_retryable, attempts, quota, deadline };
 StopWhy stop_why(std::string_view reason);
 std::string_view stop_why_name(StopWhy w);
 // app_retry: what made the application call again.

@@ -104,7 +104,8 @@ void header(sim::Trace& t, const harness::Scenario& s, uint64_t seed) {
     auto line = t.line(Time(0), "world");
     line.word("clients").kv("group", g.spec.group).kv("count", g.count).kv("intents", g.spec.intents)
         .kv("token", model::token_mode_name(g.spec.token)).kv("retry", model::policy_name(p.kind))
-        .kv("attempts", p.attempts).kv("timeout", sim::format_duration(g.spec.timeout)).kv("app-retries", g.spec.app_retries);
+        .kv("attempts", p.attempts).kv("timeout", g.spec.timeout ? sim::format_duration(*g.spec.timeout) : std::string("none")).kv("app-retries", g.spec.app_retries);
+    if (g.spec.deadline) line.kv("deadline", sim::format_duration(*g.spec.deadline));
     if (p.kind == model::PolicyKind::exponential) line.kv("jitter", model::jitter_name(p.jitter));
     if (!p.sdk.empty()) {
       const size_t space = p.sdk.find(' ');

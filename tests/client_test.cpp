@@ -13,8 +13,12 @@ namespace {
 
 struct FakeIo : ClientIo {
   std::vector<uint32_t> sent;
+  std::vector<std::optional<Duration>> waits;
   std::vector<Duration> sleeps;
-  void send(uint32_t, uint32_t attempt) override { sent.push_back(attempt); }
+  void send(uint32_t, uint32_t attempt, std::optional<Duration> wait) override {
+    sent.push_back(attempt);
+    waits.push_back(wait);
+  }
   void wake_after(uint32_t, Duration d) override { sleeps.push_back(d); }
 };
 

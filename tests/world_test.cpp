@@ -1000,6 +1000,37 @@ TEST(CallerCrash, AScheduledCrashSkipsAProcessAlreadyDownAndEndsAtHealAt) {
   EXPECT_NE(r.trace.find("35.000000s ctl#1 restart"), std::string::npos) << r.trace;
 }
 
+// clients[].deadline bounds a call across its attempts and backoffs; timeout: none leaves an
+// attempt waiting for its answer (or the deadline).
+TEST(Deadline, ACallEndsUnknownWhenItsDeadlinePasses) {
+  auto story = [](const std::string& client) {
+    return kept(harness::parse_scenario("name: deadline\nlimit: 1m\nclients: [{name: a, token: persisted, " + client +
+                                            "}]\nfaults: [{lose: {what: response, rate: 100%}}]\n",
+                                        "deadline.yaml"),
+                1);
+  };
+  // Attempts at 0s (times out at 2s), 2.1s (4.1s), 4.3s: its wait is cut to the deadline, 5s.
+  const auto cut = story("timeout: 2s, deadline: 5s, retry: {policy: exponential, attempts: 10, base: 100ms, jitter: none}");
+  EXPECT_NE(cut.trace.find("4.300000s a#0 send RunInstances attempt=2 call=0 try=3"), std::string::npos) << cut.trace;
+  EXPECT_NE(cut.trace.find("5.000000s a#0 timeout attempt=2"), std::string::npos) << cut.trace;
+  EXPECT_NE(cut.trace.find("5.000000s a#0 end call=0 unknown why=deadline"), std::string::npos) << cut.trace;
+  EXPECT_EQ(cut.stats.requests, 3u);
+  EXPECT_EQ(cut.stats.intents_unknown, 1u);
+  // A backoff that would end past the deadline ends there.
+  const auto slept = story("timeout: 2s, deadline: 5s, retry: {policy: exponential, attempts: 10, base: 3s, jitter: none}");
+  EXPECT_NE(slept.trace.find("5.000000s a#0 end call=0 unknown why=deadline"), std::string::npos) << slept.trace;
+  EXPECT_EQ(slept.stats.requests, 1u);
+  // No timeout per attempt: the deadline alone ends the wait.
+  const auto none = story("timeout: none, deadline: 1s, retry: {policy: none}");
+  EXPECT_NE(none.trace.find("1.000000s a#0 end call=0 unknown why=deadline"), std::string::npos) << none.trace;
+  EXPECT_NE(none.trace.find("timeout=none"), std::string::npos);
+  EXPECT_NE(none.trace.find("deadline=1s"), std::string::npos);
+  // Neither: the attempt waits for an answer that never comes; the intent is open at the limit.
+  const auto hangs = story("timeout: none, retry: {policy: none}");
+  EXPECT_EQ(hangs.stats.intents_open, 1u) << hangs.trace;
+  EXPECT_EQ(hangs.trace.find(" timeout attempt="), std::string::npos);
+}
+
 // Completion time is to the intent's first definite end: a volatile caller's restart drives its
 // done intents again, which is not time they took.
 TEST(Completion, ARedriveAfterARestartIsNotTheIntentsTime) {
