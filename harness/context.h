@@ -17,7 +17,7 @@ namespace idem::harness {
 
 // The events of a run: a kind and two integers each.
 enum EventKind : uint32_t {
-  kWake,       // a = client, b = its epoch when set (a wake set before a crash is dropped)
+  kWake,       // a = client, b = its slot << 32 | its epoch when set (a wake set before a crash is dropped)
   kTimeout,    // a = client, b = attempt
   kArrive,     // a = attempt: its request reaches the Region's endpoint
   kLaunch,     // a = launch op: its launch step ends

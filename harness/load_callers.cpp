@@ -214,6 +214,32 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
             cm.get("persist"), cm.at("persist"),
             {{"before-send", model::ControllerSpec::before_send}, {"after-response", model::ControllerSpec::after_response}});
       if (cm.has("resync")) ctl.resync = r_.duration(cm.get("resync"), cm.at("resync"), sim::millis(1));
+      if (cm.has("queue")) {
+        if (cm.has("resync"))
+          r_.fail(cm.get("resync"), cm.at("resync") + ": a controller with a work queue re-lists every "
+                                                      "queue.sync_period; remove resync (or the queue)");
+        if (c.batch > 1)
+          r_.fail(cm.get("queue"), cm.at("queue") + ": a batching group (batch > 1) cannot run a work queue per "
+                                                    "object yet; use batch: 1, or remove the queue");
+        Map qm(r_, cm.get("queue"), cm.at("queue"), keys_under("clients[].controller.queue"));
+        model::ControllerSpec::Queue q;
+        if (qm.has("workers")) q.workers = static_cast<int32_t>(r_.integer(qm.get("workers"), qm.at("workers"), 1, 1024));
+        if (qm.has("base")) q.base = r_.duration(qm.get("base"), qm.at("base"), sim::micros(1));
+        if (qm.has("max")) q.max = r_.duration(qm.get("max"), qm.at("max"), sim::micros(1));
+        if (q.max < q.base)
+          r_.fail(qm.has("max") ? qm.get("max") : qm.get("base"), qm.at(qm.has("max") ? "max" : "base") +
+                                                                     ": the backoff's ceiling (max, " + sim::format_duration(q.max) +
+                                                                     ") is below its base (" + sim::format_duration(q.base) + ")");
+        if (qm.has("qps")) q.qps = static_cast<int32_t>(r_.integer(qm.get("qps"), qm.at("qps"), 1, 1000000));
+        if (qm.has("burst")) q.burst = static_cast<int32_t>(r_.integer(qm.get("burst"), qm.at("burst"), 1, 1000000000));
+        if (qm.has("requeue_after")) q.requeue_after = r_.duration(qm.get("requeue_after"), qm.at("requeue_after"), sim::micros(1));
+        if (qm.has("sync_period")) {
+          const YAML::Node& sp = qm.get("sync_period");
+          if (sp.IsScalar() && sp.Scalar() == "none") q.sync_period.reset();
+          else q.sync_period = r_.duration(sp, qm.at("sync_period"), sim::millis(1));
+        }
+        ctl.queue = q;
+      }
       c.controller = ctl;
     }
     if (m.has("on_describe_error"))

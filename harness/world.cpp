@@ -99,7 +99,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
                               *this, cx_.log);
       }
     reserve();
-    for (auto& c : clients_) cx_.q.push(Time(0) + c.start_delay(), kWake, c.id());
+    for (auto& c : clients_) cx_.q.push(Time(0) + c.start_delay(), kWake, c.id(), uint64_t{c.first_slot()} << 32);
     reapers_.start();
     host_.start();
     // Callers' crashes at a time: each client of the group, at `at` (+ i x `rolling`).
@@ -159,7 +159,8 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     cx_.now = e.at;
     switch (e.kind) {
       case kWake:
-        if (static_cast<uint32_t>(e.b) == clients_[e.a].epoch()) clients_[e.a].on_wake(cx_.now);  // else: set before a crash
+        // b: the slot (high half) and the epoch it was set in (a wake set before a crash is dropped)
+        if (static_cast<uint32_t>(e.b) == clients_[e.a].epoch()) clients_[e.a].on_wake(cx_.now, static_cast<uint32_t>(e.b >> 32));
         break;
       case kTimeout: on_timeout(e.a, static_cast<uint32_t>(e.b)); break;
       case kArrive: host_.on_arrive(e.a); break;
@@ -189,7 +190,9 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     net_.send(client, attempt);
   }
 
-  void wake_after(uint32_t client, Duration d) override { cx_.q.push(cx_.now + d, kWake, client, clients_[client].epoch()); }
+  void wake_after(uint32_t client, Duration d, uint32_t slot) override {
+    cx_.q.push(cx_.now + d, kWake, client, uint64_t{slot} << 32 | clients_[client].epoch());
+  }
 
   std::optional<Duration> crash_now(uint32_t client, model::CallerCrashPoint when) override {
     if (!cx_.injector.has_caller_crash()) return std::nullopt;

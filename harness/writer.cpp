@@ -246,6 +246,13 @@ std::string write_scenario(const Scenario& s) {
         fields += (fields.empty() ? "" : ", ") + std::string("persist: ") +
                   (k.controller->persist == model::ControllerSpec::after_response ? "after-response" : "before-send");
       if (k.controller->resync) fields += (fields.empty() ? "" : ", ") + std::string("resync: ") + duration(*k.controller->resync);
+      if (const auto& q = k.controller->queue) {
+        fields += (fields.empty() ? "" : ", ") + std::string("queue: {workers: ") + std::to_string(q->workers) +
+                  ", base: " + duration(q->base) + ", max: " + duration(q->max) + ", qps: " + std::to_string(q->qps) +
+                  ", burst: " + std::to_string(q->burst);
+        if (q->requeue_after) fields += ", requeue_after: " + duration(*q->requeue_after);
+        fields += ", sync_period: " + (q->sync_period ? duration(*q->sync_period) : std::string("none")) + "}";
+      }
       out += "    controller: {" + fields + "}\n";
     }
     if (k.batch > 1)

@@ -74,6 +74,16 @@ Client::Client(const ClientSpec& spec, uint32_t id, std::string label, sim::Prng
       log_(&log),
       quota_(spec.retry) {
   mem_.reserve(static_cast<size_t>(std::min<int32_t>(spec.intents, 1 << 16)));
+  if (spec.controller && spec.controller->queue) {
+    queue_ = &*spec.controller->queue;
+    drives_.resize(static_cast<size_t>(queue_->workers));
+    item_.assign(static_cast<size_t>(spec.intents), 0);
+    failures_.assign(static_cast<size_t>(spec.intents), 0);
+    bucket_us_ = int64_t{queue_->burst} * (1000000 / queue_->qps);  // the bucket starts full
+  } else {
+    drives_.resize(1);
+  }
+  d_ = &drives_[0];
 }
 
 // A UUID v4 drawn from the client's own stream, as the SDKs' autofill makes one: 8-4-4-4-12 hex
@@ -99,13 +109,29 @@ Token Client::timestamp_token(Time now) {
   return Token(std::to_string(kEpoch + now.us / 1000000) + "-" + std::to_string(++minted_));
 }
 
-void Client::on_wake(Time now) {
-  switch (state_) {
+void Client::on_wake(Time now, uint32_t slot) {
+  if (queued_mode() && slot >= static_cast<uint32_t>(drives_.size())) {
+    switch (slot) {
+      case kCreateSlot: create_next(now); break;
+      case kSyncSlot: relist(now); break;
+      case kRestartSlot: restart(now); break;
+      default:
+        --delayed_;
+        add(slot - kItemBase, now);
+        hand_out(now);
+        maybe_done(now);
+        break;
+    }
+    return;
+  }
+  w_ = slot;
+  d_ = &drives_[slot];
+  switch (d_->state) {
     case State::idle: begin_intent(now); break;
     case State::backoff:
-      if (until_deadline_) {
-        const CallRecord& call = history_->calls[call_];
-        call_ended(last_end_, last_end_ == AttemptEnd::timeout ? nullptr : &call.response, now, StopWhy::deadline);
+      if (d_->until_deadline) {
+        const CallRecord& call = history_->calls[d_->call];
+        call_ended(d_->last_end, d_->last_end == AttemptEnd::timeout ? nullptr : &call.response, now, StopWhy::deadline);
       } else {
         send_attempt(now);
       }
@@ -116,7 +142,7 @@ void Client::on_wake(Time now) {
       log_->add(Obs::caller_resync, now, id_);
       begin_intent(now);
       break;
-    case State::app_backoff: begin_call(now, next_api_, false); break;
+    case State::app_backoff: begin_call(now, d_->next_api, false); break;
     case State::before_terminate: begin_call(now, Api::terminate, false); break;
     case State::before_repeat: begin_call(now, Api::run, true); break;
     case State::waiting:
@@ -127,13 +153,13 @@ void Client::on_wake(Time now) {
 // Drives intent `next_k_`: a new one, or (after a restart or on a resync) one the caller does not
 // know to be done, on the same record of the history.
 void Client::begin_intent(Time now) {
-  k_ = next_k_;
-  fresh_token_ = false;
-  next_api_ = Api::run;
-  const bool again = k_ < mem_.size();
-  // The intents this call serves: k_, and with batching the next ones not known to be done.
-  batch_k_.clear();
-  for (uint32_t k = k_; k < static_cast<uint32_t>(spec_->intents) && batch_k_.size() < static_cast<size_t>(spec_->batch); ++k) {
+  d_->k = next_k_;
+  d_->fresh_token = false;
+  d_->next_api = Api::run;
+  const bool again = d_->k < mem_.size();
+  // The intents this call serves: d_->k, and with batching the next ones not known to be done.
+  d_->batch_k.clear();
+  for (uint32_t k = d_->k; k < static_cast<uint32_t>(spec_->intents) && d_->batch_k.size() < static_cast<size_t>(spec_->batch); ++k) {
     if (k < mem_.size() && mem_[k].done) continue;
     if (k == mem_.size()) {
       IntentRecord record;
@@ -144,14 +170,14 @@ void Client::begin_intent(Time now) {
       mem_.push_back(Memory{static_cast<uint32_t>(history_->intents.size()), false, false, false, Token()});
       history_->intents.push_back(record);
     }
-    batch_k_.push_back(k);
+    d_->batch_k.push_back(k);
     history_->intents[mem_[k].record].finished = false;
   }
-  Memory& m = mem_[k_];
-  intent_ = m.record;
-  IntentRecord& intent = history_->intents[intent_];
-  drive_first_call_ = intent.calls.size();
-  type_ = spec_->request.type;
+  Memory& m = mem_[d_->k];
+  d_->intent = m.record;
+  IntentRecord& intent = history_->intents[d_->intent];
+  d_->drive_first_call = intent.calls.size();
+  d_->type = spec_->request.type;
   switch (spec_->token) {
     case TokenMode::persisted:
       if (!m.has_token) keep_token(new_token());
@@ -161,18 +187,18 @@ void Client::begin_intent(Time now) {
       break;
     case TokenMode::value: m.token = Token(spec_->token_value); break;
     case TokenMode::derived:
-      m.token = Token(spec_->intent_id + "/" + std::to_string(history_->clients[id_].index) + "/" + std::to_string(k_));
+      m.token = Token(spec_->intent_id + "/" + std::to_string(history_->clients[id_].index) + "/" + std::to_string(d_->k));
       break;
     case TokenMode::write_back: break;  // its first call's, unless the caller still holds it
     default: m.token = Token(); break;  // sdk, per-attempt, none
   }
-  intent_token_ = m.token;
-  for (uint32_t k : batch_k_) {
+  d_->intent_token = m.token;
+  for (uint32_t k : d_->batch_k) {
     Record& r = log_->add(Obs::intent_begun, now, mem_[k].record);
     r.a = id_;
     r.b = k;
     r.c = static_cast<uint32_t>(spec_->request.max);
-    r.d = batch_k_.size() > 1 ? k_ : kNone;
+    r.d = d_->batch_k.size() > 1 ? d_->k : kNone;
     r.x = spec_->request.min;
     r.flags = again ? kAgain : 0;
   }
@@ -187,7 +213,7 @@ void Client::learned(uint32_t k) {
 }
 
 void Client::keep_token(const Token& t) {
-  Memory& m = mem_[k_];
+  Memory& m = mem_[d_->k];
   m.token = t;
   m.has_token = true;
   if (persists_before_send() && spec_->token != TokenMode::write_back) m.token_written = true;
@@ -196,13 +222,26 @@ void Client::keep_token(const Token& t) {
 // The process dies: what it was doing is lost, and so is what its state does not keep.
 void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
   ++epoch_;
-  state_ = State::down;
   minted_ = 0;  // a new process counts its tokens from 1 again (timestamp tokens)
-  fresh_token_ = false;
   quota_ = RetryQuota(spec_->retry);  // and has a new SDK client
   limiter_ = RateLimiter{};
-  retry_.reset();
-  attempt_ = UINT32_MAX;
+  for (Drive& d : drives_) {  // every worker dies with it
+    d.state = queued_mode() ? State::idle : State::down;
+    d.fresh_token = false;
+    d.retry.reset();
+    d.attempt = UINT32_MAX;
+    d.until_deadline = false;
+  }
+  if (queued_mode()) {  // and the queue, the rate limiter's memory, the timers
+    down_ = true;
+    finished_ = false;
+    fifo_.clear();
+    fifo_head_ = 0;
+    std::fill(item_.begin(), item_.end(), uint8_t{0});
+    std::fill(failures_.begin(), failures_.end(), 0u);
+    bucket_us_ = int64_t{queue_->burst} * (1000000 / queue_->qps);
+    delayed_ = 0;
+  }
   const bool durable = spec_->controller && spec_->controller->state == ControllerSpec::durable;
   for (Memory& m : mem_) {
     if (!durable) m.done = false;
@@ -215,22 +254,34 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
   r.a = durable ? 1 : 0;
   r.code = static_cast<uint8_t>(when);
   r.x = restart_after.us;
-  io_->wake_after(id_, restart_after);
+  io_->wake_after(id_, restart_after, queued_mode() ? kRestartSlot : 0);
 }
 
 bool Client::crash_scheduled(Time now, Duration restart_after) {
-  if (state_ == State::down) return false;
+  if (queued_mode() ? down_ : drives_[0].state == State::down) return false;
   crash(now, CallerCrashPoint::scheduled, restart_after);
   return true;
 }
 
-// Back up: it drives every intent it does not know to be done, from the first.
+// Back up: it drives every intent it does not know to be done, from the first. With a work queue,
+// it lists the objects created so far and adds those it does not know to be done; objects created
+// while it was down are among them.
 void Client::restart(Time now) {
+  if (queued_mode()) {
+    down_ = false;
+    uint32_t first = 0;
+    while (first < mem_.size() && mem_[first].done) ++first;
+    log_->add(Obs::caller_restart, now, id_).a = first;
+    relist(now);
+    if (created_ < static_cast<uint32_t>(spec_->intents))
+      io_->wake_after(id_, next_create_at_ > now ? next_create_at_ - now : Duration(0), kCreateSlot);
+    return;
+  }
   next_k_ = 0;
   while (next_k_ < mem_.size() && mem_[next_k_].done) ++next_k_;
   log_->add(Obs::caller_restart, now, id_).a = next_k_;
   if (next_k_ >= static_cast<uint32_t>(spec_->intents)) {
-    state_ = State::done;
+    d_->state = State::done;
     log_->add(Obs::caller_done, now, id_);
     return;
   }
@@ -238,10 +289,10 @@ void Client::restart(Time now) {
 }
 
 void Client::begin_call(Time now, Api api, bool repeat) {
-  IntentRecord& intent = history_->intents[intent_];
+  IntentRecord& intent = history_->intents[d_->intent];
   CallRecord call;
   call.client = id_;
-  call.intent = intent_;
+  call.intent = d_->intent;
   call.api = api;
   call.repeat = repeat;
   call.invoked = now;
@@ -256,68 +307,68 @@ void Client::begin_call(Time now, Api api, bool repeat) {
   } else if (repeat) {
     // The launch the intent learned of (from its answer, or adopted through Describe), repeated
     // as it was sent.
-    call.request = history_->calls[learned_call_].request;
+    call.request = history_->calls[d_->learned_call].request;
   } else {
     int32_t app_try = 0;  // of this drive of the intent
-    for (size_t n = drive_first_call_; n < intent.calls.size(); ++n)
+    for (size_t n = d_->drive_first_call; n < intent.calls.size(); ++n)
       app_try += history_->calls[intent.calls[n]].api == Api::run ? 1 : 0;
     call.app_try = app_try;
     call.request.params = spec_->request;
-    call.request.params.type = type_;
-    if (batch_k_.size() > 1) {  // one call for the batch: MinCount 1, MaxCount for all of them
+    call.request.params.type = d_->type;
+    if (d_->batch_k.size() > 1) {  // one call for the batch: MinCount 1, MaxCount for all of them
       call.request.params.min = 1;
-      call.request.params.max = spec_->request.max * static_cast<int32_t>(batch_k_.size());
-      for (uint32_t k : batch_k_) call.batch.push_back(mem_[k].record);
+      call.request.params.max = spec_->request.max * static_cast<int32_t>(d_->batch_k.size());
+      for (uint32_t k : d_->batch_k) call.batch.push_back(mem_[k].record);
     }
     const TokenMode mode = spec_->token;
-    const bool write_back_mints = mode == TokenMode::write_back && !mem_[k_].has_token;
+    const bool write_back_mints = mode == TokenMode::write_back && !mem_[d_->k].has_token;
     const bool mint = mode == TokenMode::sdk || mode == TokenMode::per_attempt || write_back_mints ||
                       (mode == TokenMode::persisted && app_try > 0 && spec_->bugs.has(Bug::new_token_per_app_retry));
-    if (fresh_token_ && mode != TokenMode::none && mode != TokenMode::value) {
-      intent_token_ = new_token();  // a mismatch resolved with a new token: it is the intent's now
-      keep_token(intent_token_);
-      fresh_token_ = false;
+    if (d_->fresh_token && mode != TokenMode::none && mode != TokenMode::value) {
+      d_->intent_token = new_token();  // a mismatch resolved with a new token: it is the intent's now
+      keep_token(d_->intent_token);
+      d_->fresh_token = false;
     }
     if (mint) call.request.token = new_token();
-    else if (mode != TokenMode::none) call.request.token = intent_token_;
+    else if (mode != TokenMode::none) call.request.token = d_->intent_token;
     if (write_back_mints) {  // the SDK writes its token back into the caller's input
-      intent_token_ = call.request.token;
-      keep_token(intent_token_);
+      d_->intent_token = call.request.token;
+      keep_token(d_->intent_token);
     }
     call.request.has_token = spec_->token != TokenMode::none;
   }
   // Of this drive of the intent: its first launch call, or a later call of the application; a
   // drive after the intent's first is the controller's.
-  const bool later = intent.calls.size() > drive_first_call_;
+  const bool later = intent.calls.size() > d_->drive_first_call;
   call.layer = repeat || api == Api::terminate ? Layer::first
                : later                         ? Layer::app
-               : drive_first_call_ > 0         ? Layer::controller
+               : d_->drive_first_call > 0         ? Layer::controller
                                                : Layer::first;
-  call_ = static_cast<uint32_t>(history_->calls.size());
-  intent.calls.push_back(call_);
-  for (size_t j = 1; j < call.batch.size(); ++j) history_->intents[call.batch[j]].calls.push_back(call_);
+  d_->call = static_cast<uint32_t>(history_->calls.size());
+  intent.calls.push_back(d_->call);
+  for (size_t j = 1; j < call.batch.size(); ++j) history_->intents[call.batch[j]].calls.push_back(d_->call);
   {
     // A Describe's filter is the token of the call it looks for, sent or not.
-    call_token_ = (api == Api::describe || api == Api::run) && call.request.has_token ? log_->token(call.request.token) : kNone;
-    Record& r = log_->add(Obs::call_begun, now, call_);
-    r.a = intent_;
+    d_->call_token = (api == Api::describe || api == Api::run) && call.request.has_token ? log_->token(call.request.token) : kNone;
+    Record& r = log_->add(Obs::call_begun, now, d_->call);
+    r.a = d_->intent;
     r.b = id_;
-    r.c = call_token_;
+    r.c = d_->call_token;
     r.d = log_->params(call.request.params);
     r.code = static_cast<uint8_t>(api);
     r.flags = static_cast<uint16_t>((repeat ? kRepeat : 0) | static_cast<uint16_t>(call.layer) << 1);
     r.x = call.app_try;
-    for (size_t j = 1; j < call.batch.size(); ++j) log_->add(Obs::call_serves, now, call_).a = call.batch[j];
-    for (uint32_t id : call.ids) log_->add(Obs::call_names, now, call_).a = id;
+    for (size_t j = 1; j < call.batch.size(); ++j) log_->add(Obs::call_serves, now, d_->call).a = call.batch[j];
+    for (uint32_t id : call.ids) log_->add(Obs::call_names, now, d_->call).a = id;
   }
   history_->calls.push_back(std::move(call));
   // The SDK retries the launch calls and the reconciling Describes; a repeat or a terminate is
   // sent once.
   static const RetryPolicy kOnce = RetryPolicy::none();
-  retry_.emplace((api == Api::run && !repeat) || api == Api::describe ? spec_->retry : kOnce);
-  deadline_at_.reset();
-  if (spec_->deadline) deadline_at_ = now + *spec_->deadline;
-  until_deadline_ = false;
+  d_->retry.emplace((api == Api::run && !repeat) || api == Api::describe ? spec_->retry : kOnce);
+  d_->deadline_at.reset();
+  if (spec_->deadline) d_->deadline_at = now + *spec_->deadline;
+  d_->until_deadline = false;
   send_attempt(now);
 }
 
@@ -325,12 +376,12 @@ void Client::send_attempt(Time now) {
   if (spec_->retry.kind == PolicyKind::aws_adaptive) {
     const Duration wait = limiter_.acquire(now);
     if (wait.us > 0) {
-      state_ = State::rate_wait;
-      Record& r = log_->add(Obs::rate_wait, now, call_);
+      d_->state = State::rate_wait;
+      Record& r = log_->add(Obs::rate_wait, now, d_->call);
       r.a = id_;
       r.b = static_cast<uint32_t>(std::clamp<int64_t>(limiter_.fill_rate_mrps(), 0, UINT32_MAX));
       r.x = wait.us;
-      io_->wake_after(id_, wait);
+      io_->wake_after(id_, wait, w_);
       return;
     }
   }
@@ -338,55 +389,66 @@ void Client::send_attempt(Time now) {
 }
 
 void Client::transmit(Time now) {
-  CallRecord& call = history_->calls[call_];
+  CallRecord& call = history_->calls[d_->call];
   AttemptRecord a;
-  a.call = call_;
-  a.number = retry_->attempt();
+  a.call = d_->call;
+  a.number = d_->retry->attempt();
   a.sent = now;
   a.has_token = call.request.has_token;
   a.token = call.request.token;
-  uint32_t token = a.has_token ? call_token_ : kNone;
+  uint32_t token = a.has_token ? d_->call_token : kNone;
   // The bug of incident 7: the token is made inside the retry loop.
   if (a.number > 1 && a.has_token &&
       (spec_->token == TokenMode::per_attempt || spec_->bugs.has(Bug::token_per_attempt))) {
     a.token = new_token();
     token = log_->token(a.token);
   }
-  attempt_ = static_cast<uint32_t>(history_->attempts.size());
-  call.attempts.push_back(attempt_);
+  d_->attempt = static_cast<uint32_t>(history_->attempts.size());
+  call.attempts.push_back(d_->attempt);
   history_->attempts.push_back(a);
-  state_ = State::waiting;
-  Record& r = log_->add(Obs::sent, now, attempt_);
-  r.a = call_;
+  d_->state = State::waiting;
+  Record& r = log_->add(Obs::sent, now, d_->attempt);
+  r.a = d_->call;
   r.b = static_cast<uint32_t>(a.number);
   r.c = token;
   r.d = id_;
   std::optional<Duration> wait = spec_->timeout;
-  if (deadline_at_) wait = std::min(wait.value_or(*deadline_at_ - now), *deadline_at_ - now);
-  io_->send(id_, attempt_, wait);
+  if (d_->deadline_at) wait = std::min(wait.value_or(*d_->deadline_at - now), *d_->deadline_at - now);
+  io_->send(id_, d_->attempt, wait);
   if (const auto restart_after = io_->crash_now(id_, CallerCrashPoint::after_send))
     crash(now, CallerCrashPoint::after_send, *restart_after);
 }
 
+void Client::select_waiting(uint32_t attempt) {
+  for (uint32_t w = 0; w < drives_.size(); ++w)
+    if (drives_[w].state == State::waiting && drives_[w].attempt == attempt) {
+      w_ = w;
+      d_ = &drives_[w];
+      return;
+    }
+}
+
 bool Client::on_reply(uint32_t attempt, const Response& r, Time now) {
-  if (state_ != State::waiting || attempt != attempt_) return false;
+  select_waiting(attempt);
+  if (d_->state != State::waiting || attempt != d_->attempt) return false;
   attempt_ended(classify(r.code), &r, now);
   return true;
 }
 
 bool Client::on_timeout(uint32_t attempt, Time now) {
-  if (state_ != State::waiting || attempt != attempt_) return false;
+  select_waiting(attempt);
+  if (d_->state != State::waiting || attempt != d_->attempt) return false;
   attempt_ended(AttemptEnd::timeout, nullptr, now);
   return true;
 }
 
 void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
-  AttemptRecord& a = history_->attempts[attempt_];
+  AttemptRecord& a = history_->attempts[d_->attempt];
   if (r) {
     // The answer reached the process; it may die before acting on it (or writing anything down):
     // then, like an answer to a client that stopped waiting, nobody learned it.
     if (const auto restart_after = io_->crash_now(id_, CallerCrashPoint::after_response)) {
-      log_->add(Obs::unheeded, now, attempt_).a = id_;
+      log_->add(Obs::unheeded, now, d_->attempt).a = id_;
       crash(now, CallerCrashPoint::after_response, *restart_after);
       return;
     }
@@ -394,11 +456,11 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
   a.done = true;
   a.ended = now;
   a.end = end;
-  CallRecord& call = history_->calls[call_];
+  CallRecord& call = history_->calls[d_->call];
   if (r) {
     a.response = *r;
     call.response = *r;
-    if (mem_[k_].has_token) mem_[k_].token_written = true;  // after-response: the token is written now
+    if (mem_[d_->k].has_token) mem_[d_->k].token_written = true;  // after-response: the token is written now
   }
   if (spec_->retry.kind == PolicyKind::aws_adaptive) limiter_.on_response(now, end == AttemptEnd::throttled);
   // A 4xx the policy retries anyway (IncorrectState) is retried like a 5xx; the outcome, if the
@@ -406,36 +468,36 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
   const AttemptEnd retry_as = end == AttemptEnd::client_error && r && spec_->retry.retries_code(r->code)
                                   ? AttemptEnd::server_error
                                   : end;
-  last_end_ = end;
+  d_->last_end = end;
   // The call's deadline ended the attempt's wait: the SDK stops there, its outcome unknown.
-  if (deadline_at_ && now >= *deadline_at_ && end == AttemptEnd::timeout) {
+  if (d_->deadline_at && now >= *d_->deadline_at && end == AttemptEnd::timeout) {
     call_ended(end, r, now, StopWhy::deadline);
     return;
   }
-  if (auto sleep = retry_->next(retry_as, quota_, prng_)) {
+  if (auto sleep = d_->retry->next(retry_as, quota_, prng_)) {
     // ... or it passed as the attempt ended, or passes during the backoff.
-    if (deadline_at_ && now >= *deadline_at_) {
+    if (d_->deadline_at && now >= *d_->deadline_at) {
       call_ended(end, r, now, StopWhy::deadline);
       return;
     }
-    state_ = State::backoff;
-    Record& b = log_->add(Obs::backoff, now, call_);
+    d_->state = State::backoff;
+    Record& b = log_->add(Obs::backoff, now, d_->call);
     b.a = id_;
     b.b = static_cast<uint32_t>(std::clamp<int64_t>(quota_.available(), 0, UINT32_MAX));
     b.x = sleep->us;
-    until_deadline_ = deadline_at_ && now + *sleep >= *deadline_at_;
-    io_->wake_after(id_, until_deadline_ ? *deadline_at_ - now : *sleep);
+    d_->until_deadline = d_->deadline_at && now + *sleep >= *d_->deadline_at;
+    io_->wake_after(id_, d_->until_deadline ? *d_->deadline_at - now : *sleep, w_);
     return;
   }
-  call_ended(end, r, now, stop_why(retry_->stop_reason()));
+  call_ended(end, r, now, stop_why(d_->retry->stop_reason()));
 }
 
 // The SDK stopped: the call ends, and the application decides what comes next.
 void Client::call_ended(AttemptEnd end, const Response* r, Time now, StopWhy why) {
-  CallRecord& call = history_->calls[call_];
-  until_deadline_ = false;
+  CallRecord& call = history_->calls[d_->call];
+  d_->until_deadline = false;
   call.ended = now;
-  call.quota_stopped = retry_->stop_reason() == "quota";
+  call.quota_stopped = d_->retry->stop_reason() == "quota";
   // 4xx: nothing happened. 5xx or no answer: it may have happened (Jepsen's info). Stopped by
   // its deadline, whatever the last attempt got, it would have been retried: unknown.
   call.outcome = why == StopWhy::deadline          ? Outcome::unknown
@@ -443,7 +505,7 @@ void Client::call_ended(AttemptEnd end, const Response* r, Time now, StopWhy why
                  : end == AttemptEnd::client_error ? Outcome::failed
                                                    : Outcome::unknown;
   {
-    Record& e = log_->add(Obs::call_ended, now, call_);
+    Record& e = log_->add(Obs::call_ended, now, d_->call);
     e.a = id_;
     e.b = static_cast<uint32_t>(why);
     e.code = static_cast<uint8_t>(call.outcome);
@@ -453,15 +515,15 @@ void Client::call_ended(AttemptEnd end, const Response* r, Time now, StopWhy why
   } else if (call.api == Api::describe) {
     describe_ended(call, r, now);
   } else if (call.api == Api::terminate && spec_->repeat_after) {
-    state_ = State::before_repeat;
-    io_->wake_after(id_, *spec_->repeat_after);
+    d_->state = State::before_repeat;
+    io_->wake_after(id_, *spec_->repeat_after, w_);
   } else {
     next_intent(now);
   }
 }
 
 void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
-  IntentRecord& intent = history_->intents[intent_];
+  IntentRecord& intent = history_->intents[d_->intent];
   if (call.outcome == Outcome::ok && !call.batch.empty()) {
     fan_out(call, now);
     return;
@@ -469,8 +531,8 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
   if (call.outcome == Outcome::ok) {
     intent.outcome = Outcome::ok;
     intent.learned = call.response;
-    learned(k_);
-    learned_call_ = call_;
+    learned(d_->k);
+    d_->learned_call = d_->call;
     after_launch(now);
     return;
   }
@@ -478,7 +540,7 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
     terminated(now);
     return;
   }
-  for (uint32_t k : batch_k_) {  // the intent, or every intent of its batch
+  for (uint32_t k : d_->batch_k) {  // the intent, or every intent of its batch
     IntentRecord& each = history_->intents[mem_[k].record];
     if (call.outcome == Outcome::unknown || each.outcome == Outcome::pending)
       each.outcome = call.outcome == Outcome::unknown || each.outcome == Outcome::unknown ? Outcome::unknown
@@ -494,7 +556,7 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
     if (how == OnMismatch::fail || !budget) {
       next_intent(now);
     } else if (how == OnMismatch::new_token) {
-      fresh_token_ = true;
+      d_->fresh_token = true;
       app_retry(now, Api::run, RetryWhy::mismatch_new_token);
     } else {
       app_retry(now, Api::describe, RetryWhy::mismatch_reconcile);
@@ -503,15 +565,19 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
   }
   if (retryable(end) && spec_->on_unknown == OnUnknown::block) {
     // Incident 9's fix: "create pending" is written down, and nothing moves until a human clears it.
-    for (uint32_t k : batch_k_) history_->intents[mem_[k].record].blocked = true;
-    state_ = State::done;
-    Record& b = log_->add(Obs::blocked, now, intent_);
+    for (uint32_t k : d_->batch_k) history_->intents[mem_[k].record].blocked = true;
+    d_->state = State::done;
+    Record& b = log_->add(Obs::blocked, now, d_->intent);
     b.a = id_;
     b.b = static_cast<uint32_t>(intent.index);
+    if (queued_mode()) {  // the object waits for a human; the workers go on with the others
+      item_[d_->k] |= 8;
+      reconciled(now, false);
+    }
     return;
   }
   if (budget && (retryable(end) || (capacity && !spec_->fallback_type.empty()))) {
-    if (capacity && !spec_->fallback_type.empty()) type_ = spec_->fallback_type;
+    if (capacity && !spec_->fallback_type.empty()) d_->type = spec_->fallback_type;
     const bool look = retryable(end) && (spec_->on_unknown == OnUnknown::reconcile || spec_->reconcile);
     app_retry(now, look ? Api::describe : Api::run, look ? RetryWhy::unknown_reconcile : RetryWhy::unknown_retry);
     return;
@@ -524,12 +590,12 @@ void Client::run_call_ended(CallRecord& call, AttemptEnd end, Time now) {
 void Client::terminated(Time now) {
   if (spec_->on_terminated == OnTerminated::new_token && spec_->token != TokenMode::none &&
       spec_->token != TokenMode::value) {
-    fresh_token_ = true;  // a replacement, with a token of its own
+    d_->fresh_token = true;  // a replacement, with a token of its own
     app_retry(now, Api::run, RetryWhy::terminated_new_token);
     return;
   }
-  const CallRecord& call = history_->calls[call_];
-  for (uint32_t k : batch_k_) {
+  const CallRecord& call = history_->calls[d_->call];
+  for (uint32_t k : d_->batch_k) {
     IntentRecord& each = history_->intents[mem_[k].record];
     if (spec_->on_terminated == OnTerminated::adopt) {
       each.outcome = Outcome::ok;  // launched, as the answer says; nothing left to track
@@ -539,33 +605,33 @@ void Client::terminated(Time now) {
       each.outcome = Outcome::failed;
     }
   }
-  if (spec_->on_terminated == OnTerminated::adopt) learned_call_ = call_;
+  if (spec_->on_terminated == OnTerminated::adopt) d_->learned_call = d_->call;
   next_intent(now);
 }
 
 void Client::app_retry(Time now, Api api, RetryWhy why) {
-  next_api_ = api;
-  state_ = State::app_backoff;
-  Record& r = log_->add(Obs::app_retry, now, intent_);
+  d_->next_api = api;
+  d_->state = State::app_backoff;
+  Record& r = log_->add(Obs::app_retry, now, d_->intent);
   r.a = id_;
-  r.b = static_cast<uint32_t>(history_->intents[intent_].index);
+  r.b = static_cast<uint32_t>(history_->intents[d_->intent].index);
   r.c = static_cast<uint32_t>(why);
   r.code = static_cast<uint8_t>(api);
   r.x = spec_->app_backoff.us;
-  io_->wake_after(id_, spec_->app_backoff);
+  io_->wake_after(id_, spec_->app_backoff, w_);
 }
 
 // A describe that found the earlier launch ends the intent as if the launch call had answered;
 // one that found nothing leads to the application's next launch call (with a fresh token after a
 // mismatch); one that failed even after the SDK's retries goes by on_describe_error.
 void Client::describe_ended(const CallRecord& call, const Response* r, Time now) {
-  IntentRecord& intent = history_->intents[intent_];
+  IntentRecord& intent = history_->intents[d_->intent];
   if (r && r->ok() && r->count > 0) {
     intent.outcome = Outcome::ok;
     intent.learned = *r;
-    learned(k_);
-    learned_call_ = call_;  // a describe call carries the request of the launch it looked for
-    Record& a = log_->add(Obs::adopted, now, intent_);
+    learned(d_->k);
+    d_->learned_call = d_->call;  // a describe call carries the request of the launch it looked for
+    Record& a = log_->add(Obs::adopted, now, d_->intent);
     a.a = id_;
     a.b = static_cast<uint32_t>(intent.index);
     a.c = r->reservation;
@@ -582,7 +648,7 @@ void Client::describe_ended(const CallRecord& call, const Response* r, Time now)
     break;
   }
   auto launch_again = [&] {
-    fresh_token_ = after_mismatch;
+    d_->fresh_token = after_mismatch;
     begin_call(now, Api::run, false);
   };
   if (call.outcome == Outcome::ok) {
@@ -603,7 +669,7 @@ void Client::describe_ended(const CallRecord& call, const Response* r, Time now)
     }
     case OnDescribeError::give_up:
       {
-        Record& g = log_->add(Obs::gave_up, now, intent_);
+        Record& g = log_->add(Obs::gave_up, now, d_->intent);
         g.a = id_;
         g.b = static_cast<uint32_t>(intent.index);
       }
@@ -620,41 +686,41 @@ void Client::fan_out(const CallRecord& call, Time now) {
   const uint32_t per = static_cast<uint32_t>(spec_->request.max);
   std::vector<uint32_t> short_k;
   int64_t left_short = 0;  // recorded done without instances (on_short: ignore)
-  for (size_t j = 0; j < batch_k_.size(); ++j) {
-    IntentRecord& each = history_->intents[mem_[batch_k_[j]].record];
+  for (size_t j = 0; j < d_->batch_k.size(); ++j) {
+    IntentRecord& each = history_->intents[mem_[d_->batch_k[j]].record];
     const uint32_t from = static_cast<uint32_t>(j) * per;
     const uint32_t got = r.count > from ? std::min(per, r.count - from) : 0;
     const bool short_of_it = got < static_cast<uint32_t>(spec_->request.min);
     if (short_of_it && spec_->on_short == ClientSpec::OnShort::relaunch) {
-      short_k.push_back(batch_k_[j]);
+      short_k.push_back(d_->batch_k[j]);
       continue;
     }
     each.outcome = Outcome::ok;
     each.learned = Response{Code::Ok, r.reservation, got ? r.first_instance + from : 0, got};
-    learned(batch_k_[j]);
+    learned(d_->batch_k[j]);
     if (short_of_it) ++left_short;
   }
-  learned_call_ = call_;
+  d_->learned_call = d_->call;
   {
-    Record& f = log_->add(Obs::fanned_out, now, call_);
+    Record& f = log_->add(Obs::fanned_out, now, d_->call);
     f.a = id_;
     f.b = r.count;
-    f.c = static_cast<uint32_t>(batch_k_.size());
+    f.c = static_cast<uint32_t>(d_->batch_k.size());
     f.d = static_cast<uint32_t>(short_k.size() + static_cast<size_t>(left_short));
     f.code = static_cast<uint8_t>(short_k.empty() ? (left_short ? FanOut::recorded_anyway : FanOut::whole) : FanOut::relaunch);
   }
   if (!short_k.empty()) {
     // Finish the intents that got theirs, and launch the rest again.
-    for (uint32_t k : batch_k_)
+    for (uint32_t k : d_->batch_k)
       if (std::find(short_k.begin(), short_k.end(), k) == short_k.end()) {
         history_->intents[mem_[k].record].finished = true;
         mem_[k].done = true;
       }
-    batch_k_ = short_k;
-    k_ = short_k.front();
-    intent_ = mem_[k_].record;
-    drive_first_call_ = history_->intents[intent_].calls.size() - 1;  // the batch call began this drive
-    if (spec_->token != TokenMode::none && spec_->token != TokenMode::value) fresh_token_ = true;
+    d_->batch_k = short_k;
+    d_->k = short_k.front();
+    d_->intent = mem_[d_->k].record;
+    d_->drive_first_call = history_->intents[d_->intent].calls.size() - 1;  // the batch call began this drive
+    if (spec_->token != TokenMode::none && spec_->token != TokenMode::value) d_->fresh_token = true;
     begin_call(now, Api::run, false);
     return;
   }
@@ -663,11 +729,11 @@ void Client::fan_out(const CallRecord& call, Time now) {
 
 void Client::after_launch(Time now) {
   if (spec_->terminate_after) {
-    state_ = State::before_terminate;
-    io_->wake_after(id_, *spec_->terminate_after);
+    d_->state = State::before_terminate;
+    io_->wake_after(id_, *spec_->terminate_after, w_);
   } else if (spec_->repeat_after) {
-    state_ = State::before_repeat;
-    io_->wake_after(id_, *spec_->repeat_after);
+    d_->state = State::before_repeat;
+    io_->wake_after(id_, *spec_->repeat_after, w_);
   } else {
     next_intent(now);
   }
@@ -678,33 +744,156 @@ void Client::next_intent(Time now) {
   // a 4xx); an unknown outcome is left for a resync, or a restart, to drive again.
   // A definite 4xx settles it too, whatever came before: the caller drives it no more (an earlier
   // call's outcome stays unknown in its record, and the oracle judges what that call did).
-  uint32_t last = k_;
-  const IntentRecord& driven = history_->intents[intent_];
+  uint32_t last = d_->k;
+  const IntentRecord& driven = history_->intents[d_->intent];
   const CallRecord* last_call = driven.calls.empty() ? nullptr : &history_->calls[driven.calls.back()];
   const bool settled_4xx = last_call && last_call->api == Api::run && !last_call->repeat &&
                            last_call->outcome == Outcome::failed;
-  for (uint32_t k : batch_k_) {
+  for (uint32_t k : d_->batch_k) {
     IntentRecord& each = history_->intents[mem_[k].record];
     each.finished = true;
     mem_[k].done = each.outcome == Outcome::ok || each.outcome == Outcome::failed || settled_4xx;
     last = std::max(last, k);
   }
+  if (queued_mode()) {  // a reconcile that did not settle its object returns an error: requeued
+    reconciled(now, !mem_[d_->k].done);
+    return;
+  }
   next_k_ = last + 1;
   while (next_k_ < mem_.size() && mem_[next_k_].done) ++next_k_;
   if (next_k_ < static_cast<uint32_t>(spec_->intents)) {
-    state_ = State::idle;
-    io_->wake_after(id_, spec_->think.sample(prng_));
+    d_->state = State::idle;
+    io_->wake_after(id_, spec_->think.sample(prng_), w_);
     return;
   }
   // Every intent driven: a controller with a resync loop drives again those it does not know.
   next_k_ = 0;
   while (next_k_ < mem_.size() && mem_[next_k_].done) ++next_k_;
   if (next_k_ < mem_.size() && spec_->controller && spec_->controller->resync) {
-    state_ = State::resync;
-    io_->wake_after(id_, *spec_->controller->resync);
+    d_->state = State::resync;
+    io_->wake_after(id_, *spec_->controller->resync, w_);
     return;
   }
-  state_ = State::done;
+  d_->state = State::done;
+  log_->add(Obs::caller_done, now, id_);
+}
+
+// ---- the work queue (controller.queue), as client-go's rate-limited queue runs under
+// controller-runtime: Add, AddAfter, AddRateLimited, Forget, Done.
+
+// Object created_ is created (a user applies it): added to the queue; the next one `think` later.
+void Client::create_next(Time now) {
+  if (created_ == 0 && queue_->sync_period) io_->wake_after(id_, *queue_->sync_period, kSyncSlot);
+  add(created_++, now);
+  if (created_ < static_cast<uint32_t>(spec_->intents)) {
+    const Duration gap = spec_->think.sample(prng_);
+    next_create_at_ = now + gap;
+    io_->wake_after(id_, gap, kCreateSlot);
+  }
+  hand_out(now);
+  maybe_done(now);
+}
+
+// A re-list (every sync_period, and as the process starts again): every object created and not
+// known to be done is added.
+void Client::relist(Time now) {
+  if (!down_ && created_ > 0) {
+    log_->add(Obs::caller_resync, now, id_);
+    for (uint32_t k = 0; k < created_; ++k)
+      if (k >= mem_.size() || !mem_[k].done) add(k, now);
+  }
+  if (queue_->sync_period) io_->wake_after(id_, *queue_->sync_period, kSyncSlot);
+  hand_out(now);
+  maybe_done(now);
+}
+
+void Client::add(uint32_t k, Time now) {
+  (void)now;
+  uint8_t& it = item_[k];
+  if (down_ || (it & (1 | 8))) return;   // queued already; or blocked, waiting for a human
+  if (it & 2) {                          // being reconciled: once more when that ends
+    it |= 4;
+    return;
+  }
+  if (k < mem_.size() && mem_[k].done) return;  // its reconcile would find nothing to do
+  it |= 1;
+  fifo_.push_back(k);
+}
+
+void Client::add_after(uint32_t k, Duration d) {
+  ++delayed_;
+  io_->wake_after(id_, d, kItemBase + k);
+}
+
+void Client::hand_out(Time now) {
+  while (!down_ && fifo_head_ < fifo_.size()) {
+    uint32_t w = 0;
+    while (w < drives_.size() && drives_[w].state != State::idle) ++w;
+    if (w == drives_.size()) break;  // every worker busy
+    const uint32_t k = fifo_[fifo_head_++];
+    item_[k] &= static_cast<uint8_t>(~1);
+    if (k < mem_.size() && mem_[k].done) continue;
+    item_[k] |= 2;
+    w_ = w;
+    d_ = &drives_[w];
+    next_k_ = k;
+    begin_intent(now);
+  }
+  if (fifo_head_ == fifo_.size()) {
+    fifo_.clear();
+    fifo_head_ = 0;
+  }
+}
+
+// The current worker's reconcile of its object ended: Done, then Forget (settled) or
+// AddRateLimited / AddAfter(requeue_after) (not settled); the worker takes the next object.
+void Client::reconciled(Time now, bool requeue) {
+  const uint32_t k = d_->k;
+  d_->state = State::idle;
+  item_[k] &= static_cast<uint8_t>(~2);
+  if (!requeue) failures_[k] = 0;
+  if (item_[k] & 4) {
+    item_[k] &= static_cast<uint8_t>(~4);
+    add(k, now);
+  }
+  if (requeue) {
+    const Duration after = queue_->requeue_after ? *queue_->requeue_after : rate_limited(k, now);
+    Record& r = log_->add(Obs::requeued, now, d_->intent);
+    r.a = id_;
+    r.b = k;
+    r.c = failures_[k];
+    r.x = after.us;
+    add_after(k, after);
+  }
+  hand_out(now);
+  maybe_done(now);
+}
+
+// client-go's DefaultControllerRateLimiter, or the queue's own numbers: the larger of the item's
+// exponential failure backoff (base x 2^failures, at most max) and the overall bucket's wait
+// (golang.org/x/time/rate's Reserve: qps tokens a second, burst at most; the bucket's tokens are
+// kept as microseconds of refill, one token every 1/qps s).
+Duration Client::rate_limited(uint32_t k, Time now) {
+  const uint32_t exp = failures_[k]++;
+  Duration item = queue_->max;
+  if (exp < 40 && (queue_->base.us << exp) < queue_->max.us) item = Duration(queue_->base.us << exp);
+  const int64_t per = 1000000 / queue_->qps;
+  bucket_us_ = std::min<int64_t>(int64_t{queue_->burst} * per, bucket_us_ + (now - bucket_at_).us);
+  bucket_at_ = now;
+  bucket_us_ -= per;
+  const Duration bucket(bucket_us_ >= 0 ? 0 : -bucket_us_);
+  return std::max(item, bucket);
+}
+
+// Without a periodic re-list, a process with nothing queued, nothing due and every object created
+// and handled is done.
+void Client::maybe_done(Time now) {
+  if (finished_ || down_ || queue_->sync_period || created_ < static_cast<uint32_t>(spec_->intents) ||
+      fifo_head_ < fifo_.size() || delayed_ > 0)
+    return;
+  for (const Drive& d : drives_)
+    if (d.state != State::idle) return;
+  finished_ = true;
   log_->add(Obs::caller_done, now, id_);
 }
 

@@ -59,10 +59,27 @@ std::string_view token_mode_name(TokenMode m);
 //  resync: every `resync`, it drives again every intent it does not know to be done (an
 //         intent whose outcome it never learned); unset: never.
 // Without a controller, a caller's state is volatile and there is no resync.
+//  queue: a work queue per object, as controller-runtime runs a reconciler on client-go's queue:
+//         each intent is an object, created `think` after the one before; `workers` reconcile
+//         workers take objects from the queue; a reconcile that does not settle its object (an
+//         unknown outcome) requeues it through the rate limiter (the larger of a per-item
+//         exponential backoff, `base` doubling to `max`, and an overall bucket of `qps`, `burst`:
+//         client-go's DefaultControllerRateLimiter is 5ms..1000s and 10/s, 100), or after
+//         `requeue_after` (a reconciler returning RequeueAfter); every `sync_period` the objects not
+//         known done are added again (a re-list). A crash kills every worker and the queue; the
+//         restarted process lists the objects and adds those it does not know to be done.
 struct ControllerSpec {
   enum State : uint8_t { durable, lossy } state = durable;  // lossy: `volatile` in a scenario
   enum Persist : uint8_t { before_send, after_response } persist = after_response;
   std::optional<Duration> resync;
+  struct Queue {
+    int32_t workers = 1;
+    Duration base = sim::millis(5), max = sim::seconds(1000);
+    int32_t qps = 10, burst = 100;
+    std::optional<Duration> requeue_after;
+    std::optional<Duration> sync_period = sim::hours(10);
+  };
+  std::optional<Queue> queue;
 };
 
 // Where a caller's process may die (`crash: {target: client, when: ...}`).
@@ -140,9 +157,9 @@ class ClientIo {
   // Send the request of attempt `attempt` (already in the history) and arm a timer that ends the
   // wait `wait` later (unset: none: it waits for an answer).
   virtual void send(uint32_t client, uint32_t attempt, std::optional<Duration> wait) = 0;
-  // Call on_wake() after `d`. A wake set before the client's process crashed is dropped (the
-  // harness compares Client::epoch()).
-  virtual void wake_after(uint32_t client, Duration d) = 0;
+  // Call on_wake(now, slot) after `d`. A wake set before the client's process crashed is dropped
+  // (the harness compares Client::epoch()).
+  virtual void wake_after(uint32_t client, Duration d, uint32_t slot) = 0;
   // Whether the client's process dies at this point, and if so how long until it restarts.
   virtual std::optional<Duration> crash_now(uint32_t client, CallerCrashPoint when) {
     (void)client;
@@ -159,20 +176,25 @@ class Client {
   Client& operator=(const Client&) = delete;
   Client(Client&&) = default;
 
-  // The delay before the first wake-up; call once.
+  // The delay before the first wake-up, and the slot to wake (on_wake); call once.
   Duration start_delay() { return spec_->start.sample(prng_); }
-  void on_wake(Time now);
+  uint32_t first_slot() const { return queued_mode() ? kCreateSlot : 0; }
+  void on_wake(Time now, uint32_t slot);
   // The answer or the timeout of an attempt; false (and no effect) when it is not the attempt
   // the client is waiting for (a late answer after a timeout, or a timer after an answer).
   bool on_reply(uint32_t attempt, const Response& r, Time now);
   bool on_timeout(uint32_t attempt, Time now);
 
-  bool done() const { return state_ == State::done; }
+  bool done() const { return queued_mode() ? finished_ : drives_[0].state == State::done; }
   // A crash at a time the scenario names (a deploy): the process dies whatever it was doing, and
   // comes back `restart_after` later. False (and no effect) when it is down already.
   bool crash_scheduled(Time now, Duration restart_after);
   // Whether the client is waiting for this attempt's answer (a timer for another is stale).
-  bool waits_for(uint32_t attempt) const { return state_ == State::waiting && attempt == attempt_; }
+  bool waits_for(uint32_t attempt) const {
+    for (const Drive& d : drives_)
+      if (d.state == State::waiting && d.attempt == attempt) return true;
+    return false;
+  }
   // Bumped by a crash of the client's process: wakes set before it are stale.
   uint32_t epoch() const { return epoch_; }
   const std::string& label() const { return label_; }
@@ -183,6 +205,11 @@ class Client {
   enum class State : uint8_t {
     idle, waiting, backoff, rate_wait, app_backoff, before_terminate, before_repeat, down, resync, done
   };
+  // Wake slots beyond the workers' (a wake for worker w has slot w).
+  static constexpr uint32_t kCreateSlot = 0xffffffffu;   // the next object is created
+  static constexpr uint32_t kSyncSlot = 0xfffffffeu;     // the periodic re-list
+  static constexpr uint32_t kRestartSlot = 0xfffffffdu;  // the process comes back (queue mode)
+  static constexpr uint32_t kItemBase = 0x80000000u;     // kItemBase + k: object k is added again
 
   void begin_intent(Time now);
   void begin_call(Time now, Api api, bool repeat);
@@ -209,6 +236,17 @@ class Client {
   bool persists_before_send() const {
     return spec_->controller && spec_->controller->persist == ControllerSpec::before_send;
   }
+  // The work queue (controller.queue): objects added, handed to idle workers, requeued.
+  bool queued_mode() const { return queue_ != nullptr; }
+  void select_waiting(uint32_t attempt);  // makes the worker waiting for `attempt` the current one
+  void add(uint32_t k, Time now);         // client-go's Add: once in the queue; again after processing
+  void add_after(uint32_t k, Duration d);  // AddAfter
+  void hand_out(Time now);                 // idle workers take the objects at the queue's head
+  void reconciled(Time now, bool requeue);  // the current worker's reconcile of d_->k ended
+  Duration rate_limited(uint32_t k, Time now);  // the queue's rate limiter's When(k)
+  void create_next(Time now);
+  void relist(Time now);
+  void maybe_done(Time now);
 
   // What the caller knows of each of its intents (by number): in memory, and what of it it wrote
   // down (the part that survives a crash when its state is durable).
@@ -220,10 +258,7 @@ class Client {
     Token token;
   };
   std::vector<Memory> mem_;
-  uint32_t k_ = 0;       // the intent (by number) being driven (the first of its batch)
-  std::vector<uint32_t> batch_k_;  // the intents (by number) its call serves, k_ first
   uint32_t next_k_ = 0;  // the next one to drive
-  size_t drive_first_call_ = 0;  // where this drive of the intent began in its calls
   uint32_t epoch_ = 0;
 
   const ClientSpec* spec_;
@@ -233,23 +268,49 @@ class Client {
   History* history_;
   ClientIo* io_;
   RunLog* log_;
-  RetryQuota quota_;
+  RetryQuota quota_;     // one SDK client per process: its workers share it
   RateLimiter limiter_;  // aws-adaptive only
-  std::optional<RetryCall> retry_;
-  State state_ = State::idle;
-  uint32_t intent_ = 0;   // index into history.intents
-  uint32_t call_ = 0;     // index into history.calls
-  uint32_t attempt_ = 0;  // index into history.attempts, while waiting
-  std::optional<Time> deadline_at_;  // the current call's deadline (clients[].deadline)
-  bool until_deadline_ = false;      // in backoff until the deadline: the call ends when it wakes
-  AttemptEnd last_end_ = AttemptEnd::ok;  // the current call's last attempt's end
-  Token intent_token_;      // persisted and value modes: the token the intent's calls send
-  uint32_t call_token_ = kNone;  // the current call's token in the run log (kNone: none)
-  uint32_t learned_call_ = 0;  // the call whose request the intent's launch answered
-  std::string type_;  // the instance type the next call asks for
-  Api next_api_ = Api::run;      // what the application's next call (after app_backoff) is
-  bool fresh_token_ = false;     // the next launch call makes a new token (a mismatch resolved so)
   uint64_t minted_ = 0;  // timestamp mode: the per-process counter
+
+  // One drive of an intent at a time per worker: what the worker is doing with it. A caller
+  // without a work queue has one worker.
+  struct Drive {
+    State state = State::idle;
+    uint32_t k = 0;       // the intent (by number) being driven (the first of its batch)
+    std::vector<uint32_t> batch_k;  // the intents (by number) its call serves, k first
+    size_t drive_first_call = 0;  // where this drive of the intent began in its calls
+    std::optional<RetryCall> retry;
+    uint32_t intent = 0;   // index into history.intents
+    uint32_t call = 0;     // index into history.calls
+    uint32_t attempt = 0;  // index into history.attempts, while waiting
+    std::optional<Time> deadline_at;  // the current call's deadline (clients[].deadline)
+    bool until_deadline = false;      // in backoff until the deadline: the call ends when it wakes
+    AttemptEnd last_end = AttemptEnd::ok;  // the current call's last attempt's end
+    Token intent_token;      // persisted and value modes: the token the intent's calls send
+    uint32_t call_token = kNone;  // the current call's token in the run log (kNone: none)
+    uint32_t learned_call = 0;  // the call whose request the intent's launch answered
+    std::string type;  // the instance type the next call asks for
+    Api next_api = Api::run;      // what the application's next call (after app_backoff) is
+    bool fresh_token = false;     // the next launch call makes a new token (a mismatch resolved so)
+  };
+  std::vector<Drive> drives_;
+  Drive* d_;         // the worker whose event is being handled
+  uint32_t w_ = 0;   // ... its index
+
+  // Queue mode only (controller.queue).
+  const ControllerSpec::Queue* queue_ = nullptr;
+  bool down_ = false;      // the process is down
+  bool finished_ = false;  // nothing left to do: every object created, done or blocked, nothing queued
+  uint32_t created_ = 0;   // objects created so far (0..created_-1)
+  Time next_create_at_;    // when the next object is created
+  std::vector<uint32_t> fifo_;  // the queue's objects in order (a ring from fifo_head_)
+  size_t fifo_head_ = 0;
+  // Per object: 1 queued, 2 being processed, 4 dirty (added while being processed), 8 blocked.
+  std::vector<uint8_t> item_;
+  std::vector<uint32_t> failures_;  // the rate limiter's per-item count (Forget resets it)
+  int64_t bucket_us_ = 0;           // the overall bucket: its tokens, as microseconds of refill
+  Time bucket_at_;
+  uint32_t delayed_ = 0;            // AddAfter wakes not yet come due
 };
 
 }  // namespace idem::model

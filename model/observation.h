@@ -109,6 +109,8 @@ enum class Obs : uint8_t {
   limit,           // a events still pending when the run reached its limit
   // A live caller (harness/live.h).
   intent_named,    // subject intent; a the name its caller gave it (name id): x-idemsim-intent, an idemsim:intent tag
+  // A caller's work queue (clients[].controller.queue).
+  requeued,        // subject intent; a client, b number k, c failures in a row; x after, microseconds
   kCount
 };
 

@@ -66,6 +66,12 @@ void header_group(sim::Trace& t, const harness::Scenario& s, const harness::Clie
     line.kv("controller-state", c.controller->state == model::ControllerSpec::durable ? "durable" : "volatile")
         .kv("persist", c.controller->persist == model::ControllerSpec::before_send ? "before-send" : "after-response")
         .kv("resync", c.controller->resync ? sim::format_duration(*c.controller->resync) : std::string("never"));
+    if (const auto& q = c.controller->queue) {
+      line.kv("queue-workers", q->workers);
+      if (q->requeue_after) line.kv("requeue-after", sim::format_duration(*q->requeue_after));
+      else line.kv("backoff", sim::format_duration(q->base) + ".." + sim::format_duration(q->max)).kv("qps", q->qps).kv("burst", q->burst);
+      line.kv("sync-period", q->sync_period ? sim::format_duration(*q->sync_period) : std::string("none"));
+    }
   }
   line.kv("on-unknown", model::on_unknown_name(c.on_unknown)).kv("on-mismatch", model::on_mismatch_name(c.on_mismatch))
       .kv("on-describe-error", model::on_describe_error_name(c.on_describe_error));
@@ -236,6 +242,9 @@ class Body {
       case Obs::caller_restart: t_.line(at, label(r.subject)).word("restart").kv("from-intent", int64_t{r.a}); break;
       case Obs::caller_resync: t_.line(at, label(r.subject)).word("resync"); break;
       case Obs::caller_done: t_.line(at, label(r.subject)).word("done"); break;
+      case Obs::requeued:
+        t_.line(at, label(r.a)).word("requeue").kv("intent", int64_t{r.b}).kv("after", r.duration()).kv("failures", int64_t{r.c});
+        break;
       case Obs::delivered: {
         const model::Response got = r.response();
         auto line = t_.line(at, label(r.a));

@@ -19,7 +19,7 @@ struct FakeIo : ClientIo {
     sent.push_back(attempt);
     waits.push_back(wait);
   }
-  void wake_after(uint32_t, Duration d) override { sleeps.push_back(d); }
+  void wake_after(uint32_t, Duration d, uint32_t) override { sleeps.push_back(d); }
 };
 
 struct Harness {
@@ -42,13 +42,13 @@ struct Harness {
   // Times out every attempt until the client stops sending; returns the tokens it used, in order.
   std::vector<std::string> time_out_everything() {
     Time now(0);
-    client->on_wake(now);
+    client->on_wake(now, 0);
     size_t handled = 0;
     while (handled < io.sent.size()) {
       const uint32_t a = io.sent[handled++];
       now = now + idem::sim::seconds(5);
       client->on_timeout(a, now);
-      if (!client->done() && handled == io.sent.size()) client->on_wake(now);
+      if (!client->done() && handled == io.sent.size()) client->on_wake(now, 0);
     }
     std::vector<std::string> tokens;
     for (const auto& at : history.attempts) tokens.push_back(history.calls[at.call].request.token.str());
@@ -131,12 +131,12 @@ TEST(TokenModeNone, NoTokenAtAll) {
 
 TEST(Client, IgnoresAnswersForAttemptsItNoLongerWaitsFor) {
   Harness h(TokenMode::sdk, 0);
-  h.client->on_wake(Time(0));
+  h.client->on_wake(Time(0), 0);
   ASSERT_EQ(h.io.sent.size(), 1u);
   EXPECT_TRUE(h.client->on_timeout(h.io.sent[0], Time(10)));
   Response late{Code::Ok, 1, 1, 1};
   EXPECT_FALSE(h.client->on_reply(h.io.sent[0], late, Time(11)));  // after its timeout
-  h.client->on_wake(Time(20));  // the backoff ends: attempt 2
+  h.client->on_wake(Time(20), 0);  // the backoff ends: attempt 2
   ASSERT_EQ(h.io.sent.size(), 2u);
   EXPECT_TRUE(h.client->on_reply(h.io.sent[1], late, Time(30)));
   EXPECT_TRUE(h.client->done());
@@ -146,7 +146,7 @@ TEST(Client, IgnoresAnswersForAttemptsItNoLongerWaitsFor) {
 
 TEST(Client, A400EndsTheIntentWithoutApplicationRetries) {
   Harness h(TokenMode::persisted, 3);
-  h.client->on_wake(Time(0));
+  h.client->on_wake(Time(0), 0);
   h.client->on_reply(h.io.sent[0], Response{Code::IdempotentParameterMismatch, 0, 0, 0}, Time(5));
   EXPECT_TRUE(h.client->done());
   EXPECT_EQ(h.io.sent.size(), 1u);
@@ -155,9 +155,9 @@ TEST(Client, A400EndsTheIntentWithoutApplicationRetries) {
 
 TEST(Reconcile, AdoptsALaunchThatDescribeFinds) {
   Harness h(TokenMode::sdk, 1, /*reconcile=*/true);
-  h.client->on_wake(Time(0));
+  h.client->on_wake(Time(0), 0);
   h.client->on_timeout(h.io.sent[0], Time(10));  // the SDK gives up: an application retry is due
-  h.client->on_wake(Time(20));                   // ... which first describes by the old token
+  h.client->on_wake(Time(20), 0);                   // ... which first describes by the old token
   ASSERT_EQ(h.io.sent.size(), 2u);
   const CallRecord& describe = h.history.calls[h.history.attempts[h.io.sent[1]].call];
   EXPECT_EQ(describe.api, Api::describe);
@@ -172,9 +172,9 @@ TEST(Reconcile, AdoptsALaunchThatDescribeFinds) {
 
 TEST(Reconcile, LaunchesAgainWhenDescribeFindsNothing) {
   Harness h(TokenMode::sdk, 1, /*reconcile=*/true);
-  h.client->on_wake(Time(0));
+  h.client->on_wake(Time(0), 0);
   h.client->on_timeout(h.io.sent[0], Time(10));
-  h.client->on_wake(Time(20));
+  h.client->on_wake(Time(20), 0);
   h.client->on_reply(h.io.sent[1], Response{Code::Ok, 0, 0, 0}, Time(30));  // nothing visible
   ASSERT_EQ(h.io.sent.size(), 3u);
   const CallRecord& retry = h.history.calls[h.history.attempts[h.io.sent[2]].call];

@@ -552,6 +552,44 @@ TEST(Loader, CallerCrashesAndControllers) {
   });
 }
 
+TEST(Loader, AWorkQueuePerObject) {
+  const Scenario s = parse_scenario(
+      "name: x\nclients: [{name: op, controller: {queue: {workers: 4, base: 1s, max: 5m, qps: 2, burst: 3, requeue_after: 30s, sync_period: none}}},\n"
+      "          {name: b, controller: {queue: {}}}]\n",
+      "s.yaml");
+  const auto& q = *s.clients[0].spec.controller->queue;
+  EXPECT_EQ(q.workers, 4);
+  EXPECT_EQ(q.base, idem::sim::seconds(1));
+  EXPECT_EQ(q.max, idem::sim::minutes(5));
+  EXPECT_EQ(q.qps, 2);
+  EXPECT_EQ(q.burst, 3);
+  EXPECT_EQ(*q.requeue_after, idem::sim::seconds(30));
+  EXPECT_FALSE(q.sync_period);
+  // The defaults: client-go's DefaultControllerRateLimiter and controller-runtime's SyncPeriod.
+  const auto& d = *s.clients[1].spec.controller->queue;
+  EXPECT_EQ(d.workers, 1);
+  EXPECT_EQ(d.base, idem::sim::millis(5));
+  EXPECT_EQ(d.max, idem::sim::seconds(1000));
+  EXPECT_EQ(d.qps, 10);
+  EXPECT_EQ(d.burst, 100);
+  EXPECT_FALSE(d.requeue_after);
+  EXPECT_EQ(*d.sync_period, idem::sim::hours(10));
+  // Written back and read again, the same.
+  const Scenario again = parse_scenario(idem::harness::write_scenario(s), "again.yaml");
+  EXPECT_EQ(again.clients[0].spec.controller->queue->workers, 4);
+  EXPECT_FALSE(again.clients[0].spec.controller->queue->sync_period);
+  EXPECT_EQ(*again.clients[1].spec.controller->queue->sync_period, idem::sim::hours(10));
+  expect_refused({
+      {"name: x\nclients: [{name: a, controller: {queue: {workers: 0}}}]\n", 2, 51, "queue.workers: 0 is out of range"},
+      {"name: x\nclients: [{name: a, controller: {queue: {base: 1s, max: 10ms}}}]\n", 2, 57, "is below its base"},
+      {"name: x\nclients: [{name: a, controller: {queue: {qps: 0}}}]\n", 2, 47, "queue.qps: 0 is out of range"},
+      {"name: x\nclients: [{name: a, controller: {queue: {sync_period: never}}}]\n", 2, 55, "sync_period"},
+      {"name: x\nclients: [{name: a, controller: {queue: {worker: 2}}}]\n", 2, 42, "unknown key 'worker'; did you mean 'workers'?"},
+      {"name: x\nclients: [{name: a, controller: {resync: 1m, queue: {}}}]\n", 2, 42, "remove resync"},
+      {"name: x\nclients: [{name: a, batch: 2, controller: {queue: {}}}]\n", 2, 51, "cannot run a work queue"},
+  });
+}
+
 TEST(Loader, Batching) {
   const Scenario s = parse_scenario("name: x\nclients: [{name: a, intents: 10, batch: 5, on_short: relaunch}]\n", "s.yaml");
   EXPECT_EQ(s.clients[0].spec.batch, 5);

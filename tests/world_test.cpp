@@ -1031,6 +1031,82 @@ TEST(Deadline, ACallEndsUnknownWhenItsDeadlinePasses) {
   EXPECT_EQ(hangs.trace.find(" timeout attempt="), std::string::npos);
 }
 
+// controller.queue: a work queue per object, as controller-runtime runs a reconciler.
+namespace {
+reports::Replay queue_story(const std::string& queue, const std::string& more = "", int intents = 6) {
+  return kept(harness::parse_scenario("name: queue\nlimit: 2h\n"
+                                      "clients: [{name: op, intents: " + std::to_string(intents) +
+                                          ", think: 1s, token: derived, timeout: 2s, retry: {policy: none},\n"
+                                          "           controller: {queue: " + queue + "}}]\n" + more,
+                                      "queue.yaml"),
+              1);
+}
+}  // namespace
+
+TEST(WorkQueue, AnUnknownOutcomeIsRequeuedAtOnceNotAfterTheBatch) {
+  // Object 0's answer is lost: it is requeued 5 ms after its reconcile ends (2s), and reconciled
+  // again as soon as the worker is free, before objects 2..5 are even created.
+  const auto r = queue_story("{workers: 1, sync_period: none}", "faults: [{lose: {what: response, rate: 100%, for: 1s}}]\n");
+  EXPECT_NE(r.trace.find("2.000000s op#0 requeue intent=0 after=5ms failures=1"), std::string::npos) << r.trace;
+  const size_t again = r.trace.find("op#0 intent intent=0 max-count=1 again");
+  const size_t fifth = r.trace.find("op#0 intent intent=4 max-count=1");
+  ASSERT_NE(again, std::string::npos) << r.trace;
+  ASSERT_NE(fifth, std::string::npos);
+  EXPECT_LT(again, fifth);
+  EXPECT_NE(r.trace.find("op#0 done"), std::string::npos);  // sync_period: none: done once all settled
+  EXPECT_TRUE(r.violations.empty());
+  EXPECT_EQ(r.stats.intents_ok, 6u);
+}
+
+TEST(WorkQueue, TheRateLimiterDoublesPerObjectAndForgetsOnSuccess) {
+  // A storm for 1 minute: object 0 fails again and again, 5ms, 10ms, 20ms, ... apart.
+  const auto r = queue_story("{sync_period: none}", "faults: [{storm: {for: 1m}}]\n", 1);
+  for (const char* step : {"failures=1", "after=10ms failures=2", "after=20ms failures=3", "after=40ms failures=4",
+                           "after=1.28s failures=9"})
+    EXPECT_NE(r.trace.find(step), std::string::npos) << step << "\n" << r.trace;
+  EXPECT_EQ(r.stats.intents_ok, 1u);
+  // requeue_after instead: a fixed requeue.
+  const auto fixed = queue_story("{requeue_after: 30s, sync_period: none}", "faults: [{storm: {for: 1m}}]\n", 1);
+  EXPECT_NE(fixed.trace.find("requeue intent=0 after=30s"), std::string::npos) << fixed.trace;
+  EXPECT_EQ(fixed.trace.find("after=10ms"), std::string::npos);
+  EXPECT_EQ(fixed.stats.requests, 3u);  // at 0s, ~30s (still stormy), ~60s
+}
+
+TEST(WorkQueue, TheOverallBucketBoundsRequeuesAcrossObjects) {
+  // A bucket of 1 token refilled once a second: ten objects failing together wait their turn.
+  const auto r = queue_story("{qps: 1, burst: 1, base: 1ms, sync_period: none}",
+                             "faults: [{storm: {for: 20s}}]\n", 10);
+  EXPECT_NE(r.trace.find("requeue intent=0 after=1ms failures=1"), std::string::npos) << r.trace;  // the full bucket's token
+  // Its second failure would wait 2ms on its own; the empty bucket makes it wait for the refill
+  // (1s after the first token was taken); the waits grow as the objects queue up for tokens.
+  EXPECT_NE(r.trace.find("0.004049s op#0 requeue intent=0 after=997.796ms failures=2"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("1.003685s op#0 requeue intent=1 after=998.16ms failures=1"), std::string::npos) << r.trace;
+}
+
+TEST(WorkQueue, WorkersReconcileObjectsAtOnceAndDieTogether) {
+  // Two workers: objects 0 and 1 are in flight together when the process dies at 1.5s (all of
+  // its workers); back at 3.5s, it lists the objects and reconciles those not known to be done.
+  const auto r = queue_story("{workers: 2, sync_period: none}",
+                             "faults: [{lose: {what: response, rate: 100%, for: 2s}}, {crash: {target: client, group: op, at: 1500ms, restart_after: 2s}}]\n",
+                             4);
+  EXPECT_NE(r.trace.find("1.000000s op#0 send RunInstances attempt=1 call=1"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("1.500000s op#0 crash when=scheduled"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("3.500000s op#0 restart from-intent=0"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("3.500000s op#0 resync"), std::string::npos) << r.trace;  // the listing
+  // Objects 2 and 3 were created while it was down (2s and 3s): reconciled after the restart.
+  EXPECT_NE(r.trace.find("3.500000s op#0 intent intent=0 max-count=1 again"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.intents_ok, 4u);
+  EXPECT_TRUE(r.violations.empty()) << r.violations[0].detail;  // derived tokens: nothing twice
+}
+
+TEST(WorkQueue, ThePeriodicRelistKeepsTheControllerRunning) {
+  const auto r = queue_story("{sync_period: 30m}", "", 2);
+  EXPECT_NE(r.trace.find("1800.000000s op#0 resync"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("3600.000000s op#0 resync"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.trace.find("op#0 done"), std::string::npos);
+  EXPECT_EQ(r.stats.requests, 2u);  // a re-list adds only objects not known to be done
+}
+
 // Completion time is to the intent's first definite end: a volatile caller's restart drives its
 // done intents again, which is not time they took.
 TEST(Completion, ARedriveAfterARestartIsNotTheIntentsTime) {
