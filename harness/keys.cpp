@@ -13,6 +13,7 @@ const std::vector<KeySection> kSections = {
     {"", {"key", "type", "default", "meaning"}, {
         {"name", {R"(`name`)", R"(string)", R"(required)", R"(shown in tables and results)"}, false},
         {"description", {R"(`description`)", R"(string)", R"(none)", R"(free text)"}, false},
+        {"include", {R"(`include`)", R"(list of file names (or one))", R"(none)", R"(files whose `faults`, `service` and `regions` are merged into this scenario, each path relative to this file's folder: a team's shared fault plan or service in one place. An included file has only those keys (with `include` of its own, and `description`); faults are added in the order of the includes (an include's own includes first), then this file's; `service` and `regions` are merged key by key, a later file's over an earlier one's and this file's over all. An error in an included file is given with its own place and `(included from FILE:LINE:COLUMN)`; a file that includes itself, even through others, is refused. Shown in `replay`'s header as `world include file=`; `idemsim run`'s results name the contents of every file read)"}, false},
         {"seed", {R"(`seed`)", R"(whole number, 0 to 2^64-1)", R"(`1`)", R"(first seed; `--seed` overrides)"}, false},
         {"runs", {R"(`runs`)", R"(whole number, 1 to 10,000,000)", R"(`1`)", R"(seeds to run; `--runs` overrides)"}, false},
         {"semantics", {R"(`semantics`)", R"(`current` or `2013`)", R"(`current`)", R"(token rules, see below)"}, false},

@@ -1,5 +1,6 @@
 #include "harness/load.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -558,9 +559,133 @@ bool looks_binary(const std::string& text) {
 
 }  // namespace
 
-Scenario parse_scenario(const std::string& text, const std::string& file) {
+using load_detail::Included;
+using load_detail::kind_name;
+using load_detail::Reader;
+
+YAML::Node load_yaml(const std::string& text, const std::string& file, const std::string& from);
+
+// `include:`: files whose faults, service and Regions are merged into the scenario (an included
+// file may include others). Read depth first: an include's own includes come before it; faults are
+// appended in that order, then the scenario's own; service and Regions are merged key by key, a
+// later file's value over an earlier one's, the scenario's own over all.
+struct Includer {
+  std::vector<Included>& out;
+  uint64_t& hash;
+  std::vector<std::string> stack;  // the files being read, for cycles (canonical)
+  std::vector<std::string> shown;  // ... as they are named
+  std::vector<YAML::Node> docs;    // each included file's root, in merge order
+
+  static void collect(const YAML::Node& n, std::vector<YAML::Node>& into) {
+    into.push_back(n);
+    if (n.IsMap()) {
+      for (const auto& kv : n) {
+        into.push_back(kv.first);
+        collect(kv.second, into);
+      }
+    } else if (n.IsSequence()) {
+      for (const auto& e : n) collect(e, into);
+    }
+  }
+
+  // The include list of `root` (read from `file`), each entry relative to file's folder.
+  void read(const YAML::Node& root, const std::string& file, const Reader& r) {
+    const YAML::Node list = root["include"];
+    if (!list.IsSequence() && !(list.IsScalar() && !list.Scalar().empty()))
+      r.fail(list, "include: expected a list of files, like include: [shared/faults.yaml]");
+    std::vector<YAML::Node> entries;
+    if (list.IsScalar()) entries.push_back(list);
+    else for (const auto& e : list) entries.push_back(e);
+    for (const YAML::Node& e : entries) {
+      if (!e.IsScalar() || e.Scalar().empty()) r.fail(e, "include: each entry is a file name, like shared/faults.yaml");
+      const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+      const std::string path = (dir / e.Scalar()).lexically_normal().string();
+      std::error_code ec;
+      const std::string key = std::filesystem::weakly_canonical(path, ec).string();
+      if (std::find(stack.begin(), stack.end(), key) != stack.end()) {
+        std::string cycle;
+        for (size_t i = std::find(stack.begin(), stack.end(), key) - stack.begin(); i < stack.size(); ++i) cycle += shown[i] + " -> ";
+        r.fail(e, "include: a cycle: " + cycle + path + "; remove one of these includes");
+      }
+      std::ifstream in(path, std::ios::binary);
+      if (!in) r.fail(e, "include: " + path + " cannot be read (no such file, or no permission); the path is relative to " +
+                             "the folder of " + file + (dir.empty() ? std::string(" (the current folder)") : std::string()));
+      std::ostringstream buf;
+      buf << in.rdbuf();
+      const std::string text = buf.str();
+      for (unsigned char ch : text) hash = (hash ^ ch) * 0x100000001b3ULL;
+      const std::string from = r.where(e);
+      const YAML::Node doc = load_yaml(text, path, from);
+      out.push_back(Included{path, from, {}});
+      const size_t mine = out.size() - 1;
+      collect(doc, out[mine].nodes);
+      const Reader inner(path, &out);
+      if (!doc.IsMap())
+        throw ScenarioError(path, 0, 0, "an included file is a mapping with faults, service or regions, found " +
+                                            kind_name(doc) + " (included from " + from + ")");
+      for (const auto& kv : doc) {
+        const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+        if (k != "include" && k != "faults" && k != "service" && k != "regions" && k != "description")
+          inner.fail(kv.first, "an included file gives only faults, service and regions (with include and description); '" +
+                                   k + "' belongs in the scenario that includes it");
+      }
+      if (doc["faults"] && !doc["faults"].IsSequence()) inner.fail(doc["faults"], "faults: expected a list of faults");
+      for (const char* k : {"service", "regions"})
+        if (doc[k] && !doc[k].IsMap()) inner.fail(doc[k], std::string(k) + ": expected a mapping");
+      stack.push_back(key);
+      shown.push_back(path);
+      if (doc["include"]) read(doc, path, inner);
+      stack.pop_back();
+      shown.pop_back();
+      docs.push_back(doc);
+    }
+  }
+
+  // `over`'s keys onto `base`, recursively for mappings both have (original nodes kept, so that
+  // every value keeps its place).
+  static YAML::Node merged(const YAML::Node& base, const YAML::Node& over) {
+    if (!base || !base.IsMap() || !over.IsMap()) return over;
+    YAML::Node out(YAML::NodeType::Map);
+    for (const auto& kv : base)
+      if (!over[kv.first.Scalar()]) out.force_insert(kv.first, kv.second);
+    for (const auto& kv : over) {
+      const YAML::Node b = base[kv.first.Scalar()];
+      out.force_insert(kv.first, b && b.IsMap() && kv.second.IsMap() ? merged(b, kv.second) : kv.second);
+    }
+    return out;
+  }
+
+  YAML::Node merge_into(const YAML::Node& root) const {
+    YAML::Node faults(YAML::NodeType::Sequence);
+    YAML::Node service, regions;
+    for (const YAML::Node& d : docs) {
+      if (d["faults"]) for (const auto& f : d["faults"]) faults.push_back(f);
+      if (d["service"]) service = merged(service, d["service"]);
+      if (d["regions"]) regions = merged(regions, d["regions"]);
+    }
+    YAML::Node out(YAML::NodeType::Map);
+    for (const auto& kv : root) {
+      const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+      if (k == "include") continue;
+      if (k == "faults" && kv.second.IsSequence()) {
+        for (const auto& f : kv.second) faults.push_back(f);
+        continue;
+      }
+      if (k == "service") service = merged(service, kv.second);
+      else if (k == "regions") regions = merged(regions, kv.second);
+      else out.force_insert(kv.first, kv.second);
+    }
+    if (faults.size() > 0 || root["faults"]) out["faults"] = faults;
+    if (service) out["service"] = service;
+    if (regions) out["regions"] = regions;
+    return out;
+  }
+};
+
+YAML::Node load_yaml(const std::string& text, const std::string& file, const std::string& from) {
+  const std::string also = from.empty() ? "" : " (included from " + from + ")";
   if (looks_binary(text))
-    throw ScenarioError(file, 0, 0, "is not a text file (it has NUL bytes or invalid UTF-8); a scenario is YAML text");
+    throw ScenarioError(file, 0, 0, "is not a text file (it has NUL bytes or invalid UTF-8); a scenario is YAML text" + also);
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -574,17 +699,40 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
       const size_t end = begin == std::string::npos ? begin : text.find('\n', begin);
       if (begin != std::string::npos && text.substr(begin, end - begin).find('\t') != std::string::npos)
         throw ScenarioError(file, line, col, "malformed YAML: this line has a tab character; YAML indents with "
-                                             "spaces only (replace the tab with spaces) (" + e.msg + ")");
+                                             "spaces only (replace the tab with spaces) (" + e.msg + ")" + also);
     }
-    throw ScenarioError(file, line, col, "malformed YAML: " + e.msg);
+    throw ScenarioError(file, line, col, "malformed YAML: " + e.msg + also);
   }
   if (!root.IsDefined() || root.IsNull())
-    throw ScenarioError(file, 0, 0, "is empty; a scenario needs at least `name` and `clients` (see docs/scenario-format.md)");
+    throw ScenarioError(file, 0, 0, from.empty() ? "is empty; a scenario needs at least `name` and `clients` (see docs/scenario-format.md)"
+                                                 : "is empty" + also);
+  return root;
+}
+
+Scenario parse_scenario(const std::string& text, const std::string& file) {
+  YAML::Node root = load_yaml(text, file, "");
+  // FNV-1a over the file's bytes, and its included files': results name the exact text they came from.
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char ch : text) hash = (hash ^ ch) * 0x100000001b3ULL;
+  std::vector<Included> included;
+  std::vector<std::string> includes;
   try {
-    Scenario s = Loader(file).load(root);
-    // FNV-1a over the file's bytes: results name the exact text they came from.
-    s.content_hash = 0xcbf29ce484222325ULL;
-    for (unsigned char ch : text) s.content_hash = (s.content_hash ^ ch) * 0x100000001b3ULL;
+    if (root.IsMap() && root["include"]) {
+      const Reader r(file);
+      Includer in{included, hash, {}, {}, {}};
+      std::error_code ec;
+      in.stack.push_back(std::filesystem::weakly_canonical(file, ec).string());
+      in.shown.push_back(file);
+      in.read(root, file, r);
+      if (root["include"].IsSequence())
+        for (const auto& e : root["include"]) includes.push_back(e.Scalar());
+      else
+        includes.push_back(root["include"].Scalar());
+      root = in.merge_into(root);
+    }
+    Scenario s = Loader(file, &included).load(root);
+    s.content_hash = hash;
+    s.includes = std::move(includes);
     return s;
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;

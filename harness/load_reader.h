@@ -83,21 +83,41 @@ constexpr int64_t kMostIntentsPerRun = 10000000;
 constexpr int64_t kMostInstancesPerRun = 20000000;
 constexpr int64_t kMostInstancesPerCall = 100000;
 
+// The files a scenario included (`include:`), and every node each one gave the merged scenario:
+// a node's place is in the file it came from, "(included from FILE:LINE:COLUMN)".
+struct Included {
+  std::string file;       // as it is opened: relative to the including file's folder
+  std::string from;       // "main.yaml:3:12": the include entry that brought it
+  std::vector<YAML::Node> nodes;
+};
+
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  explicit Reader(std::string file, const std::vector<Included>* included = nullptr)
+      : file_(std::move(file)), included_(included) {}
+
+  // The file a node came from, and what to add after its place.
+  std::pair<const std::string*, std::string> origin(const YAML::Node& at) const {
+    if (included_)
+      for (const Included& inc : *included_)
+        for (const YAML::Node& n : inc.nodes)
+          if (n.is(at)) return {&inc.file, " (included from " + inc.from + ")"};
+    return {&file_, ""};
+  }
 
   // "file:line:column" of a node, or the file's name.
   std::string where(const YAML::Node& at) const {
     const YAML::Mark m = at.Mark();
-    if (m.is_null()) return file_;
-    return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    const auto [file, from] = origin(at);
+    if (m.is_null()) return *file;
+    return *file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + from;
   }
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& msg) const {
     const YAML::Mark m = at.Mark();
-    if (m.is_null()) throw ScenarioError(file_, 0, 0, msg);
-    throw ScenarioError(file_, m.line + 1, m.column + 1, msg);
+    const auto [file, from] = origin(at);
+    if (m.is_null()) throw ScenarioError(*file, 0, 0, msg + from);
+    throw ScenarioError(*file, m.line + 1, m.column + 1, msg + from);
   }
 
   // `what` names the value in messages: "clients[2].timeout".
@@ -184,6 +204,7 @@ class Reader {
 
  private:
   std::string file_;
+  const std::vector<Included>* included_;
 };
 
 // A mapping whose keys are checked: each key may be read once, unknown keys are errors that
@@ -226,6 +247,9 @@ class Map {
       if (d < best_d) best_d = d, best = k;
     }
     std::string msg = (what_.empty() ? std::string("scenario") : what_) + ": unknown key '" + key + "'";
+    if (key == "<<")
+      return msg + ": YAML merge keys are not read; to share faults, a service or Regions between files, "
+                   "list the files under `include:` at the top of the scenario (docs/scenario-format.md, include)";
     if (!best.empty()) msg += "; did you mean '" + best + "'?";
     return msg + " (known keys: " + join(keys_) + ")";
   }
@@ -240,7 +264,7 @@ class Map {
 // The scenario, part by part.
 class Loader {
  public:
-  Loader(const std::string& file) : r_(file) {}
+  Loader(const std::string& file, const std::vector<Included>* included = nullptr) : r_(file, included) {}
   Scenario load(const YAML::Node& root);
 
  private:

@@ -75,7 +75,8 @@ struct Explore {
 
 struct Scenario {
   std::string file;  // where it was loaded from ("" when built in code)
-  uint64_t content_hash = 0;  // FNV-1a of the file's bytes (0 when built in code)
+  uint64_t content_hash = 0;  // FNV-1a of the file's bytes, and its included files' (0 when built in code)
+  std::vector<std::string> includes;  // `include:`, as written (their faults, service and Regions are merged in)
   std::string name;
   std::string description;
   uint64_t seed = 1;

@@ -84,6 +84,7 @@ void header_group(sim::Trace& t, const harness::Scenario& s, const harness::Clie
 void header(sim::Trace& t, const harness::Scenario& s, uint64_t seed) {
   const std::vector<std::string> regions = s.region_names();
   t.line(Time(0), "world").kv("seed", std::to_string(seed)).kv("scenario", s.name);
+  for (const std::string& f : s.includes) t.line(Time(0), "world").word("include").kv_text("file", f);
   t.line(Time(0), "world").word("service")
       .kv("semantics", s.service.semantics == model::Semantics::current ? "current" : "2013")
       .kv("regions", static_cast<int64_t>(regions.size()))

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "harness/load.h"
 #include "harness/world.h"
@@ -867,4 +868,58 @@ TEST(Loader, WhatCheckMayDrawIsBoundedLikeTheFile) {
     EXPECT_NE(std::string(e.what()).find("explore.clients: check may draw 10100000 intents"), std::string::npos) << e.what();
     EXPECT_EQ(e.line(), 104);
   }
+}
+
+// include: a team's shared fault plan and service, merged; errors in an included file at their
+// own place, with where they were included from; cycles refused.
+TEST(Loader, IncludeMergesSharedFaultsServiceAndRegions) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("idemsim-include-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "shared");
+  auto write = [&](const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; };
+  write("shared/base.yaml", "service: {launch_time: 45s, store: {replicas: 2}}\nfaults:\n  - duplicate: {rate: 1%}\n");
+  write("shared/outage.yaml",
+        "description: our outage\ninclude: [base.yaml]\nfaults:\n  - storm: {status: 503, from: 10s, for: 30s}\n"
+        "service:\n  latency: 80ms\n  store: {ttl: 1h}\nregions: {us-east-1: {zones: [us-east-1a]}}\n");
+  write("a.yaml", "name: a\ninclude: [shared/outage.yaml]\nservice: {store: {ttl: 2h}}\nclients: [{name: a}]\n"
+                  "faults:\n  - reset: {phase: after, rate: 2%}\n");
+  const std::string a = (dir / "a.yaml").string();
+  const Scenario s = load_scenario_file(a);
+  ASSERT_EQ(s.faults.faults.size(), 3u);  // base's, outage's, then its own
+  EXPECT_TRUE(std::holds_alternative<idem::faults::Duplicate>(s.faults.faults[0]));
+  EXPECT_TRUE(std::holds_alternative<idem::faults::Storm>(s.faults.faults[1]));
+  EXPECT_TRUE(std::holds_alternative<idem::faults::Reset>(s.faults.faults[2]));
+  EXPECT_EQ(s.service_latency.median, idem::sim::millis(80));  // outage's
+  EXPECT_EQ(s.service.launch_time, idem::sim::seconds(45));     // base's
+  EXPECT_EQ(s.service.store.replicas, 2u);  // base's, merged key by key
+  EXPECT_EQ(*s.service.store.ttl, idem::sim::hours(2));  // its own over outage's 1h
+  EXPECT_EQ(s.service.regions[0].zones.size(), 1u);
+  EXPECT_EQ(s.includes, std::vector<std::string>{"shared/outage.yaml"});
+  // The results name every file read: an included file changed changes the hash.
+  const uint64_t before = s.content_hash;
+  write("shared/base.yaml", "service: {launch_time: 46s, store: {replicas: 2}}\nfaults:\n  - duplicate: {rate: 1%}\n");
+  EXPECT_NE(load_scenario_file(a).content_hash, before);
+  auto refused = [&](const std::string& file, const std::string& text) {
+    write(file, text);
+    try {
+      load_scenario_file(a);
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  const std::string bad = refused("shared/outage.yaml", "include: [base.yaml]\nfaults:\n  - lose: {what: response, rate: 500%}\n");
+  EXPECT_NE(bad.find("shared/outage.yaml:3:34: faults[1].lose.rate"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("(included from " + a + ":2:11)"), std::string::npos) << bad;
+  const std::string other = refused("shared/outage.yaml", "clients: [{name: b}]\n");
+  EXPECT_NE(other.find("shared/outage.yaml:1:1: an included file gives only faults, service and regions"), std::string::npos) << other;
+  const std::string cycle = refused("shared/outage.yaml", "include: [../a.yaml]\n");
+  EXPECT_NE(cycle.find("include: a cycle: " + a + " -> "), std::string::npos) << cycle;
+  EXPECT_NE(cycle.find("shared/outage.yaml -> " + a), std::string::npos) << cycle;
+  const std::string missing = refused("shared/outage.yaml", "include: [gone.yaml]\n");
+  EXPECT_NE(missing.find("gone.yaml cannot be read"), std::string::npos) << missing;
+  fs::remove_all(dir);
+  // YAML merge keys are pointed at include.
+  const Caught merge = error_of("name: x\nclients: [{name: a}]\n<<: {limit: 1h}\n");
+  EXPECT_NE(merge.message.find("YAML merge keys are not read"), std::string::npos) << merge.message;
 }
