@@ -353,9 +353,12 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
   }
   if (service && service.IsMap() && service["tag_lag"] &&
       std::none_of(s.reapers.begin(), s.reapers.end(),
-                   [](const model::ReaperSpec& r) { return r.reaps == model::ReaperSpec::untagged; }))
+                   [](const model::ReaperSpec& r) {
+                     return r.reaps == model::ReaperSpec::untagged ||
+                            (r.reaps == model::ReaperSpec::not_in_store && r.match == model::ReaperSpec::tag);
+                   }))
     s.inert.push_back(r_.where(service["tag_lag"]) +
-                      ": service.tag_lag has no effect: only a reaper with `reaps: untagged` reads tags");
+                      ": service.tag_lag has no effect: only a reaper with `reaps: untagged`, or `not-in-store` with `match: tag`, reads tags");
   if (service && service.IsMap() && service["capacity"] && service["capacity"].IsMap()) {
     for (auto it = service["capacity"].begin(); it != service["capacity"].end(); ++it) {
       const std::string type = it->first.Scalar();

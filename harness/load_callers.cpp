@@ -306,7 +306,14 @@ void Loader::reapers(const YAML::Node& n, Scenario& s) {
     }
     r.every = r_.duration(m.need("every"), m.at("every"), sim::seconds(1));
     r.reaps = r_.choice<model::ReaperSpec::Reaps>(
-        m.need("reaps"), m.at("reaps"), named(model::reaps_name, model::ReaperSpec::unknown));
+        m.need("reaps"), m.at("reaps"), named(model::reaps_name, model::ReaperSpec::not_in_store));
+    if (m.has("match")) {
+      if (r.reaps != model::ReaperSpec::not_in_store)
+        r_.fail(m.get("match"), m.at("match") + ": only a reaper with `reaps: not-in-store` matches instances to its "
+                                                "controllers' database; remove match, or use reaps: not-in-store");
+      r.match = r_.choice<model::ReaperSpec::Match>(m.get("match"), m.at("match"),
+                                                   named(model::match_name, model::ReaperSpec::tag));
+    }
     if (m.has("grace")) r.grace = r_.duration(m.get("grace"), m.at("grace"));
     r.start = m.has("start") ? r_.duration(m.get("start"), m.at("start")) : r.every;
     s.reapers.push_back(r);

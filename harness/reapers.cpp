@@ -23,7 +23,12 @@ void Reapers::on_reap(uint32_t r) {
       if (i.outcome == model::Outcome::ok && i.learned.reservation) recorded.push_back(i.learned.reservation);
     std::sort(recorded.begin(), recorded.end());
   }
-  const std::vector<uint32_t> chosen = model::choose_reaps(spec, listing, recorded, now);
+  if (spec.reaps == model::ReaperSpec::not_in_store) {
+    store_.tokens.clear();
+    store_.reservations.clear();
+    if (stores_) stores_->read(store_);
+  }
+  const std::vector<uint32_t> chosen = model::choose_reaps(spec, listing, recorded, now, &store_);
   {
     model::Record& s = cx_.log.add(Obs::sweep, now, r);
     s.a = static_cast<uint32_t>(listing.size());

@@ -8,9 +8,17 @@
 
 namespace idem::harness {
 
+// The controllers' databases, as a reaper with `reaps: not-in-store` asks them.
+class ControllerStores {
+ public:
+  virtual ~ControllerStores() = default;
+  virtual void read(model::StoreView& into) const = 0;  // filled and sorted
+};
+
 class Reapers {
  public:
   Reapers(Context& cx, model::Service& service) : cx_(cx), service_(service) {}
+  void ask(const ControllerStores* stores) { stores_ = stores; }
   void start();                 // the first sweeps
   void on_reap(uint32_t reaper);  // kReap
 
@@ -18,6 +26,8 @@ class Reapers {
   Context& cx_;
   model::Service& service_;
   std::vector<uint32_t> one_, asked_;  // scratch: the id a termination names, the ids it asked
+  const ControllerStores* stores_ = nullptr;
+  model::StoreView store_;
 };
 
 }  // namespace idem::harness

@@ -87,7 +87,7 @@ using sim::Time;
 
 // The wiring of one run: the callers' side of the network (sending, hearing an answer, a reset, a
 // timeout), and the dispatch of every event to the part it is for.
-class World final : public model::ClientIo, public sim::Dispatcher {
+class World final : public model::ClientIo, public sim::Dispatcher, public ControllerStores {
  public:
   World(const Scenario& s, uint64_t seed, const RunOptions& opt)
       : opt_(opt), cx_(s, seed), net_(cast(cx_)), host_(cx_, net_), reapers_(cx_, host_.service()) {
@@ -100,6 +100,7 @@ class World final : public model::ClientIo, public sim::Dispatcher {
       }
     reserve();
     for (auto& c : clients_) cx_.q.push(Time(0) + c.start_delay(), kWake, c.id(), uint64_t{c.first_slot()} << 32);
+    reapers_.ask(this);
     reapers_.start();
     host_.start();
     // Callers' crashes at a time: each client of the group, at `at` (+ i x `rolling`).
@@ -200,6 +201,13 @@ class World final : public model::ClientIo, public sim::Dispatcher {
     const auto i = cx_.injector.caller_crash(c.group, c.region, when, cx_.now);
     if (!i) return std::nullopt;
     return cx_.restart_time(std::get<faults::Crash>(cx_.s.faults.faults[*i])) - cx_.now;
+  }
+
+  // ControllerStores
+  void read(model::StoreView& into) const override {
+    for (const model::Client& c : clients_) c.stored(into.tokens, into.reservations);
+    std::sort(into.tokens.begin(), into.tokens.end());
+    std::sort(into.reservations.begin(), into.reservations.end());
   }
 
  private:

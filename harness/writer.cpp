@@ -263,6 +263,7 @@ std::string write_scenario(const Scenario& s) {
     out += "reapers:\n";
     for (const model::ReaperSpec& r : s.reapers)
       out += "  - {every: " + duration(r.every) + ", reaps: " + std::string(model::reaps_name(r.reaps)) +
+             (r.reaps == model::ReaperSpec::not_in_store ? ", match: " + std::string(model::match_name(r.match)) : std::string()) +
              ", grace: " + duration(r.grace) + ", start: " + duration(r.start) + ", region: " +
              quoted(c.regions[r.region].name) + ", account: " + quoted(c.accounts[r.account]) + "}\n";
   }

@@ -257,6 +257,17 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
   io_->wake_after(id_, restart_after, queued_mode() ? kRestartSlot : 0);
 }
 
+void Client::stored(std::vector<Token>& tokens, std::vector<uint32_t>& reservations) const {
+  if (!spec_->controller || spec_->controller->state != ControllerSpec::durable) return;
+  for (const Memory& m : mem_) {
+    // A derived token is the object's own id: the database has it as long as it has the object.
+    if ((m.has_token && m.token_written) || (spec_->token == TokenMode::derived && !m.token.view().empty()))
+      tokens.push_back(m.token);
+    const IntentRecord& i = history_->intents[m.record];
+    if (m.done && i.outcome == Outcome::ok && i.learned.reservation) reservations.push_back(i.learned.reservation);
+  }
+}
+
 bool Client::crash_scheduled(Time now, Duration restart_after) {
   if (queued_mode() ? down_ : drives_[0].state == State::down) return false;
   crash(now, CallerCrashPoint::scheduled, restart_after);

@@ -179,6 +179,9 @@ class Client {
   // The delay before the first wake-up, and the slot to wake (on_wake); call once.
   Duration start_delay() { return spec_->start.sample(prng_); }
   uint32_t first_slot() const { return queued_mode() ? kCreateSlot : 0; }
+  // What its database holds (a controller with `state: durable`; nothing otherwise): the tokens it
+  // wrote down and the reservations of the intents it knows are done. Appended, unsorted.
+  void stored(std::vector<Token>& tokens, std::vector<uint32_t>& reservations) const;
   void on_wake(Time now, uint32_t slot);
   // The answer or the timeout of an attempt; false (and no effect) when it is not the attempt
   // the client is waiting for (a late answer after a timeout, or a timer after an answer).

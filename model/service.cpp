@@ -383,7 +383,7 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
   DescribeResult out;
   auto view = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
-    return InstanceView{i.id, r.id, state_of(i.id, now), r.token, r.params.type, r.zone, i.launched, true};
+    return InstanceView{i.id, r.id, state_of(i.id, now), r.token, r.params.type, r.zone, i.launched, true, r.has_token, r.token};
   };
   auto matches = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
@@ -414,7 +414,7 @@ std::vector<InstanceView> Service::list(uint32_t region, uint32_t account, Time 
     if (state == InstanceState::terminated || !visible(i, now)) continue;
     const bool tagged = now - i.launched >= config_.describe_lag + config_.tag_lag;
     out.push_back(InstanceView{i.id, r.id, state, tagged && r.has_token ? r.token : Token(), r.params.type, r.zone,
-                               i.launched, tagged});
+                               i.launched, tagged, r.has_token, r.has_token ? r.token : Token()});
   }
   return out;
 }

@@ -195,6 +195,9 @@ struct InstanceView {
   std::string zone;
   Time launched;        // LaunchTime
   bool tagged = true;   // list(): false while its tags (the client token) are not visible yet
+  // list(): the ClientToken attribute DescribeInstances returns for it, visible whatever its tags.
+  bool has_token = false;
+  Token client_token;
 };
 
 struct DescribeResult {

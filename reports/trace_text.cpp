@@ -129,6 +129,7 @@ void header(sim::Trace& t, const harness::Scenario& s, uint64_t seed) {
     t.line(Time(0), "world").word("reaper").kv("index", static_cast<int64_t>(r)).kv_text("region", regions[p.region])
         .kv_text("account", s.service.accounts[p.account]).kv("every", sim::format_duration(p.every))
         .kv("reaps", model::reaps_name(p.reaps)).kv("grace", sim::format_duration(p.grace))
+        .kv("match", p.reaps == model::ReaperSpec::not_in_store ? model::match_name(p.match) : std::string_view("-"))
         .kv("start", sim::format_duration(p.start));
   }
   for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b)

@@ -591,6 +591,18 @@ TEST(Loader, AWorkQueuePerObject) {
   });
 }
 
+TEST(Loader, ReapersThatAskTheControllersDatabase) {
+  const Scenario s = parse_scenario("name: x\nclients: [{name: a}]\nreapers: [{every: 1m, reaps: not-in-store, match: tag}, {every: 1m, reaps: not-in-store}]\n", "s.yaml");
+  EXPECT_EQ(s.reapers[0].reaps, idem::model::ReaperSpec::not_in_store);
+  EXPECT_EQ(s.reapers[0].match, idem::model::ReaperSpec::tag);
+  EXPECT_EQ(s.reapers[1].match, idem::model::ReaperSpec::client_token);
+  expect_refused({
+      {"name: x\nclients: [{name: a}]\nreapers: [{every: 1m, reaps: unknown, match: tag}]\n", 3, 46, "only a reaper with `reaps: not-in-store`"},
+      {"name: x\nclients: [{name: a}]\nreapers: [{every: 1m, reaps: not-in-store, match: owner}]\n", 3, 51, "'owner' is not one of client-token, tag"},
+      {"name: x\nclients: [{name: a}]\nreapers: [{every: 1m, reaps: nobody}]\n", 3, 30, "'nobody' is not one of untagged, unknown, not-in-store"},
+  });
+}
+
 TEST(Loader, Batching) {
   const Scenario s = parse_scenario("name: x\nclients: [{name: a, intents: 10, batch: 5, on_short: relaunch}]\n", "s.yaml");
   EXPECT_EQ(s.clients[0].spec.batch, 5);

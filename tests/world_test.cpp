@@ -1107,6 +1107,53 @@ TEST(WorkQueue, ThePeriodicRelistKeepsTheControllerRunning) {
   EXPECT_EQ(r.stats.requests, 2u);  // a re-list adds only objects not known to be done
 }
 
+// A reaper that asks the controllers' databases (reaps: not-in-store): a token written down before
+// the send protects the launch it made; one written after the answer does not, while the answer
+// is lost.
+TEST(Reapers, NotInStoreAsksTheControllersDatabase) {
+  auto story = [](const std::string& persist, const std::string& match = "") {
+    return kept(harness::parse_scenario(
+                    "name: not in store\nlimit: 30m\n"
+                    "clients: [{name: ctl, token: persisted, timeout: 1s, retry: {policy: none},\n"
+                    "           controller: {state: durable, persist: " + persist + ", queue: {requeue_after: 2m, sync_period: none}}}]\n"
+                    "reapers: [{every: 30s, reaps: not-in-store, grace: 0" + match + "}]\n"
+                    "faults: [{lose: {what: response, rate: 100%, for: 1m}}]\n",
+                    "not-in-store.yaml"),
+                1);
+  };
+  const auto before = story("before-send");
+  EXPECT_NE(before.trace.find("reaps=not-in-store grace=0s match=client-token"), std::string::npos) << before.trace;
+  EXPECT_EQ(before.trace.find("terminate instance="), std::string::npos) << before.trace;  // its token is in the store
+  EXPECT_TRUE(before.violations.empty()) << before.violations[0].detail;
+  EXPECT_EQ(before.stats.intents_ok, 1u);
+  const auto after = story("after-response");
+  EXPECT_NE(after.trace.find("30.000000s reaper#0 terminate instance=i-00000000000000001"), std::string::npos) << after.trace;
+  ASSERT_FALSE(after.violations.empty());
+  EXPECT_EQ(after.violations[0].property, "no-false-reap");
+}
+
+TEST(Reapers, NotInStoreCleansUpWhatNoDatabaseKnowsAndATagFilterMissesIt) {
+  // A caller without a controller (a script: no database) whose answer is lost: its launch is an
+  // orphan. Matched by ClientToken it is reaped; matched by a tag that shows only after
+  // describe_lag + tag_lag (here longer than the run), it is left running: a leak.
+  auto story = [](const std::string& match) {
+    return kept(harness::parse_scenario(
+                    "name: orphan\nlimit: 10m\nservice: {tag_lag: 1h}\nleaks: {max_age: 5m}\n"
+                    "clients: [{name: script, token: sdk, timeout: 1s, retry: {policy: none}}]\n"
+                    "reapers: [{every: 1m, reaps: not-in-store, grace: 2m, match: " + match + "}]\n"
+                    "faults: [{lose: {what: response, rate: 100%}}]\n",
+                    "orphan.yaml"),
+                1);
+  };
+  const auto token = story("client-token");
+  EXPECT_NE(token.trace.find("180.000000s reaper#0 terminate instance=i-00000000000000001"), std::string::npos) << token.trace;
+  EXPECT_TRUE(token.violations.empty()) << token.violations[0].detail;
+  const auto tag = story("tag");
+  EXPECT_EQ(tag.trace.find("terminate instance="), std::string::npos) << tag.trace;
+  ASSERT_FALSE(tag.violations.empty());
+  EXPECT_EQ(tag.violations[0].property, "leaks");
+}
+
 // Completion time is to the intent's first definite end: a volatile caller's restart drives its
 // done intents again, which is not time they took.
 TEST(Completion, ARedriveAfterARestartIsNotTheIntentsTime) {
