@@ -84,6 +84,10 @@ std::string describe_with(const Fault& f, const std::vector<std::string>& names,
           [&names, rate_text](const Transient& t) {
             return "transient " + std::string(model::code_name(t.code)) + " rate " + rate_text(t.rate) + window_text(t, names);
           },
+          [&names, &group, rate_text](const Database& d) {
+            return "database group " + group(d.group) + " fail " + rate_text(d.fail) + " stall " +
+                   sim::format_duration(d.stall.min) + ".." + sim::format_duration(d.stall.max) + window_text(d, names);
+          },
           [&names, &group, rate_text](const Crash& c) {
             if (c.target == Crash::client) {
               std::string out = "crash client group " + group(c.group) + " " + std::string(model::caller_crash_point_name(c.when));
@@ -251,6 +255,26 @@ bool Injector::caller_crash_at_time(size_t fault, uint32_t region, Time now) {
   if (!applies(c, region, now)) return false;
   ++fires_[fault];
   return true;
+}
+
+bool Injector::has_database(uint32_t group) const {
+  for (const Fault& f : plan_->faults)
+    if (const auto* d = std::get_if<Database>(&f); d && d->group == group) return true;
+  return false;
+}
+
+std::pair<bool, Duration> Injector::database_write(uint32_t group, uint32_t region, Time now) {
+  std::pair<bool, Duration> out{false, Duration(0)};
+  for (size_t i = 0; i < plan_->faults.size(); ++i) {
+    const auto* d = std::get_if<Database>(&plan_->faults[i]);
+    if (!d || d->group != group || !applies(*d, region, now)) continue;
+    const bool fails = prngs_[i].chance(d->fail);
+    const Duration stall = d->stall.sample(prngs_[i]);
+    if (fails || stall.us > 0) ++fires_[i];
+    out.first = out.first || fails;
+    out.second = out.second + stall;
+  }
+  return out;
 }
 
 std::optional<uint32_t> Injector::crash_at_time(size_t fault, uint32_t region, uint32_t up, Time now) {

@@ -48,6 +48,10 @@ class Injector {
   bool has_skew() const { return has_skew_; }
   bool has_crash() const { return has_crash_; }
   bool has_caller_crash() const { return has_caller_crash_; }
+  bool has_database(uint32_t group) const;
+  // A write to the database of a caller of `group` at `now`: whether a fault fails it, and how much
+  // longer it stalls (each database fault in its window, from its own stream).
+  std::pair<bool, Duration> database_write(uint32_t group, uint32_t region, Time now);
   // A client of `group` calling `region` reaches `when` at `now`: the crash fault that fires.
   std::optional<size_t> caller_crash(uint32_t group, uint32_t region, model::CallerCrashPoint when, Time now);
 

@@ -128,7 +128,18 @@ struct Skew {
   std::optional<uint32_t> region;
 };
 
-using Fault = std::variant<Lose, Spike, Storm, Reset, Partition, Transient, Duplicate, Crash, Skew>;
+// A controller's database (clients[].controller) is degraded: each write a caller of `group` makes
+// to it (its token before the send, what an answer told it) fails with probability `fail`, and a
+// write before the send stalls `stall` longer.
+struct Database {
+  uint32_t group = 0;
+  sim::Ratio fail{1, 1};
+  sim::Latency stall = sim::Latency::fixed(Duration(0));
+  Window window;
+  std::optional<uint32_t> region;
+};
+
+using Fault = std::variant<Lose, Spike, Storm, Reset, Partition, Transient, Duplicate, Crash, Skew, Database>;
 
 struct FaultPlan {
   std::vector<Fault> faults;

@@ -240,6 +240,17 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
         }
         ctl.queue = q;
       }
+      if (cm.has("store")) {
+        Map sm(r_, cm.get("store"), cm.at("store"), keys_under("clients[].controller.store"));
+        model::ControllerSpec::Store st;
+        if (sm.has("fail")) st.fail = r_.ratio(sm.get("fail"), sm.at("fail"));
+        if (sm.has("latency")) st.latency = latency(sm.get("latency"), sm.at("latency"));
+        ctl.store = st;
+      }
+      if (cm.has("on_persist_error"))
+        ctl.on_persist_error = r_.choice<model::ControllerSpec::OnPersistError>(
+            cm.get("on_persist_error"), cm.at("on_persist_error"),
+            {{"abort", model::ControllerSpec::abort}, {"launch-anyway", model::ControllerSpec::launch_anyway}});
       c.controller = ctl;
     }
     if (m.has("on_describe_error"))

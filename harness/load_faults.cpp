@@ -177,7 +177,7 @@ void Loader::faults(const YAML::Node& n, Scenario& s) {
     const YAML::Node& f = n[i];
     if (!f.IsMap() || f.size() != 1)
       r_.fail(f, what + ": each fault is a mapping with one key: lose, spike, storm, reset, partition, transient, "
-                        "duplicate, crash or skew");
+                        "duplicate, crash, skew or database");
     Map outer(r_, f, what, keys_under("faults[]"));
     s.at_fault.push_back(Where{r_.where(f)});
     if (outer.has("lose")) {
@@ -244,6 +244,16 @@ void Loader::faults(const YAML::Node& n, Scenario& s) {
       add(m, s, d);
     } else if (outer.has("crash")) {
       crash(Map(r_, outer.get("crash"), what + ".crash", keys_under("faults[].crash")), s);
+    } else if (outer.has("database")) {
+      Map m(r_, outer.get("database"), what + ".database", keys_under("faults[].database"));
+      faults::Database d;
+      d.group = group_index(s, m.need("group"), m.at("group"));
+      if (!s.clients[d.group].spec.controller)
+        r_.fail(m.get("group"), m.at("group") + ": group '" + s.clients[d.group].spec.group +
+                                    "' has no controller, so no database to degrade; give it controller: {} (or name another group)");
+      if (m.has("fail")) d.fail = r_.ratio(m.get("fail"), m.at("fail"));
+      if (m.has("stall")) d.stall = latency(m.get("stall"), m.at("stall"));
+      add(m, s, d);
     } else if (outer.has("skew")) {
       Map m(r_, outer.get("skew"), what + ".skew", keys_under("faults[].skew"));
       faults::Skew k;

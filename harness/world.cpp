@@ -195,6 +195,12 @@ class World final : public model::ClientIo, public sim::Dispatcher, public Contr
     cx_.q.push(cx_.now + d, kWake, client, uint64_t{slot} << 32 | clients_[client].epoch());
   }
 
+  std::pair<bool, Duration> database_write(uint32_t client) override {
+    const model::ClientRecord& c = cx_.history.clients[client];
+    return cx_.injector.database_write(c.group, c.region, cx_.now);
+  }
+  bool database_faults(uint32_t client) const override { return cx_.injector.has_database(cx_.history.clients[client].group); }
+
   std::optional<Duration> crash_now(uint32_t client, model::CallerCrashPoint when) override {
     if (!cx_.injector.has_caller_crash()) return std::nullopt;
     const model::ClientRecord& c = cx_.history.clients[client];

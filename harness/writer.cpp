@@ -122,6 +122,9 @@ std::string fault(const faults::Fault& f, const Scenario& s) {
           return "transient: {code: IncorrectState, rate: " + ratio(x.rate) + window(x.window, x.region, s) + "}";
         } else if constexpr (std::is_same_v<T, Duplicate>) {
           return "duplicate: {rate: " + ratio(x.rate) + ", delay: " + latency(x.delay) + window(x.window, x.region, s) + "}";
+        } else if constexpr (std::is_same_v<T, Database>) {
+          return "database: {group: " + quoted(s.clients[x.group].spec.group) + ", fail: " + ratio(x.fail) + ", stall: " +
+                 latency(x.stall) + window(x.window, x.region, s) + "}";
         } else if constexpr (std::is_same_v<T, Crash>) {
           std::string out = "crash: {target: ";
           if (x.target == Crash::client) {
@@ -253,6 +256,9 @@ std::string write_scenario(const Scenario& s) {
         if (q->requeue_after) fields += ", requeue_after: " + duration(*q->requeue_after);
         fields += ", sync_period: " + (q->sync_period ? duration(*q->sync_period) : std::string("none")) + "}";
       }
+      if (const auto& st = k.controller->store)
+        fields += (fields.empty() ? "" : ", ") + std::string("store: {fail: ") + ratio(st->fail) + ", latency: " + latency(st->latency) + "}";
+      if (k.controller->on_persist_error != model::ControllerSpec::abort) fields += (fields.empty() ? "" : ", ") + std::string("on_persist_error: launch-anyway");
       out += "    controller: {" + fields + "}\n";
     }
     if (k.batch > 1)

@@ -84,6 +84,38 @@ Client::Client(const ClientSpec& spec, uint32_t id, std::string label, sim::Prng
     drives_.resize(1);
   }
   d_ = &drives_[0];
+  db_active_ = spec.controller && (spec.controller->store.has_value() || io.database_faults(id));
+}
+
+std::pair<bool, Duration> Client::db_write(Time now, bool before_send) {
+  bool fails = false;
+  Duration stall(0);
+  if (const auto& st = spec_->controller->store) {
+    fails = prng_.chance(st->fail);
+    if (before_send) stall = st->latency.sample(prng_);
+  }
+  const auto [fault_fails, fault_stall] = io_->database_write(id_);
+  fails = fails || fault_fails;
+  if (before_send) stall = stall + fault_stall;
+  Record& r = log_->add(Obs::db_write, now, d_->intent);
+  r.a = id_;
+  r.b = before_send ? 1 : 0;
+  r.c = d_->k;
+  r.code = fails ? 1 : 0;
+  r.x = stall.us;
+  return {fails, stall};
+}
+
+// The token's write before the send ended: written, or failed (then `on_persist_error`: send all
+// the same, or end this drive without sending).
+bool Client::token_write_ended(Time now, bool failed) {
+  if (!failed) {
+    mem_[d_->k].token_written = true;
+    return true;
+  }
+  if (spec_->controller->on_persist_error == ControllerSpec::launch_anyway) return true;
+  next_intent(now);  // nothing sent: the intent is not settled, and is driven again later
+  return false;
 }
 
 // A UUID v4 drawn from the client's own stream, as the SDKs' autofill makes one: 8-4-4-4-12 hex
@@ -143,6 +175,9 @@ void Client::on_wake(Time now, uint32_t slot) {
       begin_intent(now);
       break;
     case State::app_backoff: begin_call(now, d_->next_api, false); break;
+    case State::persisting:
+      if (token_write_ended(now, d_->write_fails)) begin_call(now, Api::run, false);
+      break;
     case State::before_terminate: begin_call(now, Api::terminate, false); break;
     case State::before_repeat: begin_call(now, Api::run, true); break;
     case State::waiting:
@@ -154,6 +189,8 @@ void Client::on_wake(Time now, uint32_t slot) {
 // know to be done, on the same record of the history.
 void Client::begin_intent(Time now) {
   d_->k = next_k_;
+  d_->write_tried = false;
+  d_->answer_written = true;
   d_->fresh_token = false;
   d_->next_api = Api::run;
   const bool again = d_->k < mem_.size();
@@ -167,7 +204,7 @@ void Client::begin_intent(Time now) {
       record.index = static_cast<int32_t>(k);
       record.intended = spec_->request.max;
       record.least = spec_->request.min;
-      mem_.push_back(Memory{static_cast<uint32_t>(history_->intents.size()), false, false, false, Token()});
+      mem_.push_back(Memory{static_cast<uint32_t>(history_->intents.size()), false, false, false, true, Token()});
       history_->intents.push_back(record);
     }
     d_->batch_k.push_back(k);
@@ -209,14 +246,16 @@ void Client::begin_intent(Time now) {
 // writes that down with the answer (a durable state keeps it across a crash).
 void Client::learned(uint32_t k) {
   mem_[k].done = true;
-  if (mem_[k].has_token) mem_[k].token_written = true;
+  mem_[k].done_written = d_->answer_written;
+  if (mem_[k].has_token && d_->answer_written) mem_[k].token_written = true;
 }
 
 void Client::keep_token(const Token& t) {
   Memory& m = mem_[d_->k];
   m.token = t;
   m.has_token = true;
-  if (persists_before_send() && spec_->token != TokenMode::write_back) m.token_written = true;
+  // Written at once, unless the database can fail or stall: then by the write before the send.
+  if (persists_before_send() && spec_->token != TokenMode::write_back && !db_active_) m.token_written = true;
 }
 
 // The process dies: what it was doing is lost, and so is what its state does not keep.
@@ -244,7 +283,7 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
   }
   const bool durable = spec_->controller && spec_->controller->state == ControllerSpec::durable;
   for (Memory& m : mem_) {
-    if (!durable) m.done = false;
+    if (!durable || !m.done_written) m.done = false;
     if (!durable || !m.token_written) {
       m.has_token = m.token_written = false;
       m.token = Token();
@@ -264,7 +303,7 @@ void Client::stored(std::vector<Token>& tokens, std::vector<uint32_t>& reservati
     if ((m.has_token && m.token_written) || (spec_->token == TokenMode::derived && !m.token.view().empty()))
       tokens.push_back(m.token);
     const IntentRecord& i = history_->intents[m.record];
-    if (m.done && i.outcome == Outcome::ok && i.learned.reservation) reservations.push_back(i.learned.reservation);
+    if (m.done && m.done_written && i.outcome == Outcome::ok && i.learned.reservation) reservations.push_back(i.learned.reservation);
   }
 }
 
@@ -300,6 +339,29 @@ void Client::restart(Time now) {
 }
 
 void Client::begin_call(Time now, Api api, bool repeat) {
+  const TokenMode mode = spec_->token;
+  if (api == Api::run && !repeat) {
+    if (d_->fresh_token && mode != TokenMode::none && mode != TokenMode::value) {
+      d_->intent_token = new_token();  // a mismatch resolved with a new token: it is the intent's now
+      keep_token(d_->intent_token);
+      d_->fresh_token = false;
+      d_->write_tried = false;
+    }
+    // The token goes into the database before the first request that carries it leaves.
+    const bool holds = mode == TokenMode::persisted || mode == TokenMode::timestamp;
+    if (db_active_ && persists_before_send() && holds && mem_[d_->k].has_token && !mem_[d_->k].token_written &&
+        !d_->write_tried) {
+      d_->write_tried = true;
+      const auto [fails, stall] = db_write(now, true);
+      if (stall.us > 0) {
+        d_->state = State::persisting;
+        d_->write_fails = fails;
+        io_->wake_after(id_, stall, w_);
+        return;
+      }
+      if (!token_write_ended(now, fails)) return;
+    }
+  }
   IntentRecord& intent = history_->intents[d_->intent];
   CallRecord call;
   call.client = id_;
@@ -331,15 +393,9 @@ void Client::begin_call(Time now, Api api, bool repeat) {
       call.request.params.max = spec_->request.max * static_cast<int32_t>(d_->batch_k.size());
       for (uint32_t k : d_->batch_k) call.batch.push_back(mem_[k].record);
     }
-    const TokenMode mode = spec_->token;
     const bool write_back_mints = mode == TokenMode::write_back && !mem_[d_->k].has_token;
     const bool mint = mode == TokenMode::sdk || mode == TokenMode::per_attempt || write_back_mints ||
                       (mode == TokenMode::persisted && app_try > 0 && spec_->bugs.has(Bug::new_token_per_app_retry));
-    if (d_->fresh_token && mode != TokenMode::none && mode != TokenMode::value) {
-      d_->intent_token = new_token();  // a mismatch resolved with a new token: it is the intent's now
-      keep_token(d_->intent_token);
-      d_->fresh_token = false;
-    }
     if (mint) call.request.token = new_token();
     else if (mode != TokenMode::none) call.request.token = d_->intent_token;
     if (write_back_mints) {  // the SDK writes its token back into the caller's input
@@ -471,7 +527,9 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
   if (r) {
     a.response = *r;
     call.response = *r;
-    if (mem_[d_->k].has_token) mem_[d_->k].token_written = true;  // after-response: the token is written now
+    // What the answer told it goes into its database (after-response: the token too).
+    d_->answer_written = !db_active_ || !db_write(now, false).first;
+    if (mem_[d_->k].has_token && d_->answer_written) mem_[d_->k].token_written = true;
   }
   if (spec_->retry.kind == PolicyKind::aws_adaptive) limiter_.on_response(now, end == AttemptEnd::throttled);
   // A 4xx the policy retries anyway (IncorrectState) is retried like a 5xx; the outcome, if the
@@ -764,10 +822,11 @@ void Client::next_intent(Time now) {
     IntentRecord& each = history_->intents[mem_[k].record];
     each.finished = true;
     mem_[k].done = each.outcome == Outcome::ok || each.outcome == Outcome::failed || settled_4xx;
+    if (mem_[k].done) mem_[k].done_written = d_->answer_written;
     last = std::max(last, k);
   }
-  if (queued_mode()) {  // a reconcile that did not settle its object returns an error: requeued
-    reconciled(now, !mem_[d_->k].done);
+  if (queued_mode()) {  // a reconcile that did not settle its object (or write it down) returns an error: requeued
+    reconciled(now, !mem_[d_->k].done || !mem_[d_->k].done_written);
     return;
   }
   next_k_ = last + 1;
@@ -811,7 +870,7 @@ void Client::relist(Time now) {
   if (!down_ && created_ > 0) {
     log_->add(Obs::caller_resync, now, id_);
     for (uint32_t k = 0; k < created_; ++k)
-      if (k >= mem_.size() || !mem_[k].done) add(k, now);
+      if (k >= mem_.size() || !mem_[k].done || !mem_[k].done_written) add(k, now);
   }
   if (queue_->sync_period) io_->wake_after(id_, *queue_->sync_period, kSyncSlot);
   hand_out(now);
@@ -826,7 +885,7 @@ void Client::add(uint32_t k, Time now) {
     it |= 4;
     return;
   }
-  if (k < mem_.size() && mem_[k].done) return;  // its reconcile would find nothing to do
+  if (k < mem_.size() && mem_[k].done && mem_[k].done_written) return;  // its reconcile would find nothing to do
   it |= 1;
   fifo_.push_back(k);
 }
@@ -843,8 +902,9 @@ void Client::hand_out(Time now) {
     if (w == drives_.size()) break;  // every worker busy
     const uint32_t k = fifo_[fifo_head_++];
     item_[k] &= static_cast<uint8_t>(~1);
-    if (k < mem_.size() && mem_[k].done) continue;
+    if (k < mem_.size() && mem_[k].done && mem_[k].done_written) continue;
     item_[k] |= 2;
+    if (k < mem_.size()) mem_[k].done = false;  // reconciled again: what it knew, it learns again
     w_ = w;
     d_ = &drives_[w];
     next_k_ = k;

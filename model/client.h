@@ -80,6 +80,16 @@ struct ControllerSpec {
     std::optional<Duration> sync_period = sim::hours(10);
   };
   std::optional<Queue> queue;
+  // The controller's database as a dependency: each write fails with probability `fail`; a
+  // write before the send (persist: before-send) takes `latency`. A failed write before the send:
+  // `abort` (the reconcile ends without sending; the intent is driven again later) or
+  // `launch-anyway` (it sends without the token written down).
+  struct Store {
+    sim::Ratio fail{0, 1};
+    sim::Latency latency = sim::Latency::fixed(Duration(0));
+  };
+  std::optional<Store> store;
+  enum OnPersistError : uint8_t { abort, launch_anyway } on_persist_error = abort;
 };
 
 // Where a caller's process may die (`crash: {target: client, when: ...}`).
@@ -160,6 +170,16 @@ class ClientIo {
   // Call on_wake(now, slot) after `d`. A wake set before the client's process crashed is dropped
   // (the harness compares Client::epoch()).
   virtual void wake_after(uint32_t client, Duration d, uint32_t slot) = 0;
+  // A write to the caller's controller database now: whether a fault fails it, and how much longer
+  // it stalls (faults[].database).
+  virtual std::pair<bool, Duration> database_write(uint32_t client) {
+    (void)client;
+    return {false, Duration(0)};
+  }
+  virtual bool database_faults(uint32_t client) const {
+    (void)client;
+    return false;
+  }
   // Whether the client's process dies at this point, and if so how long until it restarts.
   virtual std::optional<Duration> crash_now(uint32_t client, CallerCrashPoint when) {
     (void)client;
@@ -206,7 +226,7 @@ class Client {
 
  private:
   enum class State : uint8_t {
-    idle, waiting, backoff, rate_wait, app_backoff, before_terminate, before_repeat, down, resync, done
+    idle, waiting, backoff, rate_wait, app_backoff, before_terminate, before_repeat, down, resync, done, persisting
   };
   // Wake slots beyond the workers' (a wake for worker w has slot w).
   static constexpr uint32_t kCreateSlot = 0xffffffffu;   // the next object is created
@@ -258,8 +278,14 @@ class Client {
     bool done = false;           // it knows how the intent ended (instance ids, or a definite failure)
     bool has_token = false;      // it holds the intent's token
     bool token_written = false;  // ... and wrote it down
+    bool done_written = true;    // what made it done is in its database (a failed write: in memory only)
     Token token;
   };
+  bool db_active_ = false;  // its database can fail or stall (controller.store, faults[].database)
+  // One write to the database now: fails?, and its stall.
+  std::pair<bool, Duration> db_write(Time now, bool before_send);
+  // The write of the token before the send ended: true to send.
+  bool token_write_ended(Time now, bool failed);
   std::vector<Memory> mem_;
   uint32_t next_k_ = 0;  // the next one to drive
   uint32_t epoch_ = 0;
@@ -295,6 +321,9 @@ class Client {
     std::string type;  // the instance type the next call asks for
     Api next_api = Api::run;      // what the application's next call (after app_backoff) is
     bool fresh_token = false;     // the next launch call makes a new token (a mismatch resolved so)
+    bool write_tried = false;     // the token's write before the send was made (db_active_ only)
+    bool write_fails = false;     // ... and failed (while persisting)
+    bool answer_written = true;   // the last answer's write succeeded
   };
   std::vector<Drive> drives_;
   Drive* d_;         // the worker whose event is being handled

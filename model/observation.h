@@ -111,6 +111,8 @@ enum class Obs : uint8_t {
   intent_named,    // subject intent; a the name its caller gave it (name id): x-idemsim-intent, an idemsim:intent tag
   // A caller's work queue (clients[].controller.queue).
   requeued,        // subject intent; a client, b number k, c failures in a row; x after, microseconds
+  db_write,        // subject intent; a client, b 1: the token before the send (0: an answer), c number k; code 1: it failed;
+                   // x its stall, microseconds (controller.store, faults[].database)
   kCount
 };
 

@@ -66,6 +66,11 @@ void header_group(sim::Trace& t, const harness::Scenario& s, const harness::Clie
     line.kv("controller-state", c.controller->state == model::ControllerSpec::durable ? "durable" : "volatile")
         .kv("persist", c.controller->persist == model::ControllerSpec::before_send ? "before-send" : "after-response")
         .kv("resync", c.controller->resync ? sim::format_duration(*c.controller->resync) : std::string("never"));
+    if (const auto& st = c.controller->store)
+      line.kv("store-fail", st->fail.num * 100 / std::max<uint64_t>(st->fail.den, 1))
+          .kv("store-latency", sim::format_duration(st->latency.min) + ".." + sim::format_duration(st->latency.max));
+    if (c.controller->store || c.controller->on_persist_error != model::ControllerSpec::abort)
+      line.kv("on-persist-error", c.controller->on_persist_error == model::ControllerSpec::abort ? "abort" : "launch-anyway");
     if (const auto& q = c.controller->queue) {
       line.kv("queue-workers", q->workers);
       if (q->requeue_after) line.kv("requeue-after", sim::format_duration(*q->requeue_after));
@@ -244,6 +249,10 @@ class Body {
       case Obs::caller_restart: t_.line(at, label(r.subject)).word("restart").kv("from-intent", int64_t{r.a}); break;
       case Obs::caller_resync: t_.line(at, label(r.subject)).word("resync"); break;
       case Obs::caller_done: t_.line(at, label(r.subject)).word("done"); break;
+      case Obs::db_write:
+        t_.line(at, label(r.a)).word("db-write").kv("intent", int64_t{r.c})
+            .kv("what", r.b ? "token" : "answer").kv("stall", r.duration()).kv("result", r.code ? "failed" : "ok");
+        break;
       case Obs::requeued:
         t_.line(at, label(r.a)).word("requeue").kv("intent", int64_t{r.b}).kv("after", r.duration()).kv("failures", int64_t{r.c});
         break;

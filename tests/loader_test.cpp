@@ -603,6 +603,28 @@ TEST(Loader, ReapersThatAskTheControllersDatabase) {
   });
 }
 
+TEST(Loader, TheControllersDatabase) {
+  const Scenario s = parse_scenario(
+      "name: x\nclients: [{name: ctl, controller: {store: {fail: 5%, latency: 20ms}, on_persist_error: launch-anyway}}]\n"
+      "faults: [{database: {group: ctl, fail: 50%, stall: 1s, from: 1m, for: 5m}}]\n",
+      "s.yaml");
+  const auto& ctl = *s.clients[0].spec.controller;
+  EXPECT_EQ(ctl.store->fail, (idem::sim::Ratio{5, 100}));
+  EXPECT_EQ(ctl.on_persist_error, idem::model::ControllerSpec::launch_anyway);
+  const auto& d = std::get<idem::faults::Database>(s.faults.faults[0]);
+  EXPECT_EQ(d.group, 0u);
+  EXPECT_EQ(d.stall.min, idem::sim::seconds(1));
+  const Scenario again = parse_scenario(idem::harness::write_scenario(s), "again.yaml");
+  EXPECT_EQ(again.clients[0].spec.controller->on_persist_error, idem::model::ControllerSpec::launch_anyway);
+  EXPECT_TRUE(std::holds_alternative<idem::faults::Database>(again.faults.faults[0]));
+  expect_refused({
+      {"name: x\nclients: [{name: a}]\nfaults: [{database: {group: a}}]\n", 3, 29, "group 'a' has no controller"},
+      {"name: x\nclients: [{name: a, controller: {}}]\nfaults: [{database: {group: a, fail: lots}}]\n", 3, 38, "'lots' is not a rate"},
+      {"name: x\nclients: [{name: a, controller: {on_persist_error: retry}}]\n", 2, 52, "'retry' is not one of abort, launch-anyway"},
+      {"name: x\nclients: [{name: a, controller: {store: {fails: 1%}}}]\n", 2, 42, "unknown key 'fails'; did you mean 'fail'?"},
+  });
+}
+
 TEST(Loader, Batching) {
   const Scenario s = parse_scenario("name: x\nclients: [{name: a, intents: 10, batch: 5, on_short: relaunch}]\n", "s.yaml");
   EXPECT_EQ(s.clients[0].spec.batch, 5);

@@ -1154,6 +1154,46 @@ TEST(Reapers, NotInStoreCleansUpWhatNoDatabaseKnowsAndATagFilterMissesIt) {
   EXPECT_EQ(tag.violations[0].property, "leaks");
 }
 
+// The controller's database as a dependency (controller.store, faults[].database,
+// on_persist_error).
+TEST(ControllerDatabase, AFailedTokenWriteAbortsOrLaunchesWithoutItsToken) {
+  // The database fails every write for 3s; the process dies after a send at 1s and is back at 4s.
+  auto story = [](const std::string& on_error) {
+    return kept(harness::parse_scenario(
+                    "name: db down\nlimit: 10m\n"
+                    "clients: [{name: ctl, token: persisted, timeout: 1s, retry: {policy: none},\n"
+                    "           controller: {state: durable, persist: before-send, on_persist_error: " + on_error +
+                        ", queue: {requeue_after: 500ms, sync_period: none}}}]\n"
+                    "faults: [{database: {group: ctl, fail: 100%, for: 3s}},\n"
+                    "         {crash: {target: client, group: ctl, when: after-send, restart_after: 3s}}]\n",
+                    "db.yaml"),
+                1);
+  };
+  const auto aborts = story("abort");
+  EXPECT_NE(aborts.trace.find("0.000000s ctl#0 db-write intent=0 what=token stall=0us result=failed"), std::string::npos) << aborts.trace;
+  // Nothing is sent while its token cannot be written: the first send is at 3s or later.
+  EXPECT_NE(aborts.trace.find("\n3.000000s ctl#0 send RunInstances attempt=0 call=0 try=1"), std::string::npos) << aborts.trace;
+  EXPECT_TRUE(aborts.violations.empty()) << aborts.violations[0].detail;
+  EXPECT_EQ(aborts.stats.instances, 1u);
+  const auto anyway = story("launch-anyway");
+  EXPECT_NE(anyway.trace.find("\n0.000000s ctl#0 send RunInstances attempt=0"), std::string::npos) << anyway.trace;
+  // The crash after the send loses the token that was never written: the restart launches again.
+  EXPECT_EQ(anyway.stats.instances, 2u) << anyway.trace;
+  ASSERT_FALSE(anyway.violations.empty());
+  EXPECT_EQ(anyway.violations[0].property, "intent-instances");
+}
+
+TEST(ControllerDatabase, AStalledWriteDelaysTheLaunch) {
+  const auto r = kept(harness::parse_scenario(
+                          "name: slow db\nlimit: 10m\n"
+                          "clients: [{name: ctl, token: persisted, controller: {persist: before-send, store: {latency: 250ms}}}]\n",
+                          "slow-db.yaml"),
+                      1);
+  EXPECT_NE(r.trace.find("0.000000s ctl#0 db-write intent=0 what=token stall=250ms result=ok"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("0.250000s ctl#0 send RunInstances attempt=0"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("store-fail=0 store-latency=250ms..250ms on-persist-error=abort"), std::string::npos);
+}
+
 // Completion time is to the intent's first definite end: a volatile caller's restart drives its
 // done intents again, which is not time they took.
 TEST(Completion, ARedriveAfterARestartIsNotTheIntentsTime) {
