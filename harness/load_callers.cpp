@@ -212,7 +212,8 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
       if (cm.has("persist"))
         ctl.persist = r_.choice<model::ControllerSpec::Persist>(
             cm.get("persist"), cm.at("persist"),
-            {{"before-send", model::ControllerSpec::before_send}, {"after-response", model::ControllerSpec::after_response}});
+            {{"before-send", model::ControllerSpec::before_send}, {"after-response", model::ControllerSpec::after_response},
+             {"never", model::ControllerSpec::never}});
       if (cm.has("resync")) ctl.resync = r_.duration(cm.get("resync"), cm.at("resync"), sim::millis(1));
       if (cm.has("queue")) {
         if (cm.has("resync"))

@@ -141,7 +141,9 @@ std::string fault(const faults::Fault& f, const Scenario& s) {
             if (x.at) out += ", at: " + duration(*x.at - sim::Time(0));
             if (x.step) out += ", step: " + std::string(crash_step_name(*x.step)) + ", rate: " + ratio(x.rate);
           }
-          return out + ", restart_after: " + duration(x.restart_after) + window(x.window, x.region, s) + "}";
+          // A caller's crash at a time has no window (the loader refuses one).
+          const bool windowless = x.target == Crash::client && x.at;
+          return out + ", restart_after: " + duration(x.restart_after) + (windowless ? std::string() : window(x.window, x.region, s)) + "}";
         } else {
           static_assert(std::is_same_v<T, Skew>);
           std::string out = "skew: {";
@@ -247,7 +249,9 @@ std::string write_scenario(const Scenario& s) {
         fields += std::string("state: ") + (k.controller->state == model::ControllerSpec::durable ? "durable" : "volatile");
       if (k.controller->persist != model::ControllerSpec::after_response || g.gave_persist)
         fields += (fields.empty() ? "" : ", ") + std::string("persist: ") +
-                  (k.controller->persist == model::ControllerSpec::after_response ? "after-response" : "before-send");
+                  (k.controller->persist == model::ControllerSpec::after_response ? "after-response"
+                   : k.controller->persist == model::ControllerSpec::never        ? "never"
+                                                                                  : "before-send");
       if (k.controller->resync) fields += (fields.empty() ? "" : ", ") + std::string("resync: ") + duration(*k.controller->resync);
       if (const auto& q = k.controller->queue) {
         fields += (fields.empty() ? "" : ", ") + std::string("queue: {workers: ") + std::to_string(q->workers) +

@@ -247,7 +247,7 @@ void Client::begin_intent(Time now) {
 void Client::learned(uint32_t k) {
   mem_[k].done = true;
   mem_[k].done_written = d_->answer_written;
-  if (mem_[k].has_token && d_->answer_written) mem_[k].token_written = true;
+  if (mem_[k].has_token && d_->answer_written && writes_tokens()) mem_[k].token_written = true;
 }
 
 void Client::keep_token(const Token& t) {
@@ -322,9 +322,11 @@ void Client::restart(Time now) {
     uint32_t first = 0;
     while (first < mem_.size() && mem_[first].done) ++first;
     log_->add(Obs::caller_restart, now, id_).a = first;
-    relist(now);
+    // The next object's creation first: the listing may send, and the process die again (then
+    // this wake is stale, and the next restart sets it again).
     if (created_ < static_cast<uint32_t>(spec_->intents))
       io_->wake_after(id_, next_create_at_ > now ? next_create_at_ - now : Duration(0), kCreateSlot);
+    relist(now);
     return;
   }
   next_k_ = 0;
@@ -529,7 +531,7 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
     call.response = *r;
     // What the answer told it goes into its database (after-response: the token too).
     d_->answer_written = !db_active_ || !db_write(now, false).first;
-    if (mem_[d_->k].has_token && d_->answer_written) mem_[d_->k].token_written = true;
+    if (mem_[d_->k].has_token && d_->answer_written && writes_tokens()) mem_[d_->k].token_written = true;
   }
   if (spec_->retry.kind == PolicyKind::aws_adaptive) limiter_.on_response(now, end == AttemptEnd::throttled);
   // A 4xx the policy retries anyway (IncorrectState) is retried like a 5xx; the outcome, if the
@@ -853,6 +855,7 @@ void Client::next_intent(Time now) {
 
 // Object created_ is created (a user applies it): added to the queue; the next one `think` later.
 void Client::create_next(Time now) {
+  IDEM_CHECK(created_ < static_cast<uint32_t>(spec_->intents), "one creation pending at a time");
   if (created_ == 0 && queue_->sync_period) io_->wake_after(id_, *queue_->sync_period, kSyncSlot);
   add(created_++, now);
   if (created_ < static_cast<uint32_t>(spec_->intents)) {

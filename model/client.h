@@ -70,7 +70,8 @@ std::string_view token_mode_name(TokenMode m);
 //         restarted process lists the objects and adds those it does not know to be done.
 struct ControllerSpec {
   enum State : uint8_t { durable, lossy } state = durable;  // lossy: `volatile` in a scenario
-  enum Persist : uint8_t { before_send, after_response } persist = after_response;
+  // never: the token is never written down, only what an answer settled (a Terraform state file).
+  enum Persist : uint8_t { before_send, after_response, never } persist = after_response;
   std::optional<Duration> resync;
   struct Queue {
     int32_t workers = 1;
@@ -259,6 +260,7 @@ class Client {
   bool persists_before_send() const {
     return spec_->controller && spec_->controller->persist == ControllerSpec::before_send;
   }
+  bool writes_tokens() const { return !spec_->controller || spec_->controller->persist != ControllerSpec::never; }
   // The work queue (controller.queue): objects added, handed to idle workers, requeued.
   bool queued_mode() const { return queue_ != nullptr; }
   void select_waiting(uint32_t attempt);  // makes the worker waiting for `attempt` the current one

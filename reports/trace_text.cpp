@@ -64,7 +64,9 @@ void header_group(sim::Trace& t, const harness::Scenario& s, const harness::Clie
   if (c.batch > 1) line.kv("batch", c.batch).kv("on-short", c.on_short == model::ClientSpec::OnShort::ignore ? "ignore" : "relaunch");
   if (c.controller) {
     line.kv("controller-state", c.controller->state == model::ControllerSpec::durable ? "durable" : "volatile")
-        .kv("persist", c.controller->persist == model::ControllerSpec::before_send ? "before-send" : "after-response")
+        .kv("persist", c.controller->persist == model::ControllerSpec::before_send      ? "before-send"
+                       : c.controller->persist == model::ControllerSpec::after_response ? "after-response"
+                                                                                       : "never")
         .kv("resync", c.controller->resync ? sim::format_duration(*c.controller->resync) : std::string("never"));
     if (const auto& st = c.controller->store)
       line.kv("store-fail", st->fail.num * 100 / std::max<uint64_t>(st->fail.den, 1))

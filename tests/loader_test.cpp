@@ -548,7 +548,7 @@ TEST(Loader, CallerCrashesAndControllers) {
       {"name: x\nclients: [{name: a}]\nfaults: [{crash: {at: 5s, rolling: 1s}}]\n", 3, 36, "only `target: client` takes `rolling`"},
       {"name: x\nclients: [{name: a}]\nfaults: [{crash: {at: 5s, when: after-send}}]\n", 3, 33, "only `target: client` takes `when`"},
       {"name: x\nclients: [{name: a, controller: {state: ram}}]\n", 2, 41, "'ram' is not one of durable, volatile"},
-      {"name: x\nclients: [{name: a, controller: {persist: never}}]\n", 2, 43, "'never' is not one of before-send, after-response"},
+      {"name: x\nclients: [{name: a, controller: {persist: always}}]\n", 2, 43, "'always' is not one of before-send, after-response, never"},
       {"name: x\nclients: [{name: a, controller: {resync: 0}}]\n", 2, 42, "controller.resync: must be at least 1ms"},
   });
 }
