@@ -35,6 +35,7 @@ struct Caller {
   int intents = 1;
   int token = 0;
   int retry = 0;
+  int on_terminated = 0;
 };
 
 struct Candidate {
@@ -263,6 +264,7 @@ Scenario concrete(const Scenario& base, const Envelope& v, const Candidate& c) {
       spec.intents = k.intents;
     }
     if (!e.tokens.empty() && spec.token != model::TokenMode::value) spec.token = e.tokens[static_cast<size_t>(k.token)];
+    if (!e.on_terminated.empty()) spec.on_terminated = e.on_terminated[static_cast<size_t>(k.on_terminated)];
     if (!e.retry.empty() && e.retry[static_cast<size_t>(k.retry)] != spec.retry.kind) {
       model::RetryPolicy p = model::RetryPolicy::of(e.retry[static_cast<size_t>(k.retry)]);
       p.retry_codes = spec.retry.retry_codes;
@@ -416,6 +418,9 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
           rc::gen::set(&Caller::intents, e.intents && !own ? in(1, *e.intents) : as_written(g.spec.intents, 1)),
           rc::gen::set(&Caller::token, in(0, std::max<int>(1, static_cast<int>(e.tokens.size())) - 1)),
           rc::gen::set(&Caller::retry, in(0, std::max<int>(1, static_cast<int>(e.retry.size())) - 1))));
+      // Drawn only when the envelope names choices, so that other searches draw as before.
+      if (!e.on_terminated.empty())
+        c.callers.back().on_terminated = *in(0, static_cast<int>(e.on_terminated.size()) - 1);
     }
     // Two identical faults are one fault told twice (and their streams are told apart by rank,
     // so dropping one would change the other's draws): the first stands for both.
@@ -589,6 +594,10 @@ CheckResult check_scenario(const Scenario& base, const CheckOptions& opt) {
       out.causes.push_back({who + "with token: " + std::string(model::token_mode_name(now.token)) + " (written: " +
                                 std::string(model::token_mode_name(was.token)) + ")",
                             undo([&](ClientGroup& x) { x.spec.token = was.token; })});
+    if (now.on_terminated != was.on_terminated)
+      out.causes.push_back({who + "with on_terminated: " + std::string(model::on_terminated_name(now.on_terminated)) +
+                                " (written: " + std::string(model::on_terminated_name(was.on_terminated)) + ")",
+                            undo([&](ClientGroup& x) { x.spec.on_terminated = was.on_terminated; })});
     if (now.retry.kind != was.retry.kind)
       out.causes.push_back({who + "retrying with " + std::string(model::policy_name(now.retry.kind)) + " (written: " +
                                 std::string(model::policy_name(was.retry.kind)) + ")",

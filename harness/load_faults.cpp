@@ -104,6 +104,9 @@ void Loader::explore(const YAML::Node& n, Scenario& s) {
       e.tokens = names(c.get("token"), c.at("token"), kTokenModes);
     if (c.has("retry"))
       e.retry = names(c.get("retry"), c.at("retry"), kPolicies);
+    if (c.has("on_terminated"))
+      e.on_terminated = names(c.get("on_terminated"), c.at("on_terminated"),
+                              named(model::on_terminated_name, model::OnTerminated::new_token));
     // What check may draw stays within what one run holds (load_reader.h).
     int64_t intents = 0, instances = 0;
     for (const ClientGroup& g : s.clients) {

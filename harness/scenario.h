@@ -70,6 +70,7 @@ struct Explore {
   std::optional<int32_t> intents;  // each group's intents in [1, intents]
   std::vector<model::TokenMode> tokens;         // each group's token behaviour, one of these
   std::vector<model::PolicyKind> retry;         // each group's retry profile, one of these
+  std::vector<model::OnTerminated> on_terminated;  // each group's on_terminated, one of these
   std::vector<TokenFamily> token_values;        // families of values for groups sending their own
 };
 

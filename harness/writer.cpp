@@ -318,7 +318,7 @@ std::string write_scenario(const Scenario& s) {
       out += "}\n";
     }
     out += "  rate: {min: " + std::to_string(e.min_rate) + "%, max: " + std::to_string(e.max_rate) + "%}\n";
-    if (e.count || e.intents || !e.tokens.empty() || !e.retry.empty()) {
+    if (e.count || e.intents || !e.tokens.empty() || !e.retry.empty() || !e.on_terminated.empty()) {
       std::string fields;
       auto add = [&](const std::string& f) { fields += (fields.empty() ? "" : ", ") + f; };
       if (e.count) add("count: " + std::to_string(*e.count));
@@ -332,6 +332,12 @@ std::string write_scenario(const Scenario& s) {
         std::string list;
         for (size_t i = 0; i < e.retry.size(); ++i) list += (i ? ", " : "") + std::string(model::policy_name(e.retry[i]));
         add("retry: [" + list + "]");
+      }
+      if (!e.on_terminated.empty()) {
+        std::string list;
+        for (size_t i = 0; i < e.on_terminated.size(); ++i)
+          list += (i ? ", " : "") + std::string(model::on_terminated_name(e.on_terminated[i]));
+        add("on_terminated: [" + list + "]");
       }
       out += "  clients: {" + fields + "}\n";
     }

@@ -703,13 +703,16 @@ RC_GTEST_PROP(Writer, GeneratedScenariosRoundTrip, ()) {
       "retry: {policy: exponential, attempts: 4, base: 10ms, cap: 1s, jitter: decorrelated}",
       "app_retries: 2, on_unknown: reconcile, on_describe_error: give-up", "app_retries: 1, on_mismatch: new-token",
       "controller: {state: volatile, persist: before-send, resync: 1m}", "batch: 3, on_short: relaunch, intents: 6",
-      "account: ops", "on_unknown: block", "terminate_after: 10s, repeat_after: 5s", "latency: {min: 1ms, max: 3ms}"};
+      "account: ops", "on_unknown: block", "terminate_after: 10s, repeat_after: 5s", "latency: {min: 1ms, max: 3ms}",
+      "controller: {persist: never, queue: {workers: 2, requeue_after: 5s, sync_period: none}, store: {fail: 5%, latency: 10ms}, on_persist_error: launch-anyway}",
+      "deadline: 3s, timeout: none", "on_terminated: new-token"};
   static const std::vector<std::string> kFault = {
       "lose: {what: response, rate: 5%}", "spike: {rate: 1/3, delay: {min: 1s, max: 2s}, from: 1s, for: 10s}",
       "storm: {code: InternalError, phase: after, rate: 10%}", "reset: {phase: after, rate: 5%}",
       "partition: {group: g0, direction: requests, for: 5s}", "transient: {rate: 5%}",
       "duplicate: {rate: 10%, delay: 5ms}", "crash: {target: store, at: 20s, restart_after: 3s}",
-      "crash: {target: client, group: g0, when: after-send, rate: 5%}", "skew: {offset: -30s}"};
+      "crash: {target: client, group: g0, when: after-send, rate: 5%}", "skew: {offset: -30s}",
+      "crash: {target: client, group: g0, at: 10s, rolling: 1s}", "database: {group: g0, fail: 20%, stall: 5ms, for: 10s}"};
   std::string service;
   for (const auto& f : *rc::gen::container<std::vector<std::string>>(rc::gen::elementOf(kService)))
     if (service.find(f.substr(0, f.find(':'))) == std::string::npos) service += (service.empty() ? "" : ", ") + f;
@@ -740,7 +743,8 @@ RC_GTEST_PROP(Writer, GeneratedScenariosRoundTrip, ()) {
       "explore: {window: {from: 1s, until: 20s}, length: {min: 2s, max: 1m}, rate: {min: 5%, max: 50%}}\n",
       "explore: {window: {until: 9s}, length: {max: 3s}}\n",
       "explore: {clients: {count: 3, intents: 2, retry: [aws-legacy, none]}}\n",
-      "explore: {clients: {token: [persisted, per-attempt]}, tokens: [case, length, non-ascii]}\n"};
+      "explore: {clients: {token: [persisted, per-attempt]}, tokens: [case, length, non-ascii]}\n",
+      "explore: {clients: {on_terminated: [new-token, give-up]}}\n"};
   text += *rc::gen::elementOf(kExplore);
   Scenario s;
   try {
