@@ -96,7 +96,9 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
   RunStats started;
   for (const RunStats& g : b.group_totals)
     if (g.intents_begun > 0) started.add(g);
-  if (started.intents_open > started.intents_blocked) {
+  // Intents blocked for a human, or waiting for an answer no timeout ends, are the story itself
+  // (the liveness property says so); the others were cut off by the limit.
+  if (started.intents_open > started.intents_blocked + started.intents_hung) {
     const uint64_t never = started.intents - started.intents_begun;
     out.push_back(where(s.at_limit, s) + ": " + std::to_string(started.intents_open) + " of " +
                   std::to_string(started.intents) + " intents were not done by the " + sim::format_duration(s.limit) +
@@ -105,6 +107,9 @@ std::vector<std::string> warnings_of(const Scenario& s, const BatchResult& b) {
                   (started.intents_blocked ? ", " + std::to_string(started.intents_blocked) +
                                                  " blocked, waiting for a human (on_unknown: block)"
                                            : std::string()) +
+                  (started.intents_hung ? ", " + std::to_string(started.intents_hung) +
+                                              " waiting for an answer that no timeout ends (timeout: none, no deadline)"
+                                        : std::string()) +
                   "; the properties were checked on what happened by then); raise `limit` if they should finish");
   }
   if (s.service.throttle && b.totals.throttled == 0)

@@ -463,6 +463,17 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
     if (g["think"] && c.intents <= 1 && !s.explore.intents)
       s.inert.push_back(r_.where(g["think"]) + ": " + what + ".think has no effect: each client has one intent (the "
                                                              "pause is between a client's intents; raise `intents`, or remove it)");
+    if (g["timeout"] && c.timeout && c.deadline && *c.timeout >= *c.deadline)
+      s.inert.push_back(r_.where(g["timeout"]) + ": " + what + ".timeout has no effect: the call's deadline (" +
+                        sim::format_duration(*c.deadline) + ") ends every attempt first");
+    for (size_t f = 0; f < s.faults.faults.size(); ++f) {
+      const auto* k = std::get_if<faults::Crash>(&s.faults.faults[f]);
+      if (!k || k->target != faults::Crash::client || !k->rolling || k->group != i || s.clients[i].count > 1) continue;
+      const YAML::Node node = root["faults"][f]["crash"]["rolling"];
+      s.inert.push_back((node ? r_.where(node) : std::string("faults[" + std::to_string(f) + "]")) + ": faults[" +
+                        std::to_string(f) + "].crash.rolling has no effect: group " + c.group +
+                        " has one process (count: 1); rolling spaces the crashes of several");
+    }
     if (g["on_short"] && c.batch <= 1)
       s.inert.push_back(r_.where(g["on_short"]) + ": " + what + ".on_short has no effect without batching (batch > 1)");
     if (g["controller"] && g["controller"].IsMap()) {
@@ -474,10 +485,35 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
       // `idemsim check` may draw the crash (explore.faults names crash-client).
       const bool drawn = std::find(s.explore.kinds.begin(), s.explore.kinds.end(), ExploreKind::crash_client) !=
                          s.explore.kinds.end();
+      // A reaper that asks the controllers' databases reads what the state keeps and when the
+      // token was written; a database that can fail writes the token at `persist`.
+      const bool asked = std::any_of(s.reapers.begin(), s.reapers.end(), [](const model::ReaperSpec& r) {
+        return r.reaps == model::ReaperSpec::not_in_store;
+      });
+      const bool db = (c.controller && c.controller->store) ||
+                      std::any_of(s.faults.faults.begin(), s.faults.faults.end(), [&](const faults::Fault& f) {
+                        const auto* d = std::get_if<faults::Database>(&f);
+                        return d && d->group == i;
+                      });
       for (const char* key : {"state", "persist"})
-        if (ctl[key] && !crashes && !drawn)
+        if (ctl[key] && !crashes && !drawn && !asked && !(db && std::string_view(key) == "persist"))
           s.inert.push_back(r_.where(ctl[key]) + ": " + what + ".controller." + key +
-                            " has no effect: no fault crashes this group's processes (add a crash with target: client)");
+                            " has no effect: no fault crashes this group's processes (add a crash with target: client), "
+                            "and no reaper asks its database (reaps: not-in-store)");
+      if (ctl["on_persist_error"] && c.controller && c.controller->persist != model::ControllerSpec::before_send)
+        s.inert.push_back(r_.where(ctl["on_persist_error"]) + ": " + what +
+                          ".controller.on_persist_error has no effect: the token is written before the send only with "
+                          "persist: before-send");
+      else if (ctl["on_persist_error"] && !db)
+        s.inert.push_back(r_.where(ctl["on_persist_error"]) + ": " + what +
+                          ".controller.on_persist_error has no effect: the database never fails (add controller.store "
+                          "or a faults[].database for this group)");
+      if (const YAML::Node q = ctl["queue"]; q && q.IsMap() && c.controller && c.controller->queue &&
+                                            c.controller->queue->requeue_after)
+        for (const char* key : {"base", "max", "qps", "burst"})
+          if (q[key])
+            s.inert.push_back(r_.where(q[key]) + ": " + what + ".controller.queue." + key +
+                              " has no effect: requeue_after replaces the rate limiter (remove one of them)");
       const bool holds = c.token == model::TokenMode::persisted || c.token == model::TokenMode::write_back ||
                          c.token == model::TokenMode::timestamp;
       if (ctl["persist"] && (crashes || drawn) && c.token == model::TokenMode::write_back && c.controller &&
@@ -610,6 +646,8 @@ struct Includer {
         for (size_t i = std::find(stack.begin(), stack.end(), key) - stack.begin(); i < stack.size(); ++i) cycle += shown[i] + " -> ";
         r.fail(e, "include: a cycle: " + cycle + path + "; remove one of these includes");
       }
+      if (std::filesystem::is_directory(path, ec))
+        r.fail(e, "include: " + path + " is a folder; include names files, like " + path + "/faults.yaml");
       std::ifstream in(path, std::ios::binary);
       if (!in) r.fail(e, "include: " + path + " cannot be read (no such file, or no permission); the path is relative to " +
                              "the folder of " + file + (dir.empty() ? std::string(" (the current folder)") : std::string()));

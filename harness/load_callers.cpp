@@ -174,7 +174,8 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
       if (t.IsScalar() && t.Scalar() == "none") c.timeout.reset();
       else c.timeout = r_.duration(t, m.at("timeout"), sim::micros(1));
     }
-    if (m.has("deadline")) c.deadline = r_.duration(m.get("deadline"), m.at("deadline"), sim::micros(1));
+    if (m.has("deadline") && !(m.get("deadline").IsScalar() && m.get("deadline").Scalar() == "none"))
+      c.deadline = r_.duration(m.get("deadline"), m.at("deadline"), sim::micros(1));
     if (m.has("retry")) c.retry = retry(m.get("retry"), m.at("retry"));
     if (m.has("app_retries")) c.app_retries = static_cast<int32_t>(r_.integer(m.get("app_retries"), m.at("app_retries"), 0, 1000));
     if (m.has("app_backoff")) c.app_backoff = r_.duration(m.get("app_backoff"), m.at("app_backoff"));

@@ -26,7 +26,13 @@ void count_intents(std::vector<RunStats>& gs, const Scenario& s, const Ledger& l
     RunStats& st = gs[l.clients[i.client].group];
     ++st.intents_begun;
     st.intents_blocked += i.blocked ? 1 : 0;
-    if (!i.finished) continue;
+    if (!i.finished) {
+      const model::ClientSpec& spec = s.clients[l.clients[i.client].group].spec;
+      const bool waits_forever = !spec.timeout && !spec.deadline && !i.calls.empty() &&
+                                 l.calls[i.calls.back()].outcome == model::Outcome::pending;
+      st.intents_hung += waits_forever ? 1 : 0;
+      continue;
+    }
     if (s.clients[l.clients[i.client].group].live) ++st.intents, st.instances_intended += static_cast<uint64_t>(i.intended);
     else --st.intents_open;
     switch (i.outcome) {
@@ -141,7 +147,9 @@ void count_records(RunResult& out, std::vector<RunStats>& gs, const Scenario& s,
         }
         break;
       }
-      case Obs::caller_crash: bump(Situation::caller_crash); break;
+      case Obs::caller_crash:
+        if (!(r.flags & model::kIdleCrash)) bump(Situation::caller_crash);  // a crash between intents loses nothing
+        break;
       case Obs::rate_wait: bump(Situation::rate_limited); break;
       case Obs::reaped:
         if (!(r.flags & model::kTagged)) bump(Situation::reaped_untagged);

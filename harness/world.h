@@ -29,6 +29,9 @@ struct RunStats {
   uint64_t intents_open = 0;
   uint64_t intents_begun = 0;  // of `intents`, those the clients began before the limit
   uint64_t intents_blocked = 0;  // of the open ones, those whose caller blocked, waiting for a human
+  // ... and those still waiting at the limit for an answer that no timeout or deadline ends
+  // (timeout: none, no deadline): derived from the log, not hashed.
+  uint64_t intents_hung = 0;
   uint64_t calls = 0;
   uint64_t requests = 0;  // attempts sent, all APIs
   uint64_t retries = 0;   // attempts after a call's first, plus the application's and the controller's calls
@@ -57,6 +60,7 @@ struct RunStats {
     intents_open += o.intents_open;
     intents_begun += o.intents_begun;
     intents_blocked += o.intents_blocked;
+    intents_hung += o.intents_hung;
     calls += o.calls;
     requests += o.requests;
     retries += o.retries;

@@ -79,6 +79,7 @@ Client::Client(const ClientSpec& spec, uint32_t id, std::string label, sim::Prng
     drives_.resize(static_cast<size_t>(queue_->workers));
     item_.assign(static_cast<size_t>(spec.intents), 0);
     failures_.assign(static_cast<size_t>(spec.intents), 0);
+    due_.assign(static_cast<size_t>(spec.intents), -1);
     bucket_us_ = int64_t{queue_->burst} * (1000000 / queue_->qps);  // the bucket starts full
   } else {
     drives_.resize(1);
@@ -147,12 +148,16 @@ void Client::on_wake(Time now, uint32_t slot) {
       case kCreateSlot: create_next(now); break;
       case kSyncSlot: relist(now); break;
       case kRestartSlot: restart(now); break;
-      default:
+      default: {
         --delayed_;
-        add(slot - kItemBase, now);
+        const uint32_t k = slot - kItemBase;
+        if (due_[k] != now.us) break;  // an earlier AddAfter for it came due already
+        due_[k] = -1;
+        add(k, now);
         hand_out(now);
         maybe_done(now);
         break;
+      }
     }
     return;
   }
@@ -260,6 +265,8 @@ void Client::keep_token(const Token& t) {
 
 // The process dies: what it was doing is lost, and so is what its state does not keep.
 void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
+  bool busy = false;  // a drive was in progress: something to lose between a create and its record
+  for (const Drive& d : drives_) busy = busy || (d.state != State::idle && d.state != State::done && d.state != State::down);
   ++epoch_;
   minted_ = 0;  // a new process counts its tokens from 1 again (timestamp tokens)
   quota_ = RetryQuota(spec_->retry);  // and has a new SDK client
@@ -278,6 +285,7 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
     fifo_head_ = 0;
     std::fill(item_.begin(), item_.end(), uint8_t{0});
     std::fill(failures_.begin(), failures_.end(), 0u);
+    std::fill(due_.begin(), due_.end(), int64_t{-1});
     bucket_us_ = int64_t{queue_->burst} * (1000000 / queue_->qps);
     delayed_ = 0;
   }
@@ -292,6 +300,7 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
   Record& r = log_->add(Obs::caller_crash, now, id_);
   r.a = durable ? 1 : 0;
   r.code = static_cast<uint8_t>(when);
+  r.flags = busy ? 0 : kIdleCrash;
   r.x = restart_after.us;
   io_->wake_after(id_, restart_after, queued_mode() ? kRestartSlot : 0);
 }
@@ -893,7 +902,11 @@ void Client::add(uint32_t k, Time now) {
   fifo_.push_back(k);
 }
 
-void Client::add_after(uint32_t k, Duration d) {
+// client-go's delaying queue holds an object once, at the earlier of its due times.
+void Client::add_after(uint32_t k, Duration d, Time now) {
+  const int64_t at = (now + d).us;
+  if (due_[k] >= 0 && due_[k] <= at) return;
+  due_[k] = at;
   ++delayed_;
   io_->wake_after(id_, d, kItemBase + k);
 }
@@ -937,7 +950,7 @@ void Client::reconciled(Time now, bool requeue) {
     r.b = k;
     r.c = failures_[k];
     r.x = after.us;
-    add_after(k, after);
+    add_after(k, after, now);
   }
   hand_out(now);
   maybe_done(now);

@@ -265,7 +265,7 @@ class Client {
   bool queued_mode() const { return queue_ != nullptr; }
   void select_waiting(uint32_t attempt);  // makes the worker waiting for `attempt` the current one
   void add(uint32_t k, Time now);         // client-go's Add: once in the queue; again after processing
-  void add_after(uint32_t k, Duration d);  // AddAfter
+  void add_after(uint32_t k, Duration d, Time now);  // AddAfter
   void hand_out(Time now);                 // idle workers take the objects at the queue's head
   void reconciled(Time now, bool requeue);  // the current worker's reconcile of d_->k ended
   Duration rate_limited(uint32_t k, Time now);  // the queue's rate limiter's When(k)
@@ -344,7 +344,8 @@ class Client {
   std::vector<uint32_t> failures_;  // the rate limiter's per-item count (Forget resets it)
   int64_t bucket_us_ = 0;           // the overall bucket: its tokens, as microseconds of refill
   Time bucket_at_;
-  uint32_t delayed_ = 0;            // AddAfter wakes not yet come due
+  uint32_t delayed_ = 0;            // AddAfter wakes not yet come due (stale ones included)
+  std::vector<int64_t> due_;        // per object: when its AddAfter is due (-1: none); a later one is dropped
 };
 
 }  // namespace idem::model

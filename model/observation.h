@@ -51,7 +51,8 @@ enum class Obs : uint8_t {
   gave_up,         // subject intent; a client, b number k: a reconciling Describe failed
   blocked,         // subject intent; a client, b number k: stopped on an unknown outcome
   fanned_out,      // subject call; a client, b instances, c intents, d short of theirs; code FanOut
-  caller_crash,    // subject client; a 1: durable state; code CallerCrashPoint; x restart after
+  caller_crash,    // subject client; a 1: durable state; code CallerCrashPoint; flags kIdleCrash: no drive was in
+                   // progress (a crash at a time between intents); x restart after
   caller_restart,  // subject client; a the intent number it drives first
   caller_resync,   // subject client
   caller_done,     // subject client
@@ -127,6 +128,7 @@ inline constexpr uint16_t kLaunched = 1, kBound = 2, kHadRecord = 4;
 inline constexpr uint16_t kLossy = 1;
 inline constexpr uint16_t kTagged = 1;
 inline constexpr uint16_t kUnheard = 1;
+inline constexpr uint16_t kIdleCrash = 1;  // caller_crash: no drive was in progress
 
 // admitted: how the service took the request in (model/service.h, Admission).
 enum class Admit : uint8_t { reply, started, joined };

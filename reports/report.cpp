@@ -201,6 +201,7 @@ void print_details(std::ostream& out, const std::vector<harness::BatchResult>& b
          << mean(t.attempts_app) << " (max " << t.most_app << "), controller drives " << mean(t.attempts_controller)
          << " (max " << t.most_controller << ")";
     if (t.intents_blocked) line << "; blocked for a human: " << t.intents_blocked;
+    if (t.intents_hung) line << "; waiting at the limit for an answer no timeout ends: " << t.intents_hung;
     line << "; " << coverage_summary(b.coverage, s);
     out << "  ";
     wrap(out, line.str(), 4);
@@ -386,7 +387,8 @@ void write_json(std::ostream& os, const harness::BatchResult& b, const std::stri
                         {"intents_open", t.intents_open}, {"calls", t.calls}, {"requests", t.requests},
                         {"retries", t.retries}, {"instances", t.instances}, {"leaked", t.leaked},
                         {"launches_in_flight", t.launches_in_flight}, {"throttled", t.throttled},
-                        {"intents_blocked", t.intents_blocked}, {"instances_intended", t.instances_intended},
+                        {"intents_blocked", t.intents_blocked}, {"intents_hung", t.intents_hung},
+                        {"instances_intended", t.instances_intended},
                         {"leaked_instance_us", t.leaked_instance_us},
                         {"attempts_by_layer", {{"sdk", t.attempts_sdk}, {"app", t.attempts_app}, {"controller", t.attempts_controller}}},
                         {"most_attempts_for_one_intent", {{"sdk", t.most_sdk}, {"app", t.most_app}, {"controller", t.most_controller}}}};

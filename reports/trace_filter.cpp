@@ -88,7 +88,10 @@ std::string filter_trace(const std::string& trace, const TraceFilter& f) {
     if (call_line && f.token &&
         (value_of(l.text, "token") == *f.token || value_of(l.text, "filter-token") == *f.token))
       by_token.calls.insert(value_of(l.text, "call"));
-    if (call_line && f.intent && l.actor == intent_client && current == intent_index)
+    // A call line names its intent when its process has several workers (they interleave).
+    const std::string_view call_intent = call_line ? value_of(l.text, "intent") : std::string_view();
+    if (call_line && f.intent && l.actor == intent_client &&
+        (call_intent.empty() ? current == intent_index : call_intent == intent_index))
       by_intent.calls.insert(value_of(l.text, "call"));
     // An attempt may carry another token than its call's (the service's line says which).
     if (f.token && has_word(l.text, "recv") && value_of(l.text, "token") == *f.token)

@@ -69,7 +69,7 @@ void header_group(sim::Trace& t, const harness::Scenario& s, const harness::Clie
                                                                                        : "never")
         .kv("resync", c.controller->resync ? sim::format_duration(*c.controller->resync) : std::string("never"));
     if (const auto& st = c.controller->store)
-      line.kv("store-fail", st->fail.num * 100 / std::max<uint64_t>(st->fail.den, 1))
+      line.kv("store-fail", std::to_string(st->fail.num * 100 / std::max<uint64_t>(st->fail.den, 1)) + "%")
           .kv("store-latency", sim::format_duration(st->latency.min) + ".." + sim::format_duration(st->latency.max));
     if (c.controller->store || c.controller->on_persist_error != model::ControllerSpec::abort)
       line.kv("on-persist-error", c.controller->on_persist_error == model::ControllerSpec::abort ? "abort" : "launch-anyway");
@@ -133,11 +133,12 @@ void header(sim::Trace& t, const harness::Scenario& s, uint64_t seed) {
   for (const harness::ClientGroup& g : s.clients) header_group(t, s, g);
   for (size_t r = 0; r < s.reapers.size(); ++r) {
     const model::ReaperSpec& p = s.reapers[r];
-    t.line(Time(0), "world").word("reaper").kv("index", static_cast<int64_t>(r)).kv_text("region", regions[p.region])
+    auto line = t.line(Time(0), "world");
+    line.word("reaper").kv("index", static_cast<int64_t>(r)).kv_text("region", regions[p.region])
         .kv_text("account", s.service.accounts[p.account]).kv("every", sim::format_duration(p.every))
-        .kv("reaps", model::reaps_name(p.reaps)).kv("grace", sim::format_duration(p.grace))
-        .kv("match", p.reaps == model::ReaperSpec::not_in_store ? model::match_name(p.match) : std::string_view("-"))
-        .kv("start", sim::format_duration(p.start));
+        .kv("reaps", model::reaps_name(p.reaps)).kv("grace", sim::format_duration(p.grace));
+    if (p.reaps == model::ReaperSpec::not_in_store) line.kv("match", model::match_name(p.match));
+    line.kv("start", sim::format_duration(p.start));
   }
   for (unsigned b = 0; b < static_cast<unsigned>(model::Bug::kCount); ++b)
     if (s.bugs.has(static_cast<model::Bug>(b)))
@@ -204,6 +205,12 @@ class Body {
         const auto api = static_cast<model::Api>(r.code);
         auto line = t_.line(at, label(r.b));
         line.word("call").word(model::api_name(api)).kv("call", static_cast<int64_t>(r.subject));
+        {
+          // A process with several workers drives several intents at once: say whose call it is.
+          const model::ClientSpec& spec = s_.clients[l_.clients[r.b].group].spec;
+          if (spec.controller && spec.controller->queue && spec.controller->queue->workers > 1)
+            line.kv("intent", static_cast<int64_t>(l_.intents[r.a].k));
+        }
         if (r.flags & model::kRepeat) line.word("repeat");
         if (static_cast<model::Layer>(r.flags >> 1) == model::Layer::controller) line.kv("layer", "controller");
         if (api == model::Api::describe) line.kv_text("filter-token", token(r.c));

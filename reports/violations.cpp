@@ -334,7 +334,7 @@ class Wording {
     switch (f.reason) {
       case Reason::gave_up_unknown:
         why = "the caller stopped with its outcome unknown (its last call, " + last_call +
-              "), so it never learns what happened; the deadline was";
+              "), so it never learns what happened; it had to converge by";
         break;
       case Reason::settled_late:
         why = "its outcome (" + std::string(model::outcome_name(l_.intents[f.subject].outcome)) + ") was settled only at " +
@@ -342,9 +342,9 @@ class Wording {
         break;
       case Reason::blocked:
         why = "the caller blocked on its unknown outcome (its last call, " + last_call +
-              "), waiting for a human: safe (nothing launched twice), not live; the deadline was";
+              "), waiting for a human: safe (nothing launched twice), not live; it had to converge by";
         break;
-      default: why = "still without a definite end at the time limit (its last call, " + last_call + "); the deadline was"; break;
+      default: why = "still without a definite end at the time limit (its last call, " + last_call + "); it had to converge by"; break;
     }
     return "no definite end within " + sim::format_duration(promises_.converge) + " of the faults healing at " +
            sim::format_clock(*promises_.heal_at) + ": " + why + " " + sim::format_clock(Time(f.t2)) + "; token " +
