@@ -136,6 +136,14 @@ Token Client::new_token() {
   return Token(std::string_view(s, sizeof s));
 }
 
+// The intent's durable id, and after `generation` replacements its suffix: "launch-web/3/0",
+// "launch-web/3/0/r1".
+Token Client::derived_token(uint32_t k, uint32_t generation) const {
+  std::string t = spec_->intent_id + "/" + std::to_string(history_->clients[id_].index) + "/" + std::to_string(k);
+  if (generation > 0) t += "/r" + std::to_string(generation);
+  return Token(t);
+}
+
 // Seconds since 2026-01-01 (the simulation's time 0) plus the process's own counter.
 Token Client::timestamp_token(Time now) {
   constexpr int64_t kEpoch = 1767225600;
@@ -209,7 +217,7 @@ void Client::begin_intent(Time now) {
       record.index = static_cast<int32_t>(k);
       record.intended = spec_->request.max;
       record.least = spec_->request.min;
-      mem_.push_back(Memory{static_cast<uint32_t>(history_->intents.size()), false, false, false, true, Token()});
+      mem_.push_back(Memory{static_cast<uint32_t>(history_->intents.size()), false, false, false, true, 0, Token()});
       history_->intents.push_back(record);
     }
     d_->batch_k.push_back(k);
@@ -228,9 +236,7 @@ void Client::begin_intent(Time now) {
       if (!m.has_token) keep_token(timestamp_token(now));
       break;
     case TokenMode::value: m.token = Token(spec_->token_value); break;
-    case TokenMode::derived:
-      m.token = Token(spec_->intent_id + "/" + std::to_string(history_->clients[id_].index) + "/" + std::to_string(d_->k));
-      break;
+    case TokenMode::derived: m.token = derived_token(d_->k, m.generation); break;
     case TokenMode::write_back: break;  // its first call's, unless the caller still holds it
     default: m.token = Token(); break;  // sdk, per-attempt, none
   }
@@ -296,6 +302,7 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
       m.has_token = m.token_written = false;
       m.token = Token();
     }
+    m.generation = 0;  // relearned: the first token answers IdempotentInstanceTerminated again
   }
   Record& r = log_->add(Obs::caller_crash, now, id_);
   r.a = durable ? 1 : 0;
@@ -353,7 +360,9 @@ void Client::begin_call(Time now, Api api, bool repeat) {
   const TokenMode mode = spec_->token;
   if (api == Api::run && !repeat) {
     if (d_->fresh_token && mode != TokenMode::none && mode != TokenMode::value) {
-      d_->intent_token = new_token();  // a mismatch resolved with a new token: it is the intent's now
+      // A mismatch or a termination resolved with a new token: it is the intent's now. A derived
+      // token's next is derived too ("INTENT/CLIENT/K/r1"): the same after a restart.
+      d_->intent_token = mode == TokenMode::derived ? derived_token(d_->k, ++mem_[d_->k].generation) : new_token();
       keep_token(d_->intent_token);
       d_->fresh_token = false;
       d_->write_tried = false;

@@ -249,6 +249,7 @@ class Client {
   void after_launch(Time now);
   void next_intent(Time now);
   Token new_token();
+  Token derived_token(uint32_t k, uint32_t generation) const;
   Token timestamp_token(Time now);
   void crash(Time now, CallerCrashPoint when, Duration restart_after);
   void restart(Time now);
@@ -281,6 +282,7 @@ class Client {
     bool has_token = false;      // it holds the intent's token
     bool token_written = false;  // ... and wrote it down
     bool done_written = true;    // what made it done is in its database (a failed write: in memory only)
+    uint32_t generation = 0;     // derived tokens: the replacements made so far (in memory only)
     Token token;
   };
   bool db_active_ = false;  // its database can fail or stall (controller.store, faults[].database)

@@ -938,6 +938,24 @@ TEST(AppLayer, OnTerminatedNewTokenLaunchesAReplacementTheCheckerDoesNotCountTwi
   for (const auto& v : r.violations) EXPECT_EQ(v.property, "no-false-reap") << v.detail;
 }
 
+TEST(AppLayer, ADerivedTokensReplacementIsDerivedTooSoARestartRepeatsIt) {
+  // The replacement's send dies with its process; the restarted controller is told again that the
+  // first token's launch was terminated, and sends the same replacement token: a repeat.
+  const auto r = kept(harness::parse_scenario(
+                          "name: derived replacement\nlimit: 1h\n"
+                          "clients: [{name: ctl, token: derived, retry: {policy: none}, on_terminated: new-token, app_backoff: 1s,\n"
+                          "           controller: {state: volatile, resync: 1m}}]\n"
+                          "faults: [{storm: {status: 503, phase: after, for: 1s}},\n"
+                          "         {crash: {target: client, group: ctl, when: after-send, from: 61s, for: 2s, restart_after: 5s}}]\n"
+                          "reapers: [{every: 30s, reaps: unknown, grace: 0}]\n",
+                          "derived-replacement.yaml"),
+                      1);
+  EXPECT_NE(r.trace.find("61.083471s ctl#0 call RunInstances call=2 type=m5.large token=ctl/0/0/r1"), std::string::npos) << r.trace;
+  EXPECT_NE(r.trace.find("67.132855s ctl#0 call RunInstances call=4 type=m5.large token=ctl/0/0/r1"), std::string::npos) << r.trace;
+  EXPECT_EQ(r.stats.instances, 2u);
+  for (const auto& v : r.violations) EXPECT_EQ(v.property, "no-false-reap") << v.detail;
+}
+
 TEST(AppLayer, AReplacementDoesNotHideADuplicateBeforeIt) {
   // Two launches under one token (a store that reads then writes, and a request delivered twice),
   // both answers lost; the reaper takes both; the resync is told the token's launch was terminated
