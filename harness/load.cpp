@@ -463,6 +463,12 @@ void Loader::inert_keys(const YAML::Node& root, Scenario& s) {
     if (g["think"] && c.intents <= 1 && !s.explore.intents)
       s.inert.push_back(r_.where(g["think"]) + ": " + what + ".think has no effect: each client has one intent (the "
                                                              "pause is between a client's intents; raise `intents`, or remove it)");
+    if (g["tag"] && !std::any_of(s.reapers.begin(), s.reapers.end(), [](const model::ReaperSpec& r) {
+          return r.reaps == model::ReaperSpec::untagged ||
+                 (r.reaps == model::ReaperSpec::not_in_store && r.match == model::ReaperSpec::tag);
+        }))
+      s.inert.push_back(r_.where(g["tag"]) + ": " + what +
+                        ".tag has no effect: no reaper reads tags (reaps: untagged, or not-in-store with match: tag)");
     if (g["timeout"] && c.timeout && c.deadline && *c.timeout >= *c.deadline)
       s.inert.push_back(r_.where(g["timeout"]) + ": " + what + ".timeout has no effect: the call's deadline (" +
                         sim::format_duration(*c.deadline) + ") ends every attempt first");

@@ -259,6 +259,10 @@ void Loader::clients(const YAML::Node& n, Scenario& s) {
       c.on_describe_error = r_.choice<model::OnDescribeError>(
           m.get("on_describe_error"), m.at("on_describe_error"),
           named(model::on_describe_error_name, model::OnDescribeError::give_up));
+    if (m.has("tag"))
+      c.tag = r_.choice<model::ClientSpec::Tagging>(
+          m.get("tag"), m.at("tag"),
+          {{"on-create", model::ClientSpec::Tagging::on_create}, {"after-answer", model::ClientSpec::Tagging::after_answer}});
     if (m.has("on_terminated"))
       c.on_terminated = r_.choice<model::OnTerminated>(m.get("on_terminated"), m.at("on_terminated"),
                                                        named(model::on_terminated_name, model::OnTerminated::new_token));

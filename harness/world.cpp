@@ -199,6 +199,11 @@ class World final : public model::ClientIo, public sim::Dispatcher, public Contr
     const model::ClientRecord& c = cx_.history.clients[client];
     return cx_.injector.database_write(c.group, c.region, cx_.now);
   }
+  void tag(uint32_t client, uint32_t reservation) override {
+    host_.service().tag(reservation, cx_.now);
+    model::Record& r = cx_.log.add(Obs::tagged, cx_.now, client);
+    r.a = reservation;
+  }
   bool database_faults(uint32_t client) const override { return cx_.injector.has_database(cx_.history.clients[client].group); }
 
   std::optional<Duration> crash_now(uint32_t client, model::CallerCrashPoint when) override {

@@ -234,6 +234,7 @@ std::string write_scenario(const Scenario& s) {
              std::string(model::on_mismatch_name(k.on_mismatch)) + "\n";
       if (k.describes()) out += "    on_describe_error: " + std::string(model::on_describe_error_name(k.on_describe_error)) + "\n";
     }
+    if (k.tag == model::ClientSpec::Tagging::after_answer) out += "    tag: after-answer\n";
     if (k.on_terminated != model::OnTerminated::give_up)
       out += "    on_terminated: " + std::string(model::on_terminated_name(k.on_terminated)) + "\n";
     if (k.reconcile) out += "    reconcile: true\n";

@@ -256,6 +256,8 @@ void Client::begin_intent(Time now) {
 // The caller learned how intent k ended well (its instance ids): it knows it is done, and it
 // writes that down with the answer (a durable state keeps it across a crash).
 void Client::learned(uint32_t k) {
+  const IntentRecord& i = history_->intents[mem_[k].record];
+  if (spec_->tag == ClientSpec::Tagging::after_answer && i.learned.reservation) io_->tag(id_, i.learned.reservation);
   mem_[k].done = true;
   mem_[k].done_written = d_->answer_written;
   if (mem_[k].has_token && d_->answer_written && writes_tokens()) mem_[k].token_written = true;
@@ -423,6 +425,7 @@ void Client::begin_call(Time now, Api api, bool repeat) {
       keep_token(d_->intent_token);
     }
     call.request.has_token = spec_->token != TokenMode::none;
+    call.request.tags_on_create = spec_->tag == ClientSpec::Tagging::on_create;
   }
   // Of this drive of the intent: its first launch call, or a later call of the application; a
   // drive after the intent's first is the controller's.

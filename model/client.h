@@ -146,6 +146,10 @@ struct ClientSpec {
   OnDescribeError on_describe_error = OnDescribeError::launch;
   OnTerminated on_terminated = OnTerminated::give_up;
   std::optional<ControllerSpec> controller;
+  // tag: `on-create`: the launch request carries its tags (TagSpecifications); `after-answer`:
+  // the caller tags the instances (CreateTags) once an answer names them, so an instance whose
+  // answer it never got is never tagged.
+  enum class Tagging : uint8_t { on_create, after_answer } tag = Tagging::on_create;
   // Batching (incident 12): up to `batch` intents go out as one call with MinCount 1 and MaxCount
   // (the intents it serves) x request.max, and the reservation is fanned out in order,
   // request.max instances each.
@@ -176,6 +180,11 @@ class ClientIo {
   virtual std::pair<bool, Duration> database_write(uint32_t client) {
     (void)client;
     return {false, Duration(0)};
+  }
+  // The caller tags a reservation's instances now (CreateTags, tag: after-answer).
+  virtual void tag(uint32_t client, uint32_t reservation) {
+    (void)client;
+    (void)reservation;
   }
   virtual bool database_faults(uint32_t client) const {
     (void)client;

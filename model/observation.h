@@ -114,6 +114,7 @@ enum class Obs : uint8_t {
   requeued,        // subject intent; a client, b number k, c failures in a row; x after, microseconds
   db_write,        // subject intent; a client, b 1: the token before the send (0: an answer), c number k; code 1: it failed;
                    // x its stall, microseconds (controller.store, faults[].database)
+  tagged,          // subject client; a reservation: it tagged the reservation's instances (tag: after-answer)
   kCount
 };
 

@@ -261,6 +261,7 @@ Response Service::launch(const Op& op, Time now) {
   r.count = static_cast<uint32_t>(n);
   r.at = now;
   r.tag = op.tag;
+  r.tags_on_create = op.req.tags_on_create;
   for (uint32_t i = 0; i < r.count; ++i)
     instances_.push_back(Instance{r.first_instance + i, r.id, now, std::nullopt});
   reservations_.push_back(std::move(r));
@@ -412,7 +413,10 @@ std::vector<InstanceView> Service::list(uint32_t region, uint32_t account, Time 
     if (r.region != region || r.account != account) continue;
     const InstanceState state = state_of(i.id, now);
     if (state == InstanceState::terminated || !visible(i, now)) continue;
-    const bool tagged = now - i.launched >= config_.describe_lag + config_.tag_lag;
+    // Tags set at the launch show describe_lag + tag_lag after it; tags set later by CreateTags,
+    // tag_lag after that call (never, if the caller never learned of the instance).
+    const bool tagged = r.tags_on_create ? now - i.launched >= config_.describe_lag + config_.tag_lag
+                                         : r.tagged_at && now - *r.tagged_at >= config_.tag_lag;
     out.push_back(InstanceView{i.id, r.id, state, tagged && r.has_token ? r.token : Token(), r.params.type, r.zone,
                                i.launched, tagged, r.has_token, r.has_token ? r.token : Token()});
   }

@@ -137,6 +137,8 @@ struct Reservation {
   uint32_t count = 0;
   Time at;
   uint64_t tag = 0;  // the caller's id for the request that launched it
+  bool tags_on_create = true;     // its tags came with the launch (TagSpecifications)
+  std::optional<Time> tagged_at;  // ... else when its caller tagged it (CreateTags), if it did
 };
 
 // How a RunInstances request was taken in.
@@ -247,6 +249,11 @@ class Service {
   // DescribeInstances without filters, as a cleanup job lists an account's instances in a Region:
   // every visible instance not terminated yet; for tag_lag after it becomes visible it shows
   // without its tags (eventual consistency: ansible/ansible PR #12642).
+  // CreateTags on a reservation's instances (a caller that tags after the answer); the first call counts.
+  void tag(uint32_t reservation, Time now) {
+    if (reservation >= 1 && reservation <= reservations_.size() && !reservations_[reservation - 1].tagged_at)
+      reservations_[reservation - 1].tagged_at = now;
+  }
   std::vector<InstanceView> list(uint32_t region, uint32_t account, Time now) const;
   // TerminateInstances: idempotent by itself. Unknown or invisible ids (by the frontend's clock)
   // fail the whole call; the termination is asked for at the true time. `asked`, when given,

@@ -102,6 +102,9 @@ struct RunRequest {
   LaunchParams params;
   bool has_token = false;
   Token token;
+  // TagSpecifications in the request: its instances carry their tags from the launch (false: the
+  // caller tags them with CreateTags once it learns of them, Service::tag).
+  bool tags_on_create = true;
 };
 
 // A RunInstances answer. For 200, the reservation and its instances (consecutive ids).

@@ -83,6 +83,7 @@ void header_group(sim::Trace& t, const harness::Scenario& s, const harness::Clie
   line.kv("on-unknown", model::on_unknown_name(c.on_unknown)).kv("on-mismatch", model::on_mismatch_name(c.on_mismatch))
       .kv("on-describe-error", model::on_describe_error_name(c.on_describe_error));
   if (c.on_terminated != model::OnTerminated::give_up) line.kv("on-terminated", model::on_terminated_name(c.on_terminated));
+  if (c.tag == model::ClientSpec::Tagging::after_answer) line.kv("tag", "after-answer");
   if (!c.fallback_type.empty()) line.kv_text("fallback-type", c.fallback_type);
   if (c.terminate_after) line.kv("terminate-after", sim::format_duration(*c.terminate_after));
   if (c.repeat_after) line.kv("repeat-after", sim::format_duration(*c.repeat_after));
@@ -261,6 +262,9 @@ class Body {
       case Obs::db_write:
         t_.line(at, label(r.a)).word("db-write").kv("intent", int64_t{r.c})
             .kv("what", r.b ? "token" : "answer").kv("stall", r.duration()).kv("result", r.code ? "failed" : "ok");
+        break;
+      case Obs::tagged:
+        t_.line(at, label(r.subject)).word("create-tags").kv("reservation", model::reservation_name(r.a));
         break;
       case Obs::requeued:
         t_.line(at, label(r.a)).word("requeue").kv("intent", int64_t{r.b}).kv("after", r.duration()).kv("failures", int64_t{r.c});

@@ -705,7 +705,7 @@ RC_GTEST_PROP(Writer, GeneratedScenariosRoundTrip, ()) {
       "controller: {state: volatile, persist: before-send, resync: 1m}", "batch: 3, on_short: relaunch, intents: 6",
       "account: ops", "on_unknown: block", "terminate_after: 10s, repeat_after: 5s", "latency: {min: 1ms, max: 3ms}",
       "controller: {persist: never, queue: {workers: 2, requeue_after: 5s, sync_period: none}, store: {fail: 5%, latency: 10ms}, on_persist_error: launch-anyway}",
-      "deadline: 3s, timeout: none", "on_terminated: new-token"};
+      "deadline: 3s, timeout: none", "on_terminated: new-token", "tag: after-answer"};
   static const std::vector<std::string> kFault = {
       "lose: {what: response, rate: 5%}", "spike: {rate: 1/3, delay: {min: 1s, max: 2s}, from: 1s, for: 10s}",
       "storm: {code: InternalError, phase: after, rate: 10%}", "reset: {phase: after, rate: 5%}",
@@ -824,6 +824,8 @@ TEST(Loader, EverySettingWithNoEffectWarnsWhereItIsInert) {
       {"heal_at: 1m\nclients: [{name: a}]\nfaults: [{storm: {from: 2m}}]\n",
        "heal_at: 1m\nclients: [{name: a}]\nfaults: [{storm: {from: 30s}}]\n", 5, "faults[0] has no effect: it starts at 2m"},
       {"clients: [{name: a, think: 30s}]\n", "clients: [{name: a, intents: 2, think: 30s}]\n", 3, "think has no effect"},
+      {"clients: [{name: a, tag: after-answer}]\n", "clients: [{name: a, tag: after-answer}]\nreapers: [{every: 1m, reaps: untagged}]\n", 3,
+       "tag has no effect: no reaper reads tags"},
       {"clients: [{name: a, timeout: 1m, deadline: 30s}]\n", "clients: [{name: a, timeout: 10s, deadline: 30s}]\n", 3,
        "timeout has no effect: the call's deadline"},
       {"clients: [{name: a, controller: {}}]\nfaults: [{crash: {target: client, group: a, at: 1m, rolling: 5s}}]\n",

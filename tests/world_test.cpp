@@ -1186,6 +1186,38 @@ TEST(Reapers, NotInStoreAsksTheControllersDatabase) {
   EXPECT_EQ(after.violations[0].property, "no-false-reap");
 }
 
+// tag: on-create (TagSpecifications) or after-answer (CreateTags once an answer names the
+// reservation): an instance whose answer was lost carries no tag until its caller learns of it, and
+// a reaper of untagged instances takes it while the caller still retries with its token.
+TEST(Reapers, TagsAfterTheAnswerLeaveALostLaunchUntaggedForAReaper) {
+  auto story = [](const std::string& tag) {
+    return kept(harness::parse_scenario(
+                    "name: tags\nlimit: 10m\n"
+                    "clients: [{name: ctl, token: persisted, timeout: 1s, retry: {policy: none}, app_retries: 3, app_backoff: 2m, tag: " + tag + "}]\n"
+                    "reapers: [{every: 30s, reaps: untagged, grace: 1m}]\n"
+                    "faults: [{lose: {what: response, rate: 100%, for: 10s}}]\n",
+                    "tags.yaml"),
+                1);
+  };
+  const auto on_create = story("on-create");
+  EXPECT_EQ(on_create.trace.find("terminate instance="), std::string::npos) << on_create.trace;
+  EXPECT_TRUE(on_create.violations.empty()) << on_create.violations[0].detail;
+  const auto after = story("after-answer");
+  EXPECT_NE(after.trace.find("tag=after-answer"), std::string::npos);
+  EXPECT_NE(after.trace.find("90.000000s reaper#0 terminate instance=i-00000000000000001 untagged"), std::string::npos) << after.trace;
+  ASSERT_FALSE(after.violations.empty());
+  EXPECT_EQ(after.violations[0].property, "no-false-reap");
+  // With no loss, the caller tags what it learns at once, and the reaper leaves it.
+  const auto told = kept(harness::parse_scenario(
+                             "name: tags\nlimit: 10m\n"
+                             "clients: [{name: ctl, token: persisted, tag: after-answer}]\n"
+                             "reapers: [{every: 30s, reaps: untagged, grace: 1m}]\n",
+                             "tags-told.yaml"),
+                         1);
+  EXPECT_NE(told.trace.find("ctl#0 create-tags reservation=r-00000000000000001"), std::string::npos) << told.trace;
+  EXPECT_EQ(told.trace.find("terminate instance="), std::string::npos) << told.trace;
+}
+
 TEST(Reapers, NotInStoreCleansUpWhatNoDatabaseKnowsAndATagFilterMissesIt) {
   // A caller without a controller (a script: no database) whose answer is lost: its launch is an
   // orphan. Matched by ClientToken it is reaped; matched by a tag that shows only after
