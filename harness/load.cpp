@@ -619,6 +619,7 @@ struct Includer {
   uint64_t& hash;
   std::vector<std::string> stack;  // the files being read, for cycles (canonical)
   std::vector<std::string> shown;  // ... as they are named
+  std::vector<std::string> read_;  // every file included so far (canonical)
   std::vector<YAML::Node> docs;    // each included file's root, in merge order
 
   static void collect(const YAML::Node& n, std::vector<YAML::Node>& into) {
@@ -647,6 +648,9 @@ struct Includer {
       const std::string path = (dir / e.Scalar()).lexically_normal().string();
       std::error_code ec;
       const std::string key = std::filesystem::weakly_canonical(path, ec).string();
+      if (const auto seen = std::find(read_.begin(), read_.end(), key); seen != read_.end() &&
+                                                                        std::find(stack.begin(), stack.end(), key) == stack.end())
+        r.fail(e, "include: " + path + " is included twice (its faults would act twice); include it once");
       if (std::find(stack.begin(), stack.end(), key) != stack.end()) {
         std::string cycle;
         for (size_t i = std::find(stack.begin(), stack.end(), key) - stack.begin(); i < stack.size(); ++i) cycle += shown[i] + " -> ";
@@ -679,6 +683,7 @@ struct Includer {
       if (doc["faults"] && !doc["faults"].IsSequence()) inner.fail(doc["faults"], "faults: expected a list of faults");
       for (const char* k : {"service", "regions"})
         if (doc[k] && !doc[k].IsMap()) inner.fail(doc[k], std::string(k) + ": expected a mapping");
+      read_.push_back(key);
       stack.push_back(key);
       shown.push_back(path);
       if (doc["include"]) read(doc, path, inner);
@@ -690,15 +695,18 @@ struct Includer {
 
   // `over`'s keys onto `base`, recursively for mappings both have (original nodes kept, so that
   // every value keeps its place).
+  // The base's keys keep their order (the first Region stays the first), the overriding
+  // value in its place; keys only `over` has come after.
   static YAML::Node merged(const YAML::Node& base, const YAML::Node& over) {
     if (!base || !base.IsMap() || !over.IsMap()) return over;
     YAML::Node out(YAML::NodeType::Map);
-    for (const auto& kv : base)
-      if (!over[kv.first.Scalar()]) out.force_insert(kv.first, kv.second);
-    for (const auto& kv : over) {
-      const YAML::Node b = base[kv.first.Scalar()];
-      out.force_insert(kv.first, b && b.IsMap() && kv.second.IsMap() ? merged(b, kv.second) : kv.second);
+    for (const auto& kv : base) {
+      const YAML::Node o = over[kv.first.Scalar()];
+      if (!o) out.force_insert(kv.first, kv.second);
+      else out.force_insert(kv.first, kv.second.IsMap() && o.IsMap() ? merged(kv.second, o) : o);
     }
+    for (const auto& kv : over)
+      if (!base[kv.first.Scalar()]) out.force_insert(kv.first, kv.second);
     return out;
   }
 
@@ -714,7 +722,8 @@ struct Includer {
     for (const auto& kv : root) {
       const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
       if (k == "include") continue;
-      if (k == "faults" && kv.second.IsSequence()) {
+      if (k == "faults") {
+        if (!kv.second.IsSequence()) return root;  // the loader says what is wrong with it, at its place
         for (const auto& f : kv.second) faults.push_back(f);
         continue;
       }
@@ -766,7 +775,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   try {
     if (root.IsMap() && root["include"]) {
       const Reader r(file);
-      Includer in{included, hash, {}, {}, {}};
+      Includer in{included, hash, {}, {}, {}, {}};
       std::error_code ec;
       in.stack.push_back(std::filesystem::weakly_canonical(file, ec).string());
       in.shown.push_back(file);

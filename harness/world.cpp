@@ -161,7 +161,8 @@ class World final : public model::ClientIo, public sim::Dispatcher, public Contr
     switch (e.kind) {
       case kWake:
         // b: the slot (high half) and the epoch it was set in (a wake set before a crash is dropped)
-        if (static_cast<uint32_t>(e.b) == clients_[e.a].epoch()) clients_[e.a].on_wake(cx_.now, static_cast<uint32_t>(e.b >> 32));
+        if (static_cast<uint32_t>(e.b) == clients_[e.a].epoch() || model::Client::outlives_crash(static_cast<uint32_t>(e.b >> 32)))
+          clients_[e.a].on_wake(cx_.now, static_cast<uint32_t>(e.b >> 32));
         break;
       case kTimeout: on_timeout(e.a, static_cast<uint32_t>(e.b)); break;
       case kArrive: host_.on_arrive(e.a); break;
@@ -187,6 +188,7 @@ class World final : public model::ClientIo, public sim::Dispatcher, public Contr
 
   // ClientIo
   void send(uint32_t client, uint32_t attempt, std::optional<Duration> wait) override {
+    IDEM_CHECK(!wait || wait->us >= 0, "an attempt's timer is not in the past");
     if (wait) cx_.q.push(cx_.now + *wait, kTimeout, client, attempt);
     net_.send(client, attempt);
   }

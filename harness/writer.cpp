@@ -225,7 +225,9 @@ std::string write_scenario(const Scenario& s) {
     out += "}\n";
     if (k.token == model::TokenMode::value) out += "    token: {value: " + quoted(k.token_value) + "}\n";
     else out += "    token: " + std::string(model::token_mode_name(k.token)) + "\n";
-    out += "    timeout: " + (k.timeout ? duration(*k.timeout) : std::string("none")) + "\n";
+    // The default is left out: a deadline shorter than it would make it a setting with no effect.
+    if (!k.timeout || *k.timeout != model::ClientSpec{}.timeout)
+      out += "    timeout: " + (k.timeout ? duration(*k.timeout) : std::string("none")) + "\n";
     if (k.deadline) out += "    deadline: " + duration(*k.deadline) + "\n";
     out += "    retry: " + retry(k.retry) + "\n";
     out += "    app_retries: " + std::to_string(k.app_retries) + "\n";
@@ -255,10 +257,12 @@ std::string write_scenario(const Scenario& s) {
                                                                                   : "before-send");
       if (k.controller->resync) fields += (fields.empty() ? "" : ", ") + std::string("resync: ") + duration(*k.controller->resync);
       if (const auto& q = k.controller->queue) {
-        fields += (fields.empty() ? "" : ", ") + std::string("queue: {workers: ") + std::to_string(q->workers) +
-                  ", base: " + duration(q->base) + ", max: " + duration(q->max) + ", qps: " + std::to_string(q->qps) +
-                  ", burst: " + std::to_string(q->burst);
-        if (q->requeue_after) fields += ", requeue_after: " + duration(*q->requeue_after);
+        fields += (fields.empty() ? "" : ", ") + std::string("queue: {workers: ") + std::to_string(q->workers);
+        if (q->requeue_after)  // it replaces the rate limiter, whose numbers are then left out
+          fields += ", requeue_after: " + duration(*q->requeue_after);
+        else
+          fields += ", base: " + duration(q->base) + ", max: " + duration(q->max) + ", qps: " + std::to_string(q->qps) +
+                    ", burst: " + std::to_string(q->burst);
         fields += ", sync_period: " + (q->sync_period ? duration(*q->sync_period) : std::string("none")) + "}";
       }
       if (const auto& st = k.controller->store)

@@ -154,7 +154,10 @@ void Client::on_wake(Time now, uint32_t slot) {
   if (queued_mode() && slot >= static_cast<uint32_t>(drives_.size())) {
     switch (slot) {
       case kCreateSlot: create_next(now); break;
-      case kSyncSlot: relist(now); break;
+      case kSyncSlot:
+        sync_armed_ = false;
+        relist(now);
+        break;
       case kRestartSlot: restart(now); break;
       default: {
         --delayed_;
@@ -296,6 +299,7 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
     std::fill(due_.begin(), due_.end(), int64_t{-1});
     bucket_us_ = int64_t{queue_->burst} * (1000000 / queue_->qps);
     delayed_ = 0;
+    sync_armed_ = false;  // its timer is stale now
   }
   const bool durable = spec_->controller && spec_->controller->state == ControllerSpec::durable;
   for (Memory& m : mem_) {
@@ -304,7 +308,7 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
       m.has_token = m.token_written = false;
       m.token = Token();
     }
-    m.generation = 0;  // relearned: the first token answers IdempotentInstanceTerminated again
+    if (!durable) m.generation = 0;  // relearned: the first token answers IdempotentInstanceTerminated again
   }
   Record& r = log_->add(Obs::caller_crash, now, id_);
   r.a = durable ? 1 : 0;
@@ -316,10 +320,17 @@ void Client::crash(Time now, CallerCrashPoint when, Duration restart_after) {
 
 void Client::stored(std::vector<Token>& tokens, std::vector<uint32_t>& reservations) const {
   if (!spec_->controller || spec_->controller->state != ControllerSpec::durable) return;
+  // A derived token is the object's own id (and its replacements'): the database has them as long
+  // as it has the object, driven yet or not.
+  if (spec_->token == TokenMode::derived) {
+    const uint32_t objects = queued_mode() ? created_ : static_cast<uint32_t>(mem_.size());
+    for (uint32_t k = 0; k < objects; ++k) {
+      const uint32_t generations = k < mem_.size() ? mem_[k].generation : 0;
+      for (uint32_t g = 0; g <= generations; ++g) tokens.push_back(derived_token(k, g));
+    }
+  }
   for (const Memory& m : mem_) {
-    // A derived token is the object's own id: the database has it as long as it has the object.
-    if ((m.has_token && m.token_written) || (spec_->token == TokenMode::derived && !m.token.view().empty()))
-      tokens.push_back(m.token);
+    if (m.has_token && m.token_written) tokens.push_back(m.token);
     const IntentRecord& i = history_->intents[m.record];
     if (m.done && m.done_written && i.outcome == Outcome::ok && i.learned.reservation) reservations.push_back(i.learned.reservation);
   }
@@ -340,11 +351,7 @@ void Client::restart(Time now) {
     uint32_t first = 0;
     while (first < mem_.size() && mem_[first].done) ++first;
     log_->add(Obs::caller_restart, now, id_).a = first;
-    // The next object's creation first: the listing may send, and the process die again (then
-    // this wake is stale, and the next restart sets it again).
-    if (created_ < static_cast<uint32_t>(spec_->intents))
-      io_->wake_after(id_, next_create_at_ > now ? next_create_at_ - now : Duration(0), kCreateSlot);
-    relist(now);
+    relist(now);  // the objects created so far, those created while it was down included
     return;
   }
   next_k_ = 0;
@@ -375,7 +382,9 @@ void Client::begin_call(Time now, Api api, bool repeat) {
         !d_->write_tried) {
       d_->write_tried = true;
       const auto [fails, stall] = db_write(now, true);
-      if (stall.us > 0) {
+      // The write's end is an event of its own (even without a stall): an aborted reconcile hands
+      // the next object out from the loop, not from inside this call.
+      if (stall.us > 0 || (fails && spec_->controller->on_persist_error == ControllerSpec::abort)) {
         d_->state = State::persisting;
         d_->write_fails = fails;
         io_->wake_after(id_, stall, w_);
@@ -479,6 +488,13 @@ void Client::send_attempt(Time now) {
 }
 
 void Client::transmit(Time now) {
+  // The rate limiter's wait outlasted the call's deadline: the SDK stops before sending.
+  if (d_->deadline_at && now >= *d_->deadline_at) {
+    const CallRecord& c = history_->calls[d_->call];
+    const bool answered = !c.attempts.empty() && d_->last_end != AttemptEnd::timeout;
+    call_ended(c.attempts.empty() ? AttemptEnd::timeout : d_->last_end, answered ? &c.response : nullptr, now, StopWhy::deadline);
+    return;
+  }
   CallRecord& call = history_->calls[d_->call];
   AttemptRecord a;
   a.call = d_->call;
@@ -838,7 +854,9 @@ void Client::next_intent(Time now) {
   // call's outcome stays unknown in its record, and the oracle judges what that call did).
   uint32_t last = d_->k;
   const IntentRecord& driven = history_->intents[d_->intent];
-  const CallRecord* last_call = driven.calls.empty() ? nullptr : &history_->calls[driven.calls.back()];
+  // ... by this drive's last call (a drive that sent nothing settled nothing).
+  const CallRecord* last_call =
+      driven.calls.size() > d_->drive_first_call ? &history_->calls[driven.calls.back()] : nullptr;
   const bool settled_4xx = last_call && last_call->api == Api::run && !last_call->repeat &&
                            last_call->outcome == Outcome::failed;
   for (uint32_t k : d_->batch_k) {
@@ -877,11 +895,10 @@ void Client::next_intent(Time now) {
 // Object created_ is created (a user applies it): added to the queue; the next one `think` later.
 void Client::create_next(Time now) {
   IDEM_CHECK(created_ < static_cast<uint32_t>(spec_->intents), "one creation pending at a time");
-  if (created_ == 0 && queue_->sync_period) io_->wake_after(id_, *queue_->sync_period, kSyncSlot);
-  add(created_++, now);
+  arm_sync();
+  add(created_++, now);  // not while the process is down: its restart lists it
   if (created_ < static_cast<uint32_t>(spec_->intents)) {
     const Duration gap = spec_->think.sample(prng_);
-    next_create_at_ = now + gap;
     io_->wake_after(id_, gap, kCreateSlot);
   }
   hand_out(now);
@@ -896,9 +913,16 @@ void Client::relist(Time now) {
     for (uint32_t k = 0; k < created_; ++k)
       if (k >= mem_.size() || !mem_[k].done || !mem_[k].done_written) add(k, now);
   }
-  if (queue_->sync_period) io_->wake_after(id_, *queue_->sync_period, kSyncSlot);
+  arm_sync();
   hand_out(now);
   maybe_done(now);
+}
+
+// One periodic re-list pending at a time, set by a process that is up.
+void Client::arm_sync() {
+  if (down_ || sync_armed_ || !queue_->sync_period) return;
+  sync_armed_ = true;
+  io_->wake_after(id_, *queue_->sync_period, kSyncSlot);
 }
 
 void Client::add(uint32_t k, Time now) {
@@ -974,8 +998,9 @@ void Client::reconciled(Time now, bool requeue) {
 // kept as microseconds of refill, one token every 1/qps s).
 Duration Client::rate_limited(uint32_t k, Time now) {
   const uint32_t exp = failures_[k]++;
-  Duration item = queue_->max;
-  if (exp < 40 && (queue_->base.us << exp) < queue_->max.us) item = Duration(queue_->base.us << exp);
+  int64_t item_us = queue_->base.us;  // base x 2^exp, at most max (doubled with a check, never past it)
+  for (uint32_t i = 0; i < exp && item_us < queue_->max.us; ++i) item_us = item_us > queue_->max.us / 2 ? queue_->max.us : item_us * 2;
+  const Duration item(std::min(item_us, queue_->max.us));
   const int64_t per = 1000000 / queue_->qps;
   bucket_us_ = std::min<int64_t>(int64_t{queue_->burst} * per, bucket_us_ + (now - bucket_at_).us);
   bucket_at_ = now;

@@ -209,6 +209,8 @@ class Client {
   // The delay before the first wake-up, and the slot to wake (on_wake); call once.
   Duration start_delay() { return spec_->start.sample(prng_); }
   uint32_t first_slot() const { return queued_mode() ? kCreateSlot : 0; }
+  // Objects are created by users, whatever the process does: their wakes outlive a crash.
+  static constexpr bool outlives_crash(uint32_t slot) { return slot == kCreateSlot; }
   // What its database holds (a controller with `state: durable`; nothing otherwise): the tokens it
   // wrote down and the reservations of the intents it knows are done. Appended, unsorted.
   void stored(std::vector<Token>& tokens, std::vector<uint32_t>& reservations) const;
@@ -280,6 +282,8 @@ class Client {
   void reconciled(Time now, bool requeue);  // the current worker's reconcile of d_->k ended
   Duration rate_limited(uint32_t k, Time now);  // the queue's rate limiter's When(k)
   void create_next(Time now);
+  void arm_sync();
+  bool sync_armed_ = false;  // a re-list is pending
   void relist(Time now);
   void maybe_done(Time now);
 
@@ -347,7 +351,6 @@ class Client {
   bool down_ = false;      // the process is down
   bool finished_ = false;  // nothing left to do: every object created, done or blocked, nothing queued
   uint32_t created_ = 0;   // objects created so far (0..created_-1)
-  Time next_create_at_;    // when the next object is created
   std::vector<uint32_t> fifo_;  // the queue's objects in order (a ring from fifo_head_)
   size_t fifo_head_ = 0;
   // Per object: 1 queued, 2 being processed, 4 dirty (added while being processed), 8 blocked.

@@ -971,6 +971,21 @@ TEST(Loader, IncludeMergesSharedFaultsServiceAndRegions) {
   EXPECT_NE(cycle.find("shared/outage.yaml -> " + a), std::string::npos) << cycle;
   const std::string missing = refused("shared/outage.yaml", "include: [gone.yaml]\n");
   EXPECT_NE(missing.find("gone.yaml cannot be read"), std::string::npos) << missing;
+  // Overriding one Region keeps the Regions' order (the first stays the first).
+  write("shared/outage.yaml", "regions: {us-east-1: {zones: [a1]}, eu-west-1: {zones: [e1]}}\n");
+  write("r.yaml", "name: r\ninclude: [shared/outage.yaml]\nregions: {us-east-1: {zones: [a2]}}\nclients: [{name: a}]\n");
+  const Scenario regions = load_scenario_file((dir / "r.yaml").string());
+  ASSERT_EQ(regions.service.regions.size(), 2u);
+  EXPECT_EQ(regions.service.regions[0].name, "us-east-1");
+  EXPECT_EQ(regions.service.regions[0].zones, std::vector<std::string>{"a2"});
+  EXPECT_EQ(regions.clients[0].spec.region, 0u);
+  // A file included twice (directly, or through two others) would act twice: refused.
+  write("shared/outage.yaml", "include: [base.yaml]\n");
+  const std::string twice = refused("a.yaml", "name: a\ninclude: [shared/outage.yaml, shared/base.yaml]\nclients: [{name: a}]\n");
+  EXPECT_NE(twice.find("shared/base.yaml is included twice"), std::string::npos) << twice;
+  // The scenario's own faults that are not a list are said to be so, includes or not.
+  const std::string not_list = refused("a.yaml", "name: a\ninclude: [shared/outage.yaml]\nclients: [{name: a}]\nfaults: {lose: {what: request, rate: 1%}}\n");
+  EXPECT_NE(not_list.find("faults: expected a list"), std::string::npos) << not_list;
   fs::remove_all(dir);
   // YAML merge keys are pointed at include.
   const Caught merge = error_of("name: x\nclients: [{name: a}]\n<<: {limit: 1h}\n");

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <sstream>
 
 #include "harness/batch.h"
 #include "harness/check.h"
@@ -956,6 +957,23 @@ TEST(AppLayer, ADerivedTokensReplacementIsDerivedTooSoARestartRepeatsIt) {
   for (const auto& v : r.violations) EXPECT_EQ(v.property, "no-false-reap") << v.detail;
 }
 
+TEST(AppLayer, AnotherDeliverysNewsIsNotAReplacement) {
+  // Two groups deliver one intent. A is told its launch was terminated (and gives up); B, told
+  // nothing, launches with its own token: a second launch of the intent, not a replacement.
+  const auto r = kept(harness::parse_scenario(
+                          "name: two deliveries\nlimit: 1h\n"
+                          "clients: [{name: a, intent: web, token: persisted, retry: {policy: none}, controller: {state: durable, resync: 1m}},\n"
+                          "          {name: b, intent: web, token: persisted, retry: {policy: none}, start: 90s}]\n"
+                          "faults: [{storm: {status: 503, phase: after, for: 1s}}]\n"
+                          "reapers: [{every: 30s, reaps: unknown, grace: 0}]\n",
+                          "two-deliveries.yaml"),
+                      1);
+  ASSERT_NE(r.trace.find("code=IdempotentInstanceTerminated"), std::string::npos) << r.trace;
+  bool duplicate = false;
+  for (const auto& v : r.violations) duplicate = duplicate || v.property == "intent-instances";
+  EXPECT_TRUE(duplicate) << r.trace;
+}
+
 TEST(AppLayer, AReplacementDoesNotHideADuplicateBeforeIt) {
   // Two launches under one token (a store that reads then writes, and a request delivered twice),
   // both answers lost; the reaper takes both; the resync is told the token's launch was terminated
@@ -1278,6 +1296,37 @@ TEST(ControllerDatabase, AStalledWriteDelaysTheLaunch) {
   EXPECT_NE(r.trace.find("0.000000s ctl#0 db-write intent=0 what=token stall=250ms result=ok"), std::string::npos) << r.trace;
   EXPECT_NE(r.trace.find("0.250000s ctl#0 send RunInstances attempt=0"), std::string::npos) << r.trace;
   EXPECT_NE(r.trace.find("store-fail=0% store-latency=250ms..250ms on-persist-error=abort"), std::string::npos);
+}
+
+// A deadline that passes while the adaptive rate limiter holds a send back ends the call there
+// (a process's workers share the limiter, and its waits add up).
+TEST(Deadline, ARateLimitersWaitPastTheDeadlineEndsTheCall) {
+  const auto r = kept(harness::parse_scenario(
+                          "name: adaptive deadline\nlimit: 10m\nservice: {throttle: {bucket: 2, refill: 1/s}}\n"
+                          "clients: [{name: op, intents: 30, token: derived, deadline: 1s, retry: {policy: aws-adaptive},\n"
+                          "           controller: {queue: {workers: 8, sync_period: none}}}]\n",
+                          "adaptive-deadline.yaml"),
+                      1);
+  EXPECT_NE(r.trace.find("why=deadline"), std::string::npos);
+  // Time never goes back.
+  double last = 0;
+  std::istringstream lines(r.trace);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0])) || line.find("s ") == std::string::npos) continue;
+    const double t = std::stod(line.substr(0, line.find("s ")));
+    EXPECT_GE(t, last) << line;
+    last = std::max(last, t);
+  }
+}
+
+TEST(WorkQueue, OneRelistPendingAfterACrashBeforeTheFirstObject) {
+  const auto r = kept(harness::parse_scenario(
+                          "name: two relists\nlimit: 1h\n"
+                          "clients: [{name: op, start: 1m, token: derived, controller: {queue: {sync_period: 5m}}}]\n"
+                          "faults: [{crash: {target: client, group: op, at: 10s, restart_after: 5s}}]\n",
+                          "relists.yaml"),
+                      1);
+  EXPECT_EQ(count_of(r.trace, " resync\n"), 11u) << r.trace;  // from the restart at 15s, every 5 minutes, once
 }
 
 // Completion time is to the intent's first definite end: a volatile caller's restart drives its

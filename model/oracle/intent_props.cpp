@@ -214,10 +214,11 @@ void Judge::intents() {
     // terminated: then it knows, and gave up on it).
     for (uint32_t m = member_begin[L]; m < member_begin[L + 1] && !ls.empty(); ++m) {
       const uint32_t member = members[m];
-      if (l.intents[member].outcome != Outcome::failed || told_terminated(member)) continue;
+      if (l.intents[member].outcome != Outcome::failed) continue;
       const auto mine = std::find_if(ls.begin(), ls.end(), [&](uint32_t li) {
         const Ledger::Call& c = l.call_of(l.launches[li].attempt);
-        return c.intent == member || std::find(c.batch.begin(), c.batch.end(), member) != c.batch.end();
+        const bool its = c.intent == member || std::find(c.batch.begin(), c.batch.end(), member) != c.batch.end();
+        return its && !told_terminated(member, l.launches[li].attempt);
       });
       if (mine == ls.end()) continue;  // another delivery of the intent launched, not this one
       Finding f = about(member, Property::intent_instances, Reason::failed_but_launched);
@@ -290,12 +291,18 @@ void Judge::intents() {
   }
 }
 
-// Whether a call of intent record `n` was answered IdempotentInstanceTerminated, in time.
-bool Judge::told_terminated(uint32_t n) const {
+// Whether a call of intent record `n` was answered, in time, IdempotentInstanceTerminated for the
+// token the launch of `attempt` was made with: it knows that launch happened and is gone.
+bool Judge::told_terminated(uint32_t n, uint32_t attempt) const {
+  const Ledger::Attempt& made = l.attempts[attempt];
+  if (!made.has_token()) return false;
   for (uint32_t c : l.intents[n].calls)
-    for (uint32_t a : l.calls[c].attempts)
-      if (l.attempts[a].end == Ledger::Attempt::answer && l.attempts[a].response.code == Code::IdempotentInstanceTerminated)
+    for (uint32_t a : l.calls[c].attempts) {
+      const Ledger::Attempt& at = l.attempts[a];
+      if (at.end == Ledger::Attempt::answer && at.response.code == Code::IdempotentInstanceTerminated && at.has_token() &&
+          l.token(at.token) == l.token(made.token))
         return true;
+    }
   return false;
 }
 
@@ -304,14 +311,15 @@ bool Judge::told_terminated(uint32_t n) const {
 // returns true.
 bool Judge::generations(uint32_t L, std::vector<uint32_t>& ls, const std::vector<uint32_t>& shares,
                         uint32_t& total) const {
-  // (when it was received, token): the IdempotentInstanceTerminated answers L's calls received.
-  std::vector<std::pair<Time, uint32_t>> told;
+  // (when it was received, token, by which intent record): the IdempotentInstanceTerminated
+  // answers L's calls received.
+  std::vector<std::tuple<Time, uint32_t, uint32_t>> told;
   for (uint32_t m = member_begin[L]; m < member_begin[L + 1]; ++m)
     for (uint32_t c : l.intents[members[m]].calls)
       for (uint32_t a : l.calls[c].attempts) {
         const Ledger::Attempt& at = l.attempts[a];
         if (at.end == Ledger::Attempt::answer && at.response.code == Code::IdempotentInstanceTerminated && at.has_token())
-          told.emplace_back(at.ended, at.token);
+          told.emplace_back(at.ended, at.token, members[m]);
       }
   if (told.empty()) return false;
   std::vector<uint32_t> order = ls;
@@ -319,18 +327,20 @@ bool Judge::generations(uint32_t L, std::vector<uint32_t>& ls, const std::vector
     return l.attempts[l.launches[x].attempt].order < l.attempts[l.launches[y].attempt].order;
   });
   auto share = [&](uint32_t li) { return shares[static_cast<size_t>(std::find(ls.begin(), ls.end(), li) - ls.begin())]; };
-  auto gone_before = [&](uint32_t li, Time t) {  // the caller was told li's token's launch was terminated by t
+  // The caller that makes launch `next` (its intent record) was told by `t` that li's token's
+  // launch was terminated: another delivery's news is not its own.
+  auto gone_before = [&](uint32_t li, Time t, uint32_t by) {
     const Ledger::Attempt& made = l.attempts[l.launches[li].attempt];
     if (!made.has_token()) return false;
     return std::any_of(told.begin(), told.end(), [&](const auto& x) {
-      return x.first <= t && l.token(x.second) == l.token(made.token);
+      return std::get<0>(x) <= t && std::get<2>(x) == by && l.token(std::get<1>(x)) == l.token(made.token);
     });
   };
   std::vector<std::vector<uint32_t>> gens{{}};
   for (uint32_t li : order) {
-    const Time began = l.call_of(l.launches[li].attempt).invoked;
+    const Ledger::Call& by = l.call_of(l.launches[li].attempt);
     const std::vector<uint32_t>& cur = gens.back();
-    if (!cur.empty() && std::all_of(cur.begin(), cur.end(), [&](uint32_t x) { return gone_before(x, began); }))
+    if (!cur.empty() && std::all_of(cur.begin(), cur.end(), [&](uint32_t x) { return gone_before(x, by.invoked, by.intent); }))
       gens.emplace_back();
     gens.back().push_back(li);
   }

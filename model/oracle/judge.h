@@ -73,7 +73,7 @@ struct Judge {
   bool allowed(uint32_t attempt, Expect e, uint32_t launch) const;
   std::vector<uint32_t> launches_in(const uint32_t* begin, const uint32_t* end) const;
   std::vector<uint32_t> intent_attempts(uint32_t L) const;
-  bool told_terminated(uint32_t n) const;
+  bool told_terminated(uint32_t n, uint32_t attempt) const;
   bool generations(uint32_t L, std::vector<uint32_t>& ls, const std::vector<uint32_t>& shares, uint32_t& total) const;
   int32_t group_of_attempt(uint32_t a) const { return static_cast<int32_t>(l.clients[l.call_of(a).client].group); }
   int32_t group_of_intent(uint32_t i) const { return static_cast<int32_t>(l.clients[l.intents[i].client].group); }
