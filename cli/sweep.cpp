@@ -49,14 +49,20 @@ YAML::Node node_at(YAML::Node root, const std::string& path) {
       inner.reset(node.begin()->second);  // a fault's kind: {lose: {...}}
       node.reset(inner);
     }
-    if (!node[part] && (index || !last))
-      throw UsageError{"--set " + path + ": the scenario has no '" + part + "' there"};
+    if (!node[part] && index) {
+      const bool included = root.IsMap() && root["include"] && (part == "faults" || part == "service" || part == "regions");
+      throw UsageError{"--set " + path + ": the scenario has no '" + part + "' there" +
+                       (included ? std::string(" (what its include: files give cannot be set; copy it into the scenario)") : "")};
+    }
+    if (!node[part] && !last) node[part] = YAML::Node(YAML::NodeType::Map);  // a mapping the file leaves out: added
     YAML::Node next;
     next.reset(node[part]);
     if (index) {
       if (!next.IsSequence() || *index >= next.size())
         throw UsageError{"--set " + path + ": '" + part + "' has no item " + std::to_string(*index) +
-                         (next.IsSequence() ? " (it has " + std::to_string(next.size()) + ")" : " (it is not a list)")};
+                         (next.IsSequence() ? " (it has " + std::to_string(next.size()) + ")" : " (it is not a list)") +
+                         (root.IsMap() && root["include"] ? "; what its include: files give cannot be set: copy it into the scenario"
+                                                          : "")};
       YAML::Node item;
       item.reset(next[*index]);
       next.reset(item);
@@ -226,8 +232,9 @@ duplicates disappear?" in one command.
           {.name = "--set", .value = "KEY=V1,V2,...",
            .help = "a setting by its path in the file and the values to try, like clients[0].timeout=500ms,2s,5s or "
                    "faults[1].rate=1%,5%,20% (a fault's own keys, like faults[1].rate, need not name its kind: "
-                   "faults[1].lose.rate); a key the file does not write is added. Each value is checked as the "
-                   "file's own would be",
+                   "faults[1].lose.rate); a key the file does not write is added, and the mappings above it "
+                   "(service.store.ttl in a file without service:); a list item must be there (what include: "
+                   "files give cannot be set). Each value is checked as the file's own would be",
            .repeat = true,
            .required = true,
            .check = check_set},

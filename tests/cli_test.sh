@@ -174,6 +174,8 @@ check "--quiet: no progress bar, even with --progress" test ! -s "$tmp/quiet.txt
 check "sweep: a row per value, leaks and violations against it" expect_exit 0 "^5%  +sdk  +6  +0  +none" sweep "$src/scenarios/no-token-response-loss.yaml" --set "faults[0].rate=0%,5%" --set "clients[0].token=none,sdk" --runs 6
 check "sweep: violations appear where they should" expect_exit 0 "^5%  +none  +6  +6  +intent-instances=[0-9]+" sweep "$src/scenarios/no-token-response-loss.yaml" --set "faults[0].rate=0%,5%" --set "clients[0].token=none,sdk" --runs 6
 check "sweep: a path the file does not have: exit 2" expect_exit 2 "--set faults\[3\].rate: 'faults' has no item 3 \(it has 1\)" sweep "$src/scenarios/no-token-response-loss.yaml" --set "faults[3].rate=1%"
+check "sweep: a mapping the file leaves out is added" expect_exit 0 "^10s +3 " sweep "$src/scenarios/no-token-response-loss.yaml" --set "service.describe_lag=1s,10s" --runs 3
+check "sweep: a key misspelt under an added mapping: exit 2" expect_exit 2 "unknown key 'stor'; did you mean 'store'" sweep "$src/scenarios/no-token-response-loss.yaml" --set "service.stor.ttl=1h"
 check "sweep: a value the format refuses: exit 2" expect_exit 2 "--set clients\[0\].timeout=fast: clients\[0\].timeout: 'fast' is not a duration" sweep "$src/scenarios/no-token-response-loss.yaml" --set "clients[0].timeout=fast"
 check "sweep: a misspelt key: exit 2" expect_exit 2 "unknown key 'timout'; did you mean 'timeout'" sweep "$src/scenarios/no-token-response-loss.yaml" --set "clients[0].timout=1s"
 check "sweep --help" expect_exit 0 "usage: idemsim sweep FILE --set" sweep --help
