@@ -178,8 +178,7 @@ void Client::on_wake(Time now, uint32_t slot) {
     case State::idle: begin_intent(now); break;
     case State::backoff:
       if (d_->until_deadline) {
-        const CallRecord& call = history_->calls[d_->call];
-        call_ended(d_->last_end, d_->last_end == AttemptEnd::timeout ? nullptr : &call.response, now, StopWhy::deadline);
+        stop_at_deadline(now);
       } else {
         send_attempt(now);
       }
@@ -490,9 +489,7 @@ void Client::send_attempt(Time now) {
 void Client::transmit(Time now) {
   // The rate limiter's wait outlasted the call's deadline: the SDK stops before sending.
   if (d_->deadline_at && now >= *d_->deadline_at) {
-    const CallRecord& c = history_->calls[d_->call];
-    const bool answered = !c.attempts.empty() && d_->last_end != AttemptEnd::timeout;
-    call_ended(c.attempts.empty() ? AttemptEnd::timeout : d_->last_end, answered ? &c.response : nullptr, now, StopWhy::deadline);
+    stop_at_deadline(now);
     return;
   }
   CallRecord& call = history_->calls[d_->call];
@@ -598,6 +595,14 @@ void Client::attempt_ended(AttemptEnd end, const Response* r, Time now) {
     return;
   }
   call_ended(end, r, now, stop_why(d_->retry->stop_reason()));
+}
+
+// The call's deadline passed between its attempts (in a backoff, or before a send): it ends on
+// what its last attempt got, if it made one.
+void Client::stop_at_deadline(Time now) {
+  const CallRecord& c = history_->calls[d_->call];
+  const bool answered = !c.attempts.empty() && d_->last_end != AttemptEnd::timeout;
+  call_ended(c.attempts.empty() ? AttemptEnd::timeout : d_->last_end, answered ? &c.response : nullptr, now, StopWhy::deadline);
 }
 
 // The SDK stopped: the call ends, and the application decides what comes next.

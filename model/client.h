@@ -252,6 +252,7 @@ class Client {
   void transmit(Time now);
   void attempt_ended(AttemptEnd end, const Response* r, Time now);
   void call_ended(AttemptEnd end, const Response* r, Time now, StopWhy why);
+  void stop_at_deadline(Time now);
   void run_call_ended(CallRecord& call, AttemptEnd end, Time now);
   void describe_ended(const CallRecord& call, const Response* r, Time now);
   void fan_out(const CallRecord& call, Time now);
