@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages idemsim needs, only those that are missing. Run as root.
 #   install-deps.sh           what building and running idemsim needs (README command 1)
 #   install-deps.sh --tests   and what its test suite needs besides (README command 2, CI)
+#   install-deps.sh --bench   and what the benchmark suite needs besides (bench/run.sh)
 set -euo pipefail
 packages=(
   g++ cmake ninja-build            # toolchain
@@ -20,8 +21,15 @@ if [ "${1:-}" = "--tests" ]; then
                                    # JavaScript SDK itself: tests/clients/install.sh (npm ci)
     clang-14 libclang-rt-14-dev    # libFuzzer, ASan, UBSan: the Query parser's fuzz test (fuzz.query)
   )
+elif [ "${1:-}" = "--bench" ]; then
+  packages+=(
+    libns3-dev                     # the ns-3 peer of workload W1 (bench/peers/ns3_model.cc)
+    libbenchmark-dev               # Google Benchmark: bench/micro_bench.cpp
+    time                           # /usr/bin/time -v: peak memory of the scaling series
+    git                            # the commit the figures are for
+  )
 elif [ $# -gt 0 ]; then
-  echo "usage: install-deps.sh [--tests]" >&2
+  echo "usage: install-deps.sh [--tests | --bench]" >&2
   exit 2
 fi
 missing=()
