@@ -20,8 +20,9 @@ void log_launch(model::RunLog& log, sim::Time at, uint32_t op, uint32_t attempt,
   p.a = res.region;
   p.b = res.account;
   p.c = res.placed_zone.empty() ? model::kNone : log.name(res.placed_zone);
-  p.d = res.params.subnet.empty() ? model::kNone : log.name(res.params.subnet);
-  p.x = log.params(res.params);
+  const model::LaunchParams& params = service.params_of(res);
+  p.d = params.subnet.empty() ? model::kNone : log.name(params.subnet);
+  p.x = log.params(params);
 }
 
 ServiceHost::ServiceHost(Context& cx, Network& net)

@@ -84,13 +84,40 @@ std::optional<Code> Service::validate(const RunRequest& req) const {
   return std::nullopt;
 }
 
-Service::Key Service::key_of(const RunRequest& req, const std::string& zone) const {
+uint64_t Service::Key::hash() const {
+  uint64_t h = flat_mix(0x6a09e667f3bcc908ULL, uint64_t{region} | uint64_t{account} << 32);
+  h = flat_mix(h, zone);
+  const std::string_view t = token.view();
+  return flat_hash_bytes(h ^ token.size(), t.data(), t.size());
+}
+
+uint32_t Service::intern(const LaunchParams& p) {
+  if (last_params_ != UINT32_MAX && params_[last_params_] == p) return last_params_;
+  uint64_t h = flat_mix(0xbb67ae8584caa73bULL, static_cast<uint64_t>(static_cast<uint32_t>(p.min)) << 32 |
+                                                  static_cast<uint32_t>(p.max));
+  for (const std::string* f : {&p.image, &p.type, &p.key, &p.zone, &p.subnet})
+    h = flat_hash_bytes(flat_mix(h, f->size()), f->data(), f->size());
+  if (const uint32_t* id = params_ids_.find(h, [&](uint32_t i) { return params_[i] == p; })) return last_params_ = *id;
+  params_.push_back(p);
+  last_params_ = static_cast<uint32_t>(params_.size() - 1);
+  params_ids_.insert(h, last_params_);
+  return last_params_;
+}
+
+uint32_t Service::zone_id(const std::string& zone) {
+  for (uint32_t i = 0; i < zones_.size(); ++i)
+    if (zones_[i] == zone) return i;
+  zones_.push_back(zone);
+  return static_cast<uint32_t>(zones_.size() - 1);
+}
+
+Service::Key Service::key_of(uint32_t region, uint32_t account, uint32_t zone, const Token& token) const {
   const BugSet& bugs = config_.bugs;
-  Key key{req.region, req.account, zone, req.token};
+  Key key{region, account, zone, token};
   if (bugs.has(Bug::global_token_table)) key.region = 0;
-  if (bugs.has(Bug::ignore_zone_scope)) key.zone.clear();
+  if (bugs.has(Bug::ignore_zone_scope)) key.zone = 0;
   if (bugs.has(Bug::case_insensitive_token) || bugs.has(Bug::token_prefix_32)) {
-    std::string t = req.token.str();
+    std::string t = token.str();
     if (bugs.has(Bug::case_insensitive_token))
       for (char& c : t) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     if (bugs.has(Bug::token_prefix_32) && t.size() > 32) t.resize(32);
@@ -100,7 +127,10 @@ Service::Key Service::key_of(const RunRequest& req, const std::string& zone) con
 }
 
 // Rule 3: every parameter but the Region and the zone (the scope) must match.
-bool Service::same_parameters(const LaunchParams& a, const LaunchParams& b) const {
+bool Service::same_parameters(uint32_t ia, uint32_t ib) const {
+  if (ia == ib) return true;  // interned: the same value
+  const LaunchParams& a = params_[ia];
+  const LaunchParams& b = params_[ib];
   const BugSet& bugs = config_.bugs;
   return a.image == b.image && (a.type == b.type || bugs.has(Bug::mismatch_ignores_type)) && a.key == b.key &&
          (a.subnet == b.subnet || bugs.has(Bug::mismatch_ignores_subnet)) && a.min == b.min && a.max == b.max &&
@@ -132,10 +162,10 @@ bool Service::expired(const Record& r, Time now) const {
   return now - last >= config_.token_retention;
 }
 
-std::map<Service::Key, Service::Record>::iterator Service::read(const Key& key, const Handling& at) {
-  auto it = records_.find(key);
-  if (it != records_.end() && at.replica > 0 && at.now - it->second.written < config_.store.lag) return records_.end();
-  return it;
+Service::Record* Service::read(const Key& key, const Handling& at) {
+  Record* r = find(key);
+  if (r && at.replica > 0 && at.now - r->written < config_.store.lag) return nullptr;
+  return r;
 }
 
 Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag) {
@@ -149,67 +179,69 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
   // clock when the request arrived, before its validate and reserve steps.
   const Time clock = bugs.has(Bug::decide_at_arrival) ? at.arrived.value_or(at.now) + at.skew : at.clock();
   const uint32_t op_id = static_cast<uint32_t>(ops_.size());
+  const uint32_t params = intern(req.params);
   // An Op is kept only for a launch that starts: a repeat, a mismatch or a join copies nothing.
-  std::string zone = scope_zone(req);
-  std::optional<Key> op_key;
+  const uint32_t zone = zone_id(scope_zone(req));
   bool write_pending = false;
   if (req.has_token) {
     const bool read_then_write = config_.store.write == StoreWrite::read_then_write;
-    Key key = key_of(req, zone);
+    const Key key = key_of(req.region, req.account, zone, req.token);
     // conditional: the insert-if-absent below is decided at the primary; read-then-write: a
     // plain read, maybe from a replica that lags.
-    auto it = read_then_write ? read(key, at) : records_.lower_bound(key);
-    bool found = it != records_.end() && !(key < it->first);
-    if (found && expired(it->second, clock)) {
-      it = records_.erase(it);
-      found = false;
+    Record* rec = read_then_write ? read(key, at) : find(key);
+    if (rec && expired(*rec, clock)) {
+      records_.erase(rec);
+      rec = nullptr;
       out.forgot = true;
     }
     // Every instance of the token gone (both semantics: a fact the coverage counts); under
     // `current` it decides the answer (IdempotentInstanceTerminated).
-    const bool all_gone = found && !it->second.in_flight && all_terminated(it->second.response, clock);
+    const bool all_gone = rec && !rec->in_flight && all_terminated(rec->response, clock);
     const bool terminated = all_gone && config_.semantics == Semantics::current;
-    if (found && terminated && bugs.has(Bug::relaunch_after_terminated) &&
-        same_parameters(it->second.params, req.params)) {
-      it = records_.erase(it);
-      found = false;
+    if (rec && terminated && bugs.has(Bug::relaunch_after_terminated) && same_parameters(rec->params, params)) {
+      records_.erase(rec);
+      rec = nullptr;
     }
-    if (found && !(it->second.in_flight && bugs.has(Bug::no_inflight_join))) {
-      Record& rec = it->second;
-      out.owner = ops_[rec.op].tag;
+    if (rec && !(rec->in_flight && bugs.has(Bug::no_inflight_join))) {
+      out.owner = ops_[rec->op].tag;
       out.after_termination = all_gone;
-      if (!same_parameters(rec.params, req.params)) {
+      if (!same_parameters(rec->params, params)) {
         out.reply.code = Code::IdempotentParameterMismatch;
-      } else if (rec.in_flight) {
-        out.after_launch = ops_[rec.op].launched;
-        ops_[rec.op].joined.push_back(tag);
+      } else if (rec->in_flight) {
+        out.after_launch = ops_[rec->op].launched;
+        ops_[rec->op].joined.push_back(tag);
         out.kind = Admission::Joined;
-        out.op = rec.op;
+        out.op = rec->op;
       } else if (terminated && !bugs.has(Bug::original_after_terminated)) {
         out.reply.code = Code::IdempotentInstanceTerminated;
       } else {
-        out.reply = rec.response;
+        out.reply = rec->response;
         if (bugs.has(Bug::degraded_repeat) && out.reply.ok()) out.reply.first_instance = out.reply.count = 0;
       }
       return out;
     }
     // The token is reserved now, before anything launches (rule 7): a request that arrives
     // while this one is in flight finds it and joins. Read-then-write inserts it later (write()).
-    if (!found && !bugs.has(Bug::record_after_launch)) {
+    // (A record the reading replica did not see yet is still there: read-then-write overwrites it.)
+    if (!rec && !bugs.has(Bug::record_after_launch)) {
       if (read_then_write) {
         write_pending = true;
       } else {
-        records_.emplace_hint(it, key, Record{req.params, clock, at.now, true, Response{}, op_id});
+        records_.insert(key.hash(), Record{key, params, clock, at.now, true, Response{}, op_id});
       }
     }
-    op_key = std::move(key);
   }
   out.kind = Admission::Started;
   out.op = op_id;
   Op& op = ops_.emplace_back();
-  op.req = req;
-  op.zone = std::move(zone);
-  op.key = std::move(op_key);
+  op.region = req.region;
+  op.account = req.account;
+  op.params = params;
+  op.zone = zone;
+  op.has_token = req.has_token;
+  op.keyed = req.has_token;
+  op.tags_on_create = req.tags_on_create;
+  op.token = req.token;
   op.tag = tag;
   op.frontend = at.frontend;
   op.write_pending = write_pending;
@@ -222,21 +254,23 @@ void Service::write(uint32_t op_id, const Handling& at) {
   op.write_pending = false;
   // A plain put: it overwrites a record another request wrote since this one read (a replica
   // that had the record keeps having one).
-  Record put{op.req.params, at.clock(), at.now, !op.done, op.response, op_id};
-  auto [it, fresh] = records_.try_emplace(*op.key, put);
-  if (!fresh) {
-    put.written = it->second.written;
-    it->second = put;
+  const Key key = key_of(op);
+  Record put{key, op.params, at.clock(), at.now, !op.done, op.response, op_id};
+  if (Record* r = find(key)) {
+    put.written = r->written;
+    *r = put;
+  } else {
+    records_.insert(key.hash(), put);
   }
 }
 
 Response Service::launch(const Op& op, Time now) {
-  const LaunchParams& p = op.req.params;
+  const LaunchParams& p = params_[op.params];
   int64_t n = p.max;
   // Instances in use are counted only for types with a capacity (the only reader).
   auto cap = config_.capacity.find(p.type);
   if (cap != config_.capacity.end()) {
-    int64_t& used = in_use_[{op.req.region, p.type}];
+    int64_t& used = in_use_[{op.region, p.type}];
     const int64_t free = cap->second - used;
     if (free < p.min) return Response{Code::InsufficientInstanceCapacity, 0, 0, 0};
     n = std::min<int64_t>(n, free);
@@ -244,24 +278,24 @@ Response Service::launch(const Op& op, Time now) {
   }
   Reservation r;
   r.id = static_cast<uint32_t>(reservations_.size() + 1);
-  r.region = op.req.region;
-  r.account = op.req.account;
-  r.zone = op.zone;
+  r.region = op.region;
+  r.account = op.account;
+  r.zone = zones_[op.zone];
   r.placed_zone = p.zone;
   if (r.placed_zone.empty() && !p.subnet.empty()) {
-    const auto& subnets = config_.regions[op.req.region].subnets;
+    const auto& subnets = config_.regions[op.region].subnets;
     if (auto it = subnets.find(p.subnet); it != subnets.end()) r.placed_zone = it->second;
   }
-  const auto& zones = config_.regions[op.req.region].zones;
+  const auto& zones = config_.regions[op.region].zones;
   if (r.placed_zone.empty() && !zones.empty()) r.placed_zone = zones[(reservations_.size()) % zones.size()];
-  r.has_token = op.req.has_token;
-  r.token = op.req.token;
-  r.params = p;
+  r.has_token = op.has_token;
+  r.token = op.token;
+  r.params = op.params;
   r.first_instance = static_cast<uint32_t>(instances_.size() + 1);
   r.count = static_cast<uint32_t>(n);
   r.at = now;
   r.tag = op.tag;
-  r.tags_on_create = op.req.tags_on_create;
+  r.tags_on_create = op.tags_on_create;
   for (uint32_t i = 0; i < r.count; ++i)
     instances_.push_back(Instance{r.first_instance + i, r.id, now, std::nullopt});
   reservations_.push_back(std::move(r));
@@ -284,27 +318,27 @@ Completion Service::record(uint32_t op_id, const Handling& at) {
   out.response = op.response;
   out.joined = std::move(op.joined);
   op.joined.clear();
-  if (!op.key) return out;
-  auto bound = [&] { return Record{op.req.params, at.clock(), at.now, false, op.response, op_id}; };
-  auto it = records_.find(*op.key);
-  if (it == records_.end()) {
+  if (!op.keyed) return out;
+  const Key key = key_of(op);
+  const Record bound{key, op.params, at.clock(), at.now, false, op.response, op_id};
+  Record* rec = find(key);
+  if (!rec) {
     // No record: it is written now (the record-after-launch bug), or the store lost it (a
     // volatile store's crash), or the read-then-write insert has not landed yet.
     op.write_pending = false;
-    records_.emplace(*op.key, bound());
+    records_.insert(key.hash(), bound);
     return out;
   }
-  if (it->second.op != op_id) {
+  if (rec->op != op_id) {
     // Another request's record: with read-then-write the put overwrites it; otherwise this launch
     // leaves it (only a planted bug, or a record remade after a loss, gets here).
-    if (config_.store.write == StoreWrite::read_then_write) it->second = bound();
+    if (config_.store.write == StoreWrite::read_then_write) *rec = bound;
     return out;
   }
-  Record& rec = it->second;
-  rec.in_flight = false;
-  rec.recorded = at.clock();
-  rec.response = op.response;
-  if (!op.response.ok() && config_.bugs.has(Bug::mismatch_vs_first_launch)) records_.erase(it);
+  rec->in_flight = false;
+  rec->recorded = at.clock();
+  rec->response = op.response;
+  if (!op.response.ok() && config_.bugs.has(Bug::mismatch_vs_first_launch)) records_.erase(rec);
   return out;
 }
 
@@ -317,23 +351,23 @@ std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t fronten
   std::vector<Abandoned> out;
   for (uint32_t id = 0; id < ops_.size(); ++id) {
     Op& op = ops_[id];
-    if (op.done || op.req.region != region || op.frontend != frontend) continue;
+    if (op.done || op.region != region || op.frontend != frontend) continue;
     op.done = op.abandoned = true;
     Abandoned ab{id, op.tag, op.launched, std::nullopt, false, std::move(op.joined)};
     op.joined.clear();
-    if (op.key) {
-      auto it = records_.find(*op.key);
-      if (it != records_.end() && it->second.op == id && it->second.in_flight) {
+    if (op.keyed) {
+      Record* rec = find(key_of(op));
+      if (rec && rec->op == id && rec->in_flight) {
         ab.had_record = true;
         if (config_.recover && op.launched) {
           // Its instances carry the token: bind them to the record, as record() would have
           // (stamped by the store's own clock, which is exact).
-          it->second.in_flight = false;
-          it->second.recorded = now;
-          it->second.response = op.response;
+          rec->in_flight = false;
+          rec->recorded = now;
+          rec->response = op.response;
           ab.bound = op.response;
         } else {
-          records_.erase(it);  // released: nothing launched (or, without recovery, forgotten)
+          records_.erase(rec);  // released: nothing launched (or, without recovery, forgotten)
         }
       }
     }
@@ -344,8 +378,7 @@ std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t fronten
 
 void Service::crash_store(uint32_t region) {
   if (config_.store.durability == Durability::durable) return;
-  for (auto it = records_.begin(); it != records_.end();)
-    it = ops_[it->second.op].req.region == region ? records_.erase(it) : std::next(it);
+  records_.erase_if([&](const Record& r) { return ops_[r.op].region == region; });
 }
 
 void Service::reserve(size_t n) {
@@ -384,7 +417,7 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
   DescribeResult out;
   auto view = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
-    return InstanceView{i.id, r.id, state_of(i.id, now), r.token, r.params.type, r.zone, i.launched, true, r.has_token, r.token};
+    return InstanceView{i.id, r.id, state_of(i.id, now), r.token, params_[r.params].type, r.zone, i.launched, true, r.has_token, r.token};
   };
   auto matches = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
@@ -417,7 +450,7 @@ std::vector<InstanceView> Service::list(uint32_t region, uint32_t account, Time 
     // tag_lag after that call (never, if the caller never learned of the instance).
     const bool tagged = r.tags_on_create ? now - i.launched >= config_.describe_lag + config_.tag_lag
                                          : r.tagged_at && now - *r.tagged_at >= config_.tag_lag;
-    out.push_back(InstanceView{i.id, r.id, state, tagged && r.has_token ? r.token : Token(), r.params.type, r.zone,
+    out.push_back(InstanceView{i.id, r.id, state, tagged && r.has_token ? r.token : Token(), params_[r.params].type, r.zone,
                                i.launched, tagged, r.has_token, r.has_token ? r.token : Token()});
   }
   return out;
@@ -434,7 +467,8 @@ DescribeResult Service::terminate(uint32_t region, const std::vector<uint32_t>& 
       i.terminate_requested = now;
       if (asked) asked->push_back(id);
       const Reservation& r = reservations_[i.reservation - 1];
-      if (config_.capacity.count(r.params.type)) in_use_[{r.region, r.params.type}] -= 1;
+      const std::string& type = params_[r.params].type;
+      if (config_.capacity.count(type)) in_use_[{r.region, type}] -= 1;
     }
   }
   return describe(region, ids, std::nullopt, at.clock(), account);

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "model/bugs.h"
+#include "model/flat_table.h"
 #include "model/types.h"
 #include "sim/time.h"
 
@@ -132,7 +133,7 @@ struct Reservation {
   std::string placed_zone;
   bool has_token = false;
   Token token;
-  LaunchParams params;
+  uint32_t params = 0;  // what it launched with: Service::params(id) (the service interns them)
   uint32_t first_instance = 0;
   uint32_t count = 0;
   Time at;
@@ -272,6 +273,9 @@ class Service {
   // The state it would have at `now` had no one asked to terminate it: pending, then running.
   InstanceState lifecycle_state(uint32_t instance, Time now) const;
   const std::vector<Reservation>& reservations() const { return reservations_; }
+  // The parameters a reservation (or a record) names: one copy per distinct value.
+  const LaunchParams& params(uint32_t id) const { return params_[id]; }
+  const LaunchParams& params_of(const Reservation& r) const { return params_[r.params]; }
   const std::vector<Instance>& instances() const { return instances_; }
   const ServiceConfig& config() const { return config_; }
   size_t in_flight() const;
@@ -283,36 +287,41 @@ class Service {
   static bool valid_token(const Token& token);
 
  private:
+  // A token's record is found by (Region, account, scope zone, token): the zone is an index into
+  // zones_ (0: regional).
   struct Key {
-    uint32_t region;
-    uint32_t account;
-    std::string zone;
+    uint32_t region = 0;
+    uint32_t account = 0;
+    uint32_t zone = 0;
     Token token;
-    friend bool operator<(const Key& a, const Key& b) {
-      // The token first: it is what tells most keys apart.
-      if (a.token != b.token) return a.token < b.token;
-      return std::tie(a.region, a.account, a.zone) < std::tie(b.region, b.account, b.zone);
-    }
+    bool operator==(const Key&) const = default;
+    uint64_t hash() const;
   };
   struct Record {
-    LaunchParams params;
+    Key key;
+    uint32_t params = 0;  // interned: params_
     Time recorded;  // by the writing frontend's clock (TTL)
     Time written;   // true time it reached the primary (replica lag)
     bool in_flight = true;
     Response response;
     uint32_t op = 0;  // the launch that made (or makes) the answer
   };
+  // A launch taken on. Its token's record key is key_of(op) (the request's fields below).
   struct Op {
-    RunRequest req;
-    std::string zone;            // scope zone
-    std::optional<Key> key;      // the token's record, if any
-    uint64_t tag = 0;
+    uint32_t region = 0, account = 0;
+    uint32_t params = 0;         // interned: params_
+    uint32_t zone = 0;           // scope zone (zones_)
     uint32_t frontend = 0;
+    bool has_token = false;
+    bool keyed = false;          // it has a token record (key_of(*this))
+    bool tags_on_create = true;
     bool write_pending = false;  // read-then-write: the insert has not happened yet
     bool launched = false;
     bool done = false;           // recorded, or abandoned
     bool abandoned = false;
     Response response;           // once launched
+    uint64_t tag = 0;
+    Token token;                 // as sent
     std::vector<uint64_t> joined;
   };
   struct Bucket {
@@ -324,20 +333,30 @@ class Service {
   bool accepts_token(const Token& token) const;
   // The record's key for a request, and the parameter comparison of rule 3; the two places
   // where the store's planted bugs live.
-  Key key_of(const RunRequest& req, const std::string& zone) const;
-  bool same_parameters(const LaunchParams& a, const LaunchParams& b) const;
+  Key key_of(uint32_t region, uint32_t account, uint32_t zone, const Token& token) const;
+  Key key_of(const Op& op) const { return key_of(op.region, op.account, op.zone, op.token); }
+  bool same_parameters(uint32_t a, uint32_t b) const;
   bool expired(const Record& r, Time clock) const;
+  Record* find(const Key& key) {
+    return records_.find(key.hash(), [&](const Record& r) { return r.key == key; });
+  }
   // The record of `key` as the reading replica sees it: none, or one written long enough ago.
-  std::map<Key, Record>::iterator read(const Key& key, const Handling& at);
+  Record* read(const Key& key, const Handling& at);
   bool all_terminated(const Response& r, Time now) const;
   Response launch(const Op& op, Time now);
   bool visible(const Instance& i, Time now) const { return now - i.launched >= config_.describe_lag; }
+  uint32_t intern(const LaunchParams& p);
+  uint32_t zone_id(const std::string& zone);
 
   ServiceConfig config_;
-  std::map<Key, Record> records_;
+  FlatTable<Record> records_;
   std::vector<Op> ops_;
   std::vector<Reservation> reservations_;
   std::vector<Instance> instances_;
+  std::vector<LaunchParams> params_;  // interned, in the order first seen
+  FlatTable<uint32_t> params_ids_;    // params_, indexed
+  uint32_t last_params_ = UINT32_MAX; // the last one interned: most requests of a run repeat it
+  std::vector<std::string> zones_{""};  // scope zones seen; 0: regional
   // Running-or-pending instances per (region, type), for capacity.
   std::map<std::pair<uint32_t, std::string>, int64_t> in_use_;
   std::map<std::pair<uint32_t, uint32_t>, Bucket> buckets_;  // (account, region)

@@ -63,13 +63,13 @@ HttpOut render(const LiveAnswer& a, const Ec2Request& ec2, const harness::LiveSe
     const model::Reservation& res = svc.reservations()[i.reservation - 1];
     InstanceXml x;
     x.id = model::instance_name(id);
-    x.image = res.params.image;
-    x.type = res.params.type;
-    x.key_name = res.params.key;
+    x.image = svc.params_of(res).image;
+    x.type = svc.params_of(res).type;
+    x.key_name = svc.params_of(res).key;
     x.state_code = state_code(state);
     x.state_name = std::string(model::state_name(state));
     x.zone = res.placed_zone.empty() ? live.scenario().service.regions[res.region].name + "a" : res.placed_zone;
-    x.subnet = res.params.subnet;
+    x.subnet = svc.params_of(res).subnet;
     x.token = res.has_token ? res.token.str() : "";
     x.launch_time = iso8601(epoch_unix_s, i.launched);
     x.ami_launch_index = static_cast<int>(id - res.first_instance);

@@ -132,10 +132,10 @@ class ModelEndpoint final : public Transport {
     const model::Reservation& r = service.reservations().at(i.reservation - 1);
     const model::InstanceState s = service.state_of(id, now);
     std::ostringstream out;
-    out << "<item><instanceId>" << model::instance_name(id) << "</instanceId><imageId>" << esc(r.params.image)
+    out << "<item><instanceId>" << model::instance_name(id) << "</instanceId><imageId>" << esc(service.params_of(r).image)
         << "</imageId><" << state_element << "><code>" << state_code(s) << "</code><name>" << model::state_name(s) << "</name></"
         << state_element << "><amiLaunchIndex>" << (id - r.first_instance) << "</amiLaunchIndex><instanceType>"
-        << esc(r.params.type) << "</instanceType><placement><availabilityZone>" << esc(r.placed_zone)
+        << esc(service.params_of(r).type) << "</instanceType><placement><availabilityZone>" << esc(r.placed_zone)
         << "</availabilityZone></placement>";
     if (r.has_token) out << "<clientToken>" << esc(r.token.str()) << "</clientToken>";
     else out << "<clientToken/>";
