@@ -54,11 +54,12 @@ echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); seeds=$see
 if want w1; then
   echo
   echo "## W1: $seeds seeds, one thread, best of $reps (the engines alternated in each repetition)"
-  b_bare="" b_ns3="" b_loop="" b_run="" l_bare="" l_ns3="" l_loop=""
+  b_bare="" b_ns3="" b_loop="" b_asio="" b_run="" l_bare="" l_ns3="" l_loop=""
   for _ in $(seq "$reps"); do
     l_bare=$("$build/w1_bare" --seeds "$seeds" --reps 1); b_bare=$(min "$b_bare" "$(field best_s "$l_bare")")
     if [ $have_ns3 = 1 ]; then l_ns3=$("$build/w1_ns3" --seeds "$seeds" --reps 1); b_ns3=$(min "$b_ns3" "$(field best_s "$l_ns3")"); fi
     l_loop=$("$build/loop_bench" "$w1" --seeds "$seeds" --reps 1 --dispatch direct); b_loop=$(min "$b_loop" "$(field best_s "$l_loop")")
+    l_asio=$("$build/loop_bench" "$w1" --seeds "$seeds" --reps 1 --dispatch asio); b_asio=$(min "$b_asio" "$(field best_s "$l_asio")")
     t0=$(now_ns)
     "$build/idemsim" run "$w1" --runs "$seeds" --jobs 1 --quiet --out "$tmp/results" >/dev/null
     t1=$(now_ns)
@@ -69,6 +70,7 @@ if want w1; then
   echo "| bare priority_queue + switch (bench/peers/bare_loop.cpp) | $(field events "$l_bare") | $(field instances "$l_bare") | $b_bare | 1.00 |"
   [ $have_ns3 = 0 ] || echo "| ns-3 event core (bench/peers/ns3_model.cc) | $(field events "$l_ns3") | $(field instances "$l_ns3") | $b_ns3 | $(ratio "$b_ns3" "$b_bare") |"
   echo "| idemsim event loop, every property checked (loop_bench) | $(field events "$l_loop") | $(field instances "$l_loop") | $b_loop | $(ratio "$b_loop" "$b_bare") |"
+  echo "| the same loop, each event dispatched through a Boost.Asio io_context | $(field events "$l_asio") | $(field instances "$l_asio") | $b_asio | $(ratio "$b_asio" "$b_bare") |"
   echo "| \`idemsim run ... --runs $seeds --jobs 1\`, end to end | | | $b_run | $(ratio "$b_run" "$b_bare") |"
   echo
   # The peers run the workload's validation mode and must agree exactly; idemsim draws its own

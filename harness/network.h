@@ -32,6 +32,7 @@ class Network {
   // One way between a client and its endpoint.
   sim::Duration latency(uint32_t client) { return links_[client]->sample(prngs_[client]); }
   void reserve(size_t attempts) { in_transit_.reserve(attempts); }
+  void release() { std::vector<Transit>().swap(in_transit_); }
   // A live session's client (harness/live.h), met on the wire: no latency of the model's, the
   // real network's is its own.
   void add_client(uint32_t client);

@@ -39,6 +39,13 @@ class ServiceHost {
 
   model::Service& service() { return service_; }
   const model::Service& service() const { return service_; }
+  // The run is over: its per-request state and the service's are freed (World::run).
+  void release() {
+    std::vector<Served>().swap(served_);
+    std::vector<model::Response>().swap(replies_);
+    std::vector<uint32_t>().swap(op_attempt_);
+    service_.release();
+  }
   void reserve(size_t attempts, size_t launches);
   // A live session (harness/live.h): a DescribeInstances lists by its ids and its client-token
   // filter (none: every instance of the account in the Region), and what each Describe and

@@ -137,6 +137,7 @@ class World final : public model::ClientIo, public sim::Dispatcher, public Contr
       r.code = static_cast<uint8_t>(in.outcome);  // the learned launch is a 200: its code is the outcome's place
       r.flags = (in.finished ? model::kFinished : 0) | (in.blocked ? model::kBlocked : 0);
     }
+    release_simulation();
     const model::Ledger ledger = model::index_log(cx_.log);
     const model::Rules rules = rules_of(s);
     const model::Promises promises = promises_of(s);
@@ -245,6 +246,18 @@ class World final : public model::ClientIo, public sim::Dispatcher, public Contr
       }
     }
     return cx_;
+  }
+
+  // The simulation is over: what is left to do reads the log. The callers' bookkeeping, their
+  // processes, the service and the network are freed first, so that the oracle's index does not
+  // add to them at the run's peak of memory.
+  void release_simulation() {
+    std::vector<model::Client>().swap(clients_);
+    std::vector<model::IntentRecord>().swap(cx_.history.intents);
+    std::vector<model::CallRecord>().swap(cx_.history.calls);
+    std::vector<model::AttemptRecord>().swap(cx_.history.attempts);
+    host_.release();
+    net_.release();
   }
 
   // Room for what a run usually records (retries and faults add a share more), so the hot path

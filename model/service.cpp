@@ -126,6 +126,15 @@ Service::Key Service::key_of(uint32_t region, uint32_t account, uint32_t zone, c
   return key;
 }
 
+// Whether `key` is op's record key, key_of(op), without building it when no planted bug bends it.
+bool Service::keyed_by(const Op& op, const Key& key) const {
+  const BugSet& bugs = config_.bugs;
+  if (bugs.has(Bug::case_insensitive_token) || bugs.has(Bug::token_prefix_32)) return key_of(op) == key;
+  return op.token == key.token && op.account == key.account &&
+         (bugs.has(Bug::global_token_table) ? 0 : op.region) == key.region &&
+         (bugs.has(Bug::ignore_zone_scope) ? 0 : op.zone) == key.zone;
+}
+
 // Rule 3: every parameter but the Region and the zone (the scope) must match.
 bool Service::same_parameters(uint32_t ia, uint32_t ib) const {
   if (ia == ib) return true;  // interned: the same value
@@ -227,7 +236,8 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
       if (read_then_write) {
         write_pending = true;
       } else {
-        records_.insert(key.hash(), Record{key, params, clock, at.now, true, Response{}, op_id});
+        // (ops_[op_id] is added below, before any lookup: an insert compares no keys.)
+        records_.insert(key.hash(), Record{params, clock, at.now, true, Response{}, op_id});
       }
     }
   }
@@ -255,7 +265,7 @@ void Service::write(uint32_t op_id, const Handling& at) {
   // A plain put: it overwrites a record another request wrote since this one read (a replica
   // that had the record keeps having one).
   const Key key = key_of(op);
-  Record put{key, op.params, at.clock(), at.now, !op.done, op.response, op_id};
+  Record put{op.params, at.clock(), at.now, !op.done, op.response, op_id};
   if (Record* r = find(key)) {
     put.written = r->written;
     *r = put;
@@ -320,7 +330,7 @@ Completion Service::record(uint32_t op_id, const Handling& at) {
   op.joined.clear();
   if (!op.keyed) return out;
   const Key key = key_of(op);
-  const Record bound{key, op.params, at.clock(), at.now, false, op.response, op_id};
+  const Record bound{op.params, at.clock(), at.now, false, op.response, op_id};
   Record* rec = find(key);
   if (!rec) {
     // No record: it is written now (the record-after-launch bug), or the store lost it (a
@@ -385,6 +395,13 @@ void Service::reserve(size_t n) {
   ops_.reserve(n);
   reservations_.reserve(n);
   instances_.reserve(n);
+}
+
+void Service::release() {
+  records_ = {};
+  std::vector<Op>().swap(ops_);
+  std::vector<Reservation>().swap(reservations_);
+  std::vector<Instance>().swap(instances_);
 }
 
 size_t Service::in_flight() const {

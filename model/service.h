@@ -268,6 +268,9 @@ class Service {
 
   // Room for about n launches (an optimisation only).
   void reserve(size_t n);
+  // Frees the store, the launches and the instances: a run that is over reads its log, not the
+  // service. Nothing may be asked of the service after.
+  void release();
 
   InstanceState state_of(uint32_t instance, Time now) const;
   // The state it would have at `now` had no one asked to terminate it: pending, then running.
@@ -297,8 +300,9 @@ class Service {
     bool operator==(const Key&) const = default;
     uint64_t hash() const;
   };
+  // A token's record. Its key is its launch's: key_of(ops_[op]) (a record another launch
+  // overwrites has the same key), so the table keeps no copy of the token.
   struct Record {
-    Key key;
     uint32_t params = 0;  // interned: params_
     Time recorded;  // by the writing frontend's clock (TTL)
     Time written;   // true time it reached the primary (replica lag)
@@ -337,8 +341,9 @@ class Service {
   Key key_of(const Op& op) const { return key_of(op.region, op.account, op.zone, op.token); }
   bool same_parameters(uint32_t a, uint32_t b) const;
   bool expired(const Record& r, Time clock) const;
+  bool keyed_by(const Op& op, const Key& key) const;
   Record* find(const Key& key) {
-    return records_.find(key.hash(), [&](const Record& r) { return r.key == key; });
+    return records_.find(key.hash(), [&](const Record& r) { return keyed_by(ops_[r.op], key); });
   }
   // The record of `key` as the reading replica sees it: none, or one written long enough ago.
   Record* read(const Key& key, const Handling& at);

@@ -1,5 +1,8 @@
 // The client token rules (docs/bugs.md, "The token rules"), one test (or a few) per rule, against model::Service.
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <map>
 
 #include "model/service.h"
 #include "sim/invariant.h"
@@ -485,4 +488,43 @@ TEST(Accounts, OneTokenInTwoAccountsIsTwoTokens) {
   EXPECT_EQ(s.describe(0, {}, std::string("t"), at(seconds(5)), 0).instances.size(), 2u);
   EXPECT_EQ(s.describe(0, {}, std::string("t"), at(seconds(5)), 1).instances.front().reservation, rb.reservation);
   EXPECT_EQ(s.describe(0, {ra.first_instance}, std::nullopt, at(seconds(5)), 1).code, Code::InvalidInstanceIDNotFound);
+}
+
+// The token store's table (model/flat_table.h) against std::map, under inserts, erases and bulk
+// erases of keys whose hashes collide on purpose (few distinct hashes, runs that wrap around the
+// end of the slots): every key stays findable until erased, and only then.
+RC_GTEST_PROP(FlatTable, BehavesAsAMapUnderCollidingHashes, ()) {
+  struct Entry {
+    uint32_t key = 0;
+    uint32_t value = 0;
+  };
+  const uint64_t spread = *rc::gen::inRange<uint64_t>(1, 9);  // distinct hashes: few, so runs form
+  const uint64_t high = *rc::gen::element<uint64_t>(0, 15, 31);  // homes near the end: runs wrap
+  const auto ops = *rc::gen::container<std::vector<std::pair<uint8_t, uint32_t>>>(
+      rc::gen::pair(rc::gen::inRange<uint8_t>(0, 10), rc::gen::inRange<uint32_t>(0, 40)));
+  FlatTable<Entry> t;
+  std::map<uint32_t, uint32_t> m;
+  auto hash = [&](uint32_t k) { return high + k % spread; };
+  auto find = [&](uint32_t k) { return t.find(hash(k), [&](const Entry& e) { return e.key == k; }); };
+  uint32_t next = 1;
+  for (const auto& [op, k] : ops) {
+    if (op < 5) {  // insert, or update
+      if (Entry* e = find(k)) e->value = next;
+      else t.insert(hash(k), Entry{k, next});
+      m[k] = next++;
+    } else if (op < 9) {
+      if (Entry* e = find(k)) t.erase(e);
+      m.erase(k);
+    } else {  // a bulk erase: every key of one parity
+      t.erase_if([&](const Entry& e) { return e.key % 2 == k % 2; });
+      std::erase_if(m, [&](const auto& kv) { return kv.first % 2 == k % 2; });
+    }
+    RC_ASSERT(t.size() == m.size());
+    for (uint32_t q = 0; q < 40; ++q) {
+      const Entry* e = find(q);
+      const auto it = m.find(q);
+      RC_ASSERT((e != nullptr) == (it != m.end()));
+      if (e) RC_ASSERT(e->value == it->second);
+    }
+  }
 }
