@@ -16,6 +16,7 @@
 #include "model/oracle/oracle.h"
 #include "model/service.h"
 #include "sim/event_queue.h"
+#include "sim/malloc_tuning.h"
 #include "sim/random.h"
 
 using namespace idem;
@@ -115,4 +116,13 @@ BENCHMARK(OraclePerThousandIntents);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// As idemsim and loop_bench do: freed memory stays in the process, so a benchmark that frees and
+// grows its buffers again measures the code, not the kernel's page faults.
+int main(int argc, char** argv) {
+  sim::keep_freed_memory();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
