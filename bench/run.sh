@@ -5,8 +5,9 @@
 #      alternated within each repetition: the bare loop and ns-3 (bench/peers/), idemsim's event
 #      loop (loop_bench: every property checked, the run's hash computed) and `idemsim run`
 #      end to end (process start, loading, results file, the first seed run twice);
-#   2. the scaling series: W1 with 100, 1k, 10k and 100k clients, the same intents in all
-#      (1,000,000; --quick: 100,000), events per second and peak memory (/usr/bin/time -v);
+#   2. the scaling series: W1 with 100, 1k, 10k and 100k clients, the same 1,000,000 intents in
+#      all (--quick: 100, 1k and 10k clients, 100,000 intents), events per second and peak memory
+#      (/usr/bin/time -v);
 #   3. `idemsim run --jobs 1` against `--jobs 2`: seeds per second;
 #   4. the micro-benchmarks (build/micro_bench, Google Benchmark).
 # Usage: bench/run.sh [--seeds N] [--reps N] [--quick] [--only w1|scale|jobs|micro]
@@ -26,19 +27,28 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$only" in ""|w1|scale|jobs|micro) ;; *) echo "bench/run.sh: --only takes w1, scale, jobs or micro" >&2; exit 2;; esac
+case "$seeds$reps" in *[!0-9]*|"") echo "bench/run.sh: --seeds and --reps take whole numbers" >&2; exit 2;; esac
+[ "$seeds" -ge 1 ] && [ "$reps" -ge 1 ] || { echo "bench/run.sh: --seeds and --reps must be at least 1" >&2; exit 2; }
 want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
 build=${BENCH_BUILD:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-targets=(idemsim loop_bench w1_bare)
-have_ns3=0 have_micro=0
-if grep -q '^IDEM_NS3_CORE:FILEPATH=/' "$build/CMakeCache.txt"; then targets+=(w1_ns3); have_ns3=1; fi
-if [ -f "$build/build.ninja" ] && grep -q 'build micro_bench:' "$build/build.ninja"; then targets+=(micro_bench); have_micro=1; fi
-cmake --build "$build" --target "${targets[@]}" >/dev/null
-[ $have_ns3 = 1 ] || echo "(no ns-3: the ns-3 peer is skipped; scripts/install-deps.sh --bench installs libns3-dev)"
-[ $have_micro = 1 ] || echo "(no Google Benchmark: the micro-benchmarks are skipped; scripts/install-deps.sh --bench)"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/idemsim-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# What the suite cannot do without is built first (a failure shows the compiler's output); the
+# optional parts are built one by one, and one that is missing or fails to build is said and skipped.
+if ! cmake --build "$build" --target idemsim loop_bench w1_bare > "$tmp/build.log" 2>&1; then
+  cat "$tmp/build.log" >&2; echo "bench/run.sh: the build failed" >&2; exit 1
+fi
+have_ns3=0 have_micro=0
+if ! grep -q '^IDEM_NS3_CORE:FILEPATH=/' "$build/CMakeCache.txt"; then
+  echo "(no ns-3: the ns-3 peer is skipped; scripts/install-deps.sh --bench installs libns3-dev)"
+elif cmake --build "$build" --target w1_ns3 > "$tmp/build.log" 2>&1; then have_ns3=1
+else echo "(the ns-3 peer did not build: skipped; the compiler said:)"; tail -20 "$tmp/build.log"; fi
+if ! grep -q 'build micro_bench:' "$build/build.ninja"; then
+  echo "(no Google Benchmark: the micro-benchmarks are skipped; scripts/install-deps.sh --bench)"
+elif cmake --build "$build" --target micro_bench > "$tmp/build.log" 2>&1; then have_micro=1
+else echo "(micro_bench did not build: skipped; the compiler said:)"; tail -20 "$tmp/build.log"; fi
 w1=scenarios/bench/idem-launch-v1.yaml
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
@@ -86,14 +96,15 @@ if want w1; then
 fi
 
 if want scale; then
-  total=$([ $quick = 1 ] && echo 100000 || echo 1000000)
+  total=1000000 sizes="100 1000 10000 100000"
+  [ $quick = 0 ] || total=100000 sizes="100 1000 10000"
   echo
   echo "## Scaling: W1 with more clients, $total intents at each size (one thread; peak memory of the process)"
   echo "| clients | seeds | engine | events | wall (s) | events/s | vs 100 clients | peak memory (MB) |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
   base_idem="" base_bare=""
-  for n in 100 1000 10000 100000; do
-    s=$((total / (n * 10))); [ "$s" -ge 1 ] || s=1
+  for n in $sizes; do
+    s=$((total / (n * 10)))
     variant "$n" "$tmp/w1-$n.yaml"
     for engine in bare idemsim; do
       if [ $engine = bare ]; then cmd=("$build/w1_bare" --clients "$n" --seeds "$s" --reps 1)

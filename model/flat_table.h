@@ -4,8 +4,8 @@
 //
 // Determinism: the caller gives the hash (a fixed function of the key's bytes, never a seeded or
 // address-based one), and nothing here iterates in slot order on a path that reaches a simulated
-// world: the table answers lookups only (for_each exists for a bulk erase, whose order does not
-// matter). A pointer to an entry is valid until the next insert or erase.
+// world: the table answers lookups only (erase_if walks the slots, and which entries it keeps does
+// not depend on their order). A pointer to an entry is valid until the next insert or erase.
 #pragma once
 
 #include <cstddef>

@@ -188,8 +188,9 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
   // clock when the request arrived, before its validate and reserve steps.
   const Time clock = bugs.has(Bug::decide_at_arrival) ? at.arrived.value_or(at.now) + at.skew : at.clock();
   const uint32_t op_id = static_cast<uint32_t>(ops_.size());
+  // Every validated request's parameters are interned (one copy per distinct value, a repeat's
+  // and a mismatch's too); an Op is kept only for a launch that starts.
   const uint32_t params = intern(req.params);
-  // An Op is kept only for a launch that starts: a repeat, a mismatch or a join copies nothing.
   const uint32_t zone = zone_id(scope_zone(req));
   bool write_pending = false;
   if (req.has_token) {
@@ -402,6 +403,9 @@ void Service::release() {
   std::vector<Op>().swap(ops_);
   std::vector<Reservation>().swap(reservations_);
   std::vector<Instance>().swap(instances_);
+  std::vector<LaunchParams>().swap(params_);
+  params_ids_ = {};
+  last_params_ = UINT32_MAX;
 }
 
 size_t Service::in_flight() const {

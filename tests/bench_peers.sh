@@ -13,9 +13,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 for args in "--seeds 5" "--clients 1000 --seeds 2 --requests 3"; do
   # shellcheck disable=SC2086
-  b=$("$bare" $args --reps 1)
+  b=$("$bare" $args --reps 1) || fail "the bare loop exited $? (1: it found a violation): $b"
   echo "$b"
-  [ "$(field violations "$b")" = 0 ] || fail "the bare loop found a violation"
   ok=$(field ok "$b") gave=$(field gave_up "$b") inst=$(field instances "$b") att=$(field attempts "$b")
   [ $((ok + gave)) -gt 0 ] && [ "$inst" -gt 0 ] || fail "nothing ran"
   [ "$att" -ge "$inst" ] || fail "fewer attempts than instances"
@@ -24,15 +23,15 @@ for args in "--seeds 5" "--clients 1000 --seeds 2 --requests 3"; do
   [ "$ev" -ge $((2 * att)) ] && [ "$ev" -le $((5 * att)) ] || fail "events $ev against attempts $att"
   if [ -n "$ns3" ]; then
     # shellcheck disable=SC2086
-    n=$("$ns3" $args --reps 1)
+    n=$("$ns3" $args --reps 1) || fail "the ns-3 peer exited $?: $n"
     echo "$n"
     for k in events attempts instances repeats ok gave_up; do
       [ "$(field "$k" "$b")" = "$(field "$k" "$n")" ] || fail "$k: bare $(field "$k" "$b"), ns-3 $(field "$k" "$n")"
     done
   fi
 done
-b=$("$bare" --seeds 5 --reps 1)
-l=$("$loop" "$src/scenarios/bench/idem-launch-v1.yaml" --seeds 5 --reps 1 --dispatch direct)
+b=$("$bare" --seeds 5 --reps 1) || fail "the bare loop exited $?"
+l=$("$loop" "$src/scenarios/bench/idem-launch-v1.yaml" --seeds 5 --reps 1 --dispatch direct) || fail "loop_bench exited $?"
 echo "$l"
 [ "$(field instances "$b")" = "$(field instances "$l")" ] || fail "instances: bare $(field instances "$b"), idemsim $(field instances "$l")"
 [ "$(field instances "$l")" = 5000 ] || fail "W1 at 5 seeds launches 5 x 100 x 10 instances"

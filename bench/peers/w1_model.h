@@ -3,7 +3,9 @@
 // the clock and the pending events; this file owns what an event does. It is written from the
 // workload's definition, in its *validation* mode: one SplitMix64 stream per (seed, client), and
 // every draw made by the client that owns it in the definition's order, so two engines give the
-// same counts bit for bit whatever their tie-breaking.
+// same counts bit for bit however they order same-instant events of different clients (within one
+// client, an answer and its timeout at the same microsecond: both peers run same-instant events in
+// the order they were scheduled).
 //
 // No reference service, no log, no oracle beyond the definition's two checks: the practical
 // lower bound of this model's cost per event.
