@@ -186,12 +186,15 @@ struct LiveService::Impl final : sim::Dispatcher {
       c.client = who;
       c.intent = intent;
       c.api = q.api;
-      c.request = q.request;
+      c.request.region = q.request.region;
+      c.request.account = q.request.account;
+      c.request.tags_on_create = q.request.tags_on_create;
+      c.request.has_token = q.api == Api::describe ? q.token_filter.has_value() : q.request.has_token;
       c.ids = q.ids;
-      if (q.api == Api::describe) {
-        c.request.has_token = q.token_filter.has_value();
-        c.request.token = q.token_filter ? *q.token_filter : model::Token();
-      }
+      // The log interns the call's token (a Describe's filter) and its parameters.
+      const model::Token& token = q.api == Api::describe ? (q.token_filter ? *q.token_filter : model::Token()) : q.request.token;
+      c.request.token = c.request.has_token && q.api != Api::terminate ? cx.log.token(token) : model::kNone;
+      c.request.params = cx.log.params(q.request.params);
       const int32_t runs = static_cast<int32_t>(intent_run_calls[intent]);
       // A launch after the intent's first is the application's retry layer; a lookup or a
       // termination is a call of its own (a waiter, a listing, a cleanup: not a retry).
@@ -205,8 +208,8 @@ struct LiveService::Impl final : sim::Dispatcher {
       if (!invocation.empty()) invocations[invocation] = call;
       model::Record& r = cx.log.add(Obs::call_begun, now, call);
       r.a = intent, r.b = who;
-      r.c = c.request.has_token && q.api != Api::terminate ? cx.log.token(c.request.token) : model::kNone;
-      r.d = cx.log.params(q.request.params);
+      r.c = c.request.token;
+      r.d = c.request.params;
       r.code = static_cast<uint8_t>(q.api);
       r.flags = static_cast<uint16_t>(static_cast<uint16_t>(c.layer) << 1);
       r.x = c.app_try;
@@ -218,21 +221,21 @@ struct LiveService::Impl final : sim::Dispatcher {
     a.call = call;
     a.number = static_cast<int32_t>(c.attempts.size()) + 1;
     a.has_token = c.request.has_token && q.api != Api::terminate;
-    a.token = a.has_token ? q.request.token : model::Token();
-    if (q.api == Api::describe) a.token = c.request.token;
-    a.sent = now;
-    // A retry under one invocation carries its own request: its token is the one it sent.
-    if (q.api == Api::run) {
-      a.has_token = q.request.has_token;
-      a.token = q.request.token;
+    // A retry under one invocation carries its own request: its token is the one it sent. The log
+    // interns each attempt's token anew.
+    if (q.api == Api::run) a.has_token = q.request.has_token;
+    if (a.has_token) {
+      const model::Token token = q.api == Api::describe ? cx.log.token_of(c.request.token) : q.request.token;
+      a.token = cx.log.token(token);
     }
+    a.sent = now;
     cx.history.attempts.push_back(a);
     c.attempts.push_back(attempt);
 
     {
       model::Record& r = cx.log.add(Obs::sent, now, attempt);
       r.a = call, r.b = static_cast<uint32_t>(a.number);
-      r.c = a.has_token ? cx.log.token(a.token) : model::kNone;
+      r.c = a.has_token ? a.token : model::kNone;
       r.d = who;
     }
     net.send(who, attempt);

@@ -154,7 +154,8 @@ void ServiceHost::describe(uint32_t attempt, uint32_t f) {
   const model::CallRecord& c = cx_.call_of(attempt);
   const model::Handling h = handling(attempt, f, true, false);
   const std::optional<model::Token> filter =
-      listings_ && !c.request.has_token ? std::nullopt : std::optional<model::Token>(c.request.token);
+      listings_ && !c.request.has_token ? std::nullopt
+      : std::optional<model::Token>(c.request.has_token ? cx_.log.token_of(c.request.token) : model::Token());
   const auto r = service_.describe(c.request.region, listings_ ? c.ids : std::vector<uint32_t>{}, filter, h.clock(),
                                    c.request.account);
   if (listings_) listing(attempt) = r;
@@ -209,14 +210,8 @@ void ServiceHost::admit(uint32_t attempt) {
   }
   const model::Handling h = handling(attempt, sv.frontend, true, true);
   model::Admission adm;
-  if (a.token == c.request.token && a.has_token == c.request.has_token) {
-    adm = service_.admit(c.request, h, attempt);
-  } else {  // the token this attempt carried (rare: only a changed token gets here)
-    model::RunRequest sent = c.request;
-    sent.has_token = a.has_token;
-    sent.token = a.token;
-    adm = service_.admit(sent, h, attempt);
-  }
+  // The call's request, with the token this attempt carried (its own, when it changed).
+  adm = service_.admit(cx_.log.request(c.request, a.has_token ? a.token : model::kNone), h, attempt);
   {
     model::Record& r = cx_.log.add(Obs::admitted, now, attempt);
     r.flags = static_cast<uint16_t>(adm.kind) | (adm.forgot ? model::kForgot : 0) |

@@ -401,35 +401,42 @@ void Client::begin_call(Time now, Api api, bool repeat) {
   call.invoked = now;
   call.request.region = spec_->region;
   call.request.account = spec_->account;
+  // The request's token, as a value: the log interns it anew for each call that sends one.
+  Token token;
   if (api == Api::terminate) {
     const Response& got = intent.learned;
     for (uint32_t i = 0; i < got.count; ++i) call.ids.push_back(got.first_instance + i);
-  } else if (api == Api::describe) {
-    // Filter by the token of the launch call that just gave up.
-    call.request = history_->calls[intent.calls.back()].request;
-  } else if (repeat) {
-    // The launch the intent learned of (from its answer, or adopted through Describe), repeated
-    // as it was sent.
-    call.request = history_->calls[d_->learned_call].request;
+    call.request.params = log_->params(LaunchParams{});  // a TerminateInstances has none: the defaults
+  } else if (api == Api::describe || repeat) {
+    // A Describe filters by the token of the launch call that just gave up; a repeat sends again
+    // the launch the intent learned of (from its answer, or adopted through Describe).
+    call.request = history_->calls[api == Api::describe ? intent.calls.back() : d_->learned_call].request;
+    if (call.request.has_token) token = log_->token_of(call.request.token);
   } else {
     int32_t app_try = 0;  // of this drive of the intent
     for (size_t n = d_->drive_first_call; n < intent.calls.size(); ++n)
       app_try += history_->calls[intent.calls[n]].api == Api::run ? 1 : 0;
     call.app_try = app_try;
-    call.request.params = spec_->request;
-    call.request.params.type = d_->type;
-    if (d_->batch_k.size() > 1) {  // one call for the batch: MinCount 1, MaxCount for all of them
-      call.request.params.min = 1;
-      call.request.params.max = spec_->request.max * static_cast<int32_t>(d_->batch_k.size());
-      for (uint32_t k : d_->batch_k) call.batch.push_back(mem_[k].record);
+    if (d_->type == spec_->request.type && d_->batch_k.size() <= 1) {
+      call.request.params = log_->params(spec_->request);
+    } else {
+      LaunchParams params = spec_->request;
+      params.type = d_->type;
+      if (d_->batch_k.size() > 1) {  // one call for the batch: MinCount 1, MaxCount for all of them
+        params.min = 1;
+        params.max = spec_->request.max * static_cast<int32_t>(d_->batch_k.size());
+      }
+      call.request.params = log_->params(params);
     }
+    if (d_->batch_k.size() > 1)
+      for (uint32_t k : d_->batch_k) call.batch.push_back(mem_[k].record);
     const bool write_back_mints = mode == TokenMode::write_back && !mem_[d_->k].has_token;
     const bool mint = mode == TokenMode::sdk || mode == TokenMode::per_attempt || write_back_mints ||
                       (mode == TokenMode::persisted && app_try > 0 && spec_->bugs.has(Bug::new_token_per_app_retry));
-    if (mint) call.request.token = new_token();
-    else if (mode != TokenMode::none) call.request.token = d_->intent_token;
+    if (mint) token = new_token();
+    else if (mode != TokenMode::none) token = d_->intent_token;
     if (write_back_mints) {  // the SDK writes its token back into the caller's input
-      d_->intent_token = call.request.token;
+      d_->intent_token = token;
       keep_token(d_->intent_token);
     }
     call.request.has_token = spec_->token != TokenMode::none;
@@ -447,12 +454,13 @@ void Client::begin_call(Time now, Api api, bool repeat) {
   for (size_t j = 1; j < call.batch.size(); ++j) history_->intents[call.batch[j]].calls.push_back(d_->call);
   {
     // A Describe's filter is the token of the call it looks for, sent or not.
-    d_->call_token = (api == Api::describe || api == Api::run) && call.request.has_token ? log_->token(call.request.token) : kNone;
+    d_->call_token = (api == Api::describe || api == Api::run) && call.request.has_token ? log_->token(token) : kNone;
+    call.request.token = d_->call_token;
     Record& r = log_->add(Obs::call_begun, now, d_->call);
     r.a = d_->intent;
     r.b = id_;
     r.c = d_->call_token;
-    r.d = log_->params(call.request.params);
+    r.d = call.request.params;
     r.code = static_cast<uint8_t>(api);
     r.flags = static_cast<uint16_t>((repeat ? kRepeat : 0) | static_cast<uint16_t>(call.layer) << 1);
     r.x = call.app_try;
@@ -498,14 +506,13 @@ void Client::transmit(Time now) {
   a.number = d_->retry->attempt();
   a.sent = now;
   a.has_token = call.request.has_token;
-  a.token = call.request.token;
   uint32_t token = a.has_token ? d_->call_token : kNone;
   // The bug of incident 7: the token is made inside the retry loop.
   if (a.number > 1 && a.has_token &&
       (spec_->token == TokenMode::per_attempt || spec_->bugs.has(Bug::token_per_attempt))) {
-    a.token = new_token();
-    token = log_->token(a.token);
+    token = log_->token(new_token());
   }
+  a.token = token;
   d_->attempt = static_cast<uint32_t>(history_->attempts.size());
   call.attempts.push_back(d_->attempt);
   history_->attempts.push_back(a);

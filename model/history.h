@@ -28,10 +28,11 @@ struct AttemptRecord {
 
   uint32_t call = 0;
   int32_t number = 1;  // 1 for a call's first attempt
-  // The token this attempt carried, as sent. The other parameters are the call's (an SDK
-  // resends the same input), but a token may change between attempts (token-per-attempt).
+  // The token this attempt carried, as sent: its id in the run log's tokens (RunLog::token_of).
+  // The other parameters are the call's (an SDK resends the same input), but a token may change
+  // between attempts (token-per-attempt).
   bool has_token = false;
-  Token token;
+  uint32_t token = UINT32_MAX;
   Time sent;
   Time ended;
   bool done = false;
@@ -55,7 +56,7 @@ struct CallRecord {
   Api api = Api::run;
   bool repeat = false;  // a deliberate repeat of a call that succeeded (token lifetime rule)
   int32_t app_try = 0;  // 0 for the first application-level call of its intent
-  RunRequest request;  // as the application made it; each attempt's own token is in its record
+  CallRequest request;  // as the application made it; each attempt's own token is in its record
   std::vector<uint32_t> ids;  // TerminateInstances
   // A batch call (clients[].batch): the intents it serves, in fan-out order (`intent` first);
   // empty for a call of one intent.

@@ -107,6 +107,17 @@ struct RunRequest {
   bool tags_on_create = true;
 };
 
+// What a call asks for, as ids into the run log's tables (the log interns them once: a call's
+// record does not copy five strings and a 72-byte token). RunLog::request() rebuilds the request.
+struct CallRequest {
+  uint32_t region = 0;   // the regional endpoint
+  uint32_t account = 0;  // ServiceConfig::accounts
+  uint32_t params = UINT32_MAX;  // RunLog::params_of (UINT32_MAX: none, a TerminateInstances)
+  uint32_t token = UINT32_MAX;   // RunLog::token_of: the token it sends (a Describe's filter)
+  bool has_token = false;
+  bool tags_on_create = true;    // TagSpecifications in the request
+};
+
 // A RunInstances answer. For 200, the reservation and its instances (consecutive ids).
 struct Response {
   Code code = Code::Ok;

@@ -51,9 +51,11 @@ struct Harness {
       if (!client->done() && handled == io.sent.size()) client->on_wake(now, 0);
     }
     std::vector<std::string> tokens;
-    for (const auto& at : history.attempts) tokens.push_back(history.calls[at.call].request.token.str());
+    for (const auto& at : history.attempts) tokens.push_back(token(history.calls[at.call].request.token));
     return tokens;
   }
+  // A token as the log interned it (a call or an attempt keeps its id); "" for none.
+  std::string token(uint32_t id) const { return id == kNone ? "" : log.token_of(id).str(); }
 };
 
 }  // namespace
@@ -79,9 +81,9 @@ TEST(TokenModePersisted, OneTokenForEveryRetryOfAnIntent) {
 }
 
 namespace {
-std::vector<std::string> attempt_tokens(const History& h) {
+std::vector<std::string> attempt_tokens(const Harness& h) {
   std::vector<std::string> out;
-  for (const auto& a : h.attempts) out.push_back(a.token.str());
+  for (const auto& a : h.history.attempts) out.push_back(h.token(a.token));
   return out;
 }
 }  // namespace
@@ -89,7 +91,7 @@ std::vector<std::string> attempt_tokens(const History& h) {
 TEST(TokenModeWriteBack, TheSdksTokenIsReusedByTheApplicationsRetries) {
   Harness h(TokenMode::write_back, 2);
   h.time_out_everything();
-  const std::vector<std::string> tokens = attempt_tokens(h.history);
+  const std::vector<std::string> tokens = attempt_tokens(h);
   ASSERT_EQ(tokens.size(), 9u);  // three calls of three attempts, one token
   EXPECT_EQ(std::set<std::string>(tokens.begin(), tokens.end()).size(), 1u);
   EXPECT_EQ(tokens[0].size(), 36u);  // a UUID the SDK made
@@ -98,7 +100,7 @@ TEST(TokenModeWriteBack, TheSdksTokenIsReusedByTheApplicationsRetries) {
 TEST(TokenModePerAttempt, EveryAttemptGetsANewToken) {
   Harness h(TokenMode::per_attempt, 1);
   h.time_out_everything();
-  const std::vector<std::string> tokens = attempt_tokens(h.history);
+  const std::vector<std::string> tokens = attempt_tokens(h);
   ASSERT_EQ(tokens.size(), 6u);
   EXPECT_EQ(std::set<std::string>(tokens.begin(), tokens.end()).size(), 6u);
 }
@@ -106,7 +108,7 @@ TEST(TokenModePerAttempt, EveryAttemptGetsANewToken) {
 TEST(TokenModeDerived, TheIntentsDurableIdIsTheToken) {
   Harness h(TokenMode::derived, 2, false, "launch-web");
   h.time_out_everything();
-  const std::vector<std::string> tokens = attempt_tokens(h.history);
+  const std::vector<std::string> tokens = attempt_tokens(h);
   ASSERT_EQ(tokens.size(), 9u);
   for (const auto& t : tokens) EXPECT_EQ(t, "launch-web/0/0");
 }
@@ -114,13 +116,13 @@ TEST(TokenModeDerived, TheIntentsDurableIdIsTheToken) {
 TEST(TokenModeTimestamp, SecondsAndAPerProcessCounterOncePerIntent) {
   Harness h(TokenMode::timestamp, 1);
   h.time_out_everything();
-  const std::vector<std::string> tokens = attempt_tokens(h.history);
+  const std::vector<std::string> tokens = attempt_tokens(h);
   ASSERT_EQ(tokens.size(), 6u);
   for (const auto& t : tokens) EXPECT_EQ(t, "1767225600-1");  // minted at 0 s, the process's first
   // A second process starting its intent in the same second mints the same token (incident 2).
   Harness other(TokenMode::timestamp, 0);
   other.time_out_everything();
-  EXPECT_EQ(other.history.attempts.front().token.str(), tokens.front());
+  EXPECT_EQ(other.token(other.history.attempts.front().token), tokens.front());
 }
 
 TEST(TokenModeNone, NoTokenAtAll) {
@@ -161,7 +163,7 @@ TEST(Reconcile, AdoptsALaunchThatDescribeFinds) {
   ASSERT_EQ(h.io.sent.size(), 2u);
   const CallRecord& describe = h.history.calls[h.history.attempts[h.io.sent[1]].call];
   EXPECT_EQ(describe.api, Api::describe);
-  EXPECT_EQ(describe.request.token, h.history.calls[0].request.token);
+  EXPECT_EQ(h.token(describe.request.token), h.token(h.history.calls[0].request.token));
   Response found{Code::Ok, 7, 9, 1};
   h.client->on_reply(h.io.sent[1], found, Time(30));
   EXPECT_EQ(h.io.sent.size(), 2u);  // no second launch
@@ -179,5 +181,5 @@ TEST(Reconcile, LaunchesAgainWhenDescribeFindsNothing) {
   ASSERT_EQ(h.io.sent.size(), 3u);
   const CallRecord& retry = h.history.calls[h.history.attempts[h.io.sent[2]].call];
   EXPECT_EQ(retry.api, Api::run);
-  EXPECT_NE(retry.request.token, h.history.calls[0].request.token);  // sdk mode: a new token
+  EXPECT_NE(h.token(retry.request.token), h.token(h.history.calls[0].request.token));  // sdk mode: a new token
 }
