@@ -1,6 +1,7 @@
 #include "harness/world.h"
 
 #include <algorithm>
+#include <array>
 
 #include "harness/context.h"
 #include "harness/network.h"
@@ -21,8 +22,14 @@ uint64_t Distributions::bucket_ms(size_t b) {
 }
 
 size_t Distributions::bucket_of(sim::Duration d) {
+  static const std::array<uint64_t, kBuckets> bound_us = [] {  // bucket_ms(b) x 1000, once
+    std::array<uint64_t, kBuckets> out{};
+    for (size_t b = 0; b < kBuckets; ++b) out[b] = bucket_ms(b) * 1000;
+    return out;
+  }();
+  const uint64_t us = static_cast<uint64_t>(std::max<int64_t>(d.us, 0));
   for (size_t b = 0; b + 1 < kBuckets; ++b)
-    if (static_cast<uint64_t>(std::max<int64_t>(d.us, 0)) <= bucket_ms(b) * 1000) return b;
+    if (us <= bound_us[b]) return b;
   return kBuckets - 1;
 }
 
@@ -190,7 +197,7 @@ class World final : public model::ClientIo, public sim::Dispatcher, public Contr
   // ClientIo
   void send(uint32_t client, uint32_t attempt, std::optional<Duration> wait) override {
     IDEM_CHECK(!wait || wait->us >= 0, "an attempt's timer is not in the past");
-    if (wait) cx_.q.push(cx_.now + *wait, kTimeout, client, attempt);
+    if (wait) cx_.q.push_after(cx_.now, *wait, kTimeout, client, attempt);
     net_.send(client, attempt);
   }
 

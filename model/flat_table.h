@@ -8,8 +8,10 @@
 // not depend on their order). A pointer to an entry is valid until the next insert or erase.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -114,7 +116,11 @@ inline uint64_t flat_mix(uint64_t h, uint64_t w) {
 inline uint64_t flat_hash_bytes(uint64_t h, const char* p, size_t n) {
   for (; n >= 8; p += 8, n -= 8) {
     uint64_t w = 0;
-    for (int k = 0; k < 8; ++k) w |= uint64_t{static_cast<unsigned char>(p[k])} << (8 * k);
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(&w, p, 8);
+    } else {
+      for (int k = 0; k < 8; ++k) w |= uint64_t{static_cast<unsigned char>(p[k])} << (8 * k);
+    }
     h = flat_mix(h, w);
   }
   uint64_t w = n;

@@ -171,8 +171,8 @@ bool Service::expired(const Record& r, Time now) const {
   return now - last >= config_.token_retention;
 }
 
-Service::Record* Service::read(const Key& key, const Handling& at) {
-  Record* r = find(key);
+Service::Record* Service::read(const Key& key, uint64_t h, const Handling& at) {
+  Record* r = find(key, h);
   if (r && at.replica > 0 && at.now - r->written < config_.store.lag) return nullptr;
   return r;
 }
@@ -193,12 +193,14 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
   const uint32_t params = intern(req.params);
   const uint32_t zone = zone_id(scope_zone(req));
   bool write_pending = false;
+  uint64_t key_hash = 0;
   if (req.has_token) {
     const bool read_then_write = config_.store.write == StoreWrite::read_then_write;
     const Key key = key_of(req.region, req.account, zone, req.token);
+    key_hash = key.hash();
     // conditional: the insert-if-absent below is decided at the primary; read-then-write: a
     // plain read, maybe from a replica that lags.
-    Record* rec = read_then_write ? read(key, at) : find(key);
+    Record* rec = read_then_write ? read(key, key_hash, at) : find(key, key_hash);
     if (rec && expired(*rec, clock)) {
       records_.erase(rec);
       rec = nullptr;
@@ -238,7 +240,7 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
         write_pending = true;
       } else {
         // (ops_[op_id] is added below, before any lookup: an insert compares no keys.)
-        records_.insert(key.hash(), Record{params, clock, at.now, true, Response{}, op_id});
+        records_.insert(key_hash, Record{params, clock, at.now, true, Response{}, op_id});
       }
     }
   }
@@ -254,6 +256,7 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
   op.tags_on_create = req.tags_on_create;
   op.token = req.token;
   op.tag = tag;
+  op.key_hash = key_hash;
   op.frontend = at.frontend;
   op.write_pending = write_pending;
   return out;
@@ -267,11 +270,11 @@ void Service::write(uint32_t op_id, const Handling& at) {
   // that had the record keeps having one).
   const Key key = key_of(op);
   Record put{op.params, at.clock(), at.now, !op.done, op.response, op_id};
-  if (Record* r = find(key)) {
+  if (Record* r = find(key, op.key_hash)) {
     put.written = r->written;
     *r = put;
   } else {
-    records_.insert(key.hash(), put);
+    records_.insert(op.key_hash, put);
   }
 }
 
@@ -332,12 +335,12 @@ Completion Service::record(uint32_t op_id, const Handling& at) {
   if (!op.keyed) return out;
   const Key key = key_of(op);
   const Record bound{op.params, at.clock(), at.now, false, op.response, op_id};
-  Record* rec = find(key);
+  Record* rec = find(key, op.key_hash);
   if (!rec) {
     // No record: it is written now (the record-after-launch bug), or the store lost it (a
     // volatile store's crash), or the read-then-write insert has not landed yet.
     op.write_pending = false;
-    records_.insert(key.hash(), bound);
+    records_.insert(op.key_hash, bound);
     return out;
   }
   if (rec->op != op_id) {
@@ -367,7 +370,7 @@ std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t fronten
     Abandoned ab{id, op.tag, op.launched, std::nullopt, false, std::move(op.joined)};
     op.joined.clear();
     if (op.keyed) {
-      Record* rec = find(key_of(op));
+      Record* rec = find(key_of(op), op.key_hash);
       if (rec && rec->op == id && rec->in_flight) {
         ab.had_record = true;
         if (config_.recover && op.launched) {
@@ -396,6 +399,7 @@ void Service::reserve(size_t n) {
   ops_.reserve(n);
   reservations_.reserve(n);
   instances_.reserve(n);
+  records_.reserve(n);
 }
 
 void Service::release() {

@@ -325,6 +325,7 @@ class Service {
     bool abandoned = false;
     Response response;           // once launched
     uint64_t tag = 0;
+    uint64_t key_hash = 0;       // key_of(*this).hash(), when keyed
     Token token;                 // as sent
     std::vector<uint64_t> joined;
   };
@@ -342,11 +343,12 @@ class Service {
   bool same_parameters(uint32_t a, uint32_t b) const;
   bool expired(const Record& r, Time clock) const;
   bool keyed_by(const Op& op, const Key& key) const;
-  Record* find(const Key& key) {
-    return records_.find(key.hash(), [&](const Record& r) { return keyed_by(ops_[r.op], key); });
+  // The record of `key` (whose hash is h).
+  Record* find(const Key& key, uint64_t h) {
+    return records_.find(h, [&](const Record& r) { return keyed_by(ops_[r.op], key); });
   }
   // The record of `key` as the reading replica sees it: none, or one written long enough ago.
-  Record* read(const Key& key, const Handling& at);
+  Record* read(const Key& key, uint64_t h, const Handling& at);
   bool all_terminated(const Response& r, Time now) const;
   Response launch(const Op& op, Time now);
   bool visible(const Instance& i, Time now) const { return now - i.launched >= config_.describe_lag; }

@@ -5,8 +5,16 @@
 //    they were pushed (the sequence number breaks ties), so a run never depends on heap internals.
 //  - An event is plain data (a kind and two integers); what it means is its dispatcher's business.
 //    No allocation per event once the heap has grown.
+//  - Events scheduled a recurring delay ahead (push_after: a client's timeout, the same for each of
+//    its attempts) wait in a FIFO lane of that delay instead of the heap: pushed at a
+//    non-decreasing `now`, a lane is already in (time, sequence) order, so it costs O(1) a push
+//    and a pop, and the heap stays as small as the events of other kinds. pop() takes the earliest
+//    of the heap's top and the lanes' heads, by (time, sequence): the order one heap would give.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -33,13 +41,53 @@ class EventQueue {
     sift_up(heap_.size() - 1);
   }
 
-  bool empty() const { return heap_.empty(); }
-  size_t size() const { return heap_.size(); }
+  // An event `d` after `now` (the time of the event being run). Delays that recur get a lane (up
+  // to kLanes of them); an event that would go back in its lane's order goes to the heap.
+  void push_after(Time now, Duration d, uint32_t kind, uint32_t a, uint64_t b = 0) {
+    const Time at = now + d;
+    for (size_t i = 0; i < lanes_used_; ++i) {
+      Lane& l = lanes_[i];
+      if (l.delay != d.us) continue;
+      if (l.size() > 0 && l.events.back().at.us > at.us) break;  // out of the lane's order: the heap
+      l.events.push_back(Event{at, next_seq_++, kind, a, b});
+      ++in_lanes_;
+      return;
+    }
+    if (lanes_used_ < kLanes && std::none_of(lanes_.begin(), lanes_.begin() + static_cast<std::ptrdiff_t>(lanes_used_),
+                                             [&](const Lane& l) { return l.delay == d.us; })) {
+      Lane& l = lanes_[lanes_used_++];
+      l.delay = d.us;
+      l.events.push_back(Event{at, next_seq_++, kind, a, b});
+      ++in_lanes_;
+      return;
+    }
+    push(at, kind, a, b);
+  }
+
+  bool empty() const { return heap_.empty() && in_lanes_ == 0; }
+  size_t size() const { return heap_.size() + in_lanes_; }
   // REQUIRES: !empty()
-  const Event& top() const { return heap_.front(); }
+  const Event& top() const {
+    const Event* best = heap_.empty() ? nullptr : &heap_.front();
+    for (size_t i = 0; i < lanes_used_; ++i) {
+      const Lane& l = lanes_[i];
+      if (l.size() > 0 && (!best || before(l.front(), *best))) best = &l.front();
+    }
+    return *best;
+  }
 
   // REQUIRES: !empty()
   Event pop() {
+    int from = -1;  // the heap
+    const Event* best = heap_.empty() ? nullptr : &heap_.front();
+    for (size_t i = 0; i < lanes_used_; ++i) {
+      const Lane& l = lanes_[i];
+      if (l.size() > 0 && (!best || before(l.front(), *best))) best = &l.front(), from = static_cast<int>(i);
+    }
+    if (from >= 0) {
+      --in_lanes_;
+      return lanes_[static_cast<size_t>(from)].pop();
+    }
     Event out = heap_.front();
     heap_.front() = heap_.back();
     heap_.pop_back();
@@ -48,6 +96,28 @@ class EventQueue {
   }
 
  private:
+  static constexpr size_t kLanes = 4;
+  static constexpr int64_t kNoDelay = INT64_MIN;
+  // A FIFO of events in (time, sequence) order: a vector read from `head`, compacted as it drains.
+  struct Lane {
+    int64_t delay = kNoDelay;
+    std::vector<Event> events;
+    size_t head = 0;
+    size_t size() const { return events.size() - head; }
+    const Event& front() const { return events[head]; }
+    Event pop() {
+      Event out = events[head++];
+      if (head == events.size()) {
+        events.clear();
+        head = 0;
+      } else if (head >= 1024 && head * 2 >= events.size()) {
+        events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(head));
+        head = 0;
+      }
+      return out;
+    }
+  };
+
   static bool before(const Event& x, const Event& y) {
     return x.at.us != y.at.us ? x.at.us < y.at.us : x.seq < y.seq;
   }
@@ -82,6 +152,9 @@ class EventQueue {
   }
 
   std::vector<Event> heap_;
+  std::array<Lane, kLanes> lanes_;
+  size_t lanes_used_ = 0;
+  size_t in_lanes_ = 0;
   uint64_t next_seq_ = 0;
 };
 

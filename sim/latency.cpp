@@ -6,7 +6,11 @@ namespace {
 constexpr int64_t kScale = 1000000;  // quantiles in parts per million
 
 int64_t lerp(int64_t lo, int64_t hi, int64_t u, int64_t u_lo, int64_t u_hi) {
-  const __int128 span = static_cast<__int128>(hi - lo) * (u - u_lo);
+  // (hi - lo) x (u - u_lo) needs 128 bits only past 2^43 us (101 days) of span: u - u_lo < 2^20.
+  // Both widths truncate toward zero, so the result is the same.
+  const int64_t w = hi - lo;
+  if (w < (int64_t{1} << 43) && w > -(int64_t{1} << 43)) return lo + w * (u - u_lo) / (u_hi - u_lo);
+  const __int128 span = static_cast<__int128>(w) * (u - u_lo);
   return lo + static_cast<int64_t>(span / (u_hi - u_lo));
 }
 }  // namespace

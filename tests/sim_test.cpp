@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include <map>
 #include <set>
@@ -20,6 +21,47 @@ TEST(EventQueue, PopsInTimeOrderAndFifoForEqualTimes) {
   std::vector<uint32_t> order;
   while (!q.empty()) order.push_back(q.pop().a);
   EXPECT_EQ(order, (std::vector<uint32_t>{2, 4, 5, 1, 3}));
+}
+
+// Events a recurring delay ahead wait in FIFO lanes (push_after): mixed with the heap's, under a
+// clock that runs events as they come, they leave in exactly the order one heap gives, by (time,
+// push order), with more delays than lanes, equal times across the heap and the lanes, and a delay
+// pushed out of its lane's order (a `now` earlier than the lane's last) falling back to the heap.
+RC_GTEST_PROP(EventQueue, LanesKeepTheOrderOfOneHeap, ()) {
+  const auto steps = *rc::gen::container<std::vector<std::tuple<uint8_t, uint8_t, uint8_t>>>(
+      rc::gen::tuple(rc::gen::inRange<uint8_t>(0, 4), rc::gen::inRange<uint8_t>(0, 7), rc::gen::inRange<uint8_t>(0, 4)));
+  EventQueue q;
+  std::set<std::pair<int64_t, uint32_t>> reference;  // (time, push number)
+  uint32_t pushed = 0;
+  int64_t now = 0;
+  auto expect_pop = [&] {
+    RC_ASSERT(!q.empty());
+    RC_ASSERT(q.size() == reference.size());
+    const Event top = q.top();
+    const Event e = q.pop();
+    RC_ASSERT(top.a == e.a);
+    RC_ASSERT(e.at.us == reference.begin()->first);
+    RC_ASSERT(e.a == reference.begin()->second);
+    reference.erase(reference.begin());
+    now = e.at.us;
+  };
+  for (const auto& [what, delay, back] : steps) {
+    const int64_t d = int64_t{delay} * 5;  // 0, 5, ... 30: seven delays for four lanes, ties likely
+    if (what == 0 && !q.empty()) {
+      expect_pop();
+    } else if (what == 1) {
+      q.push(Time(now + d), 0, pushed);
+      reference.insert({now + d, pushed++});
+    } else {
+      // `back` > 0: a push as of a time before the clock (a caller's own bookkeeping), which may
+      // go back in its lane's order.
+      const int64_t from = std::max<int64_t>(0, now - int64_t{back} * 7);
+      q.push_after(Time(from), Duration(d), 0, pushed);
+      reference.insert({from + d, pushed++});
+    }
+  }
+  while (!reference.empty()) expect_pop();
+  RC_ASSERT(q.empty());
 }
 
 TEST(EventQueue, ManyEqualTimesKeepInsertionOrder) {
