@@ -33,6 +33,11 @@ class FlatTable {
     }
   }
 
+  template <class Eq>
+  const Entry* find(uint64_t h, Eq&& eq) const {
+    return const_cast<FlatTable*>(this)->find(h, std::forward<Eq>(eq));
+  }
+
   // REQUIRES: no entry equal to e is in the table.
   Entry* insert(uint64_t h, Entry e) {
     if ((size_ + 1) * 8 > tags_.size() * 7) grow();

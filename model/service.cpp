@@ -246,6 +246,7 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
   }
   out.kind = Admission::Started;
   out.op = op_id;
+  open_ops_.push_back(op_id);
   Op& op = ops_.emplace_back();
   op.region = req.region;
   op.account = req.account;
@@ -312,6 +313,16 @@ Response Service::launch(const Op& op, Time now) {
   r.tags_on_create = op.tags_on_create;
   for (uint32_t i = 0; i < r.count; ++i)
     instances_.push_back(Instance{r.first_instance + i, r.id, now, std::nullopt});
+  if (r.has_token) {
+    const Token& t = r.token;
+    const uint64_t h = flat_hash_bytes(t.size(), t.view().data(), t.view().size());
+    if (TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return reservations_[c.first - 1].token == t; })) {
+      reservations_[c->last - 1].next_same_token = r.id;
+      c->last = r.id;
+    } else {
+      by_token_.insert(h, TokenChain{r.id, r.id});
+    }
+  }
   reservations_.push_back(std::move(r));
   return Response{Code::Ok, r.id, r.first_instance, r.count};
 }
@@ -363,9 +374,16 @@ Completion Service::complete(uint32_t op, Time now) {
 
 std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t frontend, Time now) {
   std::vector<Abandoned> out;
-  for (uint32_t id = 0; id < ops_.size(); ++id) {
+  // The open launches in op order (as a scan of every op would find them), the done ones dropped.
+  size_t kept = 0;
+  for (size_t n = 0; n < open_ops_.size(); ++n) {
+    const uint32_t id = open_ops_[n];
     Op& op = ops_[id];
-    if (op.done || op.region != region || op.frontend != frontend) continue;
+    if (op.done) continue;
+    if (op.region != region || op.frontend != frontend) {
+      open_ops_[kept++] = id;
+      continue;
+    }
     op.done = op.abandoned = true;
     Abandoned ab{id, op.tag, op.launched, std::nullopt, false, std::move(op.joined)};
     op.joined.clear();
@@ -387,6 +405,7 @@ std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t fronten
     }
     out.push_back(std::move(ab));
   }
+  open_ops_.resize(kept);
   return out;
 }
 
@@ -407,21 +426,31 @@ void Service::release() {
   std::vector<Op>().swap(ops_);
   std::vector<Reservation>().swap(reservations_);
   std::vector<Instance>().swap(instances_);
+  std::vector<uint32_t>().swap(open_ops_);
+  by_token_ = {};
   std::vector<LaunchParams>().swap(params_);
   params_ids_ = {};
   last_params_ = UINT32_MAX;
 }
 
+// A launch not launched nor abandoned is not done: open_ops_ holds it.
 size_t Service::in_flight() const {
-  return static_cast<size_t>(
-      std::count_if(ops_.begin(), ops_.end(), [](const Op& o) { return !o.launched && !o.abandoned; }));
+  return static_cast<size_t>(std::count_if(open_ops_.begin(), open_ops_.end(), [&](uint32_t id) {
+    return !ops_[id].launched && !ops_[id].abandoned;
+  }));
 }
 
 std::vector<uint64_t> Service::in_flight_tags() const {
   std::vector<uint64_t> out;
-  for (const Op& o : ops_)
-    if (!o.launched && !o.abandoned) out.push_back(o.tag);
+  for (uint32_t id : open_ops_)
+    if (!ops_[id].launched && !ops_[id].abandoned) out.push_back(ops_[id].tag);
   return out;
+}
+
+const Reservation* Service::first_with(const Token& token) const {
+  const uint64_t h = flat_hash_bytes(token.size(), token.view().data(), token.view().size());
+  const TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return reservations_[c.first - 1].token == token; });
+  return c ? &reservations_[c->first - 1] : nullptr;
 }
 
 InstanceState Service::state_of(uint32_t id, Time now) const {
@@ -457,6 +486,12 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
       }
       out.instances.push_back(view(instances_[id - 1]));
     }
+    return out;
+  }
+  if (token) {  // the token's reservations, in launch order: their instances in id order, as a scan finds them
+    for (const Reservation* r = first_with(*token); r; r = r->next_same_token ? &reservations_[r->next_same_token - 1] : nullptr)
+      for (uint32_t k = 0; k < r->count; ++k)
+        if (matches(instances_[r->first_instance + k - 1])) out.instances.push_back(view(instances_[r->first_instance + k - 1]));
     return out;
   }
   for (const Instance& i : instances_)

@@ -140,6 +140,7 @@ struct Reservation {
   uint64_t tag = 0;  // the caller's id for the request that launched it
   bool tags_on_create = true;     // its tags came with the launch (TagSpecifications)
   std::optional<Time> tagged_at;  // ... else when its caller tagged it (CreateTags), if it did
+  uint32_t next_same_token = 0;   // the next reservation launched with the same token (0: none)
 };
 
 // How a RunInstances request was taken in.
@@ -360,6 +361,16 @@ class Service {
   std::vector<Op> ops_;
   std::vector<Reservation> reservations_;
   std::vector<Instance> instances_;
+  // DescribeInstances by client token without a scan: per token, its reservations in launch order
+  // (a chain through Reservation::next_same_token).
+  struct TokenChain {
+    uint32_t first = 0, last = 0;  // reservation ids
+  };
+  FlatTable<TokenChain> by_token_;
+  const Reservation* first_with(const Token& token) const;
+  // The launches taken on and not done yet, by op id, and some done since (crash_frontend drops
+  // them as it walks): a frontend's crash does not scan every launch of the run.
+  std::vector<uint32_t> open_ops_;
   std::vector<LaunchParams> params_;  // interned, in the order first seen
   FlatTable<uint32_t> params_ids_;    // params_, indexed
   uint32_t last_params_ = UINT32_MAX; // the last one interned: most requests of a run repeat it

@@ -528,3 +528,82 @@ RC_GTEST_PROP(FlatTable, BehavesAsAMapUnderCollidingHashes, ()) {
     }
   }
 }
+
+// The service's indexes give what scans of the whole run would: DescribeInstances by token (per
+// token, its reservations chained in launch order) lists what a scan of every instance finds, in
+// the same order; a frontend's crash abandons exactly the launches still open on it, in op order
+// (its list of open launches drops the done ones as it goes). Several tokens, two Regions, three
+// frontends, relaunches after termination, steps in any order.
+RC_GTEST_PROP(ServiceIndexes, DescribeAndCrashAgreeWithScans, ()) {
+  ServiceConfig c = config();
+  c.frontends = 3;
+  c.describe_lag = Duration(0);
+  c.terminate_time = Duration(1500);  // terminated a step or two after it is asked
+  c.bugs.add(Bug::relaunch_after_terminated);  // a token may launch again: chains of several
+  Service s(c);
+  const std::vector<std::string> tokens{"a", "b", "c", ""};
+  struct Open {
+    uint32_t op, frontend, region;
+    bool launched = false;
+  };
+  std::vector<Open> open;  // the reference: launches taken on and not done, by op id
+  const auto steps = *rc::gen::container<std::vector<std::tuple<uint8_t, uint8_t, uint8_t>>>(
+      rc::gen::tuple(rc::gen::inRange<uint8_t>(0, 6), rc::gen::inRange<uint8_t>(0, 4), rc::gen::inRange<uint8_t>(0, 3)));
+  int64_t now = 0;
+  uint64_t tag = 0;
+  bool several = false;
+  for (const auto& [action, pick, frontend] : steps) {
+    now += 1000;
+    const Handling at{Time(now), {}, frontend, 0, std::nullopt};
+    if (action <= 1) {  // a request with one of the tokens (or none), in either Region
+      RunRequest r = req(tokens[pick], action);
+      r.has_token = !tokens[pick].empty();
+      const Admission a = s.admit(r, at, tag++);
+      if (a.kind == Admission::Started) open.push_back({a.op, frontend, action});
+    } else if (action == 2 && !open.empty()) {  // a launch step, then maybe its record step
+      Open& o = open[pick % open.size()];
+      if (!o.launched) {
+        s.launch(o.op, Time(now));
+        o.launched = true;
+      } else {
+        s.record(o.op, at);
+        open.erase(open.begin() + static_cast<std::ptrdiff_t>(pick % open.size()));
+      }
+    } else if (action == 3) {  // a frontend of Region 0 crashes: its open launches, in op order
+      std::vector<uint32_t> expected;
+      std::vector<Open> rest;
+      for (const Open& o : open) {
+        if (o.region == 0 && o.frontend == frontend) expected.push_back(o.op);
+        else rest.push_back(o);
+      }
+      std::vector<uint32_t> abandoned;
+      for (const Abandoned& ab : s.crash_frontend(0, frontend, Time(now))) abandoned.push_back(ab.op);
+      RC_ASSERT(abandoned == expected);
+      open = rest;
+    } else if (action == 4 && !s.instances().empty()) {  // a termination
+      const uint32_t id = 1 + static_cast<uint32_t>(pick) % static_cast<uint32_t>(s.instances().size());
+      const uint32_t region = s.reservations()[s.instances()[id - 1].reservation - 1].region;
+      s.terminate(region, {id}, Time(now));
+    }
+    // What is in flight: the reference's launches not launched yet, in op order.
+    size_t waiting = 0;
+    for (const Open& o : open) waiting += o.launched ? 0 : 1;
+    RC_ASSERT(s.in_flight() == waiting);
+    // DescribeInstances by each token, in each Region, against a scan of every instance.
+    for (uint32_t region = 0; region < 2; ++region)
+      for (const std::string& t : tokens) {
+        if (t.empty()) continue;
+        const DescribeResult got = s.describe(region, {}, Token(t), Time(now));
+        std::vector<uint32_t> want;
+        for (const Instance& i : s.instances()) {
+          const Reservation& r = s.reservations()[i.reservation - 1];
+          if (r.region == region && r.has_token && r.token == Token(t)) want.push_back(i.id);
+        }
+        std::vector<uint32_t> ids;
+        for (const InstanceView& v : got.instances) ids.push_back(v.id);
+        RC_ASSERT(ids == want);
+        several = several || want.size() > 2;
+      }
+  }
+  RC_CLASSIFY(several, "a token with several reservations");
+}
