@@ -19,7 +19,8 @@ void log_launch(model::RunLog& log, sim::Time at, uint32_t op, uint32_t attempt,
   model::Record& p = log.add(Obs::placed, at, res.id);
   p.a = res.region;
   p.b = res.account;
-  p.c = res.placed_zone.empty() ? model::kNone : log.name(res.placed_zone);
+  const std::string& placed = service.zone_name(res.placed_zone);
+  p.c = placed.empty() ? model::kNone : log.name(placed);
   const model::LaunchParams& params = service.params_of(res);
   p.d = params.subnet.empty() ? model::kNone : log.name(params.subnet);
   p.x = log.params(params);

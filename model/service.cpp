@@ -279,7 +279,7 @@ void Service::write(uint32_t op_id, const Handling& at) {
   }
 }
 
-Response Service::launch(const Op& op, Time now) {
+Response Service::launch(const Op& op, Time now) {  // REQUIRES: op is in ops_
   const LaunchParams& p = params_[op.params];
   int64_t n = p.max;
   // Instances in use are counted only for types with a capacity (the only reader).
@@ -295,16 +295,17 @@ Response Service::launch(const Op& op, Time now) {
   r.id = static_cast<uint32_t>(reservations_.size() + 1);
   r.region = op.region;
   r.account = op.account;
-  r.zone = zones_[op.zone];
-  r.placed_zone = p.zone;
-  if (r.placed_zone.empty() && !p.subnet.empty()) {
+  r.zone = op.zone;
+  std::string placed = p.zone;
+  if (placed.empty() && !p.subnet.empty()) {
     const auto& subnets = config_.regions[op.region].subnets;
-    if (auto it = subnets.find(p.subnet); it != subnets.end()) r.placed_zone = it->second;
+    if (auto it = subnets.find(p.subnet); it != subnets.end()) placed = it->second;
   }
   const auto& zones = config_.regions[op.region].zones;
-  if (r.placed_zone.empty() && !zones.empty()) r.placed_zone = zones[(reservations_.size()) % zones.size()];
+  if (placed.empty() && !zones.empty()) placed = zones[(reservations_.size()) % zones.size()];
+  r.placed_zone = zone_id(placed);
   r.has_token = op.has_token;
-  r.token = op.token;
+  r.op = static_cast<uint32_t>(&op - ops_.data());
   r.params = op.params;
   r.first_instance = static_cast<uint32_t>(instances_.size() + 1);
   r.count = static_cast<uint32_t>(n);
@@ -314,9 +315,9 @@ Response Service::launch(const Op& op, Time now) {
   for (uint32_t i = 0; i < r.count; ++i)
     instances_.push_back(Instance{r.first_instance + i, r.id, now, std::nullopt});
   if (r.has_token) {
-    const Token& t = r.token;
+    const Token& t = op.token;
     const uint64_t h = flat_hash_bytes(t.size(), t.view().data(), t.view().size());
-    if (TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return reservations_[c.first - 1].token == t; })) {
+    if (TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return token_of(reservations_[c.first - 1]) == t; })) {
       reservations_[c->last - 1].next_same_token = r.id;
       c->last = r.id;
     } else {
@@ -449,7 +450,7 @@ std::vector<uint64_t> Service::in_flight_tags() const {
 
 const Reservation* Service::first_with(const Token& token) const {
   const uint64_t h = flat_hash_bytes(token.size(), token.view().data(), token.view().size());
-  const TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return reservations_[c.first - 1].token == token; });
+  const TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return token_of(reservations_[c.first - 1]) == token; });
   return c ? &reservations_[c->first - 1] : nullptr;
 }
 
@@ -471,12 +472,12 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
   DescribeResult out;
   auto view = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
-    return InstanceView{i.id, r.id, state_of(i.id, now), r.token, params_[r.params].type, r.zone, i.launched, true, r.has_token, r.token};
+    return InstanceView{i.id, r.id, state_of(i.id, now), token_of(r), params_[r.params].type, zones_[r.zone], i.launched, true, r.has_token, token_of(r)};
   };
   auto matches = [&](const Instance& i) {
     const Reservation& r = reservations_[i.reservation - 1];
     return r.region == region && r.account == account && visible(i, now) &&
-           (!token || (r.has_token && r.token == *token));
+           (!token || (r.has_token && token_of(r) == *token));
   };
   if (!ids.empty()) {
     for (uint32_t id : ids) {
@@ -510,8 +511,8 @@ std::vector<InstanceView> Service::list(uint32_t region, uint32_t account, Time 
     // tag_lag after that call (never, if the caller never learned of the instance).
     const bool tagged = r.tags_on_create ? now - i.launched >= config_.describe_lag + config_.tag_lag
                                          : r.tagged_at && now - *r.tagged_at >= config_.tag_lag;
-    out.push_back(InstanceView{i.id, r.id, state, tagged && r.has_token ? r.token : Token(), params_[r.params].type, r.zone,
-                               i.launched, tagged, r.has_token, r.has_token ? r.token : Token()});
+    out.push_back(InstanceView{i.id, r.id, state, tagged && r.has_token ? token_of(r) : Token(), params_[r.params].type,
+                               zones_[r.zone], i.launched, tagged, r.has_token, r.has_token ? token_of(r) : Token()});
   }
   return out;
 }

@@ -127,13 +127,14 @@ struct Reservation {
   uint32_t id = 0;
   uint32_t region = 0;
   uint32_t account = 0;
-  std::string zone;  // the scope's zone under current semantics, "" when regional
+  // The scope's zone under current semantics ("" when regional): Service::zone_name(zone).
+  uint32_t zone = 0;
   // Where its instances are: the zone asked for, else the subnet's, else one of the Region's
-  // (in turn); "" for a Region without zones.
-  std::string placed_zone;
-  bool has_token = false;
-  Token token;
-  uint32_t params = 0;  // what it launched with: Service::params(id) (the service interns them)
+  // (in turn); "" for a Region without zones: Service::zone_name(placed_zone).
+  uint32_t placed_zone = 0;
+  bool has_token = false;  // its token: Service::token_of (its launch keeps it)
+  uint32_t op = 0;         // the launch that made it
+  uint32_t params = 0;     // what it launched with: Service::params(id) (the service interns them)
   uint32_t first_instance = 0;
   uint32_t count = 0;
   Time at;
@@ -280,6 +281,9 @@ class Service {
   // The parameters a reservation (or a record) names: one copy per distinct value.
   const LaunchParams& params(uint32_t id) const { return params_[id]; }
   const LaunchParams& params_of(const Reservation& r) const { return params_[r.params]; }
+  // A reservation's token (as its request sent it; empty without one), and a zone by id.
+  const Token& token_of(const Reservation& r) const { return ops_[r.op].token; }
+  const std::string& zone_name(uint32_t id) const { return zones_[id]; }
   const std::vector<Instance>& instances() const { return instances_; }
   const ServiceConfig& config() const { return config_; }
   size_t in_flight() const;

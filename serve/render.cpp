@@ -68,9 +68,10 @@ HttpOut render(const LiveAnswer& a, const Ec2Request& ec2, const harness::LiveSe
     x.key_name = svc.params_of(res).key;
     x.state_code = state_code(state);
     x.state_name = std::string(model::state_name(state));
-    x.zone = res.placed_zone.empty() ? live.scenario().service.regions[res.region].name + "a" : res.placed_zone;
+    const std::string& placed = svc.zone_name(res.placed_zone);
+    x.zone = placed.empty() ? live.scenario().service.regions[res.region].name + "a" : placed;
     x.subnet = svc.params_of(res).subnet;
-    x.token = res.has_token ? res.token.str() : "";
+    x.token = res.has_token ? svc.token_of(res).str() : "";
     x.launch_time = iso8601(epoch_unix_s, i.launched);
     x.ami_launch_index = static_cast<int>(id - res.first_instance);
     return x;

@@ -597,7 +597,7 @@ RC_GTEST_PROP(ServiceIndexes, DescribeAndCrashAgreeWithScans, ()) {
         std::vector<uint32_t> want;
         for (const Instance& i : s.instances()) {
           const Reservation& r = s.reservations()[i.reservation - 1];
-          if (r.region == region && r.has_token && r.token == Token(t)) want.push_back(i.id);
+          if (r.region == region && r.has_token && s.token_of(r) == Token(t)) want.push_back(i.id);
         }
         std::vector<uint32_t> ids;
         for (const InstanceView& v : got.instances) ids.push_back(v.id);
