@@ -84,6 +84,7 @@ struct ScopeJudge {
     const Ledger& l = j.l;
     const Rules& rules = j.rules;
     const LaunchParams* first = nullptr;  // the first request of the token's current life
+    uint32_t first_id = kNone;            // ... its parameters' id in the log (equal ids: equal values)
     uint32_t current = kNone;             // its launch
     std::vector<uint32_t> extra;          // launches beyond the one allowed
     std::vector<uint32_t> bad;            // attempts with a wrong answer or a forbidden launch
@@ -126,12 +127,14 @@ struct ScopeJudge {
       // then launches starts the token's life anew.
       if (gone && rules.semantics == Semantics::v2013 && t - *ended >= rules.token_retention && li != kNone) {
         first = nullptr;
+        first_id = kNone;
         current = kNone;
         j.after_expiry[li] = true;
       }
       Expect e = Expect::launch;
-      if (!first) first = &params;
-      else if (!same_parameters(*first, params)) e = Expect::mismatch;
+      const uint32_t params_id = l.call_of(a).params;
+      if (!first) first = &params, first_id = params_id;
+      else if (params_id != first_id && !same_parameters(*first, params)) e = Expect::mismatch;
       else if (current != kNone && gone && rules.semantics == Semantics::current) e = Expect::terminated;
       bool forbidden = false;
       if (li != kNone) {
@@ -162,7 +165,7 @@ struct ScopeJudge {
       }
       if (wrong || forbidden) bad.push_back(a);
     }
-    const std::vector<uint32_t> scope(begin, end);
+    const auto scope = [&] { return std::vector<uint32_t>(begin, end); };  // for a finding only
     if (!bad.empty()) {
       Finding f = told;
       f.property = Property::answers;
@@ -173,7 +176,7 @@ struct ScopeJudge {
       f.count = static_cast<uint32_t>(bad.size());
       for (uint32_t a : bad)
         if (l.launch_of[a] != kNone) f.bad_launches.push_back(a);
-      f.attempts = scope;
+      f.attempts = scope();
       f.key_attempts = bad;
       f.launches = j.launches_in(begin, end);
       j.out.push_back(std::move(f));
@@ -189,7 +192,7 @@ struct ScopeJudge {
       f.group = j.group_of_attempt(*begin);
       f.first = j.head[owner];
       f.other = j.head[other];
-      f.attempts = scope;
+      f.attempts = scope();
       f.launches = j.launches_in(begin, end);
       j.out.push_back(std::move(f));
     }
@@ -206,7 +209,7 @@ struct ScopeJudge {
       f.count = first ? static_cast<uint32_t>(first->min) : 0;
       for (uint32_t li : extra) f.bad_launches.push_back(l.launches[li].attempt);
       f.launches_first = true;
-      f.attempts = scope;
+      f.attempts = scope();
       j.out.push_back(std::move(f));
     }
   }
