@@ -212,7 +212,16 @@ void ServiceHost::admit(uint32_t attempt) {
   const model::Handling h = handling(attempt, sv.frontend, true, true);
   model::Admission adm;
   // The call's request, with the token this attempt carried (its own, when it changed).
-  adm = service_.admit(cx_.log.request(c.request, a.has_token ? a.token : model::kNone), h, attempt);
+  if (c.request.params != request_params_) {
+    request_params_ = c.request.params;
+    request_.params = c.request.params == model::kNone ? model::LaunchParams() : cx_.log.params_of(c.request.params);
+  }
+  request_.region = c.request.region;
+  request_.account = c.request.account;
+  request_.tags_on_create = c.request.tags_on_create;
+  request_.has_token = a.has_token && a.token != model::kNone;
+  request_.token = request_.has_token ? cx_.log.token_of(a.token) : model::Token();
+  adm = service_.admit(request_, h, attempt);
   {
     model::Record& r = cx_.log.add(Obs::admitted, now, attempt);
     r.flags = static_cast<uint16_t>(adm.kind) | (adm.forgot ? model::kForgot : 0) |

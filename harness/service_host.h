@@ -96,6 +96,10 @@ class ServiceHost {
   Context& cx_;
   Network& net_;
   model::Service service_;
+  // The request admit() hands the service, rebuilt from the call's ids; its parameters are copied
+  // again only when the call's differ from the last (most calls of a run share them).
+  model::RunRequest request_;
+  uint32_t request_params_ = model::kNone;
   std::vector<std::vector<Process>> frontends_;  // per Region
   std::vector<Process> stores_;                  // per Region
   std::vector<uint32_t> round_robin_;            // per Region: the balancer's next frontend

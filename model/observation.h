@@ -195,18 +195,6 @@ class RunLog {
 
   const std::vector<Record>& records() const { return records_; }
   const Token& token_of(uint32_t id) const { return tokens_[id]; }
-  // The request a caller's call made, rebuilt from the ids it keeps (model/history.h), with the
-  // token `token` (an attempt's own; kNone: none).
-  RunRequest request(const CallRequest& c, uint32_t token) const {
-    RunRequest r;
-    r.region = c.region;
-    r.account = c.account;
-    if (c.params != kNone) r.params = params_[c.params];
-    r.has_token = token != kNone;
-    if (token != kNone) r.token = tokens_[token];
-    r.tags_on_create = c.tags_on_create;
-    return r;
-  }
   const std::string& name_of(uint32_t id) const { return names_[id]; }
   const LaunchParams& params_of(uint32_t id) const { return params_[id]; }
   size_t tokens() const { return tokens_.size(); }

@@ -314,17 +314,8 @@ Response Service::launch(const Op& op, Time now) {  // REQUIRES: op is in ops_
   r.tags_on_create = op.tags_on_create;
   for (uint32_t i = 0; i < r.count; ++i)
     instances_.push_back(Instance{r.first_instance + i, r.id, now, std::nullopt});
-  if (r.has_token) {
-    const Token& t = op.token;
-    const uint64_t h = flat_hash_bytes(t.size(), t.view().data(), t.view().size());
-    if (TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return token_of(reservations_[c.first - 1]) == t; })) {
-      reservations_[c->last - 1].next_same_token = r.id;
-      c->last = r.id;
-    } else {
-      by_token_.insert(h, TokenChain{r.id, r.id});
-    }
-  }
   reservations_.push_back(std::move(r));
+  if (by_token_built_) chain(reservations_.back());
   return Response{Code::Ok, r.id, r.first_instance, r.count};
 }
 
@@ -429,6 +420,8 @@ void Service::release() {
   std::vector<Instance>().swap(instances_);
   std::vector<uint32_t>().swap(open_ops_);
   by_token_ = {};
+  std::vector<uint32_t>().swap(next_same_token_);
+  by_token_built_ = false;
   std::vector<LaunchParams>().swap(params_);
   params_ids_ = {};
   last_params_ = UINT32_MAX;
@@ -448,7 +441,24 @@ std::vector<uint64_t> Service::in_flight_tags() const {
   return out;
 }
 
+void Service::chain(const Reservation& r) const {
+  next_same_token_.resize(reservations_.size(), 0);
+  if (!r.has_token) return;
+  const Token& t = token_of(r);
+  const uint64_t h = flat_hash_bytes(t.size(), t.view().data(), t.view().size());
+  if (TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return token_of(reservations_[c.first - 1]) == t; })) {
+    next_same_token_[c->last - 1] = r.id;
+    c->last = r.id;
+  } else {
+    by_token_.insert(h, TokenChain{r.id, r.id});
+  }
+}
+
 const Reservation* Service::first_with(const Token& token) const {
+  if (!by_token_built_) {
+    by_token_built_ = true;
+    for (const Reservation& r : reservations_) chain(r);
+  }
   const uint64_t h = flat_hash_bytes(token.size(), token.view().data(), token.view().size());
   const TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return token_of(reservations_[c.first - 1]) == token; });
   return c ? &reservations_[c->first - 1] : nullptr;
@@ -490,7 +500,8 @@ DescribeResult Service::describe(uint32_t region, const std::vector<uint32_t>& i
     return out;
   }
   if (token) {  // the token's reservations, in launch order: their instances in id order, as a scan finds them
-    for (const Reservation* r = first_with(*token); r; r = r->next_same_token ? &reservations_[r->next_same_token - 1] : nullptr)
+    for (const Reservation* r = first_with(*token); r;
+         r = next_same_token_[r->id - 1] ? &reservations_[next_same_token_[r->id - 1] - 1] : nullptr)
       for (uint32_t k = 0; k < r->count; ++k)
         if (matches(instances_[r->first_instance + k - 1])) out.instances.push_back(view(instances_[r->first_instance + k - 1]));
     return out;

@@ -141,7 +141,6 @@ struct Reservation {
   uint64_t tag = 0;  // the caller's id for the request that launched it
   bool tags_on_create = true;     // its tags came with the launch (TagSpecifications)
   std::optional<Time> tagged_at;  // ... else when its caller tagged it (CreateTags), if it did
-  uint32_t next_same_token = 0;   // the next reservation launched with the same token (0: none)
 };
 
 // How a RunInstances request was taken in.
@@ -366,11 +365,15 @@ class Service {
   std::vector<Reservation> reservations_;
   std::vector<Instance> instances_;
   // DescribeInstances by client token without a scan: per token, its reservations in launch order
-  // (a chain through Reservation::next_same_token).
+  // (a chain through next_same_token_). Built at the first such Describe (a run without one pays
+  // nothing), then kept up by each launch. An index only: it changes no answer.
   struct TokenChain {
     uint32_t first = 0, last = 0;  // reservation ids
   };
-  FlatTable<TokenChain> by_token_;
+  mutable FlatTable<TokenChain> by_token_;
+  mutable std::vector<uint32_t> next_same_token_;  // per reservation id - 1: the next with its token (0: none)
+  mutable bool by_token_built_ = false;
+  void chain(const Reservation& r) const;
   const Reservation* first_with(const Token& token) const;
   // The launches taken on and not done yet, by op id, and some done since (crash_frontend drops
   // them as it walks): a frontend's crash does not scan every launch of the run.

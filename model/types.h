@@ -108,12 +108,15 @@ struct RunRequest {
 };
 
 // What a call asks for, as ids into the run log's tables (the log interns them once: a call's
-// record does not copy five strings and a 72-byte token). RunLog::request() rebuilds the request.
+// record does not copy five strings and a 72-byte token); the service's host rebuilds the request
+// from them (ServiceHost::admit).
 struct CallRequest {
   uint32_t region = 0;   // the regional endpoint
   uint32_t account = 0;  // ServiceConfig::accounts
   uint32_t params = UINT32_MAX;  // RunLog::params_of (UINT32_MAX: none, a TerminateInstances)
-  uint32_t token = UINT32_MAX;   // RunLog::token_of: the token it sends (a Describe's filter)
+  // RunLog::token_of: the token it sends (a Describe's filter). UINT32_MAX without one, and for a
+  // TerminateInstances, which sends none even when has_token says its caller's request had one.
+  uint32_t token = UINT32_MAX;
   bool has_token = false;
   bool tags_on_create = true;    // TagSpecifications in the request
 };

@@ -53,13 +53,20 @@ class EventQueue {
       ++in_lanes_;
       return;
     }
-    if (lanes_used_ < kLanes && std::none_of(lanes_.begin(), lanes_.begin() + static_cast<std::ptrdiff_t>(lanes_used_),
-                                             [&](const Lane& l) { return l.delay == d.us; })) {
-      Lane& l = lanes_[lanes_used_++];
-      l.delay = d.us;
-      l.events.push_back(Event{at, next_seq_++, kind, a, b});
-      ++in_lanes_;
-      return;
+    if (std::none_of(lanes_.begin(), lanes_.begin() + static_cast<std::ptrdiff_t>(lanes_used_),
+                     [&](const Lane& l) { return l.delay == d.us; })) {
+      // A delay without a lane takes a new one, or one that is empty (a delay that came once, a
+      // deadline's remainder, does not keep its lane from the delays that recur).
+      Lane* free = lanes_used_ < kLanes ? &lanes_[lanes_used_] : nullptr;
+      for (size_t i = 0; !free && i < lanes_used_; ++i)
+        if (lanes_[i].size() == 0) free = &lanes_[i];
+      if (free) {
+        if (free == &lanes_[lanes_used_]) ++lanes_used_;
+        free->delay = d.us;
+        free->events.push_back(Event{at, next_seq_++, kind, a, b});
+        ++in_lanes_;
+        return;
+      }
     }
     push(at, kind, a, b);
   }
