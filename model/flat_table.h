@@ -76,10 +76,6 @@ class FlatTable {
       if (tags[i] != 0 && !pred(entries[i])) place(tags[i], std::move(entries[i]));
   }
 
-  void reserve(size_t n) {
-    while (tags_.size() * 7 < n * 8) grow();
-  }
-
  private:
   // The hash with its top bit set (0: an empty slot); its low bits are the entry's home slot.
   static uint64_t tag_of(uint64_t h) { return h | (uint64_t{1} << 63); }

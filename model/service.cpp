@@ -410,7 +410,8 @@ void Service::reserve(size_t n) {
   ops_.reserve(n);
   reservations_.reserve(n);
   instances_.reserve(n);
-  records_.reserve(n);
+  // (The token table grows as tokens come: sized here, it would take its memory in a run whose
+  // callers send none.)
 }
 
 void Service::release() {
