@@ -47,15 +47,42 @@ int main(int argc, char** argv) {
   uint64_t seeds = 100;
   int reps = 3;
   std::string dispatch = "both";
+  auto number = [&](int& i) -> uint64_t {
+    const char* flag = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "loop_bench: %s needs a value\n", flag);
+      std::exit(2);
+    }
+    const char* text = argv[++i];
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(text, &end, 10);
+    if (*text < '1' || *text > '9' || *end != '\0') {
+      std::fprintf(stderr, "loop_bench: %s takes a whole number of at least 1, not '%s'\n", flag, text);
+      std::exit(2);
+    }
+    return v;
+  };
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--seeds") && i + 1 < argc) seeds = std::strtoull(argv[++i], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--dispatch") && i + 1 < argc) dispatch = argv[++i];
-    else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
+    if (!std::strcmp(argv[i], "--seeds")) seeds = number(i);
+    else if (!std::strcmp(argv[i], "--reps")) reps = static_cast<int>(number(i));
+    else if (!std::strcmp(argv[i], "--dispatch") && i + 1 < argc) {
+      dispatch = argv[++i];
+      if (dispatch != "direct" && dispatch != "asio" && dispatch != "both") {
+        std::fprintf(stderr, "loop_bench: --dispatch takes direct, asio or both, not '%s'\n", dispatch.c_str());
+        return 2;
+      }
+    } else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
       std::printf("usage: loop_bench [SCENARIO] [--seeds N] [--reps N] [--dispatch direct|asio|both]\n"
-                  "Prints the best wall time of N seeds, dispatched directly and through Asio.\n");
+                  "Runs SCENARIO (default scenarios/bench/idem-launch-v1.yaml, from the current directory) at\n"
+                  "seeds 1..N (default 100), every property checked, and prints the best wall time of the\n"
+                  "repetitions (default 3), dispatched directly and through Asio (default both).\n");
       return 0;
-    } else file = argv[i];
+    } else if (argv[i][0] == '-') {
+      std::fprintf(stderr, "loop_bench: unknown option '%s' (--help lists them)\n", argv[i]);
+      return 2;
+    } else {
+      file = argv[i];
+    }
   }
   try {
     const harness::Scenario s = harness::load_scenario_file(file);
