@@ -253,7 +253,6 @@ Admission Service::admit(const RunRequest& req, const Handling& at, uint64_t tag
   op.params = params;
   op.zone = zone;
   op.has_token = req.has_token;
-  op.keyed = req.has_token;
   op.tags_on_create = req.tags_on_create;
   op.token = req.token;
   op.tag = tag;
@@ -279,7 +278,8 @@ void Service::write(uint32_t op_id, const Handling& at) {
   }
 }
 
-Response Service::launch(const Op& op, Time now) {  // REQUIRES: op is in ops_
+Response Service::make_reservation(uint32_t op_id, Time now) {
+  const Op& op = ops_[op_id];
   const LaunchParams& p = params_[op.params];
   int64_t n = p.max;
   // Instances in use are counted only for types with a capacity (the only reader).
@@ -305,7 +305,7 @@ Response Service::launch(const Op& op, Time now) {  // REQUIRES: op is in ops_
   if (placed.empty() && !zones.empty()) placed = zones[(reservations_.size()) % zones.size()];
   r.placed_zone = zone_id(placed);
   r.has_token = op.has_token;
-  r.op = static_cast<uint32_t>(&op - ops_.data());
+  r.op = op_id;
   r.params = op.params;
   r.first_instance = static_cast<uint32_t>(instances_.size() + 1);
   r.count = static_cast<uint32_t>(n);
@@ -323,7 +323,7 @@ Response Service::launch(uint32_t op_id, Time now) {
   Op& op = ops_.at(op_id);
   IDEM_CHECK(!op.launched && !op.abandoned, "a launch happens once, on a live frontend");
   op.launched = true;
-  op.response = launch(op, now);
+  op.response = make_reservation(op_id, now);
   return op.response;
 }
 
@@ -335,7 +335,7 @@ Completion Service::record(uint32_t op_id, const Handling& at) {
   out.response = op.response;
   out.joined = std::move(op.joined);
   op.joined.clear();
-  if (!op.keyed) return out;
+  if (!op.has_token) return out;
   const Key key = key_of(op);
   const Record bound{op.params, at.clock(), at.now, false, op.response, op_id};
   Record* rec = find(key, op.key_hash);
@@ -379,7 +379,7 @@ std::vector<Abandoned> Service::crash_frontend(uint32_t region, uint32_t fronten
     op.done = op.abandoned = true;
     Abandoned ab{id, op.tag, op.launched, std::nullopt, false, std::move(op.joined)};
     op.joined.clear();
-    if (op.keyed) {
+    if (op.has_token) {
       Record* rec = find(key_of(op), op.key_hash);
       if (rec && rec->op == id && rec->in_flight) {
         ab.had_record = true;
@@ -442,11 +442,13 @@ std::vector<uint64_t> Service::in_flight_tags() const {
   return out;
 }
 
+uint64_t Service::token_hash(const Token& t) { return flat_hash_bytes(t.size(), t.view().data(), t.view().size()); }
+
 void Service::chain(const Reservation& r) const {
   next_same_token_.resize(reservations_.size(), 0);
   if (!r.has_token) return;
   const Token& t = token_of(r);
-  const uint64_t h = flat_hash_bytes(t.size(), t.view().data(), t.view().size());
+  const uint64_t h = token_hash(t);
   if (TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return token_of(reservations_[c.first - 1]) == t; })) {
     next_same_token_[c->last - 1] = r.id;
     c->last = r.id;
@@ -460,7 +462,7 @@ const Reservation* Service::first_with(const Token& token) const {
     by_token_built_ = true;
     for (const Reservation& r : reservations_) chain(r);
   }
-  const uint64_t h = flat_hash_bytes(token.size(), token.view().data(), token.view().size());
+  const uint64_t h = token_hash(token);
   const TokenChain* c = by_token_.find(h, [&](const TokenChain& c) { return token_of(reservations_[c.first - 1]) == token; });
   return c ? &reservations_[c->first - 1] : nullptr;
 }

@@ -320,8 +320,7 @@ class Service {
     uint32_t params = 0;         // interned: params_
     uint32_t zone = 0;           // scope zone (zones_)
     uint32_t frontend = 0;
-    bool has_token = false;
-    bool keyed = false;          // it has a token record (key_of(*this))
+    bool has_token = false;      // and so a token record, key_of(*this)
     bool tags_on_create = true;
     bool write_pending = false;  // read-then-write: the insert has not happened yet
     bool launched = false;
@@ -329,7 +328,7 @@ class Service {
     bool abandoned = false;
     Response response;           // once launched
     uint64_t tag = 0;
-    uint64_t key_hash = 0;       // key_of(*this).hash(), when keyed
+    uint64_t key_hash = 0;       // key_of(*this).hash(), with a token
     Token token;                 // as sent
     std::vector<uint64_t> joined;
   };
@@ -354,7 +353,8 @@ class Service {
   // The record of `key` as the reading replica sees it: none, or one written long enough ago.
   Record* read(const Key& key, uint64_t h, const Handling& at);
   bool all_terminated(const Response& r, Time now) const;
-  Response launch(const Op& op, Time now);
+  Response make_reservation(uint32_t op_id, Time now);
+  static uint64_t token_hash(const Token& t);
   bool visible(const Instance& i, Time now) const { return now - i.launched >= config_.describe_lag; }
   uint32_t intern(const LaunchParams& p);
   uint32_t zone_id(const std::string& zone);

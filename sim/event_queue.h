@@ -75,22 +75,13 @@ class EventQueue {
   size_t size() const { return heap_.size() + in_lanes_; }
   // REQUIRES: !empty()
   const Event& top() const {
-    const Event* best = heap_.empty() ? nullptr : &heap_.front();
-    for (size_t i = 0; i < lanes_used_; ++i) {
-      const Lane& l = lanes_[i];
-      if (l.size() > 0 && (!best || before(l.front(), *best))) best = &l.front();
-    }
-    return *best;
+    const int from = earliest();
+    return from < 0 ? heap_.front() : lanes_[static_cast<size_t>(from)].front();
   }
 
   // REQUIRES: !empty()
   Event pop() {
-    int from = -1;  // the heap
-    const Event* best = heap_.empty() ? nullptr : &heap_.front();
-    for (size_t i = 0; i < lanes_used_; ++i) {
-      const Lane& l = lanes_[i];
-      if (l.size() > 0 && (!best || before(l.front(), *best))) best = &l.front(), from = static_cast<int>(i);
-    }
+    const int from = earliest();
     if (from >= 0) {
       --in_lanes_;
       return lanes_[static_cast<size_t>(from)].pop();
@@ -104,6 +95,17 @@ class EventQueue {
 
  private:
   static constexpr size_t kLanes = 4;
+
+  // Where the earliest event waits: a lane's index, or -1 for the heap. REQUIRES: !empty()
+  int earliest() const {
+    int from = -1;
+    const Event* best = heap_.empty() ? nullptr : &heap_.front();
+    for (size_t i = 0; i < lanes_used_; ++i) {
+      const Lane& l = lanes_[i];
+      if (l.size() > 0 && (!best || before(l.front(), *best))) best = &l.front(), from = static_cast<int>(i);
+    }
+    return from;
+  }
   static constexpr int64_t kNoDelay = INT64_MIN;
   // A FIFO of events in (time, sequence) order: a vector read from `head`, compacted as it drains.
   struct Lane {
